@@ -1,0 +1,72 @@
+#!/bin/sh
+# db/run.sh: what `make run` does after building: a private PostgreSQL under
+# $AXLPROV_DATA (unless AXLPROV_DATABASE_URL names one), the migrations, a
+# self-signed certificate and the admin user, then axlprovd in the
+# foreground.  Ctrl-C or SIGTERM stops the server and its PostgreSQL.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+data=${AXLPROV_DATA:-$top/var}
+mkdir -p "$data"
+data=$(cd "$data" && pwd)
+listen=${AXLPROV_LISTEN:-0.0.0.0:8443}
+admin=${AXLPROV_ADMIN_USER:-admin}
+own_pg=
+
+if [ -n "${AXLPROV_DATABASE_URL:-}" ]; then
+	url=$AXLPROV_DATABASE_URL
+else
+	"$top/db/pg.sh" start "$data"
+	url=$("$top/db/pg.sh" url "$data")
+	own_pg=1
+fi
+export AXLPROV_DATABASE_URL="$url"
+"$top/db/migrate.sh" "$url"
+
+tls=$data/tls
+if [ ! -f "$tls/server.pem" ]; then
+	mkdir -p "$tls"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 825 -sha256 \
+		-subj "/CN=$(hostname)" \
+		-addext "subjectAltName=DNS:localhost,DNS:$(hostname),IP:127.0.0.1" \
+		-keyout "$tls/server.key" -out "$tls/server.crt" 2>/dev/null
+	cat "$tls/server.crt" "$tls/server.key" >"$tls/server.pem"
+	chmod 600 "$tls/server.key" "$tls/server.pem"
+fi
+
+if [ -n "${AXLPROV_ADMIN_PASSWORD:-}" ]; then
+	password=$AXLPROV_ADMIN_PASSWORD
+elif [ -f "$data/admin-password" ]; then
+	password=$(cat "$data/admin-password")
+else
+	password=$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-20)
+	(umask 077 && printf '%s\n' "$password" >"$data/admin-password")
+fi
+AXLPROV_PASSWORD=$password "$top/build/axlprovd" user set "$admin" --role full >/dev/null
+
+port=${listen##*:}
+cat <<MSG
+
+  axlprov is running
+    AXL URL:   https://localhost:$port/axl/   (self-signed certificate: $tls/server.crt)
+    user:      $admin
+    password:  $password
+    database:  $url
+
+  Try:  curl -k -u '$admin:$password' https://localhost:$port/axl/
+  Stop: Ctrl-C
+
+MSG
+
+stop() {
+	trap - INT TERM
+	[ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+	[ -n "$own_pg" ] && "$top/db/pg.sh" stop "$data"
+	exit 0
+}
+trap stop INT TERM
+"$top/build/axlprovd" --listen "$listen" --tls-cert "$tls/server.pem" &
+pid=$!
+wait "$pid" || true
+pid=
+[ -n "$own_pg" ] && "$top/db/pg.sh" stop "$data"

@@ -1,0 +1,198 @@
+/*
+ * auth.c: password hashing (OpenSSL PKCS5_PBKDF2_HMAC) and the credential
+ * cache.  The cache never stores a password: entries hold HMAC(key, user,
+ * password) under a random per-process key, compared in constant time.
+ */
+#include "auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+#include "log.h"
+#include "repo_user.h"
+
+#define PBKDF2_ITERATIONS 100000
+#define SALT_LEN 16
+#define HASH_LEN 32
+#define CACHE_SLOTS 64
+
+struct cache_entry {
+	unsigned char tag[HASH_LEN];
+	char role[16];
+	time_t expires;
+	bool used;
+};
+
+static unsigned char cache_key[32];
+static struct cache_entry cache[CACHE_SLOTS];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static int cache_ttl;
+
+static bool
+pbkdf2(const char *password, const unsigned char *salt, size_t saltlen, int iter,
+       unsigned char out[HASH_LEN])
+{
+	return PKCS5_PBKDF2_HMAC(password, (int) strlen(password), salt, (int) saltlen,
+				 iter, EVP_sha256(), HASH_LEN, out) == 1;
+}
+
+bool
+auth_hash_password(const char *password, char *out, size_t size)
+{
+	unsigned char salt[SALT_LEN], hash[HASH_LEN];
+	unsigned char salt64[64], hash64[64];
+
+	if (RAND_bytes(salt, sizeof(salt)) != 1 ||
+	    !pbkdf2(password, salt, sizeof(salt), PBKDF2_ITERATIONS, hash))
+		return false;
+	EVP_EncodeBlock(salt64, salt, sizeof(salt));
+	EVP_EncodeBlock(hash64, hash, sizeof(hash));
+	return (size_t) snprintf(out, size, "pbkdf2-sha256$%d$%s$%s", PBKDF2_ITERATIONS,
+				 salt64, hash64) < size;
+}
+
+/* Decodes standard base64 of a known decoded length. */
+static bool
+b64_decode(const char *in, unsigned char *out, size_t want)
+{
+	unsigned char buf[128];
+	size_t len = strlen(in);
+	int n;
+
+	if (len == 0 || len > 160 || len % 4 != 0)
+		return false;
+	n = EVP_DecodeBlock(buf, (const unsigned char *) in, (int) len);
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	if (n < 0 || (size_t) n < want)
+		return false;
+	memcpy(out, buf, want);
+	return true;
+}
+
+bool
+auth_verify_password(const char *password, const char *stored)
+{
+	char copy[USER_HASH_MAX];
+	unsigned char salt[SALT_LEN], want[HASH_LEN], got[HASH_LEN];
+	char *iter_s, *salt_s, *hash_s, *save = NULL;
+	long iter;
+
+	if (strncmp(stored, "pbkdf2-sha256$", 14) != 0 ||
+	    (size_t) snprintf(copy, sizeof(copy), "%s", stored + 14) >= sizeof(copy))
+		return false;
+	iter_s = strtok_r(copy, "$", &save);
+	salt_s = strtok_r(NULL, "$", &save);
+	hash_s = strtok_r(NULL, "$", &save);
+	if (iter_s == NULL || salt_s == NULL || hash_s == NULL)
+		return false;
+	iter = strtol(iter_s, NULL, 10);
+	if (iter < 1000 || iter > 10000000 || !b64_decode(salt_s, salt, SALT_LEN) ||
+	    !b64_decode(hash_s, want, HASH_LEN) ||
+	    !pbkdf2(password, salt, SALT_LEN, (int) iter, got))
+		return false;
+	return CRYPTO_memcmp(want, got, HASH_LEN) == 0;
+}
+
+bool
+auth_init(int cache_ttl_seconds)
+{
+	cache_ttl = cache_ttl_seconds;
+	return RAND_bytes(cache_key, sizeof(cache_key)) == 1;
+}
+
+static void
+credential_tag(const char *user, const char *password, unsigned char tag[HASH_LEN])
+{
+	unsigned int len = HASH_LEN;
+	unsigned char msg[512];
+	size_t ul = strlen(user), pl = strlen(password);
+
+	if (ul + pl + 1 > sizeof(msg)) {
+		memset(tag, 0, HASH_LEN);
+		return;
+	}
+	memcpy(msg, user, ul);
+	msg[ul] = '\0';
+	memcpy(msg + ul + 1, password, pl);
+	HMAC(EVP_sha256(), cache_key, sizeof(cache_key), msg, ul + 1 + pl, tag, &len);
+	OPENSSL_cleanse(msg, sizeof(msg));
+}
+
+static bool
+cache_lookup(const unsigned char tag[HASH_LEN], char role[16])
+{
+	time_t now = time(NULL);
+	bool hit = false;
+
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < CACHE_SLOTS && !hit; i++) {
+		struct cache_entry *e = &cache[i];
+
+		if (e->used && e->expires > now && CRYPTO_memcmp(e->tag, tag, HASH_LEN) == 0) {
+			memcpy(role, e->role, 16);
+			hit = true;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return hit;
+}
+
+static void
+cache_store(const unsigned char tag[HASH_LEN], const char *role)
+{
+	time_t now = time(NULL);
+	int victim = 0;
+
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (!cache[i].used || cache[i].expires <= now) {
+			victim = i;
+			break;
+		}
+		if (cache[i].expires < cache[victim].expires)
+			victim = i;
+	}
+	memcpy(cache[victim].tag, tag, HASH_LEN);
+	snprintf(cache[victim].role, sizeof(cache[victim].role), "%s", role);
+	cache[victim].expires = now + cache_ttl;
+	cache[victim].used = true;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+enum auth_result
+auth_check(struct db *db, const char *user, const char *password, char role[16])
+{
+	unsigned char tag[HASH_LEN];
+	char hash[USER_HASH_MAX], stored_role[USER_ROLE_MAX];
+	struct app_err err = { 0 };
+
+	if (user == NULL || password == NULL || *user == '\0')
+		return AUTH_DENIED;
+	credential_tag(user, password, tag);
+	if (cache_ttl > 0 && cache_lookup(tag, role))
+		return AUTH_OK;
+	if (!repo_user_get(db, user, hash, stored_role, &err)) {
+		if (err.code != APP_E_NOT_FOUND)
+			return AUTH_UNAVAILABLE;
+		/* Spend the same time as a real check so that timing does not
+		 * tell which user names exist. */
+		(void) auth_verify_password(password,
+			"pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA==$"
+			"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+		return AUTH_DENIED;
+	}
+	if (!auth_verify_password(password, hash))
+		return AUTH_DENIED;
+	snprintf(role, 16, "%s", stored_role);
+	if (cache_ttl > 0)
+		cache_store(tag, stored_role);
+	return AUTH_OK;
+}

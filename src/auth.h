@@ -1,0 +1,28 @@
+/*
+ * auth.h: AXL API user authentication.  Passwords are stored as salted
+ * PBKDF2-HMAC-SHA256 hashes; because each check costs ~0.1 s by design,
+ * successful logins are remembered for a short time (auth_ttl seconds) in a
+ * process-local cache keyed by an HMAC of the credentials.
+ */
+#ifndef AXLPROV_AUTH_H
+#define AXLPROV_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct db;
+
+enum auth_result { AUTH_OK, AUTH_DENIED, AUTH_UNAVAILABLE };
+
+/* "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>" into out. */
+bool auth_hash_password(const char *password, char *out, size_t size);
+bool auth_verify_password(const char *password, const char *stored);
+
+/* Must run once before threads use auth_check. */
+bool auth_init(int cache_ttl_seconds);
+
+/* Checks credentials; fills role ("full" or "read-only") on success. */
+enum auth_result auth_check(struct db *db, const char *user, const char *password,
+			    char role[16]);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * config.h: server settings.  One table (config.c) names every setting with
+ * its type, default, range and help; the config file, AXLPROV_* environment
+ * variables and --options are all read through it, in that order of
+ * precedence (later wins).
+ */
+#ifndef AXLPROV_CONFIG_H
+#define AXLPROV_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "err.h"
+
+struct config {
+	char listen[128];         /* HTTPS address:port, "" = off */
+	char plain_listen[128];   /* plain HTTP address:port, "" = off */
+	char database_url[1024];  /* libpq connection string or URI */
+	char tls_cert[512];       /* PEM: certificate chain (and key if tls_key is "") */
+	char tls_key[512];        /* PEM private key */
+	long workers;             /* request threads, each with one DB connection */
+	long max_body;            /* request body limit, bytes */
+	long max_response;        /* response size limit, bytes (AXL: 8 MB) */
+	long max_depth;           /* XML nesting limit */
+	long idle_timeout;        /* keep-alive idle, seconds */
+	long request_timeout;     /* whole request, seconds */
+	long auth_cache_ttl;      /* seconds a verified login is remembered */
+	char log_level[16];
+};
+
+/* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>
+ * variables, then --<key> options.  argv entries that are not settings are
+ * left in place; *argc is updated. */
+bool config_load(struct config *cfg, int *argc, char **argv, struct app_err *err);
+
+/* Writes the settings reference for --help. */
+void config_usage(FILE *out);
+
+/* Logs the effective settings (passwords in database_url masked). */
+void config_log(const struct config *cfg);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * db.c: PostgreSQL connection handling.  Statements are prepared once per
+ * connection (a reconnect forgets them); every query goes through
+ * PQexecPrepared with out-of-line parameters.  Errors are mapped here, once,
+ * from SQLSTATE to enum app_errcode.
+ */
+#include "db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define DB_MAX_PREPARED 64
+
+struct db {
+	PGconn *conn;
+	char *conninfo;
+	const struct db_stmt *prepared[DB_MAX_PREPARED];
+	int nprepared;
+	bool in_tx;
+};
+
+struct db *
+db_open(const char *conninfo)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL)
+		return NULL;
+	db->conninfo = strdup(conninfo ? conninfo : "");
+	if (db->conninfo == NULL) {
+		free(db);
+		return NULL;
+	}
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	free(db);
+}
+
+static void
+forget_connection(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->nprepared = 0;
+	db->in_tx = false;
+}
+
+bool
+db_ready(struct db *db, struct app_err *err)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return true;
+	forget_connection(db);
+	db->conn = PQconnectdb(db->conninfo);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		log_msg(LOG_WARN, "database connection failed: %s",
+			PQerrorMessage(db->conn));
+		forget_connection(db);
+		return app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
+				   "Database unavailable: could not connect; try again later");
+	}
+	return true;
+}
+
+/* SQLSTATE -> application error.  The texts of the common ones are CUCM's. */
+static bool
+map_error(struct db *db, const PGresult *res, struct app_err *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
+
+	if (state == NULL || strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+	    PQstatus(db->conn) != CONNECTION_OK) {
+		log_msg(LOG_WARN, "database connection lost: %s", msg);
+		forget_connection(db);
+		return app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
+				   "Database unavailable: connection lost; try again later");
+	}
+	if (strcmp(state, "23505") == 0)
+		return app_err_set(err, APP_E_DUPLICATE, NULL,
+				   "Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:).");
+	if (strcmp(state, "23503") == 0)
+		return app_err_set(err, APP_E_IN_USE, NULL,
+				   "Key value for constraint (%s) is still being referenced.",
+				   constraint ? constraint : "?");
+	if (strcmp(state, "23514") == 0 || strcmp(state, "22P02") == 0 ||
+	    strcmp(state, "22001") == 0 || strcmp(state, "23502") == 0)
+		return app_err_set(err, APP_E_INVALID_VALUE, NULL,
+				   "Invalid value: the database refused it (%s)",
+				   constraint ? constraint : state);
+	log_msg(LOG_ERROR, "database error %s: %s", state, msg);
+	return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE %s)",
+			   state);
+}
+
+static bool
+prepare(struct db *db, const struct db_stmt *stmt, int nparams, struct app_err *err)
+{
+	PGresult *res;
+	bool ok;
+
+	for (int i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == stmt)
+			return true;
+	res = PQprepare(db->conn, stmt->name, stmt->sql, nparams, NULL);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		map_error(db, res, err);
+	else if (db->nprepared < DB_MAX_PREPARED)
+		db->prepared[db->nprepared++] = stmt;
+	PQclear(res);
+	return ok;
+}
+
+PGresult *
+db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
+	const char *const *params, struct app_err *err)
+{
+	PGresult *res;
+	ExecStatusType st;
+
+	if (!db_ready(db, err) || !prepare(db, stmt, nparams, err))
+		return NULL;
+	res = PQexecPrepared(db->conn, stmt->name, nparams, params, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return res;
+	map_error(db, res, err);
+	PQclear(res);
+	return NULL;
+}
+
+static bool
+simple(struct db *db, const char *sql, struct app_err *err)
+{
+	PGresult *res;
+	bool ok;
+
+	if (!db_ready(db, err))
+		return false;
+	res = PQexec(db->conn, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		map_error(db, res, err);
+	PQclear(res);
+	return ok;
+}
+
+bool
+db_begin(struct db *db, struct app_err *err)
+{
+	db->in_tx = simple(db, "BEGIN", err);
+	return db->in_tx;
+}
+
+bool
+db_commit(struct db *db, struct app_err *err)
+{
+	bool ok = simple(db, "COMMIT", err);
+
+	db->in_tx = false;
+	return ok;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db->in_tx && db->conn != NULL) {
+		PGresult *res = PQexec(db->conn, "ROLLBACK");
+
+		PQclear(res);
+	}
+	db->in_tx = false;
+}

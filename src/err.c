@@ -1,0 +1,39 @@
+/*
+ * err.c: filling struct app_err.  Message texts for invalid values live here
+ * so that every layer words them the same way.
+ */
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+bool
+app_err_set(struct app_err *err, enum app_errcode code, const char *field,
+	    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return false;
+	err->code = code;
+	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+bool
+app_err_invalid(struct app_err *err, const char *field, const char *value,
+		const char *reason)
+{
+	/* Long values are cut so the message stays readable. */
+	if (reason != NULL && *reason != '\0')
+		return app_err_set(err, APP_E_INVALID_VALUE, field,
+				   "Invalid value for %s: %.200s (%s)", field,
+				   value ? value : "", reason);
+	return app_err_set(err, APP_E_INVALID_VALUE, field,
+			   "Invalid value for %s: %.200s", field,
+			   value ? value : "");
+}

@@ -1,0 +1,255 @@
+/*
+ * http.c: HTTP handling around gSOAP.  gSOAP parses the request line and
+ * headers; our fparse hook then decides, before any XML is read, whether
+ * the request may go on (path, method, size, credentials).  Every response,
+ * success or error, is assembled in the worker's wire buffer and written in
+ * one send, with the headers CUCM sends.
+ */
+#define _GNU_SOURCE /* strcasestr, memmem */
+#include "http.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "soapH.h"
+
+#include "auth.h"
+#include "log.h"
+#include "worker.h"
+
+/* gSOAP's own hooks, wrapped by ours (the same for every context). */
+static int (*parse0)(struct soap *);
+static int (*parsehdr0)(struct soap *, const char *, const char *);
+static size_t (*recv0)(struct soap *, char *, size_t);
+
+static const char page_get[] =
+	"<html><head><title>Cisco CallManager: AXL Web Service</title></head>"
+	"<body><h1>Cisco CallManager: AXL Web Service</h1>"
+	"<p>The AXL Web Service is working and accepting requests.<br/>"
+	"Use HTTP POST to send a request.</p></body></html>";
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Request Entity Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "";   /* 599 has no standard phrase; CUCM sends none */
+	}
+}
+
+static int
+send_full(struct worker *w, int status, const char *content_type, const char *extra)
+{
+	struct soap *s = w->soap;
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	xbuf_reset(&w->wire);
+	xbuf_printf(&w->wire,
+		    "HTTP/1.1 %d %s\r\n"
+		    "Date: %s\r\n"
+		    "Content-Type: %s\r\n"
+		    "Content-Length: %zu\r\n"
+		    "X-Frame-Options: SAMEORIGIN\r\n"
+		    "X-Content-Type-Options: nosniff\r\n"
+		    "X-XSS-Protection: 1; mode=block\r\n"
+		    "Content-Security-Policy: default-src 'self'\r\n"
+		    "%s"
+		    "Server: \r\n"
+		    "%s%s"
+		    "\r\n",
+		    status, reason(status), date, content_type, w->body.len,
+		    w->tls ? "Strict-Transport-Security: max-age=31536000; includeSubdomains\r\n" : "",
+		    extra ? extra : "", w->close ? "Connection: close\r\n" : "");
+	if (w->body.oom || w->wire.oom) {
+		log_msg(LOG_ERROR, "out of memory building a %zu-byte response", w->body.len);
+		w->close = true;
+		return s->error = SOAP_EOM;
+	}
+	xbuf_put(&w->wire, w->body.data ? w->body.data : "", w->body.len);
+	w->answered = true;
+	w->status = status;
+	if (s->fsend(s, w->wire.data, w->wire.len) != SOAP_OK) {
+		w->close = true;
+		return s->error = SOAP_EOF;
+	}
+	return s->error = SOAP_STOP;
+}
+
+int
+http_send(struct worker *w, int status, const char *content_type)
+{
+	return send_full(w, status, content_type, NULL);
+}
+
+int
+http_send_page(struct worker *w, int status, const char *message)
+{
+	const char *extra = NULL;
+
+	xbuf_reset(&w->body);
+	xbuf_printf(&w->body,
+		    "<!-- custom Cisco error page -->\n"
+		    "<html><head><title>Cisco System - null</title></head><body>"
+		    "<div class=\"content-header\">HTTP Status %d \xe2\x80\x93 %s</div>"
+		    "<div class=\"content\"><p>Description: http.%d</p><p>",
+		    status, reason(status), status);
+	xbuf_put_escaped(&w->body, message);
+	xbuf_puts(&w->body, "</p></div></body></html>");
+	if (status == 401)
+		extra = "WWW-Authenticate: Basic realm=\"Cisco AXL API\"\r\n";
+	else if (status == 503)
+		extra = "Retry-After: 5\r\n";
+	/* The request body may be unread: the connection cannot be reused. */
+	w->close = true;
+	return send_full(w, status, "text/html;charset=utf-8", extra);
+}
+
+static bool
+path_ok(const char *path)
+{
+	size_t n = strcspn(path, "?");
+
+	return (n == 4 && strncmp(path, "/axl", 4) == 0) ||
+	       (n == 5 && strncmp(path, "/axl/", 5) == 0);
+}
+
+static int
+on_parse(struct soap *s)
+{
+	struct worker *w = s->user;
+	int rc = parse0(s);
+
+	if (rc != SOAP_OK)
+		return rc;
+	/* HTTP/1.0 closes unless it asked to keep the connection. */
+	if (s->http_version != NULL && strcmp(s->http_version, "1.0") == 0 &&
+	    !w->keepalive_header)
+		w->close = true;
+	if (!path_ok(s->path))
+		return http_send_page(w, 404, "The requested resource is not available.");
+	if (s->status != SOAP_POST && s->status != SOAP_GET)
+		return http_send_page(w, 405, "Use HTTP POST for AXL requests.");
+	if (s->length > (ULONG64) w->cfg->max_body) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "The request body exceeds the limit of %ld bytes.",
+			 w->cfg->max_body);
+		return http_send_page(w, 413, msg);
+	}
+	switch (auth_check(w->db, s->userid, s->passwd, w->role)) {
+	case AUTH_OK:
+		snprintf(w->user, sizeof(w->user), "%s", s->userid);
+		break;
+	case AUTH_UNAVAILABLE:
+		return http_send_page(w, 503, "The user database is not reachable; try again later.");
+	case AUTH_DENIED:
+		log_msg(LOG_INFO, "authentication failed for user \"%.64s\" from %s",
+			s->userid ? s->userid : "", w->peer);
+		return http_send_page(w, 401, "Authentication failed: valid AXL API credentials are required.");
+	}
+	return SOAP_OK;
+}
+
+static int
+on_parsehdr(struct soap *s, const char *key, const char *val)
+{
+	struct worker *w = s->user;
+
+	if (strcasecmp(key, "Connection") == 0) {
+		if (strcasestr(val, "close") != NULL)
+			w->close = true;
+		if (strcasestr(val, "keep-alive") != NULL)
+			w->keepalive_header = true;
+	}
+	return parsehdr0(s, key, val);
+}
+
+static int
+on_get(struct soap *s)
+{
+	struct worker *w = s->user;
+
+	xbuf_reset(&w->body);
+	xbuf_puts(&w->body, page_get);
+	return http_send(w, 200, "text/html;charset=ISO-8859-1");
+}
+
+/* gSOAP skips DTDs silently and turns entity references into 0x7F bytes;
+ * we refuse any request that declares one, before it is parsed further. */
+static bool
+hostile(struct worker *w, const char *buf, size_t n)
+{
+	static const char *const bad[] = { "<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity" };
+	char seam[32];
+	size_t head = n < 15 ? n : 15, ns;
+
+	/* The tail of the previous read joined to the head of this one. */
+	memcpy(seam, w->carry, w->ncarry);
+	memcpy(seam + w->ncarry, buf, head);
+	ns = w->ncarry + head;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t bl = strlen(bad[i]);
+
+		if (memmem(seam, ns, bad[i], bl) != NULL || memmem(buf, n, bad[i], bl) != NULL)
+			return true;
+	}
+	w->ncarry = n < 8 ? n : 8;
+	memcpy(w->carry, buf + n - w->ncarry, w->ncarry);
+	return false;
+}
+
+static size_t
+on_recv(struct soap *s, char *buf, size_t len)
+{
+	struct worker *w = s->user;
+	size_t n = recv0(s, buf, len);
+
+	if (n > 0 && hostile(w, buf, n)) {
+		w->hostile = true;
+		return 0;
+	}
+	return n;
+}
+
+void
+http_install(struct soap *soap)
+{
+	if (parse0 == NULL) {
+		parse0 = soap->fparse;
+		parsehdr0 = soap->fparsehdr;
+		recv0 = soap->frecv;
+	}
+	soap->fparse = on_parse;
+	soap->fparsehdr = on_parsehdr;
+	soap->fget = on_get;
+	soap->frecv = on_recv;
+}
+
+void
+http_request_begin(struct worker *w)
+{
+	w->version = 0;
+	w->hostile = false;
+	w->keepalive_header = false;
+	w->answered = false;
+	w->status = 0;
+	w->axlcode = 0;
+	w->role[0] = '\0';
+	w->user[0] = '\0';
+	w->op[0] = '\0';
+	w->ncarry = 0;
+	xbuf_reset(&w->body);
+	clock_gettime(CLOCK_MONOTONIC, &w->start);
+}

@@ -1,0 +1,167 @@
+/*
+ * main.c: the axlprovd command line.  `axlprovd [serve]` runs the server;
+ * `axlprovd user set` manages AXL API users.  Wiring only: settings, start
+ * order, signals.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "repo_profile.h"
+#include "repo_user.h"
+#include "server.h"
+
+#define AXLPROV_VERSION "0.1.0"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"axlprovd %s: a Cisco Unified CM AXL (SOAP) provisioning server for phone\n"
+		"security profiles, on PostgreSQL.\n\n"
+		"Usage:\n"
+		"  axlprovd [serve] [--config FILE] [--setting VALUE ...]\n"
+		"      Serve AXL on /axl/ until SIGTERM or SIGINT.\n"
+		"  axlprovd user set USERID [--role full|read-only]\n"
+		"      Create or update an AXL API user; the password is read from\n"
+		"      AXLPROV_PASSWORD or, if unset, from the first line of standard input.\n"
+		"  axlprovd --help | --version\n\n",
+		AXLPROV_VERSION);
+	config_usage(out);
+	fprintf(out,
+		"\nA config file holds `setting = value` lines (# comments). Precedence:\n"
+		"defaults < config file (--config or AXLPROV_CONFIG) < AXLPROV_<SETTING>\n"
+		"environment variables < command-line options.\n");
+}
+
+static void
+on_signal(int sig)
+{
+	(void) sig;
+	server_stop();
+}
+
+static int
+cmd_serve(const struct config *cfg)
+{
+	struct app_err err = { 0 };
+	struct db *db;
+	struct server *srv;
+	struct sigaction sa;
+	bool ok;
+
+	if (!auth_init((int) cfg->auth_cache_ttl)) {
+		log_msg(LOG_ERROR, "cannot seed the random generator");
+		return 1;
+	}
+	repo_profile_init();
+	db = db_open(cfg->database_url);
+	if (db == NULL || !repo_models_load(db, &err)) {
+		log_msg(LOG_ERROR, "cannot load the phone models from the database: %s", err.msg);
+		db_close(db);
+		return 1;
+	}
+	db_close(db);
+	srv = server_new(cfg, &err);
+	if (srv == NULL) {
+		log_msg(LOG_ERROR, "%s", err.msg);
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	config_log(cfg);
+	log_msg(LOG_INFO, "axlprovd %s ready", AXLPROV_VERSION);
+	ok = server_run(srv);
+	server_free(srv);
+	log_msg(LOG_INFO, "stopped");
+	return ok ? 0 : 1;
+}
+
+static int
+cmd_user_set(const struct config *cfg, int argc, char **argv)
+{
+	const char *userid = NULL, *role = "full", *password = getenv("AXLPROV_PASSWORD");
+	char line[512], hash[USER_HASH_MAX];
+	struct app_err err = { 0 };
+	struct db *db;
+	bool ok;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+			role = argv[++i];
+		else if (userid == NULL)
+			userid = argv[i];
+		else {
+			fprintf(stderr, "axlprovd: unexpected argument %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (userid == NULL || (strcmp(role, "full") != 0 && strcmp(role, "read-only") != 0)) {
+		fprintf(stderr, "usage: axlprovd user set USERID [--role full|read-only]\n");
+		return 2;
+	}
+	if (password == NULL) {
+		if (fgets(line, sizeof(line), stdin) == NULL) {
+			fprintf(stderr, "axlprovd: no password on standard input\n");
+			return 2;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		password = line;
+	}
+	if (*password == '\0' || !auth_hash_password(password, hash, sizeof(hash))) {
+		fprintf(stderr, "axlprovd: the password must not be empty\n");
+		return 2;
+	}
+	db = db_open(cfg->database_url);
+	ok = db != NULL && repo_user_put(db, userid, hash, role, &err);
+	db_close(db);
+	if (!ok) {
+		fprintf(stderr, "axlprovd: %s\n", err.msg);
+		return 1;
+	}
+	printf("user %s saved (role %s)\n", userid, role);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct app_err err = { 0 };
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("axlprovd %s\n", AXLPROV_VERSION);
+			return 0;
+		}
+	}
+	if (!config_load(&cfg, &argc, argv, &err)) {
+		fprintf(stderr, "axlprovd: %s\n", err.msg);
+		return 2;
+	}
+	log_set_level((enum log_level) log_level_parse(cfg.log_level));
+	if (argc < 2 || strcmp(argv[1], "serve") == 0) {
+		if (argc > 2) {
+			fprintf(stderr, "axlprovd: unknown argument %s (see --help)\n", argv[2]);
+			return 2;
+		}
+		return cmd_serve(&cfg);
+	}
+	if (strcmp(argv[1], "user") == 0 && argc >= 3 && strcmp(argv[2], "set") == 0)
+		return cmd_user_set(&cfg, argc - 3, argv + 3);
+	fprintf(stderr, "axlprovd: unknown command %s (see --help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,45 @@
+/*
+ * profile.h: phone security profile business rules: canonical values,
+ * defaults, and the seed's cross-field rules (per-protocol fields, per-model
+ * capabilities, security mode vs transport).  Pure C: no gSOAP, no libpq;
+ * model capabilities come from models.h.
+ */
+#ifndef AXLPROV_PROFILE_H
+#define AXLPROV_PROFILE_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "profile_fields.h"
+#include "uuid.h"
+
+struct profile {
+	char uuid[UUID_DB_LEN + 1];      /* "" until stored */
+	bool standard;                   /* predefined: never changed or removed */
+	unsigned given;                  /* bit (1u << pf_id): set by this request */
+	char v[PF__COUNT][PF_VALUE_MAX]; /* canonical text of every field */
+};
+
+/* Every field to its add-time default (required ones empty). */
+void profile_defaults(struct profile *p);
+
+/* Parses one wire value into its canonical form and marks it given.  An
+ * empty value means the field's default.  Checks only the value itself. */
+bool profile_set(struct profile *p, enum pf_id id, const char *raw,
+		 struct app_err *err);
+
+/* Checks a name (or newName) on its own: required, length, characters. */
+bool profile_check_name(const char *element, const char *value,
+			struct app_err *err);
+
+/* Completes and checks a profile after the profile_set() calls: derives
+ * the transport and EC key size where the request left them out, then
+ * applies the cross-field rules.  `before` is the stored profile for an
+ * update (NULL for add); `version` is the AXL version of the request. */
+bool profile_finish(struct profile *p, const struct profile *before,
+		    int version, struct app_err *err);
+
+/* True when the field is to be printed for this AXL version. */
+bool profile_field_in_version(enum pf_id id, int version);
+
+#endif

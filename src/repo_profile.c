@@ -1,0 +1,273 @@
+/*
+ * repo_profile.c: phone_security_profile and phone_model SQL.  The column
+ * lists come from profile_fields[], so adding a field is one table row plus
+ * a migration.  Predefined rows (is_standard) are guarded here as well as by
+ * a trigger in the database.
+ */
+#include "repo_profile.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "models.h"
+
+#define SQL_MAX 4096
+
+static char sql_select_by_name[SQL_MAX], sql_select_by_uuid[SQL_MAX];
+static char sql_lock_by_name[SQL_MAX], sql_lock_by_uuid[SQL_MAX];
+static char sql_insert[SQL_MAX], sql_update[SQL_MAX], sql_list[SQL_MAX];
+
+static const struct db_stmt st_get_name = { "profile_get_name", sql_select_by_name };
+static const struct db_stmt st_get_uuid = { "profile_get_uuid", sql_select_by_uuid };
+static const struct db_stmt st_lock_name = { "profile_lock_name", sql_lock_by_name };
+static const struct db_stmt st_lock_uuid = { "profile_lock_uuid", sql_lock_by_uuid };
+static const struct db_stmt st_insert = { "profile_insert", sql_insert };
+static const struct db_stmt st_update = { "profile_update", sql_update };
+static const struct db_stmt st_list = { "profile_list", sql_list };
+static const struct db_stmt st_remove_name = {
+	"profile_remove_name",
+	"DELETE FROM phone_security_profile WHERE name = $1 AND NOT is_standard"
+	" RETURNING pkid::text"
+};
+static const struct db_stmt st_remove_uuid = {
+	"profile_remove_uuid",
+	"DELETE FROM phone_security_profile WHERE pkid = $1::uuid AND NOT is_standard"
+	" RETURNING pkid::text"
+};
+static const struct db_stmt st_models = {
+	"models_load",
+	"SELECT name, sip, sccp, secure, cisco, model_independent, since"
+	" FROM phone_model ORDER BY name"
+};
+
+/* Appends to a fixed SQL buffer; the texts are compile-time sized. */
+static void
+cat(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+cat(char *buf, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + n, SQL_MAX - n, fmt, ap);
+	va_end(ap);
+}
+
+/* "pkid::text, is_standard::text, col1::text, ..." */
+static void
+select_list(char *buf)
+{
+	cat(buf, "SELECT pkid::text, is_standard::text");
+	for (int i = 0; i < PF__COUNT; i++)
+		cat(buf, ", %s::text", profile_fields[i].column);
+	cat(buf, " FROM phone_security_profile");
+}
+
+void
+repo_profile_init(void)
+{
+	int n = 1;
+
+	select_list(sql_select_by_name);
+	cat(sql_select_by_name, " WHERE name = $1");
+	select_list(sql_select_by_uuid);
+	cat(sql_select_by_uuid, " WHERE pkid = $1::uuid");
+	cat(sql_lock_by_name, "%s FOR UPDATE", sql_select_by_name);
+	cat(sql_lock_by_uuid, "%s FOR UPDATE", sql_select_by_uuid);
+
+	cat(sql_insert, "INSERT INTO phone_security_profile (");
+	for (int i = 0; i < PF__COUNT; i++)
+		cat(sql_insert, "%s%s", i ? ", " : "", profile_fields[i].column);
+	cat(sql_insert, ") VALUES (");
+	for (int i = 0; i < PF__COUNT; i++)
+		cat(sql_insert, "%s$%d", i ? ", " : "", i + 1);
+	cat(sql_insert, ") RETURNING pkid::text");
+
+	cat(sql_update, "UPDATE phone_security_profile SET ");
+	for (int i = 0; i < PF__COUNT; i++) {
+		if (profile_fields[i].flags & PFF_FIXED)
+			continue;
+		cat(sql_update, "%s%s = $%d", n > 1 ? ", " : "", profile_fields[i].column,
+		    n + 1);
+		n++;
+	}
+	cat(sql_update, " WHERE pkid = $1::uuid AND NOT is_standard");
+
+	/* Ordered by name in byte order so skip/first pages are stable on any
+	 * database collation. */
+	select_list(sql_list);
+	cat(sql_list, " WHERE name LIKE $1 AND description LIKE $2"
+		      " ORDER BY name COLLATE \"C\", pkid OFFSET $3 LIMIT $4");
+}
+
+bool
+repo_models_load(struct db *db, struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_models, 0, NULL, err);
+	struct model_caps *rows;
+	int n;
+	bool ok;
+
+	if (res == NULL)
+		return false;
+	n = PQntuples(res);
+	rows = calloc((size_t) (n ? n : 1), sizeof(*rows));
+	if (rows == NULL) {
+		PQclear(res);
+		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(rows[i].name, sizeof(rows[i].name), "%s", PQgetvalue(res, i, 0));
+		rows[i].sip = PQgetvalue(res, i, 1)[0] == 't';
+		rows[i].sccp = PQgetvalue(res, i, 2)[0] == 't';
+		rows[i].secure = PQgetvalue(res, i, 3)[0] == 't';
+		rows[i].cisco = PQgetvalue(res, i, 4)[0] == 't';
+		rows[i].model_independent = PQgetvalue(res, i, 5)[0] == 't';
+		rows[i].since = atoi(PQgetvalue(res, i, 6));
+	}
+	ok = models_load(rows, (size_t) n);
+	free(rows);
+	PQclear(res);
+	return ok || app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+}
+
+static void
+row_to_profile(const PGresult *res, int row, struct profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->uuid, sizeof(p->uuid), "%s", PQgetvalue(res, row, 0));
+	p->standard = strcmp(PQgetvalue(res, row, 1), "true") == 0;
+	for (int i = 0; i < PF__COUNT; i++)
+		snprintf(p->v[i], sizeof(p->v[i]), "%s", PQgetvalue(res, row, i + 2));
+}
+
+bool
+repo_profile_insert(struct db *db, struct profile *p, struct app_err *err)
+{
+	const char *params[PF__COUNT];
+	PGresult *res;
+
+	for (int i = 0; i < PF__COUNT; i++)
+		params[i] = p->v[i];
+	res = db_exec(db, &st_insert, PF__COUNT, params, err);
+	if (res == NULL)
+		return false;
+	snprintf(p->uuid, sizeof(p->uuid), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return true;
+}
+
+bool
+repo_profile_get(struct db *db, const struct profile_key *key, bool for_update,
+		 struct profile *out, struct app_err *err)
+{
+	const struct db_stmt *st;
+	const char *param = key->name ? key->name : key->uuid;
+	PGresult *res;
+	bool found;
+
+	if (key->name != NULL)
+		st = for_update ? &st_lock_name : &st_get_name;
+	else
+		st = for_update ? &st_lock_uuid : &st_get_uuid;
+	res = db_exec(db, st, 1, &param, err);
+	if (res == NULL)
+		return false;
+	found = PQntuples(res) == 1;
+	if (found)
+		row_to_profile(res, 0, out);
+	PQclear(res);
+	if (!found)
+		return app_err_set(err, APP_E_NOT_FOUND, key->name ? "name" : "uuid",
+				   "Item not valid: The specified Phone Security Profile was not found");
+	return true;
+}
+
+bool
+repo_profile_update(struct db *db, const struct profile *p, struct app_err *err)
+{
+	const char *params[PF__COUNT + 1];
+	int n = 0;
+	PGresult *res;
+	bool changed;
+
+	params[n++] = p->uuid;
+	for (int i = 0; i < PF__COUNT; i++)
+		if (!(profile_fields[i].flags & PFF_FIXED))
+			params[n++] = p->v[i];
+	res = db_exec(db, &st_update, n, params, err);
+	if (res == NULL)
+		return false;
+	changed = strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	if (!changed)
+		return app_err_set(err, APP_E_READ_ONLY, NULL,
+				   "Cannot update a predefined security profile: %s",
+				   p->v[PF_NAME]);
+	return true;
+}
+
+bool
+repo_profile_remove(struct db *db, const struct profile_key *key,
+		    char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
+{
+	const char *param = key->name ? key->name : key->uuid;
+	PGresult *res;
+	struct profile existing;
+	bool removed;
+
+	res = db_exec(db, key->name ? &st_remove_name : &st_remove_uuid, 1, &param, err);
+	if (res == NULL)
+		return false;
+	removed = PQntuples(res) == 1;
+	if (removed)
+		snprintf(uuid_out, UUID_DB_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (removed)
+		return true;
+	/* Nothing deleted: either it does not exist or it is predefined. */
+	if (!repo_profile_get(db, key, false, &existing, err)) {
+		if (err && err->code == APP_E_NOT_FOUND)
+			return app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
+					   "Item not valid: The specified entry was not found");
+		return false;
+	}
+	return app_err_set(err, APP_E_READ_ONLY, NULL,
+			   "Cannot remove a predefined security profile: %s",
+			   existing.v[PF_NAME]);
+}
+
+bool
+repo_profile_list(struct db *db, const struct profile_search *search,
+		  profile_row_fn fn, void *ctx, long *matched, struct app_err *err)
+{
+	char skip[24], first[24];
+	const char *params[4];
+	const char *values[PF__COUNT];
+	PGresult *res;
+	int n;
+
+	snprintf(skip, sizeof(skip), "%ld", search->first >= 0 ? search->skip : 0);
+	snprintf(first, sizeof(first), "%ld", search->first);
+	params[0] = search->name ? search->name : "%";
+	params[1] = search->description ? search->description : "%";
+	params[2] = skip;
+	params[3] = search->first >= 0 ? first : NULL;  /* LIMIT NULL = all */
+	res = db_exec(db, &st_list, 4, params, err);
+	if (res == NULL)
+		return false;
+	n = PQntuples(res);
+	*matched = n;
+	for (int r = 0; r < n; r++) {
+		for (int i = 0; i < PF__COUNT; i++)
+			values[i] = PQgetvalue(res, r, i + 2);
+		if (!fn(ctx, PQgetvalue(res, r, 0), values))
+			break;
+	}
+	PQclear(res);
+	return true;
+}

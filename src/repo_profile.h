@@ -1,0 +1,61 @@
+/*
+ * repo_profile.h: SQL for phone security profiles and the phone model table.
+ * Statements are built once from profile_fields[] (repo_profile_init) and
+ * run through db.c.  Values cross this boundary as canonical text.
+ */
+#ifndef AXLPROV_REPO_PROFILE_H
+#define AXLPROV_REPO_PROFILE_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "profile.h"
+
+struct db;
+
+/* A profile is named either by name or by uuid (database form). */
+struct profile_key {
+	const char *name;
+	const char *uuid;
+};
+
+/* Builds the SQL texts; call once before any other function here. */
+void repo_profile_init(void);
+
+/* Loads phone_model into models.c. */
+bool repo_models_load(struct db *db, struct app_err *err);
+
+/* Inserts p and fills p->uuid. */
+bool repo_profile_insert(struct db *db, struct profile *p, struct app_err *err);
+
+/* Reads one profile; APP_E_NOT_FOUND when there is none.  for_update locks
+ * the row until the surrounding transaction ends. */
+bool repo_profile_get(struct db *db, const struct profile_key *key, bool for_update,
+		      struct profile *out, struct app_err *err);
+
+/* Writes every updatable field of p (by p->uuid). */
+bool repo_profile_update(struct db *db, const struct profile *p, struct app_err *err);
+
+/* Deletes a profile that is not predefined and not in use; fills uuid_out. */
+bool repo_profile_remove(struct db *db, const struct profile_key *key,
+			 char uuid_out[UUID_DB_LEN + 1], struct app_err *err);
+
+struct profile_search {
+	const char *name;         /* LIKE pattern or NULL */
+	const char *description;  /* LIKE pattern or NULL */
+	long skip;                /* rows to skip (with first) */
+	long first;               /* at most this many rows; <0 = all */
+};
+
+/* Called per row, in name order; values point into the result and are
+ * valid only during the call.  Returning false stops the listing. */
+typedef bool (*profile_row_fn)(void *ctx, const char *uuid,
+			       const char *const values[PF__COUNT]);
+
+/* Lists matching profiles.  *matched receives the number of rows the
+ * query produced (for "Query request too large" faults). */
+bool repo_profile_list(struct db *db, const struct profile_search *search,
+		       profile_row_fn fn, void *ctx, long *matched,
+		       struct app_err *err);
+
+#endif

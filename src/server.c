@@ -1,0 +1,523 @@
+/*
+ * server.c: accepting and serving connections.  One thread polls the
+ * listening sockets and queues accepted connections; a fixed pool of
+ * workers (each with its own gSOAP context and PostgreSQL connection) takes
+ * them one at a time and runs the serve loop below, which owns the mapping
+ * of gSOAP's parse outcomes to AXL's responses.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "soapH.h"
+
+#include "axl_fault.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "version.h"
+#include "worker.h"
+
+/* Our namespace table: the AXL row matches every version's URI; the
+ * version actually received is read back from the context's copy. */
+SOAP_NMAC struct Namespace namespaces[] = {
+	{ "SOAP-ENV", "http://schemas.xmlsoap.org/soap/envelope/",
+	  "http://www.w3.org/*/soap-envelope", NULL },
+	{ "SOAP-ENC", "http://schemas.xmlsoap.org/soap/encoding/",
+	  "http://www.w3.org/*/soap-encoding", NULL },
+	{ "xsi", "http://www.w3.org/2001/XMLSchema-instance",
+	  "http://www.w3.org/*/XMLSchema-instance", NULL },
+	{ "xsd", "http://www.w3.org/2001/XMLSchema", "http://www.w3.org/*/XMLSchema", NULL },
+	{ "svc", "http://www.cisco.com/AXLAPIService/", NULL, NULL },
+	{ "ns", "http://www.cisco.com/AXL/API/14.0", AXL_NS_PREFIX "*", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+#define NS_AXL 5
+
+#define QUEUE_CAP 1024
+
+struct conn {
+	int fd;
+	bool tls;
+	char peer[64];
+};
+
+struct listener {
+	int fd;
+	bool tls;
+};
+
+struct server {
+	const struct config *cfg;
+	struct soap *tmpl;            /* template context (holds the TLS ctx) */
+	struct listener listeners[2];
+	int nlisteners;
+	struct worker *workers;
+	pthread_t *threads;
+	int nworkers;
+
+	pthread_mutex_t lock;
+	pthread_cond_t nonempty;
+	struct conn queue[QUEUE_CAP];
+	int qhead, qlen;
+	atomic_int *active_fd;        /* per worker: the connection it serves, or -1 */
+};
+
+static volatile sig_atomic_t stopping;
+
+void
+server_stop(void)
+{
+	stopping = 1;
+}
+
+/* "host:port" or "port" (host defaulting to dflt_host). */
+static bool
+split_addr(const char *addr, const char *dflt_host, char *host, size_t hsize, int *port)
+{
+	const char *colon = strrchr(addr, ':');
+	const char *p = colon ? colon + 1 : addr;
+	char *end;
+	long n = strtol(p, &end, 10);
+
+	if (*p == '\0' || *end != '\0' || n < 0 || n > 65535)
+		return false;
+	if (colon == NULL)
+		snprintf(host, hsize, "%s", dflt_host);
+	else {
+		size_t len = (size_t) (colon - addr);
+
+		/* [::1]:8443 */
+		if (len >= 2 && addr[0] == '[' && addr[len - 1] == ']') {
+			addr++;
+			len -= 2;
+		}
+		if (len >= hsize)
+			return false;
+		memcpy(host, addr, len);
+		host[len] = '\0';
+	}
+	*port = (int) n;
+	return true;
+}
+
+static bool
+bind_listener(struct server *srv, const char *addr, const char *dflt_host, bool tls,
+	      struct app_err *err)
+{
+	char host[128];
+	int port;
+	struct soap *s = srv->tmpl;
+	SOAP_SOCKET fd;
+
+	if (!split_addr(addr, dflt_host, host, sizeof(host), &port))
+		return app_err_set(err, APP_E_INVALID_VALUE, tls ? "listen" : "plain_listen",
+				   "invalid listen address %s", addr);
+	s->bind_flags = SO_REUSEADDR;
+	fd = soap_bind(s, host, port, 128);
+	if (!soap_valid_socket(fd))
+		return app_err_set(err, APP_E_INVALID_VALUE, tls ? "listen" : "plain_listen",
+				   "cannot listen on %s: %s", addr, strerror(s->errnum));
+	/* soap_bind keeps the socket in the template; we own it from here. */
+	s->master = SOAP_INVALID_SOCKET;
+	srv->listeners[srv->nlisteners].fd = fd;
+	srv->listeners[srv->nlisteners].tls = tls;
+	srv->nlisteners++;
+	log_msg(LOG_INFO, "listening on %s://%s:%d/axl/", tls ? "https" : "http", host, port);
+	return true;
+}
+
+static bool
+setup_tls(struct server *srv, struct app_err *err)
+{
+	const struct config *cfg = srv->cfg;
+	const char *key = cfg->tls_key[0] ? cfg->tls_key : cfg->tls_cert;
+	SSL_CTX *ctx;
+
+	if (cfg->tls_cert[0] == '\0')
+		return app_err_set(err, APP_E_MISSING_FIELD, "tls_cert",
+				   "listen is set but tls_cert is not (set it, or listen to \"\" for plain HTTP only)");
+	soap_ssl_init();
+	if (soap_ssl_server_context(srv->tmpl, SOAP_SSL_NO_AUTHENTICATION | SOAP_TLSv1_2 |
+				    SOAP_TLSv1_3, NULL, NULL, NULL, NULL, NULL, NULL, NULL))
+		return app_err_set(err, APP_E_INTERNAL, "tls", "cannot create the TLS context");
+	ctx = srv->tmpl->ctx;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		return app_err_set(err, APP_E_INVALID_VALUE, "tls_cert",
+				   "cannot load the TLS certificate %s and key %s", cfg->tls_cert, key);
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	return true;
+}
+
+struct server *
+server_new(const struct config *cfg, struct app_err *err)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+
+	if (srv == NULL) {
+		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	srv->cfg = cfg;
+	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->nonempty, NULL);
+	srv->tmpl = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING);
+	if (srv->tmpl == NULL) {
+		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+		server_free(srv);
+		return NULL;
+	}
+	if ((cfg->listen[0] && (!setup_tls(srv, err) ||
+				!bind_listener(srv, cfg->listen, "0.0.0.0", true, err))) ||
+	    (cfg->plain_listen[0] &&
+	     !bind_listener(srv, cfg->plain_listen, "127.0.0.1", false, err))) {
+		server_free(srv);
+		return NULL;
+	}
+	if (srv->nlisteners == 0) {
+		app_err_set(err, APP_E_MISSING_FIELD, "listen",
+			    "nothing to listen on: set listen and/or plain_listen");
+		server_free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+/* Maps what gSOAP reported for a request that was not answered yet. */
+static void
+answer_failure(struct worker *w, int rc)
+{
+	struct soap *s = w->soap;
+	char msg[512];
+
+	if (w->answered)
+		return;
+	if (w->hostile) {
+		http_send_page(w, 599, "Malformed request: DOCTYPE and ENTITY declarations are not allowed.");
+		return;
+	}
+	switch (rc) {
+	case SOAP_EOF:
+		/* The peer went away, stalled past a timeout, or sent more than
+		 * max_body without a Content-Length: nothing useful to say. */
+		w->close = true;
+		return;
+	case SOAP_NO_METHOD:
+		snprintf(msg, sizeof(msg),
+			 "The endpoint reference (EPR) for the Operation not found is "
+			 "/axl/services/AXLAPIService and the WSA Action = CUCM:DB ver=%s %s",
+			 w->version ? axl_version_ns(w->version) + strlen(AXL_NS_PREFIX) : "14.0",
+			 w->op[0] ? w->op : "(none)");
+		axl_fault_plain(w, true, msg);
+		return;
+	case SOAP_LEVEL:
+		snprintf(msg, sizeof(msg), "Malformed request: XML nested deeper than %ld levels.",
+			 w->cfg->max_depth);
+		http_send_page(w, 599, msg);
+		return;
+	case SOAP_EOM:
+		http_send_page(w, 413, "The request is too large to process.");
+		return;
+	case SOAP_TYPE:
+	case SOAP_OCCURS:
+	case SOAP_LENGTH:
+	case SOAP_REQUIRED:
+	case SOAP_PROHIBITED:
+	case SOAP_EMPTY:
+		soap_set_fault(s);
+		snprintf(msg, sizeof(msg), "Invalid request: %s",
+			 *soap_faultstring(s) ? *soap_faultstring(s) : "bad value");
+		axl_fault_plain(w, true, msg);
+		return;
+	default:
+		soap_set_fault(s);
+		snprintf(msg, sizeof(msg), "Malformed request: %s",
+			 *soap_faultstring(s) ? *soap_faultstring(s) : "unreadable XML");
+		http_send_page(w, 599, msg);
+		return;
+	}
+}
+
+/* After the envelope and body start are read: which operation, which AXL
+ * version.  Returns SOAP_OK to dispatch, or an already-answered status. */
+static int
+route(struct worker *w)
+{
+	struct soap *s = w->soap;
+	const char *colon, *uri;
+	char msg[256];
+
+	if (soap_peek_element(s) != SOAP_OK)
+		return s->error;
+	colon = strchr(s->tag, ':');
+	snprintf(w->op, sizeof(w->op), "%.63s", colon ? colon + 1 : s->tag);
+	if (strncmp(s->tag, "ns:", 3) != 0)
+		return SOAP_NO_METHOD;
+	uri = s->local_namespaces[NS_AXL].out ? s->local_namespaces[NS_AXL].out
+					      : s->local_namespaces[NS_AXL].ns;
+	w->version = axl_version_resolve(s->action, uri);
+	if (!axl_version_supported(w->version)) {
+		snprintf(msg, sizeof(msg), "Incorrect axl version. Supported axl versions are %s",
+			 axl_version_list());
+		w->version = 0;
+		return http_send_page(w, 599, msg);
+	}
+	return SOAP_OK;
+}
+
+static void
+log_request(const struct worker *w)
+{
+	struct timespec now;
+	double ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double) (now.tv_sec - w->start.tv_sec) * 1e3 +
+	     (double) (now.tv_nsec - w->start.tv_nsec) / 1e6;
+	log_msg(LOG_DEBUG, "request peer=%s user=%s op=%s status=%d axlcode=%d ms=%.2f",
+		w->peer, w->user[0] ? w->user : "-", w->op[0] ? w->op : "-", w->status,
+		w->axlcode, ms);
+}
+
+static void
+serve_connection(struct worker *w, const struct conn *c)
+{
+	struct soap *s = w->soap;
+	const struct config *cfg = w->cfg;
+
+	s->socket = c->fd;
+	w->tls = c->tls;
+	w->close = false;
+	snprintf(w->peer, sizeof(w->peer), "%s", c->peer);
+	s->recv_timeout = (int) cfg->idle_timeout;
+	s->send_timeout = (int) cfg->request_timeout;
+	s->transfer_timeout = (int) cfg->request_timeout;
+	s->recv_maxlength = (ULONG64) cfg->max_body;
+	s->maxlevel = (unsigned int) cfg->max_depth;
+	if (c->tls && soap_ssl_accept(s) != SOAP_OK) {
+		log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
+		soap_force_closesock(s);
+		return;
+	}
+	for (;;) {
+		int rc;
+
+		http_request_begin(w);
+		soap_set_namespaces(s, namespaces);
+		rc = soap_begin_serve(s);
+		if (rc == SOAP_OK)
+			rc = route(w);
+		if (rc == SOAP_OK)
+			rc = soap_serve_request(s);
+		if (rc != SOAP_OK && rc != SOAP_STOP)
+			answer_failure(w, rc);
+		if (w->answered)
+			log_request(w);
+		soap_destroy(s);
+		soap_end(s);
+		if (!w->answered || w->close || stopping)
+			break;
+	}
+	soap_force_closesock(s);
+}
+
+static bool
+pop(struct server *srv, struct conn *out)
+{
+	pthread_mutex_lock(&srv->lock);
+	while (srv->qlen == 0 && !stopping)
+		pthread_cond_wait(&srv->nonempty, &srv->lock);
+	if (srv->qlen == 0) {
+		pthread_mutex_unlock(&srv->lock);
+		return false;
+	}
+	*out = srv->queue[srv->qhead];
+	srv->qhead = (srv->qhead + 1) % QUEUE_CAP;
+	srv->qlen--;
+	pthread_mutex_unlock(&srv->lock);
+	return true;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct server *srv = (struct server *) w->soap->user;  /* set before start */
+	struct conn c;
+
+	w->soap->user = w;
+	while (pop(srv, &c)) {
+		atomic_store(&srv->active_fd[w->id], c.fd);
+		serve_connection(w, &c);
+		atomic_store(&srv->active_fd[w->id], -1);
+	}
+	return NULL;
+}
+
+static bool
+start_workers(struct server *srv, struct app_err *err)
+{
+	int n = (int) srv->cfg->workers;
+
+	srv->workers = calloc((size_t) n, sizeof(*srv->workers));
+	srv->threads = calloc((size_t) n, sizeof(*srv->threads));
+	srv->active_fd = calloc((size_t) n, sizeof(*srv->active_fd));
+	if (srv->workers == NULL || srv->threads == NULL || srv->active_fd == NULL)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		struct worker *w = &srv->workers[i];
+
+		w->id = i;
+		w->cfg = srv->cfg;
+		xbuf_init(&w->body);
+		xbuf_init(&w->wire);
+		w->soap = soap_copy(srv->tmpl);
+		w->db = db_open(srv->cfg->database_url);
+		atomic_init(&srv->active_fd[i], -1);
+		if (w->soap == NULL || w->db == NULL)
+			return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+		http_install(w->soap);
+		w->soap->user = srv;   /* worker_main swaps in the worker */
+		if (pthread_create(&srv->threads[i], NULL, worker_main, w) != 0)
+			return app_err_set(err, APP_E_INTERNAL, NULL, "cannot start worker %d", i);
+		srv->nworkers++;
+	}
+	return true;
+}
+
+static void
+enqueue(struct server *srv, int fd, bool tls, const struct sockaddr_storage *sa)
+{
+	struct conn c = { fd, tls, "" };
+	char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
+	int one = 1;
+
+	getnameinfo((const struct sockaddr *) sa, sizeof(*sa), host, sizeof(host), port,
+		    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(c.peer, sizeof(c.peer), "%s:%s", host, port);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	pthread_mutex_lock(&srv->lock);
+	if (srv->qlen == QUEUE_CAP) {
+		pthread_mutex_unlock(&srv->lock);
+		log_msg(LOG_WARN, "connection queue full; dropping %s", c.peer);
+		close(fd);
+		return;
+	}
+	srv->queue[(srv->qhead + srv->qlen) % QUEUE_CAP] = c;
+	srv->qlen++;
+	pthread_cond_signal(&srv->nonempty);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static void
+accept_loop(struct server *srv)
+{
+	struct pollfd pfd[2];
+
+	for (int i = 0; i < srv->nlisteners; i++) {
+		pfd[i].fd = srv->listeners[i].fd;
+		pfd[i].events = POLLIN;
+	}
+	while (!stopping) {
+		int n = poll(pfd, (nfds_t) srv->nlisteners, 250);
+
+		if (n <= 0)
+			continue;
+		for (int i = 0; i < srv->nlisteners; i++) {
+			struct sockaddr_storage sa;
+			socklen_t len = sizeof(sa);
+			int fd;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			fd = accept4(pfd[i].fd, (struct sockaddr *) &sa, &len, SOCK_CLOEXEC);
+			if (fd >= 0)
+				enqueue(srv, fd, srv->listeners[i].tls, &sa);
+			else if (errno == EMFILE || errno == ENFILE)
+				log_msg(LOG_WARN, "accept: %s", strerror(errno));
+		}
+	}
+}
+
+bool
+server_run(struct server *srv)
+{
+	struct app_err err = { 0 };
+	bool ok = start_workers(srv, &err);
+
+	if (!ok)
+		log_msg(LOG_ERROR, "%s", err.msg);
+	else
+		accept_loop(srv);
+	stopping = 1;
+	log_msg(LOG_INFO, "shutting down: finishing requests in progress");
+	for (int i = 0; i < srv->nlisteners; i++)
+		close(srv->listeners[i].fd);
+	srv->nlisteners = 0;
+	pthread_mutex_lock(&srv->lock);
+	pthread_cond_broadcast(&srv->nonempty);
+	pthread_mutex_unlock(&srv->lock);
+	/* Idle keep-alive connections would hold a worker until their timeout:
+	 * end their reads so the workers finish the request they are in. */
+	for (int i = 0; i < srv->nworkers; i++) {
+		int fd = atomic_load(&srv->active_fd[i]);
+
+		if (fd >= 0)
+			shutdown(fd, SHUT_RD);
+	}
+	for (int i = 0; i < srv->nworkers; i++)
+		pthread_join(srv->threads[i], NULL);
+	while (srv->qlen > 0) {
+		close(srv->queue[srv->qhead].fd);
+		srv->qhead = (srv->qhead + 1) % QUEUE_CAP;
+		srv->qlen--;
+	}
+	return ok;
+}
+
+void
+server_free(struct server *srv)
+{
+	if (srv == NULL)
+		return;
+	for (int i = 0; i < srv->nlisteners; i++)
+		close(srv->listeners[i].fd);
+	for (int i = 0; i < srv->nworkers; i++) {
+		struct worker *w = &srv->workers[i];
+
+		soap_destroy(w->soap);
+		soap_end(w->soap);
+		soap_free(w->soap);
+		db_close(w->db);
+		xbuf_free(&w->body);
+		xbuf_free(&w->wire);
+	}
+	free(srv->workers);
+	free(srv->threads);
+	free(srv->active_fd);
+	if (srv->tmpl != NULL) {
+		soap_destroy(srv->tmpl);
+		soap_end(srv->tmpl);
+		soap_free(srv->tmpl);
+	}
+	pthread_mutex_destroy(&srv->lock);
+	pthread_cond_destroy(&srv->nonempty);
+	free(srv);
+}

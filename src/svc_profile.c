@@ -1,0 +1,329 @@
+/*
+ * svc_profile.c: the five PhoneSecurityProfile operations.  Each adapter
+ * copies wire values into a struct profile (through the offset table
+ * below), calls the rules in profile.c and the SQL in repo_profile.c, and
+ * writes the response straight from the result.  No business rules here.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "soapH.h"
+
+#include "axl_fault.h"
+#include "axl_wire.h"
+#include "db.h"
+#include "like.h"
+#include "profile.h"
+#include "repo_profile.h"
+#include "uuid.h"
+#include "worker.h"
+
+/* Where each profile field sits in the add, get and list structs. */
+enum wire_shape { W_ADD, W_GET, W_LIST, W__COUNT };
+
+#define NO_UPDATE ((size_t) -1)
+#define AT(type, m) offsetof(struct type, m)
+#define WF(m, upd) { { AT(ns__XPhoneSecurityProfile, m), AT(ns__RPhoneSecurityProfile, m), \
+		       AT(ns__LPhoneSecurityProfile, m) }, upd }
+#define UPD(m) AT(ns__UpdatePhoneSecurityProfileReq, m)
+
+static const struct wire_field {
+	size_t off[W__COUNT];
+	size_t update;   /* offset in the update request, NO_UPDATE if absent */
+} wire[PF__COUNT] = {
+	[PF_PHONE_TYPE]     = WF(phoneType, NO_UPDATE),
+	[PF_PROTOCOL]       = WF(protocol, NO_UPDATE),
+	[PF_NAME]           = WF(name, NO_UPDATE),   /* renamed through newName */
+	[PF_DESCRIPTION]    = WF(description, UPD(description)),
+	[PF_SECURITY_MODE]  = WF(deviceSecurityMode, UPD(deviceSecurityMode)),
+	[PF_AUTH_MODE]      = WF(authenticationMode, UPD(authenticationMode)),
+	[PF_KEY_SIZE]       = WF(keySize, UPD(keySize)),
+	[PF_KEY_ORDER]      = WF(keyOrder, UPD(keyOrder)),
+	[PF_EC_KEY_SIZE]    = WF(ecKeySize, UPD(ecKeySize)),
+	[PF_TFTP_ENCRYPTED] = WF(tftpEncryptedConfig, UPD(tftpEncryptedConfig)),
+	[PF_OAUTH]          = WF(EnableOAuthAuthentication, UPD(EnableOAuthAuthentication)),
+	[PF_NONCE_VALIDITY] = WF(nonceValidityTime, UPD(nonceValidityTime)),
+	[PF_TRANSPORT]      = WF(transportType, UPD(transportType)),
+	[PF_SIP_PORT]       = WF(sipPhonePort, UPD(sipPhonePort)),
+	[PF_DIGEST]         = WF(enableDigestAuthentication, UPD(enableDigestAuthentication)),
+	[PF_EXCLUDE_DIGEST] = WF(excludeDigestCredentials, UPD(excludeDigestCredentials)),
+};
+
+/* The name/uuid choice: gSOAP numbers the variants alike in every request. */
+_Static_assert(SOAP_UNION__ns__union_NameAndGUIDRequest_name == 1 &&
+	       SOAP_UNION__ns__union_GetPhoneSecurityProfileReq_name == 1 &&
+	       SOAP_UNION__ns__union_UpdatePhoneSecurityProfileReq_name == 1 &&
+	       SOAP_UNION__ns__union_NameAndGUIDRequest_uuid == 2 &&
+	       SOAP_UNION__ns__union_GetPhoneSecurityProfileReq_uuid == 2 &&
+	       SOAP_UNION__ns__union_UpdatePhoneSecurityProfileReq_uuid == 2,
+	       "name/uuid choice selectors differ between request types");
+
+static const char *
+field_at(const void *s, size_t off)
+{
+	return *(char *const *) (const void *) ((const char *) s + off);
+}
+
+struct key_buf {
+	struct profile_key key;
+	char uuid[UUID_DB_LEN + 1];
+};
+
+static bool
+key_from(int which, const char *value, struct key_buf *kb, struct app_err *err)
+{
+	memset(kb, 0, sizeof(*kb));
+	if (which == 1 && value != NULL) {
+		kb->key.name = value;
+		return true;
+	}
+	if (which == 2 && value != NULL) {
+		if (!uuid_parse(value, kb->uuid))
+			return app_err_invalid(err, "uuid", value, "not a uuid");
+		kb->key.uuid = kb->uuid;
+		return true;
+	}
+	return app_err_set(err, APP_E_MISSING_FIELD, "name",
+			   "Missing required element: name or uuid");
+}
+
+/* The fields a returnedTags element asks for; all when absent or empty. */
+static unsigned
+returned_mask(const void *tags, enum wire_shape shape)
+{
+	unsigned mask = 0;
+
+	if (tags != NULL)
+		for (int i = 0; i < PF__COUNT; i++)
+			if (field_at(tags, wire[i].off[shape]) != NULL)
+				mask |= 1u << i;
+	return mask ? mask : (1u << PF__COUNT) - 1;
+}
+
+static void
+put_profile(struct xbuf *b, int version, unsigned mask, const char *db_uuid,
+	    const char *const values[PF__COUNT])
+{
+	char uuid[UUID_AXL_LEN + 1];
+
+	uuid_format(db_uuid, uuid);
+	xbuf_printf(b, "<phoneSecurityProfile uuid=\"%s\">", uuid);
+	for (int i = 0; i < PF__COUNT; i++)
+		if ((mask & (1u << i)) && profile_field_in_version((enum pf_id) i, version))
+			xbuf_element(b, profile_fields[i].xml, values[i]);
+	xbuf_puts(b, "</phoneSecurityProfile>");
+}
+
+int
+__svc__addPhoneSecurityProfile(struct soap *soap, struct ns__AddPhoneSecurityProfileReq *req,
+			       struct ns__StandardResponse *res)
+{
+	static const char op[] = "addPhoneSecurityProfile";
+	struct worker *w = soap->user;
+	const struct ns__XPhoneSecurityProfile *x = req->phoneSecurityProfile;
+	struct app_err err = { 0 };
+	struct profile p;
+
+	(void) res;
+	if (x == NULL) {
+		app_err_set(&err, APP_E_MISSING_FIELD, "phoneSecurityProfile",
+			    "Missing required element: phoneSecurityProfile");
+		return axl_fault(w, op, &err);
+	}
+	profile_defaults(&p);
+	for (int i = 0; i < PF__COUNT; i++)
+		if (!profile_set(&p, (enum pf_id) i, field_at(x, wire[i].off[W_ADD]), &err))
+			return axl_fault(w, op, &err);
+	if (!profile_finish(&p, NULL, w->version, &err) ||
+	    !repo_profile_insert(w->db, &p, &err))
+		return axl_fault(w, op, &err);
+	return axl_response_uuid(w, op, req->sequence, p.uuid);
+}
+
+/* Applies the update request to `p` (a copy of the stored profile). */
+static bool
+apply_update(struct profile *p, const struct profile *before,
+	     const struct ns__UpdatePhoneSecurityProfileReq *req, int version,
+	     struct app_err *err)
+{
+	p->given = 0;
+	if (req->newName != NULL) {
+		if (!profile_check_name("newName", req->newName, err))
+			return false;
+		snprintf(p->v[PF_NAME], PF_VALUE_MAX, "%s", req->newName);
+	}
+	for (int i = 0; i < PF__COUNT; i++)
+		if (wire[i].update != NO_UPDATE &&
+		    !profile_set(p, (enum pf_id) i, field_at(req, wire[i].update), err))
+			return false;
+	return profile_finish(p, before, version, err);
+}
+
+int
+__svc__updatePhoneSecurityProfile(struct soap *soap,
+				  struct ns__UpdatePhoneSecurityProfileReq *req,
+				  struct ns__StandardResponse *res)
+{
+	static const char op[] = "updatePhoneSecurityProfile";
+	struct worker *w = soap->user;
+	struct app_err err = { 0 };
+	struct key_buf kb;
+	struct profile before, p;
+
+	(void) res;
+	if (!key_from(req->__union_UpdatePhoneSecurityProfileReq,
+		      req->union_UpdatePhoneSecurityProfileReq.name, &kb, &err))
+		return axl_fault(w, op, &err);
+	/* Read, merge and write under a row lock so that concurrent partial
+	 * updates of one profile do not lose each other's fields. */
+	if (!db_begin(w->db, &err))
+		return axl_fault(w, op, &err);
+	if (!repo_profile_get(w->db, &kb.key, true, &before, &err))
+		goto fail;
+	if (before.standard) {
+		app_err_set(&err, APP_E_READ_ONLY, NULL,
+			    "Cannot update a predefined security profile: %s",
+			    before.v[PF_NAME]);
+		goto fail;
+	}
+	p = before;
+	if (!apply_update(&p, &before, req, w->version, &err) ||
+	    !repo_profile_update(w->db, &p, &err) || !db_commit(w->db, &err))
+		goto fail;
+	return axl_response_uuid(w, op, req->sequence, p.uuid);
+fail:
+	db_rollback(w->db);
+	return axl_fault(w, op, &err);
+}
+
+int
+__svc__getPhoneSecurityProfile(struct soap *soap, struct ns__GetPhoneSecurityProfileReq *req,
+			       struct ns__GetPhoneSecurityProfileRes *res)
+{
+	static const char op[] = "getPhoneSecurityProfile";
+	struct worker *w = soap->user;
+	struct app_err err = { 0 };
+	struct key_buf kb;
+	struct profile p;
+	const char *values[PF__COUNT];
+
+	(void) res;
+	if (!key_from(req->__union_GetPhoneSecurityProfileReq,
+		      req->union_GetPhoneSecurityProfileReq.name, &kb, &err) ||
+	    !repo_profile_get(w->db, &kb.key, false, &p, &err))
+		return axl_fault(w, op, &err);
+	for (int i = 0; i < PF__COUNT; i++)
+		values[i] = p.v[i];
+	axl_response_open(w, op, req->sequence);
+	xbuf_puts(&w->body, "<return>");
+	put_profile(&w->body, w->version, returned_mask(req->returnedTags, W_GET), p.uuid,
+		    values);
+	xbuf_puts(&w->body, "</return>");
+	return axl_response_send(w, op);
+}
+
+int
+__svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDRequest *req,
+				  struct ns__StandardResponse *res)
+{
+	static const char op[] = "removePhoneSecurityProfile";
+	struct worker *w = soap->user;
+	struct app_err err = { 0 };
+	struct key_buf kb;
+	char uuid[UUID_DB_LEN + 1];
+
+	(void) res;
+	if (!key_from(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name,
+		      &kb, &err) ||
+	    !repo_profile_remove(w->db, &kb.key, uuid, &err))
+		return axl_fault(w, op, &err);
+	return axl_response_uuid(w, op, req->sequence, uuid);
+}
+
+struct list_ctx {
+	struct worker *w;
+	unsigned mask;
+	long rows;        /* rows written */
+	bool too_large;
+};
+
+static bool
+list_row(void *vctx, const char *uuid, const char *const values[PF__COUNT])
+{
+	struct list_ctx *c = vctx;
+
+	put_profile(&c->w->body, c->w->version, c->mask, uuid, values);
+	if (c->w->body.len > (size_t) c->w->cfg->max_response) {
+		c->too_large = true;
+		return false;
+	}
+	c->rows++;
+	return true;
+}
+
+/* skip/first: unsigned integers; -1 when absent. */
+static bool
+parse_count(const char *element, const char *text, long *out, struct app_err *err)
+{
+	char *end;
+	long n;
+
+	*out = -1;
+	if (text == NULL)
+		return true;
+	n = strtol(text, &end, 10);
+	if (end == text || *end != '\0' || n < 0)
+		return app_err_invalid(err, element, text, "expected a whole number");
+	*out = n;
+	return true;
+}
+
+int
+__svc__listPhoneSecurityProfile(struct soap *soap, struct ns__ListPhoneSecurityProfileReq *req,
+				struct ns__ListPhoneSecurityProfileRes *res)
+{
+	static const char op[] = "listPhoneSecurityProfile";
+	struct worker *w = soap->user;
+	struct app_err err = { 0 };
+	struct profile_search search = { 0 };
+	struct list_ctx ctx = { w, returned_mask(req->returnedTags, W_LIST), 0, false };
+	const struct ns__ListPhoneSecurityProfileSearch *sc = req->searchCriteria;
+	long matched = 0;
+	size_t mark;
+
+	(void) res;
+	if (sc == NULL || (sc->name == NULL && sc->description == NULL)) {
+		app_err_set(&err, APP_E_MISSING_FIELD, "searchCriteria",
+			    "Missing required element: searchCriteria needs name or description");
+		return axl_fault(w, op, &err);
+	}
+	search.name = sc->name;
+	search.description = sc->description;
+	if ((search.name && !like_check("name", search.name, &err)) ||
+	    (search.description && !like_check("description", search.description, &err)) ||
+	    !parse_count("skip", req->skip, &search.skip, &err) ||
+	    !parse_count("first", req->first, &search.first, &err))
+		return axl_fault(w, op, &err);
+	if (search.skip < 0)
+		search.skip = 0;
+	axl_response_open(w, op, req->sequence);
+	mark = w->body.len;
+	xbuf_puts(&w->body, "<return>");
+	if (!repo_profile_list(w->db, &search, list_row, &ctx, &matched, &err))
+		return axl_fault(w, op, &err);
+	if (ctx.too_large) {
+		app_err_set(&err, APP_E_TOO_LARGE, NULL,
+			    "Query request too large. Total rows matched: %ld rows. "
+			    "Suggestive Row Fetch: less than %ld rows",
+			    matched, ctx.rows > 1 ? ctx.rows : 1);
+		return axl_fault(w, op, &err);
+	}
+	if (ctx.rows == 0) {
+		/* AXL prints an empty result as <return/>. */
+		w->body.len = mark;
+		xbuf_puts(&w->body, "<return/>");
+	} else
+		xbuf_puts(&w->body, "</return>");
+	return axl_response_send(w, op);
+}

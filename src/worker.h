@@ -1,0 +1,48 @@
+/*
+ * worker.h: the state of one request thread.  A worker owns one gSOAP
+ * context, one database connection and two reusable output buffers; it
+ * serves one connection at a time.  soap->user points here, which is how the
+ * hooks and service functions find it.
+ */
+#ifndef AXLPROV_WORKER_H
+#define AXLPROV_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+#include "xbuf.h"
+
+struct soap;
+struct db;
+
+struct worker {
+	int id;
+	struct soap *soap;
+	struct db *db;
+	const struct config *cfg;
+	struct xbuf body;        /* the response body being built */
+	struct xbuf wire;        /* status line + headers + body, as sent */
+
+	/* The connection. */
+	bool tls;
+	char peer[64];
+
+	/* The current request; reset by http_request_begin(). */
+	int version;             /* AXL version applied, e.g. 140 */
+	bool close;              /* close the connection after the response */
+	bool keepalive_header;   /* the request said Connection: keep-alive */
+	bool hostile;            /* a DOCTYPE/ENTITY declaration was seen */
+	bool answered;           /* a response has been sent */
+	int status;              /* HTTP status sent */
+	int axlcode;             /* axlcode of a fault sent, 0 if none */
+	char role[16];           /* the caller's role once authenticated */
+	char user[64];
+	char op[64];             /* operation (body element), for logs */
+	char carry[16];          /* DOCTYPE scan: tail of the previous read */
+	size_t ncarry;
+	struct timespec start;
+};
+
+#endif
