@@ -1,0 +1,377 @@
+"""Integration test harness: a real PostgreSQL and the real axlprovd.
+
+Session fixtures start one private PostgreSQL cluster (db/pg.sh) with the
+migrations applied, and one axlprovd (the binary named by
+AXLPROV_TEST_BINARY, default build/axlprovd) listening on plain HTTP and on
+HTTPS.  Tests talk to it over real sockets through the `axl` fixture, which
+validates every successful AXL response against Cisco's schema for the
+version requested.  Tests share the database, so each one makes its own
+names with the `unique` fixture.
+
+When AXLPROV_TEST_SANITIZED is set, the server's stderr is checked for
+AddressSanitizer / UndefinedBehaviorSanitizer / LeakSanitizer reports at the
+end of the session, and any report fails the run.
+"""
+
+import base64
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import uuid as uuidlib
+
+import pytest
+from lxml import etree
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SHARED = os.path.abspath(os.path.join(TOP, "..", "shared"))
+SCHEMA_DIR = os.path.join(SHARED, "axl-schema")
+BINARY = os.environ.get("AXLPROV_TEST_BINARY", os.path.join(TOP, "build", "axlprovd"))
+SANITIZED = bool(os.environ.get("AXLPROV_TEST_SANITIZED"))
+
+SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
+AXL_NS = "http://www.cisco.com/AXL/API/%s"
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "Adm1n-Test-Pass"
+SANITIZER_PATTERNS = re.compile(
+    r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("axlprovd exited early with %s" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("port %d did not open" % port)
+
+
+# --------------------------------------------------------------------------
+# PostgreSQL
+# --------------------------------------------------------------------------
+
+class Postgres:
+    def __init__(self):
+        # /tmp is reachable by the unprivileged user PostgreSQL runs as when
+        # the tests run as root; pytest's own tmp folders are 0700.
+        self.dir = tempfile.mkdtemp(prefix="axlprov-it-")
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        env = dict(os.environ, AXLPROV_PG_FAST="1")
+        subprocess.run([os.path.join(TOP, "db", "pg.sh"), "start", self.dir, str(self.port)],
+                       check=True, env=env)
+        self.url = subprocess.run([os.path.join(TOP, "db", "pg.sh"), "url", self.dir, str(self.port)],
+                                  check=True, capture_output=True, text=True).stdout.strip()
+        subprocess.run([os.path.join(TOP, "db", "migrate.sh"), self.url], check=True,
+                       capture_output=True)
+
+    def sql(self, query, *args):
+        """Runs one statement through psql and returns rows of text columns.
+
+        Arguments are passed as psql variables and quoted by psql (:'v1')."""
+        cmd = ["psql", self.url, "-AtX", "-F", "\t", "-v", "ON_ERROR_STOP=1"]
+        for i, a in enumerate(args, 1):
+            cmd += ["-v", "v%d=%s" % (i, a)]
+        out = subprocess.run(cmd, input=query, check=True, capture_output=True, text=True).stdout
+        return [line.split("\t") for line in out.splitlines() if line != ""]
+
+    def stop(self):
+        subprocess.run([os.path.join(TOP, "db", "pg.sh"), "stop", self.dir, str(self.port)])
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    p = Postgres()
+    yield p
+    p.stop()
+
+
+# --------------------------------------------------------------------------
+# axlprovd
+# --------------------------------------------------------------------------
+
+class Server:
+    """One running axlprovd with a plain and a TLS listener."""
+
+    def __init__(self, pg, extra_args=(), env=None):
+        self.pg = pg
+        self.dir = tempfile.mkdtemp(prefix="axlprov-srv-")
+        self.port = free_port()
+        self.tls_port = free_port()
+        self.cert = os.path.join(self.dir, "server.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", self.cert, "-out", self.cert],
+                       check=True, capture_output=True)
+        self.user, self.password = ADMIN_USER, ADMIN_PASSWORD
+        self.env = dict(os.environ, AXLPROV_DATABASE_URL=pg.url, **(env or {}))
+        self.env.pop("AXLPROV_CONFIG", None)
+        self.env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:halt_on_error=1"
+        self.env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+        subprocess.run([BINARY, "user", "set", self.user],
+                       input=self.password + "\n", text=True, check=True,
+                       env=self.env, capture_output=True)
+        self.log_path = os.path.join(self.dir, "axlprovd.log")
+        self.args = [BINARY, "--listen", "127.0.0.1:%d" % self.tls_port,
+                     "--plain-listen", "127.0.0.1:%d" % self.port,
+                     "--tls-cert", self.cert, "--workers", "8", "--log-level", "debug",
+                     *extra_args]
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.args, env=self.env, stdout=self.log, stderr=self.log)
+        wait_for_port(self.port, self.proc)
+        wait_for_port(self.tls_port, self.proc)
+
+    def stop(self, timeout=20):
+        """SIGTERM and wait; returns the exit code."""
+        if self.proc is None:
+            return None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+            raise AssertionError("axlprovd did not stop within %ss of SIGTERM" % timeout)
+        finally:
+            self.proc = None
+            self.log.close()
+        return rc
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def sanitizer_reports(self):
+        return [line for line in self.log_text().splitlines() if SANITIZER_PATTERNS.search(line)]
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_server(pg, extra_args=(), env=None):
+    """Starts an extra server (for tests that need other settings)."""
+    return Server(pg, extra_args, env)
+
+
+def finish_server(srv):
+    """Stops a server started by start_server() and checks it was clean."""
+    rc = srv.stop()
+    reports = srv.sanitizer_reports()
+    srv.cleanup()
+    assert reports == [], "sanitizer reports:\n" + "\n".join(reports)
+    assert rc == 0, "axlprovd exited with %s" % rc
+
+
+@pytest.fixture(scope="session")
+def server(pg):
+    srv = Server(pg)
+    yield srv
+    finish_server(srv)
+
+
+# --------------------------------------------------------------------------
+# The AXL client
+# --------------------------------------------------------------------------
+
+_schemas = {}
+
+
+def schema_for(version):
+    """Cisco's schema for a version; versions we have no schema for are
+    checked against 14.0's (their elements are a subset of it)."""
+    key = version if version in ("14.0", "15.0") else "14.0"
+    if key not in _schemas:
+        _schemas[key] = etree.XMLSchema(etree.parse(os.path.join(SCHEMA_DIR, key, "AXLSoap.xsd")))
+    return key, _schemas[key]
+
+
+def validate_body(xml_bytes, version):
+    """Validates the element inside soapenv:Body against Cisco's XSD."""
+    root = etree.fromstring(xml_bytes)
+    body = root.find("{%s}Body" % SOAPENV)
+    assert body is not None and len(body) == 1, "no single element in the SOAP Body"
+    payload = body[0]
+    key, schema = schema_for(version)
+    text = etree.tostring(payload)
+    if key != version:
+        text = text.replace((AXL_NS % version).encode(), (AXL_NS % key).encode())
+    doc = etree.fromstring(text)
+    if not schema.validate(doc):
+        raise AssertionError("response does not validate against AXLSoap.xsd %s: %s\n%s"
+                             % (key, schema.error_log, text.decode()))
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.text = body.decode("utf-8", "replace")
+        self._xml = None
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    @property
+    def xml(self):
+        if self._xml is None:
+            self._xml = etree.fromstring(self.body)
+        return self._xml
+
+    def payload(self):
+        """The element inside soapenv:Body."""
+        return self.xml.find("{%s}Body" % SOAPENV)[0]
+
+    def ret(self):
+        """The <return> element of a success response."""
+        return self.payload().find("return")
+
+    def fault(self):
+        """(faultcode, faultstring, axlcode or None, axlmessage, request)."""
+        f = self.xml.find("{%s}Body/{%s}Fault" % (SOAPENV, SOAPENV))
+        assert f is not None, "not a SOAP fault: " + self.text
+        err = f.find("detail/axlError")
+        if err is None:
+            return (f.findtext("faultcode"), f.findtext("faultstring"), None, None, None)
+        return (f.findtext("faultcode"), f.findtext("faultstring"), int(err.findtext("axlcode")),
+                err.findtext("axlmessage"), err.findtext("request"))
+
+
+def envelope(op, inner, version="14.0", sequence=None, ns_prefix="ns"):
+    seq = ' sequence="%s"' % sequence if sequence is not None else ""
+    return ('<soapenv:Envelope xmlns:soapenv="%s" xmlns:%s="%s">'
+            '<soapenv:Header/><soapenv:Body><%s:%s%s>%s</%s:%s></soapenv:Body></soapenv:Envelope>'
+            % (SOAPENV, ns_prefix, AXL_NS % version, ns_prefix, op, seq, inner, ns_prefix, op))
+
+
+class Axl:
+    """Sends AXL requests to a server; validates success bodies."""
+
+    def __init__(self, srv, tls=False):
+        self.srv = srv
+        self.tls = tls
+
+    def connect(self, timeout=30):
+        if self.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            return http.client.HTTPSConnection("127.0.0.1", self.srv.tls_port, timeout=timeout,
+                                               context=ctx)
+        return http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=timeout)
+
+    def auth_header(self, user=None, password=None):
+        user = self.srv.user if user is None else user
+        password = self.srv.password if password is None else password
+        return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+
+    def raw(self, method="POST", path="/axl/", body=b"", headers=None, auth=True, conn=None):
+        """One HTTP exchange; returns Response.  `conn` reuses a connection."""
+        own = conn is None
+        c = conn or self.connect()
+        h = {"Content-Type": "text/xml; charset=utf-8"}
+        if auth:
+            h["Authorization"] = self.auth_header()
+        h.update(headers or {})
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        c.request(method, path, body=body if method != "GET" else None, headers=h)
+        r = c.getresponse()
+        resp = Response(r.status, r.getheaders(), r.read())
+        if own:
+            c.close()
+        return resp
+
+    def call(self, op, inner, version="14.0", sequence=None, soapaction="default",
+             validate=True, **kw):
+        """Sends <ns:op>inner</ns:op>; validates a 200 against the schema."""
+        headers = dict(kw.pop("headers", {}) or {})
+        if soapaction == "default":
+            headers["SOAPAction"] = '"CUCM:DB ver=%s %s"' % (version, op)
+        elif soapaction is not None:
+            headers["SOAPAction"] = soapaction
+        resp = self.raw(body=envelope(op, inner, version, sequence), headers=headers, **kw)
+        if resp.status == 200 and validate:
+            validate_body(resp.body, version)
+        return resp
+
+
+@pytest.fixture
+def axl(server):
+    return Axl(server)
+
+
+@pytest.fixture
+def axl_tls(server):
+    return Axl(server, tls=True)
+
+
+@pytest.fixture
+def unique():
+    """A short unique prefix for names made by one test."""
+    return "T%s" % uuidlib.uuid4().hex[:10]
+
+
+# --------------------------------------------------------------------------
+# Profile helpers
+# --------------------------------------------------------------------------
+
+def profile_xml(**fields):
+    """<phoneSecurityProfile> children from keyword arguments, in the order given."""
+    parts = []
+    for k, v in fields.items():
+        if v is None:
+            continue
+        parts.append("<%s>%s</%s>" % (k, xml_escape(str(v)), k))
+    return "<phoneSecurityProfile>%s</phoneSecurityProfile>" % "".join(parts)
+
+
+def xml_escape(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def add_profile(axl, name, phoneType="Cisco 8845", protocol="SIP", **fields):
+    r = axl.call("addPhoneSecurityProfile",
+                 profile_xml(phoneType=phoneType, protocol=protocol, name=name, **fields))
+    assert r.status == 200, r.text
+    return r.ret().text
+
+
+def get_profile(axl, name=None, uuid=None, tags=None, version="14.0"):
+    key = "<name>%s</name>" % xml_escape(name) if name is not None else "<uuid>%s</uuid>" % uuid
+    rt = ""
+    if tags is not None:
+        rt = "<returnedTags>%s</returnedTags>" % "".join("<%s/>" % t for t in tags)
+    return axl.call("getPhoneSecurityProfile", key + rt, version=version)
+
+
+def fields_of(elem):
+    """{child tag: text or ''} of a profile element."""
+    return {c.tag: (c.text or "") for c in elem}
+
+
+UUID_RE = re.compile(r"^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$")
