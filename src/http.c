@@ -80,6 +80,8 @@ send_full(struct worker *w, int status, const char *content_type, const char *ex
 	xbuf_put(&w->wire, w->body.data ? w->body.data : "", w->body.len);
 	w->answered = true;
 	w->status = status;
+	/* gSOAP closes after its own handling (e.g. of GET) unless this is set. */
+	s->keep_alive = w->close ? 0 : 1;
 	if (s->fsend(s, w->wire.data, w->wire.len) != SOAP_OK) {
 		w->close = true;
 		return s->error = SOAP_EOF;

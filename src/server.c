@@ -18,9 +18,13 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,12 +53,18 @@ SOAP_NMAC struct Namespace namespaces[] = {
 };
 #define NS_AXL 5
 
-#define QUEUE_CAP 1024
+#define QUEUE_CAP 4096
 
+/* A client connection.  Owned by exactly one of: the I/O thread (while it
+ * waits for the next request: "parked"), the ready queue, or a worker. */
 struct conn {
 	int fd;
 	bool tls;
+	SSL *ssl;                 /* set once the TLS handshake is done */
+	BIO *bio;
 	char peer[64];
+	time_t parked_at;
+	struct conn *prev, *next; /* the I/O thread's idle list, oldest first */
 };
 
 struct listener {
@@ -70,11 +80,15 @@ struct server {
 	struct worker *workers;
 	pthread_t *threads;
 	int nworkers;
+	int epfd;                     /* listeners, the wake-up eventfd, parked connections */
+	int wakefd;
 
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty;
-	struct conn queue[QUEUE_CAP];
+	struct conn *queue[QUEUE_CAP];/* ready connections, for the workers */
 	int qhead, qlen;
+	struct conn *handoff;         /* connections workers give back to park */
+	struct conn *idle_head, *idle_tail;  /* I/O thread only */
 	atomic_int *active_fd;        /* per worker: the connection it serves, or -1 */
 };
 
@@ -176,6 +190,7 @@ server_new(const struct config *cfg, struct app_err *err)
 		return NULL;
 	}
 	srv->cfg = cfg;
+	srv->epfd = srv->wakefd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->nonempty, NULL);
 	srv->tmpl = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING);
@@ -297,7 +312,33 @@ log_request(const struct worker *w)
 }
 
 static void
-serve_connection(struct worker *w, const struct conn *c)
+conn_close(struct conn *c)
+{
+	if (c->ssl != NULL) {
+		SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);   /* frees the BIO too */
+	}
+	close(c->fd);
+	free(c);
+}
+
+/* Gives a connection to the I/O thread to wait for its next request. */
+static void
+park(struct server *srv, struct conn *c)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&srv->lock);
+	c->next = srv->handoff;
+	srv->handoff = c;
+	pthread_mutex_unlock(&srv->lock);
+	(void) !write(srv->wakefd, &one, sizeof(one));
+}
+
+/* Serves requests on c until it closes, or until it goes idle: then it is
+ * parked, so an idle keep-alive client never holds a worker. */
+static void
+serve_connection(struct server *srv, struct worker *w, struct conn *c)
 {
 	struct soap *s = w->soap;
 	const struct config *cfg = w->cfg;
@@ -311,9 +352,16 @@ serve_connection(struct worker *w, const struct conn *c)
 	s->transfer_timeout = (int) cfg->request_timeout;
 	s->recv_maxlength = (ULONG64) cfg->max_body;
 	s->maxlevel = (unsigned int) cfg->max_depth;
-	if (c->tls && soap_ssl_accept(s) != SOAP_OK) {
+	s->bufidx = s->buflen = 0;
+	if (c->ssl != NULL) {
+		s->ssl = c->ssl;
+		s->bio = c->bio;
+		s->imode |= SOAP_ENC_SSL;
+		s->omode |= SOAP_ENC_SSL;
+	} else if (c->tls && soap_ssl_accept(s) != SOAP_OK) {
 		log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
 		soap_force_closesock(s);
+		free(c);
 		return;
 	}
 	for (;;) {
@@ -330,42 +378,65 @@ serve_connection(struct worker *w, const struct conn *c)
 			answer_failure(w, rc);
 		if (w->answered)
 			log_request(w);
+		/* gSOAP closes the socket in soap_end() unless told to keep it;
+		 * we decide that ourselves (we wrote the response). */
+		s->keep_alive = (w->answered && !w->close && !stopping) ? 1 : 0;
 		soap_destroy(s);
 		soap_end(s);
 		if (!w->answered || w->close || stopping)
 			break;
+		/* Bytes of a pipelined request already read: keep serving. */
+		if (s->bufidx < s->buflen || (s->ssl != NULL && SSL_pending(s->ssl) > 0))
+			continue;
+		c->ssl = s->ssl;
+		c->bio = s->bio;
+		s->ssl = NULL;
+		s->bio = NULL;
+		s->imode &= ~SOAP_ENC_SSL;
+		s->omode &= ~SOAP_ENC_SSL;
+		s->socket = SOAP_INVALID_SOCKET;
+		park(srv, c);
+		return;
 	}
 	soap_force_closesock(s);
+	s->imode &= ~SOAP_ENC_SSL;
+	s->omode &= ~SOAP_ENC_SSL;
+	free(c);
 }
 
-static bool
-pop(struct server *srv, struct conn *out)
+static struct conn *
+pop(struct server *srv)
 {
+	struct conn *c = NULL;
+
 	pthread_mutex_lock(&srv->lock);
 	while (srv->qlen == 0 && !stopping)
 		pthread_cond_wait(&srv->nonempty, &srv->lock);
-	if (srv->qlen == 0) {
-		pthread_mutex_unlock(&srv->lock);
-		return false;
+	if (srv->qlen > 0) {
+		c = srv->queue[srv->qhead];
+		srv->qhead = (srv->qhead + 1) % QUEUE_CAP;
+		srv->qlen--;
 	}
-	*out = srv->queue[srv->qhead];
-	srv->qhead = (srv->qhead + 1) % QUEUE_CAP;
-	srv->qlen--;
 	pthread_mutex_unlock(&srv->lock);
-	return true;
+	return c;
 }
+
+struct worker_arg {
+	struct server *srv;
+	struct worker *w;
+};
 
 static void *
 worker_main(void *arg)
 {
-	struct worker *w = arg;
-	struct server *srv = (struct server *) w->soap->user;  /* set before start */
-	struct conn c;
+	struct server *srv = ((struct worker_arg *) arg)->srv;
+	struct worker *w = ((struct worker_arg *) arg)->w;
+	struct conn *c;
 
-	w->soap->user = w;
-	while (pop(srv, &c)) {
-		atomic_store(&srv->active_fd[w->id], c.fd);
-		serve_connection(w, &c);
+	free(arg);
+	while ((c = pop(srv)) != NULL) {
+		atomic_store(&srv->active_fd[w->id], c->fd);
+		serve_connection(srv, w, c);
 		atomic_store(&srv->active_fd[w->id], -1);
 	}
 	return NULL;
@@ -383,6 +454,7 @@ start_workers(struct server *srv, struct app_err *err)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 	for (int i = 0; i < n; i++) {
 		struct worker *w = &srv->workers[i];
+		struct worker_arg *arg = malloc(sizeof(*arg));
 
 		w->id = i;
 		w->cfg = srv->cfg;
@@ -391,33 +463,75 @@ start_workers(struct server *srv, struct app_err *err)
 		w->soap = soap_copy(srv->tmpl);
 		w->db = db_open(srv->cfg->database_url);
 		atomic_init(&srv->active_fd[i], -1);
-		if (w->soap == NULL || w->db == NULL)
+		if (w->soap == NULL || w->db == NULL || arg == NULL) {
+			free(arg);
+			srv->nworkers = i + 1;   /* so server_free releases this one too */
 			return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+		}
+		w->soap->user = w;
 		http_install(w->soap);
-		w->soap->user = srv;   /* worker_main swaps in the worker */
-		if (pthread_create(&srv->threads[i], NULL, worker_main, w) != 0)
+		arg->srv = srv;
+		arg->w = w;
+		if (pthread_create(&srv->threads[i], NULL, worker_main, arg) != 0) {
+			free(arg);
+			srv->nworkers = i + 1;
 			return app_err_set(err, APP_E_INTERNAL, NULL, "cannot start worker %d", i);
-		srv->nworkers++;
+		}
+		srv->nworkers = i + 1;
 	}
 	return true;
 }
 
-static void
-enqueue(struct server *srv, int fd, bool tls, const struct sockaddr_storage *sa)
-{
-	struct conn c = { fd, tls, "" };
-	char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
-	int one = 1;
+/* --- the I/O thread: accepting, and waiting on idle connections --------- */
 
-	getnameinfo((const struct sockaddr *) sa, sizeof(*sa), host, sizeof(host), port,
-		    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
-	snprintf(c.peer, sizeof(c.peer), "%s:%s", host, port);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+#define TAG_WAKE ((uint64_t) 1)
+#define TAG_LISTENER ((uint64_t) 2)   /* + index */
+
+static void
+idle_unlink(struct server *srv, struct conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		srv->idle_head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		srv->idle_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void
+idle_add(struct server *srv, struct conn *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
+
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+		conn_close(c);
+		return;
+	}
+	c->parked_at = time(NULL);
+	c->next = NULL;
+	c->prev = srv->idle_tail;
+	if (srv->idle_tail != NULL)
+		srv->idle_tail->next = c;
+	else
+		srv->idle_head = c;
+	srv->idle_tail = c;
+}
+
+/* A parked connection has something to read (or was closed): a worker
+ * takes it from here. */
+static void
+make_ready(struct server *srv, struct conn *c)
+{
+	idle_unlink(srv, c);
+	epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	pthread_mutex_lock(&srv->lock);
 	if (srv->qlen == QUEUE_CAP) {
 		pthread_mutex_unlock(&srv->lock);
-		log_msg(LOG_WARN, "connection queue full; dropping %s", c.peer);
-		close(fd);
+		log_msg(LOG_WARN, "request queue full; closing %s", c->peer);
+		conn_close(c);
 		return;
 	}
 	srv->queue[(srv->qhead + srv->qlen) % QUEUE_CAP] = c;
@@ -427,45 +541,118 @@ enqueue(struct server *srv, int fd, bool tls, const struct sockaddr_storage *sa)
 }
 
 static void
-accept_loop(struct server *srv)
+accept_one(struct server *srv, const struct listener *l)
 {
-	struct pollfd pfd[2];
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
+	int one = 1;
+	struct conn *c;
+	int fd = accept4(l->fd, (struct sockaddr *) &sa, &len, SOCK_CLOEXEC);
 
-	for (int i = 0; i < srv->nlisteners; i++) {
-		pfd[i].fd = srv->listeners[i].fd;
-		pfd[i].events = POLLIN;
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE)
+			log_msg(LOG_WARN, "accept: %s", strerror(errno));
+		return;
 	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->tls = l->tls;
+	getnameinfo((const struct sockaddr *) &sa, len, host, sizeof(host), port, sizeof(port),
+		    NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(c->peer, sizeof(c->peer), "%s:%s", host, port);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Wait for the first bytes here, not in a worker. */
+	idle_add(srv, c);
+}
+
+static void
+take_handoffs(struct server *srv)
+{
+	struct conn *list, *next;
+	uint64_t n;
+
+	(void) !read(srv->wakefd, &n, sizeof(n));
+	pthread_mutex_lock(&srv->lock);
+	list = srv->handoff;
+	srv->handoff = NULL;
+	pthread_mutex_unlock(&srv->lock);
+	for (; list != NULL; list = next) {
+		next = list->next;
+		idle_add(srv, list);
+	}
+}
+
+static void
+expire_idle(struct server *srv)
+{
+	time_t now = time(NULL);
+
+	while (srv->idle_head != NULL &&
+	       srv->idle_head->parked_at + srv->cfg->idle_timeout <= now) {
+		struct conn *c = srv->idle_head;
+
+		idle_unlink(srv, c);
+		epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		conn_close(c);
+	}
+}
+
+static void
+io_loop(struct server *srv)
+{
+	struct epoll_event events[64];
+
 	while (!stopping) {
-		int n = poll(pfd, (nfds_t) srv->nlisteners, 250);
+		int n = epoll_wait(srv->epfd, events, 64, 250);
 
-		if (n <= 0)
-			continue;
-		for (int i = 0; i < srv->nlisteners; i++) {
-			struct sockaddr_storage sa;
-			socklen_t len = sizeof(sa);
-			int fd;
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = events[i].data.u64;
 
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			fd = accept4(pfd[i].fd, (struct sockaddr *) &sa, &len, SOCK_CLOEXEC);
-			if (fd >= 0)
-				enqueue(srv, fd, srv->listeners[i].tls, &sa);
-			else if (errno == EMFILE || errno == ENFILE)
-				log_msg(LOG_WARN, "accept: %s", strerror(errno));
+			if (tag == TAG_WAKE)
+				take_handoffs(srv);
+			else if (tag >= TAG_LISTENER && tag < TAG_LISTENER + 2)
+				accept_one(srv, &srv->listeners[tag - TAG_LISTENER]);
+			else
+				make_ready(srv, events[i].data.ptr);
 		}
+		expire_idle(srv);
 	}
+}
+
+static bool
+setup_epoll(struct server *srv, struct app_err *err)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
+	srv->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (srv->epfd < 0 || srv->wakefd < 0)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "epoll: %s", strerror(errno));
+	ev.data.u64 = TAG_WAKE;
+	epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->wakefd, &ev);
+	for (int i = 0; i < srv->nlisteners; i++) {
+		ev.data.u64 = TAG_LISTENER + (uint64_t) i;
+		if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->listeners[i].fd, &ev) != 0)
+			return app_err_set(err, APP_E_INTERNAL, NULL, "epoll: %s", strerror(errno));
+	}
+	return true;
 }
 
 bool
 server_run(struct server *srv)
 {
 	struct app_err err = { 0 };
-	bool ok = start_workers(srv, &err);
+	bool ok = setup_epoll(srv, &err) && start_workers(srv, &err);
 
 	if (!ok)
 		log_msg(LOG_ERROR, "%s", err.msg);
 	else
-		accept_loop(srv);
+		io_loop(srv);
 	stopping = 1;
 	log_msg(LOG_INFO, "shutting down: finishing requests in progress");
 	for (int i = 0; i < srv->nlisteners; i++)
@@ -474,8 +661,8 @@ server_run(struct server *srv)
 	pthread_mutex_lock(&srv->lock);
 	pthread_cond_broadcast(&srv->nonempty);
 	pthread_mutex_unlock(&srv->lock);
-	/* Idle keep-alive connections would hold a worker until their timeout:
-	 * end their reads so the workers finish the request they are in. */
+	/* A worker blocked reading a slow request: end its read so that it
+	 * finishes; requests already being executed complete and answer. */
 	for (int i = 0; i < srv->nworkers; i++) {
 		int fd = atomic_load(&srv->active_fd[i]);
 
@@ -484,8 +671,16 @@ server_run(struct server *srv)
 	}
 	for (int i = 0; i < srv->nworkers; i++)
 		pthread_join(srv->threads[i], NULL);
+	/* Whatever is parked or queued now is idle: close it. */
+	take_handoffs(srv);
+	while (srv->idle_head != NULL) {
+		struct conn *c = srv->idle_head;
+
+		idle_unlink(srv, c);
+		conn_close(c);
+	}
 	while (srv->qlen > 0) {
-		close(srv->queue[srv->qhead].fd);
+		conn_close(srv->queue[srv->qhead]);
 		srv->qhead = (srv->qhead + 1) % QUEUE_CAP;
 		srv->qlen--;
 	}
@@ -512,6 +707,10 @@ server_free(struct server *srv)
 	free(srv->workers);
 	free(srv->threads);
 	free(srv->active_fd);
+	if (srv->epfd >= 0)
+		close(srv->epfd);
+	if (srv->wakefd >= 0)
+		close(srv->wakefd);
 	if (srv->tmpl != NULL) {
 		soap_destroy(srv->tmpl);
 		soap_end(srv->tmpl);
