@@ -18,7 +18,7 @@ A commercial use license is available from Genivia Inc., contact@genivia.com
 
 #include "soapH.h"
 
-SOAP_SOURCE_STAMP("@(#) soapC.c ver 2.8.124 2026-11-26 14:42:48 GMT")
+SOAP_SOURCE_STAMP("@(#) soapC.c ver 2.8.124 2026-11-26 14:50:49 GMT")
 
 
 #ifndef WITH_NOGLOBAL
