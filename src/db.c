@@ -63,7 +63,14 @@ db_ready(struct db *db, struct app_err *err)
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return true;
 	forget_connection(db);
-	db->conn = PQconnectdb(db->conninfo);
+	{
+		/* Defaults first: the expanded connection string overrides them. */
+		static const char *const keys[] = { "connect_timeout", "application_name",
+						    "dbname", NULL };
+		const char *values[] = { "5", "axlprovd", db->conninfo, NULL };
+
+		db->conn = PQconnectdbParams(keys, values, 1);
+	}
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		log_msg(LOG_WARN, "database connection failed: %s",
 			PQerrorMessage(db->conn));
