@@ -159,7 +159,10 @@ config_load(struct config *cfg, int *argc, char **argv, struct app_err *err)
 		if (!set(cfg, &settings[i], settings[i].dflt, "default", err))
 			return false;
 	for (int i = 1; i < *argc; i++)
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc)
+		if (strcmp(argv[i], "--config") == 0 && i + 1 >= *argc)
+			return app_err_set(err, APP_E_MISSING_FIELD, "config",
+					   "--config needs a file name");
+		else if (strcmp(argv[i], "--config") == 0)
 			file = argv[i + 1];
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			file = argv[i] + 9;
@@ -236,21 +239,54 @@ config_usage(FILE *out)
 	}
 }
 
+/* Hides the value of every "password = value" (libpq allows spaces around
+ * "=" and single-quoted values with spaces) and the ":secret@" of a URI. */
+static void
+mask_secrets(char *url)
+{
+	char *p = url, *uri;
+
+	while ((p = strstr(p, "password")) != NULL) {
+		char *q = p + 8;
+
+		while (*q == ' ')
+			q++;
+		if (*q != '=') {
+			p = q;
+			continue;
+		}
+		q++;
+		while (*q == ' ')
+			q++;
+		if (*q == '\'') {
+			for (q++; *q && *q != '\''; q++) {
+				if (*q == '\\' && q[1] != '\0')
+					*q++ = '*';
+				*q = '*';
+			}
+		} else {
+			for (; *q && *q != ' '; q++)
+				*q = '*';
+		}
+		p = q;
+	}
+	if ((uri = strstr(url, "://")) != NULL) {
+		char *at = strchr(uri + 3, '@');
+		char *colon = strchr(uri + 3, ':');
+
+		if (at != NULL && colon != NULL && colon < at)
+			for (p = colon + 1; p < at; p++)
+				*p = '*';
+	}
+}
+
 void
 config_log(const struct config *cfg)
 {
 	char url[1024];
-	char *pw;
 
 	snprintf(url, sizeof(url), "%s", cfg->database_url);
-	/* Mask "password=..." in key/value form and ":secret@" in URIs. */
-	if ((pw = strstr(url, "password=")) != NULL)
-		for (pw += 9; *pw && *pw != ' '; pw++)
-			*pw = '*';
-	if (strstr(url, "://") != NULL && (pw = strchr(strstr(url, "://") + 3, ':')) != NULL &&
-	    strchr(pw, '@') != NULL)
-		for (pw++; *pw && *pw != '@'; pw++)
-			*pw = '*';
+	mask_secrets(url);
 	log_msg(LOG_INFO,
 		"settings: listen=%s plain_listen=%s database_url=%s workers=%ld max_body=%ld"
 		" idle_timeout=%ld request_timeout=%ld log_level=%s",

@@ -3,8 +3,6 @@
  */
 #include "like.h"
 
-#include <string.h>
-
 bool
 like_check(const char *element, const char *pattern, struct app_err *err)
 {
@@ -20,10 +18,4 @@ like_check(const char *element, const char *pattern, struct app_err *err)
 		return app_err_invalid(err, element, pattern,
 				       "a search pattern cannot end with an escape character");
 	return true;
-}
-
-bool
-like_is_exact(const char *pattern)
-{
-	return strpbrk(pattern, "%_\\") == NULL;
 }

@@ -13,7 +13,4 @@
  * one ending in a lone escape character, or holding control characters. */
 bool like_check(const char *element, const char *pattern, struct app_err *err);
 
-/* True when the pattern has no wildcard, i.e. it matches one exact value. */
-bool like_is_exact(const char *pattern);
-
 #endif

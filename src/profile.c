@@ -62,6 +62,12 @@ utf8_chars(const char *s)
 			extra = 3;
 		else
 			return -1;
+		/* No C1 controls, overlong forms, surrogates, or code points past
+		 * U+10FFFF. */
+		if ((u[0] == 0xC2 && u[1] < 0xA0) ||  /* C1 controls */
+		    (u[0] == 0xE0 && u[1] < 0xA0) || (u[0] == 0xED && u[1] > 0x9F) ||
+		    (u[0] == 0xF0 && u[1] < 0x90) || (u[0] == 0xF4 && u[1] > 0x8F))
+			return -1;
 		u++;
 		for (int i = 0; i < extra; i++, u++)
 			if ((*u & 0xC0) != 0x80)
@@ -184,7 +190,10 @@ profile_set(struct profile *p, enum pf_id id, const char *raw, struct app_err *e
 		return app_err_invalid(err, f->xml, raw, "too long");
 
 	p->given |= BIT(id);
-	if (val[0] == '\0' && !(f->flags & PFF_REQUIRED)) {
+	if (val[0] == '\0' && (f->flags & PFF_REQUIRED))
+		return app_err_set(err, APP_E_MISSING_FIELD, f->xml,
+				   "Missing required element: %s", f->xml);
+	if (val[0] == '\0') {
 		snprintf(out, PF_VALUE_MAX, "%s", f->dflt ? f->dflt : "");
 		return true;
 	}
