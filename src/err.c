@@ -3,6 +3,7 @@
  * so that every layer words them the same way.
  */
 #include "err.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,12 +29,14 @@ bool
 app_err_invalid(struct app_err *err, const char *field, const char *value,
 		const char *reason)
 {
-	/* Long values are cut so the message stays readable. */
+	char shown[256];
+
+	/* The value is echoed back to the client: long ones are cut, and
+	 * bytes that are not text are shown as \xNN so the fault stays XML. */
+	text_printable(shown, sizeof(shown), value, 60);
 	if (reason != NULL && *reason != '\0')
 		return app_err_set(err, APP_E_INVALID_VALUE, field,
-				   "Invalid value for %s: %.200s (%s)", field,
-				   value ? value : "", reason);
-	return app_err_set(err, APP_E_INVALID_VALUE, field,
-			   "Invalid value for %s: %.200s", field,
-			   value ? value : "");
+				   "Invalid value for %s: %s (%s)", field, shown, reason);
+	return app_err_set(err, APP_E_INVALID_VALUE, field, "Invalid value for %s: %s",
+			   field, shown);
 }

@@ -119,6 +119,12 @@ http_send_page(struct worker *w, int status, const char *message)
 }
 
 static bool
+chunked(const struct soap *s)
+{
+	return (s->imode & SOAP_IO) == SOAP_IO_CHUNK;
+}
+
+static bool
 path_ok(const char *path)
 {
 	size_t n = strcspn(path, "?");
@@ -136,11 +142,19 @@ on_parse(struct soap *s)
 	if (rc != SOAP_OK)
 		return rc;
 	/* HTTP/1.0 closes unless it asked to keep the connection. */
-	if (s->http_version != NULL && strcmp(s->http_version, "1.0") == 0 &&
-	    !w->keepalive_header)
+	if (w->http10 && !w->keepalive_header)
 		w->close = true;
 	if (!path_ok(s->path))
 		return http_send_page(w, 404, "The requested resource is not available.");
+	/* From here on the parser reads the body: stop it at Content-Length,
+	 * so that a truncated envelope is answered instead of waited on. */
+	if (s->length > 0 || (s->status == SOAP_POST && !chunked(s))) {
+		long long buffered = (long long) (s->buflen - s->bufidx);
+
+		w->body_left = (long long) s->length > buffered ?
+			       (long long) s->length - buffered : 0;
+	}
+	w->body_unread = true;
 	if (s->status != SOAP_POST && s->status != SOAP_GET)
 		return http_send_page(w, 405, "Use HTTP POST for AXL requests.");
 	if (s->length > (ULONG64) w->cfg->max_body) {
@@ -161,6 +175,7 @@ on_parse(struct soap *s)
 			s->userid ? s->userid : "", w->peer);
 		return http_send_page(w, 401, "Authentication failed: valid AXL API credentials are required.");
 	}
+	w->body_unread = false;
 	return SOAP_OK;
 }
 
@@ -207,8 +222,16 @@ hostile(struct worker *w, const char *buf, size_t n)
 		if (memmem(seam, ns, bad[i], bl) != NULL || memmem(buf, n, bad[i], bl) != NULL)
 			return true;
 	}
-	w->ncarry = n < 8 ? n : 8;
-	memcpy(w->carry, buf + n - w->ncarry, w->ncarry);
+	/* Keep the last 8 bytes seen, which may span several short reads. */
+	if (n >= 8) {
+		memcpy(w->carry, buf + n - 8, 8);
+		w->ncarry = 8;
+	} else {
+		size_t keep = ns < 8 ? ns : 8;
+
+		memcpy(w->carry, seam + ns - keep, keep);
+		w->ncarry = keep;
+	}
 	return false;
 }
 
@@ -216,9 +239,32 @@ static size_t
 on_recv(struct soap *s, char *buf, size_t len)
 {
 	struct worker *w = s->user;
-	size_t n = recv0(s, buf, len);
+	size_t n;
 
-	if (n > 0 && hostile(w, buf, n)) {
+	if (w->body_left >= 0) {
+		if (w->body_left == 0) {
+			w->body_capped = true;
+			return 0;
+		}
+		if ((long long) len > w->body_left)
+			len = (size_t) w->body_left;
+	}
+	n = recv0(s, buf, len);
+	if (n == 0) {
+		w->peer_eof = true;
+		return 0;
+	}
+	if (w->body_left >= 0)
+		w->body_left -= (long long) n;
+	if (w->first_read) {
+		/* The request line: "METHOD /path HTTP/1.x\r\n". */
+		const char *eol = memchr(buf, '\n', n < 512 ? n : 512);
+
+		w->first_read = false;
+		w->http10 = eol != NULL && eol - buf >= 9 &&
+			    memcmp(eol - 9, "HTTP/1.0", 8) == 0;
+	}
+	if (hostile(w, buf, n)) {
 		w->hostile = true;
 		return 0;
 	}
@@ -245,6 +291,12 @@ http_request_begin(struct worker *w)
 	w->version = 0;
 	w->hostile = false;
 	w->keepalive_header = false;
+	w->http10 = false;
+	w->first_read = true;
+	w->body_left = -1;
+	w->body_capped = false;
+	w->peer_eof = false;
+	w->body_unread = false;
 	w->answered = false;
 	w->status = 0;
 	w->axlcode = 0;

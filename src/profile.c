@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "models.h"
+#include "text.h"
 
 #define BIT(id) (1u << (id))
 
@@ -37,44 +38,6 @@ profile_defaults(struct profile *p)
 
 		snprintf(p->v[i], sizeof(p->v[i]), "%s", d ? d : "");
 	}
-}
-
-/* Counts UTF-8 characters; -1 when s is not valid UTF-8 or holds a control
- * character (entities from a DTD arrive as 0x7F, so those are refused). */
-static long
-utf8_chars(const char *s)
-{
-	const unsigned char *u = (const unsigned char *) s;
-	long n = 0;
-
-	while (*u != '\0') {
-		int extra;
-
-		if (*u < 0x20 || *u == 0x7F)
-			return -1;
-		if (*u < 0x80)
-			extra = 0;
-		else if ((*u & 0xE0) == 0xC0 && *u >= 0xC2)
-			extra = 1;
-		else if ((*u & 0xF0) == 0xE0)
-			extra = 2;
-		else if ((*u & 0xF8) == 0xF0 && *u <= 0xF4)
-			extra = 3;
-		else
-			return -1;
-		/* No C1 controls, overlong forms, surrogates, or code points past
-		 * U+10FFFF. */
-		if ((u[0] == 0xC2 && u[1] < 0xA0) ||  /* C1 controls */
-		    (u[0] == 0xE0 && u[1] < 0xA0) || (u[0] == 0xED && u[1] > 0x9F) ||
-		    (u[0] == 0xF0 && u[1] < 0x90) || (u[0] == 0xF4 && u[1] > 0x8F))
-			return -1;
-		u++;
-		for (int i = 0; i < extra; i++, u++)
-			if ((*u & 0xC0) != 0x80)
-				return -1;
-		n++;
-	}
-	return n;
 }
 
 /* The admin guide forbids these in descriptions; names get the same rule

@@ -228,6 +228,11 @@ answer_failure(struct worker *w, int rc)
 		http_send_page(w, 599, "Malformed request: DOCTYPE and ENTITY declarations are not allowed.");
 		return;
 	}
+	if (rc == SOAP_EOF && w->body_capped) {
+		/* The body ended (at its Content-Length) before the envelope did. */
+		http_send_page(w, 599, "Malformed request: the body is not a complete SOAP envelope.");
+		return;
+	}
 	switch (rc) {
 	case SOAP_EOF:
 		/* The peer went away, stalled past a timeout, or sent more than
@@ -338,6 +343,27 @@ park(struct server *srv, struct conn *c)
 	(void) !write(srv->wakefd, &one, sizeof(one));
 }
 
+/* After answering a request whose body we did not read (401, 413, ...):
+ * closing at once would make the kernel reset the connection and the client
+ * could lose the answer, so stop sending and read what is still coming for
+ * a moment first. */
+static void
+drain(int fd)
+{
+	char buf[16384];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t total = 0;
+
+	shutdown(fd, SHUT_WR);
+	while (total < (1u << 20) && poll(&p, 1, 100) == 1) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		total += (size_t) n;
+	}
+}
+
 /* Waits up to LINGER_MS for the connection's next request, in 1 ms
  * slices, giving up as soon as another connection is queued for a worker. */
 #define LINGER_MS 5
@@ -395,7 +421,19 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 
 		http_request_begin(w);
 		soap_set_namespaces(s, namespaces);
-		rc = soap_begin_serve(s);
+		/* soap_begin_serve() would answer some failures with gSOAP's own
+		 * fault; these four steps are the same minus that. */
+		rc = soap_begin_recv(s);
+		/* Our HTTP hooks may have answered already (401, GET, ...): then
+		 * nothing of the request may run, whatever gSOAP returned. */
+		if (w->answered)
+			rc = SOAP_STOP;
+		if (rc == SOAP_OK)
+			rc = soap_envelope_begin_in(s);
+		if (rc == SOAP_OK)
+			rc = soap_recv_header(s);
+		if (rc == SOAP_OK)
+			rc = soap_body_begin_in(s);
 		if (rc == SOAP_OK)
 			rc = route(w);
 		if (rc == SOAP_OK)
@@ -427,6 +465,8 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 		park(srv, c);
 		return;
 	}
+	if (w->body_unread && s->ssl == NULL)
+		drain(c->fd);
 	soap_force_closesock(s);
 	s->imode &= ~SOAP_ENC_SSL;
 	s->omode &= ~SOAP_ENC_SSL;

@@ -40,6 +40,12 @@ struct worker {
 	char role[16];           /* the caller's role once authenticated */
 	char user[64];
 	char op[64];             /* operation (body element), for logs */
+	bool http10;             /* the request line said HTTP/1.0 */
+	bool first_read;         /* the next raw read starts a request */
+	long long body_left;     /* body bytes not yet read (Content-Length), -1 = unknown */
+	bool body_capped;        /* we ended the body at its Content-Length */
+	bool peer_eof;           /* the peer closed its side */
+	bool body_unread;        /* answered before reading the body */
 	char carry[16];          /* DOCTYPE scan: tail of the previous read */
 	size_t ncarry;
 	struct timespec start;

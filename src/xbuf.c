@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 #define XBUF_KEEP (1u << 20)  /* memory kept between requests at most */
 
 void
@@ -100,20 +102,38 @@ xbuf_put_escaped(struct xbuf *b, const char *s)
 {
 	const char *run = s;
 
-	for (; *s != '\0'; s++) {
+	while (*s != '\0') {
+		unsigned char c = (unsigned char) *s;
 		const char *rep;
+		size_t skip = 1;
 
-		switch (*s) {
+		switch (c) {
 		case '&': rep = "&amp;"; break;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&apos;"; break;
-		default: continue;
+		default:
+			/* What XML 1.0 cannot carry becomes U+FFFD: values are
+			 * validated on the way in, this is the last guard. */
+			if (c >= 0x80) {
+				skip = utf8_len((const unsigned char *) s);
+				if (skip != 0) {
+					s += skip;
+					continue;
+				}
+				skip = 1;
+			} else if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') {
+				s++;
+				continue;
+			}
+			rep = "\xef\xbf\xbd";
+			break;
 		}
 		xbuf_put(b, run, (size_t) (s - run));
 		xbuf_puts(b, rep);
-		run = s + 1;
+		s += skip;
+		run = s;
 	}
 	xbuf_put(b, run, (size_t) (s - run));
 }
