@@ -118,6 +118,20 @@ http_send_page(struct worker *w, int status, const char *message)
 	return send_full(w, status, "text/html;charset=utf-8", extra);
 }
 
+int
+http_send_guard_page(struct worker *w)
+{
+	char msg[160];
+
+	if (w->guard.result == XMLGUARD_TOO_DEEP)
+		snprintf(msg, sizeof(msg), "Malformed request: XML nested deeper than %ld levels.",
+			 w->cfg->max_depth);
+	else
+		snprintf(msg, sizeof(msg), "Malformed request: %s.",
+			 xmlguard_message(w->guard.result));
+	return http_send_page(w, 599, msg);
+}
+
 static bool
 chunked(const struct soap *s)
 {
@@ -157,6 +171,15 @@ on_parse(struct soap *s)
 	w->body_unread = true;
 	if (s->status != SOAP_POST && s->status != SOAP_GET)
 		return http_send_page(w, 405, "Use HTTP POST for AXL requests.");
+	if (s->status == SOAP_POST) {
+		/* The guard sees the body from its first byte: what gSOAP has
+		 * buffered already, then every read (on_recv). */
+		xmlguard_init(&w->guard, (unsigned) w->cfg->max_depth);
+		w->guarding = true;
+		if (xmlguard_feed(&w->guard, s->buf + s->bufidx, s->buflen - s->bufidx) !=
+		    XMLGUARD_OK)
+			return http_send_guard_page(w);
+	}
 	if (s->length > (ULONG64) w->cfg->max_body) {
 		char msg[128];
 
@@ -203,38 +226,6 @@ on_get(struct soap *s)
 	return http_send(w, 200, "text/html;charset=ISO-8859-1");
 }
 
-/* gSOAP skips DTDs silently and turns entity references into 0x7F bytes;
- * we refuse any request that declares one, before it is parsed further. */
-static bool
-hostile(struct worker *w, const char *buf, size_t n)
-{
-	static const char *const bad[] = { "<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity" };
-	char seam[32];
-	size_t head = n < 15 ? n : 15, ns;
-
-	/* The tail of the previous read joined to the head of this one. */
-	memcpy(seam, w->carry, w->ncarry);
-	memcpy(seam + w->ncarry, buf, head);
-	ns = w->ncarry + head;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		size_t bl = strlen(bad[i]);
-
-		if (memmem(seam, ns, bad[i], bl) != NULL || memmem(buf, n, bad[i], bl) != NULL)
-			return true;
-	}
-	/* Keep the last 8 bytes seen, which may span several short reads. */
-	if (n >= 8) {
-		memcpy(w->carry, buf + n - 8, 8);
-		w->ncarry = 8;
-	} else {
-		size_t keep = ns < 8 ? ns : 8;
-
-		memcpy(w->carry, seam + ns - keep, keep);
-		w->ncarry = keep;
-	}
-	return false;
-}
-
 static size_t
 on_recv(struct soap *s, char *buf, size_t len)
 {
@@ -264,10 +255,8 @@ on_recv(struct soap *s, char *buf, size_t len)
 		w->http10 = eol != NULL && eol - buf >= 9 &&
 			    memcmp(eol - 9, "HTTP/1.0", 8) == 0;
 	}
-	if (hostile(w, buf, n)) {
-		w->hostile = true;
-		return 0;
-	}
+	if (w->guarding && xmlguard_feed(&w->guard, buf, n) != XMLGUARD_OK)
+		return 0;   /* answered by the serve loop */
 	return n;
 }
 
@@ -289,7 +278,6 @@ void
 http_request_begin(struct worker *w)
 {
 	w->version = 0;
-	w->hostile = false;
 	w->keepalive_header = false;
 	w->http10 = false;
 	w->first_read = true;
@@ -303,7 +291,8 @@ http_request_begin(struct worker *w)
 	w->role[0] = '\0';
 	w->user[0] = '\0';
 	w->op[0] = '\0';
-	w->ncarry = 0;
+	w->guarding = false;
+	w->guard.result = XMLGUARD_OK;
 	xbuf_reset(&w->body);
 	clock_gettime(CLOCK_MONOTONIC, &w->start);
 }

@@ -25,4 +25,7 @@ int http_send(struct worker *w, int status, const char *content_type);
 /* Sends a Cisco-style HTML error page and marks the connection for close. */
 int http_send_page(struct worker *w, int status, const char *message);
 
+/* The 599 page for a body the XML guard refused (w->guard.result). */
+int http_send_guard_page(struct worker *w);
+
 #endif

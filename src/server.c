@@ -224,8 +224,13 @@ answer_failure(struct worker *w, int rc)
 
 	if (w->answered)
 		return;
-	if (w->hostile) {
-		http_send_page(w, 599, "Malformed request: DOCTYPE and ENTITY declarations are not allowed.");
+	if (w->guard.result != XMLGUARD_OK) {
+		http_send_guard_page(w);
+		return;
+	}
+	if (w->peer_eof && !w->body_capped) {
+		/* The client closed, or stalled past a timeout: nobody to tell. */
+		w->close = true;
 		return;
 	}
 	if (rc == SOAP_EOF && w->body_capped) {
@@ -246,11 +251,6 @@ answer_failure(struct worker *w, int rc)
 			 w->version ? axl_version_ns(w->version) + strlen(AXL_NS_PREFIX) : "14.0",
 			 w->op[0] ? w->op : "(none)");
 		axl_fault_plain(w, true, msg);
-		return;
-	case SOAP_LEVEL:
-		snprintf(msg, sizeof(msg), "Malformed request: XML nested deeper than %ld levels.",
-			 w->cfg->max_depth);
-		http_send_page(w, 599, msg);
 		return;
 	case SOAP_EOM:
 		http_send_page(w, 413, "The request is too large to process.");

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "xbuf.h"
+#include "xmlguard.h"
 
 struct soap;
 struct db;
@@ -33,7 +34,6 @@ struct worker {
 	int version;             /* AXL version applied, e.g. 140 */
 	bool close;              /* close the connection after the response */
 	bool keepalive_header;   /* the request said Connection: keep-alive */
-	bool hostile;            /* a DOCTYPE/ENTITY declaration was seen */
 	bool answered;           /* a response has been sent */
 	int status;              /* HTTP status sent */
 	int axlcode;             /* axlcode of a fault sent, 0 if none */
@@ -46,8 +46,8 @@ struct worker {
 	bool body_capped;        /* we ended the body at its Content-Length */
 	bool peer_eof;           /* the peer closed its side */
 	bool body_unread;        /* answered before reading the body */
-	char carry[16];          /* DOCTYPE scan: tail of the previous read */
-	size_t ncarry;
+	bool guarding;           /* the body is being fed to the guard */
+	struct xmlguard guard;   /* DTD, depth and UTF-8 checks on the raw body */
 	struct timespec start;
 };
 
