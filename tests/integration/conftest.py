@@ -340,6 +340,16 @@ def unique():
 # Profile helpers
 # --------------------------------------------------------------------------
 
+# What a profile holds for every element an add leaves out; also every
+# predefined (Non Secure) profile's settings.
+PROFILE_DEFAULTS = {
+    "description": "", "deviceSecurityMode": "Non Secure", "authenticationMode": "By Null String",
+    "keySize": "2048", "keyOrder": "RSA Only", "ecKeySize": "", "tftpEncryptedConfig": "false",
+    "EnableOAuthAuthentication": "false", "nonceValidityTime": "600", "transportType": "TCP+UDP",
+    "sipPhonePort": "5060", "enableDigestAuthentication": "false", "excludeDigestCredentials": "false",
+}
+
+
 def profile_xml(**fields):
     """<phoneSecurityProfile> children from keyword arguments, in the order given."""
     parts = []

@@ -11,15 +11,10 @@ import subprocess
 
 import pytest
 
-from conftest import UUID_RE, fields_of, get_profile, xml_escape
+from conftest import PROFILE_DEFAULTS, UUID_RE, fields_of, get_profile, xml_escape
 
 # The settings of every predefined profile (all Non Secure defaults).
-NON_SECURE = {
-    "description": "", "deviceSecurityMode": "Non Secure", "authenticationMode": "By Null String",
-    "keySize": "2048", "keyOrder": "RSA Only", "ecKeySize": "", "tftpEncryptedConfig": "false",
-    "EnableOAuthAuthentication": "false", "nonceValidityTime": "600", "transportType": "TCP+UDP",
-    "sipPhonePort": "5060", "enableDigestAuthentication": "false", "excludeDigestCredentials": "false",
-}
+NON_SECURE = PROFILE_DEFAULTS
 
 UDT = "Universal Device Template - Model-independent Security Profile"
 

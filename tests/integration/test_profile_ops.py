@@ -16,7 +16,7 @@ import threading
 
 import pytest
 
-from conftest import (AXL_NS, SOAPENV, UUID_RE, Axl, add_profile, envelope, fields_of, get_profile,
+from conftest import (PROFILE_DEFAULTS, AXL_NS, SOAPENV, UUID_RE, Axl, add_profile, envelope, fields_of, get_profile,
                       profile_xml, validate_body, xml_escape)
 
 # RPhoneSecurityProfile / LPhoneSecurityProfile children, in schema order.
@@ -26,12 +26,7 @@ ORDER = ["phoneType", "protocol", "name", "description", "deviceSecurityMode", "
          "excludeDigestCredentials"]
 
 # What a profile gets for every element the add leaves out.
-DEFAULTS = {
-    "description": "", "deviceSecurityMode": "Non Secure", "authenticationMode": "By Null String",
-    "keySize": "2048", "keyOrder": "RSA Only", "ecKeySize": "", "tftpEncryptedConfig": "false",
-    "EnableOAuthAuthentication": "false", "nonceValidityTime": "600", "transportType": "TCP+UDP",
-    "sipPhonePort": "5060", "enableDigestAuthentication": "false", "excludeDigestCredentials": "false",
-}
+DEFAULTS = PROFILE_DEFAULTS
 
 NOT_FOUND = "Item not valid: The specified Phone Security Profile was not found"
 ENTRY_NOT_FOUND = "Item not valid: The specified entry was not found"
