@@ -18,7 +18,7 @@ A commercial use license is available from Genivia Inc., contact@genivia.com
 
 #include "soapH.h"
 
-SOAP_SOURCE_STAMP("@(#) soapC.c ver 2.8.124 2026-11-26 14:50:49 GMT")
+SOAP_SOURCE_STAMP("@(#) soapC.c ver 2.8.124 2026-11-26 15:30:33 GMT")
 
 
 #ifndef WITH_NOGLOBAL
@@ -192,6 +192,42 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		return soap_in_int(soap, tag, NULL, "xsd:int");
 	case SOAP_TYPE_ULONG64:
 		return soap_in_ULONG64(soap, tag, NULL, "xsd:unsignedLong");
+	case SOAP_TYPE_ns__GetUserRes:
+		return soap_in_ns__GetUserRes(soap, tag, NULL, "ns:GetUserRes");
+	case SOAP_TYPE_ns__RemoveUserReq:
+		return soap_in_ns__RemoveUserReq(soap, tag, NULL, "ns:RemoveUserReq");
+	case SOAP_TYPE_ns__GetUserReq:
+		return soap_in_ns__GetUserReq(soap, tag, NULL, "ns:GetUserReq");
+	case SOAP_TYPE_ns__UpdateUserReq:
+		return soap_in_ns__UpdateUserReq(soap, tag, NULL, "ns:UpdateUserReq");
+	case SOAP_TYPE_ns__AddUserReq:
+		return soap_in_ns__AddUserReq(soap, tag, NULL, "ns:AddUserReq");
+	case SOAP_TYPE_ns__RUser:
+		return soap_in_ns__RUser(soap, tag, NULL, "ns:RUser");
+	case SOAP_TYPE_ns__XUser:
+		return soap_in_ns__XUser(soap, tag, NULL, "ns:XUser");
+	case SOAP_TYPE_ns__ListPhoneRes:
+		return soap_in_ns__ListPhoneRes(soap, tag, NULL, "ns:ListPhoneRes");
+	case SOAP_TYPE_ns__ListPhoneReq:
+		return soap_in_ns__ListPhoneReq(soap, tag, NULL, "ns:ListPhoneReq");
+	case SOAP_TYPE_ns__ListPhoneSearch:
+		return soap_in_ns__ListPhoneSearch(soap, tag, NULL, "ns:ListPhoneSearch");
+	case SOAP_TYPE_ns__GetPhoneRes:
+		return soap_in_ns__GetPhoneRes(soap, tag, NULL, "ns:GetPhoneRes");
+	case SOAP_TYPE_ns__GetPhoneReq:
+		return soap_in_ns__GetPhoneReq(soap, tag, NULL, "ns:GetPhoneReq");
+	case SOAP_TYPE_ns__UpdatePhoneReq:
+		return soap_in_ns__UpdatePhoneReq(soap, tag, NULL, "ns:UpdatePhoneReq");
+	case SOAP_TYPE_ns__AddPhoneReq:
+		return soap_in_ns__AddPhoneReq(soap, tag, NULL, "ns:AddPhoneReq");
+	case SOAP_TYPE_ns__LPhone:
+		return soap_in_ns__LPhone(soap, tag, NULL, "ns:LPhone");
+	case SOAP_TYPE_ns__RPhone:
+		return soap_in_ns__RPhone(soap, tag, NULL, "ns:RPhone");
+	case SOAP_TYPE_ns__XFkType:
+		return soap_in_ns__XFkType(soap, tag, NULL, "ns:XFkType");
+	case SOAP_TYPE_ns__XPhone:
+		return soap_in_ns__XPhone(soap, tag, NULL, "ns:XPhone");
 	case SOAP_TYPE_ns__ListPhoneSecurityProfileRes:
 		return soap_in_ns__ListPhoneSecurityProfileRes(soap, tag, NULL, "ns:ListPhoneSecurityProfileRes");
 	case SOAP_TYPE_ns__ListPhoneSecurityProfileReq:
@@ -220,6 +256,28 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		return soap_in_ns__AXLError(soap, tag, NULL, "ns:AXLError");
 	case SOAP_TYPE_PointerTons__AXLError:
 		return soap_in_PointerTons__AXLError(soap, tag, NULL, "ns:AXLError");
+	case SOAP_TYPE_PointerTons__RemoveUserReq:
+		return soap_in_PointerTons__RemoveUserReq(soap, tag, NULL, "ns:RemoveUserReq");
+	case SOAP_TYPE_PointerTons__GetUserRes:
+		return soap_in_PointerTons__GetUserRes(soap, tag, NULL, "ns:GetUserRes");
+	case SOAP_TYPE_PointerTons__GetUserReq:
+		return soap_in_PointerTons__GetUserReq(soap, tag, NULL, "ns:GetUserReq");
+	case SOAP_TYPE_PointerTons__UpdateUserReq:
+		return soap_in_PointerTons__UpdateUserReq(soap, tag, NULL, "ns:UpdateUserReq");
+	case SOAP_TYPE_PointerTons__AddUserReq:
+		return soap_in_PointerTons__AddUserReq(soap, tag, NULL, "ns:AddUserReq");
+	case SOAP_TYPE_PointerTons__ListPhoneRes:
+		return soap_in_PointerTons__ListPhoneRes(soap, tag, NULL, "ns:ListPhoneRes");
+	case SOAP_TYPE_PointerTons__ListPhoneReq:
+		return soap_in_PointerTons__ListPhoneReq(soap, tag, NULL, "ns:ListPhoneReq");
+	case SOAP_TYPE_PointerTons__GetPhoneRes:
+		return soap_in_PointerTons__GetPhoneRes(soap, tag, NULL, "ns:GetPhoneRes");
+	case SOAP_TYPE_PointerTons__GetPhoneReq:
+		return soap_in_PointerTons__GetPhoneReq(soap, tag, NULL, "ns:GetPhoneReq");
+	case SOAP_TYPE_PointerTons__UpdatePhoneReq:
+		return soap_in_PointerTons__UpdatePhoneReq(soap, tag, NULL, "ns:UpdatePhoneReq");
+	case SOAP_TYPE_PointerTons__AddPhoneReq:
+		return soap_in_PointerTons__AddPhoneReq(soap, tag, NULL, "ns:AddPhoneReq");
 	case SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes:
 		return soap_in_PointerTons__ListPhoneSecurityProfileRes(soap, tag, NULL, "ns:ListPhoneSecurityProfileRes");
 	case SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq:
@@ -236,6 +294,20 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		return soap_in_PointerTons__StandardResponse(soap, tag, NULL, "ns:StandardResponse");
 	case SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq:
 		return soap_in_PointerTons__AddPhoneSecurityProfileReq(soap, tag, NULL, "ns:AddPhoneSecurityProfileReq");
+	case SOAP_TYPE_PointerTons__RUser:
+		return soap_in_PointerTons__RUser(soap, tag, NULL, "ns:RUser");
+	case SOAP_TYPE_PointerTons__XUser:
+		return soap_in_PointerTons__XUser(soap, tag, NULL, "ns:XUser");
+	case SOAP_TYPE_PointerTons__LPhone:
+		return soap_in_PointerTons__LPhone(soap, tag, NULL, "ns:LPhone");
+	case SOAP_TYPE_PointerTons__ListPhoneSearch:
+		return soap_in_PointerTons__ListPhoneSearch(soap, tag, NULL, "ns:ListPhoneSearch");
+	case SOAP_TYPE_PointerTons__RPhone:
+		return soap_in_PointerTons__RPhone(soap, tag, NULL, "ns:RPhone");
+	case SOAP_TYPE_PointerTons__XPhone:
+		return soap_in_PointerTons__XPhone(soap, tag, NULL, "ns:XPhone");
+	case SOAP_TYPE_PointerTons__XFkType:
+		return soap_in_PointerTons__XFkType(soap, tag, NULL, "ns:XFkType");
 	case SOAP_TYPE_PointerTons__LPhoneSecurityProfile:
 		return soap_in_PointerTons__LPhoneSecurityProfile(soap, tag, NULL, "ns:LPhoneSecurityProfile");
 	case SOAP_TYPE_PointerTons__ListPhoneSecurityProfileSearch:
@@ -274,6 +346,78 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		if (!soap_match_tag(soap, t, "xsd:unsignedLong"))
 		{	*type = SOAP_TYPE_ULONG64;
 			return soap_in_ULONG64(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:GetUserRes"))
+		{	*type = SOAP_TYPE_ns__GetUserRes;
+			return soap_in_ns__GetUserRes(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:RemoveUserReq"))
+		{	*type = SOAP_TYPE_ns__RemoveUserReq;
+			return soap_in_ns__RemoveUserReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:GetUserReq"))
+		{	*type = SOAP_TYPE_ns__GetUserReq;
+			return soap_in_ns__GetUserReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:UpdateUserReq"))
+		{	*type = SOAP_TYPE_ns__UpdateUserReq;
+			return soap_in_ns__UpdateUserReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:AddUserReq"))
+		{	*type = SOAP_TYPE_ns__AddUserReq;
+			return soap_in_ns__AddUserReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:RUser"))
+		{	*type = SOAP_TYPE_ns__RUser;
+			return soap_in_ns__RUser(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:XUser"))
+		{	*type = SOAP_TYPE_ns__XUser;
+			return soap_in_ns__XUser(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ListPhoneRes"))
+		{	*type = SOAP_TYPE_ns__ListPhoneRes;
+			return soap_in_ns__ListPhoneRes(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ListPhoneReq"))
+		{	*type = SOAP_TYPE_ns__ListPhoneReq;
+			return soap_in_ns__ListPhoneReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ListPhoneSearch"))
+		{	*type = SOAP_TYPE_ns__ListPhoneSearch;
+			return soap_in_ns__ListPhoneSearch(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:GetPhoneRes"))
+		{	*type = SOAP_TYPE_ns__GetPhoneRes;
+			return soap_in_ns__GetPhoneRes(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:GetPhoneReq"))
+		{	*type = SOAP_TYPE_ns__GetPhoneReq;
+			return soap_in_ns__GetPhoneReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:UpdatePhoneReq"))
+		{	*type = SOAP_TYPE_ns__UpdatePhoneReq;
+			return soap_in_ns__UpdatePhoneReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:AddPhoneReq"))
+		{	*type = SOAP_TYPE_ns__AddPhoneReq;
+			return soap_in_ns__AddPhoneReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:LPhone"))
+		{	*type = SOAP_TYPE_ns__LPhone;
+			return soap_in_ns__LPhone(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:RPhone"))
+		{	*type = SOAP_TYPE_ns__RPhone;
+			return soap_in_ns__RPhone(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:XFkType"))
+		{	*type = SOAP_TYPE_ns__XFkType;
+			return soap_in_ns__XFkType(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:XPhone"))
+		{	*type = SOAP_TYPE_ns__XPhone;
+			return soap_in_ns__XPhone(soap, tag, NULL, NULL);
 		}
 		if (!soap_match_tag(soap, t, "ns:ListPhoneSecurityProfileRes"))
 		{	*type = SOAP_TYPE_ns__ListPhoneSecurityProfileRes;
@@ -340,6 +484,18 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 			return s ? *s : NULL;
 		}
 		t = soap->tag;
+		if (!soap_match_tag(soap, t, "ns:GetUserRes-return"))
+		{	*type = SOAP_TYPE__ns__GetUserRes_return;
+			return soap_in__ns__GetUserRes_return(soap, NULL, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ListPhoneRes-return"))
+		{	*type = SOAP_TYPE__ns__ListPhoneRes_return;
+			return soap_in__ns__ListPhoneRes_return(soap, NULL, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:GetPhoneRes-return"))
+		{	*type = SOAP_TYPE__ns__GetPhoneRes_return;
+			return soap_in__ns__GetPhoneRes_return(soap, NULL, NULL, NULL);
+		}
 		if (!soap_match_tag(soap, t, "ns:ListPhoneSecurityProfileRes-return"))
 		{	*type = SOAP_TYPE__ns__ListPhoneSecurityProfileRes_return;
 			return soap_in__ns__ListPhoneSecurityProfileRes_return(soap, NULL, NULL, NULL);
@@ -405,6 +561,48 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_putelement(struct soap *soap, const void *ptr, co
 		return soap_out_int(soap, tag, id, (const int *)ptr, "xsd:int");
 	case SOAP_TYPE_ULONG64:
 		return soap_out_ULONG64(soap, tag, id, (const ULONG64 *)ptr, "xsd:unsignedLong");
+	case SOAP_TYPE__ns__GetUserRes_return:
+		return soap_out__ns__GetUserRes_return(soap, "ns:GetUserRes-return", id, (const struct _ns__GetUserRes_return *)ptr, "");
+	case SOAP_TYPE_ns__GetUserRes:
+		return soap_out_ns__GetUserRes(soap, tag, id, (const struct ns__GetUserRes *)ptr, "ns:GetUserRes");
+	case SOAP_TYPE_ns__RemoveUserReq:
+		return soap_out_ns__RemoveUserReq(soap, tag, id, (const struct ns__RemoveUserReq *)ptr, "ns:RemoveUserReq");
+	case SOAP_TYPE_ns__GetUserReq:
+		return soap_out_ns__GetUserReq(soap, tag, id, (const struct ns__GetUserReq *)ptr, "ns:GetUserReq");
+	case SOAP_TYPE_ns__UpdateUserReq:
+		return soap_out_ns__UpdateUserReq(soap, tag, id, (const struct ns__UpdateUserReq *)ptr, "ns:UpdateUserReq");
+	case SOAP_TYPE_ns__AddUserReq:
+		return soap_out_ns__AddUserReq(soap, tag, id, (const struct ns__AddUserReq *)ptr, "ns:AddUserReq");
+	case SOAP_TYPE_ns__RUser:
+		return soap_out_ns__RUser(soap, tag, id, (const struct ns__RUser *)ptr, "ns:RUser");
+	case SOAP_TYPE_ns__XUser:
+		return soap_out_ns__XUser(soap, tag, id, (const struct ns__XUser *)ptr, "ns:XUser");
+	case SOAP_TYPE__ns__ListPhoneRes_return:
+		return soap_out__ns__ListPhoneRes_return(soap, "ns:ListPhoneRes-return", id, (const struct _ns__ListPhoneRes_return *)ptr, "");
+	case SOAP_TYPE_ns__ListPhoneRes:
+		return soap_out_ns__ListPhoneRes(soap, tag, id, (const struct ns__ListPhoneRes *)ptr, "ns:ListPhoneRes");
+	case SOAP_TYPE_ns__ListPhoneReq:
+		return soap_out_ns__ListPhoneReq(soap, tag, id, (const struct ns__ListPhoneReq *)ptr, "ns:ListPhoneReq");
+	case SOAP_TYPE_ns__ListPhoneSearch:
+		return soap_out_ns__ListPhoneSearch(soap, tag, id, (const struct ns__ListPhoneSearch *)ptr, "ns:ListPhoneSearch");
+	case SOAP_TYPE__ns__GetPhoneRes_return:
+		return soap_out__ns__GetPhoneRes_return(soap, "ns:GetPhoneRes-return", id, (const struct _ns__GetPhoneRes_return *)ptr, "");
+	case SOAP_TYPE_ns__GetPhoneRes:
+		return soap_out_ns__GetPhoneRes(soap, tag, id, (const struct ns__GetPhoneRes *)ptr, "ns:GetPhoneRes");
+	case SOAP_TYPE_ns__GetPhoneReq:
+		return soap_out_ns__GetPhoneReq(soap, tag, id, (const struct ns__GetPhoneReq *)ptr, "ns:GetPhoneReq");
+	case SOAP_TYPE_ns__UpdatePhoneReq:
+		return soap_out_ns__UpdatePhoneReq(soap, tag, id, (const struct ns__UpdatePhoneReq *)ptr, "ns:UpdatePhoneReq");
+	case SOAP_TYPE_ns__AddPhoneReq:
+		return soap_out_ns__AddPhoneReq(soap, tag, id, (const struct ns__AddPhoneReq *)ptr, "ns:AddPhoneReq");
+	case SOAP_TYPE_ns__LPhone:
+		return soap_out_ns__LPhone(soap, tag, id, (const struct ns__LPhone *)ptr, "ns:LPhone");
+	case SOAP_TYPE_ns__RPhone:
+		return soap_out_ns__RPhone(soap, tag, id, (const struct ns__RPhone *)ptr, "ns:RPhone");
+	case SOAP_TYPE_ns__XFkType:
+		return soap_out_ns__XFkType(soap, tag, id, (const struct ns__XFkType *)ptr, "ns:XFkType");
+	case SOAP_TYPE_ns__XPhone:
+		return soap_out_ns__XPhone(soap, tag, id, (const struct ns__XPhone *)ptr, "ns:XPhone");
 	case SOAP_TYPE__ns__ListPhoneSecurityProfileRes_return:
 		return soap_out__ns__ListPhoneSecurityProfileRes_return(soap, "ns:ListPhoneSecurityProfileRes-return", id, (const struct _ns__ListPhoneSecurityProfileRes_return *)ptr, "");
 	case SOAP_TYPE_ns__ListPhoneSecurityProfileRes:
@@ -437,6 +635,28 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_putelement(struct soap *soap, const void *ptr, co
 		return soap_out_ns__AXLError(soap, tag, id, (const struct ns__AXLError *)ptr, "ns:AXLError");
 	case SOAP_TYPE_PointerTons__AXLError:
 		return soap_out_PointerTons__AXLError(soap, tag, id, (struct ns__AXLError *const*)ptr, "ns:AXLError");
+	case SOAP_TYPE_PointerTons__RemoveUserReq:
+		return soap_out_PointerTons__RemoveUserReq(soap, tag, id, (struct ns__RemoveUserReq *const*)ptr, "ns:RemoveUserReq");
+	case SOAP_TYPE_PointerTons__GetUserRes:
+		return soap_out_PointerTons__GetUserRes(soap, tag, id, (struct ns__GetUserRes *const*)ptr, "ns:GetUserRes");
+	case SOAP_TYPE_PointerTons__GetUserReq:
+		return soap_out_PointerTons__GetUserReq(soap, tag, id, (struct ns__GetUserReq *const*)ptr, "ns:GetUserReq");
+	case SOAP_TYPE_PointerTons__UpdateUserReq:
+		return soap_out_PointerTons__UpdateUserReq(soap, tag, id, (struct ns__UpdateUserReq *const*)ptr, "ns:UpdateUserReq");
+	case SOAP_TYPE_PointerTons__AddUserReq:
+		return soap_out_PointerTons__AddUserReq(soap, tag, id, (struct ns__AddUserReq *const*)ptr, "ns:AddUserReq");
+	case SOAP_TYPE_PointerTons__ListPhoneRes:
+		return soap_out_PointerTons__ListPhoneRes(soap, tag, id, (struct ns__ListPhoneRes *const*)ptr, "ns:ListPhoneRes");
+	case SOAP_TYPE_PointerTons__ListPhoneReq:
+		return soap_out_PointerTons__ListPhoneReq(soap, tag, id, (struct ns__ListPhoneReq *const*)ptr, "ns:ListPhoneReq");
+	case SOAP_TYPE_PointerTons__GetPhoneRes:
+		return soap_out_PointerTons__GetPhoneRes(soap, tag, id, (struct ns__GetPhoneRes *const*)ptr, "ns:GetPhoneRes");
+	case SOAP_TYPE_PointerTons__GetPhoneReq:
+		return soap_out_PointerTons__GetPhoneReq(soap, tag, id, (struct ns__GetPhoneReq *const*)ptr, "ns:GetPhoneReq");
+	case SOAP_TYPE_PointerTons__UpdatePhoneReq:
+		return soap_out_PointerTons__UpdatePhoneReq(soap, tag, id, (struct ns__UpdatePhoneReq *const*)ptr, "ns:UpdatePhoneReq");
+	case SOAP_TYPE_PointerTons__AddPhoneReq:
+		return soap_out_PointerTons__AddPhoneReq(soap, tag, id, (struct ns__AddPhoneReq *const*)ptr, "ns:AddPhoneReq");
 	case SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes:
 		return soap_out_PointerTons__ListPhoneSecurityProfileRes(soap, tag, id, (struct ns__ListPhoneSecurityProfileRes *const*)ptr, "ns:ListPhoneSecurityProfileRes");
 	case SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq:
@@ -453,6 +673,20 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_putelement(struct soap *soap, const void *ptr, co
 		return soap_out_PointerTons__StandardResponse(soap, tag, id, (struct ns__StandardResponse *const*)ptr, "ns:StandardResponse");
 	case SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq:
 		return soap_out_PointerTons__AddPhoneSecurityProfileReq(soap, tag, id, (struct ns__AddPhoneSecurityProfileReq *const*)ptr, "ns:AddPhoneSecurityProfileReq");
+	case SOAP_TYPE_PointerTons__RUser:
+		return soap_out_PointerTons__RUser(soap, tag, id, (struct ns__RUser *const*)ptr, "ns:RUser");
+	case SOAP_TYPE_PointerTons__XUser:
+		return soap_out_PointerTons__XUser(soap, tag, id, (struct ns__XUser *const*)ptr, "ns:XUser");
+	case SOAP_TYPE_PointerTons__LPhone:
+		return soap_out_PointerTons__LPhone(soap, tag, id, (struct ns__LPhone *const*)ptr, "ns:LPhone");
+	case SOAP_TYPE_PointerTons__ListPhoneSearch:
+		return soap_out_PointerTons__ListPhoneSearch(soap, tag, id, (struct ns__ListPhoneSearch *const*)ptr, "ns:ListPhoneSearch");
+	case SOAP_TYPE_PointerTons__RPhone:
+		return soap_out_PointerTons__RPhone(soap, tag, id, (struct ns__RPhone *const*)ptr, "ns:RPhone");
+	case SOAP_TYPE_PointerTons__XPhone:
+		return soap_out_PointerTons__XPhone(soap, tag, id, (struct ns__XPhone *const*)ptr, "ns:XPhone");
+	case SOAP_TYPE_PointerTons__XFkType:
+		return soap_out_PointerTons__XFkType(soap, tag, id, (struct ns__XFkType *const*)ptr, "ns:XFkType");
 	case SOAP_TYPE_PointerTons__LPhoneSecurityProfile:
 		return soap_out_PointerTons__LPhoneSecurityProfile(soap, tag, id, (struct ns__LPhoneSecurityProfile *const*)ptr, "ns:LPhoneSecurityProfile");
 	case SOAP_TYPE_PointerTons__ListPhoneSecurityProfileSearch:
@@ -480,6 +714,33 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 	(void)soap; (void)ptr; (void)type; /* appease -Wall -Werror */
 	switch (type)
 	{
+	case SOAP_TYPE___svc__removeUser:
+		soap_serialize___svc__removeUser(soap, (const struct __svc__removeUser *)ptr);
+		break;
+	case SOAP_TYPE___svc__getUser:
+		soap_serialize___svc__getUser(soap, (const struct __svc__getUser *)ptr);
+		break;
+	case SOAP_TYPE___svc__updateUser:
+		soap_serialize___svc__updateUser(soap, (const struct __svc__updateUser *)ptr);
+		break;
+	case SOAP_TYPE___svc__addUser:
+		soap_serialize___svc__addUser(soap, (const struct __svc__addUser *)ptr);
+		break;
+	case SOAP_TYPE___svc__listPhone:
+		soap_serialize___svc__listPhone(soap, (const struct __svc__listPhone *)ptr);
+		break;
+	case SOAP_TYPE___svc__removePhone:
+		soap_serialize___svc__removePhone(soap, (const struct __svc__removePhone *)ptr);
+		break;
+	case SOAP_TYPE___svc__getPhone:
+		soap_serialize___svc__getPhone(soap, (const struct __svc__getPhone *)ptr);
+		break;
+	case SOAP_TYPE___svc__updatePhone:
+		soap_serialize___svc__updatePhone(soap, (const struct __svc__updatePhone *)ptr);
+		break;
+	case SOAP_TYPE___svc__addPhone:
+		soap_serialize___svc__addPhone(soap, (const struct __svc__addPhone *)ptr);
+		break;
 	case SOAP_TYPE___svc__listPhoneSecurityProfile:
 		soap_serialize___svc__listPhoneSecurityProfile(soap, (const struct __svc__listPhoneSecurityProfile *)ptr);
 		break;
@@ -494,6 +755,69 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 		break;
 	case SOAP_TYPE___svc__addPhoneSecurityProfile:
 		soap_serialize___svc__addPhoneSecurityProfile(soap, (const struct __svc__addPhoneSecurityProfile *)ptr);
+		break;
+	case SOAP_TYPE__ns__GetUserRes_return:
+		soap_serialize__ns__GetUserRes_return(soap, (const struct _ns__GetUserRes_return *)ptr);
+		break;
+	case SOAP_TYPE_ns__GetUserRes:
+		soap_serialize_ns__GetUserRes(soap, (const struct ns__GetUserRes *)ptr);
+		break;
+	case SOAP_TYPE_ns__RemoveUserReq:
+		soap_serialize_ns__RemoveUserReq(soap, (const struct ns__RemoveUserReq *)ptr);
+		break;
+	case SOAP_TYPE_ns__GetUserReq:
+		soap_serialize_ns__GetUserReq(soap, (const struct ns__GetUserReq *)ptr);
+		break;
+	case SOAP_TYPE_ns__UpdateUserReq:
+		soap_serialize_ns__UpdateUserReq(soap, (const struct ns__UpdateUserReq *)ptr);
+		break;
+	case SOAP_TYPE_ns__AddUserReq:
+		soap_serialize_ns__AddUserReq(soap, (const struct ns__AddUserReq *)ptr);
+		break;
+	case SOAP_TYPE_ns__RUser:
+		soap_serialize_ns__RUser(soap, (const struct ns__RUser *)ptr);
+		break;
+	case SOAP_TYPE_ns__XUser:
+		soap_serialize_ns__XUser(soap, (const struct ns__XUser *)ptr);
+		break;
+	case SOAP_TYPE__ns__ListPhoneRes_return:
+		soap_serialize__ns__ListPhoneRes_return(soap, (const struct _ns__ListPhoneRes_return *)ptr);
+		break;
+	case SOAP_TYPE_ns__ListPhoneRes:
+		soap_serialize_ns__ListPhoneRes(soap, (const struct ns__ListPhoneRes *)ptr);
+		break;
+	case SOAP_TYPE_ns__ListPhoneReq:
+		soap_serialize_ns__ListPhoneReq(soap, (const struct ns__ListPhoneReq *)ptr);
+		break;
+	case SOAP_TYPE_ns__ListPhoneSearch:
+		soap_serialize_ns__ListPhoneSearch(soap, (const struct ns__ListPhoneSearch *)ptr);
+		break;
+	case SOAP_TYPE__ns__GetPhoneRes_return:
+		soap_serialize__ns__GetPhoneRes_return(soap, (const struct _ns__GetPhoneRes_return *)ptr);
+		break;
+	case SOAP_TYPE_ns__GetPhoneRes:
+		soap_serialize_ns__GetPhoneRes(soap, (const struct ns__GetPhoneRes *)ptr);
+		break;
+	case SOAP_TYPE_ns__GetPhoneReq:
+		soap_serialize_ns__GetPhoneReq(soap, (const struct ns__GetPhoneReq *)ptr);
+		break;
+	case SOAP_TYPE_ns__UpdatePhoneReq:
+		soap_serialize_ns__UpdatePhoneReq(soap, (const struct ns__UpdatePhoneReq *)ptr);
+		break;
+	case SOAP_TYPE_ns__AddPhoneReq:
+		soap_serialize_ns__AddPhoneReq(soap, (const struct ns__AddPhoneReq *)ptr);
+		break;
+	case SOAP_TYPE_ns__LPhone:
+		soap_serialize_ns__LPhone(soap, (const struct ns__LPhone *)ptr);
+		break;
+	case SOAP_TYPE_ns__RPhone:
+		soap_serialize_ns__RPhone(soap, (const struct ns__RPhone *)ptr);
+		break;
+	case SOAP_TYPE_ns__XFkType:
+		soap_serialize_ns__XFkType(soap, (const struct ns__XFkType *)ptr);
+		break;
+	case SOAP_TYPE_ns__XPhone:
+		soap_serialize_ns__XPhone(soap, (const struct ns__XPhone *)ptr);
 		break;
 	case SOAP_TYPE__ns__ListPhoneSecurityProfileRes_return:
 		soap_serialize__ns__ListPhoneSecurityProfileRes_return(soap, (const struct _ns__ListPhoneSecurityProfileRes_return *)ptr);
@@ -543,6 +867,39 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 	case SOAP_TYPE_PointerTons__AXLError:
 		soap_serialize_PointerTons__AXLError(soap, (struct ns__AXLError *const*)ptr);
 		break;
+	case SOAP_TYPE_PointerTons__RemoveUserReq:
+		soap_serialize_PointerTons__RemoveUserReq(soap, (struct ns__RemoveUserReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__GetUserRes:
+		soap_serialize_PointerTons__GetUserRes(soap, (struct ns__GetUserRes *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__GetUserReq:
+		soap_serialize_PointerTons__GetUserReq(soap, (struct ns__GetUserReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__UpdateUserReq:
+		soap_serialize_PointerTons__UpdateUserReq(soap, (struct ns__UpdateUserReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__AddUserReq:
+		soap_serialize_PointerTons__AddUserReq(soap, (struct ns__AddUserReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ListPhoneRes:
+		soap_serialize_PointerTons__ListPhoneRes(soap, (struct ns__ListPhoneRes *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ListPhoneReq:
+		soap_serialize_PointerTons__ListPhoneReq(soap, (struct ns__ListPhoneReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__GetPhoneRes:
+		soap_serialize_PointerTons__GetPhoneRes(soap, (struct ns__GetPhoneRes *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__GetPhoneReq:
+		soap_serialize_PointerTons__GetPhoneReq(soap, (struct ns__GetPhoneReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__UpdatePhoneReq:
+		soap_serialize_PointerTons__UpdatePhoneReq(soap, (struct ns__UpdatePhoneReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__AddPhoneReq:
+		soap_serialize_PointerTons__AddPhoneReq(soap, (struct ns__AddPhoneReq *const*)ptr);
+		break;
 	case SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes:
 		soap_serialize_PointerTons__ListPhoneSecurityProfileRes(soap, (struct ns__ListPhoneSecurityProfileRes *const*)ptr);
 		break;
@@ -566,6 +923,27 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 		break;
 	case SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq:
 		soap_serialize_PointerTons__AddPhoneSecurityProfileReq(soap, (struct ns__AddPhoneSecurityProfileReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__RUser:
+		soap_serialize_PointerTons__RUser(soap, (struct ns__RUser *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__XUser:
+		soap_serialize_PointerTons__XUser(soap, (struct ns__XUser *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__LPhone:
+		soap_serialize_PointerTons__LPhone(soap, (struct ns__LPhone *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ListPhoneSearch:
+		soap_serialize_PointerTons__ListPhoneSearch(soap, (struct ns__ListPhoneSearch *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__RPhone:
+		soap_serialize_PointerTons__RPhone(soap, (struct ns__RPhone *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__XPhone:
+		soap_serialize_PointerTons__XPhone(soap, (struct ns__XPhone *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__XFkType:
+		soap_serialize_PointerTons__XFkType(soap, (struct ns__XFkType *const*)ptr);
 		break;
 	case SOAP_TYPE_PointerTons__LPhoneSecurityProfile:
 		soap_serialize_PointerTons__LPhoneSecurityProfile(soap, (struct ns__LPhoneSecurityProfile *const*)ptr);
@@ -1276,6 +1654,681 @@ SOAP_FMAC3 struct SOAP_ENV__Header * SOAP_FMAC4 soap_get_SOAP_ENV__Header(struct
 
 #endif
 
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__removeUser(struct soap *soap, struct __svc__removeUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__removeUser = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__removeUser(struct soap *soap, const struct __svc__removeUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__RemoveUserReq(soap, &a->ns__removeUser);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__removeUser(struct soap *soap, const char *tag, int id, const struct __svc__removeUser *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__RemoveUserReq(soap, "ns:removeUser", -1, &a->ns__removeUser, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__removeUser * SOAP_FMAC4 soap_in___svc__removeUser(struct soap *soap, const char *tag, struct __svc__removeUser *a, const char *type)
+{
+	size_t soap_flag_ns__removeUser = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__removeUser*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__removeUser, sizeof(struct __svc__removeUser), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__removeUser(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__removeUser && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__RemoveUserReq(soap, "ns:removeUser", &a->ns__removeUser, "ns:RemoveUserReq"))
+				{	soap_flag_ns__removeUser--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__removeUser * SOAP_FMAC4 soap_new___svc__removeUser(struct soap *soap, int n)
+{
+	struct __svc__removeUser *p;
+	struct __svc__removeUser *a = (struct __svc__removeUser*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__removeUser));
+	for (p = a; p && n--; p++)
+		soap_default___svc__removeUser(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__removeUser(struct soap *soap, const struct __svc__removeUser *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__removeUser(soap, tag ? tag : "-svc:removeUser", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__removeUser * SOAP_FMAC4 soap_get___svc__removeUser(struct soap *soap, struct __svc__removeUser *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__removeUser(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__getUser(struct soap *soap, struct __svc__getUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__getUser = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__getUser(struct soap *soap, const struct __svc__getUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__GetUserReq(soap, &a->ns__getUser);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__getUser(struct soap *soap, const char *tag, int id, const struct __svc__getUser *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__GetUserReq(soap, "ns:getUser", -1, &a->ns__getUser, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__getUser * SOAP_FMAC4 soap_in___svc__getUser(struct soap *soap, const char *tag, struct __svc__getUser *a, const char *type)
+{
+	size_t soap_flag_ns__getUser = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__getUser*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__getUser, sizeof(struct __svc__getUser), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__getUser(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__getUser && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__GetUserReq(soap, "ns:getUser", &a->ns__getUser, "ns:GetUserReq"))
+				{	soap_flag_ns__getUser--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__getUser * SOAP_FMAC4 soap_new___svc__getUser(struct soap *soap, int n)
+{
+	struct __svc__getUser *p;
+	struct __svc__getUser *a = (struct __svc__getUser*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__getUser));
+	for (p = a; p && n--; p++)
+		soap_default___svc__getUser(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__getUser(struct soap *soap, const struct __svc__getUser *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__getUser(soap, tag ? tag : "-svc:getUser", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__getUser * SOAP_FMAC4 soap_get___svc__getUser(struct soap *soap, struct __svc__getUser *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__getUser(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__updateUser(struct soap *soap, struct __svc__updateUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__updateUser = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__updateUser(struct soap *soap, const struct __svc__updateUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__UpdateUserReq(soap, &a->ns__updateUser);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__updateUser(struct soap *soap, const char *tag, int id, const struct __svc__updateUser *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__UpdateUserReq(soap, "ns:updateUser", -1, &a->ns__updateUser, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__updateUser * SOAP_FMAC4 soap_in___svc__updateUser(struct soap *soap, const char *tag, struct __svc__updateUser *a, const char *type)
+{
+	size_t soap_flag_ns__updateUser = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__updateUser*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__updateUser, sizeof(struct __svc__updateUser), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__updateUser(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__updateUser && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__UpdateUserReq(soap, "ns:updateUser", &a->ns__updateUser, "ns:UpdateUserReq"))
+				{	soap_flag_ns__updateUser--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__updateUser * SOAP_FMAC4 soap_new___svc__updateUser(struct soap *soap, int n)
+{
+	struct __svc__updateUser *p;
+	struct __svc__updateUser *a = (struct __svc__updateUser*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__updateUser));
+	for (p = a; p && n--; p++)
+		soap_default___svc__updateUser(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__updateUser(struct soap *soap, const struct __svc__updateUser *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__updateUser(soap, tag ? tag : "-svc:updateUser", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__updateUser * SOAP_FMAC4 soap_get___svc__updateUser(struct soap *soap, struct __svc__updateUser *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__updateUser(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__addUser(struct soap *soap, struct __svc__addUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__addUser = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__addUser(struct soap *soap, const struct __svc__addUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__AddUserReq(soap, &a->ns__addUser);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__addUser(struct soap *soap, const char *tag, int id, const struct __svc__addUser *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__AddUserReq(soap, "ns:addUser", -1, &a->ns__addUser, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__addUser * SOAP_FMAC4 soap_in___svc__addUser(struct soap *soap, const char *tag, struct __svc__addUser *a, const char *type)
+{
+	size_t soap_flag_ns__addUser = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__addUser*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__addUser, sizeof(struct __svc__addUser), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__addUser(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__addUser && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__AddUserReq(soap, "ns:addUser", &a->ns__addUser, "ns:AddUserReq"))
+				{	soap_flag_ns__addUser--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__addUser * SOAP_FMAC4 soap_new___svc__addUser(struct soap *soap, int n)
+{
+	struct __svc__addUser *p;
+	struct __svc__addUser *a = (struct __svc__addUser*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__addUser));
+	for (p = a; p && n--; p++)
+		soap_default___svc__addUser(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__addUser(struct soap *soap, const struct __svc__addUser *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__addUser(soap, tag ? tag : "-svc:addUser", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__addUser * SOAP_FMAC4 soap_get___svc__addUser(struct soap *soap, struct __svc__addUser *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__addUser(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__listPhone(struct soap *soap, struct __svc__listPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__listPhone = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__listPhone(struct soap *soap, const struct __svc__listPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__ListPhoneReq(soap, &a->ns__listPhone);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__listPhone(struct soap *soap, const char *tag, int id, const struct __svc__listPhone *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__ListPhoneReq(soap, "ns:listPhone", -1, &a->ns__listPhone, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__listPhone * SOAP_FMAC4 soap_in___svc__listPhone(struct soap *soap, const char *tag, struct __svc__listPhone *a, const char *type)
+{
+	size_t soap_flag_ns__listPhone = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__listPhone*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__listPhone, sizeof(struct __svc__listPhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__listPhone(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__listPhone && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__ListPhoneReq(soap, "ns:listPhone", &a->ns__listPhone, "ns:ListPhoneReq"))
+				{	soap_flag_ns__listPhone--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__listPhone * SOAP_FMAC4 soap_new___svc__listPhone(struct soap *soap, int n)
+{
+	struct __svc__listPhone *p;
+	struct __svc__listPhone *a = (struct __svc__listPhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__listPhone));
+	for (p = a; p && n--; p++)
+		soap_default___svc__listPhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__listPhone(struct soap *soap, const struct __svc__listPhone *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__listPhone(soap, tag ? tag : "-svc:listPhone", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__listPhone * SOAP_FMAC4 soap_get___svc__listPhone(struct soap *soap, struct __svc__listPhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__listPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__removePhone(struct soap *soap, struct __svc__removePhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__removePhone = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__removePhone(struct soap *soap, const struct __svc__removePhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__NameAndGUIDRequest(soap, &a->ns__removePhone);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__removePhone(struct soap *soap, const char *tag, int id, const struct __svc__removePhone *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__NameAndGUIDRequest(soap, "ns:removePhone", -1, &a->ns__removePhone, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__removePhone * SOAP_FMAC4 soap_in___svc__removePhone(struct soap *soap, const char *tag, struct __svc__removePhone *a, const char *type)
+{
+	size_t soap_flag_ns__removePhone = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__removePhone*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__removePhone, sizeof(struct __svc__removePhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__removePhone(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__removePhone && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__NameAndGUIDRequest(soap, "ns:removePhone", &a->ns__removePhone, "ns:NameAndGUIDRequest"))
+				{	soap_flag_ns__removePhone--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__removePhone * SOAP_FMAC4 soap_new___svc__removePhone(struct soap *soap, int n)
+{
+	struct __svc__removePhone *p;
+	struct __svc__removePhone *a = (struct __svc__removePhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__removePhone));
+	for (p = a; p && n--; p++)
+		soap_default___svc__removePhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__removePhone(struct soap *soap, const struct __svc__removePhone *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__removePhone(soap, tag ? tag : "-svc:removePhone", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__removePhone * SOAP_FMAC4 soap_get___svc__removePhone(struct soap *soap, struct __svc__removePhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__removePhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__getPhone(struct soap *soap, struct __svc__getPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__getPhone = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__getPhone(struct soap *soap, const struct __svc__getPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__GetPhoneReq(soap, &a->ns__getPhone);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__getPhone(struct soap *soap, const char *tag, int id, const struct __svc__getPhone *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__GetPhoneReq(soap, "ns:getPhone", -1, &a->ns__getPhone, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__getPhone * SOAP_FMAC4 soap_in___svc__getPhone(struct soap *soap, const char *tag, struct __svc__getPhone *a, const char *type)
+{
+	size_t soap_flag_ns__getPhone = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__getPhone*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__getPhone, sizeof(struct __svc__getPhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__getPhone(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__getPhone && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__GetPhoneReq(soap, "ns:getPhone", &a->ns__getPhone, "ns:GetPhoneReq"))
+				{	soap_flag_ns__getPhone--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__getPhone * SOAP_FMAC4 soap_new___svc__getPhone(struct soap *soap, int n)
+{
+	struct __svc__getPhone *p;
+	struct __svc__getPhone *a = (struct __svc__getPhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__getPhone));
+	for (p = a; p && n--; p++)
+		soap_default___svc__getPhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__getPhone(struct soap *soap, const struct __svc__getPhone *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__getPhone(soap, tag ? tag : "-svc:getPhone", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__getPhone * SOAP_FMAC4 soap_get___svc__getPhone(struct soap *soap, struct __svc__getPhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__getPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__updatePhone(struct soap *soap, struct __svc__updatePhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__updatePhone = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__updatePhone(struct soap *soap, const struct __svc__updatePhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__UpdatePhoneReq(soap, &a->ns__updatePhone);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__updatePhone(struct soap *soap, const char *tag, int id, const struct __svc__updatePhone *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__UpdatePhoneReq(soap, "ns:updatePhone", -1, &a->ns__updatePhone, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__updatePhone * SOAP_FMAC4 soap_in___svc__updatePhone(struct soap *soap, const char *tag, struct __svc__updatePhone *a, const char *type)
+{
+	size_t soap_flag_ns__updatePhone = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__updatePhone*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__updatePhone, sizeof(struct __svc__updatePhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__updatePhone(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__updatePhone && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__UpdatePhoneReq(soap, "ns:updatePhone", &a->ns__updatePhone, "ns:UpdatePhoneReq"))
+				{	soap_flag_ns__updatePhone--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__updatePhone * SOAP_FMAC4 soap_new___svc__updatePhone(struct soap *soap, int n)
+{
+	struct __svc__updatePhone *p;
+	struct __svc__updatePhone *a = (struct __svc__updatePhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__updatePhone));
+	for (p = a; p && n--; p++)
+		soap_default___svc__updatePhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__updatePhone(struct soap *soap, const struct __svc__updatePhone *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__updatePhone(soap, tag ? tag : "-svc:updatePhone", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__updatePhone * SOAP_FMAC4 soap_get___svc__updatePhone(struct soap *soap, struct __svc__updatePhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__updatePhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__addPhone(struct soap *soap, struct __svc__addPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__addPhone = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__addPhone(struct soap *soap, const struct __svc__addPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__AddPhoneReq(soap, &a->ns__addPhone);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__addPhone(struct soap *soap, const char *tag, int id, const struct __svc__addPhone *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__AddPhoneReq(soap, "ns:addPhone", -1, &a->ns__addPhone, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__addPhone * SOAP_FMAC4 soap_in___svc__addPhone(struct soap *soap, const char *tag, struct __svc__addPhone *a, const char *type)
+{
+	size_t soap_flag_ns__addPhone = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__addPhone*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__addPhone, sizeof(struct __svc__addPhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__addPhone(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__addPhone && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__AddPhoneReq(soap, "ns:addPhone", &a->ns__addPhone, "ns:AddPhoneReq"))
+				{	soap_flag_ns__addPhone--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__addPhone * SOAP_FMAC4 soap_new___svc__addPhone(struct soap *soap, int n)
+{
+	struct __svc__addPhone *p;
+	struct __svc__addPhone *a = (struct __svc__addPhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__addPhone));
+	for (p = a; p && n--; p++)
+		soap_default___svc__addPhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__addPhone(struct soap *soap, const struct __svc__addPhone *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__addPhone(soap, tag ? tag : "-svc:addPhone", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__addPhone * SOAP_FMAC4 soap_get___svc__addPhone(struct soap *soap, struct __svc__addPhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__addPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
 SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__listPhoneSecurityProfile(struct soap *soap, struct __svc__listPhoneSecurityProfile *a)
 {
 	(void)soap; (void)a; /* appease -Wall -Werror */
@@ -1646,6 +2699,3182 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__addPhoneSecurityProfile(struct soap *s
 SOAP_FMAC3 struct __svc__addPhoneSecurityProfile * SOAP_FMAC4 soap_get___svc__addPhoneSecurityProfile(struct soap *soap, struct __svc__addPhoneSecurityProfile *p, const char *tag, const char *type)
 {
 	if ((p = soap_in___svc__addPhoneSecurityProfile(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__GetUserRes_return(struct soap *soap, struct _ns__GetUserRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->user = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__GetUserRes_return(struct soap *soap, const struct _ns__GetUserRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__RUser(soap, &a->user);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__GetUserRes_return(struct soap *soap, const char *tag, int id, const struct _ns__GetUserRes_return *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE__ns__GetUserRes_return), type))
+		return soap->error;
+	if (!a->user)
+	{	if (soap_element_empty(soap, "user", 0, NULL))
+			return soap->error;
+	}
+	else if (soap_out_PointerTons__RUser(soap, "user", -1, &a->user, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct _ns__GetUserRes_return * SOAP_FMAC4 soap_in__ns__GetUserRes_return(struct soap *soap, const char *tag, struct _ns__GetUserRes_return *a, const char *type)
+{
+	size_t soap_flag_user = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct _ns__GetUserRes_return*)soap_id_enter(soap, soap->id, a, SOAP_TYPE__ns__GetUserRes_return, sizeof(struct _ns__GetUserRes_return), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default__ns__GetUserRes_return(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_user && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__RUser(soap, "user", &a->user, "ns:RUser"))
+				{	soap_flag_user--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (!a->user))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct _ns__GetUserRes_return *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE__ns__GetUserRes_return, SOAP_TYPE__ns__GetUserRes_return, sizeof(struct _ns__GetUserRes_return), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct _ns__GetUserRes_return * SOAP_FMAC4 soap_new__ns__GetUserRes_return(struct soap *soap, int n)
+{
+	struct _ns__GetUserRes_return *p;
+	struct _ns__GetUserRes_return *a = (struct _ns__GetUserRes_return*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct _ns__GetUserRes_return));
+	for (p = a; p && n--; p++)
+		soap_default__ns__GetUserRes_return(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__GetUserRes_return(struct soap *soap, const struct _ns__GetUserRes_return *a, const char *tag, const char *type)
+{
+	if (soap_out__ns__GetUserRes_return(soap, tag ? tag : "ns:GetUserRes-return", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct _ns__GetUserRes_return * SOAP_FMAC4 soap_get__ns__GetUserRes_return(struct soap *soap, struct _ns__GetUserRes_return *p, const char *tag, const char *type)
+{
+	if ((p = soap_in__ns__GetUserRes_return(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetUserRes(struct soap *soap, struct ns__GetUserRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default__ns__GetUserRes_return(soap, &a->return_);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetUserRes(struct soap *soap, const struct ns__GetUserRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__GetUserRes_return(soap, &a->return_);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetUserRes(struct soap *soap, const char *tag, int id, const struct ns__GetUserRes *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__GetUserRes), type))
+		return soap->error;
+	if (soap_out__ns__GetUserRes_return(soap, "return", -1, &a->return_, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__GetUserRes * SOAP_FMAC4 soap_in_ns__GetUserRes(struct soap *soap, const char *tag, struct ns__GetUserRes *a, const char *type)
+{
+	size_t soap_flag_return_ = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__GetUserRes*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__GetUserRes, sizeof(struct ns__GetUserRes), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__GetUserRes(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_return_ && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__GetUserRes_return(soap, "return", &a->return_, ""))
+				{	soap_flag_return_--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (soap_flag_return_ > 0))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct ns__GetUserRes *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__GetUserRes, SOAP_TYPE_ns__GetUserRes, sizeof(struct ns__GetUserRes), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__GetUserRes * SOAP_FMAC4 soap_new_ns__GetUserRes(struct soap *soap, int n)
+{
+	struct ns__GetUserRes *p;
+	struct ns__GetUserRes *a = (struct ns__GetUserRes*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__GetUserRes));
+	for (p = a; p && n--; p++)
+		soap_default_ns__GetUserRes(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetUserRes(struct soap *soap, const struct ns__GetUserRes *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__GetUserRes(soap, tag ? tag : "ns:GetUserRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetUserRes * SOAP_FMAC4 soap_get_ns__GetUserRes(struct soap *soap, struct ns__GetUserRes *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__GetUserRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__RemoveUserReq(struct soap *soap, struct ns__RemoveUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->__union_RemoveUserReq = 0;
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__RemoveUserReq(struct soap *soap, const struct ns__RemoveUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__union_RemoveUserReq(soap, a->__union_RemoveUserReq, &a->union_RemoveUserReq);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__RemoveUserReq(struct soap *soap, const char *tag, int id, const struct ns__RemoveUserReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__RemoveUserReq), type))
+		return soap->error;
+	if (soap_out__ns__union_RemoveUserReq(soap, a->__union_RemoveUserReq, &a->union_RemoveUserReq))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__RemoveUserReq * SOAP_FMAC4 soap_in_ns__RemoveUserReq(struct soap *soap, const char *tag, struct ns__RemoveUserReq *a, const char *type)
+{
+	size_t soap_flag_union_RemoveUserReq = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__RemoveUserReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__RemoveUserReq, sizeof(struct ns__RemoveUserReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__RemoveUserReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_union_RemoveUserReq && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__union_RemoveUserReq(soap, &a->__union_RemoveUserReq, &a->union_RemoveUserReq))
+				{	soap_flag_union_RemoveUserReq = 0;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__RemoveUserReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__RemoveUserReq, SOAP_TYPE_ns__RemoveUserReq, sizeof(struct ns__RemoveUserReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__RemoveUserReq * SOAP_FMAC4 soap_new_ns__RemoveUserReq(struct soap *soap, int n)
+{
+	struct ns__RemoveUserReq *p;
+	struct ns__RemoveUserReq *a = (struct ns__RemoveUserReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__RemoveUserReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__RemoveUserReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__RemoveUserReq(struct soap *soap, const struct ns__RemoveUserReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__RemoveUserReq(soap, tag ? tag : "ns:RemoveUserReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__RemoveUserReq * SOAP_FMAC4 soap_get_ns__RemoveUserReq(struct soap *soap, struct ns__RemoveUserReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__RemoveUserReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetUserReq(struct soap *soap, struct ns__GetUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->__union_GetUserReq = 0;
+	a->returnedTags = NULL;
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetUserReq(struct soap *soap, const struct ns__GetUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__union_GetUserReq(soap, a->__union_GetUserReq, &a->union_GetUserReq);
+	soap_serialize_PointerTons__RUser(soap, &a->returnedTags);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetUserReq(struct soap *soap, const char *tag, int id, const struct ns__GetUserReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__GetUserReq), type))
+		return soap->error;
+	if (soap_out__ns__union_GetUserReq(soap, a->__union_GetUserReq, &a->union_GetUserReq))
+		return soap->error;
+	if (soap_out_PointerTons__RUser(soap, "returnedTags", -1, &a->returnedTags, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__GetUserReq * SOAP_FMAC4 soap_in_ns__GetUserReq(struct soap *soap, const char *tag, struct ns__GetUserReq *a, const char *type)
+{
+	size_t soap_flag_union_GetUserReq = 1;
+	size_t soap_flag_returnedTags = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__GetUserReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__GetUserReq, sizeof(struct ns__GetUserReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__GetUserReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_union_GetUserReq && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__union_GetUserReq(soap, &a->__union_GetUserReq, &a->union_GetUserReq))
+				{	soap_flag_union_GetUserReq = 0;
+					continue;
+				}
+			}
+			if (soap_flag_returnedTags && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__RUser(soap, "returnedTags", &a->returnedTags, "ns:RUser"))
+				{	soap_flag_returnedTags--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__GetUserReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__GetUserReq, SOAP_TYPE_ns__GetUserReq, sizeof(struct ns__GetUserReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__GetUserReq * SOAP_FMAC4 soap_new_ns__GetUserReq(struct soap *soap, int n)
+{
+	struct ns__GetUserReq *p;
+	struct ns__GetUserReq *a = (struct ns__GetUserReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__GetUserReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__GetUserReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetUserReq(struct soap *soap, const struct ns__GetUserReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__GetUserReq(soap, tag ? tag : "ns:GetUserReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetUserReq * SOAP_FMAC4 soap_get_ns__GetUserReq(struct soap *soap, struct ns__GetUserReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__GetUserReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__UpdateUserReq(struct soap *soap, struct ns__UpdateUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->__union_UpdateUserReq = 0;
+	soap_default_string(soap, &a->firstName);
+	soap_default_string(soap, &a->lastName);
+	soap_default_string(soap, &a->newUserid);
+	soap_default_string(soap, &a->digestCredentials);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__UpdateUserReq(struct soap *soap, const struct ns__UpdateUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__union_UpdateUserReq(soap, a->__union_UpdateUserReq, &a->union_UpdateUserReq);
+	soap_serialize_string(soap, (char*const*)&a->firstName);
+	soap_serialize_string(soap, (char*const*)&a->lastName);
+	soap_serialize_string(soap, (char*const*)&a->newUserid);
+	soap_serialize_string(soap, (char*const*)&a->digestCredentials);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__UpdateUserReq(struct soap *soap, const char *tag, int id, const struct ns__UpdateUserReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__UpdateUserReq), type))
+		return soap->error;
+	if (soap_out__ns__union_UpdateUserReq(soap, a->__union_UpdateUserReq, &a->union_UpdateUserReq))
+		return soap->error;
+	if (soap_out_string(soap, "firstName", -1, (char*const*)&a->firstName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "lastName", -1, (char*const*)&a->lastName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "newUserid", -1, (char*const*)&a->newUserid, ""))
+		return soap->error;
+	if (soap_out_string(soap, "digestCredentials", -1, (char*const*)&a->digestCredentials, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__UpdateUserReq * SOAP_FMAC4 soap_in_ns__UpdateUserReq(struct soap *soap, const char *tag, struct ns__UpdateUserReq *a, const char *type)
+{
+	size_t soap_flag_union_UpdateUserReq = 1;
+	size_t soap_flag_firstName = 1;
+	size_t soap_flag_lastName = 1;
+	size_t soap_flag_newUserid = 1;
+	size_t soap_flag_digestCredentials = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__UpdateUserReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__UpdateUserReq, sizeof(struct ns__UpdateUserReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__UpdateUserReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_union_UpdateUserReq && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__union_UpdateUserReq(soap, &a->__union_UpdateUserReq, &a->union_UpdateUserReq))
+				{	soap_flag_union_UpdateUserReq = 0;
+					continue;
+				}
+			}
+			if (soap_flag_firstName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "firstName", (char**)&a->firstName, "xsd:string"))
+				{	soap_flag_firstName--;
+					continue;
+				}
+			}
+			if (soap_flag_lastName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "lastName", (char**)&a->lastName, "xsd:string"))
+				{	soap_flag_lastName--;
+					continue;
+				}
+			}
+			if (soap_flag_newUserid && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "newUserid", (char**)&a->newUserid, "xsd:string"))
+				{	soap_flag_newUserid--;
+					continue;
+				}
+			}
+			if (soap_flag_digestCredentials && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "digestCredentials", (char**)&a->digestCredentials, "xsd:string"))
+				{	soap_flag_digestCredentials--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__UpdateUserReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__UpdateUserReq, SOAP_TYPE_ns__UpdateUserReq, sizeof(struct ns__UpdateUserReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__UpdateUserReq * SOAP_FMAC4 soap_new_ns__UpdateUserReq(struct soap *soap, int n)
+{
+	struct ns__UpdateUserReq *p;
+	struct ns__UpdateUserReq *a = (struct ns__UpdateUserReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__UpdateUserReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__UpdateUserReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__UpdateUserReq(struct soap *soap, const struct ns__UpdateUserReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__UpdateUserReq(soap, tag ? tag : "ns:UpdateUserReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__UpdateUserReq * SOAP_FMAC4 soap_get_ns__UpdateUserReq(struct soap *soap, struct ns__UpdateUserReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__UpdateUserReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__AddUserReq(struct soap *soap, struct ns__AddUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->user = NULL;
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__AddUserReq(struct soap *soap, const struct ns__AddUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__XUser(soap, &a->user);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__AddUserReq(struct soap *soap, const char *tag, int id, const struct ns__AddUserReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__AddUserReq), type))
+		return soap->error;
+	if (soap_out_PointerTons__XUser(soap, "user", -1, &a->user, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__AddUserReq * SOAP_FMAC4 soap_in_ns__AddUserReq(struct soap *soap, const char *tag, struct ns__AddUserReq *a, const char *type)
+{
+	size_t soap_flag_user = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__AddUserReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__AddUserReq, sizeof(struct ns__AddUserReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__AddUserReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_user && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XUser(soap, "user", &a->user, "ns:XUser"))
+				{	soap_flag_user--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__AddUserReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__AddUserReq, SOAP_TYPE_ns__AddUserReq, sizeof(struct ns__AddUserReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__AddUserReq * SOAP_FMAC4 soap_new_ns__AddUserReq(struct soap *soap, int n)
+{
+	struct ns__AddUserReq *p;
+	struct ns__AddUserReq *a = (struct ns__AddUserReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__AddUserReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__AddUserReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__AddUserReq(struct soap *soap, const struct ns__AddUserReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__AddUserReq(soap, tag ? tag : "ns:AddUserReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__AddUserReq * SOAP_FMAC4 soap_get_ns__AddUserReq(struct soap *soap, struct ns__AddUserReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__AddUserReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__RUser(struct soap *soap, struct ns__RUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->firstName);
+	soap_default_string(soap, &a->lastName);
+	soap_default_string(soap, &a->userid);
+	soap_default_string(soap, &a->digestCredentials);
+	soap_default_string(soap, &a->uuid);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__RUser(struct soap *soap, const struct ns__RUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->firstName);
+	soap_serialize_string(soap, (char*const*)&a->lastName);
+	soap_serialize_string(soap, (char*const*)&a->userid);
+	soap_serialize_string(soap, (char*const*)&a->digestCredentials);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__RUser(struct soap *soap, const char *tag, int id, const struct ns__RUser *a, const char *type)
+{
+	if (a->uuid)
+		soap_set_attr(soap, "uuid", soap_string2s(soap, a->uuid), 1);
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__RUser), type))
+		return soap->error;
+	if (soap_out_string(soap, "firstName", -1, (char*const*)&a->firstName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "lastName", -1, (char*const*)&a->lastName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "userid", -1, (char*const*)&a->userid, ""))
+		return soap->error;
+	if (soap_out_string(soap, "digestCredentials", -1, (char*const*)&a->digestCredentials, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__RUser * SOAP_FMAC4 soap_in_ns__RUser(struct soap *soap, const char *tag, struct ns__RUser *a, const char *type)
+{
+	size_t soap_flag_firstName = 1;
+	size_t soap_flag_lastName = 1;
+	size_t soap_flag_userid = 1;
+	size_t soap_flag_digestCredentials = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__RUser*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__RUser, sizeof(struct ns__RUser), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__RUser(soap, a);
+	if (soap_s2string(soap, soap_attr_value(soap, "uuid", 1, 0), &a->uuid))
+		return NULL;
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_firstName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "firstName", (char**)&a->firstName, "xsd:string"))
+				{	soap_flag_firstName--;
+					continue;
+				}
+			}
+			if (soap_flag_lastName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "lastName", (char**)&a->lastName, "xsd:string"))
+				{	soap_flag_lastName--;
+					continue;
+				}
+			}
+			if (soap_flag_userid && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "userid", (char**)&a->userid, "xsd:string"))
+				{	soap_flag_userid--;
+					continue;
+				}
+			}
+			if (soap_flag_digestCredentials && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "digestCredentials", (char**)&a->digestCredentials, "xsd:string"))
+				{	soap_flag_digestCredentials--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__RUser *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__RUser, SOAP_TYPE_ns__RUser, sizeof(struct ns__RUser), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__RUser * SOAP_FMAC4 soap_new_ns__RUser(struct soap *soap, int n)
+{
+	struct ns__RUser *p;
+	struct ns__RUser *a = (struct ns__RUser*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__RUser));
+	for (p = a; p && n--; p++)
+		soap_default_ns__RUser(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__RUser(struct soap *soap, const struct ns__RUser *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__RUser(soap, tag ? tag : "ns:RUser", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__RUser * SOAP_FMAC4 soap_get_ns__RUser(struct soap *soap, struct ns__RUser *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__RUser(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__XUser(struct soap *soap, struct ns__XUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->firstName);
+	soap_default_string(soap, &a->lastName);
+	soap_default_string(soap, &a->userid);
+	soap_default_string(soap, &a->digestCredentials);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__XUser(struct soap *soap, const struct ns__XUser *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->firstName);
+	soap_serialize_string(soap, (char*const*)&a->lastName);
+	soap_serialize_string(soap, (char*const*)&a->userid);
+	soap_serialize_string(soap, (char*const*)&a->digestCredentials);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__XUser(struct soap *soap, const char *tag, int id, const struct ns__XUser *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__XUser), type))
+		return soap->error;
+	if (soap_out_string(soap, "firstName", -1, (char*const*)&a->firstName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "lastName", -1, (char*const*)&a->lastName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "userid", -1, (char*const*)&a->userid, ""))
+		return soap->error;
+	if (soap_out_string(soap, "digestCredentials", -1, (char*const*)&a->digestCredentials, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__XUser * SOAP_FMAC4 soap_in_ns__XUser(struct soap *soap, const char *tag, struct ns__XUser *a, const char *type)
+{
+	size_t soap_flag_firstName = 1;
+	size_t soap_flag_lastName = 1;
+	size_t soap_flag_userid = 1;
+	size_t soap_flag_digestCredentials = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__XUser*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__XUser, sizeof(struct ns__XUser), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__XUser(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_firstName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "firstName", (char**)&a->firstName, "xsd:string"))
+				{	soap_flag_firstName--;
+					continue;
+				}
+			}
+			if (soap_flag_lastName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "lastName", (char**)&a->lastName, "xsd:string"))
+				{	soap_flag_lastName--;
+					continue;
+				}
+			}
+			if (soap_flag_userid && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "userid", (char**)&a->userid, "xsd:string"))
+				{	soap_flag_userid--;
+					continue;
+				}
+			}
+			if (soap_flag_digestCredentials && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "digestCredentials", (char**)&a->digestCredentials, "xsd:string"))
+				{	soap_flag_digestCredentials--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__XUser *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__XUser, SOAP_TYPE_ns__XUser, sizeof(struct ns__XUser), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__XUser * SOAP_FMAC4 soap_new_ns__XUser(struct soap *soap, int n)
+{
+	struct ns__XUser *p;
+	struct ns__XUser *a = (struct ns__XUser*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__XUser));
+	for (p = a; p && n--; p++)
+		soap_default_ns__XUser(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__XUser(struct soap *soap, const struct ns__XUser *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__XUser(soap, tag ? tag : "ns:XUser", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__XUser * SOAP_FMAC4 soap_get_ns__XUser(struct soap *soap, struct ns__XUser *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__XUser(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ListPhoneRes_return(struct soap *soap, struct _ns__ListPhoneRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->__sizephone = 0;
+	a->phone = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ListPhoneRes_return(struct soap *soap, const struct _ns__ListPhoneRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (a->phone)
+	{	int i;
+		for (i = 0; i < (int)a->__sizephone; i++)
+		{
+			soap_embedded(soap, a->phone + i, SOAP_TYPE_ns__LPhone);
+			soap_serialize_ns__LPhone(soap, a->phone + i);
+		}
+	}
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ListPhoneRes_return(struct soap *soap, const char *tag, int id, const struct _ns__ListPhoneRes_return *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE__ns__ListPhoneRes_return), type))
+		return soap->error;
+	if (a->phone)
+	{	int i;
+		for (i = 0; i < (int)a->__sizephone; i++)
+			if (soap_out_ns__LPhone(soap, "phone", -1, a->phone + i, ""))
+				return soap->error;
+	}
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct _ns__ListPhoneRes_return * SOAP_FMAC4 soap_in__ns__ListPhoneRes_return(struct soap *soap, const char *tag, struct _ns__ListPhoneRes_return *a, const char *type)
+{
+	struct soap_blist *soap_blist_phone = NULL;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct _ns__ListPhoneRes_return*)soap_id_enter(soap, soap->id, a, SOAP_TYPE__ns__ListPhoneRes_return, sizeof(struct _ns__ListPhoneRes_return), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default__ns__ListPhoneRes_return(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap->error == SOAP_TAG_MISMATCH && !soap_element_begin_in(soap, "phone", 1, NULL))
+			{	if (a->phone == NULL)
+				{	if (soap_blist_phone == NULL)
+						soap_blist_phone = soap_alloc_block(soap);
+					a->phone = (struct ns__LPhone *)soap_push_block_max(soap, soap_blist_phone, sizeof(struct ns__LPhone));
+					if (a->phone == NULL)
+						return NULL;
+					soap_default_ns__LPhone(soap, a->phone);
+				}
+				soap_revert(soap);
+				if (soap_in_ns__LPhone(soap, "phone", a->phone, "ns:LPhone"))
+				{	a->__sizephone++;
+					a->phone = NULL;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (a->phone)
+			soap_pop_block(soap, soap_blist_phone);
+		if (a->__sizephone)
+		{	a->phone = (struct ns__LPhone *)soap_save_block(soap, soap_blist_phone, NULL, 1);
+		}
+		else
+		{	a->phone = NULL;
+			if (soap_blist_phone)
+				soap_end_block(soap, soap_blist_phone);
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct _ns__ListPhoneRes_return *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE__ns__ListPhoneRes_return, SOAP_TYPE__ns__ListPhoneRes_return, sizeof(struct _ns__ListPhoneRes_return), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct _ns__ListPhoneRes_return * SOAP_FMAC4 soap_new__ns__ListPhoneRes_return(struct soap *soap, int n)
+{
+	struct _ns__ListPhoneRes_return *p;
+	struct _ns__ListPhoneRes_return *a = (struct _ns__ListPhoneRes_return*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct _ns__ListPhoneRes_return));
+	for (p = a; p && n--; p++)
+		soap_default__ns__ListPhoneRes_return(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ListPhoneRes_return(struct soap *soap, const struct _ns__ListPhoneRes_return *a, const char *tag, const char *type)
+{
+	if (soap_out__ns__ListPhoneRes_return(soap, tag ? tag : "ns:ListPhoneRes-return", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct _ns__ListPhoneRes_return * SOAP_FMAC4 soap_get__ns__ListPhoneRes_return(struct soap *soap, struct _ns__ListPhoneRes_return *p, const char *tag, const char *type)
+{
+	if ((p = soap_in__ns__ListPhoneRes_return(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListPhoneRes(struct soap *soap, struct ns__ListPhoneRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default__ns__ListPhoneRes_return(soap, &a->return_);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListPhoneRes(struct soap *soap, const struct ns__ListPhoneRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__ListPhoneRes_return(soap, &a->return_);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListPhoneRes(struct soap *soap, const char *tag, int id, const struct ns__ListPhoneRes *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ListPhoneRes), type))
+		return soap->error;
+	if (soap_out__ns__ListPhoneRes_return(soap, "return", -1, &a->return_, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneRes * SOAP_FMAC4 soap_in_ns__ListPhoneRes(struct soap *soap, const char *tag, struct ns__ListPhoneRes *a, const char *type)
+{
+	size_t soap_flag_return_ = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ListPhoneRes*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ListPhoneRes, sizeof(struct ns__ListPhoneRes), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ListPhoneRes(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_return_ && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__ListPhoneRes_return(soap, "return", &a->return_, ""))
+				{	soap_flag_return_--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (soap_flag_return_ > 0))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct ns__ListPhoneRes *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ListPhoneRes, SOAP_TYPE_ns__ListPhoneRes, sizeof(struct ns__ListPhoneRes), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ListPhoneRes * SOAP_FMAC4 soap_new_ns__ListPhoneRes(struct soap *soap, int n)
+{
+	struct ns__ListPhoneRes *p;
+	struct ns__ListPhoneRes *a = (struct ns__ListPhoneRes*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ListPhoneRes));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ListPhoneRes(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListPhoneRes(struct soap *soap, const struct ns__ListPhoneRes *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ListPhoneRes(soap, tag ? tag : "ns:ListPhoneRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneRes * SOAP_FMAC4 soap_get_ns__ListPhoneRes(struct soap *soap, struct ns__ListPhoneRes *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ListPhoneRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListPhoneReq(struct soap *soap, struct ns__ListPhoneReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->searchCriteria = NULL;
+	a->returnedTags = NULL;
+	soap_default_string(soap, &a->skip);
+	soap_default_string(soap, &a->first);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListPhoneReq(struct soap *soap, const struct ns__ListPhoneReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__ListPhoneSearch(soap, &a->searchCriteria);
+	soap_serialize_PointerTons__LPhone(soap, &a->returnedTags);
+	soap_serialize_string(soap, (char*const*)&a->skip);
+	soap_serialize_string(soap, (char*const*)&a->first);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListPhoneReq(struct soap *soap, const char *tag, int id, const struct ns__ListPhoneReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ListPhoneReq), type))
+		return soap->error;
+	if (soap_out_PointerTons__ListPhoneSearch(soap, "searchCriteria", -1, &a->searchCriteria, ""))
+		return soap->error;
+	if (soap_out_PointerTons__LPhone(soap, "returnedTags", -1, &a->returnedTags, ""))
+		return soap->error;
+	if (soap_out_string(soap, "skip", -1, (char*const*)&a->skip, ""))
+		return soap->error;
+	if (soap_out_string(soap, "first", -1, (char*const*)&a->first, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneReq * SOAP_FMAC4 soap_in_ns__ListPhoneReq(struct soap *soap, const char *tag, struct ns__ListPhoneReq *a, const char *type)
+{
+	size_t soap_flag_searchCriteria = 1;
+	size_t soap_flag_returnedTags = 1;
+	size_t soap_flag_skip = 1;
+	size_t soap_flag_first = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ListPhoneReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ListPhoneReq, sizeof(struct ns__ListPhoneReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ListPhoneReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_searchCriteria && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__ListPhoneSearch(soap, "searchCriteria", &a->searchCriteria, "ns:ListPhoneSearch"))
+				{	soap_flag_searchCriteria--;
+					continue;
+				}
+			}
+			if (soap_flag_returnedTags && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__LPhone(soap, "returnedTags", &a->returnedTags, "ns:LPhone"))
+				{	soap_flag_returnedTags--;
+					continue;
+				}
+			}
+			if (soap_flag_skip && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "skip", (char**)&a->skip, "xsd:string"))
+				{	soap_flag_skip--;
+					continue;
+				}
+			}
+			if (soap_flag_first && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "first", (char**)&a->first, "xsd:string"))
+				{	soap_flag_first--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ListPhoneReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ListPhoneReq, SOAP_TYPE_ns__ListPhoneReq, sizeof(struct ns__ListPhoneReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ListPhoneReq * SOAP_FMAC4 soap_new_ns__ListPhoneReq(struct soap *soap, int n)
+{
+	struct ns__ListPhoneReq *p;
+	struct ns__ListPhoneReq *a = (struct ns__ListPhoneReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ListPhoneReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ListPhoneReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListPhoneReq(struct soap *soap, const struct ns__ListPhoneReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ListPhoneReq(soap, tag ? tag : "ns:ListPhoneReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneReq * SOAP_FMAC4 soap_get_ns__ListPhoneReq(struct soap *soap, struct ns__ListPhoneReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ListPhoneReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListPhoneSearch(struct soap *soap, struct ns__ListPhoneSearch *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->name);
+	soap_default_string(soap, &a->description);
+	soap_default_string(soap, &a->protocol);
+	soap_default_string(soap, &a->callingSearchSpaceName);
+	soap_default_string(soap, &a->devicePoolName);
+	soap_default_string(soap, &a->securityProfileName);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListPhoneSearch(struct soap *soap, const struct ns__ListPhoneSearch *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->name);
+	soap_serialize_string(soap, (char*const*)&a->description);
+	soap_serialize_string(soap, (char*const*)&a->protocol);
+	soap_serialize_string(soap, (char*const*)&a->callingSearchSpaceName);
+	soap_serialize_string(soap, (char*const*)&a->devicePoolName);
+	soap_serialize_string(soap, (char*const*)&a->securityProfileName);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListPhoneSearch(struct soap *soap, const char *tag, int id, const struct ns__ListPhoneSearch *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ListPhoneSearch), type))
+		return soap->error;
+	if (soap_out_string(soap, "name", -1, (char*const*)&a->name, ""))
+		return soap->error;
+	if (soap_out_string(soap, "description", -1, (char*const*)&a->description, ""))
+		return soap->error;
+	if (soap_out_string(soap, "protocol", -1, (char*const*)&a->protocol, ""))
+		return soap->error;
+	if (soap_out_string(soap, "callingSearchSpaceName", -1, (char*const*)&a->callingSearchSpaceName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "devicePoolName", -1, (char*const*)&a->devicePoolName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "securityProfileName", -1, (char*const*)&a->securityProfileName, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneSearch * SOAP_FMAC4 soap_in_ns__ListPhoneSearch(struct soap *soap, const char *tag, struct ns__ListPhoneSearch *a, const char *type)
+{
+	size_t soap_flag_name = 1;
+	size_t soap_flag_description = 1;
+	size_t soap_flag_protocol = 1;
+	size_t soap_flag_callingSearchSpaceName = 1;
+	size_t soap_flag_devicePoolName = 1;
+	size_t soap_flag_securityProfileName = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ListPhoneSearch*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ListPhoneSearch, sizeof(struct ns__ListPhoneSearch), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ListPhoneSearch(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_name && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "name", (char**)&a->name, "xsd:string"))
+				{	soap_flag_name--;
+					continue;
+				}
+			}
+			if (soap_flag_description && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "description", (char**)&a->description, "xsd:string"))
+				{	soap_flag_description--;
+					continue;
+				}
+			}
+			if (soap_flag_protocol && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "protocol", (char**)&a->protocol, "xsd:string"))
+				{	soap_flag_protocol--;
+					continue;
+				}
+			}
+			if (soap_flag_callingSearchSpaceName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "callingSearchSpaceName", (char**)&a->callingSearchSpaceName, "xsd:string"))
+				{	soap_flag_callingSearchSpaceName--;
+					continue;
+				}
+			}
+			if (soap_flag_devicePoolName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "devicePoolName", (char**)&a->devicePoolName, "xsd:string"))
+				{	soap_flag_devicePoolName--;
+					continue;
+				}
+			}
+			if (soap_flag_securityProfileName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "securityProfileName", (char**)&a->securityProfileName, "xsd:string"))
+				{	soap_flag_securityProfileName--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ListPhoneSearch *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ListPhoneSearch, SOAP_TYPE_ns__ListPhoneSearch, sizeof(struct ns__ListPhoneSearch), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ListPhoneSearch * SOAP_FMAC4 soap_new_ns__ListPhoneSearch(struct soap *soap, int n)
+{
+	struct ns__ListPhoneSearch *p;
+	struct ns__ListPhoneSearch *a = (struct ns__ListPhoneSearch*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ListPhoneSearch));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ListPhoneSearch(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListPhoneSearch(struct soap *soap, const struct ns__ListPhoneSearch *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ListPhoneSearch(soap, tag ? tag : "ns:ListPhoneSearch", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneSearch * SOAP_FMAC4 soap_get_ns__ListPhoneSearch(struct soap *soap, struct ns__ListPhoneSearch *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ListPhoneSearch(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__GetPhoneRes_return(struct soap *soap, struct _ns__GetPhoneRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->phone = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__GetPhoneRes_return(struct soap *soap, const struct _ns__GetPhoneRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__RPhone(soap, &a->phone);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__GetPhoneRes_return(struct soap *soap, const char *tag, int id, const struct _ns__GetPhoneRes_return *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE__ns__GetPhoneRes_return), type))
+		return soap->error;
+	if (!a->phone)
+	{	if (soap_element_empty(soap, "phone", 0, NULL))
+			return soap->error;
+	}
+	else if (soap_out_PointerTons__RPhone(soap, "phone", -1, &a->phone, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct _ns__GetPhoneRes_return * SOAP_FMAC4 soap_in__ns__GetPhoneRes_return(struct soap *soap, const char *tag, struct _ns__GetPhoneRes_return *a, const char *type)
+{
+	size_t soap_flag_phone = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct _ns__GetPhoneRes_return*)soap_id_enter(soap, soap->id, a, SOAP_TYPE__ns__GetPhoneRes_return, sizeof(struct _ns__GetPhoneRes_return), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default__ns__GetPhoneRes_return(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_phone && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__RPhone(soap, "phone", &a->phone, "ns:RPhone"))
+				{	soap_flag_phone--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (!a->phone))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct _ns__GetPhoneRes_return *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE__ns__GetPhoneRes_return, SOAP_TYPE__ns__GetPhoneRes_return, sizeof(struct _ns__GetPhoneRes_return), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct _ns__GetPhoneRes_return * SOAP_FMAC4 soap_new__ns__GetPhoneRes_return(struct soap *soap, int n)
+{
+	struct _ns__GetPhoneRes_return *p;
+	struct _ns__GetPhoneRes_return *a = (struct _ns__GetPhoneRes_return*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct _ns__GetPhoneRes_return));
+	for (p = a; p && n--; p++)
+		soap_default__ns__GetPhoneRes_return(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__GetPhoneRes_return(struct soap *soap, const struct _ns__GetPhoneRes_return *a, const char *tag, const char *type)
+{
+	if (soap_out__ns__GetPhoneRes_return(soap, tag ? tag : "ns:GetPhoneRes-return", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct _ns__GetPhoneRes_return * SOAP_FMAC4 soap_get__ns__GetPhoneRes_return(struct soap *soap, struct _ns__GetPhoneRes_return *p, const char *tag, const char *type)
+{
+	if ((p = soap_in__ns__GetPhoneRes_return(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetPhoneRes(struct soap *soap, struct ns__GetPhoneRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default__ns__GetPhoneRes_return(soap, &a->return_);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetPhoneRes(struct soap *soap, const struct ns__GetPhoneRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__GetPhoneRes_return(soap, &a->return_);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetPhoneRes(struct soap *soap, const char *tag, int id, const struct ns__GetPhoneRes *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__GetPhoneRes), type))
+		return soap->error;
+	if (soap_out__ns__GetPhoneRes_return(soap, "return", -1, &a->return_, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__GetPhoneRes * SOAP_FMAC4 soap_in_ns__GetPhoneRes(struct soap *soap, const char *tag, struct ns__GetPhoneRes *a, const char *type)
+{
+	size_t soap_flag_return_ = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__GetPhoneRes*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__GetPhoneRes, sizeof(struct ns__GetPhoneRes), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__GetPhoneRes(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_return_ && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__GetPhoneRes_return(soap, "return", &a->return_, ""))
+				{	soap_flag_return_--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (soap_flag_return_ > 0))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct ns__GetPhoneRes *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__GetPhoneRes, SOAP_TYPE_ns__GetPhoneRes, sizeof(struct ns__GetPhoneRes), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__GetPhoneRes * SOAP_FMAC4 soap_new_ns__GetPhoneRes(struct soap *soap, int n)
+{
+	struct ns__GetPhoneRes *p;
+	struct ns__GetPhoneRes *a = (struct ns__GetPhoneRes*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__GetPhoneRes));
+	for (p = a; p && n--; p++)
+		soap_default_ns__GetPhoneRes(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetPhoneRes(struct soap *soap, const struct ns__GetPhoneRes *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__GetPhoneRes(soap, tag ? tag : "ns:GetPhoneRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetPhoneRes * SOAP_FMAC4 soap_get_ns__GetPhoneRes(struct soap *soap, struct ns__GetPhoneRes *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__GetPhoneRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetPhoneReq(struct soap *soap, struct ns__GetPhoneReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->__union_GetPhoneReq = 0;
+	a->returnedTags = NULL;
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetPhoneReq(struct soap *soap, const struct ns__GetPhoneReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__union_GetPhoneReq(soap, a->__union_GetPhoneReq, &a->union_GetPhoneReq);
+	soap_serialize_PointerTons__RPhone(soap, &a->returnedTags);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetPhoneReq(struct soap *soap, const char *tag, int id, const struct ns__GetPhoneReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__GetPhoneReq), type))
+		return soap->error;
+	if (soap_out__ns__union_GetPhoneReq(soap, a->__union_GetPhoneReq, &a->union_GetPhoneReq))
+		return soap->error;
+	if (soap_out_PointerTons__RPhone(soap, "returnedTags", -1, &a->returnedTags, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__GetPhoneReq * SOAP_FMAC4 soap_in_ns__GetPhoneReq(struct soap *soap, const char *tag, struct ns__GetPhoneReq *a, const char *type)
+{
+	size_t soap_flag_union_GetPhoneReq = 1;
+	size_t soap_flag_returnedTags = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__GetPhoneReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__GetPhoneReq, sizeof(struct ns__GetPhoneReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__GetPhoneReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_union_GetPhoneReq && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__union_GetPhoneReq(soap, &a->__union_GetPhoneReq, &a->union_GetPhoneReq))
+				{	soap_flag_union_GetPhoneReq = 0;
+					continue;
+				}
+			}
+			if (soap_flag_returnedTags && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__RPhone(soap, "returnedTags", &a->returnedTags, "ns:RPhone"))
+				{	soap_flag_returnedTags--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__GetPhoneReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__GetPhoneReq, SOAP_TYPE_ns__GetPhoneReq, sizeof(struct ns__GetPhoneReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__GetPhoneReq * SOAP_FMAC4 soap_new_ns__GetPhoneReq(struct soap *soap, int n)
+{
+	struct ns__GetPhoneReq *p;
+	struct ns__GetPhoneReq *a = (struct ns__GetPhoneReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__GetPhoneReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__GetPhoneReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetPhoneReq(struct soap *soap, const struct ns__GetPhoneReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__GetPhoneReq(soap, tag ? tag : "ns:GetPhoneReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetPhoneReq * SOAP_FMAC4 soap_get_ns__GetPhoneReq(struct soap *soap, struct ns__GetPhoneReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__GetPhoneReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__UpdatePhoneReq(struct soap *soap, struct ns__UpdatePhoneReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->__union_UpdatePhoneReq = 0;
+	soap_default_string(soap, &a->newName);
+	soap_default_string(soap, &a->description);
+	a->callingSearchSpaceName = NULL;
+	a->devicePoolName = NULL;
+	a->commonPhoneConfigName = NULL;
+	a->locationName = NULL;
+	a->securityProfileName = NULL;
+	a->sipProfileName = NULL;
+	a->phoneTemplateName = NULL;
+	soap_default_string(soap, &a->certificateOperation);
+	soap_default_string(soap, &a->authenticationMode);
+	soap_default_string(soap, &a->keySize);
+	soap_default_string(soap, &a->keyOrder);
+	soap_default_string(soap, &a->ecKeySize);
+	soap_default_string(soap, &a->authenticationString);
+	soap_default_string(soap, &a->upgradeFinishTime);
+	soap_default_string(soap, &a->digestUser);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__UpdatePhoneReq(struct soap *soap, const struct ns__UpdatePhoneReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__union_UpdatePhoneReq(soap, a->__union_UpdatePhoneReq, &a->union_UpdatePhoneReq);
+	soap_serialize_string(soap, (char*const*)&a->newName);
+	soap_serialize_string(soap, (char*const*)&a->description);
+	soap_serialize_PointerTons__XFkType(soap, &a->callingSearchSpaceName);
+	soap_serialize_PointerTons__XFkType(soap, &a->devicePoolName);
+	soap_serialize_PointerTons__XFkType(soap, &a->commonPhoneConfigName);
+	soap_serialize_PointerTons__XFkType(soap, &a->locationName);
+	soap_serialize_PointerTons__XFkType(soap, &a->securityProfileName);
+	soap_serialize_PointerTons__XFkType(soap, &a->sipProfileName);
+	soap_serialize_PointerTons__XFkType(soap, &a->phoneTemplateName);
+	soap_serialize_string(soap, (char*const*)&a->certificateOperation);
+	soap_serialize_string(soap, (char*const*)&a->authenticationMode);
+	soap_serialize_string(soap, (char*const*)&a->keySize);
+	soap_serialize_string(soap, (char*const*)&a->keyOrder);
+	soap_serialize_string(soap, (char*const*)&a->ecKeySize);
+	soap_serialize_string(soap, (char*const*)&a->authenticationString);
+	soap_serialize_string(soap, (char*const*)&a->upgradeFinishTime);
+	soap_serialize_string(soap, (char*const*)&a->digestUser);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__UpdatePhoneReq(struct soap *soap, const char *tag, int id, const struct ns__UpdatePhoneReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__UpdatePhoneReq), type))
+		return soap->error;
+	if (soap_out__ns__union_UpdatePhoneReq(soap, a->__union_UpdatePhoneReq, &a->union_UpdatePhoneReq))
+		return soap->error;
+	if (soap_out_string(soap, "newName", -1, (char*const*)&a->newName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "description", -1, (char*const*)&a->description, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "callingSearchSpaceName", -1, &a->callingSearchSpaceName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "devicePoolName", -1, &a->devicePoolName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "commonPhoneConfigName", -1, &a->commonPhoneConfigName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "locationName", -1, &a->locationName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "securityProfileName", -1, &a->securityProfileName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "sipProfileName", -1, &a->sipProfileName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "phoneTemplateName", -1, &a->phoneTemplateName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "certificateOperation", -1, (char*const*)&a->certificateOperation, ""))
+		return soap->error;
+	if (soap_out_string(soap, "authenticationMode", -1, (char*const*)&a->authenticationMode, ""))
+		return soap->error;
+	if (soap_out_string(soap, "keySize", -1, (char*const*)&a->keySize, ""))
+		return soap->error;
+	if (soap_out_string(soap, "keyOrder", -1, (char*const*)&a->keyOrder, ""))
+		return soap->error;
+	if (soap_out_string(soap, "ecKeySize", -1, (char*const*)&a->ecKeySize, ""))
+		return soap->error;
+	if (soap_out_string(soap, "authenticationString", -1, (char*const*)&a->authenticationString, ""))
+		return soap->error;
+	if (soap_out_string(soap, "upgradeFinishTime", -1, (char*const*)&a->upgradeFinishTime, ""))
+		return soap->error;
+	if (soap_out_string(soap, "digestUser", -1, (char*const*)&a->digestUser, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__UpdatePhoneReq * SOAP_FMAC4 soap_in_ns__UpdatePhoneReq(struct soap *soap, const char *tag, struct ns__UpdatePhoneReq *a, const char *type)
+{
+	size_t soap_flag_union_UpdatePhoneReq = 1;
+	size_t soap_flag_newName = 1;
+	size_t soap_flag_description = 1;
+	size_t soap_flag_callingSearchSpaceName = 1;
+	size_t soap_flag_devicePoolName = 1;
+	size_t soap_flag_commonPhoneConfigName = 1;
+	size_t soap_flag_locationName = 1;
+	size_t soap_flag_securityProfileName = 1;
+	size_t soap_flag_sipProfileName = 1;
+	size_t soap_flag_phoneTemplateName = 1;
+	size_t soap_flag_certificateOperation = 1;
+	size_t soap_flag_authenticationMode = 1;
+	size_t soap_flag_keySize = 1;
+	size_t soap_flag_keyOrder = 1;
+	size_t soap_flag_ecKeySize = 1;
+	size_t soap_flag_authenticationString = 1;
+	size_t soap_flag_upgradeFinishTime = 1;
+	size_t soap_flag_digestUser = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__UpdatePhoneReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__UpdatePhoneReq, sizeof(struct ns__UpdatePhoneReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__UpdatePhoneReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_union_UpdatePhoneReq && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__union_UpdatePhoneReq(soap, &a->__union_UpdatePhoneReq, &a->union_UpdatePhoneReq))
+				{	soap_flag_union_UpdatePhoneReq = 0;
+					continue;
+				}
+			}
+			if (soap_flag_newName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "newName", (char**)&a->newName, "xsd:string"))
+				{	soap_flag_newName--;
+					continue;
+				}
+			}
+			if (soap_flag_description && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "description", (char**)&a->description, "xsd:string"))
+				{	soap_flag_description--;
+					continue;
+				}
+			}
+			if (soap_flag_callingSearchSpaceName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "callingSearchSpaceName", &a->callingSearchSpaceName, "ns:XFkType"))
+				{	soap_flag_callingSearchSpaceName--;
+					continue;
+				}
+			}
+			if (soap_flag_devicePoolName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "devicePoolName", &a->devicePoolName, "ns:XFkType"))
+				{	soap_flag_devicePoolName--;
+					continue;
+				}
+			}
+			if (soap_flag_commonPhoneConfigName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "commonPhoneConfigName", &a->commonPhoneConfigName, "ns:XFkType"))
+				{	soap_flag_commonPhoneConfigName--;
+					continue;
+				}
+			}
+			if (soap_flag_locationName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "locationName", &a->locationName, "ns:XFkType"))
+				{	soap_flag_locationName--;
+					continue;
+				}
+			}
+			if (soap_flag_securityProfileName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "securityProfileName", &a->securityProfileName, "ns:XFkType"))
+				{	soap_flag_securityProfileName--;
+					continue;
+				}
+			}
+			if (soap_flag_sipProfileName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "sipProfileName", &a->sipProfileName, "ns:XFkType"))
+				{	soap_flag_sipProfileName--;
+					continue;
+				}
+			}
+			if (soap_flag_phoneTemplateName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "phoneTemplateName", &a->phoneTemplateName, "ns:XFkType"))
+				{	soap_flag_phoneTemplateName--;
+					continue;
+				}
+			}
+			if (soap_flag_certificateOperation && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "certificateOperation", (char**)&a->certificateOperation, "xsd:string"))
+				{	soap_flag_certificateOperation--;
+					continue;
+				}
+			}
+			if (soap_flag_authenticationMode && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "authenticationMode", (char**)&a->authenticationMode, "xsd:string"))
+				{	soap_flag_authenticationMode--;
+					continue;
+				}
+			}
+			if (soap_flag_keySize && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "keySize", (char**)&a->keySize, "xsd:string"))
+				{	soap_flag_keySize--;
+					continue;
+				}
+			}
+			if (soap_flag_keyOrder && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "keyOrder", (char**)&a->keyOrder, "xsd:string"))
+				{	soap_flag_keyOrder--;
+					continue;
+				}
+			}
+			if (soap_flag_ecKeySize && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "ecKeySize", (char**)&a->ecKeySize, "xsd:string"))
+				{	soap_flag_ecKeySize--;
+					continue;
+				}
+			}
+			if (soap_flag_authenticationString && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "authenticationString", (char**)&a->authenticationString, "xsd:string"))
+				{	soap_flag_authenticationString--;
+					continue;
+				}
+			}
+			if (soap_flag_upgradeFinishTime && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "upgradeFinishTime", (char**)&a->upgradeFinishTime, "xsd:string"))
+				{	soap_flag_upgradeFinishTime--;
+					continue;
+				}
+			}
+			if (soap_flag_digestUser && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "digestUser", (char**)&a->digestUser, "xsd:string"))
+				{	soap_flag_digestUser--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__UpdatePhoneReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__UpdatePhoneReq, SOAP_TYPE_ns__UpdatePhoneReq, sizeof(struct ns__UpdatePhoneReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__UpdatePhoneReq * SOAP_FMAC4 soap_new_ns__UpdatePhoneReq(struct soap *soap, int n)
+{
+	struct ns__UpdatePhoneReq *p;
+	struct ns__UpdatePhoneReq *a = (struct ns__UpdatePhoneReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__UpdatePhoneReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__UpdatePhoneReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__UpdatePhoneReq(struct soap *soap, const struct ns__UpdatePhoneReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__UpdatePhoneReq(soap, tag ? tag : "ns:UpdatePhoneReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__UpdatePhoneReq * SOAP_FMAC4 soap_get_ns__UpdatePhoneReq(struct soap *soap, struct ns__UpdatePhoneReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__UpdatePhoneReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__AddPhoneReq(struct soap *soap, struct ns__AddPhoneReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->phone = NULL;
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__AddPhoneReq(struct soap *soap, const struct ns__AddPhoneReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__XPhone(soap, &a->phone);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__AddPhoneReq(struct soap *soap, const char *tag, int id, const struct ns__AddPhoneReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__AddPhoneReq), type))
+		return soap->error;
+	if (soap_out_PointerTons__XPhone(soap, "phone", -1, &a->phone, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__AddPhoneReq * SOAP_FMAC4 soap_in_ns__AddPhoneReq(struct soap *soap, const char *tag, struct ns__AddPhoneReq *a, const char *type)
+{
+	size_t soap_flag_phone = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__AddPhoneReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__AddPhoneReq, sizeof(struct ns__AddPhoneReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__AddPhoneReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_phone && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XPhone(soap, "phone", &a->phone, "ns:XPhone"))
+				{	soap_flag_phone--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__AddPhoneReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__AddPhoneReq, SOAP_TYPE_ns__AddPhoneReq, sizeof(struct ns__AddPhoneReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__AddPhoneReq * SOAP_FMAC4 soap_new_ns__AddPhoneReq(struct soap *soap, int n)
+{
+	struct ns__AddPhoneReq *p;
+	struct ns__AddPhoneReq *a = (struct ns__AddPhoneReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__AddPhoneReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__AddPhoneReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__AddPhoneReq(struct soap *soap, const struct ns__AddPhoneReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__AddPhoneReq(soap, tag ? tag : "ns:AddPhoneReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__AddPhoneReq * SOAP_FMAC4 soap_get_ns__AddPhoneReq(struct soap *soap, struct ns__AddPhoneReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__AddPhoneReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__LPhone(struct soap *soap, struct ns__LPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->name);
+	soap_default_string(soap, &a->description);
+	soap_default_string(soap, &a->product);
+	soap_default_string(soap, &a->model);
+	soap_default_string(soap, &a->class_);
+	soap_default_string(soap, &a->protocol);
+	soap_default_string(soap, &a->protocolSide);
+	a->callingSearchSpaceName = NULL;
+	a->devicePoolName = NULL;
+	a->commonPhoneConfigName = NULL;
+	a->locationName = NULL;
+	a->securityProfileName = NULL;
+	a->sipProfileName = NULL;
+	a->phoneTemplateName = NULL;
+	soap_default_string(soap, &a->certificateOperation);
+	soap_default_string(soap, &a->authenticationMode);
+	soap_default_string(soap, &a->keySize);
+	soap_default_string(soap, &a->keyOrder);
+	soap_default_string(soap, &a->ecKeySize);
+	soap_default_string(soap, &a->authenticationString);
+	soap_default_string(soap, &a->certificateStatus);
+	soap_default_string(soap, &a->upgradeFinishTime);
+	soap_default_string(soap, &a->digestUser);
+	soap_default_string(soap, &a->ctiid);
+	soap_default_string(soap, &a->uuid);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__LPhone(struct soap *soap, const struct ns__LPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->name);
+	soap_serialize_string(soap, (char*const*)&a->description);
+	soap_serialize_string(soap, (char*const*)&a->product);
+	soap_serialize_string(soap, (char*const*)&a->model);
+	soap_serialize_string(soap, (char*const*)&a->class_);
+	soap_serialize_string(soap, (char*const*)&a->protocol);
+	soap_serialize_string(soap, (char*const*)&a->protocolSide);
+	soap_serialize_PointerTons__XFkType(soap, &a->callingSearchSpaceName);
+	soap_serialize_PointerTons__XFkType(soap, &a->devicePoolName);
+	soap_serialize_PointerTons__XFkType(soap, &a->commonPhoneConfigName);
+	soap_serialize_PointerTons__XFkType(soap, &a->locationName);
+	soap_serialize_PointerTons__XFkType(soap, &a->securityProfileName);
+	soap_serialize_PointerTons__XFkType(soap, &a->sipProfileName);
+	soap_serialize_PointerTons__XFkType(soap, &a->phoneTemplateName);
+	soap_serialize_string(soap, (char*const*)&a->certificateOperation);
+	soap_serialize_string(soap, (char*const*)&a->authenticationMode);
+	soap_serialize_string(soap, (char*const*)&a->keySize);
+	soap_serialize_string(soap, (char*const*)&a->keyOrder);
+	soap_serialize_string(soap, (char*const*)&a->ecKeySize);
+	soap_serialize_string(soap, (char*const*)&a->authenticationString);
+	soap_serialize_string(soap, (char*const*)&a->certificateStatus);
+	soap_serialize_string(soap, (char*const*)&a->upgradeFinishTime);
+	soap_serialize_string(soap, (char*const*)&a->digestUser);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__LPhone(struct soap *soap, const char *tag, int id, const struct ns__LPhone *a, const char *type)
+{
+	if (a->ctiid)
+		soap_set_attr(soap, "ctiid", soap_string2s(soap, a->ctiid), 1);
+	if (a->uuid)
+		soap_set_attr(soap, "uuid", soap_string2s(soap, a->uuid), 1);
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__LPhone), type))
+		return soap->error;
+	if (soap_out_string(soap, "name", -1, (char*const*)&a->name, ""))
+		return soap->error;
+	if (soap_out_string(soap, "description", -1, (char*const*)&a->description, ""))
+		return soap->error;
+	if (soap_out_string(soap, "product", -1, (char*const*)&a->product, ""))
+		return soap->error;
+	if (soap_out_string(soap, "model", -1, (char*const*)&a->model, ""))
+		return soap->error;
+	if (soap_out_string(soap, "class", -1, (char*const*)&a->class_, ""))
+		return soap->error;
+	if (soap_out_string(soap, "protocol", -1, (char*const*)&a->protocol, ""))
+		return soap->error;
+	if (soap_out_string(soap, "protocolSide", -1, (char*const*)&a->protocolSide, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "callingSearchSpaceName", -1, &a->callingSearchSpaceName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "devicePoolName", -1, &a->devicePoolName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "commonPhoneConfigName", -1, &a->commonPhoneConfigName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "locationName", -1, &a->locationName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "securityProfileName", -1, &a->securityProfileName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "sipProfileName", -1, &a->sipProfileName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "phoneTemplateName", -1, &a->phoneTemplateName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "certificateOperation", -1, (char*const*)&a->certificateOperation, ""))
+		return soap->error;
+	if (soap_out_string(soap, "authenticationMode", -1, (char*const*)&a->authenticationMode, ""))
+		return soap->error;
+	if (soap_out_string(soap, "keySize", -1, (char*const*)&a->keySize, ""))
+		return soap->error;
+	if (soap_out_string(soap, "keyOrder", -1, (char*const*)&a->keyOrder, ""))
+		return soap->error;
+	if (soap_out_string(soap, "ecKeySize", -1, (char*const*)&a->ecKeySize, ""))
+		return soap->error;
+	if (soap_out_string(soap, "authenticationString", -1, (char*const*)&a->authenticationString, ""))
+		return soap->error;
+	if (soap_out_string(soap, "certificateStatus", -1, (char*const*)&a->certificateStatus, ""))
+		return soap->error;
+	if (soap_out_string(soap, "upgradeFinishTime", -1, (char*const*)&a->upgradeFinishTime, ""))
+		return soap->error;
+	if (soap_out_string(soap, "digestUser", -1, (char*const*)&a->digestUser, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__LPhone * SOAP_FMAC4 soap_in_ns__LPhone(struct soap *soap, const char *tag, struct ns__LPhone *a, const char *type)
+{
+	size_t soap_flag_name = 1;
+	size_t soap_flag_description = 1;
+	size_t soap_flag_product = 1;
+	size_t soap_flag_model = 1;
+	size_t soap_flag_class_ = 1;
+	size_t soap_flag_protocol = 1;
+	size_t soap_flag_protocolSide = 1;
+	size_t soap_flag_callingSearchSpaceName = 1;
+	size_t soap_flag_devicePoolName = 1;
+	size_t soap_flag_commonPhoneConfigName = 1;
+	size_t soap_flag_locationName = 1;
+	size_t soap_flag_securityProfileName = 1;
+	size_t soap_flag_sipProfileName = 1;
+	size_t soap_flag_phoneTemplateName = 1;
+	size_t soap_flag_certificateOperation = 1;
+	size_t soap_flag_authenticationMode = 1;
+	size_t soap_flag_keySize = 1;
+	size_t soap_flag_keyOrder = 1;
+	size_t soap_flag_ecKeySize = 1;
+	size_t soap_flag_authenticationString = 1;
+	size_t soap_flag_certificateStatus = 1;
+	size_t soap_flag_upgradeFinishTime = 1;
+	size_t soap_flag_digestUser = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__LPhone*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__LPhone, sizeof(struct ns__LPhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__LPhone(soap, a);
+	if (soap_s2string(soap, soap_attr_value(soap, "ctiid", 1, 0), &a->ctiid))
+		return NULL;
+	if (soap_s2string(soap, soap_attr_value(soap, "uuid", 1, 0), &a->uuid))
+		return NULL;
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_name && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "name", (char**)&a->name, "xsd:string"))
+				{	soap_flag_name--;
+					continue;
+				}
+			}
+			if (soap_flag_description && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "description", (char**)&a->description, "xsd:string"))
+				{	soap_flag_description--;
+					continue;
+				}
+			}
+			if (soap_flag_product && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "product", (char**)&a->product, "xsd:string"))
+				{	soap_flag_product--;
+					continue;
+				}
+			}
+			if (soap_flag_model && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "model", (char**)&a->model, "xsd:string"))
+				{	soap_flag_model--;
+					continue;
+				}
+			}
+			if (soap_flag_class_ && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "class", (char**)&a->class_, "xsd:string"))
+				{	soap_flag_class_--;
+					continue;
+				}
+			}
+			if (soap_flag_protocol && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "protocol", (char**)&a->protocol, "xsd:string"))
+				{	soap_flag_protocol--;
+					continue;
+				}
+			}
+			if (soap_flag_protocolSide && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "protocolSide", (char**)&a->protocolSide, "xsd:string"))
+				{	soap_flag_protocolSide--;
+					continue;
+				}
+			}
+			if (soap_flag_callingSearchSpaceName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "callingSearchSpaceName", &a->callingSearchSpaceName, "ns:XFkType"))
+				{	soap_flag_callingSearchSpaceName--;
+					continue;
+				}
+			}
+			if (soap_flag_devicePoolName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "devicePoolName", &a->devicePoolName, "ns:XFkType"))
+				{	soap_flag_devicePoolName--;
+					continue;
+				}
+			}
+			if (soap_flag_commonPhoneConfigName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "commonPhoneConfigName", &a->commonPhoneConfigName, "ns:XFkType"))
+				{	soap_flag_commonPhoneConfigName--;
+					continue;
+				}
+			}
+			if (soap_flag_locationName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "locationName", &a->locationName, "ns:XFkType"))
+				{	soap_flag_locationName--;
+					continue;
+				}
+			}
+			if (soap_flag_securityProfileName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "securityProfileName", &a->securityProfileName, "ns:XFkType"))
+				{	soap_flag_securityProfileName--;
+					continue;
+				}
+			}
+			if (soap_flag_sipProfileName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "sipProfileName", &a->sipProfileName, "ns:XFkType"))
+				{	soap_flag_sipProfileName--;
+					continue;
+				}
+			}
+			if (soap_flag_phoneTemplateName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "phoneTemplateName", &a->phoneTemplateName, "ns:XFkType"))
+				{	soap_flag_phoneTemplateName--;
+					continue;
+				}
+			}
+			if (soap_flag_certificateOperation && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "certificateOperation", (char**)&a->certificateOperation, "xsd:string"))
+				{	soap_flag_certificateOperation--;
+					continue;
+				}
+			}
+			if (soap_flag_authenticationMode && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "authenticationMode", (char**)&a->authenticationMode, "xsd:string"))
+				{	soap_flag_authenticationMode--;
+					continue;
+				}
+			}
+			if (soap_flag_keySize && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "keySize", (char**)&a->keySize, "xsd:string"))
+				{	soap_flag_keySize--;
+					continue;
+				}
+			}
+			if (soap_flag_keyOrder && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "keyOrder", (char**)&a->keyOrder, "xsd:string"))
+				{	soap_flag_keyOrder--;
+					continue;
+				}
+			}
+			if (soap_flag_ecKeySize && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "ecKeySize", (char**)&a->ecKeySize, "xsd:string"))
+				{	soap_flag_ecKeySize--;
+					continue;
+				}
+			}
+			if (soap_flag_authenticationString && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "authenticationString", (char**)&a->authenticationString, "xsd:string"))
+				{	soap_flag_authenticationString--;
+					continue;
+				}
+			}
+			if (soap_flag_certificateStatus && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "certificateStatus", (char**)&a->certificateStatus, "xsd:string"))
+				{	soap_flag_certificateStatus--;
+					continue;
+				}
+			}
+			if (soap_flag_upgradeFinishTime && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "upgradeFinishTime", (char**)&a->upgradeFinishTime, "xsd:string"))
+				{	soap_flag_upgradeFinishTime--;
+					continue;
+				}
+			}
+			if (soap_flag_digestUser && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "digestUser", (char**)&a->digestUser, "xsd:string"))
+				{	soap_flag_digestUser--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__LPhone *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__LPhone, SOAP_TYPE_ns__LPhone, sizeof(struct ns__LPhone), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__LPhone * SOAP_FMAC4 soap_new_ns__LPhone(struct soap *soap, int n)
+{
+	struct ns__LPhone *p;
+	struct ns__LPhone *a = (struct ns__LPhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__LPhone));
+	for (p = a; p && n--; p++)
+		soap_default_ns__LPhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__LPhone(struct soap *soap, const struct ns__LPhone *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__LPhone(soap, tag ? tag : "ns:LPhone", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__LPhone * SOAP_FMAC4 soap_get_ns__LPhone(struct soap *soap, struct ns__LPhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__LPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__RPhone(struct soap *soap, struct ns__RPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->name);
+	soap_default_string(soap, &a->description);
+	soap_default_string(soap, &a->product);
+	soap_default_string(soap, &a->model);
+	soap_default_string(soap, &a->class_);
+	soap_default_string(soap, &a->protocol);
+	soap_default_string(soap, &a->protocolSide);
+	a->callingSearchSpaceName = NULL;
+	a->devicePoolName = NULL;
+	a->commonPhoneConfigName = NULL;
+	a->locationName = NULL;
+	a->securityProfileName = NULL;
+	a->sipProfileName = NULL;
+	a->phoneTemplateName = NULL;
+	soap_default_string(soap, &a->certificateOperation);
+	soap_default_string(soap, &a->authenticationMode);
+	soap_default_string(soap, &a->keySize);
+	soap_default_string(soap, &a->keyOrder);
+	soap_default_string(soap, &a->ecKeySize);
+	soap_default_string(soap, &a->authenticationString);
+	soap_default_string(soap, &a->certificateStatus);
+	soap_default_string(soap, &a->upgradeFinishTime);
+	soap_default_string(soap, &a->digestUser);
+	soap_default_string(soap, &a->ctiid);
+	soap_default_string(soap, &a->uuid);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__RPhone(struct soap *soap, const struct ns__RPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->name);
+	soap_serialize_string(soap, (char*const*)&a->description);
+	soap_serialize_string(soap, (char*const*)&a->product);
+	soap_serialize_string(soap, (char*const*)&a->model);
+	soap_serialize_string(soap, (char*const*)&a->class_);
+	soap_serialize_string(soap, (char*const*)&a->protocol);
+	soap_serialize_string(soap, (char*const*)&a->protocolSide);
+	soap_serialize_PointerTons__XFkType(soap, &a->callingSearchSpaceName);
+	soap_serialize_PointerTons__XFkType(soap, &a->devicePoolName);
+	soap_serialize_PointerTons__XFkType(soap, &a->commonPhoneConfigName);
+	soap_serialize_PointerTons__XFkType(soap, &a->locationName);
+	soap_serialize_PointerTons__XFkType(soap, &a->securityProfileName);
+	soap_serialize_PointerTons__XFkType(soap, &a->sipProfileName);
+	soap_serialize_PointerTons__XFkType(soap, &a->phoneTemplateName);
+	soap_serialize_string(soap, (char*const*)&a->certificateOperation);
+	soap_serialize_string(soap, (char*const*)&a->authenticationMode);
+	soap_serialize_string(soap, (char*const*)&a->keySize);
+	soap_serialize_string(soap, (char*const*)&a->keyOrder);
+	soap_serialize_string(soap, (char*const*)&a->ecKeySize);
+	soap_serialize_string(soap, (char*const*)&a->authenticationString);
+	soap_serialize_string(soap, (char*const*)&a->certificateStatus);
+	soap_serialize_string(soap, (char*const*)&a->upgradeFinishTime);
+	soap_serialize_string(soap, (char*const*)&a->digestUser);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__RPhone(struct soap *soap, const char *tag, int id, const struct ns__RPhone *a, const char *type)
+{
+	if (a->ctiid)
+		soap_set_attr(soap, "ctiid", soap_string2s(soap, a->ctiid), 1);
+	if (a->uuid)
+		soap_set_attr(soap, "uuid", soap_string2s(soap, a->uuid), 1);
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__RPhone), type))
+		return soap->error;
+	if (soap_out_string(soap, "name", -1, (char*const*)&a->name, ""))
+		return soap->error;
+	if (soap_out_string(soap, "description", -1, (char*const*)&a->description, ""))
+		return soap->error;
+	if (soap_out_string(soap, "product", -1, (char*const*)&a->product, ""))
+		return soap->error;
+	if (soap_out_string(soap, "model", -1, (char*const*)&a->model, ""))
+		return soap->error;
+	if (soap_out_string(soap, "class", -1, (char*const*)&a->class_, ""))
+		return soap->error;
+	if (soap_out_string(soap, "protocol", -1, (char*const*)&a->protocol, ""))
+		return soap->error;
+	if (soap_out_string(soap, "protocolSide", -1, (char*const*)&a->protocolSide, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "callingSearchSpaceName", -1, &a->callingSearchSpaceName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "devicePoolName", -1, &a->devicePoolName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "commonPhoneConfigName", -1, &a->commonPhoneConfigName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "locationName", -1, &a->locationName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "securityProfileName", -1, &a->securityProfileName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "sipProfileName", -1, &a->sipProfileName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "phoneTemplateName", -1, &a->phoneTemplateName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "certificateOperation", -1, (char*const*)&a->certificateOperation, ""))
+		return soap->error;
+	if (soap_out_string(soap, "authenticationMode", -1, (char*const*)&a->authenticationMode, ""))
+		return soap->error;
+	if (soap_out_string(soap, "keySize", -1, (char*const*)&a->keySize, ""))
+		return soap->error;
+	if (soap_out_string(soap, "keyOrder", -1, (char*const*)&a->keyOrder, ""))
+		return soap->error;
+	if (soap_out_string(soap, "ecKeySize", -1, (char*const*)&a->ecKeySize, ""))
+		return soap->error;
+	if (soap_out_string(soap, "authenticationString", -1, (char*const*)&a->authenticationString, ""))
+		return soap->error;
+	if (soap_out_string(soap, "certificateStatus", -1, (char*const*)&a->certificateStatus, ""))
+		return soap->error;
+	if (soap_out_string(soap, "upgradeFinishTime", -1, (char*const*)&a->upgradeFinishTime, ""))
+		return soap->error;
+	if (soap_out_string(soap, "digestUser", -1, (char*const*)&a->digestUser, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__RPhone * SOAP_FMAC4 soap_in_ns__RPhone(struct soap *soap, const char *tag, struct ns__RPhone *a, const char *type)
+{
+	size_t soap_flag_name = 1;
+	size_t soap_flag_description = 1;
+	size_t soap_flag_product = 1;
+	size_t soap_flag_model = 1;
+	size_t soap_flag_class_ = 1;
+	size_t soap_flag_protocol = 1;
+	size_t soap_flag_protocolSide = 1;
+	size_t soap_flag_callingSearchSpaceName = 1;
+	size_t soap_flag_devicePoolName = 1;
+	size_t soap_flag_commonPhoneConfigName = 1;
+	size_t soap_flag_locationName = 1;
+	size_t soap_flag_securityProfileName = 1;
+	size_t soap_flag_sipProfileName = 1;
+	size_t soap_flag_phoneTemplateName = 1;
+	size_t soap_flag_certificateOperation = 1;
+	size_t soap_flag_authenticationMode = 1;
+	size_t soap_flag_keySize = 1;
+	size_t soap_flag_keyOrder = 1;
+	size_t soap_flag_ecKeySize = 1;
+	size_t soap_flag_authenticationString = 1;
+	size_t soap_flag_certificateStatus = 1;
+	size_t soap_flag_upgradeFinishTime = 1;
+	size_t soap_flag_digestUser = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__RPhone*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__RPhone, sizeof(struct ns__RPhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__RPhone(soap, a);
+	if (soap_s2string(soap, soap_attr_value(soap, "ctiid", 1, 0), &a->ctiid))
+		return NULL;
+	if (soap_s2string(soap, soap_attr_value(soap, "uuid", 1, 0), &a->uuid))
+		return NULL;
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_name && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "name", (char**)&a->name, "xsd:string"))
+				{	soap_flag_name--;
+					continue;
+				}
+			}
+			if (soap_flag_description && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "description", (char**)&a->description, "xsd:string"))
+				{	soap_flag_description--;
+					continue;
+				}
+			}
+			if (soap_flag_product && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "product", (char**)&a->product, "xsd:string"))
+				{	soap_flag_product--;
+					continue;
+				}
+			}
+			if (soap_flag_model && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "model", (char**)&a->model, "xsd:string"))
+				{	soap_flag_model--;
+					continue;
+				}
+			}
+			if (soap_flag_class_ && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "class", (char**)&a->class_, "xsd:string"))
+				{	soap_flag_class_--;
+					continue;
+				}
+			}
+			if (soap_flag_protocol && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "protocol", (char**)&a->protocol, "xsd:string"))
+				{	soap_flag_protocol--;
+					continue;
+				}
+			}
+			if (soap_flag_protocolSide && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "protocolSide", (char**)&a->protocolSide, "xsd:string"))
+				{	soap_flag_protocolSide--;
+					continue;
+				}
+			}
+			if (soap_flag_callingSearchSpaceName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "callingSearchSpaceName", &a->callingSearchSpaceName, "ns:XFkType"))
+				{	soap_flag_callingSearchSpaceName--;
+					continue;
+				}
+			}
+			if (soap_flag_devicePoolName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "devicePoolName", &a->devicePoolName, "ns:XFkType"))
+				{	soap_flag_devicePoolName--;
+					continue;
+				}
+			}
+			if (soap_flag_commonPhoneConfigName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "commonPhoneConfigName", &a->commonPhoneConfigName, "ns:XFkType"))
+				{	soap_flag_commonPhoneConfigName--;
+					continue;
+				}
+			}
+			if (soap_flag_locationName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "locationName", &a->locationName, "ns:XFkType"))
+				{	soap_flag_locationName--;
+					continue;
+				}
+			}
+			if (soap_flag_securityProfileName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "securityProfileName", &a->securityProfileName, "ns:XFkType"))
+				{	soap_flag_securityProfileName--;
+					continue;
+				}
+			}
+			if (soap_flag_sipProfileName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "sipProfileName", &a->sipProfileName, "ns:XFkType"))
+				{	soap_flag_sipProfileName--;
+					continue;
+				}
+			}
+			if (soap_flag_phoneTemplateName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "phoneTemplateName", &a->phoneTemplateName, "ns:XFkType"))
+				{	soap_flag_phoneTemplateName--;
+					continue;
+				}
+			}
+			if (soap_flag_certificateOperation && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "certificateOperation", (char**)&a->certificateOperation, "xsd:string"))
+				{	soap_flag_certificateOperation--;
+					continue;
+				}
+			}
+			if (soap_flag_authenticationMode && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "authenticationMode", (char**)&a->authenticationMode, "xsd:string"))
+				{	soap_flag_authenticationMode--;
+					continue;
+				}
+			}
+			if (soap_flag_keySize && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "keySize", (char**)&a->keySize, "xsd:string"))
+				{	soap_flag_keySize--;
+					continue;
+				}
+			}
+			if (soap_flag_keyOrder && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "keyOrder", (char**)&a->keyOrder, "xsd:string"))
+				{	soap_flag_keyOrder--;
+					continue;
+				}
+			}
+			if (soap_flag_ecKeySize && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "ecKeySize", (char**)&a->ecKeySize, "xsd:string"))
+				{	soap_flag_ecKeySize--;
+					continue;
+				}
+			}
+			if (soap_flag_authenticationString && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "authenticationString", (char**)&a->authenticationString, "xsd:string"))
+				{	soap_flag_authenticationString--;
+					continue;
+				}
+			}
+			if (soap_flag_certificateStatus && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "certificateStatus", (char**)&a->certificateStatus, "xsd:string"))
+				{	soap_flag_certificateStatus--;
+					continue;
+				}
+			}
+			if (soap_flag_upgradeFinishTime && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "upgradeFinishTime", (char**)&a->upgradeFinishTime, "xsd:string"))
+				{	soap_flag_upgradeFinishTime--;
+					continue;
+				}
+			}
+			if (soap_flag_digestUser && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "digestUser", (char**)&a->digestUser, "xsd:string"))
+				{	soap_flag_digestUser--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__RPhone *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__RPhone, SOAP_TYPE_ns__RPhone, sizeof(struct ns__RPhone), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__RPhone * SOAP_FMAC4 soap_new_ns__RPhone(struct soap *soap, int n)
+{
+	struct ns__RPhone *p;
+	struct ns__RPhone *a = (struct ns__RPhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__RPhone));
+	for (p = a; p && n--; p++)
+		soap_default_ns__RPhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__RPhone(struct soap *soap, const struct ns__RPhone *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__RPhone(soap, tag ? tag : "ns:RPhone", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__RPhone * SOAP_FMAC4 soap_get_ns__RPhone(struct soap *soap, struct ns__RPhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__RPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__XFkType(struct soap *soap, struct ns__XFkType *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->__item);
+	soap_default_string(soap, &a->uuid);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__XFkType(struct soap *soap, const struct ns__XFkType *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->__item);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__XFkType(struct soap *soap, const char *tag, int id, const struct ns__XFkType *a, const char *type)
+{
+	if (a->uuid)
+		soap_set_attr(soap, "uuid", soap_string2s(soap, a->uuid), 1);
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	return soap_out_string(soap, tag, id, (char*const*)&a->__item, "");
+}
+
+SOAP_FMAC3 struct ns__XFkType * SOAP_FMAC4 soap_in_ns__XFkType(struct soap *soap, const char *tag, struct ns__XFkType *a, const char *type)
+{
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	if (!(a = (struct ns__XFkType *)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__XFkType, sizeof(struct ns__XFkType), NULL, NULL, NULL, NULL)))
+		return NULL;
+	soap_revert(soap);
+	*soap->id = '\0';
+	soap_default_ns__XFkType(soap, a);
+	if (soap_s2string(soap, soap_attr_value(soap, "uuid", 1, 0), &a->uuid))
+		return NULL;
+	if (!soap_in_string(soap, tag, (char**)&a->__item, "ns:XFkType"))
+		return NULL;
+	return a;
+}
+
+SOAP_FMAC3 struct ns__XFkType * SOAP_FMAC4 soap_new_ns__XFkType(struct soap *soap, int n)
+{
+	struct ns__XFkType *p;
+	struct ns__XFkType *a = (struct ns__XFkType*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__XFkType));
+	for (p = a; p && n--; p++)
+		soap_default_ns__XFkType(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__XFkType(struct soap *soap, const struct ns__XFkType *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__XFkType(soap, tag ? tag : "ns:XFkType", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__XFkType * SOAP_FMAC4 soap_get_ns__XFkType(struct soap *soap, struct ns__XFkType *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__XFkType(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__XPhone(struct soap *soap, struct ns__XPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->name);
+	soap_default_string(soap, &a->description);
+	soap_default_string(soap, &a->product);
+	soap_default_string(soap, &a->class_);
+	soap_default_string(soap, &a->protocol);
+	soap_default_string(soap, &a->protocolSide);
+	a->callingSearchSpaceName = NULL;
+	a->devicePoolName = NULL;
+	a->commonPhoneConfigName = NULL;
+	a->locationName = NULL;
+	a->securityProfileName = NULL;
+	a->sipProfileName = NULL;
+	a->phoneTemplateName = NULL;
+	soap_default_string(soap, &a->certificateOperation);
+	soap_default_string(soap, &a->authenticationMode);
+	soap_default_string(soap, &a->keySize);
+	soap_default_string(soap, &a->keyOrder);
+	soap_default_string(soap, &a->ecKeySize);
+	soap_default_string(soap, &a->authenticationString);
+	soap_default_string(soap, &a->upgradeFinishTime);
+	soap_default_string(soap, &a->digestUser);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__XPhone(struct soap *soap, const struct ns__XPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->name);
+	soap_serialize_string(soap, (char*const*)&a->description);
+	soap_serialize_string(soap, (char*const*)&a->product);
+	soap_serialize_string(soap, (char*const*)&a->class_);
+	soap_serialize_string(soap, (char*const*)&a->protocol);
+	soap_serialize_string(soap, (char*const*)&a->protocolSide);
+	soap_serialize_PointerTons__XFkType(soap, &a->callingSearchSpaceName);
+	soap_serialize_PointerTons__XFkType(soap, &a->devicePoolName);
+	soap_serialize_PointerTons__XFkType(soap, &a->commonPhoneConfigName);
+	soap_serialize_PointerTons__XFkType(soap, &a->locationName);
+	soap_serialize_PointerTons__XFkType(soap, &a->securityProfileName);
+	soap_serialize_PointerTons__XFkType(soap, &a->sipProfileName);
+	soap_serialize_PointerTons__XFkType(soap, &a->phoneTemplateName);
+	soap_serialize_string(soap, (char*const*)&a->certificateOperation);
+	soap_serialize_string(soap, (char*const*)&a->authenticationMode);
+	soap_serialize_string(soap, (char*const*)&a->keySize);
+	soap_serialize_string(soap, (char*const*)&a->keyOrder);
+	soap_serialize_string(soap, (char*const*)&a->ecKeySize);
+	soap_serialize_string(soap, (char*const*)&a->authenticationString);
+	soap_serialize_string(soap, (char*const*)&a->upgradeFinishTime);
+	soap_serialize_string(soap, (char*const*)&a->digestUser);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__XPhone(struct soap *soap, const char *tag, int id, const struct ns__XPhone *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__XPhone), type))
+		return soap->error;
+	if (soap_out_string(soap, "name", -1, (char*const*)&a->name, ""))
+		return soap->error;
+	if (soap_out_string(soap, "description", -1, (char*const*)&a->description, ""))
+		return soap->error;
+	if (soap_out_string(soap, "product", -1, (char*const*)&a->product, ""))
+		return soap->error;
+	if (soap_out_string(soap, "class", -1, (char*const*)&a->class_, ""))
+		return soap->error;
+	if (soap_out_string(soap, "protocol", -1, (char*const*)&a->protocol, ""))
+		return soap->error;
+	if (soap_out_string(soap, "protocolSide", -1, (char*const*)&a->protocolSide, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "callingSearchSpaceName", -1, &a->callingSearchSpaceName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "devicePoolName", -1, &a->devicePoolName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "commonPhoneConfigName", -1, &a->commonPhoneConfigName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "locationName", -1, &a->locationName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "securityProfileName", -1, &a->securityProfileName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "sipProfileName", -1, &a->sipProfileName, ""))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "phoneTemplateName", -1, &a->phoneTemplateName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "certificateOperation", -1, (char*const*)&a->certificateOperation, ""))
+		return soap->error;
+	if (soap_out_string(soap, "authenticationMode", -1, (char*const*)&a->authenticationMode, ""))
+		return soap->error;
+	if (soap_out_string(soap, "keySize", -1, (char*const*)&a->keySize, ""))
+		return soap->error;
+	if (soap_out_string(soap, "keyOrder", -1, (char*const*)&a->keyOrder, ""))
+		return soap->error;
+	if (soap_out_string(soap, "ecKeySize", -1, (char*const*)&a->ecKeySize, ""))
+		return soap->error;
+	if (soap_out_string(soap, "authenticationString", -1, (char*const*)&a->authenticationString, ""))
+		return soap->error;
+	if (soap_out_string(soap, "upgradeFinishTime", -1, (char*const*)&a->upgradeFinishTime, ""))
+		return soap->error;
+	if (soap_out_string(soap, "digestUser", -1, (char*const*)&a->digestUser, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__XPhone * SOAP_FMAC4 soap_in_ns__XPhone(struct soap *soap, const char *tag, struct ns__XPhone *a, const char *type)
+{
+	size_t soap_flag_name = 1;
+	size_t soap_flag_description = 1;
+	size_t soap_flag_product = 1;
+	size_t soap_flag_class_ = 1;
+	size_t soap_flag_protocol = 1;
+	size_t soap_flag_protocolSide = 1;
+	size_t soap_flag_callingSearchSpaceName = 1;
+	size_t soap_flag_devicePoolName = 1;
+	size_t soap_flag_commonPhoneConfigName = 1;
+	size_t soap_flag_locationName = 1;
+	size_t soap_flag_securityProfileName = 1;
+	size_t soap_flag_sipProfileName = 1;
+	size_t soap_flag_phoneTemplateName = 1;
+	size_t soap_flag_certificateOperation = 1;
+	size_t soap_flag_authenticationMode = 1;
+	size_t soap_flag_keySize = 1;
+	size_t soap_flag_keyOrder = 1;
+	size_t soap_flag_ecKeySize = 1;
+	size_t soap_flag_authenticationString = 1;
+	size_t soap_flag_upgradeFinishTime = 1;
+	size_t soap_flag_digestUser = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__XPhone*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__XPhone, sizeof(struct ns__XPhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__XPhone(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_name && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "name", (char**)&a->name, "xsd:string"))
+				{	soap_flag_name--;
+					continue;
+				}
+			}
+			if (soap_flag_description && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "description", (char**)&a->description, "xsd:string"))
+				{	soap_flag_description--;
+					continue;
+				}
+			}
+			if (soap_flag_product && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "product", (char**)&a->product, "xsd:string"))
+				{	soap_flag_product--;
+					continue;
+				}
+			}
+			if (soap_flag_class_ && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "class", (char**)&a->class_, "xsd:string"))
+				{	soap_flag_class_--;
+					continue;
+				}
+			}
+			if (soap_flag_protocol && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "protocol", (char**)&a->protocol, "xsd:string"))
+				{	soap_flag_protocol--;
+					continue;
+				}
+			}
+			if (soap_flag_protocolSide && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "protocolSide", (char**)&a->protocolSide, "xsd:string"))
+				{	soap_flag_protocolSide--;
+					continue;
+				}
+			}
+			if (soap_flag_callingSearchSpaceName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "callingSearchSpaceName", &a->callingSearchSpaceName, "ns:XFkType"))
+				{	soap_flag_callingSearchSpaceName--;
+					continue;
+				}
+			}
+			if (soap_flag_devicePoolName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "devicePoolName", &a->devicePoolName, "ns:XFkType"))
+				{	soap_flag_devicePoolName--;
+					continue;
+				}
+			}
+			if (soap_flag_commonPhoneConfigName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "commonPhoneConfigName", &a->commonPhoneConfigName, "ns:XFkType"))
+				{	soap_flag_commonPhoneConfigName--;
+					continue;
+				}
+			}
+			if (soap_flag_locationName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "locationName", &a->locationName, "ns:XFkType"))
+				{	soap_flag_locationName--;
+					continue;
+				}
+			}
+			if (soap_flag_securityProfileName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "securityProfileName", &a->securityProfileName, "ns:XFkType"))
+				{	soap_flag_securityProfileName--;
+					continue;
+				}
+			}
+			if (soap_flag_sipProfileName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "sipProfileName", &a->sipProfileName, "ns:XFkType"))
+				{	soap_flag_sipProfileName--;
+					continue;
+				}
+			}
+			if (soap_flag_phoneTemplateName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "phoneTemplateName", &a->phoneTemplateName, "ns:XFkType"))
+				{	soap_flag_phoneTemplateName--;
+					continue;
+				}
+			}
+			if (soap_flag_certificateOperation && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "certificateOperation", (char**)&a->certificateOperation, "xsd:string"))
+				{	soap_flag_certificateOperation--;
+					continue;
+				}
+			}
+			if (soap_flag_authenticationMode && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "authenticationMode", (char**)&a->authenticationMode, "xsd:string"))
+				{	soap_flag_authenticationMode--;
+					continue;
+				}
+			}
+			if (soap_flag_keySize && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "keySize", (char**)&a->keySize, "xsd:string"))
+				{	soap_flag_keySize--;
+					continue;
+				}
+			}
+			if (soap_flag_keyOrder && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "keyOrder", (char**)&a->keyOrder, "xsd:string"))
+				{	soap_flag_keyOrder--;
+					continue;
+				}
+			}
+			if (soap_flag_ecKeySize && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "ecKeySize", (char**)&a->ecKeySize, "xsd:string"))
+				{	soap_flag_ecKeySize--;
+					continue;
+				}
+			}
+			if (soap_flag_authenticationString && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "authenticationString", (char**)&a->authenticationString, "xsd:string"))
+				{	soap_flag_authenticationString--;
+					continue;
+				}
+			}
+			if (soap_flag_upgradeFinishTime && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "upgradeFinishTime", (char**)&a->upgradeFinishTime, "xsd:string"))
+				{	soap_flag_upgradeFinishTime--;
+					continue;
+				}
+			}
+			if (soap_flag_digestUser && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "digestUser", (char**)&a->digestUser, "xsd:string"))
+				{	soap_flag_digestUser--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__XPhone *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__XPhone, SOAP_TYPE_ns__XPhone, sizeof(struct ns__XPhone), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__XPhone * SOAP_FMAC4 soap_new_ns__XPhone(struct soap *soap, int n)
+{
+	struct ns__XPhone *p;
+	struct ns__XPhone *a = (struct ns__XPhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__XPhone));
+	for (p = a; p && n--; p++)
+		soap_default_ns__XPhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__XPhone(struct soap *soap, const struct ns__XPhone *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__XPhone(soap, tag ? tag : "ns:XPhone", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__XPhone * SOAP_FMAC4 soap_get_ns__XPhone(struct soap *soap, struct ns__XPhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__XPhone(soap, tag, p, type)))
 		if (soap_getindependent(soap))
 			return NULL;
 	return p;
@@ -3892,6 +8121,271 @@ SOAP_FMAC3 struct ns__AXLError * SOAP_FMAC4 soap_get_ns__AXLError(struct soap *s
 	return p;
 }
 
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_RemoveUserReq(struct soap *soap, int choice, const union _ns__union_RemoveUserReq *a)
+{
+	(void)soap; (void)choice; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	switch (choice)
+	{
+	case SOAP_UNION__ns__union_RemoveUserReq_userid:
+		soap_serialize_string(soap, &a->userid);
+		break;
+	case SOAP_UNION__ns__union_RemoveUserReq_uuid:
+		soap_serialize_string(soap, &a->uuid);
+		break;
+	default:
+		break;
+	}
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__union_RemoveUserReq(struct soap *soap, int choice, const union _ns__union_RemoveUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	switch (choice)
+	{
+	case SOAP_UNION__ns__union_RemoveUserReq_userid:
+		return soap_out_string(soap, "userid", -1, (char*const*)&a->userid, "");
+	case SOAP_UNION__ns__union_RemoveUserReq_uuid:
+		return soap_out_string(soap, "uuid", -1, (char*const*)&a->uuid, "");
+	default:
+		break;
+	}
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 union _ns__union_RemoveUserReq * SOAP_FMAC4 soap_in__ns__union_RemoveUserReq(struct soap *soap, int *choice, union _ns__union_RemoveUserReq *a)
+{
+	(void)a; /* appease -Wall -Werror */
+	soap->error = SOAP_TAG_MISMATCH;
+	a->userid = NULL;
+	if (soap->error == SOAP_TAG_MISMATCH && soap_in_string(soap, "userid", &a->userid, "xsd:string"))
+	{	*choice = SOAP_UNION__ns__union_RemoveUserReq_userid;
+		return a;
+	}
+	a->uuid = NULL;
+	if (soap->error == SOAP_TAG_MISMATCH && soap_in_string(soap, "uuid", &a->uuid, "xsd:string"))
+	{	*choice = SOAP_UNION__ns__union_RemoveUserReq_uuid;
+		return a;
+	}
+	*choice = 0;
+	if (!soap->error)
+		soap->error = SOAP_TAG_MISMATCH;
+	return NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_GetUserReq(struct soap *soap, int choice, const union _ns__union_GetUserReq *a)
+{
+	(void)soap; (void)choice; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	switch (choice)
+	{
+	case SOAP_UNION__ns__union_GetUserReq_userid:
+		soap_serialize_string(soap, &a->userid);
+		break;
+	case SOAP_UNION__ns__union_GetUserReq_uuid:
+		soap_serialize_string(soap, &a->uuid);
+		break;
+	default:
+		break;
+	}
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__union_GetUserReq(struct soap *soap, int choice, const union _ns__union_GetUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	switch (choice)
+	{
+	case SOAP_UNION__ns__union_GetUserReq_userid:
+		return soap_out_string(soap, "userid", -1, (char*const*)&a->userid, "");
+	case SOAP_UNION__ns__union_GetUserReq_uuid:
+		return soap_out_string(soap, "uuid", -1, (char*const*)&a->uuid, "");
+	default:
+		break;
+	}
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 union _ns__union_GetUserReq * SOAP_FMAC4 soap_in__ns__union_GetUserReq(struct soap *soap, int *choice, union _ns__union_GetUserReq *a)
+{
+	(void)a; /* appease -Wall -Werror */
+	soap->error = SOAP_TAG_MISMATCH;
+	a->userid = NULL;
+	if (soap->error == SOAP_TAG_MISMATCH && soap_in_string(soap, "userid", &a->userid, "xsd:string"))
+	{	*choice = SOAP_UNION__ns__union_GetUserReq_userid;
+		return a;
+	}
+	a->uuid = NULL;
+	if (soap->error == SOAP_TAG_MISMATCH && soap_in_string(soap, "uuid", &a->uuid, "xsd:string"))
+	{	*choice = SOAP_UNION__ns__union_GetUserReq_uuid;
+		return a;
+	}
+	*choice = 0;
+	if (!soap->error)
+		soap->error = SOAP_TAG_MISMATCH;
+	return NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_UpdateUserReq(struct soap *soap, int choice, const union _ns__union_UpdateUserReq *a)
+{
+	(void)soap; (void)choice; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	switch (choice)
+	{
+	case SOAP_UNION__ns__union_UpdateUserReq_userid:
+		soap_serialize_string(soap, &a->userid);
+		break;
+	case SOAP_UNION__ns__union_UpdateUserReq_uuid:
+		soap_serialize_string(soap, &a->uuid);
+		break;
+	default:
+		break;
+	}
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__union_UpdateUserReq(struct soap *soap, int choice, const union _ns__union_UpdateUserReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	switch (choice)
+	{
+	case SOAP_UNION__ns__union_UpdateUserReq_userid:
+		return soap_out_string(soap, "userid", -1, (char*const*)&a->userid, "");
+	case SOAP_UNION__ns__union_UpdateUserReq_uuid:
+		return soap_out_string(soap, "uuid", -1, (char*const*)&a->uuid, "");
+	default:
+		break;
+	}
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 union _ns__union_UpdateUserReq * SOAP_FMAC4 soap_in__ns__union_UpdateUserReq(struct soap *soap, int *choice, union _ns__union_UpdateUserReq *a)
+{
+	(void)a; /* appease -Wall -Werror */
+	soap->error = SOAP_TAG_MISMATCH;
+	a->userid = NULL;
+	if (soap->error == SOAP_TAG_MISMATCH && soap_in_string(soap, "userid", &a->userid, "xsd:string"))
+	{	*choice = SOAP_UNION__ns__union_UpdateUserReq_userid;
+		return a;
+	}
+	a->uuid = NULL;
+	if (soap->error == SOAP_TAG_MISMATCH && soap_in_string(soap, "uuid", &a->uuid, "xsd:string"))
+	{	*choice = SOAP_UNION__ns__union_UpdateUserReq_uuid;
+		return a;
+	}
+	*choice = 0;
+	if (!soap->error)
+		soap->error = SOAP_TAG_MISMATCH;
+	return NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_GetPhoneReq(struct soap *soap, int choice, const union _ns__union_GetPhoneReq *a)
+{
+	(void)soap; (void)choice; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	switch (choice)
+	{
+	case SOAP_UNION__ns__union_GetPhoneReq_name:
+		soap_serialize_string(soap, &a->name);
+		break;
+	case SOAP_UNION__ns__union_GetPhoneReq_uuid:
+		soap_serialize_string(soap, &a->uuid);
+		break;
+	default:
+		break;
+	}
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__union_GetPhoneReq(struct soap *soap, int choice, const union _ns__union_GetPhoneReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	switch (choice)
+	{
+	case SOAP_UNION__ns__union_GetPhoneReq_name:
+		return soap_out_string(soap, "name", -1, (char*const*)&a->name, "");
+	case SOAP_UNION__ns__union_GetPhoneReq_uuid:
+		return soap_out_string(soap, "uuid", -1, (char*const*)&a->uuid, "");
+	default:
+		break;
+	}
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 union _ns__union_GetPhoneReq * SOAP_FMAC4 soap_in__ns__union_GetPhoneReq(struct soap *soap, int *choice, union _ns__union_GetPhoneReq *a)
+{
+	(void)a; /* appease -Wall -Werror */
+	soap->error = SOAP_TAG_MISMATCH;
+	a->name = NULL;
+	if (soap->error == SOAP_TAG_MISMATCH && soap_in_string(soap, "name", &a->name, "xsd:string"))
+	{	*choice = SOAP_UNION__ns__union_GetPhoneReq_name;
+		return a;
+	}
+	a->uuid = NULL;
+	if (soap->error == SOAP_TAG_MISMATCH && soap_in_string(soap, "uuid", &a->uuid, "xsd:string"))
+	{	*choice = SOAP_UNION__ns__union_GetPhoneReq_uuid;
+		return a;
+	}
+	*choice = 0;
+	if (!soap->error)
+		soap->error = SOAP_TAG_MISMATCH;
+	return NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_UpdatePhoneReq(struct soap *soap, int choice, const union _ns__union_UpdatePhoneReq *a)
+{
+	(void)soap; (void)choice; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	switch (choice)
+	{
+	case SOAP_UNION__ns__union_UpdatePhoneReq_name:
+		soap_serialize_string(soap, &a->name);
+		break;
+	case SOAP_UNION__ns__union_UpdatePhoneReq_uuid:
+		soap_serialize_string(soap, &a->uuid);
+		break;
+	default:
+		break;
+	}
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__union_UpdatePhoneReq(struct soap *soap, int choice, const union _ns__union_UpdatePhoneReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	switch (choice)
+	{
+	case SOAP_UNION__ns__union_UpdatePhoneReq_name:
+		return soap_out_string(soap, "name", -1, (char*const*)&a->name, "");
+	case SOAP_UNION__ns__union_UpdatePhoneReq_uuid:
+		return soap_out_string(soap, "uuid", -1, (char*const*)&a->uuid, "");
+	default:
+		break;
+	}
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 union _ns__union_UpdatePhoneReq * SOAP_FMAC4 soap_in__ns__union_UpdatePhoneReq(struct soap *soap, int *choice, union _ns__union_UpdatePhoneReq *a)
+{
+	(void)a; /* appease -Wall -Werror */
+	soap->error = SOAP_TAG_MISMATCH;
+	a->name = NULL;
+	if (soap->error == SOAP_TAG_MISMATCH && soap_in_string(soap, "name", &a->name, "xsd:string"))
+	{	*choice = SOAP_UNION__ns__union_UpdatePhoneReq_name;
+		return a;
+	}
+	a->uuid = NULL;
+	if (soap->error == SOAP_TAG_MISMATCH && soap_in_string(soap, "uuid", &a->uuid, "xsd:string"))
+	{	*choice = SOAP_UNION__ns__union_UpdatePhoneReq_uuid;
+		return a;
+	}
+	*choice = 0;
+	if (!soap->error)
+		soap->error = SOAP_TAG_MISMATCH;
+	return NULL;
+}
+
 SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_GetPhoneSecurityProfileReq(struct soap *soap, int choice, const union _ns__union_GetPhoneSecurityProfileReq *a)
 {
 	(void)soap; (void)choice; (void)a; /* appease -Wall -Werror */
@@ -4277,6 +8771,600 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AXLError(struct soap *soap, stru
 SOAP_FMAC3 struct ns__AXLError ** SOAP_FMAC4 soap_get_PointerTons__AXLError(struct soap *soap, struct ns__AXLError **p, const char *tag, const char *type)
 {
 	if ((p = soap_in_PointerTons__AXLError(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__RemoveUserReq(struct soap *soap, struct ns__RemoveUserReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__RemoveUserReq))
+		soap_serialize_ns__RemoveUserReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__RemoveUserReq(struct soap *soap, const char *tag, int id, struct ns__RemoveUserReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__RemoveUserReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__RemoveUserReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__RemoveUserReq ** SOAP_FMAC4 soap_in_PointerTons__RemoveUserReq(struct soap *soap, const char *tag, struct ns__RemoveUserReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__RemoveUserReq **)soap_malloc(soap, sizeof(struct ns__RemoveUserReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__RemoveUserReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__RemoveUserReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__RemoveUserReq, sizeof(struct ns__RemoveUserReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__RemoveUserReq(struct soap *soap, struct ns__RemoveUserReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__RemoveUserReq(soap, tag ? tag : "ns:RemoveUserReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__RemoveUserReq ** SOAP_FMAC4 soap_get_PointerTons__RemoveUserReq(struct soap *soap, struct ns__RemoveUserReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__RemoveUserReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetUserRes(struct soap *soap, struct ns__GetUserRes *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__GetUserRes))
+		soap_serialize_ns__GetUserRes(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetUserRes(struct soap *soap, const char *tag, int id, struct ns__GetUserRes *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__GetUserRes, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__GetUserRes(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__GetUserRes ** SOAP_FMAC4 soap_in_PointerTons__GetUserRes(struct soap *soap, const char *tag, struct ns__GetUserRes **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__GetUserRes **)soap_malloc(soap, sizeof(struct ns__GetUserRes *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__GetUserRes(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__GetUserRes **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__GetUserRes, sizeof(struct ns__GetUserRes), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetUserRes(struct soap *soap, struct ns__GetUserRes *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__GetUserRes(soap, tag ? tag : "ns:GetUserRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetUserRes ** SOAP_FMAC4 soap_get_PointerTons__GetUserRes(struct soap *soap, struct ns__GetUserRes **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__GetUserRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetUserReq(struct soap *soap, struct ns__GetUserReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__GetUserReq))
+		soap_serialize_ns__GetUserReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetUserReq(struct soap *soap, const char *tag, int id, struct ns__GetUserReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__GetUserReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__GetUserReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__GetUserReq ** SOAP_FMAC4 soap_in_PointerTons__GetUserReq(struct soap *soap, const char *tag, struct ns__GetUserReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__GetUserReq **)soap_malloc(soap, sizeof(struct ns__GetUserReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__GetUserReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__GetUserReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__GetUserReq, sizeof(struct ns__GetUserReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetUserReq(struct soap *soap, struct ns__GetUserReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__GetUserReq(soap, tag ? tag : "ns:GetUserReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetUserReq ** SOAP_FMAC4 soap_get_PointerTons__GetUserReq(struct soap *soap, struct ns__GetUserReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__GetUserReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__UpdateUserReq(struct soap *soap, struct ns__UpdateUserReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__UpdateUserReq))
+		soap_serialize_ns__UpdateUserReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__UpdateUserReq(struct soap *soap, const char *tag, int id, struct ns__UpdateUserReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__UpdateUserReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__UpdateUserReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__UpdateUserReq ** SOAP_FMAC4 soap_in_PointerTons__UpdateUserReq(struct soap *soap, const char *tag, struct ns__UpdateUserReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__UpdateUserReq **)soap_malloc(soap, sizeof(struct ns__UpdateUserReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__UpdateUserReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__UpdateUserReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__UpdateUserReq, sizeof(struct ns__UpdateUserReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__UpdateUserReq(struct soap *soap, struct ns__UpdateUserReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__UpdateUserReq(soap, tag ? tag : "ns:UpdateUserReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__UpdateUserReq ** SOAP_FMAC4 soap_get_PointerTons__UpdateUserReq(struct soap *soap, struct ns__UpdateUserReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__UpdateUserReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__AddUserReq(struct soap *soap, struct ns__AddUserReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__AddUserReq))
+		soap_serialize_ns__AddUserReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__AddUserReq(struct soap *soap, const char *tag, int id, struct ns__AddUserReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__AddUserReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__AddUserReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__AddUserReq ** SOAP_FMAC4 soap_in_PointerTons__AddUserReq(struct soap *soap, const char *tag, struct ns__AddUserReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__AddUserReq **)soap_malloc(soap, sizeof(struct ns__AddUserReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__AddUserReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__AddUserReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__AddUserReq, sizeof(struct ns__AddUserReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AddUserReq(struct soap *soap, struct ns__AddUserReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__AddUserReq(soap, tag ? tag : "ns:AddUserReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__AddUserReq ** SOAP_FMAC4 soap_get_PointerTons__AddUserReq(struct soap *soap, struct ns__AddUserReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__AddUserReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListPhoneRes(struct soap *soap, struct ns__ListPhoneRes *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ListPhoneRes))
+		soap_serialize_ns__ListPhoneRes(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListPhoneRes(struct soap *soap, const char *tag, int id, struct ns__ListPhoneRes *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ListPhoneRes, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ListPhoneRes(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneRes ** SOAP_FMAC4 soap_in_PointerTons__ListPhoneRes(struct soap *soap, const char *tag, struct ns__ListPhoneRes **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ListPhoneRes **)soap_malloc(soap, sizeof(struct ns__ListPhoneRes *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ListPhoneRes(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ListPhoneRes **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ListPhoneRes, sizeof(struct ns__ListPhoneRes), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListPhoneRes(struct soap *soap, struct ns__ListPhoneRes *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ListPhoneRes(soap, tag ? tag : "ns:ListPhoneRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneRes ** SOAP_FMAC4 soap_get_PointerTons__ListPhoneRes(struct soap *soap, struct ns__ListPhoneRes **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ListPhoneRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListPhoneReq(struct soap *soap, struct ns__ListPhoneReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ListPhoneReq))
+		soap_serialize_ns__ListPhoneReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListPhoneReq(struct soap *soap, const char *tag, int id, struct ns__ListPhoneReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ListPhoneReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ListPhoneReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneReq ** SOAP_FMAC4 soap_in_PointerTons__ListPhoneReq(struct soap *soap, const char *tag, struct ns__ListPhoneReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ListPhoneReq **)soap_malloc(soap, sizeof(struct ns__ListPhoneReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ListPhoneReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ListPhoneReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ListPhoneReq, sizeof(struct ns__ListPhoneReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListPhoneReq(struct soap *soap, struct ns__ListPhoneReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ListPhoneReq(soap, tag ? tag : "ns:ListPhoneReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneReq ** SOAP_FMAC4 soap_get_PointerTons__ListPhoneReq(struct soap *soap, struct ns__ListPhoneReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ListPhoneReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetPhoneRes(struct soap *soap, struct ns__GetPhoneRes *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__GetPhoneRes))
+		soap_serialize_ns__GetPhoneRes(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetPhoneRes(struct soap *soap, const char *tag, int id, struct ns__GetPhoneRes *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__GetPhoneRes, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__GetPhoneRes(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__GetPhoneRes ** SOAP_FMAC4 soap_in_PointerTons__GetPhoneRes(struct soap *soap, const char *tag, struct ns__GetPhoneRes **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__GetPhoneRes **)soap_malloc(soap, sizeof(struct ns__GetPhoneRes *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__GetPhoneRes(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__GetPhoneRes **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__GetPhoneRes, sizeof(struct ns__GetPhoneRes), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetPhoneRes(struct soap *soap, struct ns__GetPhoneRes *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__GetPhoneRes(soap, tag ? tag : "ns:GetPhoneRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetPhoneRes ** SOAP_FMAC4 soap_get_PointerTons__GetPhoneRes(struct soap *soap, struct ns__GetPhoneRes **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__GetPhoneRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetPhoneReq(struct soap *soap, struct ns__GetPhoneReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__GetPhoneReq))
+		soap_serialize_ns__GetPhoneReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetPhoneReq(struct soap *soap, const char *tag, int id, struct ns__GetPhoneReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__GetPhoneReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__GetPhoneReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__GetPhoneReq ** SOAP_FMAC4 soap_in_PointerTons__GetPhoneReq(struct soap *soap, const char *tag, struct ns__GetPhoneReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__GetPhoneReq **)soap_malloc(soap, sizeof(struct ns__GetPhoneReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__GetPhoneReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__GetPhoneReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__GetPhoneReq, sizeof(struct ns__GetPhoneReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetPhoneReq(struct soap *soap, struct ns__GetPhoneReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__GetPhoneReq(soap, tag ? tag : "ns:GetPhoneReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetPhoneReq ** SOAP_FMAC4 soap_get_PointerTons__GetPhoneReq(struct soap *soap, struct ns__GetPhoneReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__GetPhoneReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__UpdatePhoneReq(struct soap *soap, struct ns__UpdatePhoneReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__UpdatePhoneReq))
+		soap_serialize_ns__UpdatePhoneReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__UpdatePhoneReq(struct soap *soap, const char *tag, int id, struct ns__UpdatePhoneReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__UpdatePhoneReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__UpdatePhoneReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__UpdatePhoneReq ** SOAP_FMAC4 soap_in_PointerTons__UpdatePhoneReq(struct soap *soap, const char *tag, struct ns__UpdatePhoneReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__UpdatePhoneReq **)soap_malloc(soap, sizeof(struct ns__UpdatePhoneReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__UpdatePhoneReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__UpdatePhoneReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__UpdatePhoneReq, sizeof(struct ns__UpdatePhoneReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__UpdatePhoneReq(struct soap *soap, struct ns__UpdatePhoneReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__UpdatePhoneReq(soap, tag ? tag : "ns:UpdatePhoneReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__UpdatePhoneReq ** SOAP_FMAC4 soap_get_PointerTons__UpdatePhoneReq(struct soap *soap, struct ns__UpdatePhoneReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__UpdatePhoneReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__AddPhoneReq(struct soap *soap, struct ns__AddPhoneReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__AddPhoneReq))
+		soap_serialize_ns__AddPhoneReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__AddPhoneReq(struct soap *soap, const char *tag, int id, struct ns__AddPhoneReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__AddPhoneReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__AddPhoneReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__AddPhoneReq ** SOAP_FMAC4 soap_in_PointerTons__AddPhoneReq(struct soap *soap, const char *tag, struct ns__AddPhoneReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__AddPhoneReq **)soap_malloc(soap, sizeof(struct ns__AddPhoneReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__AddPhoneReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__AddPhoneReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__AddPhoneReq, sizeof(struct ns__AddPhoneReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AddPhoneReq(struct soap *soap, struct ns__AddPhoneReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__AddPhoneReq(soap, tag ? tag : "ns:AddPhoneReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__AddPhoneReq ** SOAP_FMAC4 soap_get_PointerTons__AddPhoneReq(struct soap *soap, struct ns__AddPhoneReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__AddPhoneReq(soap, tag, p, type)))
 		if (soap_getindependent(soap))
 			return NULL;
 	return p;
@@ -4709,6 +9797,384 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AddPhoneSecurityProfileReq(struc
 SOAP_FMAC3 struct ns__AddPhoneSecurityProfileReq ** SOAP_FMAC4 soap_get_PointerTons__AddPhoneSecurityProfileReq(struct soap *soap, struct ns__AddPhoneSecurityProfileReq **p, const char *tag, const char *type)
 {
 	if ((p = soap_in_PointerTons__AddPhoneSecurityProfileReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__RUser(struct soap *soap, struct ns__RUser *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__RUser))
+		soap_serialize_ns__RUser(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__RUser(struct soap *soap, const char *tag, int id, struct ns__RUser *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__RUser, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__RUser(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__RUser ** SOAP_FMAC4 soap_in_PointerTons__RUser(struct soap *soap, const char *tag, struct ns__RUser **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__RUser **)soap_malloc(soap, sizeof(struct ns__RUser *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__RUser(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__RUser **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__RUser, sizeof(struct ns__RUser), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__RUser(struct soap *soap, struct ns__RUser *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__RUser(soap, tag ? tag : "ns:RUser", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__RUser ** SOAP_FMAC4 soap_get_PointerTons__RUser(struct soap *soap, struct ns__RUser **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__RUser(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__XUser(struct soap *soap, struct ns__XUser *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__XUser))
+		soap_serialize_ns__XUser(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__XUser(struct soap *soap, const char *tag, int id, struct ns__XUser *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__XUser, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__XUser(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__XUser ** SOAP_FMAC4 soap_in_PointerTons__XUser(struct soap *soap, const char *tag, struct ns__XUser **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__XUser **)soap_malloc(soap, sizeof(struct ns__XUser *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__XUser(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__XUser **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__XUser, sizeof(struct ns__XUser), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__XUser(struct soap *soap, struct ns__XUser *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__XUser(soap, tag ? tag : "ns:XUser", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__XUser ** SOAP_FMAC4 soap_get_PointerTons__XUser(struct soap *soap, struct ns__XUser **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__XUser(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__LPhone(struct soap *soap, struct ns__LPhone *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__LPhone))
+		soap_serialize_ns__LPhone(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__LPhone(struct soap *soap, const char *tag, int id, struct ns__LPhone *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__LPhone, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__LPhone(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__LPhone ** SOAP_FMAC4 soap_in_PointerTons__LPhone(struct soap *soap, const char *tag, struct ns__LPhone **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__LPhone **)soap_malloc(soap, sizeof(struct ns__LPhone *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__LPhone(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__LPhone **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__LPhone, sizeof(struct ns__LPhone), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__LPhone(struct soap *soap, struct ns__LPhone *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__LPhone(soap, tag ? tag : "ns:LPhone", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__LPhone ** SOAP_FMAC4 soap_get_PointerTons__LPhone(struct soap *soap, struct ns__LPhone **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__LPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListPhoneSearch(struct soap *soap, struct ns__ListPhoneSearch *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ListPhoneSearch))
+		soap_serialize_ns__ListPhoneSearch(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListPhoneSearch(struct soap *soap, const char *tag, int id, struct ns__ListPhoneSearch *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ListPhoneSearch, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ListPhoneSearch(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneSearch ** SOAP_FMAC4 soap_in_PointerTons__ListPhoneSearch(struct soap *soap, const char *tag, struct ns__ListPhoneSearch **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ListPhoneSearch **)soap_malloc(soap, sizeof(struct ns__ListPhoneSearch *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ListPhoneSearch(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ListPhoneSearch **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ListPhoneSearch, sizeof(struct ns__ListPhoneSearch), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListPhoneSearch(struct soap *soap, struct ns__ListPhoneSearch *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ListPhoneSearch(soap, tag ? tag : "ns:ListPhoneSearch", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListPhoneSearch ** SOAP_FMAC4 soap_get_PointerTons__ListPhoneSearch(struct soap *soap, struct ns__ListPhoneSearch **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ListPhoneSearch(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__RPhone(struct soap *soap, struct ns__RPhone *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__RPhone))
+		soap_serialize_ns__RPhone(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__RPhone(struct soap *soap, const char *tag, int id, struct ns__RPhone *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__RPhone, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__RPhone(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__RPhone ** SOAP_FMAC4 soap_in_PointerTons__RPhone(struct soap *soap, const char *tag, struct ns__RPhone **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__RPhone **)soap_malloc(soap, sizeof(struct ns__RPhone *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__RPhone(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__RPhone **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__RPhone, sizeof(struct ns__RPhone), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__RPhone(struct soap *soap, struct ns__RPhone *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__RPhone(soap, tag ? tag : "ns:RPhone", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__RPhone ** SOAP_FMAC4 soap_get_PointerTons__RPhone(struct soap *soap, struct ns__RPhone **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__RPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__XPhone(struct soap *soap, struct ns__XPhone *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__XPhone))
+		soap_serialize_ns__XPhone(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__XPhone(struct soap *soap, const char *tag, int id, struct ns__XPhone *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__XPhone, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__XPhone(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__XPhone ** SOAP_FMAC4 soap_in_PointerTons__XPhone(struct soap *soap, const char *tag, struct ns__XPhone **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__XPhone **)soap_malloc(soap, sizeof(struct ns__XPhone *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__XPhone(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__XPhone **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__XPhone, sizeof(struct ns__XPhone), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__XPhone(struct soap *soap, struct ns__XPhone *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__XPhone(soap, tag ? tag : "ns:XPhone", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__XPhone ** SOAP_FMAC4 soap_get_PointerTons__XPhone(struct soap *soap, struct ns__XPhone **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__XPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__XFkType(struct soap *soap, struct ns__XFkType *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__XFkType))
+		soap_serialize_ns__XFkType(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__XFkType(struct soap *soap, const char *tag, int id, struct ns__XFkType *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__XFkType, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__XFkType(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__XFkType ** SOAP_FMAC4 soap_in_PointerTons__XFkType(struct soap *soap, const char *tag, struct ns__XFkType **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__XFkType **)soap_malloc(soap, sizeof(struct ns__XFkType *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__XFkType(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__XFkType **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__XFkType, sizeof(struct ns__XFkType), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__XFkType(struct soap *soap, struct ns__XFkType *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__XFkType(soap, tag ? tag : "ns:XFkType", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__XFkType ** SOAP_FMAC4 soap_get_PointerTons__XFkType(struct soap *soap, struct ns__XFkType **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__XFkType(soap, tag, p, type)))
 		if (soap_getindependent(soap))
 			return NULL;
 	return p;

@@ -433,6 +433,429 @@ SOAP_FMAC3 struct SOAP_ENV__Header * SOAP_FMAC4 soap_get_SOAP_ENV__Header(struct
 
 #endif
 
+#ifndef SOAP_TYPE___svc__removeUser_DEFINED
+#define SOAP_TYPE___svc__removeUser_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__removeUser(struct soap*, struct __svc__removeUser *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__removeUser(struct soap*, const struct __svc__removeUser *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__removeUser(struct soap*, const char*, int, const struct __svc__removeUser *, const char*);
+SOAP_FMAC3 struct __svc__removeUser * SOAP_FMAC4 soap_in___svc__removeUser(struct soap*, const char*, struct __svc__removeUser *, const char*);
+
+SOAP_FMAC3 struct __svc__removeUser * SOAP_FMAC4 soap_new___svc__removeUser(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__removeUser(struct soap*, const struct __svc__removeUser *, const char*, const char*);
+
+#ifndef soap_write___svc__removeUser
+#define soap_write___svc__removeUser(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__removeUser(soap, data), 0) || soap_put___svc__removeUser(soap, data, "-svc:removeUser", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__removeUser
+#define soap_PUT___svc__removeUser(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__removeUser(soap, data), 0) || soap_put___svc__removeUser(soap, data, "-svc:removeUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__removeUser
+#define soap_PATCH___svc__removeUser(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__removeUser(soap, data), 0) || soap_put___svc__removeUser(soap, data, "-svc:removeUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__removeUser
+#define soap_POST_send___svc__removeUser(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__removeUser(soap, data), 0) || soap_put___svc__removeUser(soap, data, "-svc:removeUser", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__removeUser * SOAP_FMAC4 soap_get___svc__removeUser(struct soap*, struct __svc__removeUser *, const char*, const char*);
+
+#ifndef soap_read___svc__removeUser
+#define soap_read___svc__removeUser(soap, data) ( ((data) ? (soap_default___svc__removeUser(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__removeUser(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__removeUser
+#define soap_GET___svc__removeUser(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__removeUser(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__removeUser
+#define soap_POST_recv___svc__removeUser(soap, data) ( soap_read___svc__removeUser(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__getUser_DEFINED
+#define SOAP_TYPE___svc__getUser_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__getUser(struct soap*, struct __svc__getUser *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__getUser(struct soap*, const struct __svc__getUser *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__getUser(struct soap*, const char*, int, const struct __svc__getUser *, const char*);
+SOAP_FMAC3 struct __svc__getUser * SOAP_FMAC4 soap_in___svc__getUser(struct soap*, const char*, struct __svc__getUser *, const char*);
+
+SOAP_FMAC3 struct __svc__getUser * SOAP_FMAC4 soap_new___svc__getUser(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__getUser(struct soap*, const struct __svc__getUser *, const char*, const char*);
+
+#ifndef soap_write___svc__getUser
+#define soap_write___svc__getUser(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__getUser(soap, data), 0) || soap_put___svc__getUser(soap, data, "-svc:getUser", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__getUser
+#define soap_PUT___svc__getUser(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__getUser(soap, data), 0) || soap_put___svc__getUser(soap, data, "-svc:getUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__getUser
+#define soap_PATCH___svc__getUser(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__getUser(soap, data), 0) || soap_put___svc__getUser(soap, data, "-svc:getUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__getUser
+#define soap_POST_send___svc__getUser(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__getUser(soap, data), 0) || soap_put___svc__getUser(soap, data, "-svc:getUser", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__getUser * SOAP_FMAC4 soap_get___svc__getUser(struct soap*, struct __svc__getUser *, const char*, const char*);
+
+#ifndef soap_read___svc__getUser
+#define soap_read___svc__getUser(soap, data) ( ((data) ? (soap_default___svc__getUser(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__getUser(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__getUser
+#define soap_GET___svc__getUser(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__getUser(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__getUser
+#define soap_POST_recv___svc__getUser(soap, data) ( soap_read___svc__getUser(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__updateUser_DEFINED
+#define SOAP_TYPE___svc__updateUser_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__updateUser(struct soap*, struct __svc__updateUser *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__updateUser(struct soap*, const struct __svc__updateUser *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__updateUser(struct soap*, const char*, int, const struct __svc__updateUser *, const char*);
+SOAP_FMAC3 struct __svc__updateUser * SOAP_FMAC4 soap_in___svc__updateUser(struct soap*, const char*, struct __svc__updateUser *, const char*);
+
+SOAP_FMAC3 struct __svc__updateUser * SOAP_FMAC4 soap_new___svc__updateUser(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__updateUser(struct soap*, const struct __svc__updateUser *, const char*, const char*);
+
+#ifndef soap_write___svc__updateUser
+#define soap_write___svc__updateUser(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__updateUser(soap, data), 0) || soap_put___svc__updateUser(soap, data, "-svc:updateUser", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__updateUser
+#define soap_PUT___svc__updateUser(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__updateUser(soap, data), 0) || soap_put___svc__updateUser(soap, data, "-svc:updateUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__updateUser
+#define soap_PATCH___svc__updateUser(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__updateUser(soap, data), 0) || soap_put___svc__updateUser(soap, data, "-svc:updateUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__updateUser
+#define soap_POST_send___svc__updateUser(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__updateUser(soap, data), 0) || soap_put___svc__updateUser(soap, data, "-svc:updateUser", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__updateUser * SOAP_FMAC4 soap_get___svc__updateUser(struct soap*, struct __svc__updateUser *, const char*, const char*);
+
+#ifndef soap_read___svc__updateUser
+#define soap_read___svc__updateUser(soap, data) ( ((data) ? (soap_default___svc__updateUser(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__updateUser(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__updateUser
+#define soap_GET___svc__updateUser(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__updateUser(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__updateUser
+#define soap_POST_recv___svc__updateUser(soap, data) ( soap_read___svc__updateUser(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__addUser_DEFINED
+#define SOAP_TYPE___svc__addUser_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__addUser(struct soap*, struct __svc__addUser *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__addUser(struct soap*, const struct __svc__addUser *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__addUser(struct soap*, const char*, int, const struct __svc__addUser *, const char*);
+SOAP_FMAC3 struct __svc__addUser * SOAP_FMAC4 soap_in___svc__addUser(struct soap*, const char*, struct __svc__addUser *, const char*);
+
+SOAP_FMAC3 struct __svc__addUser * SOAP_FMAC4 soap_new___svc__addUser(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__addUser(struct soap*, const struct __svc__addUser *, const char*, const char*);
+
+#ifndef soap_write___svc__addUser
+#define soap_write___svc__addUser(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__addUser(soap, data), 0) || soap_put___svc__addUser(soap, data, "-svc:addUser", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__addUser
+#define soap_PUT___svc__addUser(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__addUser(soap, data), 0) || soap_put___svc__addUser(soap, data, "-svc:addUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__addUser
+#define soap_PATCH___svc__addUser(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__addUser(soap, data), 0) || soap_put___svc__addUser(soap, data, "-svc:addUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__addUser
+#define soap_POST_send___svc__addUser(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__addUser(soap, data), 0) || soap_put___svc__addUser(soap, data, "-svc:addUser", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__addUser * SOAP_FMAC4 soap_get___svc__addUser(struct soap*, struct __svc__addUser *, const char*, const char*);
+
+#ifndef soap_read___svc__addUser
+#define soap_read___svc__addUser(soap, data) ( ((data) ? (soap_default___svc__addUser(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__addUser(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__addUser
+#define soap_GET___svc__addUser(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__addUser(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__addUser
+#define soap_POST_recv___svc__addUser(soap, data) ( soap_read___svc__addUser(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__listPhone_DEFINED
+#define SOAP_TYPE___svc__listPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__listPhone(struct soap*, struct __svc__listPhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__listPhone(struct soap*, const struct __svc__listPhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__listPhone(struct soap*, const char*, int, const struct __svc__listPhone *, const char*);
+SOAP_FMAC3 struct __svc__listPhone * SOAP_FMAC4 soap_in___svc__listPhone(struct soap*, const char*, struct __svc__listPhone *, const char*);
+
+SOAP_FMAC3 struct __svc__listPhone * SOAP_FMAC4 soap_new___svc__listPhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__listPhone(struct soap*, const struct __svc__listPhone *, const char*, const char*);
+
+#ifndef soap_write___svc__listPhone
+#define soap_write___svc__listPhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__listPhone(soap, data), 0) || soap_put___svc__listPhone(soap, data, "-svc:listPhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__listPhone
+#define soap_PUT___svc__listPhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__listPhone(soap, data), 0) || soap_put___svc__listPhone(soap, data, "-svc:listPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__listPhone
+#define soap_PATCH___svc__listPhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__listPhone(soap, data), 0) || soap_put___svc__listPhone(soap, data, "-svc:listPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__listPhone
+#define soap_POST_send___svc__listPhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__listPhone(soap, data), 0) || soap_put___svc__listPhone(soap, data, "-svc:listPhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__listPhone * SOAP_FMAC4 soap_get___svc__listPhone(struct soap*, struct __svc__listPhone *, const char*, const char*);
+
+#ifndef soap_read___svc__listPhone
+#define soap_read___svc__listPhone(soap, data) ( ((data) ? (soap_default___svc__listPhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__listPhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__listPhone
+#define soap_GET___svc__listPhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__listPhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__listPhone
+#define soap_POST_recv___svc__listPhone(soap, data) ( soap_read___svc__listPhone(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__removePhone_DEFINED
+#define SOAP_TYPE___svc__removePhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__removePhone(struct soap*, struct __svc__removePhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__removePhone(struct soap*, const struct __svc__removePhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__removePhone(struct soap*, const char*, int, const struct __svc__removePhone *, const char*);
+SOAP_FMAC3 struct __svc__removePhone * SOAP_FMAC4 soap_in___svc__removePhone(struct soap*, const char*, struct __svc__removePhone *, const char*);
+
+SOAP_FMAC3 struct __svc__removePhone * SOAP_FMAC4 soap_new___svc__removePhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__removePhone(struct soap*, const struct __svc__removePhone *, const char*, const char*);
+
+#ifndef soap_write___svc__removePhone
+#define soap_write___svc__removePhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__removePhone(soap, data), 0) || soap_put___svc__removePhone(soap, data, "-svc:removePhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__removePhone
+#define soap_PUT___svc__removePhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__removePhone(soap, data), 0) || soap_put___svc__removePhone(soap, data, "-svc:removePhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__removePhone
+#define soap_PATCH___svc__removePhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__removePhone(soap, data), 0) || soap_put___svc__removePhone(soap, data, "-svc:removePhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__removePhone
+#define soap_POST_send___svc__removePhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__removePhone(soap, data), 0) || soap_put___svc__removePhone(soap, data, "-svc:removePhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__removePhone * SOAP_FMAC4 soap_get___svc__removePhone(struct soap*, struct __svc__removePhone *, const char*, const char*);
+
+#ifndef soap_read___svc__removePhone
+#define soap_read___svc__removePhone(soap, data) ( ((data) ? (soap_default___svc__removePhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__removePhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__removePhone
+#define soap_GET___svc__removePhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__removePhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__removePhone
+#define soap_POST_recv___svc__removePhone(soap, data) ( soap_read___svc__removePhone(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__getPhone_DEFINED
+#define SOAP_TYPE___svc__getPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__getPhone(struct soap*, struct __svc__getPhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__getPhone(struct soap*, const struct __svc__getPhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__getPhone(struct soap*, const char*, int, const struct __svc__getPhone *, const char*);
+SOAP_FMAC3 struct __svc__getPhone * SOAP_FMAC4 soap_in___svc__getPhone(struct soap*, const char*, struct __svc__getPhone *, const char*);
+
+SOAP_FMAC3 struct __svc__getPhone * SOAP_FMAC4 soap_new___svc__getPhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__getPhone(struct soap*, const struct __svc__getPhone *, const char*, const char*);
+
+#ifndef soap_write___svc__getPhone
+#define soap_write___svc__getPhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__getPhone(soap, data), 0) || soap_put___svc__getPhone(soap, data, "-svc:getPhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__getPhone
+#define soap_PUT___svc__getPhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__getPhone(soap, data), 0) || soap_put___svc__getPhone(soap, data, "-svc:getPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__getPhone
+#define soap_PATCH___svc__getPhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__getPhone(soap, data), 0) || soap_put___svc__getPhone(soap, data, "-svc:getPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__getPhone
+#define soap_POST_send___svc__getPhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__getPhone(soap, data), 0) || soap_put___svc__getPhone(soap, data, "-svc:getPhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__getPhone * SOAP_FMAC4 soap_get___svc__getPhone(struct soap*, struct __svc__getPhone *, const char*, const char*);
+
+#ifndef soap_read___svc__getPhone
+#define soap_read___svc__getPhone(soap, data) ( ((data) ? (soap_default___svc__getPhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__getPhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__getPhone
+#define soap_GET___svc__getPhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__getPhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__getPhone
+#define soap_POST_recv___svc__getPhone(soap, data) ( soap_read___svc__getPhone(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__updatePhone_DEFINED
+#define SOAP_TYPE___svc__updatePhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__updatePhone(struct soap*, struct __svc__updatePhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__updatePhone(struct soap*, const struct __svc__updatePhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__updatePhone(struct soap*, const char*, int, const struct __svc__updatePhone *, const char*);
+SOAP_FMAC3 struct __svc__updatePhone * SOAP_FMAC4 soap_in___svc__updatePhone(struct soap*, const char*, struct __svc__updatePhone *, const char*);
+
+SOAP_FMAC3 struct __svc__updatePhone * SOAP_FMAC4 soap_new___svc__updatePhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__updatePhone(struct soap*, const struct __svc__updatePhone *, const char*, const char*);
+
+#ifndef soap_write___svc__updatePhone
+#define soap_write___svc__updatePhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__updatePhone(soap, data), 0) || soap_put___svc__updatePhone(soap, data, "-svc:updatePhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__updatePhone
+#define soap_PUT___svc__updatePhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__updatePhone(soap, data), 0) || soap_put___svc__updatePhone(soap, data, "-svc:updatePhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__updatePhone
+#define soap_PATCH___svc__updatePhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__updatePhone(soap, data), 0) || soap_put___svc__updatePhone(soap, data, "-svc:updatePhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__updatePhone
+#define soap_POST_send___svc__updatePhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__updatePhone(soap, data), 0) || soap_put___svc__updatePhone(soap, data, "-svc:updatePhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__updatePhone * SOAP_FMAC4 soap_get___svc__updatePhone(struct soap*, struct __svc__updatePhone *, const char*, const char*);
+
+#ifndef soap_read___svc__updatePhone
+#define soap_read___svc__updatePhone(soap, data) ( ((data) ? (soap_default___svc__updatePhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__updatePhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__updatePhone
+#define soap_GET___svc__updatePhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__updatePhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__updatePhone
+#define soap_POST_recv___svc__updatePhone(soap, data) ( soap_read___svc__updatePhone(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__addPhone_DEFINED
+#define SOAP_TYPE___svc__addPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__addPhone(struct soap*, struct __svc__addPhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__addPhone(struct soap*, const struct __svc__addPhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__addPhone(struct soap*, const char*, int, const struct __svc__addPhone *, const char*);
+SOAP_FMAC3 struct __svc__addPhone * SOAP_FMAC4 soap_in___svc__addPhone(struct soap*, const char*, struct __svc__addPhone *, const char*);
+
+SOAP_FMAC3 struct __svc__addPhone * SOAP_FMAC4 soap_new___svc__addPhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__addPhone(struct soap*, const struct __svc__addPhone *, const char*, const char*);
+
+#ifndef soap_write___svc__addPhone
+#define soap_write___svc__addPhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__addPhone(soap, data), 0) || soap_put___svc__addPhone(soap, data, "-svc:addPhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__addPhone
+#define soap_PUT___svc__addPhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__addPhone(soap, data), 0) || soap_put___svc__addPhone(soap, data, "-svc:addPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__addPhone
+#define soap_PATCH___svc__addPhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__addPhone(soap, data), 0) || soap_put___svc__addPhone(soap, data, "-svc:addPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__addPhone
+#define soap_POST_send___svc__addPhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__addPhone(soap, data), 0) || soap_put___svc__addPhone(soap, data, "-svc:addPhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__addPhone * SOAP_FMAC4 soap_get___svc__addPhone(struct soap*, struct __svc__addPhone *, const char*, const char*);
+
+#ifndef soap_read___svc__addPhone
+#define soap_read___svc__addPhone(soap, data) ( ((data) ? (soap_default___svc__addPhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__addPhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__addPhone
+#define soap_GET___svc__addPhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__addPhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__addPhone
+#define soap_POST_recv___svc__addPhone(soap, data) ( soap_read___svc__addPhone(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
 #ifndef SOAP_TYPE___svc__listPhoneSecurityProfile_DEFINED
 #define SOAP_TYPE___svc__listPhoneSecurityProfile_DEFINED
 SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__listPhoneSecurityProfile(struct soap*, struct __svc__listPhoneSecurityProfile *);
@@ -664,6 +1087,993 @@ SOAP_FMAC3 struct __svc__addPhoneSecurityProfile * SOAP_FMAC4 soap_get___svc__ad
 
 #ifndef soap_POST_recv___svc__addPhoneSecurityProfile
 #define soap_POST_recv___svc__addPhoneSecurityProfile(soap, data) ( soap_read___svc__addPhoneSecurityProfile(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE__ns__GetUserRes_return_DEFINED
+#define SOAP_TYPE__ns__GetUserRes_return_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__GetUserRes_return(struct soap*, struct _ns__GetUserRes_return *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__GetUserRes_return(struct soap*, const struct _ns__GetUserRes_return *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__GetUserRes_return(struct soap*, const char*, int, const struct _ns__GetUserRes_return *, const char*);
+SOAP_FMAC3 struct _ns__GetUserRes_return * SOAP_FMAC4 soap_in__ns__GetUserRes_return(struct soap*, const char*, struct _ns__GetUserRes_return *, const char*);
+
+SOAP_FMAC3 struct _ns__GetUserRes_return * SOAP_FMAC4 soap_new__ns__GetUserRes_return(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__GetUserRes_return(struct soap*, const struct _ns__GetUserRes_return *, const char*, const char*);
+
+#ifndef soap_write__ns__GetUserRes_return
+#define soap_write__ns__GetUserRes_return(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize__ns__GetUserRes_return(soap, data), 0) || soap_put__ns__GetUserRes_return(soap, data, "ns:GetUserRes-return", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT__ns__GetUserRes_return
+#define soap_PUT__ns__GetUserRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetUserRes_return(soap, data), 0) || soap_put__ns__GetUserRes_return(soap, data, "ns:GetUserRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH__ns__GetUserRes_return
+#define soap_PATCH__ns__GetUserRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetUserRes_return(soap, data), 0) || soap_put__ns__GetUserRes_return(soap, data, "ns:GetUserRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send__ns__GetUserRes_return
+#define soap_POST_send__ns__GetUserRes_return(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetUserRes_return(soap, data), 0) || soap_put__ns__GetUserRes_return(soap, data, "ns:GetUserRes-return", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct _ns__GetUserRes_return * SOAP_FMAC4 soap_get__ns__GetUserRes_return(struct soap*, struct _ns__GetUserRes_return *, const char*, const char*);
+
+#ifndef soap_read__ns__GetUserRes_return
+#define soap_read__ns__GetUserRes_return(soap, data) ( ((data) ? (soap_default__ns__GetUserRes_return(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get__ns__GetUserRes_return(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET__ns__GetUserRes_return
+#define soap_GET__ns__GetUserRes_return(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read__ns__GetUserRes_return(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv__ns__GetUserRes_return
+#define soap_POST_recv__ns__GetUserRes_return(soap, data) ( soap_read__ns__GetUserRes_return(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__GetUserRes_DEFINED
+#define SOAP_TYPE_ns__GetUserRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetUserRes(struct soap*, struct ns__GetUserRes *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetUserRes(struct soap*, const struct ns__GetUserRes *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetUserRes(struct soap*, const char*, int, const struct ns__GetUserRes *, const char*);
+SOAP_FMAC3 struct ns__GetUserRes * SOAP_FMAC4 soap_in_ns__GetUserRes(struct soap*, const char*, struct ns__GetUserRes *, const char*);
+
+SOAP_FMAC3 struct ns__GetUserRes * SOAP_FMAC4 soap_new_ns__GetUserRes(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetUserRes(struct soap*, const struct ns__GetUserRes *, const char*, const char*);
+
+#ifndef soap_write_ns__GetUserRes
+#define soap_write_ns__GetUserRes(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__GetUserRes(soap, data), 0) || soap_put_ns__GetUserRes(soap, data, "ns:GetUserRes", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__GetUserRes
+#define soap_PUT_ns__GetUserRes(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetUserRes(soap, data), 0) || soap_put_ns__GetUserRes(soap, data, "ns:GetUserRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__GetUserRes
+#define soap_PATCH_ns__GetUserRes(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetUserRes(soap, data), 0) || soap_put_ns__GetUserRes(soap, data, "ns:GetUserRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__GetUserRes
+#define soap_POST_send_ns__GetUserRes(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetUserRes(soap, data), 0) || soap_put_ns__GetUserRes(soap, data, "ns:GetUserRes", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__GetUserRes * SOAP_FMAC4 soap_get_ns__GetUserRes(struct soap*, struct ns__GetUserRes *, const char*, const char*);
+
+#ifndef soap_read_ns__GetUserRes
+#define soap_read_ns__GetUserRes(soap, data) ( ((data) ? (soap_default_ns__GetUserRes(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__GetUserRes(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__GetUserRes
+#define soap_GET_ns__GetUserRes(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__GetUserRes(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__GetUserRes
+#define soap_POST_recv_ns__GetUserRes(soap, data) ( soap_read_ns__GetUserRes(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__RemoveUserReq_DEFINED
+#define SOAP_TYPE_ns__RemoveUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__RemoveUserReq(struct soap*, struct ns__RemoveUserReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__RemoveUserReq(struct soap*, const struct ns__RemoveUserReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__RemoveUserReq(struct soap*, const char*, int, const struct ns__RemoveUserReq *, const char*);
+SOAP_FMAC3 struct ns__RemoveUserReq * SOAP_FMAC4 soap_in_ns__RemoveUserReq(struct soap*, const char*, struct ns__RemoveUserReq *, const char*);
+
+SOAP_FMAC3 struct ns__RemoveUserReq * SOAP_FMAC4 soap_new_ns__RemoveUserReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__RemoveUserReq(struct soap*, const struct ns__RemoveUserReq *, const char*, const char*);
+
+#ifndef soap_write_ns__RemoveUserReq
+#define soap_write_ns__RemoveUserReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__RemoveUserReq(soap, data), 0) || soap_put_ns__RemoveUserReq(soap, data, "ns:RemoveUserReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__RemoveUserReq
+#define soap_PUT_ns__RemoveUserReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__RemoveUserReq(soap, data), 0) || soap_put_ns__RemoveUserReq(soap, data, "ns:RemoveUserReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__RemoveUserReq
+#define soap_PATCH_ns__RemoveUserReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__RemoveUserReq(soap, data), 0) || soap_put_ns__RemoveUserReq(soap, data, "ns:RemoveUserReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__RemoveUserReq
+#define soap_POST_send_ns__RemoveUserReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__RemoveUserReq(soap, data), 0) || soap_put_ns__RemoveUserReq(soap, data, "ns:RemoveUserReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__RemoveUserReq * SOAP_FMAC4 soap_get_ns__RemoveUserReq(struct soap*, struct ns__RemoveUserReq *, const char*, const char*);
+
+#ifndef soap_read_ns__RemoveUserReq
+#define soap_read_ns__RemoveUserReq(soap, data) ( ((data) ? (soap_default_ns__RemoveUserReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__RemoveUserReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__RemoveUserReq
+#define soap_GET_ns__RemoveUserReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__RemoveUserReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__RemoveUserReq
+#define soap_POST_recv_ns__RemoveUserReq(soap, data) ( soap_read_ns__RemoveUserReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__GetUserReq_DEFINED
+#define SOAP_TYPE_ns__GetUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetUserReq(struct soap*, struct ns__GetUserReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetUserReq(struct soap*, const struct ns__GetUserReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetUserReq(struct soap*, const char*, int, const struct ns__GetUserReq *, const char*);
+SOAP_FMAC3 struct ns__GetUserReq * SOAP_FMAC4 soap_in_ns__GetUserReq(struct soap*, const char*, struct ns__GetUserReq *, const char*);
+
+SOAP_FMAC3 struct ns__GetUserReq * SOAP_FMAC4 soap_new_ns__GetUserReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetUserReq(struct soap*, const struct ns__GetUserReq *, const char*, const char*);
+
+#ifndef soap_write_ns__GetUserReq
+#define soap_write_ns__GetUserReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__GetUserReq(soap, data), 0) || soap_put_ns__GetUserReq(soap, data, "ns:GetUserReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__GetUserReq
+#define soap_PUT_ns__GetUserReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetUserReq(soap, data), 0) || soap_put_ns__GetUserReq(soap, data, "ns:GetUserReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__GetUserReq
+#define soap_PATCH_ns__GetUserReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetUserReq(soap, data), 0) || soap_put_ns__GetUserReq(soap, data, "ns:GetUserReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__GetUserReq
+#define soap_POST_send_ns__GetUserReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetUserReq(soap, data), 0) || soap_put_ns__GetUserReq(soap, data, "ns:GetUserReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__GetUserReq * SOAP_FMAC4 soap_get_ns__GetUserReq(struct soap*, struct ns__GetUserReq *, const char*, const char*);
+
+#ifndef soap_read_ns__GetUserReq
+#define soap_read_ns__GetUserReq(soap, data) ( ((data) ? (soap_default_ns__GetUserReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__GetUserReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__GetUserReq
+#define soap_GET_ns__GetUserReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__GetUserReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__GetUserReq
+#define soap_POST_recv_ns__GetUserReq(soap, data) ( soap_read_ns__GetUserReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__UpdateUserReq_DEFINED
+#define SOAP_TYPE_ns__UpdateUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__UpdateUserReq(struct soap*, struct ns__UpdateUserReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__UpdateUserReq(struct soap*, const struct ns__UpdateUserReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__UpdateUserReq(struct soap*, const char*, int, const struct ns__UpdateUserReq *, const char*);
+SOAP_FMAC3 struct ns__UpdateUserReq * SOAP_FMAC4 soap_in_ns__UpdateUserReq(struct soap*, const char*, struct ns__UpdateUserReq *, const char*);
+
+SOAP_FMAC3 struct ns__UpdateUserReq * SOAP_FMAC4 soap_new_ns__UpdateUserReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__UpdateUserReq(struct soap*, const struct ns__UpdateUserReq *, const char*, const char*);
+
+#ifndef soap_write_ns__UpdateUserReq
+#define soap_write_ns__UpdateUserReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__UpdateUserReq(soap, data), 0) || soap_put_ns__UpdateUserReq(soap, data, "ns:UpdateUserReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__UpdateUserReq
+#define soap_PUT_ns__UpdateUserReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__UpdateUserReq(soap, data), 0) || soap_put_ns__UpdateUserReq(soap, data, "ns:UpdateUserReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__UpdateUserReq
+#define soap_PATCH_ns__UpdateUserReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__UpdateUserReq(soap, data), 0) || soap_put_ns__UpdateUserReq(soap, data, "ns:UpdateUserReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__UpdateUserReq
+#define soap_POST_send_ns__UpdateUserReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__UpdateUserReq(soap, data), 0) || soap_put_ns__UpdateUserReq(soap, data, "ns:UpdateUserReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__UpdateUserReq * SOAP_FMAC4 soap_get_ns__UpdateUserReq(struct soap*, struct ns__UpdateUserReq *, const char*, const char*);
+
+#ifndef soap_read_ns__UpdateUserReq
+#define soap_read_ns__UpdateUserReq(soap, data) ( ((data) ? (soap_default_ns__UpdateUserReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__UpdateUserReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__UpdateUserReq
+#define soap_GET_ns__UpdateUserReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__UpdateUserReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__UpdateUserReq
+#define soap_POST_recv_ns__UpdateUserReq(soap, data) ( soap_read_ns__UpdateUserReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__AddUserReq_DEFINED
+#define SOAP_TYPE_ns__AddUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__AddUserReq(struct soap*, struct ns__AddUserReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__AddUserReq(struct soap*, const struct ns__AddUserReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__AddUserReq(struct soap*, const char*, int, const struct ns__AddUserReq *, const char*);
+SOAP_FMAC3 struct ns__AddUserReq * SOAP_FMAC4 soap_in_ns__AddUserReq(struct soap*, const char*, struct ns__AddUserReq *, const char*);
+
+SOAP_FMAC3 struct ns__AddUserReq * SOAP_FMAC4 soap_new_ns__AddUserReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__AddUserReq(struct soap*, const struct ns__AddUserReq *, const char*, const char*);
+
+#ifndef soap_write_ns__AddUserReq
+#define soap_write_ns__AddUserReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__AddUserReq(soap, data), 0) || soap_put_ns__AddUserReq(soap, data, "ns:AddUserReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__AddUserReq
+#define soap_PUT_ns__AddUserReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__AddUserReq(soap, data), 0) || soap_put_ns__AddUserReq(soap, data, "ns:AddUserReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__AddUserReq
+#define soap_PATCH_ns__AddUserReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__AddUserReq(soap, data), 0) || soap_put_ns__AddUserReq(soap, data, "ns:AddUserReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__AddUserReq
+#define soap_POST_send_ns__AddUserReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__AddUserReq(soap, data), 0) || soap_put_ns__AddUserReq(soap, data, "ns:AddUserReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__AddUserReq * SOAP_FMAC4 soap_get_ns__AddUserReq(struct soap*, struct ns__AddUserReq *, const char*, const char*);
+
+#ifndef soap_read_ns__AddUserReq
+#define soap_read_ns__AddUserReq(soap, data) ( ((data) ? (soap_default_ns__AddUserReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__AddUserReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__AddUserReq
+#define soap_GET_ns__AddUserReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__AddUserReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__AddUserReq
+#define soap_POST_recv_ns__AddUserReq(soap, data) ( soap_read_ns__AddUserReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__RUser_DEFINED
+#define SOAP_TYPE_ns__RUser_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__RUser(struct soap*, struct ns__RUser *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__RUser(struct soap*, const struct ns__RUser *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__RUser(struct soap*, const char*, int, const struct ns__RUser *, const char*);
+SOAP_FMAC3 struct ns__RUser * SOAP_FMAC4 soap_in_ns__RUser(struct soap*, const char*, struct ns__RUser *, const char*);
+
+SOAP_FMAC3 struct ns__RUser * SOAP_FMAC4 soap_new_ns__RUser(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__RUser(struct soap*, const struct ns__RUser *, const char*, const char*);
+
+#ifndef soap_write_ns__RUser
+#define soap_write_ns__RUser(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__RUser(soap, data), 0) || soap_put_ns__RUser(soap, data, "ns:RUser", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__RUser
+#define soap_PUT_ns__RUser(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__RUser(soap, data), 0) || soap_put_ns__RUser(soap, data, "ns:RUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__RUser
+#define soap_PATCH_ns__RUser(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__RUser(soap, data), 0) || soap_put_ns__RUser(soap, data, "ns:RUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__RUser
+#define soap_POST_send_ns__RUser(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__RUser(soap, data), 0) || soap_put_ns__RUser(soap, data, "ns:RUser", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__RUser * SOAP_FMAC4 soap_get_ns__RUser(struct soap*, struct ns__RUser *, const char*, const char*);
+
+#ifndef soap_read_ns__RUser
+#define soap_read_ns__RUser(soap, data) ( ((data) ? (soap_default_ns__RUser(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__RUser(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__RUser
+#define soap_GET_ns__RUser(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__RUser(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__RUser
+#define soap_POST_recv_ns__RUser(soap, data) ( soap_read_ns__RUser(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__XUser_DEFINED
+#define SOAP_TYPE_ns__XUser_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__XUser(struct soap*, struct ns__XUser *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__XUser(struct soap*, const struct ns__XUser *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__XUser(struct soap*, const char*, int, const struct ns__XUser *, const char*);
+SOAP_FMAC3 struct ns__XUser * SOAP_FMAC4 soap_in_ns__XUser(struct soap*, const char*, struct ns__XUser *, const char*);
+
+SOAP_FMAC3 struct ns__XUser * SOAP_FMAC4 soap_new_ns__XUser(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__XUser(struct soap*, const struct ns__XUser *, const char*, const char*);
+
+#ifndef soap_write_ns__XUser
+#define soap_write_ns__XUser(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__XUser(soap, data), 0) || soap_put_ns__XUser(soap, data, "ns:XUser", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__XUser
+#define soap_PUT_ns__XUser(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__XUser(soap, data), 0) || soap_put_ns__XUser(soap, data, "ns:XUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__XUser
+#define soap_PATCH_ns__XUser(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__XUser(soap, data), 0) || soap_put_ns__XUser(soap, data, "ns:XUser", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__XUser
+#define soap_POST_send_ns__XUser(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__XUser(soap, data), 0) || soap_put_ns__XUser(soap, data, "ns:XUser", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__XUser * SOAP_FMAC4 soap_get_ns__XUser(struct soap*, struct ns__XUser *, const char*, const char*);
+
+#ifndef soap_read_ns__XUser
+#define soap_read_ns__XUser(soap, data) ( ((data) ? (soap_default_ns__XUser(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__XUser(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__XUser
+#define soap_GET_ns__XUser(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__XUser(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__XUser
+#define soap_POST_recv_ns__XUser(soap, data) ( soap_read_ns__XUser(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE__ns__ListPhoneRes_return_DEFINED
+#define SOAP_TYPE__ns__ListPhoneRes_return_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ListPhoneRes_return(struct soap*, struct _ns__ListPhoneRes_return *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ListPhoneRes_return(struct soap*, const struct _ns__ListPhoneRes_return *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ListPhoneRes_return(struct soap*, const char*, int, const struct _ns__ListPhoneRes_return *, const char*);
+SOAP_FMAC3 struct _ns__ListPhoneRes_return * SOAP_FMAC4 soap_in__ns__ListPhoneRes_return(struct soap*, const char*, struct _ns__ListPhoneRes_return *, const char*);
+
+SOAP_FMAC3 struct _ns__ListPhoneRes_return * SOAP_FMAC4 soap_new__ns__ListPhoneRes_return(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ListPhoneRes_return(struct soap*, const struct _ns__ListPhoneRes_return *, const char*, const char*);
+
+#ifndef soap_write__ns__ListPhoneRes_return
+#define soap_write__ns__ListPhoneRes_return(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize__ns__ListPhoneRes_return(soap, data), 0) || soap_put__ns__ListPhoneRes_return(soap, data, "ns:ListPhoneRes-return", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT__ns__ListPhoneRes_return
+#define soap_PUT__ns__ListPhoneRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ListPhoneRes_return(soap, data), 0) || soap_put__ns__ListPhoneRes_return(soap, data, "ns:ListPhoneRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH__ns__ListPhoneRes_return
+#define soap_PATCH__ns__ListPhoneRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ListPhoneRes_return(soap, data), 0) || soap_put__ns__ListPhoneRes_return(soap, data, "ns:ListPhoneRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send__ns__ListPhoneRes_return
+#define soap_POST_send__ns__ListPhoneRes_return(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ListPhoneRes_return(soap, data), 0) || soap_put__ns__ListPhoneRes_return(soap, data, "ns:ListPhoneRes-return", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct _ns__ListPhoneRes_return * SOAP_FMAC4 soap_get__ns__ListPhoneRes_return(struct soap*, struct _ns__ListPhoneRes_return *, const char*, const char*);
+
+#ifndef soap_read__ns__ListPhoneRes_return
+#define soap_read__ns__ListPhoneRes_return(soap, data) ( ((data) ? (soap_default__ns__ListPhoneRes_return(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get__ns__ListPhoneRes_return(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET__ns__ListPhoneRes_return
+#define soap_GET__ns__ListPhoneRes_return(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read__ns__ListPhoneRes_return(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv__ns__ListPhoneRes_return
+#define soap_POST_recv__ns__ListPhoneRes_return(soap, data) ( soap_read__ns__ListPhoneRes_return(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ListPhoneRes_DEFINED
+#define SOAP_TYPE_ns__ListPhoneRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListPhoneRes(struct soap*, struct ns__ListPhoneRes *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListPhoneRes(struct soap*, const struct ns__ListPhoneRes *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListPhoneRes(struct soap*, const char*, int, const struct ns__ListPhoneRes *, const char*);
+SOAP_FMAC3 struct ns__ListPhoneRes * SOAP_FMAC4 soap_in_ns__ListPhoneRes(struct soap*, const char*, struct ns__ListPhoneRes *, const char*);
+
+SOAP_FMAC3 struct ns__ListPhoneRes * SOAP_FMAC4 soap_new_ns__ListPhoneRes(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListPhoneRes(struct soap*, const struct ns__ListPhoneRes *, const char*, const char*);
+
+#ifndef soap_write_ns__ListPhoneRes
+#define soap_write_ns__ListPhoneRes(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ListPhoneRes(soap, data), 0) || soap_put_ns__ListPhoneRes(soap, data, "ns:ListPhoneRes", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ListPhoneRes
+#define soap_PUT_ns__ListPhoneRes(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListPhoneRes(soap, data), 0) || soap_put_ns__ListPhoneRes(soap, data, "ns:ListPhoneRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ListPhoneRes
+#define soap_PATCH_ns__ListPhoneRes(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListPhoneRes(soap, data), 0) || soap_put_ns__ListPhoneRes(soap, data, "ns:ListPhoneRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ListPhoneRes
+#define soap_POST_send_ns__ListPhoneRes(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListPhoneRes(soap, data), 0) || soap_put_ns__ListPhoneRes(soap, data, "ns:ListPhoneRes", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ListPhoneRes * SOAP_FMAC4 soap_get_ns__ListPhoneRes(struct soap*, struct ns__ListPhoneRes *, const char*, const char*);
+
+#ifndef soap_read_ns__ListPhoneRes
+#define soap_read_ns__ListPhoneRes(soap, data) ( ((data) ? (soap_default_ns__ListPhoneRes(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ListPhoneRes(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ListPhoneRes
+#define soap_GET_ns__ListPhoneRes(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ListPhoneRes(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ListPhoneRes
+#define soap_POST_recv_ns__ListPhoneRes(soap, data) ( soap_read_ns__ListPhoneRes(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ListPhoneReq_DEFINED
+#define SOAP_TYPE_ns__ListPhoneReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListPhoneReq(struct soap*, struct ns__ListPhoneReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListPhoneReq(struct soap*, const struct ns__ListPhoneReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListPhoneReq(struct soap*, const char*, int, const struct ns__ListPhoneReq *, const char*);
+SOAP_FMAC3 struct ns__ListPhoneReq * SOAP_FMAC4 soap_in_ns__ListPhoneReq(struct soap*, const char*, struct ns__ListPhoneReq *, const char*);
+
+SOAP_FMAC3 struct ns__ListPhoneReq * SOAP_FMAC4 soap_new_ns__ListPhoneReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListPhoneReq(struct soap*, const struct ns__ListPhoneReq *, const char*, const char*);
+
+#ifndef soap_write_ns__ListPhoneReq
+#define soap_write_ns__ListPhoneReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ListPhoneReq(soap, data), 0) || soap_put_ns__ListPhoneReq(soap, data, "ns:ListPhoneReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ListPhoneReq
+#define soap_PUT_ns__ListPhoneReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListPhoneReq(soap, data), 0) || soap_put_ns__ListPhoneReq(soap, data, "ns:ListPhoneReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ListPhoneReq
+#define soap_PATCH_ns__ListPhoneReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListPhoneReq(soap, data), 0) || soap_put_ns__ListPhoneReq(soap, data, "ns:ListPhoneReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ListPhoneReq
+#define soap_POST_send_ns__ListPhoneReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListPhoneReq(soap, data), 0) || soap_put_ns__ListPhoneReq(soap, data, "ns:ListPhoneReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ListPhoneReq * SOAP_FMAC4 soap_get_ns__ListPhoneReq(struct soap*, struct ns__ListPhoneReq *, const char*, const char*);
+
+#ifndef soap_read_ns__ListPhoneReq
+#define soap_read_ns__ListPhoneReq(soap, data) ( ((data) ? (soap_default_ns__ListPhoneReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ListPhoneReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ListPhoneReq
+#define soap_GET_ns__ListPhoneReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ListPhoneReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ListPhoneReq
+#define soap_POST_recv_ns__ListPhoneReq(soap, data) ( soap_read_ns__ListPhoneReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ListPhoneSearch_DEFINED
+#define SOAP_TYPE_ns__ListPhoneSearch_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListPhoneSearch(struct soap*, struct ns__ListPhoneSearch *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListPhoneSearch(struct soap*, const struct ns__ListPhoneSearch *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListPhoneSearch(struct soap*, const char*, int, const struct ns__ListPhoneSearch *, const char*);
+SOAP_FMAC3 struct ns__ListPhoneSearch * SOAP_FMAC4 soap_in_ns__ListPhoneSearch(struct soap*, const char*, struct ns__ListPhoneSearch *, const char*);
+
+SOAP_FMAC3 struct ns__ListPhoneSearch * SOAP_FMAC4 soap_new_ns__ListPhoneSearch(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListPhoneSearch(struct soap*, const struct ns__ListPhoneSearch *, const char*, const char*);
+
+#ifndef soap_write_ns__ListPhoneSearch
+#define soap_write_ns__ListPhoneSearch(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ListPhoneSearch(soap, data), 0) || soap_put_ns__ListPhoneSearch(soap, data, "ns:ListPhoneSearch", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ListPhoneSearch
+#define soap_PUT_ns__ListPhoneSearch(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListPhoneSearch(soap, data), 0) || soap_put_ns__ListPhoneSearch(soap, data, "ns:ListPhoneSearch", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ListPhoneSearch
+#define soap_PATCH_ns__ListPhoneSearch(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListPhoneSearch(soap, data), 0) || soap_put_ns__ListPhoneSearch(soap, data, "ns:ListPhoneSearch", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ListPhoneSearch
+#define soap_POST_send_ns__ListPhoneSearch(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListPhoneSearch(soap, data), 0) || soap_put_ns__ListPhoneSearch(soap, data, "ns:ListPhoneSearch", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ListPhoneSearch * SOAP_FMAC4 soap_get_ns__ListPhoneSearch(struct soap*, struct ns__ListPhoneSearch *, const char*, const char*);
+
+#ifndef soap_read_ns__ListPhoneSearch
+#define soap_read_ns__ListPhoneSearch(soap, data) ( ((data) ? (soap_default_ns__ListPhoneSearch(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ListPhoneSearch(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ListPhoneSearch
+#define soap_GET_ns__ListPhoneSearch(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ListPhoneSearch(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ListPhoneSearch
+#define soap_POST_recv_ns__ListPhoneSearch(soap, data) ( soap_read_ns__ListPhoneSearch(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE__ns__GetPhoneRes_return_DEFINED
+#define SOAP_TYPE__ns__GetPhoneRes_return_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__GetPhoneRes_return(struct soap*, struct _ns__GetPhoneRes_return *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__GetPhoneRes_return(struct soap*, const struct _ns__GetPhoneRes_return *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__GetPhoneRes_return(struct soap*, const char*, int, const struct _ns__GetPhoneRes_return *, const char*);
+SOAP_FMAC3 struct _ns__GetPhoneRes_return * SOAP_FMAC4 soap_in__ns__GetPhoneRes_return(struct soap*, const char*, struct _ns__GetPhoneRes_return *, const char*);
+
+SOAP_FMAC3 struct _ns__GetPhoneRes_return * SOAP_FMAC4 soap_new__ns__GetPhoneRes_return(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__GetPhoneRes_return(struct soap*, const struct _ns__GetPhoneRes_return *, const char*, const char*);
+
+#ifndef soap_write__ns__GetPhoneRes_return
+#define soap_write__ns__GetPhoneRes_return(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize__ns__GetPhoneRes_return(soap, data), 0) || soap_put__ns__GetPhoneRes_return(soap, data, "ns:GetPhoneRes-return", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT__ns__GetPhoneRes_return
+#define soap_PUT__ns__GetPhoneRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetPhoneRes_return(soap, data), 0) || soap_put__ns__GetPhoneRes_return(soap, data, "ns:GetPhoneRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH__ns__GetPhoneRes_return
+#define soap_PATCH__ns__GetPhoneRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetPhoneRes_return(soap, data), 0) || soap_put__ns__GetPhoneRes_return(soap, data, "ns:GetPhoneRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send__ns__GetPhoneRes_return
+#define soap_POST_send__ns__GetPhoneRes_return(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetPhoneRes_return(soap, data), 0) || soap_put__ns__GetPhoneRes_return(soap, data, "ns:GetPhoneRes-return", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct _ns__GetPhoneRes_return * SOAP_FMAC4 soap_get__ns__GetPhoneRes_return(struct soap*, struct _ns__GetPhoneRes_return *, const char*, const char*);
+
+#ifndef soap_read__ns__GetPhoneRes_return
+#define soap_read__ns__GetPhoneRes_return(soap, data) ( ((data) ? (soap_default__ns__GetPhoneRes_return(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get__ns__GetPhoneRes_return(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET__ns__GetPhoneRes_return
+#define soap_GET__ns__GetPhoneRes_return(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read__ns__GetPhoneRes_return(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv__ns__GetPhoneRes_return
+#define soap_POST_recv__ns__GetPhoneRes_return(soap, data) ( soap_read__ns__GetPhoneRes_return(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__GetPhoneRes_DEFINED
+#define SOAP_TYPE_ns__GetPhoneRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetPhoneRes(struct soap*, struct ns__GetPhoneRes *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetPhoneRes(struct soap*, const struct ns__GetPhoneRes *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetPhoneRes(struct soap*, const char*, int, const struct ns__GetPhoneRes *, const char*);
+SOAP_FMAC3 struct ns__GetPhoneRes * SOAP_FMAC4 soap_in_ns__GetPhoneRes(struct soap*, const char*, struct ns__GetPhoneRes *, const char*);
+
+SOAP_FMAC3 struct ns__GetPhoneRes * SOAP_FMAC4 soap_new_ns__GetPhoneRes(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetPhoneRes(struct soap*, const struct ns__GetPhoneRes *, const char*, const char*);
+
+#ifndef soap_write_ns__GetPhoneRes
+#define soap_write_ns__GetPhoneRes(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__GetPhoneRes(soap, data), 0) || soap_put_ns__GetPhoneRes(soap, data, "ns:GetPhoneRes", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__GetPhoneRes
+#define soap_PUT_ns__GetPhoneRes(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetPhoneRes(soap, data), 0) || soap_put_ns__GetPhoneRes(soap, data, "ns:GetPhoneRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__GetPhoneRes
+#define soap_PATCH_ns__GetPhoneRes(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetPhoneRes(soap, data), 0) || soap_put_ns__GetPhoneRes(soap, data, "ns:GetPhoneRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__GetPhoneRes
+#define soap_POST_send_ns__GetPhoneRes(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetPhoneRes(soap, data), 0) || soap_put_ns__GetPhoneRes(soap, data, "ns:GetPhoneRes", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__GetPhoneRes * SOAP_FMAC4 soap_get_ns__GetPhoneRes(struct soap*, struct ns__GetPhoneRes *, const char*, const char*);
+
+#ifndef soap_read_ns__GetPhoneRes
+#define soap_read_ns__GetPhoneRes(soap, data) ( ((data) ? (soap_default_ns__GetPhoneRes(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__GetPhoneRes(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__GetPhoneRes
+#define soap_GET_ns__GetPhoneRes(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__GetPhoneRes(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__GetPhoneRes
+#define soap_POST_recv_ns__GetPhoneRes(soap, data) ( soap_read_ns__GetPhoneRes(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__GetPhoneReq_DEFINED
+#define SOAP_TYPE_ns__GetPhoneReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetPhoneReq(struct soap*, struct ns__GetPhoneReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetPhoneReq(struct soap*, const struct ns__GetPhoneReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetPhoneReq(struct soap*, const char*, int, const struct ns__GetPhoneReq *, const char*);
+SOAP_FMAC3 struct ns__GetPhoneReq * SOAP_FMAC4 soap_in_ns__GetPhoneReq(struct soap*, const char*, struct ns__GetPhoneReq *, const char*);
+
+SOAP_FMAC3 struct ns__GetPhoneReq * SOAP_FMAC4 soap_new_ns__GetPhoneReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetPhoneReq(struct soap*, const struct ns__GetPhoneReq *, const char*, const char*);
+
+#ifndef soap_write_ns__GetPhoneReq
+#define soap_write_ns__GetPhoneReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__GetPhoneReq(soap, data), 0) || soap_put_ns__GetPhoneReq(soap, data, "ns:GetPhoneReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__GetPhoneReq
+#define soap_PUT_ns__GetPhoneReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetPhoneReq(soap, data), 0) || soap_put_ns__GetPhoneReq(soap, data, "ns:GetPhoneReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__GetPhoneReq
+#define soap_PATCH_ns__GetPhoneReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetPhoneReq(soap, data), 0) || soap_put_ns__GetPhoneReq(soap, data, "ns:GetPhoneReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__GetPhoneReq
+#define soap_POST_send_ns__GetPhoneReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetPhoneReq(soap, data), 0) || soap_put_ns__GetPhoneReq(soap, data, "ns:GetPhoneReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__GetPhoneReq * SOAP_FMAC4 soap_get_ns__GetPhoneReq(struct soap*, struct ns__GetPhoneReq *, const char*, const char*);
+
+#ifndef soap_read_ns__GetPhoneReq
+#define soap_read_ns__GetPhoneReq(soap, data) ( ((data) ? (soap_default_ns__GetPhoneReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__GetPhoneReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__GetPhoneReq
+#define soap_GET_ns__GetPhoneReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__GetPhoneReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__GetPhoneReq
+#define soap_POST_recv_ns__GetPhoneReq(soap, data) ( soap_read_ns__GetPhoneReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__UpdatePhoneReq_DEFINED
+#define SOAP_TYPE_ns__UpdatePhoneReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__UpdatePhoneReq(struct soap*, struct ns__UpdatePhoneReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__UpdatePhoneReq(struct soap*, const struct ns__UpdatePhoneReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__UpdatePhoneReq(struct soap*, const char*, int, const struct ns__UpdatePhoneReq *, const char*);
+SOAP_FMAC3 struct ns__UpdatePhoneReq * SOAP_FMAC4 soap_in_ns__UpdatePhoneReq(struct soap*, const char*, struct ns__UpdatePhoneReq *, const char*);
+
+SOAP_FMAC3 struct ns__UpdatePhoneReq * SOAP_FMAC4 soap_new_ns__UpdatePhoneReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__UpdatePhoneReq(struct soap*, const struct ns__UpdatePhoneReq *, const char*, const char*);
+
+#ifndef soap_write_ns__UpdatePhoneReq
+#define soap_write_ns__UpdatePhoneReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__UpdatePhoneReq(soap, data), 0) || soap_put_ns__UpdatePhoneReq(soap, data, "ns:UpdatePhoneReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__UpdatePhoneReq
+#define soap_PUT_ns__UpdatePhoneReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__UpdatePhoneReq(soap, data), 0) || soap_put_ns__UpdatePhoneReq(soap, data, "ns:UpdatePhoneReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__UpdatePhoneReq
+#define soap_PATCH_ns__UpdatePhoneReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__UpdatePhoneReq(soap, data), 0) || soap_put_ns__UpdatePhoneReq(soap, data, "ns:UpdatePhoneReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__UpdatePhoneReq
+#define soap_POST_send_ns__UpdatePhoneReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__UpdatePhoneReq(soap, data), 0) || soap_put_ns__UpdatePhoneReq(soap, data, "ns:UpdatePhoneReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__UpdatePhoneReq * SOAP_FMAC4 soap_get_ns__UpdatePhoneReq(struct soap*, struct ns__UpdatePhoneReq *, const char*, const char*);
+
+#ifndef soap_read_ns__UpdatePhoneReq
+#define soap_read_ns__UpdatePhoneReq(soap, data) ( ((data) ? (soap_default_ns__UpdatePhoneReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__UpdatePhoneReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__UpdatePhoneReq
+#define soap_GET_ns__UpdatePhoneReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__UpdatePhoneReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__UpdatePhoneReq
+#define soap_POST_recv_ns__UpdatePhoneReq(soap, data) ( soap_read_ns__UpdatePhoneReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__AddPhoneReq_DEFINED
+#define SOAP_TYPE_ns__AddPhoneReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__AddPhoneReq(struct soap*, struct ns__AddPhoneReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__AddPhoneReq(struct soap*, const struct ns__AddPhoneReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__AddPhoneReq(struct soap*, const char*, int, const struct ns__AddPhoneReq *, const char*);
+SOAP_FMAC3 struct ns__AddPhoneReq * SOAP_FMAC4 soap_in_ns__AddPhoneReq(struct soap*, const char*, struct ns__AddPhoneReq *, const char*);
+
+SOAP_FMAC3 struct ns__AddPhoneReq * SOAP_FMAC4 soap_new_ns__AddPhoneReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__AddPhoneReq(struct soap*, const struct ns__AddPhoneReq *, const char*, const char*);
+
+#ifndef soap_write_ns__AddPhoneReq
+#define soap_write_ns__AddPhoneReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__AddPhoneReq(soap, data), 0) || soap_put_ns__AddPhoneReq(soap, data, "ns:AddPhoneReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__AddPhoneReq
+#define soap_PUT_ns__AddPhoneReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__AddPhoneReq(soap, data), 0) || soap_put_ns__AddPhoneReq(soap, data, "ns:AddPhoneReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__AddPhoneReq
+#define soap_PATCH_ns__AddPhoneReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__AddPhoneReq(soap, data), 0) || soap_put_ns__AddPhoneReq(soap, data, "ns:AddPhoneReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__AddPhoneReq
+#define soap_POST_send_ns__AddPhoneReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__AddPhoneReq(soap, data), 0) || soap_put_ns__AddPhoneReq(soap, data, "ns:AddPhoneReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__AddPhoneReq * SOAP_FMAC4 soap_get_ns__AddPhoneReq(struct soap*, struct ns__AddPhoneReq *, const char*, const char*);
+
+#ifndef soap_read_ns__AddPhoneReq
+#define soap_read_ns__AddPhoneReq(soap, data) ( ((data) ? (soap_default_ns__AddPhoneReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__AddPhoneReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__AddPhoneReq
+#define soap_GET_ns__AddPhoneReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__AddPhoneReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__AddPhoneReq
+#define soap_POST_recv_ns__AddPhoneReq(soap, data) ( soap_read_ns__AddPhoneReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__LPhone_DEFINED
+#define SOAP_TYPE_ns__LPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__LPhone(struct soap*, struct ns__LPhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__LPhone(struct soap*, const struct ns__LPhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__LPhone(struct soap*, const char*, int, const struct ns__LPhone *, const char*);
+SOAP_FMAC3 struct ns__LPhone * SOAP_FMAC4 soap_in_ns__LPhone(struct soap*, const char*, struct ns__LPhone *, const char*);
+
+SOAP_FMAC3 struct ns__LPhone * SOAP_FMAC4 soap_new_ns__LPhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__LPhone(struct soap*, const struct ns__LPhone *, const char*, const char*);
+
+#ifndef soap_write_ns__LPhone
+#define soap_write_ns__LPhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__LPhone(soap, data), 0) || soap_put_ns__LPhone(soap, data, "ns:LPhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__LPhone
+#define soap_PUT_ns__LPhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__LPhone(soap, data), 0) || soap_put_ns__LPhone(soap, data, "ns:LPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__LPhone
+#define soap_PATCH_ns__LPhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__LPhone(soap, data), 0) || soap_put_ns__LPhone(soap, data, "ns:LPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__LPhone
+#define soap_POST_send_ns__LPhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__LPhone(soap, data), 0) || soap_put_ns__LPhone(soap, data, "ns:LPhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__LPhone * SOAP_FMAC4 soap_get_ns__LPhone(struct soap*, struct ns__LPhone *, const char*, const char*);
+
+#ifndef soap_read_ns__LPhone
+#define soap_read_ns__LPhone(soap, data) ( ((data) ? (soap_default_ns__LPhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__LPhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__LPhone
+#define soap_GET_ns__LPhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__LPhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__LPhone
+#define soap_POST_recv_ns__LPhone(soap, data) ( soap_read_ns__LPhone(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__RPhone_DEFINED
+#define SOAP_TYPE_ns__RPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__RPhone(struct soap*, struct ns__RPhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__RPhone(struct soap*, const struct ns__RPhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__RPhone(struct soap*, const char*, int, const struct ns__RPhone *, const char*);
+SOAP_FMAC3 struct ns__RPhone * SOAP_FMAC4 soap_in_ns__RPhone(struct soap*, const char*, struct ns__RPhone *, const char*);
+
+SOAP_FMAC3 struct ns__RPhone * SOAP_FMAC4 soap_new_ns__RPhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__RPhone(struct soap*, const struct ns__RPhone *, const char*, const char*);
+
+#ifndef soap_write_ns__RPhone
+#define soap_write_ns__RPhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__RPhone(soap, data), 0) || soap_put_ns__RPhone(soap, data, "ns:RPhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__RPhone
+#define soap_PUT_ns__RPhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__RPhone(soap, data), 0) || soap_put_ns__RPhone(soap, data, "ns:RPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__RPhone
+#define soap_PATCH_ns__RPhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__RPhone(soap, data), 0) || soap_put_ns__RPhone(soap, data, "ns:RPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__RPhone
+#define soap_POST_send_ns__RPhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__RPhone(soap, data), 0) || soap_put_ns__RPhone(soap, data, "ns:RPhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__RPhone * SOAP_FMAC4 soap_get_ns__RPhone(struct soap*, struct ns__RPhone *, const char*, const char*);
+
+#ifndef soap_read_ns__RPhone
+#define soap_read_ns__RPhone(soap, data) ( ((data) ? (soap_default_ns__RPhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__RPhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__RPhone
+#define soap_GET_ns__RPhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__RPhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__RPhone
+#define soap_POST_recv_ns__RPhone(soap, data) ( soap_read_ns__RPhone(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__XFkType_DEFINED
+#define SOAP_TYPE_ns__XFkType_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__XFkType(struct soap*, struct ns__XFkType *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__XFkType(struct soap*, const struct ns__XFkType *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__XFkType(struct soap*, const char*, int, const struct ns__XFkType *, const char*);
+SOAP_FMAC3 struct ns__XFkType * SOAP_FMAC4 soap_in_ns__XFkType(struct soap*, const char*, struct ns__XFkType *, const char*);
+
+SOAP_FMAC3 struct ns__XFkType * SOAP_FMAC4 soap_new_ns__XFkType(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__XFkType(struct soap*, const struct ns__XFkType *, const char*, const char*);
+
+#ifndef soap_write_ns__XFkType
+#define soap_write_ns__XFkType(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__XFkType(soap, data), 0) || soap_put_ns__XFkType(soap, data, "ns:XFkType", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__XFkType
+#define soap_PUT_ns__XFkType(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__XFkType(soap, data), 0) || soap_put_ns__XFkType(soap, data, "ns:XFkType", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__XFkType
+#define soap_PATCH_ns__XFkType(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__XFkType(soap, data), 0) || soap_put_ns__XFkType(soap, data, "ns:XFkType", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__XFkType
+#define soap_POST_send_ns__XFkType(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__XFkType(soap, data), 0) || soap_put_ns__XFkType(soap, data, "ns:XFkType", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__XFkType * SOAP_FMAC4 soap_get_ns__XFkType(struct soap*, struct ns__XFkType *, const char*, const char*);
+
+#ifndef soap_read_ns__XFkType
+#define soap_read_ns__XFkType(soap, data) ( ((data) ? (soap_default_ns__XFkType(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__XFkType(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__XFkType
+#define soap_GET_ns__XFkType(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__XFkType(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__XFkType
+#define soap_POST_recv_ns__XFkType(soap, data) ( soap_read_ns__XFkType(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__XPhone_DEFINED
+#define SOAP_TYPE_ns__XPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__XPhone(struct soap*, struct ns__XPhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__XPhone(struct soap*, const struct ns__XPhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__XPhone(struct soap*, const char*, int, const struct ns__XPhone *, const char*);
+SOAP_FMAC3 struct ns__XPhone * SOAP_FMAC4 soap_in_ns__XPhone(struct soap*, const char*, struct ns__XPhone *, const char*);
+
+SOAP_FMAC3 struct ns__XPhone * SOAP_FMAC4 soap_new_ns__XPhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__XPhone(struct soap*, const struct ns__XPhone *, const char*, const char*);
+
+#ifndef soap_write_ns__XPhone
+#define soap_write_ns__XPhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__XPhone(soap, data), 0) || soap_put_ns__XPhone(soap, data, "ns:XPhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__XPhone
+#define soap_PUT_ns__XPhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__XPhone(soap, data), 0) || soap_put_ns__XPhone(soap, data, "ns:XPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__XPhone
+#define soap_PATCH_ns__XPhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__XPhone(soap, data), 0) || soap_put_ns__XPhone(soap, data, "ns:XPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__XPhone
+#define soap_POST_send_ns__XPhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__XPhone(soap, data), 0) || soap_put_ns__XPhone(soap, data, "ns:XPhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__XPhone * SOAP_FMAC4 soap_get_ns__XPhone(struct soap*, struct ns__XPhone *, const char*, const char*);
+
+#ifndef soap_read_ns__XPhone
+#define soap_read_ns__XPhone(soap, data) ( ((data) ? (soap_default_ns__XPhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__XPhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__XPhone
+#define soap_GET_ns__XPhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__XPhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__XPhone
+#define soap_POST_recv_ns__XPhone(soap, data) ( soap_read_ns__XPhone(soap, (data)) || soap_closesock(soap), (soap)->error )
 #endif
 
 #endif
@@ -1373,6 +2783,41 @@ SOAP_FMAC3 struct ns__AXLError * SOAP_FMAC4 soap_get_ns__AXLError(struct soap*, 
 
 #endif
 
+#ifndef SOAP_TYPE__ns__union_RemoveUserReq_DEFINED
+#define SOAP_TYPE__ns__union_RemoveUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_RemoveUserReq(struct soap*, int, const union _ns__union_RemoveUserReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__union_RemoveUserReq(struct soap*, int, const union _ns__union_RemoveUserReq *);
+SOAP_FMAC3 union _ns__union_RemoveUserReq * SOAP_FMAC4 soap_in__ns__union_RemoveUserReq(struct soap*, int*, union _ns__union_RemoveUserReq *);
+#endif
+
+#ifndef SOAP_TYPE__ns__union_GetUserReq_DEFINED
+#define SOAP_TYPE__ns__union_GetUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_GetUserReq(struct soap*, int, const union _ns__union_GetUserReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__union_GetUserReq(struct soap*, int, const union _ns__union_GetUserReq *);
+SOAP_FMAC3 union _ns__union_GetUserReq * SOAP_FMAC4 soap_in__ns__union_GetUserReq(struct soap*, int*, union _ns__union_GetUserReq *);
+#endif
+
+#ifndef SOAP_TYPE__ns__union_UpdateUserReq_DEFINED
+#define SOAP_TYPE__ns__union_UpdateUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_UpdateUserReq(struct soap*, int, const union _ns__union_UpdateUserReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__union_UpdateUserReq(struct soap*, int, const union _ns__union_UpdateUserReq *);
+SOAP_FMAC3 union _ns__union_UpdateUserReq * SOAP_FMAC4 soap_in__ns__union_UpdateUserReq(struct soap*, int*, union _ns__union_UpdateUserReq *);
+#endif
+
+#ifndef SOAP_TYPE__ns__union_GetPhoneReq_DEFINED
+#define SOAP_TYPE__ns__union_GetPhoneReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_GetPhoneReq(struct soap*, int, const union _ns__union_GetPhoneReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__union_GetPhoneReq(struct soap*, int, const union _ns__union_GetPhoneReq *);
+SOAP_FMAC3 union _ns__union_GetPhoneReq * SOAP_FMAC4 soap_in__ns__union_GetPhoneReq(struct soap*, int*, union _ns__union_GetPhoneReq *);
+#endif
+
+#ifndef SOAP_TYPE__ns__union_UpdatePhoneReq_DEFINED
+#define SOAP_TYPE__ns__union_UpdatePhoneReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_UpdatePhoneReq(struct soap*, int, const union _ns__union_UpdatePhoneReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__union_UpdatePhoneReq(struct soap*, int, const union _ns__union_UpdatePhoneReq *);
+SOAP_FMAC3 union _ns__union_UpdatePhoneReq * SOAP_FMAC4 soap_in__ns__union_UpdatePhoneReq(struct soap*, int*, union _ns__union_UpdatePhoneReq *);
+#endif
+
 #ifndef SOAP_TYPE__ns__union_GetPhoneSecurityProfileReq_DEFINED
 #define SOAP_TYPE__ns__union_GetPhoneSecurityProfileReq_DEFINED
 SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__union_GetPhoneSecurityProfileReq(struct soap*, int, const union _ns__union_GetPhoneSecurityProfileReq *);
@@ -1440,6 +2885,105 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__AXLError(struct soap*, const cha
 SOAP_FMAC3 struct ns__AXLError ** SOAP_FMAC4 soap_in_PointerTons__AXLError(struct soap*, const char*, struct ns__AXLError **, const char*);
 SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AXLError(struct soap*, struct ns__AXLError *const*, const char*, const char*);
 SOAP_FMAC3 struct ns__AXLError ** SOAP_FMAC4 soap_get_PointerTons__AXLError(struct soap*, struct ns__AXLError **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__RemoveUserReq_DEFINED
+#define SOAP_TYPE_PointerTons__RemoveUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__RemoveUserReq(struct soap*, struct ns__RemoveUserReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__RemoveUserReq(struct soap*, const char *, int, struct ns__RemoveUserReq *const*, const char *);
+SOAP_FMAC3 struct ns__RemoveUserReq ** SOAP_FMAC4 soap_in_PointerTons__RemoveUserReq(struct soap*, const char*, struct ns__RemoveUserReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__RemoveUserReq(struct soap*, struct ns__RemoveUserReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__RemoveUserReq ** SOAP_FMAC4 soap_get_PointerTons__RemoveUserReq(struct soap*, struct ns__RemoveUserReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__GetUserRes_DEFINED
+#define SOAP_TYPE_PointerTons__GetUserRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetUserRes(struct soap*, struct ns__GetUserRes *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetUserRes(struct soap*, const char *, int, struct ns__GetUserRes *const*, const char *);
+SOAP_FMAC3 struct ns__GetUserRes ** SOAP_FMAC4 soap_in_PointerTons__GetUserRes(struct soap*, const char*, struct ns__GetUserRes **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetUserRes(struct soap*, struct ns__GetUserRes *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__GetUserRes ** SOAP_FMAC4 soap_get_PointerTons__GetUserRes(struct soap*, struct ns__GetUserRes **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__GetUserReq_DEFINED
+#define SOAP_TYPE_PointerTons__GetUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetUserReq(struct soap*, struct ns__GetUserReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetUserReq(struct soap*, const char *, int, struct ns__GetUserReq *const*, const char *);
+SOAP_FMAC3 struct ns__GetUserReq ** SOAP_FMAC4 soap_in_PointerTons__GetUserReq(struct soap*, const char*, struct ns__GetUserReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetUserReq(struct soap*, struct ns__GetUserReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__GetUserReq ** SOAP_FMAC4 soap_get_PointerTons__GetUserReq(struct soap*, struct ns__GetUserReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__UpdateUserReq_DEFINED
+#define SOAP_TYPE_PointerTons__UpdateUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__UpdateUserReq(struct soap*, struct ns__UpdateUserReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__UpdateUserReq(struct soap*, const char *, int, struct ns__UpdateUserReq *const*, const char *);
+SOAP_FMAC3 struct ns__UpdateUserReq ** SOAP_FMAC4 soap_in_PointerTons__UpdateUserReq(struct soap*, const char*, struct ns__UpdateUserReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__UpdateUserReq(struct soap*, struct ns__UpdateUserReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__UpdateUserReq ** SOAP_FMAC4 soap_get_PointerTons__UpdateUserReq(struct soap*, struct ns__UpdateUserReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__AddUserReq_DEFINED
+#define SOAP_TYPE_PointerTons__AddUserReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__AddUserReq(struct soap*, struct ns__AddUserReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__AddUserReq(struct soap*, const char *, int, struct ns__AddUserReq *const*, const char *);
+SOAP_FMAC3 struct ns__AddUserReq ** SOAP_FMAC4 soap_in_PointerTons__AddUserReq(struct soap*, const char*, struct ns__AddUserReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AddUserReq(struct soap*, struct ns__AddUserReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__AddUserReq ** SOAP_FMAC4 soap_get_PointerTons__AddUserReq(struct soap*, struct ns__AddUserReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__ListPhoneRes_DEFINED
+#define SOAP_TYPE_PointerTons__ListPhoneRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListPhoneRes(struct soap*, struct ns__ListPhoneRes *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListPhoneRes(struct soap*, const char *, int, struct ns__ListPhoneRes *const*, const char *);
+SOAP_FMAC3 struct ns__ListPhoneRes ** SOAP_FMAC4 soap_in_PointerTons__ListPhoneRes(struct soap*, const char*, struct ns__ListPhoneRes **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListPhoneRes(struct soap*, struct ns__ListPhoneRes *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ListPhoneRes ** SOAP_FMAC4 soap_get_PointerTons__ListPhoneRes(struct soap*, struct ns__ListPhoneRes **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__ListPhoneReq_DEFINED
+#define SOAP_TYPE_PointerTons__ListPhoneReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListPhoneReq(struct soap*, struct ns__ListPhoneReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListPhoneReq(struct soap*, const char *, int, struct ns__ListPhoneReq *const*, const char *);
+SOAP_FMAC3 struct ns__ListPhoneReq ** SOAP_FMAC4 soap_in_PointerTons__ListPhoneReq(struct soap*, const char*, struct ns__ListPhoneReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListPhoneReq(struct soap*, struct ns__ListPhoneReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ListPhoneReq ** SOAP_FMAC4 soap_get_PointerTons__ListPhoneReq(struct soap*, struct ns__ListPhoneReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__GetPhoneRes_DEFINED
+#define SOAP_TYPE_PointerTons__GetPhoneRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetPhoneRes(struct soap*, struct ns__GetPhoneRes *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetPhoneRes(struct soap*, const char *, int, struct ns__GetPhoneRes *const*, const char *);
+SOAP_FMAC3 struct ns__GetPhoneRes ** SOAP_FMAC4 soap_in_PointerTons__GetPhoneRes(struct soap*, const char*, struct ns__GetPhoneRes **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetPhoneRes(struct soap*, struct ns__GetPhoneRes *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__GetPhoneRes ** SOAP_FMAC4 soap_get_PointerTons__GetPhoneRes(struct soap*, struct ns__GetPhoneRes **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__GetPhoneReq_DEFINED
+#define SOAP_TYPE_PointerTons__GetPhoneReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetPhoneReq(struct soap*, struct ns__GetPhoneReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetPhoneReq(struct soap*, const char *, int, struct ns__GetPhoneReq *const*, const char *);
+SOAP_FMAC3 struct ns__GetPhoneReq ** SOAP_FMAC4 soap_in_PointerTons__GetPhoneReq(struct soap*, const char*, struct ns__GetPhoneReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetPhoneReq(struct soap*, struct ns__GetPhoneReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__GetPhoneReq ** SOAP_FMAC4 soap_get_PointerTons__GetPhoneReq(struct soap*, struct ns__GetPhoneReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__UpdatePhoneReq_DEFINED
+#define SOAP_TYPE_PointerTons__UpdatePhoneReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__UpdatePhoneReq(struct soap*, struct ns__UpdatePhoneReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__UpdatePhoneReq(struct soap*, const char *, int, struct ns__UpdatePhoneReq *const*, const char *);
+SOAP_FMAC3 struct ns__UpdatePhoneReq ** SOAP_FMAC4 soap_in_PointerTons__UpdatePhoneReq(struct soap*, const char*, struct ns__UpdatePhoneReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__UpdatePhoneReq(struct soap*, struct ns__UpdatePhoneReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__UpdatePhoneReq ** SOAP_FMAC4 soap_get_PointerTons__UpdatePhoneReq(struct soap*, struct ns__UpdatePhoneReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__AddPhoneReq_DEFINED
+#define SOAP_TYPE_PointerTons__AddPhoneReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__AddPhoneReq(struct soap*, struct ns__AddPhoneReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__AddPhoneReq(struct soap*, const char *, int, struct ns__AddPhoneReq *const*, const char *);
+SOAP_FMAC3 struct ns__AddPhoneReq ** SOAP_FMAC4 soap_in_PointerTons__AddPhoneReq(struct soap*, const char*, struct ns__AddPhoneReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AddPhoneReq(struct soap*, struct ns__AddPhoneReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__AddPhoneReq ** SOAP_FMAC4 soap_get_PointerTons__AddPhoneReq(struct soap*, struct ns__AddPhoneReq **, const char*, const char*);
 #endif
 
 #ifndef SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes_DEFINED
@@ -1512,6 +3056,69 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__AddPhoneSecurityProfileReq(struc
 SOAP_FMAC3 struct ns__AddPhoneSecurityProfileReq ** SOAP_FMAC4 soap_in_PointerTons__AddPhoneSecurityProfileReq(struct soap*, const char*, struct ns__AddPhoneSecurityProfileReq **, const char*);
 SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AddPhoneSecurityProfileReq(struct soap*, struct ns__AddPhoneSecurityProfileReq *const*, const char*, const char*);
 SOAP_FMAC3 struct ns__AddPhoneSecurityProfileReq ** SOAP_FMAC4 soap_get_PointerTons__AddPhoneSecurityProfileReq(struct soap*, struct ns__AddPhoneSecurityProfileReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__RUser_DEFINED
+#define SOAP_TYPE_PointerTons__RUser_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__RUser(struct soap*, struct ns__RUser *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__RUser(struct soap*, const char *, int, struct ns__RUser *const*, const char *);
+SOAP_FMAC3 struct ns__RUser ** SOAP_FMAC4 soap_in_PointerTons__RUser(struct soap*, const char*, struct ns__RUser **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__RUser(struct soap*, struct ns__RUser *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__RUser ** SOAP_FMAC4 soap_get_PointerTons__RUser(struct soap*, struct ns__RUser **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__XUser_DEFINED
+#define SOAP_TYPE_PointerTons__XUser_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__XUser(struct soap*, struct ns__XUser *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__XUser(struct soap*, const char *, int, struct ns__XUser *const*, const char *);
+SOAP_FMAC3 struct ns__XUser ** SOAP_FMAC4 soap_in_PointerTons__XUser(struct soap*, const char*, struct ns__XUser **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__XUser(struct soap*, struct ns__XUser *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__XUser ** SOAP_FMAC4 soap_get_PointerTons__XUser(struct soap*, struct ns__XUser **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__LPhone_DEFINED
+#define SOAP_TYPE_PointerTons__LPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__LPhone(struct soap*, struct ns__LPhone *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__LPhone(struct soap*, const char *, int, struct ns__LPhone *const*, const char *);
+SOAP_FMAC3 struct ns__LPhone ** SOAP_FMAC4 soap_in_PointerTons__LPhone(struct soap*, const char*, struct ns__LPhone **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__LPhone(struct soap*, struct ns__LPhone *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__LPhone ** SOAP_FMAC4 soap_get_PointerTons__LPhone(struct soap*, struct ns__LPhone **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__ListPhoneSearch_DEFINED
+#define SOAP_TYPE_PointerTons__ListPhoneSearch_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListPhoneSearch(struct soap*, struct ns__ListPhoneSearch *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListPhoneSearch(struct soap*, const char *, int, struct ns__ListPhoneSearch *const*, const char *);
+SOAP_FMAC3 struct ns__ListPhoneSearch ** SOAP_FMAC4 soap_in_PointerTons__ListPhoneSearch(struct soap*, const char*, struct ns__ListPhoneSearch **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListPhoneSearch(struct soap*, struct ns__ListPhoneSearch *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ListPhoneSearch ** SOAP_FMAC4 soap_get_PointerTons__ListPhoneSearch(struct soap*, struct ns__ListPhoneSearch **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__RPhone_DEFINED
+#define SOAP_TYPE_PointerTons__RPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__RPhone(struct soap*, struct ns__RPhone *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__RPhone(struct soap*, const char *, int, struct ns__RPhone *const*, const char *);
+SOAP_FMAC3 struct ns__RPhone ** SOAP_FMAC4 soap_in_PointerTons__RPhone(struct soap*, const char*, struct ns__RPhone **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__RPhone(struct soap*, struct ns__RPhone *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__RPhone ** SOAP_FMAC4 soap_get_PointerTons__RPhone(struct soap*, struct ns__RPhone **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__XPhone_DEFINED
+#define SOAP_TYPE_PointerTons__XPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__XPhone(struct soap*, struct ns__XPhone *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__XPhone(struct soap*, const char *, int, struct ns__XPhone *const*, const char *);
+SOAP_FMAC3 struct ns__XPhone ** SOAP_FMAC4 soap_in_PointerTons__XPhone(struct soap*, const char*, struct ns__XPhone **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__XPhone(struct soap*, struct ns__XPhone *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__XPhone ** SOAP_FMAC4 soap_get_PointerTons__XPhone(struct soap*, struct ns__XPhone **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__XFkType_DEFINED
+#define SOAP_TYPE_PointerTons__XFkType_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__XFkType(struct soap*, struct ns__XFkType *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__XFkType(struct soap*, const char *, int, struct ns__XFkType *const*, const char *);
+SOAP_FMAC3 struct ns__XFkType ** SOAP_FMAC4 soap_in_PointerTons__XFkType(struct soap*, const char*, struct ns__XFkType **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__XFkType(struct soap*, struct ns__XFkType *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__XFkType ** SOAP_FMAC4 soap_get_PointerTons__XFkType(struct soap*, struct ns__XFkType **, const char*, const char*);
 #endif
 
 #ifndef SOAP_TYPE_PointerTons__LPhoneSecurityProfile_DEFINED

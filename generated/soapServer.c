@@ -17,7 +17,7 @@ A commercial use license is available from Genivia Inc., contact@genivia.com
 #endif
 #include "soapH.h"
 
-SOAP_SOURCE_STAMP("@(#) soapServer.c ver 2.8.124 2026-11-26 14:50:49 GMT")
+SOAP_SOURCE_STAMP("@(#) soapServer.c ver 2.8.124 2026-11-26 15:30:33 GMT")
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve(struct soap *soap)
 {
 #ifndef WITH_FASTCGI
@@ -66,6 +66,24 @@ SOAP_FMAC5 int SOAP_FMAC6 soap_serve_request(struct soap *soap)
 		return soap_serve___svc__removePhoneSecurityProfile(soap);
 	if (!soap_match_tag(soap, soap->tag, "ns:listPhoneSecurityProfile"))
 		return soap_serve___svc__listPhoneSecurityProfile(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:addPhone"))
+		return soap_serve___svc__addPhone(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:updatePhone"))
+		return soap_serve___svc__updatePhone(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:getPhone"))
+		return soap_serve___svc__getPhone(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:removePhone"))
+		return soap_serve___svc__removePhone(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:listPhone"))
+		return soap_serve___svc__listPhone(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:addUser"))
+		return soap_serve___svc__addUser(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:updateUser"))
+		return soap_serve___svc__updateUser(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:getUser"))
+		return soap_serve___svc__getUser(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:removeUser"))
+		return soap_serve___svc__removeUser(soap);
 	return soap->error = SOAP_NO_METHOD;
 }
 #endif
@@ -268,6 +286,375 @@ SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__listPhoneSecurityProfile(struct soap
 	 || soap_putheader(soap)
 	 || soap_body_begin_out(soap)
 	 || soap_put_ns__ListPhoneSecurityProfileRes(soap, &ns__listPhoneSecurityProfileResponse, "ns:listPhoneSecurityProfileResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__addPhone(struct soap *soap)
+{	struct __svc__addPhone soap_tmp___svc__addPhone;
+	struct ns__StandardResponse ns__addPhoneResponse;
+	soap_default_ns__StandardResponse(soap, &ns__addPhoneResponse);
+	soap_default___svc__addPhone(soap, &soap_tmp___svc__addPhone);
+	if (!soap_get___svc__addPhone(soap, &soap_tmp___svc__addPhone, "-svc:addPhone", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__addPhone(soap, soap_tmp___svc__addPhone.ns__addPhone, &ns__addPhoneResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__addPhoneResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__addPhoneResponse, "ns:addPhoneResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__addPhoneResponse, "ns:addPhoneResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__updatePhone(struct soap *soap)
+{	struct __svc__updatePhone soap_tmp___svc__updatePhone;
+	struct ns__StandardResponse ns__updatePhoneResponse;
+	soap_default_ns__StandardResponse(soap, &ns__updatePhoneResponse);
+	soap_default___svc__updatePhone(soap, &soap_tmp___svc__updatePhone);
+	if (!soap_get___svc__updatePhone(soap, &soap_tmp___svc__updatePhone, "-svc:updatePhone", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__updatePhone(soap, soap_tmp___svc__updatePhone.ns__updatePhone, &ns__updatePhoneResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__updatePhoneResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__updatePhoneResponse, "ns:updatePhoneResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__updatePhoneResponse, "ns:updatePhoneResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__getPhone(struct soap *soap)
+{	struct __svc__getPhone soap_tmp___svc__getPhone;
+	struct ns__GetPhoneRes ns__getPhoneResponse;
+	soap_default_ns__GetPhoneRes(soap, &ns__getPhoneResponse);
+	soap_default___svc__getPhone(soap, &soap_tmp___svc__getPhone);
+	if (!soap_get___svc__getPhone(soap, &soap_tmp___svc__getPhone, "-svc:getPhone", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__getPhone(soap, soap_tmp___svc__getPhone.ns__getPhone, &ns__getPhoneResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__GetPhoneRes(soap, &ns__getPhoneResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__GetPhoneRes(soap, &ns__getPhoneResponse, "ns:getPhoneResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__GetPhoneRes(soap, &ns__getPhoneResponse, "ns:getPhoneResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__removePhone(struct soap *soap)
+{	struct __svc__removePhone soap_tmp___svc__removePhone;
+	struct ns__StandardResponse ns__removePhoneResponse;
+	soap_default_ns__StandardResponse(soap, &ns__removePhoneResponse);
+	soap_default___svc__removePhone(soap, &soap_tmp___svc__removePhone);
+	if (!soap_get___svc__removePhone(soap, &soap_tmp___svc__removePhone, "-svc:removePhone", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__removePhone(soap, soap_tmp___svc__removePhone.ns__removePhone, &ns__removePhoneResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__removePhoneResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__removePhoneResponse, "ns:removePhoneResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__removePhoneResponse, "ns:removePhoneResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__listPhone(struct soap *soap)
+{	struct __svc__listPhone soap_tmp___svc__listPhone;
+	struct ns__ListPhoneRes ns__listPhoneResponse;
+	soap_default_ns__ListPhoneRes(soap, &ns__listPhoneResponse);
+	soap_default___svc__listPhone(soap, &soap_tmp___svc__listPhone);
+	if (!soap_get___svc__listPhone(soap, &soap_tmp___svc__listPhone, "-svc:listPhone", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__listPhone(soap, soap_tmp___svc__listPhone.ns__listPhone, &ns__listPhoneResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__ListPhoneRes(soap, &ns__listPhoneResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__ListPhoneRes(soap, &ns__listPhoneResponse, "ns:listPhoneResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__ListPhoneRes(soap, &ns__listPhoneResponse, "ns:listPhoneResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__addUser(struct soap *soap)
+{	struct __svc__addUser soap_tmp___svc__addUser;
+	struct ns__StandardResponse ns__addUserResponse;
+	soap_default_ns__StandardResponse(soap, &ns__addUserResponse);
+	soap_default___svc__addUser(soap, &soap_tmp___svc__addUser);
+	if (!soap_get___svc__addUser(soap, &soap_tmp___svc__addUser, "-svc:addUser", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__addUser(soap, soap_tmp___svc__addUser.ns__addUser, &ns__addUserResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__addUserResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__addUserResponse, "ns:addUserResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__addUserResponse, "ns:addUserResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__updateUser(struct soap *soap)
+{	struct __svc__updateUser soap_tmp___svc__updateUser;
+	struct ns__StandardResponse ns__updateUserResponse;
+	soap_default_ns__StandardResponse(soap, &ns__updateUserResponse);
+	soap_default___svc__updateUser(soap, &soap_tmp___svc__updateUser);
+	if (!soap_get___svc__updateUser(soap, &soap_tmp___svc__updateUser, "-svc:updateUser", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__updateUser(soap, soap_tmp___svc__updateUser.ns__updateUser, &ns__updateUserResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__updateUserResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__updateUserResponse, "ns:updateUserResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__updateUserResponse, "ns:updateUserResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__getUser(struct soap *soap)
+{	struct __svc__getUser soap_tmp___svc__getUser;
+	struct ns__GetUserRes ns__getUserResponse;
+	soap_default_ns__GetUserRes(soap, &ns__getUserResponse);
+	soap_default___svc__getUser(soap, &soap_tmp___svc__getUser);
+	if (!soap_get___svc__getUser(soap, &soap_tmp___svc__getUser, "-svc:getUser", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__getUser(soap, soap_tmp___svc__getUser.ns__getUser, &ns__getUserResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__GetUserRes(soap, &ns__getUserResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__GetUserRes(soap, &ns__getUserResponse, "ns:getUserResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__GetUserRes(soap, &ns__getUserResponse, "ns:getUserResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__removeUser(struct soap *soap)
+{	struct __svc__removeUser soap_tmp___svc__removeUser;
+	struct ns__StandardResponse ns__removeUserResponse;
+	soap_default_ns__StandardResponse(soap, &ns__removeUserResponse);
+	soap_default___svc__removeUser(soap, &soap_tmp___svc__removeUser);
+	if (!soap_get___svc__removeUser(soap, &soap_tmp___svc__removeUser, "-svc:removeUser", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__removeUser(soap, soap_tmp___svc__removeUser.ns__removeUser, &ns__removeUserResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__removeUserResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__removeUserResponse, "ns:removeUserResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__removeUserResponse, "ns:removeUserResponse", "")
 	 || soap_body_end_out(soap)
 	 || soap_envelope_end_out(soap)
 	 || soap_end_send(soap))

@@ -52,11 +52,46 @@ struct ns__ListPhoneSecurityProfileSearch;	/* axl.h:365 */
 struct ns__ListPhoneSecurityProfileReq;	/* axl.h:375 */
 struct _ns__ListPhoneSecurityProfileRes_return;	/* axl.h:393 */
 struct ns__ListPhoneSecurityProfileRes;	/* axl.h:391 */
-struct __svc__addPhoneSecurityProfile;	/* axl.h:522 */
-struct __svc__updatePhoneSecurityProfile;	/* axl.h:558 */
-struct __svc__getPhoneSecurityProfile;	/* axl.h:594 */
-struct __svc__removePhoneSecurityProfile;	/* axl.h:630 */
-struct __svc__listPhoneSecurityProfile;	/* axl.h:666 */
+struct ns__XPhone;	/* axl.h:406 */
+struct ns__RPhone;	/* axl.h:454 */
+struct ns__LPhone;	/* axl.h:510 */
+struct ns__AddPhoneReq;	/* axl.h:566 */
+union _ns__union_UpdatePhoneReq;	/* axl.h:580 */
+struct ns__UpdatePhoneReq;	/* axl.h:576 */
+union _ns__union_GetPhoneReq;	/* axl.h:632 */
+struct ns__GetPhoneReq;	/* axl.h:628 */
+struct _ns__GetPhoneRes_return;	/* axl.h:650 */
+struct ns__GetPhoneRes;	/* axl.h:648 */
+struct ns__ListPhoneSearch;	/* axl.h:661 */
+struct ns__ListPhoneReq;	/* axl.h:679 */
+struct _ns__ListPhoneRes_return;	/* axl.h:697 */
+struct ns__ListPhoneRes;	/* axl.h:695 */
+struct ns__XUser;	/* axl.h:710 */
+struct ns__RUser;	/* axl.h:724 */
+struct ns__AddUserReq;	/* axl.h:740 */
+union _ns__union_UpdateUserReq;	/* axl.h:754 */
+struct ns__UpdateUserReq;	/* axl.h:750 */
+union _ns__union_GetUserReq;	/* axl.h:780 */
+struct ns__GetUserReq;	/* axl.h:776 */
+union _ns__union_RemoveUserReq;	/* axl.h:800 */
+struct ns__RemoveUserReq;	/* axl.h:796 */
+struct _ns__GetUserRes_return;	/* axl.h:816 */
+struct ns__GetUserRes;	/* axl.h:814 */
+struct ns__XFkType;	/* axl.h:420 */
+struct __svc__addPhoneSecurityProfile;	/* axl.h:991 */
+struct __svc__updatePhoneSecurityProfile;	/* axl.h:1027 */
+struct __svc__getPhoneSecurityProfile;	/* axl.h:1063 */
+struct __svc__removePhoneSecurityProfile;	/* axl.h:1099 */
+struct __svc__listPhoneSecurityProfile;	/* axl.h:1135 */
+struct __svc__addPhone;	/* axl.h:1171 */
+struct __svc__updatePhone;	/* axl.h:1207 */
+struct __svc__getPhone;	/* axl.h:1243 */
+struct __svc__removePhone;	/* axl.h:1279 */
+struct __svc__listPhone;	/* axl.h:1315 */
+struct __svc__addUser;	/* axl.h:1351 */
+struct __svc__updateUser;	/* axl.h:1387 */
+struct __svc__getUser;	/* axl.h:1423 */
+struct __svc__removeUser;	/* axl.h:1459 */
 
 /* axl.h:118 */
 #ifndef SOAP_TYPE_ns__AXLError
@@ -403,9 +438,526 @@ struct ns__ListPhoneSecurityProfileRes {
 };
 #endif
 
-/* axl.h:522 */
+/* axl.h:406 */
+#ifndef SOAP_TYPE_ns__XPhone
+#define SOAP_TYPE_ns__XPhone (31)
+/* complex XML schema type 'ns:XPhone': */
+struct ns__XPhone {
+        /** Optional element 'name' of XML schema type 'xsd:string' */
+        char *name;
+        /** Optional element 'description' of XML schema type 'xsd:string' */
+        char *description;
+        /** Optional element 'product' of XML schema type 'xsd:string' */
+        char *product;
+        /** Optional element 'class' of XML schema type 'xsd:string' */
+        char *class_;
+        /** Optional element 'protocol' of XML schema type 'xsd:string' */
+        char *protocol;
+        /** Optional element 'protocolSide' of XML schema type 'xsd:string' */
+        char *protocolSide;
+        /** Optional element 'callingSearchSpaceName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *callingSearchSpaceName;
+        /** Optional element 'devicePoolName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *devicePoolName;
+        /** Optional element 'commonPhoneConfigName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *commonPhoneConfigName;
+        /** Optional element 'locationName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *locationName;
+        /** Optional element 'securityProfileName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *securityProfileName;
+        /** Optional element 'sipProfileName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *sipProfileName;
+        /** Optional element 'phoneTemplateName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *phoneTemplateName;
+        /** Optional element 'certificateOperation' of XML schema type 'xsd:string' */
+        char *certificateOperation;
+        /** Optional element 'authenticationMode' of XML schema type 'xsd:string' */
+        char *authenticationMode;
+        /** Optional element 'keySize' of XML schema type 'xsd:string' */
+        char *keySize;
+        /** Optional element 'keyOrder' of XML schema type 'xsd:string' */
+        char *keyOrder;
+        /** Optional element 'ecKeySize' of XML schema type 'xsd:string' */
+        char *ecKeySize;
+        /** Optional element 'authenticationString' of XML schema type 'xsd:string' */
+        char *authenticationString;
+        /** Optional element 'upgradeFinishTime' of XML schema type 'xsd:string' */
+        char *upgradeFinishTime;
+        /** Optional element 'digestUser' of XML schema type 'xsd:string' */
+        char *digestUser;
+};
+#endif
+
+/* axl.h:454 */
+#ifndef SOAP_TYPE_ns__RPhone
+#define SOAP_TYPE_ns__RPhone (34)
+/* complex XML schema type 'ns:RPhone': */
+struct ns__RPhone {
+        /** Optional element 'name' of XML schema type 'xsd:string' */
+        char *name;
+        /** Optional element 'description' of XML schema type 'xsd:string' */
+        char *description;
+        /** Optional element 'product' of XML schema type 'xsd:string' */
+        char *product;
+        /** Optional element 'model' of XML schema type 'xsd:string' */
+        char *model;
+        /** Optional element 'class' of XML schema type 'xsd:string' */
+        char *class_;
+        /** Optional element 'protocol' of XML schema type 'xsd:string' */
+        char *protocol;
+        /** Optional element 'protocolSide' of XML schema type 'xsd:string' */
+        char *protocolSide;
+        /** Optional element 'callingSearchSpaceName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *callingSearchSpaceName;
+        /** Optional element 'devicePoolName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *devicePoolName;
+        /** Optional element 'commonPhoneConfigName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *commonPhoneConfigName;
+        /** Optional element 'locationName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *locationName;
+        /** Optional element 'securityProfileName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *securityProfileName;
+        /** Optional element 'sipProfileName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *sipProfileName;
+        /** Optional element 'phoneTemplateName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *phoneTemplateName;
+        /** Optional element 'certificateOperation' of XML schema type 'xsd:string' */
+        char *certificateOperation;
+        /** Optional element 'authenticationMode' of XML schema type 'xsd:string' */
+        char *authenticationMode;
+        /** Optional element 'keySize' of XML schema type 'xsd:string' */
+        char *keySize;
+        /** Optional element 'keyOrder' of XML schema type 'xsd:string' */
+        char *keyOrder;
+        /** Optional element 'ecKeySize' of XML schema type 'xsd:string' */
+        char *ecKeySize;
+        /** Optional element 'authenticationString' of XML schema type 'xsd:string' */
+        char *authenticationString;
+        /** Optional element 'certificateStatus' of XML schema type 'xsd:string' */
+        char *certificateStatus;
+        /** Optional element 'upgradeFinishTime' of XML schema type 'xsd:string' */
+        char *upgradeFinishTime;
+        /** Optional element 'digestUser' of XML schema type 'xsd:string' */
+        char *digestUser;
+        /** Optional attribute 'ctiid' of XML schema type 'xsd:string' */
+        char *ctiid;
+        /** Optional attribute 'uuid' of XML schema type 'xsd:string' */
+        char *uuid;
+};
+#endif
+
+/* axl.h:510 */
+#ifndef SOAP_TYPE_ns__LPhone
+#define SOAP_TYPE_ns__LPhone (35)
+/* complex XML schema type 'ns:LPhone': */
+struct ns__LPhone {
+        /** Optional element 'name' of XML schema type 'xsd:string' */
+        char *name;
+        /** Optional element 'description' of XML schema type 'xsd:string' */
+        char *description;
+        /** Optional element 'product' of XML schema type 'xsd:string' */
+        char *product;
+        /** Optional element 'model' of XML schema type 'xsd:string' */
+        char *model;
+        /** Optional element 'class' of XML schema type 'xsd:string' */
+        char *class_;
+        /** Optional element 'protocol' of XML schema type 'xsd:string' */
+        char *protocol;
+        /** Optional element 'protocolSide' of XML schema type 'xsd:string' */
+        char *protocolSide;
+        /** Optional element 'callingSearchSpaceName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *callingSearchSpaceName;
+        /** Optional element 'devicePoolName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *devicePoolName;
+        /** Optional element 'commonPhoneConfigName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *commonPhoneConfigName;
+        /** Optional element 'locationName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *locationName;
+        /** Optional element 'securityProfileName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *securityProfileName;
+        /** Optional element 'sipProfileName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *sipProfileName;
+        /** Optional element 'phoneTemplateName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *phoneTemplateName;
+        /** Optional element 'certificateOperation' of XML schema type 'xsd:string' */
+        char *certificateOperation;
+        /** Optional element 'authenticationMode' of XML schema type 'xsd:string' */
+        char *authenticationMode;
+        /** Optional element 'keySize' of XML schema type 'xsd:string' */
+        char *keySize;
+        /** Optional element 'keyOrder' of XML schema type 'xsd:string' */
+        char *keyOrder;
+        /** Optional element 'ecKeySize' of XML schema type 'xsd:string' */
+        char *ecKeySize;
+        /** Optional element 'authenticationString' of XML schema type 'xsd:string' */
+        char *authenticationString;
+        /** Optional element 'certificateStatus' of XML schema type 'xsd:string' */
+        char *certificateStatus;
+        /** Optional element 'upgradeFinishTime' of XML schema type 'xsd:string' */
+        char *upgradeFinishTime;
+        /** Optional element 'digestUser' of XML schema type 'xsd:string' */
+        char *digestUser;
+        /** Optional attribute 'ctiid' of XML schema type 'xsd:string' */
+        char *ctiid;
+        /** Optional attribute 'uuid' of XML schema type 'xsd:string' */
+        char *uuid;
+};
+#endif
+
+/* axl.h:566 */
+#ifndef SOAP_TYPE_ns__AddPhoneReq
+#define SOAP_TYPE_ns__AddPhoneReq (36)
+/* complex XML schema type 'ns:AddPhoneReq': */
+struct ns__AddPhoneReq {
+        /** Optional element 'phone' of XML schema type 'ns:XPhone' */
+        struct ns__XPhone *phone;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:580 */
+#ifndef SOAP_TYPE__ns__union_UpdatePhoneReq
+#define SOAP_TYPE__ns__union_UpdatePhoneReq (39)
+/* union serializable only when used as a member of a struct or class with a union variant selector */
+union _ns__union_UpdatePhoneReq
+{
+        #define SOAP_UNION__ns__union_UpdatePhoneReq_name	(1)	/**< union variant selector value for member name */
+        char *name;
+        #define SOAP_UNION__ns__union_UpdatePhoneReq_uuid	(2)	/**< union variant selector value for member uuid */
+        char *uuid;
+};
+#endif
+
+/* axl.h:576 */
+#ifndef SOAP_TYPE_ns__UpdatePhoneReq
+#define SOAP_TYPE_ns__UpdatePhoneReq (38)
+/* complex XML schema type 'ns:UpdatePhoneReq': */
+struct ns__UpdatePhoneReq {
+        /** Union with union _ns__union_UpdatePhoneReq variant selector __union_UpdatePhoneReq set to one of: SOAP_UNION__ns__union_UpdatePhoneReq_name SOAP_UNION__ns__union_UpdatePhoneReq_uuid */
+        int __union_UpdatePhoneReq;
+        union _ns__union_UpdatePhoneReq union_UpdatePhoneReq;
+        /** Optional element 'newName' of XML schema type 'xsd:string' */
+        char *newName;
+        /** Optional element 'description' of XML schema type 'xsd:string' */
+        char *description;
+        /** Optional element 'callingSearchSpaceName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *callingSearchSpaceName;
+        /** Optional element 'devicePoolName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *devicePoolName;
+        /** Optional element 'commonPhoneConfigName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *commonPhoneConfigName;
+        /** Optional element 'locationName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *locationName;
+        /** Optional element 'securityProfileName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *securityProfileName;
+        /** Optional element 'sipProfileName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *sipProfileName;
+        /** Optional element 'phoneTemplateName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *phoneTemplateName;
+        /** Optional element 'certificateOperation' of XML schema type 'xsd:string' */
+        char *certificateOperation;
+        /** Optional element 'authenticationMode' of XML schema type 'xsd:string' */
+        char *authenticationMode;
+        /** Optional element 'keySize' of XML schema type 'xsd:string' */
+        char *keySize;
+        /** Optional element 'keyOrder' of XML schema type 'xsd:string' */
+        char *keyOrder;
+        /** Optional element 'ecKeySize' of XML schema type 'xsd:string' */
+        char *ecKeySize;
+        /** Optional element 'authenticationString' of XML schema type 'xsd:string' */
+        char *authenticationString;
+        /** Optional element 'upgradeFinishTime' of XML schema type 'xsd:string' */
+        char *upgradeFinishTime;
+        /** Optional element 'digestUser' of XML schema type 'xsd:string' */
+        char *digestUser;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:632 */
+#ifndef SOAP_TYPE__ns__union_GetPhoneReq
+#define SOAP_TYPE__ns__union_GetPhoneReq (41)
+/* union serializable only when used as a member of a struct or class with a union variant selector */
+union _ns__union_GetPhoneReq
+{
+        #define SOAP_UNION__ns__union_GetPhoneReq_name	(1)	/**< union variant selector value for member name */
+        char *name;
+        #define SOAP_UNION__ns__union_GetPhoneReq_uuid	(2)	/**< union variant selector value for member uuid */
+        char *uuid;
+};
+#endif
+
+/* axl.h:628 */
+#ifndef SOAP_TYPE_ns__GetPhoneReq
+#define SOAP_TYPE_ns__GetPhoneReq (40)
+/* complex XML schema type 'ns:GetPhoneReq': */
+struct ns__GetPhoneReq {
+        /** Union with union _ns__union_GetPhoneReq variant selector __union_GetPhoneReq set to one of: SOAP_UNION__ns__union_GetPhoneReq_name SOAP_UNION__ns__union_GetPhoneReq_uuid */
+        int __union_GetPhoneReq;
+        union _ns__union_GetPhoneReq union_GetPhoneReq;
+        /** Optional element 'returnedTags' of XML schema type 'ns:RPhone' */
+        struct ns__RPhone *returnedTags;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:650 */
+#ifndef SOAP_TYPE__ns__GetPhoneRes_return
+#define SOAP_TYPE__ns__GetPhoneRes_return (44)
+/* complex XML schema type 'ns:GetPhoneRes-return': */
+struct _ns__GetPhoneRes_return {
+        /** Required element 'phone' of XML schema type 'ns:RPhone' */
+        struct ns__RPhone *phone;
+};
+#endif
+
+/* axl.h:648 */
+#ifndef SOAP_TYPE_ns__GetPhoneRes
+#define SOAP_TYPE_ns__GetPhoneRes (43)
+/* complex XML schema type 'ns:GetPhoneRes': */
+struct ns__GetPhoneRes {
+        /** Required element 'return' of XML schema type 'ns:GetPhoneRes-return' */
+        struct _ns__GetPhoneRes_return return_;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:661 */
+#ifndef SOAP_TYPE_ns__ListPhoneSearch
+#define SOAP_TYPE_ns__ListPhoneSearch (45)
+/* complex XML schema type 'ns:ListPhoneSearch': */
+struct ns__ListPhoneSearch {
+        /** Optional element 'name' of XML schema type 'xsd:string' */
+        char *name;
+        /** Optional element 'description' of XML schema type 'xsd:string' */
+        char *description;
+        /** Optional element 'protocol' of XML schema type 'xsd:string' */
+        char *protocol;
+        /** Optional element 'callingSearchSpaceName' of XML schema type 'xsd:string' */
+        char *callingSearchSpaceName;
+        /** Optional element 'devicePoolName' of XML schema type 'xsd:string' */
+        char *devicePoolName;
+        /** Optional element 'securityProfileName' of XML schema type 'xsd:string' */
+        char *securityProfileName;
+};
+#endif
+
+/* axl.h:679 */
+#ifndef SOAP_TYPE_ns__ListPhoneReq
+#define SOAP_TYPE_ns__ListPhoneReq (46)
+/* complex XML schema type 'ns:ListPhoneReq': */
+struct ns__ListPhoneReq {
+        /** Optional element 'searchCriteria' of XML schema type 'ns:ListPhoneSearch' */
+        struct ns__ListPhoneSearch *searchCriteria;
+        /** Optional element 'returnedTags' of XML schema type 'ns:LPhone' */
+        struct ns__LPhone *returnedTags;
+        /** Optional element 'skip' of XML schema type 'xsd:string' */
+        char *skip;
+        /** Optional element 'first' of XML schema type 'xsd:string' */
+        char *first;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:697 */
+#ifndef SOAP_TYPE__ns__ListPhoneRes_return
+#define SOAP_TYPE__ns__ListPhoneRes_return (50)
+/* complex XML schema type 'ns:ListPhoneRes-return': */
+struct _ns__ListPhoneRes_return {
+        /** Sequence of elements 'phone' of XML schema type 'ns:LPhone' stored in dynamic array phone of length __sizephone */
+        int __sizephone;
+        struct ns__LPhone *phone;
+};
+#endif
+
+/* axl.h:695 */
+#ifndef SOAP_TYPE_ns__ListPhoneRes
+#define SOAP_TYPE_ns__ListPhoneRes (49)
+/* complex XML schema type 'ns:ListPhoneRes': */
+struct ns__ListPhoneRes {
+        /** Required element 'return' of XML schema type 'ns:ListPhoneRes-return' */
+        struct _ns__ListPhoneRes_return return_;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:710 */
+#ifndef SOAP_TYPE_ns__XUser
+#define SOAP_TYPE_ns__XUser (51)
+/* complex XML schema type 'ns:XUser': */
+struct ns__XUser {
+        /** Optional element 'firstName' of XML schema type 'xsd:string' */
+        char *firstName;
+        /** Optional element 'lastName' of XML schema type 'xsd:string' */
+        char *lastName;
+        /** Optional element 'userid' of XML schema type 'xsd:string' */
+        char *userid;
+        /** Optional element 'digestCredentials' of XML schema type 'xsd:string' */
+        char *digestCredentials;
+};
+#endif
+
+/* axl.h:724 */
+#ifndef SOAP_TYPE_ns__RUser
+#define SOAP_TYPE_ns__RUser (52)
+/* complex XML schema type 'ns:RUser': */
+struct ns__RUser {
+        /** Optional element 'firstName' of XML schema type 'xsd:string' */
+        char *firstName;
+        /** Optional element 'lastName' of XML schema type 'xsd:string' */
+        char *lastName;
+        /** Optional element 'userid' of XML schema type 'xsd:string' */
+        char *userid;
+        /** Optional element 'digestCredentials' of XML schema type 'xsd:string' */
+        char *digestCredentials;
+        /** Optional attribute 'uuid' of XML schema type 'xsd:string' */
+        char *uuid;
+};
+#endif
+
+/* axl.h:740 */
+#ifndef SOAP_TYPE_ns__AddUserReq
+#define SOAP_TYPE_ns__AddUserReq (53)
+/* complex XML schema type 'ns:AddUserReq': */
+struct ns__AddUserReq {
+        /** Optional element 'user' of XML schema type 'ns:XUser' */
+        struct ns__XUser *user;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:754 */
+#ifndef SOAP_TYPE__ns__union_UpdateUserReq
+#define SOAP_TYPE__ns__union_UpdateUserReq (56)
+/* union serializable only when used as a member of a struct or class with a union variant selector */
+union _ns__union_UpdateUserReq
+{
+        #define SOAP_UNION__ns__union_UpdateUserReq_userid	(1)	/**< union variant selector value for member userid */
+        char *userid;
+        #define SOAP_UNION__ns__union_UpdateUserReq_uuid	(2)	/**< union variant selector value for member uuid */
+        char *uuid;
+};
+#endif
+
+/* axl.h:750 */
+#ifndef SOAP_TYPE_ns__UpdateUserReq
+#define SOAP_TYPE_ns__UpdateUserReq (55)
+/* complex XML schema type 'ns:UpdateUserReq': */
+struct ns__UpdateUserReq {
+        /** Union with union _ns__union_UpdateUserReq variant selector __union_UpdateUserReq set to one of: SOAP_UNION__ns__union_UpdateUserReq_userid SOAP_UNION__ns__union_UpdateUserReq_uuid */
+        int __union_UpdateUserReq;
+        union _ns__union_UpdateUserReq union_UpdateUserReq;
+        /** Optional element 'firstName' of XML schema type 'xsd:string' */
+        char *firstName;
+        /** Optional element 'lastName' of XML schema type 'xsd:string' */
+        char *lastName;
+        /** Optional element 'newUserid' of XML schema type 'xsd:string' */
+        char *newUserid;
+        /** Optional element 'digestCredentials' of XML schema type 'xsd:string' */
+        char *digestCredentials;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:780 */
+#ifndef SOAP_TYPE__ns__union_GetUserReq
+#define SOAP_TYPE__ns__union_GetUserReq (58)
+/* union serializable only when used as a member of a struct or class with a union variant selector */
+union _ns__union_GetUserReq
+{
+        #define SOAP_UNION__ns__union_GetUserReq_userid	(1)	/**< union variant selector value for member userid */
+        char *userid;
+        #define SOAP_UNION__ns__union_GetUserReq_uuid	(2)	/**< union variant selector value for member uuid */
+        char *uuid;
+};
+#endif
+
+/* axl.h:776 */
+#ifndef SOAP_TYPE_ns__GetUserReq
+#define SOAP_TYPE_ns__GetUserReq (57)
+/* complex XML schema type 'ns:GetUserReq': */
+struct ns__GetUserReq {
+        /** Union with union _ns__union_GetUserReq variant selector __union_GetUserReq set to one of: SOAP_UNION__ns__union_GetUserReq_userid SOAP_UNION__ns__union_GetUserReq_uuid */
+        int __union_GetUserReq;
+        union _ns__union_GetUserReq union_GetUserReq;
+        /** Optional element 'returnedTags' of XML schema type 'ns:RUser' */
+        struct ns__RUser *returnedTags;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:800 */
+#ifndef SOAP_TYPE__ns__union_RemoveUserReq
+#define SOAP_TYPE__ns__union_RemoveUserReq (61)
+/* union serializable only when used as a member of a struct or class with a union variant selector */
+union _ns__union_RemoveUserReq
+{
+        #define SOAP_UNION__ns__union_RemoveUserReq_userid	(1)	/**< union variant selector value for member userid */
+        char *userid;
+        #define SOAP_UNION__ns__union_RemoveUserReq_uuid	(2)	/**< union variant selector value for member uuid */
+        char *uuid;
+};
+#endif
+
+/* axl.h:796 */
+#ifndef SOAP_TYPE_ns__RemoveUserReq
+#define SOAP_TYPE_ns__RemoveUserReq (60)
+/* complex XML schema type 'ns:RemoveUserReq': */
+struct ns__RemoveUserReq {
+        /** Union with union _ns__union_RemoveUserReq variant selector __union_RemoveUserReq set to one of: SOAP_UNION__ns__union_RemoveUserReq_userid SOAP_UNION__ns__union_RemoveUserReq_uuid */
+        int __union_RemoveUserReq;
+        union _ns__union_RemoveUserReq union_RemoveUserReq;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:816 */
+#ifndef SOAP_TYPE__ns__GetUserRes_return
+#define SOAP_TYPE__ns__GetUserRes_return (63)
+/* complex XML schema type 'ns:GetUserRes-return': */
+struct _ns__GetUserRes_return {
+        /** Required element 'user' of XML schema type 'ns:RUser' */
+        struct ns__RUser *user;
+};
+#endif
+
+/* axl.h:814 */
+#ifndef SOAP_TYPE_ns__GetUserRes
+#define SOAP_TYPE_ns__GetUserRes (62)
+/* complex XML schema type 'ns:GetUserRes': */
+struct ns__GetUserRes {
+        /** Required element 'return' of XML schema type 'ns:GetUserRes-return' */
+        struct _ns__GetUserRes_return return_;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:420 */
+#ifndef SOAP_TYPE_ns__XFkType
+#define SOAP_TYPE_ns__XFkType (32)
+/* simple XML schema type 'ns:XFkType': */
+struct ns__XFkType {
+        /** Simple content of XML schema type 'xsd:string' wrapped by this struct */
+        char *__item;
+        /** Optional attribute 'uuid' of XML schema type 'xsd:string' */
+        char *uuid;
+};
+#endif
+
+/* axl.h:991 */
 #ifndef SOAP_TYPE___svc__addPhoneSecurityProfile
-#define SOAP_TYPE___svc__addPhoneSecurityProfile (34)
+#define SOAP_TYPE___svc__addPhoneSecurityProfile (67)
 /* Wrapper: */
 struct __svc__addPhoneSecurityProfile {
         /** Optional element 'ns:addPhoneSecurityProfile' of XML schema type 'ns:AddPhoneSecurityProfileReq' */
@@ -413,9 +965,9 @@ struct __svc__addPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:558 */
+/* axl.h:1027 */
 #ifndef SOAP_TYPE___svc__updatePhoneSecurityProfile
-#define SOAP_TYPE___svc__updatePhoneSecurityProfile (37)
+#define SOAP_TYPE___svc__updatePhoneSecurityProfile (70)
 /* Wrapper: */
 struct __svc__updatePhoneSecurityProfile {
         /** Optional element 'ns:updatePhoneSecurityProfile' of XML schema type 'ns:UpdatePhoneSecurityProfileReq' */
@@ -423,9 +975,9 @@ struct __svc__updatePhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:594 */
+/* axl.h:1063 */
 #ifndef SOAP_TYPE___svc__getPhoneSecurityProfile
-#define SOAP_TYPE___svc__getPhoneSecurityProfile (41)
+#define SOAP_TYPE___svc__getPhoneSecurityProfile (74)
 /* Wrapper: */
 struct __svc__getPhoneSecurityProfile {
         /** Optional element 'ns:getPhoneSecurityProfile' of XML schema type 'ns:GetPhoneSecurityProfileReq' */
@@ -433,9 +985,9 @@ struct __svc__getPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:630 */
+/* axl.h:1099 */
 #ifndef SOAP_TYPE___svc__removePhoneSecurityProfile
-#define SOAP_TYPE___svc__removePhoneSecurityProfile (44)
+#define SOAP_TYPE___svc__removePhoneSecurityProfile (77)
 /* Wrapper: */
 struct __svc__removePhoneSecurityProfile {
         /** Optional element 'ns:removePhoneSecurityProfile' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -443,9 +995,9 @@ struct __svc__removePhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:666 */
+/* axl.h:1135 */
 #ifndef SOAP_TYPE___svc__listPhoneSecurityProfile
-#define SOAP_TYPE___svc__listPhoneSecurityProfile (48)
+#define SOAP_TYPE___svc__listPhoneSecurityProfile (81)
 /* Wrapper: */
 struct __svc__listPhoneSecurityProfile {
         /** Optional element 'ns:listPhoneSecurityProfile' of XML schema type 'ns:ListPhoneSecurityProfileReq' */
@@ -453,10 +1005,100 @@ struct __svc__listPhoneSecurityProfile {
 };
 #endif
 
+/* axl.h:1171 */
+#ifndef SOAP_TYPE___svc__addPhone
+#define SOAP_TYPE___svc__addPhone (84)
+/* Wrapper: */
+struct __svc__addPhone {
+        /** Optional element 'ns:addPhone' of XML schema type 'ns:AddPhoneReq' */
+        struct ns__AddPhoneReq *ns__addPhone;
+};
+#endif
+
+/* axl.h:1207 */
+#ifndef SOAP_TYPE___svc__updatePhone
+#define SOAP_TYPE___svc__updatePhone (87)
+/* Wrapper: */
+struct __svc__updatePhone {
+        /** Optional element 'ns:updatePhone' of XML schema type 'ns:UpdatePhoneReq' */
+        struct ns__UpdatePhoneReq *ns__updatePhone;
+};
+#endif
+
+/* axl.h:1243 */
+#ifndef SOAP_TYPE___svc__getPhone
+#define SOAP_TYPE___svc__getPhone (91)
+/* Wrapper: */
+struct __svc__getPhone {
+        /** Optional element 'ns:getPhone' of XML schema type 'ns:GetPhoneReq' */
+        struct ns__GetPhoneReq *ns__getPhone;
+};
+#endif
+
+/* axl.h:1279 */
+#ifndef SOAP_TYPE___svc__removePhone
+#define SOAP_TYPE___svc__removePhone (93)
+/* Wrapper: */
+struct __svc__removePhone {
+        /** Optional element 'ns:removePhone' of XML schema type 'ns:NameAndGUIDRequest' */
+        struct ns__NameAndGUIDRequest *ns__removePhone;
+};
+#endif
+
+/* axl.h:1315 */
+#ifndef SOAP_TYPE___svc__listPhone
+#define SOAP_TYPE___svc__listPhone (97)
+/* Wrapper: */
+struct __svc__listPhone {
+        /** Optional element 'ns:listPhone' of XML schema type 'ns:ListPhoneReq' */
+        struct ns__ListPhoneReq *ns__listPhone;
+};
+#endif
+
+/* axl.h:1351 */
+#ifndef SOAP_TYPE___svc__addUser
+#define SOAP_TYPE___svc__addUser (100)
+/* Wrapper: */
+struct __svc__addUser {
+        /** Optional element 'ns:addUser' of XML schema type 'ns:AddUserReq' */
+        struct ns__AddUserReq *ns__addUser;
+};
+#endif
+
+/* axl.h:1387 */
+#ifndef SOAP_TYPE___svc__updateUser
+#define SOAP_TYPE___svc__updateUser (103)
+/* Wrapper: */
+struct __svc__updateUser {
+        /** Optional element 'ns:updateUser' of XML schema type 'ns:UpdateUserReq' */
+        struct ns__UpdateUserReq *ns__updateUser;
+};
+#endif
+
+/* axl.h:1423 */
+#ifndef SOAP_TYPE___svc__getUser
+#define SOAP_TYPE___svc__getUser (107)
+/* Wrapper: */
+struct __svc__getUser {
+        /** Optional element 'ns:getUser' of XML schema type 'ns:GetUserReq' */
+        struct ns__GetUserReq *ns__getUser;
+};
+#endif
+
+/* axl.h:1459 */
+#ifndef SOAP_TYPE___svc__removeUser
+#define SOAP_TYPE___svc__removeUser (110)
+/* Wrapper: */
+struct __svc__removeUser {
+        /** Optional element 'ns:removeUser' of XML schema type 'ns:RemoveUserReq' */
+        struct ns__RemoveUserReq *ns__removeUser;
+};
+#endif
+
 /* axlsvc.h:8 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Header
-#define SOAP_TYPE_SOAP_ENV__Header (49)
+#define SOAP_TYPE_SOAP_ENV__Header (111)
 /* SOAP_ENV__Header: */
 struct SOAP_ENV__Header {
         /** Transient (not serialized) */
@@ -468,7 +1110,7 @@ struct SOAP_ENV__Header {
 /* axlsvc.h:9 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Detail
-#define SOAP_TYPE_SOAP_ENV__Detail (51)
+#define SOAP_TYPE_SOAP_ENV__Detail (113)
 /* SOAP_ENV__Detail: */
 struct SOAP_ENV__Detail {
         /** Optional element 'axlError' of XML schema type 'ns:AXLError' */
@@ -485,7 +1127,7 @@ struct SOAP_ENV__Detail {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Code
-#define SOAP_TYPE_SOAP_ENV__Code (55)
+#define SOAP_TYPE_SOAP_ENV__Code (117)
 /* Type SOAP_ENV__Code is a recursive data type, (in)directly referencing itself through its (base or derived class) members */
 /* SOAP_ENV__Code: */
 struct SOAP_ENV__Code {
@@ -500,7 +1142,7 @@ struct SOAP_ENV__Code {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Reason
-#define SOAP_TYPE_SOAP_ENV__Reason (57)
+#define SOAP_TYPE_SOAP_ENV__Reason (119)
 /* SOAP_ENV__Reason: */
 struct SOAP_ENV__Reason {
         /** Optional element 'SOAP-ENV:Text' of XML schema type 'xsd:string' */
@@ -512,7 +1154,7 @@ struct SOAP_ENV__Reason {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Fault
-#define SOAP_TYPE_SOAP_ENV__Fault (58)
+#define SOAP_TYPE_SOAP_ENV__Fault (120)
 /* SOAP_ENV__Fault: */
 struct SOAP_ENV__Fault {
         /** Optional element 'faultcode' of XML schema type 'xsd:QName' */
@@ -580,27 +1222,132 @@ typedef char *_QName;
 
 /* struct SOAP_ENV__Fault has binding name 'SOAP_ENV__Fault' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Fault
-#define SOAP_TYPE_SOAP_ENV__Fault (58)
+#define SOAP_TYPE_SOAP_ENV__Fault (120)
 #endif
 
 /* struct SOAP_ENV__Reason has binding name 'SOAP_ENV__Reason' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Reason
-#define SOAP_TYPE_SOAP_ENV__Reason (57)
+#define SOAP_TYPE_SOAP_ENV__Reason (119)
 #endif
 
 /* struct SOAP_ENV__Code has binding name 'SOAP_ENV__Code' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Code
-#define SOAP_TYPE_SOAP_ENV__Code (55)
+#define SOAP_TYPE_SOAP_ENV__Code (117)
 #endif
 
 /* struct SOAP_ENV__Detail has binding name 'SOAP_ENV__Detail' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Detail
-#define SOAP_TYPE_SOAP_ENV__Detail (51)
+#define SOAP_TYPE_SOAP_ENV__Detail (113)
 #endif
 
 /* struct SOAP_ENV__Header has binding name 'SOAP_ENV__Header' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Header
-#define SOAP_TYPE_SOAP_ENV__Header (49)
+#define SOAP_TYPE_SOAP_ENV__Header (111)
+#endif
+
+/* struct _ns__GetUserRes_return has binding name '_ns__GetUserRes_return' for type '' */
+#ifndef SOAP_TYPE__ns__GetUserRes_return
+#define SOAP_TYPE__ns__GetUserRes_return (63)
+#endif
+
+/* struct ns__GetUserRes has binding name 'ns__GetUserRes' for type 'ns:GetUserRes' */
+#ifndef SOAP_TYPE_ns__GetUserRes
+#define SOAP_TYPE_ns__GetUserRes (62)
+#endif
+
+/* struct ns__RemoveUserReq has binding name 'ns__RemoveUserReq' for type 'ns:RemoveUserReq' */
+#ifndef SOAP_TYPE_ns__RemoveUserReq
+#define SOAP_TYPE_ns__RemoveUserReq (60)
+#endif
+
+/* struct ns__GetUserReq has binding name 'ns__GetUserReq' for type 'ns:GetUserReq' */
+#ifndef SOAP_TYPE_ns__GetUserReq
+#define SOAP_TYPE_ns__GetUserReq (57)
+#endif
+
+/* struct ns__UpdateUserReq has binding name 'ns__UpdateUserReq' for type 'ns:UpdateUserReq' */
+#ifndef SOAP_TYPE_ns__UpdateUserReq
+#define SOAP_TYPE_ns__UpdateUserReq (55)
+#endif
+
+/* struct ns__AddUserReq has binding name 'ns__AddUserReq' for type 'ns:AddUserReq' */
+#ifndef SOAP_TYPE_ns__AddUserReq
+#define SOAP_TYPE_ns__AddUserReq (53)
+#endif
+
+/* struct ns__RUser has binding name 'ns__RUser' for type 'ns:RUser' */
+#ifndef SOAP_TYPE_ns__RUser
+#define SOAP_TYPE_ns__RUser (52)
+#endif
+
+/* struct ns__XUser has binding name 'ns__XUser' for type 'ns:XUser' */
+#ifndef SOAP_TYPE_ns__XUser
+#define SOAP_TYPE_ns__XUser (51)
+#endif
+
+/* struct _ns__ListPhoneRes_return has binding name '_ns__ListPhoneRes_return' for type '' */
+#ifndef SOAP_TYPE__ns__ListPhoneRes_return
+#define SOAP_TYPE__ns__ListPhoneRes_return (50)
+#endif
+
+/* struct ns__ListPhoneRes has binding name 'ns__ListPhoneRes' for type 'ns:ListPhoneRes' */
+#ifndef SOAP_TYPE_ns__ListPhoneRes
+#define SOAP_TYPE_ns__ListPhoneRes (49)
+#endif
+
+/* struct ns__ListPhoneReq has binding name 'ns__ListPhoneReq' for type 'ns:ListPhoneReq' */
+#ifndef SOAP_TYPE_ns__ListPhoneReq
+#define SOAP_TYPE_ns__ListPhoneReq (46)
+#endif
+
+/* struct ns__ListPhoneSearch has binding name 'ns__ListPhoneSearch' for type 'ns:ListPhoneSearch' */
+#ifndef SOAP_TYPE_ns__ListPhoneSearch
+#define SOAP_TYPE_ns__ListPhoneSearch (45)
+#endif
+
+/* struct _ns__GetPhoneRes_return has binding name '_ns__GetPhoneRes_return' for type '' */
+#ifndef SOAP_TYPE__ns__GetPhoneRes_return
+#define SOAP_TYPE__ns__GetPhoneRes_return (44)
+#endif
+
+/* struct ns__GetPhoneRes has binding name 'ns__GetPhoneRes' for type 'ns:GetPhoneRes' */
+#ifndef SOAP_TYPE_ns__GetPhoneRes
+#define SOAP_TYPE_ns__GetPhoneRes (43)
+#endif
+
+/* struct ns__GetPhoneReq has binding name 'ns__GetPhoneReq' for type 'ns:GetPhoneReq' */
+#ifndef SOAP_TYPE_ns__GetPhoneReq
+#define SOAP_TYPE_ns__GetPhoneReq (40)
+#endif
+
+/* struct ns__UpdatePhoneReq has binding name 'ns__UpdatePhoneReq' for type 'ns:UpdatePhoneReq' */
+#ifndef SOAP_TYPE_ns__UpdatePhoneReq
+#define SOAP_TYPE_ns__UpdatePhoneReq (38)
+#endif
+
+/* struct ns__AddPhoneReq has binding name 'ns__AddPhoneReq' for type 'ns:AddPhoneReq' */
+#ifndef SOAP_TYPE_ns__AddPhoneReq
+#define SOAP_TYPE_ns__AddPhoneReq (36)
+#endif
+
+/* struct ns__LPhone has binding name 'ns__LPhone' for type 'ns:LPhone' */
+#ifndef SOAP_TYPE_ns__LPhone
+#define SOAP_TYPE_ns__LPhone (35)
+#endif
+
+/* struct ns__RPhone has binding name 'ns__RPhone' for type 'ns:RPhone' */
+#ifndef SOAP_TYPE_ns__RPhone
+#define SOAP_TYPE_ns__RPhone (34)
+#endif
+
+/* struct ns__XFkType has binding name 'ns__XFkType' for type 'ns:XFkType' */
+#ifndef SOAP_TYPE_ns__XFkType
+#define SOAP_TYPE_ns__XFkType (32)
+#endif
+
+/* struct ns__XPhone has binding name 'ns__XPhone' for type 'ns:XPhone' */
+#ifndef SOAP_TYPE_ns__XPhone
+#define SOAP_TYPE_ns__XPhone (31)
 #endif
 
 /* struct _ns__ListPhoneSecurityProfileRes_return has binding name '_ns__ListPhoneSecurityProfileRes_return' for type '' */
@@ -680,62 +1427,152 @@ typedef char *_QName;
 
 /* struct SOAP_ENV__Reason * has binding name 'PointerToSOAP_ENV__Reason' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Reason
-#define SOAP_TYPE_PointerToSOAP_ENV__Reason (60)
+#define SOAP_TYPE_PointerToSOAP_ENV__Reason (122)
 #endif
 
 /* struct SOAP_ENV__Detail * has binding name 'PointerToSOAP_ENV__Detail' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Detail
-#define SOAP_TYPE_PointerToSOAP_ENV__Detail (59)
+#define SOAP_TYPE_PointerToSOAP_ENV__Detail (121)
 #endif
 
 /* struct SOAP_ENV__Code * has binding name 'PointerToSOAP_ENV__Code' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Code
-#define SOAP_TYPE_PointerToSOAP_ENV__Code (56)
+#define SOAP_TYPE_PointerToSOAP_ENV__Code (118)
 #endif
 
 /* struct ns__AXLError * has binding name 'PointerTons__AXLError' for type 'ns:AXLError' */
 #ifndef SOAP_TYPE_PointerTons__AXLError
-#define SOAP_TYPE_PointerTons__AXLError (52)
+#define SOAP_TYPE_PointerTons__AXLError (114)
+#endif
+
+/* struct ns__RemoveUserReq * has binding name 'PointerTons__RemoveUserReq' for type 'ns:RemoveUserReq' */
+#ifndef SOAP_TYPE_PointerTons__RemoveUserReq
+#define SOAP_TYPE_PointerTons__RemoveUserReq (108)
+#endif
+
+/* struct ns__GetUserRes * has binding name 'PointerTons__GetUserRes' for type 'ns:GetUserRes' */
+#ifndef SOAP_TYPE_PointerTons__GetUserRes
+#define SOAP_TYPE_PointerTons__GetUserRes (105)
+#endif
+
+/* struct ns__GetUserReq * has binding name 'PointerTons__GetUserReq' for type 'ns:GetUserReq' */
+#ifndef SOAP_TYPE_PointerTons__GetUserReq
+#define SOAP_TYPE_PointerTons__GetUserReq (104)
+#endif
+
+/* struct ns__UpdateUserReq * has binding name 'PointerTons__UpdateUserReq' for type 'ns:UpdateUserReq' */
+#ifndef SOAP_TYPE_PointerTons__UpdateUserReq
+#define SOAP_TYPE_PointerTons__UpdateUserReq (101)
+#endif
+
+/* struct ns__AddUserReq * has binding name 'PointerTons__AddUserReq' for type 'ns:AddUserReq' */
+#ifndef SOAP_TYPE_PointerTons__AddUserReq
+#define SOAP_TYPE_PointerTons__AddUserReq (98)
+#endif
+
+/* struct ns__ListPhoneRes * has binding name 'PointerTons__ListPhoneRes' for type 'ns:ListPhoneRes' */
+#ifndef SOAP_TYPE_PointerTons__ListPhoneRes
+#define SOAP_TYPE_PointerTons__ListPhoneRes (95)
+#endif
+
+/* struct ns__ListPhoneReq * has binding name 'PointerTons__ListPhoneReq' for type 'ns:ListPhoneReq' */
+#ifndef SOAP_TYPE_PointerTons__ListPhoneReq
+#define SOAP_TYPE_PointerTons__ListPhoneReq (94)
+#endif
+
+/* struct ns__GetPhoneRes * has binding name 'PointerTons__GetPhoneRes' for type 'ns:GetPhoneRes' */
+#ifndef SOAP_TYPE_PointerTons__GetPhoneRes
+#define SOAP_TYPE_PointerTons__GetPhoneRes (89)
+#endif
+
+/* struct ns__GetPhoneReq * has binding name 'PointerTons__GetPhoneReq' for type 'ns:GetPhoneReq' */
+#ifndef SOAP_TYPE_PointerTons__GetPhoneReq
+#define SOAP_TYPE_PointerTons__GetPhoneReq (88)
+#endif
+
+/* struct ns__UpdatePhoneReq * has binding name 'PointerTons__UpdatePhoneReq' for type 'ns:UpdatePhoneReq' */
+#ifndef SOAP_TYPE_PointerTons__UpdatePhoneReq
+#define SOAP_TYPE_PointerTons__UpdatePhoneReq (85)
+#endif
+
+/* struct ns__AddPhoneReq * has binding name 'PointerTons__AddPhoneReq' for type 'ns:AddPhoneReq' */
+#ifndef SOAP_TYPE_PointerTons__AddPhoneReq
+#define SOAP_TYPE_PointerTons__AddPhoneReq (82)
 #endif
 
 /* struct ns__ListPhoneSecurityProfileRes * has binding name 'PointerTons__ListPhoneSecurityProfileRes' for type 'ns:ListPhoneSecurityProfileRes' */
 #ifndef SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes
-#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes (46)
+#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes (79)
 #endif
 
 /* struct ns__ListPhoneSecurityProfileReq * has binding name 'PointerTons__ListPhoneSecurityProfileReq' for type 'ns:ListPhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq (45)
+#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq (78)
 #endif
 
 /* struct ns__NameAndGUIDRequest * has binding name 'PointerTons__NameAndGUIDRequest' for type 'ns:NameAndGUIDRequest' */
 #ifndef SOAP_TYPE_PointerTons__NameAndGUIDRequest
-#define SOAP_TYPE_PointerTons__NameAndGUIDRequest (42)
+#define SOAP_TYPE_PointerTons__NameAndGUIDRequest (75)
 #endif
 
 /* struct ns__GetPhoneSecurityProfileRes * has binding name 'PointerTons__GetPhoneSecurityProfileRes' for type 'ns:GetPhoneSecurityProfileRes' */
 #ifndef SOAP_TYPE_PointerTons__GetPhoneSecurityProfileRes
-#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileRes (39)
+#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileRes (72)
 #endif
 
 /* struct ns__GetPhoneSecurityProfileReq * has binding name 'PointerTons__GetPhoneSecurityProfileReq' for type 'ns:GetPhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__GetPhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileReq (38)
+#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileReq (71)
 #endif
 
 /* struct ns__UpdatePhoneSecurityProfileReq * has binding name 'PointerTons__UpdatePhoneSecurityProfileReq' for type 'ns:UpdatePhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__UpdatePhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__UpdatePhoneSecurityProfileReq (35)
+#define SOAP_TYPE_PointerTons__UpdatePhoneSecurityProfileReq (68)
 #endif
 
 /* struct ns__StandardResponse * has binding name 'PointerTons__StandardResponse' for type 'ns:StandardResponse' */
 #ifndef SOAP_TYPE_PointerTons__StandardResponse
-#define SOAP_TYPE_PointerTons__StandardResponse (32)
+#define SOAP_TYPE_PointerTons__StandardResponse (65)
 #endif
 
 /* struct ns__AddPhoneSecurityProfileReq * has binding name 'PointerTons__AddPhoneSecurityProfileReq' for type 'ns:AddPhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq (31)
+#define SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq (64)
+#endif
+
+/* struct ns__RUser * has binding name 'PointerTons__RUser' for type 'ns:RUser' */
+#ifndef SOAP_TYPE_PointerTons__RUser
+#define SOAP_TYPE_PointerTons__RUser (59)
+#endif
+
+/* struct ns__XUser * has binding name 'PointerTons__XUser' for type 'ns:XUser' */
+#ifndef SOAP_TYPE_PointerTons__XUser
+#define SOAP_TYPE_PointerTons__XUser (54)
+#endif
+
+/* struct ns__LPhone * has binding name 'PointerTons__LPhone' for type 'ns:LPhone' */
+#ifndef SOAP_TYPE_PointerTons__LPhone
+#define SOAP_TYPE_PointerTons__LPhone (48)
+#endif
+
+/* struct ns__ListPhoneSearch * has binding name 'PointerTons__ListPhoneSearch' for type 'ns:ListPhoneSearch' */
+#ifndef SOAP_TYPE_PointerTons__ListPhoneSearch
+#define SOAP_TYPE_PointerTons__ListPhoneSearch (47)
+#endif
+
+/* struct ns__RPhone * has binding name 'PointerTons__RPhone' for type 'ns:RPhone' */
+#ifndef SOAP_TYPE_PointerTons__RPhone
+#define SOAP_TYPE_PointerTons__RPhone (42)
+#endif
+
+/* struct ns__XPhone * has binding name 'PointerTons__XPhone' for type 'ns:XPhone' */
+#ifndef SOAP_TYPE_PointerTons__XPhone
+#define SOAP_TYPE_PointerTons__XPhone (37)
+#endif
+
+/* struct ns__XFkType * has binding name 'PointerTons__XFkType' for type 'ns:XFkType' */
+#ifndef SOAP_TYPE_PointerTons__XFkType
+#define SOAP_TYPE_PointerTons__XFkType (33)
 #endif
 
 /* struct ns__LPhoneSecurityProfile * has binding name 'PointerTons__LPhoneSecurityProfile' for type 'ns:LPhoneSecurityProfile' */
@@ -801,6 +1638,24 @@ typedef char *_QName;
     SOAP_FMAC5 int SOAP_FMAC6 __svc__removePhoneSecurityProfile(struct soap*, struct ns__NameAndGUIDRequest *ns__removePhoneSecurityProfile, struct ns__StandardResponse *ns__removePhoneSecurityProfileResponse);
     /** Web service operation '__svc__listPhoneSecurityProfile' implementation, should return SOAP_OK or error code */
     SOAP_FMAC5 int SOAP_FMAC6 __svc__listPhoneSecurityProfile(struct soap*, struct ns__ListPhoneSecurityProfileReq *ns__listPhoneSecurityProfile, struct ns__ListPhoneSecurityProfileRes *ns__listPhoneSecurityProfileResponse);
+    /** Web service operation '__svc__addPhone' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__addPhone(struct soap*, struct ns__AddPhoneReq *ns__addPhone, struct ns__StandardResponse *ns__addPhoneResponse);
+    /** Web service operation '__svc__updatePhone' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__updatePhone(struct soap*, struct ns__UpdatePhoneReq *ns__updatePhone, struct ns__StandardResponse *ns__updatePhoneResponse);
+    /** Web service operation '__svc__getPhone' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__getPhone(struct soap*, struct ns__GetPhoneReq *ns__getPhone, struct ns__GetPhoneRes *ns__getPhoneResponse);
+    /** Web service operation '__svc__removePhone' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__removePhone(struct soap*, struct ns__NameAndGUIDRequest *ns__removePhone, struct ns__StandardResponse *ns__removePhoneResponse);
+    /** Web service operation '__svc__listPhone' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__listPhone(struct soap*, struct ns__ListPhoneReq *ns__listPhone, struct ns__ListPhoneRes *ns__listPhoneResponse);
+    /** Web service operation '__svc__addUser' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__addUser(struct soap*, struct ns__AddUserReq *ns__addUser, struct ns__StandardResponse *ns__addUserResponse);
+    /** Web service operation '__svc__updateUser' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__updateUser(struct soap*, struct ns__UpdateUserReq *ns__updateUser, struct ns__StandardResponse *ns__updateUserResponse);
+    /** Web service operation '__svc__getUser' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__getUser(struct soap*, struct ns__GetUserReq *ns__getUser, struct ns__GetUserRes *ns__getUserResponse);
+    /** Web service operation '__svc__removeUser' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__removeUser(struct soap*, struct ns__RemoveUserReq *ns__removeUser, struct ns__StandardResponse *ns__removeUserResponse);
 
 /******************************************************************************\
  *                                                                            *
@@ -821,6 +1676,24 @@ SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__getPhoneSecurityProfile(struct soap*
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__removePhoneSecurityProfile(struct soap*);
 
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__listPhoneSecurityProfile(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__addPhone(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__updatePhone(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__getPhone(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__removePhone(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__listPhone(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__addUser(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__updateUser(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__getUser(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__removeUser(struct soap*);
 
 #endif
 

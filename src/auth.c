@@ -196,3 +196,28 @@ auth_check(struct db *db, const char *user, const char *password, char role[16])
 		cache_store(tag, stored_role);
 	return AUTH_OK;
 }
+
+static bool
+hex_digest(const EVP_MD *md, const char *a, const char *b, const char *c, char *hex)
+{
+	unsigned char out[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool ok = ctx != NULL && EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
+		  EVP_DigestUpdate(ctx, a, strlen(a)) == 1 && EVP_DigestUpdate(ctx, ":", 1) == 1 &&
+		  EVP_DigestUpdate(ctx, b, strlen(b)) == 1 && EVP_DigestUpdate(ctx, ":", 1) == 1 &&
+		  EVP_DigestUpdate(ctx, c, strlen(c)) == 1 && EVP_DigestFinal_ex(ctx, out, &len) == 1;
+
+	EVP_MD_CTX_free(ctx);
+	for (unsigned int i = 0; ok && i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", out[i]);
+	return ok;
+}
+
+bool
+auth_digest_ha1(const char *user, const char *realm, const char *password,
+		char md5_hex[33], char sha256_hex[65])
+{
+	return hex_digest(EVP_md5(), user, realm, password, md5_hex) &&
+	       hex_digest(EVP_sha256(), user, realm, password, sha256_hex);
+}

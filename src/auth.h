@@ -18,6 +18,12 @@ enum auth_result { AUTH_OK, AUTH_DENIED, AUTH_UNAVAILABLE };
 bool auth_hash_password(const char *password, char *out, size_t size);
 bool auth_verify_password(const char *password, const char *stored);
 
+/* RFC 7616 HA1 = H(username ":" realm ":" password), as lower-case hex,
+ * with MD5 and with SHA-256: what a registrar needs to check a digest. */
+#define DIGEST_REALM "ccmsipline"
+bool auth_digest_ha1(const char *user, const char *realm, const char *password,
+		     char md5_hex[33], char sha256_hex[65]);
+
 /* Must run once before threads use auth_check. */
 bool auth_init(int cache_ttl_seconds);
 

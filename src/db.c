@@ -192,3 +192,9 @@ db_rollback(struct db *db)
 	}
 	db->in_tx = false;
 }
+
+bool
+db_run(struct db *db, const char *sql, struct app_err *err)
+{
+	return simple(db, sql, err);
+}

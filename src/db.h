@@ -39,4 +39,7 @@ bool db_begin(struct db *db, struct app_err *err);
 bool db_commit(struct db *db, struct app_err *err);
 void db_rollback(struct db *db);
 
+/* Runs a constant statement without parameters (SAVEPOINT and the like). */
+bool db_run(struct db *db, const char *sql, struct app_err *err);
+
 #endif

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "repo_phone.h"
 #include "repo_profile.h"
 #include "repo_user.h"
 #include "server.h"
@@ -30,6 +31,10 @@ usage(FILE *out)
 		"  axlprovd user set USERID [--role full|read-only]\n"
 		"      Create or update an AXL API user; the password is read from\n"
 		"      AXLPROV_PASSWORD or, if unset, from the first line of standard input.\n"
+		"  axlprovd capf complete PHONE [--status STATUS]\n"
+		"      Record that the CAPF operation pending on a phone finished (there is\n"
+		"      no CAPF service yet): STATUS defaults to the operation's success\n"
+		"      (Upgrade Success, Delete Success, Troubleshoot Success).\n"
 		"  axlprovd --help | --version\n\n",
 		AXLPROV_VERSION);
 	config_usage(out);
@@ -60,6 +65,7 @@ cmd_serve(const struct config *cfg)
 		return 1;
 	}
 	repo_profile_init();
+	repo_phone_init();
 	db = db_open(cfg->database_url);
 	if (db == NULL || !repo_models_load(db, &err)) {
 		log_msg(LOG_ERROR, "cannot load the phone models from the database: %s", err.msg);
@@ -132,6 +138,41 @@ cmd_user_set(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_capf_complete(const struct config *cfg, int argc, char **argv)
+{
+	const char *phone = NULL, *status = NULL;
+	char result[64];
+	struct app_err err = { 0 };
+	struct db *db;
+	bool ok;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
+			status = argv[++i];
+		else if (phone == NULL)
+			phone = argv[i];
+		else {
+			fprintf(stderr, "axlprovd: unexpected argument %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (phone == NULL) {
+		fprintf(stderr, "usage: axlprovd capf complete PHONE [--status STATUS]\n");
+		return 2;
+	}
+	repo_phone_init();
+	db = db_open(cfg->database_url);
+	ok = db != NULL && repo_phone_capf_complete(db, phone, status, result, &err);
+	db_close(db);
+	if (!ok) {
+		fprintf(stderr, "axlprovd: %s\n", err.msg);
+		return 1;
+	}
+	printf("phone %s: certificate status %s\n", phone, result);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -162,6 +203,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "user") == 0 && argc >= 3 && strcmp(argv[2], "set") == 0)
 		return cmd_user_set(&cfg, argc - 3, argv + 3);
+	if (strcmp(argv[1], "capf") == 0 && argc >= 3 && strcmp(argv[2], "complete") == 0)
+		return cmd_capf_complete(&cfg, argc - 3, argv + 3);
 	fprintf(stderr, "axlprovd: unknown command %s (see --help)\n", argv[1]);
 	return 2;
 }

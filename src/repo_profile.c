@@ -18,7 +18,7 @@
 
 static char sql_select_by_name[SQL_MAX], sql_select_by_uuid[SQL_MAX];
 static char sql_lock_by_name[SQL_MAX], sql_lock_by_uuid[SQL_MAX];
-static char sql_insert[SQL_MAX], sql_update[SQL_MAX], sql_list[SQL_MAX];
+static char sql_insert[SQL_MAX], sql_update[SQL_MAX], sql_list[SQL_MAX], sql_same[SQL_MAX];
 
 static const struct db_stmt st_get_name = { "profile_get_name", sql_select_by_name };
 static const struct db_stmt st_get_uuid = { "profile_get_uuid", sql_select_by_uuid };
@@ -27,6 +27,7 @@ static const struct db_stmt st_lock_uuid = { "profile_lock_uuid", sql_lock_by_uu
 static const struct db_stmt st_insert = { "profile_insert", sql_insert };
 static const struct db_stmt st_update = { "profile_update", sql_update };
 static const struct db_stmt st_list = { "profile_list", sql_list };
+static const struct db_stmt st_same = { "profile_same", sql_same };
 static const struct db_stmt st_remove_name = {
 	"profile_remove_name",
 	"DELETE FROM phone_security_profile WHERE name = $1 AND NOT is_standard"
@@ -39,7 +40,7 @@ static const struct db_stmt st_remove_uuid = {
 };
 static const struct db_stmt st_models = {
 	"models_load",
-	"SELECT name, sip, sccp, secure, cisco, model_independent, since"
+	"SELECT name, sip, sccp, secure, cisco, model_independent, since, sep_name, mic"
 	" FROM phone_model ORDER BY name"
 };
 
@@ -97,6 +98,18 @@ repo_profile_init(void)
 	}
 	cat(sql_update, " WHERE pkid = $1::uuid AND NOT is_standard");
 
+	/* Same settings: every field but the name and the description. */
+	select_list(sql_same);
+	n = 0;
+	for (int i = 0; i < PF__COUNT; i++) {
+		if (i == PF_NAME || i == PF_DESCRIPTION)
+			continue;
+		n++;
+		cat(sql_same, "%s %s::text = $%d", n > 1 ? " AND" : " WHERE",
+		    profile_fields[i].column, n);
+	}
+	cat(sql_same, " ORDER BY name COLLATE \"C\" LIMIT 1");
+
 	/* Ordered by name in byte order so skip/first pages are stable on any
 	 * database collation. */
 	select_list(sql_list);
@@ -128,6 +141,8 @@ repo_models_load(struct db *db, struct app_err *err)
 		rows[i].cisco = PQgetvalue(res, i, 4)[0] == 't';
 		rows[i].model_independent = PQgetvalue(res, i, 5)[0] == 't';
 		rows[i].since = atoi(PQgetvalue(res, i, 6));
+		rows[i].sep_name = PQgetvalue(res, i, 7)[0] == 't';
+		rows[i].mic = PQgetvalue(res, i, 8)[0] == 't';
 	}
 	ok = models_load(rows, (size_t) n);
 	free(rows);
@@ -268,6 +283,27 @@ repo_profile_list(struct db *db, const struct profile_search *search,
 		if (!fn(ctx, PQgetvalue(res, r, 0), values))
 			break;
 	}
+	PQclear(res);
+	return true;
+}
+
+bool
+repo_profile_find_same(struct db *db, const struct profile *target, struct profile *out,
+		       bool *found, struct app_err *err)
+{
+	const char *params[PF__COUNT];
+	int n = 0;
+	PGresult *res;
+
+	for (int i = 0; i < PF__COUNT; i++)
+		if (i != PF_NAME && i != PF_DESCRIPTION)
+			params[n++] = target->v[i];
+	res = db_exec(db, &st_same, n, params, err);
+	if (res == NULL)
+		return false;
+	*found = PQntuples(res) == 1;
+	if (*found)
+		row_to_profile(res, 0, out);
 	PQclear(res);
 	return true;
 }

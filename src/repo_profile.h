@@ -40,6 +40,11 @@ bool repo_profile_update(struct db *db, const struct profile *p, struct app_err 
 bool repo_profile_remove(struct db *db, const struct profile_key *key,
 			 char uuid_out[UUID_DB_LEN + 1], struct app_err *err);
 
+/* The first profile (by name) whose settings other than name and
+ * description equal target's; *found tells whether there is one. */
+bool repo_profile_find_same(struct db *db, const struct profile *target, struct profile *out,
+			    bool *found, struct app_err *err);
+
 struct profile_search {
 	const char *name;         /* LIKE pattern or NULL */
 	const char *description;  /* LIKE pattern or NULL */

@@ -11,11 +11,14 @@
 #include "soapH.h"
 
 #include "axl_fault.h"
+#include "phone.h"
 #include "axl_wire.h"
 #include "db.h"
 #include "like.h"
 #include "profile.h"
+#include "repo_phone.h"
 #include "repo_profile.h"
+#include "svc.h"
 #include "uuid.h"
 #include "worker.h"
 
@@ -63,29 +66,6 @@ static const char *
 field_at(const void *s, size_t off)
 {
 	return *(char *const *) (const void *) ((const char *) s + off);
-}
-
-struct key_buf {
-	struct profile_key key;
-	char uuid[UUID_DB_LEN + 1];
-};
-
-static bool
-key_from(int which, const char *value, struct key_buf *kb, struct app_err *err)
-{
-	memset(kb, 0, sizeof(*kb));
-	if (which == 1 && value != NULL) {
-		kb->key.name = value;
-		return true;
-	}
-	if (which == 2 && value != NULL) {
-		if (!uuid_parse(value, kb->uuid))
-			return app_err_invalid(err, "uuid", value, "not a uuid");
-		kb->key.uuid = kb->uuid;
-		return true;
-	}
-	return app_err_set(err, APP_E_MISSING_FIELD, "name",
-			   "Missing required element: name or uuid");
 }
 
 /* The fields a returnedTags element asks for; all when absent or empty. */
@@ -160,6 +140,30 @@ apply_update(struct profile *p, const struct profile *before,
 	return profile_finish(p, before, version, err);
 }
 
+/* Rule 5: a profile in use becomes secure only if all its phones have a
+ * certificate. */
+static bool
+certificates_ok(struct worker *w, const struct profile *p, const struct profile *before,
+		struct app_err *err)
+{
+	long missing = 0;
+	char names[512];
+
+	if (!phone_profile_needs_certificate(p) || phone_profile_needs_certificate(before))
+		return true;
+	if (!repo_phone_without_certificate(w->db, p->uuid, &missing, names, err))
+		return false;
+	if (missing == 0)
+		return true;
+	return app_err_set(err, APP_E_RULE, NULL,
+			   "The phone %s has no certificate (%ld phone(s) using this profile have "
+			   "none: %s), so the profile cannot become %s. Apply a non-secure profile "
+			   "to those phones, install a certificate through CAPF, then apply the "
+			   "secure profile.", names, missing, names,
+			   strcmp(p->v[PF_SECURITY_MODE], "Non Secure") != 0 ?
+			   p->v[PF_SECURITY_MODE] : p->v[PF_AUTH_MODE]);
+}
+
 int
 __svc__updatePhoneSecurityProfile(struct soap *soap,
 				  struct ns__UpdatePhoneSecurityProfileReq *req,
@@ -168,18 +172,18 @@ __svc__updatePhoneSecurityProfile(struct soap *soap,
 	static const char op[] = "updatePhoneSecurityProfile";
 	struct worker *w = soap->user;
 	struct app_err err = { 0 };
-	struct key_buf kb;
+	struct svc_key kb;
 	struct profile before, p;
 
 	(void) res;
-	if (!key_from(req->__union_UpdatePhoneSecurityProfileReq,
-		      req->union_UpdatePhoneSecurityProfileReq.name, &kb, &err))
+	if (!svc_key(req->__union_UpdatePhoneSecurityProfileReq,
+		      req->union_UpdatePhoneSecurityProfileReq.name, "name", &kb, &err))
 		return axl_fault(w, op, &err);
 	/* Read, merge and write under a row lock so that concurrent partial
 	 * updates of one profile do not lose each other's fields. */
 	if (!db_begin(w->db, &err))
 		return axl_fault(w, op, &err);
-	if (!repo_profile_get(w->db, &kb.key, true, &before, &err))
+	if (!repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, true, &before, &err))
 		goto fail;
 	if (before.standard) {
 		app_err_set(&err, APP_E_READ_ONLY, NULL,
@@ -188,7 +192,7 @@ __svc__updatePhoneSecurityProfile(struct soap *soap,
 		goto fail;
 	}
 	p = before;
-	if (!apply_update(&p, &before, req, w->version, &err) ||
+	if (!apply_update(&p, &before, req, w->version, &err) || !certificates_ok(w, &p, &before, &err) ||
 	    !repo_profile_update(w->db, &p, &err) || !db_commit(w->db, &err))
 		goto fail;
 	return axl_response_uuid(w, op, req->sequence, p.uuid);
@@ -204,14 +208,14 @@ __svc__getPhoneSecurityProfile(struct soap *soap, struct ns__GetPhoneSecurityPro
 	static const char op[] = "getPhoneSecurityProfile";
 	struct worker *w = soap->user;
 	struct app_err err = { 0 };
-	struct key_buf kb;
+	struct svc_key kb;
 	struct profile p;
 	const char *values[PF__COUNT];
 
 	(void) res;
-	if (!key_from(req->__union_GetPhoneSecurityProfileReq,
-		      req->union_GetPhoneSecurityProfileReq.name, &kb, &err) ||
-	    !repo_profile_get(w->db, &kb.key, false, &p, &err))
+	if (!svc_key(req->__union_GetPhoneSecurityProfileReq,
+		      req->union_GetPhoneSecurityProfileReq.name, "name", &kb, &err) ||
+	    !repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, false, &p, &err))
 		return axl_fault(w, op, &err);
 	for (int i = 0; i < PF__COUNT; i++)
 		values[i] = p.v[i];
@@ -230,13 +234,26 @@ __svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDReque
 	static const char op[] = "removePhoneSecurityProfile";
 	struct worker *w = soap->user;
 	struct app_err err = { 0 };
-	struct key_buf kb;
+	struct svc_key kb;
 	char uuid[UUID_DB_LEN + 1];
 
+	struct profile p;
+	long users = 0;
+	char names[512];
+
 	(void) res;
-	if (!key_from(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name,
-		      &kb, &err) ||
-	    !repo_profile_remove(w->db, &kb.key, uuid, &err))
+	if (!svc_key(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",
+		     &kb, &err))
+		return axl_fault(w, op, &err);
+	/* A profile in use stays (the phones reference it by key); say which
+	 * phones use it, as CUCM's Dependency Records would. */
+	if (repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, false, &p, &err) &&
+	    repo_phone_dependents(w->db, DEP_PROFILE, p.uuid, &users, names, &err) && users > 0) {
+		svc_in_use(&err, "Phone Security Profile", p.v[PF_NAME], users, names);
+		return axl_fault(w, op, &err);
+	}
+	if (err.code == APP_E_DB_UNAVAILABLE || err.code == APP_E_INTERNAL ||
+	    !repo_profile_remove(w->db, &(struct profile_key){ kb.name, kb.uuid }, uuid, &err))
 		return axl_fault(w, op, &err);
 	return axl_response_uuid(w, op, req->sequence, uuid);
 }
@@ -259,23 +276,6 @@ list_row(void *vctx, const char *uuid, const char *const values[PF__COUNT])
 		return false;
 	}
 	c->rows++;
-	return true;
-}
-
-/* skip/first: unsigned integers; -1 when absent. */
-static bool
-parse_count(const char *element, const char *text, long *out, struct app_err *err)
-{
-	char *end;
-	long n;
-
-	*out = -1;
-	if (text == NULL)
-		return true;
-	n = strtol(text, &end, 10);
-	if (end == text || *end != '\0' || n < 0)
-		return app_err_invalid(err, element, text, "expected a whole number");
-	*out = n;
 	return true;
 }
 
@@ -302,8 +302,8 @@ __svc__listPhoneSecurityProfile(struct soap *soap, struct ns__ListPhoneSecurityP
 	search.description = sc->description;
 	if ((search.name && !like_check("name", search.name, &err)) ||
 	    (search.description && !like_check("description", search.description, &err)) ||
-	    !parse_count("skip", req->skip, &search.skip, &err) ||
-	    !parse_count("first", req->first, &search.first, &err))
+	    !svc_count("skip", req->skip, &search.skip, &err) ||
+	    !svc_count("first", req->first, &search.first, &err))
 		return axl_fault(w, op, &err);
 	if (search.skip < 0)
 		search.skip = 0;

@@ -1,0 +1,458 @@
+/*
+ * repo_phone.c: phone and end_user SQL.  The phone's select list, insert
+ * and update are built once from phone_fields[] (repo_phone_init), so a
+ * field is one table row plus a migration.
+ */
+#include "repo_phone.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+#define SQL_MAX 8192
+
+static char sql_get_name[SQL_MAX], sql_get_uuid[SQL_MAX];
+static char sql_lock_name[SQL_MAX], sql_lock_uuid[SQL_MAX];
+static char sql_insert[SQL_MAX], sql_update[SQL_MAX], sql_list[SQL_MAX];
+
+static const struct db_stmt st_get_name = { "phone_get_name", sql_get_name };
+static const struct db_stmt st_get_uuid = { "phone_get_uuid", sql_get_uuid };
+static const struct db_stmt st_lock_name = { "phone_lock_name", sql_lock_name };
+static const struct db_stmt st_lock_uuid = { "phone_lock_uuid", sql_lock_uuid };
+static const struct db_stmt st_insert = { "phone_insert", sql_insert };
+static const struct db_stmt st_update = { "phone_update", sql_update };
+static const struct db_stmt st_list = { "phone_list", sql_list };
+static const struct db_stmt st_remove_name = {
+	"phone_remove_name", "DELETE FROM phone WHERE name = $1 RETURNING pkid::text"
+};
+static const struct db_stmt st_remove_uuid = {
+	"phone_remove_uuid", "DELETE FROM phone WHERE pkid = $1::uuid RETURNING pkid::text"
+};
+static const struct db_stmt st_dep_profile = {
+	"phone_dep_profile",
+	"SELECT count(*) OVER (), name FROM phone WHERE security_profile_id = $1::uuid"
+	" ORDER BY name COLLATE \"C\" LIMIT 5"
+};
+static const struct db_stmt st_dep_user = {
+	"phone_dep_user",
+	"SELECT count(*) OVER (), name FROM phone WHERE digest_user_id = $1::uuid"
+	" ORDER BY name COLLATE \"C\" LIMIT 5"
+};
+static const struct db_stmt st_no_cert = {
+	"phone_no_cert",
+	"SELECT count(*) OVER (), p.name FROM phone p JOIN phone_model m ON m.name = p.model"
+	" WHERE p.security_profile_id = $1::uuid AND NOT m.mic"
+	" AND p.certificate_status <> 'Upgrade Success' ORDER BY p.name COLLATE \"C\" LIMIT 5"
+};
+static const struct db_stmt st_capf_complete = {
+	"phone_capf_complete",
+	"UPDATE phone SET certificate_status = COALESCE($2, CASE certificate_operation"
+	" WHEN 'Install/Upgrade' THEN 'Upgrade Success' WHEN 'Delete' THEN 'Delete Success'"
+	" ELSE 'Troubleshoot Success' END), certificate_operation = 'No Pending Operation'"
+	" WHERE name = $1 AND certificate_operation <> 'No Pending Operation'"
+	" RETURNING certificate_status"
+};
+static const struct db_stmt st_exists = {
+	"phone_exists", "SELECT 1 FROM phone WHERE name = $1"
+};
+
+static void
+cat(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+cat(char *buf, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + n, SQL_MAX - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Columns written by insert and update: every stored field but the model
+ * (which is the product's column). */
+static bool
+written(int i)
+{
+	return (phone_fields[i].flags & PHF_STORED) && i != PH_MODEL;
+}
+
+/* Row layout: pkid, ctiid, profile pkid, then one value per field, then
+ * one reference uuid per field. */
+#define COL_VALUE(i) (3 + (i))
+#define COL_REF(i) (3 + PH__COUNT + (i))
+
+static void
+select_list(char *buf)
+{
+	cat(buf, "SELECT p.pkid::text, p.ctiid::text, s.pkid::text");
+	for (int i = 0; i < PH__COUNT; i++) {
+		const struct ph_desc *f = &phone_fields[i];
+
+		if (f->flags & PHF_PROFILE)
+			cat(buf, ", s.%s::text", profile_fields[f->profile_field].column);
+		else if (i == PH_SECURITY_PROFILE)
+			cat(buf, ", s.name");
+		else if (i == PH_DIGEST_USER)
+			cat(buf, ", COALESCE(u.userid, '')");
+		else
+			cat(buf, ", p.%s", f->column);
+	}
+	for (int i = 0; i < PH__COUNT; i++) {
+		const struct ph_desc *f = &phone_fields[i];
+
+		if (i == PH_SECURITY_PROFILE)
+			cat(buf, ", s.pkid::text");
+		else if (i == PH_DIGEST_USER)
+			cat(buf, ", u.pkid::text");
+		else if (f->flags & PHF_REF)
+			cat(buf, ", axl_ref_uuid('%s', p.%s)::text", f->ref_kind, f->column);
+		else
+			cat(buf, ", NULL");
+	}
+	cat(buf, " FROM phone p JOIN phone_security_profile s ON s.pkid = p.security_profile_id"
+		 " LEFT JOIN end_user u ON u.pkid = p.digest_user_id");
+}
+
+void
+repo_phone_init(void)
+{
+	int n = 0;
+
+	select_list(sql_get_name);
+	cat(sql_get_name, " WHERE p.name = $1");
+	select_list(sql_get_uuid);
+	cat(sql_get_uuid, " WHERE p.pkid = $1::uuid");
+	cat(sql_lock_name, "%s FOR UPDATE OF p", sql_get_name);
+	cat(sql_lock_uuid, "%s FOR UPDATE OF p", sql_get_uuid);
+
+	cat(sql_insert, "INSERT INTO phone (");
+	cat(sql_update, "UPDATE phone SET ");
+	for (int i = 0; i < PH__COUNT; i++) {
+		if (!written(i))
+			continue;
+		n++;
+		cat(sql_insert, "%s, ", phone_fields[i].column);
+		cat(sql_update, "%s = $%d, ", phone_fields[i].column, n + 1);
+	}
+	cat(sql_insert, "security_profile_id, digest_user_id) VALUES (");
+	for (int i = 1; i <= n; i++)
+		cat(sql_insert, "$%d, ", i);
+	cat(sql_insert, "$%d::uuid, $%d::uuid) RETURNING pkid::text, ctiid::text", n + 1, n + 2);
+	cat(sql_update, "security_profile_id = $%d::uuid, digest_user_id = $%d::uuid"
+			" WHERE pkid = $1::uuid", n + 2, n + 3);
+
+	select_list(sql_list);
+	cat(sql_list, " WHERE p.name LIKE $1 AND p.description LIKE $2 AND p.protocol LIKE $3"
+		      " AND p.calling_search_space_name LIKE $4 AND p.device_pool_name LIKE $5"
+		      " AND s.name LIKE $6 ORDER BY p.name COLLATE \"C\" OFFSET $7 LIMIT $8");
+}
+
+static void
+row_to_phone(const PGresult *res, int r, struct phone *p, char *profile_uuid)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->uuid, sizeof(p->uuid), "%s", PQgetvalue(res, r, 0));
+	snprintf(p->ctiid, sizeof(p->ctiid), "%s", PQgetvalue(res, r, 1));
+	if (profile_uuid != NULL)
+		snprintf(profile_uuid, UUID_DB_LEN + 1, "%s", PQgetvalue(res, r, 2));
+	for (int i = 0; i < PH__COUNT; i++) {
+		snprintf(p->v[i], PH_VALUE_MAX, "%s", PQgetvalue(res, r, COL_VALUE(i)));
+		snprintf(p->ref_uuid[i], sizeof(p->ref_uuid[i]), "%s",
+			 PQgetvalue(res, r, COL_REF(i)));
+	}
+}
+
+/* Parameters of insert/update: the written fields in table order. */
+static int
+stored_params(const struct phone *p, const char **params)
+{
+	int n = 0;
+
+	for (int i = 0; i < PH__COUNT; i++)
+		if (written(i))
+			params[n++] = p->v[i];
+	return n;
+}
+
+bool
+repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
+		  const char *user_uuid, struct app_err *err)
+{
+	const char *params[PH__COUNT + 2];
+	int n = stored_params(p, params);
+	PGresult *res;
+
+	params[n++] = profile_uuid;
+	params[n++] = user_uuid;
+	res = db_exec(db, &st_insert, n, params, err);
+	if (res == NULL)
+		return false;
+	snprintf(p->uuid, sizeof(p->uuid), "%s", PQgetvalue(res, 0, 0));
+	snprintf(p->ctiid, sizeof(p->ctiid), "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return true;
+}
+
+bool
+repo_phone_get(struct db *db, const struct phone_key *key, bool for_update, struct phone *out,
+	       char profile_uuid[UUID_DB_LEN + 1], struct app_err *err)
+{
+	const struct db_stmt *st;
+	const char *param = key->name ? key->name : key->uuid;
+	PGresult *res;
+	bool found;
+
+	if (key->name != NULL)
+		st = for_update ? &st_lock_name : &st_get_name;
+	else
+		st = for_update ? &st_lock_uuid : &st_get_uuid;
+	res = db_exec(db, st, 1, &param, err);
+	if (res == NULL)
+		return false;
+	found = PQntuples(res) == 1;
+	if (found)
+		row_to_phone(res, 0, out, profile_uuid);
+	PQclear(res);
+	return found || app_err_set(err, APP_E_NOT_FOUND, key->name ? "name" : "uuid",
+				    "Item not valid: The specified Phone was not found");
+}
+
+bool
+repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid,
+		  const char *user_uuid, struct app_err *err)
+{
+	const char *params[PH__COUNT + 3];
+	int n;
+	PGresult *res;
+
+	params[0] = p->uuid;
+	n = 1 + stored_params(p, params + 1);
+	params[n++] = profile_uuid;
+	params[n++] = user_uuid;
+	res = db_exec(db, &st_update, n, params, err);
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
+
+bool
+repo_phone_remove(struct db *db, const struct phone_key *key, char uuid_out[UUID_DB_LEN + 1],
+		  struct app_err *err)
+{
+	const char *param = key->name ? key->name : key->uuid;
+	PGresult *res = db_exec(db, key->name ? &st_remove_name : &st_remove_uuid, 1, &param, err);
+	bool removed;
+
+	if (res == NULL)
+		return false;
+	removed = PQntuples(res) == 1;
+	if (removed)
+		snprintf(uuid_out, UUID_DB_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return removed || app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
+				      "Item not valid: The specified entry was not found");
+}
+
+bool
+repo_phone_list(struct db *db, const struct phone_search *search, phone_row_fn fn, void *ctx,
+		long *matched, struct app_err *err)
+{
+	char skip[24], first[24];
+	const char *params[8];
+	struct phone *p;
+	PGresult *res;
+	int n;
+
+	snprintf(skip, sizeof(skip), "%ld", search->first >= 0 ? search->skip : 0);
+	snprintf(first, sizeof(first), "%ld", search->first);
+	params[0] = search->name ? search->name : "%";
+	params[1] = search->description ? search->description : "%";
+	params[2] = search->protocol ? search->protocol : "%";
+	params[3] = search->css ? search->css : "%";
+	params[4] = search->device_pool ? search->device_pool : "%";
+	params[5] = search->profile ? search->profile : "%";
+	params[6] = skip;
+	params[7] = search->first >= 0 ? first : NULL;
+	/* A phone row is large (about 25 KB): one on the heap, reused. */
+	p = malloc(sizeof(*p));
+	if (p == NULL)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+	res = db_exec(db, &st_list, 8, params, err);
+	if (res == NULL) {
+		free(p);
+		return false;
+	}
+	n = PQntuples(res);
+	*matched = n;
+	for (int r = 0; r < n; r++) {
+		row_to_phone(res, r, p, NULL);
+		if (!fn(ctx, p))
+			break;
+	}
+	PQclear(res);
+	free(p);
+	return true;
+}
+
+static bool
+first_names(PGresult *res, long *count, char names[512])
+{
+	size_t len = 0;
+	int n = PQntuples(res);
+
+	*count = n > 0 ? atol(PQgetvalue(res, 0, 0)) : 0;
+	names[0] = '\0';
+	for (int r = 0; r < n; r++)
+		len += (size_t) snprintf(names + len, len < 512 ? 512 - len : 0, "%s%s",
+					 r ? ", " : "", PQgetvalue(res, r, 1));
+	PQclear(res);
+	return true;
+}
+
+bool
+repo_phone_dependents(struct db *db, enum phone_dependency dep, const char *uuid, long *count,
+		      char names[512], struct app_err *err)
+{
+	PGresult *res = db_exec(db, dep == DEP_PROFILE ? &st_dep_profile : &st_dep_user, 1,
+				&uuid, err);
+
+	return res != NULL && first_names(res, count, names);
+}
+
+bool
+repo_phone_without_certificate(struct db *db, const char *profile_uuid, long *count,
+			       char names[512], struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_no_cert, 1, &profile_uuid, err);
+
+	return res != NULL && first_names(res, count, names);
+}
+
+bool
+repo_phone_capf_complete(struct db *db, const char *name, const char *status,
+			 char status_out[64], struct app_err *err)
+{
+	const char *params[2] = { name, status };
+	PGresult *res = db_exec(db, &st_capf_complete, 2, params, err);
+	bool done;
+
+	if (res == NULL)
+		return false;
+	done = PQntuples(res) == 1;
+	if (done)
+		snprintf(status_out, 64, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (done)
+		return true;
+	res = db_exec(db, &st_exists, 1, &name, err);
+	if (res == NULL)
+		return false;
+	done = PQntuples(res) == 1;
+	PQclear(res);
+	if (!done)
+		return app_err_set(err, APP_E_NOT_FOUND, "name", "no phone named %s", name);
+	return app_err_set(err, APP_E_RULE, "certificateOperation",
+			   "phone %s has no certificate operation pending", name);
+}
+
+/* --- end users ---------------------------------------------------------- */
+
+static const struct db_stmt st_user_insert = {
+	"enduser_insert",
+	"INSERT INTO end_user (userid, first_name, last_name, digest_ha1_md5, digest_ha1_sha256)"
+	" VALUES ($1, $2, $3, $4, $5) RETURNING pkid::text"
+};
+static const struct db_stmt st_user_by_id = {
+	"enduser_by_id", "SELECT pkid::text, userid, first_name, last_name FROM end_user"
+	" WHERE userid = $1"
+};
+static const struct db_stmt st_user_by_uuid = {
+	"enduser_by_uuid", "SELECT pkid::text, userid, first_name, last_name FROM end_user"
+	" WHERE pkid = $1::uuid"
+};
+static const struct db_stmt st_user_lock_id = {
+	"enduser_lock_id", "SELECT pkid::text, userid, first_name, last_name FROM end_user"
+	" WHERE userid = $1 FOR UPDATE"
+};
+static const struct db_stmt st_user_lock_uuid = {
+	"enduser_lock_uuid", "SELECT pkid::text, userid, first_name, last_name FROM end_user"
+	" WHERE pkid = $1::uuid FOR UPDATE"
+};
+static const struct db_stmt st_user_update = {
+	"enduser_update",
+	"UPDATE end_user SET userid = $2, first_name = $3, last_name = $4,"
+	" digest_ha1_md5 = CASE WHEN $5::text IS NULL THEN digest_ha1_md5 ELSE $5 END,"
+	" digest_ha1_sha256 = CASE WHEN $6::text IS NULL THEN digest_ha1_sha256 ELSE $6 END"
+	" WHERE pkid = $1::uuid"
+};
+static const struct db_stmt st_user_remove = {
+	"enduser_remove", "DELETE FROM end_user WHERE pkid = $1::uuid"
+};
+
+bool
+repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
+		    const char *ha1_sha256, struct app_err *err)
+{
+	const char *params[5] = { u->userid, u->first_name, u->last_name, ha1_md5, ha1_sha256 };
+	PGresult *res = db_exec(db, &st_user_insert, 5, params, err);
+
+	if (res == NULL)
+		return false;
+	snprintf(u->uuid, sizeof(u->uuid), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return true;
+}
+
+bool
+repo_enduser_find(struct db *db, const char *userid, const char *uuid, bool for_update,
+		  struct end_user *out, struct app_err *err)
+{
+	const struct db_stmt *st = userid ? (for_update ? &st_user_lock_id : &st_user_by_id)
+					  : (for_update ? &st_user_lock_uuid : &st_user_by_uuid);
+	const char *param = userid ? userid : uuid;
+	PGresult *res = db_exec(db, st, 1, &param, err);
+	bool found;
+
+	if (res == NULL)
+		return false;
+	found = PQntuples(res) == 1;
+	if (found) {
+		snprintf(out->uuid, sizeof(out->uuid), "%s", PQgetvalue(res, 0, 0));
+		snprintf(out->userid, sizeof(out->userid), "%s", PQgetvalue(res, 0, 1));
+		snprintf(out->first_name, sizeof(out->first_name), "%s", PQgetvalue(res, 0, 2));
+		snprintf(out->last_name, sizeof(out->last_name), "%s", PQgetvalue(res, 0, 3));
+	}
+	PQclear(res);
+	return found || app_err_set(err, APP_E_NOT_FOUND, userid ? "userid" : "uuid",
+				    "Item not valid: The specified User was not found");
+}
+
+bool
+repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5,
+		    const char *ha1_sha256, struct app_err *err)
+{
+	const char *params[6] = { u->uuid, u->userid, u->first_name, u->last_name, ha1_md5,
+				  ha1_sha256 };
+	PGresult *res = db_exec(db, &st_user_update, 6, params, err);
+
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
+
+bool
+repo_enduser_remove(struct db *db, const char *uuid, struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_user_remove, 1, &uuid, err);
+
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	return true;
+}

@@ -1,0 +1,467 @@
+/*
+ * svc_phone.c: addPhone, getPhone, updatePhone, listPhone, removePhone.
+ * The adapters copy wire values into a struct phone through the offset
+ * table below, resolve the references (security profile, digest user) and
+ * apply the rules of phone.c inside one transaction; responses are written
+ * straight from the stored row.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "soapH.h"
+
+#include "axl_fault.h"
+#include "axl_wire.h"
+#include "db.h"
+#include "like.h"
+#include "phone.h"
+#include "repo_phone.h"
+#include "repo_profile.h"
+#include "svc.h"
+#include "worker.h"
+
+enum { W_ADD, W_UPDATE, W_GET, W_LIST, W__COUNT };
+
+#define NONE ((size_t) -1)
+#define AT(type, m) offsetof(struct type, m)
+/* Offsets in the add, update, get and list structs; NONE where absent. */
+#define WF(add, upd, m, fk) { { add, upd, AT(ns__RPhone, m), AT(ns__LPhone, m) }, fk }
+#define ALL(m, fk) WF(AT(ns__XPhone, m), AT(ns__UpdatePhoneReq, m), m, fk)
+#define ADDONLY(m) WF(AT(ns__XPhone, m), NONE, m, false)
+#define OUTONLY(m) WF(NONE, NONE, m, false)
+
+static const struct wire_field {
+	size_t off[W__COUNT];
+	bool fk;   /* struct ns__XFkType * rather than char * */
+} wire[PH__COUNT] = {
+	[PH_NAME]             = ADDONLY(name),
+	[PH_DESCRIPTION]      = ALL(description, false),
+	[PH_PRODUCT]          = ADDONLY(product),
+	[PH_MODEL]            = OUTONLY(model),
+	[PH_CLASS]            = ADDONLY(class_),
+	[PH_PROTOCOL]         = ADDONLY(protocol),
+	[PH_PROTOCOL_SIDE]    = ADDONLY(protocolSide),
+	[PH_CSS]              = ALL(callingSearchSpaceName, true),
+	[PH_DEVICE_POOL]      = ALL(devicePoolName, true),
+	[PH_COMMON_CONFIG]    = ALL(commonPhoneConfigName, true),
+	[PH_LOCATION]         = ALL(locationName, true),
+	[PH_SECURITY_PROFILE] = ALL(securityProfileName, true),
+	[PH_SIP_PROFILE]      = ALL(sipProfileName, true),
+	[PH_TEMPLATE]         = ALL(phoneTemplateName, true),
+	[PH_CERT_OP]          = ALL(certificateOperation, false),
+	[PH_AUTH_MODE]        = ALL(authenticationMode, false),
+	[PH_KEY_SIZE]         = ALL(keySize, false),
+	[PH_KEY_ORDER]        = ALL(keyOrder, false),
+	[PH_EC_KEY_SIZE]      = ALL(ecKeySize, false),
+	[PH_AUTH_STRING]      = ALL(authenticationString, false),
+	[PH_CERT_STATUS]      = OUTONLY(certificateStatus),
+	[PH_UPGRADE_TIME]     = ALL(upgradeFinishTime, false),
+	[PH_DIGEST_USER]      = ALL(digestUser, false),
+};
+
+_Static_assert(SOAP_UNION__ns__union_UpdatePhoneReq_name == SVC_KEY_NAME &&
+	       SOAP_UNION__ns__union_GetPhoneReq_name == SVC_KEY_NAME &&
+	       SOAP_UNION__ns__union_UpdatePhoneReq_uuid == SVC_KEY_UUID &&
+	       SOAP_UNION__ns__union_GetPhoneReq_uuid == SVC_KEY_UUID,
+	       "name/uuid choice selectors");
+
+/* Reads field i of a wire struct: its text and, for a reference, its uuid
+ * attribute.  Both NULL when the element is absent. */
+static void
+wire_get(const void *s, int shape, int i, const char **text, const char **uuid)
+{
+	const void *slot = (const char *) s + wire[i].off[shape];
+
+	*text = *uuid = NULL;
+	if (wire[i].fk) {
+		const struct ns__XFkType *fk = *(struct ns__XFkType *const *) slot;
+
+		if (fk != NULL) {
+			*text = fk->__item ? fk->__item : "";
+			*uuid = fk->uuid;
+		}
+	} else
+		*text = *(char *const *) slot;
+}
+
+static bool
+read_fields(struct phone *p, const void *s, int shape, unsigned flag, struct app_err *err)
+{
+	for (int i = 0; i < PH__COUNT; i++) {
+		const char *text, *uuid;
+
+		if (!(phone_fields[i].flags & flag) || wire[i].off[shape] == NONE)
+			continue;
+		wire_get(s, shape, i, &text, &uuid);
+		if (!phone_set(p, (enum ph_id) i, text, uuid, err))
+			return false;
+	}
+	return true;
+}
+
+/* The profile a request names (uuid attribute first, then the text). */
+static bool
+named_profile(struct worker *w, const struct phone *p, struct profile *prof,
+	      struct app_err *err)
+{
+	struct profile_key key = { NULL, NULL };
+	const char *uuid = p->ref_uuid[PH_SECURITY_PROFILE];
+
+	if (uuid[0] != '\0')
+		key.uuid = uuid;
+	else
+		key.name = p->v[PH_SECURITY_PROFILE];
+	if (repo_profile_get(w->db, &key, false, prof, err))
+		return true;
+	if (err->code == APP_E_NOT_FOUND)
+		return app_err_invalid(err, "securityProfileName", uuid[0] ? uuid : key.name,
+				       "no such security profile");
+	return false;
+}
+
+/* The standard non-secure profile of a model and protocol, or the
+ * model-independent one. */
+static bool
+standard_profile(struct worker *w, const struct phone *p, struct profile *prof,
+		 struct app_err *err)
+{
+	char name[PF_VALUE_MAX];
+
+	phone_standard_profile(p->v[PH_MODEL], p->v[PH_PROTOCOL], name, sizeof(name));
+	if (repo_profile_get(w->db, &(struct profile_key){ name, NULL }, false, prof, err))
+		return true;
+	if (err->code != APP_E_NOT_FOUND)
+		return false;
+	return repo_profile_get(w->db, &(struct profile_key){
+		"Universal Device Template - Model-independent Security Profile", NULL }, false,
+				prof, err);
+}
+
+/* Rule 4: CAPF values that differ from the profile's move the phone to a
+ * profile that has them, found or created (deterministic name, so two
+ * phones making the same change meet on one profile). */
+static bool
+capf_move(struct worker *w, const struct phone *p, struct profile *prof, struct app_err *err)
+{
+	struct profile target, found;
+	bool changed, exists;
+
+	if (!phone_capf_target(p, p->v[PH_CERT_OP], prof, &target, &changed, err))
+		return false;
+	if (!changed)
+		return true;
+	if (!repo_profile_find_same(w->db, &target, &found, &exists, err))
+		return false;
+	if (exists) {
+		*prof = found;
+		return true;
+	}
+	phone_capf_profile_name(&target, target.v[PF_NAME], PF_VALUE_MAX);
+	/* Another request may create the same profile at the same time: keep
+	 * the transaction alive past a duplicate and take theirs. */
+	if (!db_run(w->db, "SAVEPOINT capf", err))
+		return false;
+	if (repo_profile_insert(w->db, &target, err)) {
+		*prof = target;
+		return db_run(w->db, "RELEASE SAVEPOINT capf", err);
+	}
+	if (err->code != APP_E_DUPLICATE || !db_run(w->db, "ROLLBACK TO SAVEPOINT capf", err) ||
+	    !repo_profile_find_same(w->db, &target, &found, &exists, err))
+		return false;
+	if (!exists)
+		return app_err_set(err, APP_E_DUPLICATE, "name",
+				   "Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:).");
+	*prof = found;
+	return true;
+}
+
+/* The digest user a request names ("" = none); fills user_uuid. */
+static bool
+digest_user(struct worker *w, const struct phone *p, char user_uuid[UUID_DB_LEN + 1],
+	    struct app_err *err)
+{
+	struct end_user u;
+
+	user_uuid[0] = '\0';
+	if (p->v[PH_DIGEST_USER][0] == '\0')
+		return true;
+	if (!repo_enduser_find(w->db, p->v[PH_DIGEST_USER], NULL, false, &u, err))
+		return err->code == APP_E_NOT_FOUND ?
+		       app_err_invalid(err, "digestUser", p->v[PH_DIGEST_USER], "no such end user") :
+		       false;
+	snprintf(user_uuid, UUID_DB_LEN + 1, "%s", u.uuid);
+	return true;
+}
+
+/* Everything an add or update decides about the phone's profile and
+ * certificate, in the transaction. */
+static bool
+settle(struct worker *w, struct phone *p, const struct model_caps *m, const char *old_status,
+       struct profile *prof, const char *old_profile_uuid, struct app_err *err)
+{
+	if (!phone_profile_fits(prof, p->v[PH_MODEL], p->v[PH_PROTOCOL], err) ||
+	    !capf_move(w, p, prof, err))
+		return false;
+	/* Rule 5 when the phone gets a (different) profile. */
+	if (old_profile_uuid == NULL || strcmp(old_profile_uuid, prof->uuid) != 0)
+		if (!phone_check_certificate(p->v[PH_NAME], m, old_status, prof, err))
+			return false;
+	/* A CAPF operation is pending until its completion is reported. */
+	if ((p->given & (1u << PH_CERT_OP)) && strcmp(p->v[PH_CERT_OP], "No Pending Operation") != 0)
+		snprintf(p->v[PH_CERT_STATUS], PH_VALUE_MAX, "Operation Pending");
+	return true;
+}
+
+int
+__svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__StandardResponse *res)
+{
+	static const char op[] = "addPhone";
+	struct worker *w = soap->user;
+	struct app_err err = { 0 };
+	struct phone *p = soap_malloc(soap, sizeof(*p));  /* large: the request's arena */
+	const struct model_caps *m = NULL;
+	struct profile prof;
+	char user_uuid[UUID_DB_LEN + 1];
+
+	(void) res;
+	if (p == NULL)
+		return soap->error = SOAP_EOM;
+	if (req->phone == NULL) {
+		app_err_set(&err, APP_E_MISSING_FIELD, "phone", "Missing required element: phone");
+		return axl_fault(w, op, &err);
+	}
+	phone_defaults(p);
+	if (!read_fields(p, req->phone, W_ADD, PHF_ADD, &err) || !phone_check_add(p, &m, &err))
+		return axl_fault(w, op, &err);
+	if (!db_begin(w->db, &err))
+		return axl_fault(w, op, &err);
+	if (!(((p->given & (1u << PH_SECURITY_PROFILE)) &&
+	       (p->v[PH_SECURITY_PROFILE][0] || p->ref_uuid[PH_SECURITY_PROFILE][0])) ?
+	      named_profile(w, p, &prof, &err) : standard_profile(w, p, &prof, &err)) ||
+	    !digest_user(w, p, user_uuid, &err) ||
+	    !settle(w, p, m, p->v[PH_CERT_STATUS], &prof, NULL, &err) ||
+	    !repo_phone_insert(w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL, &err) ||
+	    !db_commit(w->db, &err)) {
+		db_rollback(w->db);
+		return axl_fault(w, op, &err);
+	}
+	return axl_response_uuid(w, op, req->sequence, p->uuid);
+}
+
+int
+__svc__updatePhone(struct soap *soap, struct ns__UpdatePhoneReq *req,
+		   struct ns__StandardResponse *res)
+{
+	static const char op[] = "updatePhone";
+	struct worker *w = soap->user;
+	struct app_err err = { 0 };
+	struct phone *p = soap_malloc(soap, sizeof(*p));
+	struct svc_key kb;
+	const struct model_caps *m;
+	struct profile prof;
+	char profile_uuid[UUID_DB_LEN + 1], user_uuid[UUID_DB_LEN + 1];
+	char old_status[PH_VALUE_MAX];
+
+	(void) res;
+	if (p == NULL)
+		return soap->error = SOAP_EOM;
+	if (!svc_key(req->__union_UpdatePhoneReq, req->union_UpdatePhoneReq.name, "name", &kb,
+		     &err) || !db_begin(w->db, &err))
+		return axl_fault(w, op, &err);
+	if (!repo_phone_get(w->db, &(struct phone_key){ kb.name, kb.uuid }, true, p, profile_uuid,
+			    &err))
+		goto fail;
+	m = models_find(p->v[PH_MODEL]);
+	snprintf(old_status, sizeof(old_status), "%s", p->v[PH_CERT_STATUS]);
+	snprintf(user_uuid, sizeof(user_uuid), "%s", p->ref_uuid[PH_DIGEST_USER]);
+	/* Input uuid attributes replace the stored ones only where given. */
+	p->given = 0;
+	memset(p->ref_uuid, 0, sizeof(p->ref_uuid));
+	if (!read_fields(p, req, W_UPDATE, PHF_UPDATE, &err))
+		goto fail;
+	if (req->newName != NULL) {
+		snprintf(p->v[PH_NAME], PH_VALUE_MAX, "%s", req->newName);
+		if (m == NULL || !phone_check_name("newName", p->v[PH_NAME], m, &err))
+			goto fail;
+	}
+	if ((p->given & (1u << PH_SECURITY_PROFILE)) ?
+	    !named_profile(w, p, &prof, &err) :
+	    !repo_profile_get(w->db, &(struct profile_key){ NULL, profile_uuid }, false, &prof, &err))
+		goto fail;
+	if ((p->given & (1u << PH_DIGEST_USER)) && !digest_user(w, p, user_uuid, &err))
+		goto fail;
+	if (!settle(w, p, m, old_status, &prof, profile_uuid, &err) ||
+	    !repo_phone_update(w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL, &err) ||
+	    !db_commit(w->db, &err))
+		goto fail;
+	return axl_response_uuid(w, op, req->sequence, p->uuid);
+fail:
+	db_rollback(w->db);
+	return axl_fault(w, op, &err);
+}
+
+/* The fields a returnedTags element asks for; all when absent or empty. */
+static unsigned
+returned_mask(const void *tags, int shape)
+{
+	unsigned mask = 0;
+
+	if (tags != NULL)
+		for (int i = 0; i < PH__COUNT; i++) {
+			const char *text, *uuid;
+
+			wire_get(tags, shape, i, &text, &uuid);
+			if (text != NULL)
+				mask |= 1u << i;
+		}
+	return mask ? mask : (1u << PH__COUNT) - 1;
+}
+
+static void
+put_phone(struct xbuf *b, unsigned mask, const struct phone *p)
+{
+	char uuid[UUID_AXL_LEN + 1];
+
+	uuid_format(p->uuid, uuid);
+	xbuf_printf(b, "<phone ctiid=\"%s\" uuid=\"%s\">", p->ctiid, uuid);
+	for (int i = 0; i < PH__COUNT; i++) {
+		const char *xml = phone_fields[i].xml;
+
+		if (!(mask & (1u << i)))
+			continue;
+		if (!(phone_fields[i].flags & PHF_REF) || p->ref_uuid[i][0] == '\0') {
+			xbuf_element(b, xml, p->v[i]);
+			continue;
+		}
+		uuid_format(p->ref_uuid[i], uuid);
+		xbuf_printf(b, "<%s uuid=\"%s\">", xml, uuid);
+		xbuf_put_escaped(b, p->v[i]);
+		xbuf_printf(b, "</%s>", xml);
+	}
+	xbuf_puts(b, "</phone>");
+}
+
+int
+__svc__getPhone(struct soap *soap, struct ns__GetPhoneReq *req, struct ns__GetPhoneRes *res)
+{
+	static const char op[] = "getPhone";
+	struct worker *w = soap->user;
+	struct app_err err = { 0 };
+	struct phone *p = soap_malloc(soap, sizeof(*p));
+	struct svc_key kb;
+
+	(void) res;
+	if (p == NULL)
+		return soap->error = SOAP_EOM;
+	if (!svc_key(req->__union_GetPhoneReq, req->union_GetPhoneReq.name, "name", &kb, &err) ||
+	    !repo_phone_get(w->db, &(struct phone_key){ kb.name, kb.uuid }, false, p, NULL, &err))
+		return axl_fault(w, op, &err);
+	axl_response_open(w, op, req->sequence);
+	xbuf_puts(&w->body, "<return>");
+	put_phone(&w->body, returned_mask(req->returnedTags, W_GET), p);
+	xbuf_puts(&w->body, "</return>");
+	return axl_response_send(w, op);
+}
+
+int
+__svc__removePhone(struct soap *soap, struct ns__NameAndGUIDRequest *req,
+		   struct ns__StandardResponse *res)
+{
+	static const char op[] = "removePhone";
+	struct worker *w = soap->user;
+	struct app_err err = { 0 };
+	struct svc_key kb;
+	char uuid[UUID_DB_LEN + 1];
+
+	(void) res;
+	if (!svc_key(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",
+		     &kb, &err) ||
+	    !repo_phone_remove(w->db, &(struct phone_key){ kb.name, kb.uuid }, uuid, &err))
+		return axl_fault(w, op, &err);
+	return axl_response_uuid(w, op, req->sequence, uuid);
+}
+
+struct list_ctx {
+	struct worker *w;
+	unsigned mask;
+	long rows;
+	bool too_large;
+};
+
+static bool
+list_row(void *vctx, const struct phone *p)
+{
+	struct list_ctx *c = vctx;
+
+	put_phone(&c->w->body, c->mask, p);
+	if (c->w->body.len > (size_t) c->w->cfg->max_response) {
+		c->too_large = true;
+		return false;
+	}
+	c->rows++;
+	return true;
+}
+
+int
+__svc__listPhone(struct soap *soap, struct ns__ListPhoneReq *req, struct ns__ListPhoneRes *res)
+{
+	static const char op[] = "listPhone";
+	struct worker *w = soap->user;
+	struct app_err err = { 0 };
+	const struct ns__ListPhoneSearch *sc = req->searchCriteria;
+	struct phone_search search = { 0 };
+	struct list_ctx ctx = { w, returned_mask(req->returnedTags, W_LIST), 0, false };
+	const char **pat[] = { &search.name, &search.description, &search.protocol,
+				     &search.css, &search.device_pool, &search.profile };
+	static const char *const names[] = { "name", "description", "protocol",
+					      "callingSearchSpaceName", "devicePoolName",
+					      "securityProfileName" };
+	long matched = 0;
+	size_t mark;
+	bool any = false;
+
+	(void) res;
+	if (sc != NULL) {
+		const char *given[] = { sc->name, sc->description, sc->protocol,
+					sc->callingSearchSpaceName, sc->devicePoolName,
+					sc->securityProfileName };
+
+		for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
+			if (given[i] == NULL)
+				continue;
+			if (!like_check(names[i], given[i], &err))
+				return axl_fault(w, op, &err);
+			*pat[i] = given[i];
+			any = true;
+		}
+	}
+	if (!any) {
+		app_err_set(&err, APP_E_MISSING_FIELD, "searchCriteria",
+			    "Missing required element: searchCriteria needs at least one search element");
+		return axl_fault(w, op, &err);
+	}
+	if (!svc_count("skip", req->skip, &search.skip, &err) ||
+	    !svc_count("first", req->first, &search.first, &err))
+		return axl_fault(w, op, &err);
+	if (search.skip < 0)
+		search.skip = 0;
+	axl_response_open(w, op, req->sequence);
+	mark = w->body.len;
+	xbuf_puts(&w->body, "<return>");
+	if (!repo_phone_list(w->db, &search, list_row, &ctx, &matched, &err))
+		return axl_fault(w, op, &err);
+	if (ctx.too_large) {
+		app_err_set(&err, APP_E_TOO_LARGE, NULL,
+			    "Query request too large. Total rows matched: %ld rows. "
+			    "Suggestive Row Fetch: less than %ld rows",
+			    matched, ctx.rows > 1 ? ctx.rows : 1);
+		return axl_fault(w, op, &err);
+	}
+	if (ctx.rows == 0) {
+		w->body.len = mark;
+		xbuf_puts(&w->body, "<return/>");
+	} else
+		xbuf_puts(&w->body, "</return>");
+	return axl_response_send(w, op);
+}
