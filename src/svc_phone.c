@@ -18,6 +18,7 @@
 #include "phone.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
+#include "phone_ops.h"
 #include "svc.h"
 #include "worker.h"
 
@@ -100,119 +101,6 @@ read_fields(struct phone *p, const void *s, int shape, unsigned flag, struct app
 	return true;
 }
 
-/* The profile a request names (uuid attribute first, then the text). */
-static bool
-named_profile(struct worker *w, const struct phone *p, struct profile *prof,
-	      struct app_err *err)
-{
-	struct profile_key key = { NULL, NULL };
-	const char *uuid = p->ref_uuid[PH_SECURITY_PROFILE];
-
-	if (uuid[0] != '\0')
-		key.uuid = uuid;
-	else
-		key.name = p->v[PH_SECURITY_PROFILE];
-	if (repo_profile_get(w->db, &key, false, prof, err))
-		return true;
-	if (err->code == APP_E_NOT_FOUND)
-		return app_err_invalid(err, "securityProfileName", uuid[0] ? uuid : key.name,
-				       "no such security profile");
-	return false;
-}
-
-/* The standard non-secure profile of a model and protocol, or the
- * model-independent one. */
-static bool
-standard_profile(struct worker *w, const struct phone *p, struct profile *prof,
-		 struct app_err *err)
-{
-	char name[PF_VALUE_MAX];
-
-	phone_standard_profile(p->v[PH_MODEL], p->v[PH_PROTOCOL], name, sizeof(name));
-	if (repo_profile_get(w->db, &(struct profile_key){ name, NULL }, false, prof, err))
-		return true;
-	if (err->code != APP_E_NOT_FOUND)
-		return false;
-	return repo_profile_get(w->db, &(struct profile_key){
-		"Universal Device Template - Model-independent Security Profile", NULL }, false,
-				prof, err);
-}
-
-/* Rule 4: CAPF values that differ from the profile's move the phone to a
- * profile that has them, found or created (deterministic name, so two
- * phones making the same change meet on one profile). */
-static bool
-capf_move(struct worker *w, const struct phone *p, struct profile *prof, struct app_err *err)
-{
-	struct profile target, found;
-	bool changed, exists;
-
-	if (!phone_capf_target(p, p->v[PH_CERT_OP], prof, &target, &changed, err))
-		return false;
-	if (!changed)
-		return true;
-	if (!repo_profile_find_same(w->db, &target, &found, &exists, err))
-		return false;
-	if (exists) {
-		*prof = found;
-		return true;
-	}
-	phone_capf_profile_name(&target, target.v[PF_NAME], PF_VALUE_MAX);
-	/* Another request may create the same profile at the same time: keep
-	 * the transaction alive past a duplicate and take theirs. */
-	if (!db_run(w->db, "SAVEPOINT capf", err))
-		return false;
-	if (repo_profile_insert(w->db, &target, err)) {
-		*prof = target;
-		return db_run(w->db, "RELEASE SAVEPOINT capf", err);
-	}
-	if (err->code != APP_E_DUPLICATE || !db_run(w->db, "ROLLBACK TO SAVEPOINT capf", err) ||
-	    !repo_profile_find_same(w->db, &target, &found, &exists, err))
-		return false;
-	if (!exists)
-		return app_err_set(err, APP_E_DUPLICATE, "name",
-				   "Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:).");
-	*prof = found;
-	return true;
-}
-
-/* The digest user a request names ("" = none); fills user_uuid. */
-static bool
-digest_user(struct worker *w, const struct phone *p, char user_uuid[UUID_DB_LEN + 1],
-	    struct app_err *err)
-{
-	struct end_user u;
-
-	user_uuid[0] = '\0';
-	if (p->v[PH_DIGEST_USER][0] == '\0')
-		return true;
-	if (!repo_enduser_find(w->db, p->v[PH_DIGEST_USER], NULL, false, &u, err))
-		return err->code == APP_E_NOT_FOUND ?
-		       app_err_invalid(err, "digestUser", p->v[PH_DIGEST_USER], "no such end user") :
-		       false;
-	snprintf(user_uuid, UUID_DB_LEN + 1, "%s", u.uuid);
-	return true;
-}
-
-/* Everything an add or update decides about the phone's profile and
- * certificate, in the transaction. */
-static bool
-settle(struct worker *w, struct phone *p, const struct model_caps *m, const char *old_status,
-       struct profile *prof, const char *old_profile_uuid, struct app_err *err)
-{
-	if (!phone_profile_fits(prof, p->v[PH_MODEL], p->v[PH_PROTOCOL], err) ||
-	    !capf_move(w, p, prof, err))
-		return false;
-	/* Rule 5 when the phone gets a (different) profile. */
-	if (old_profile_uuid == NULL || strcmp(old_profile_uuid, prof->uuid) != 0)
-		if (!phone_check_certificate(p->v[PH_NAME], m, old_status, prof, err))
-			return false;
-	/* A CAPF operation is pending until its completion is reported. */
-	if ((p->given & (1u << PH_CERT_OP)) && strcmp(p->v[PH_CERT_OP], "No Pending Operation") != 0)
-		snprintf(p->v[PH_CERT_STATUS], PH_VALUE_MAX, "Operation Pending");
-	return true;
-}
-
 int
 __svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__StandardResponse *res)
 {
@@ -238,9 +126,9 @@ __svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__Stand
 		return axl_fault(w, op, &err);
 	if (!(((p->given & (1u << PH_SECURITY_PROFILE)) &&
 	       (p->v[PH_SECURITY_PROFILE][0] || p->ref_uuid[PH_SECURITY_PROFILE][0])) ?
-	      named_profile(w, p, &prof, &err) : standard_profile(w, p, &prof, &err)) ||
-	    !digest_user(w, p, user_uuid, &err) ||
-	    !settle(w, p, m, p->v[PH_CERT_STATUS], &prof, NULL, &err) ||
+	      phone_ops_named_profile(w->db, p, &prof, &err) : phone_ops_standard_profile(w->db, p, &prof, &err)) ||
+	    !phone_ops_digest_user(w->db, p, user_uuid, &err) ||
+	    !phone_ops_settle(w->db, p, m, p->v[PH_CERT_STATUS], &prof, NULL, &err) ||
 	    !repo_phone_insert(w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL, &err) ||
 	    !db_commit(w->db, &err)) {
 		db_rollback(w->db);
@@ -286,12 +174,12 @@ __svc__updatePhone(struct soap *soap, struct ns__UpdatePhoneReq *req,
 			goto fail;
 	}
 	if ((p->given & (1u << PH_SECURITY_PROFILE)) ?
-	    !named_profile(w, p, &prof, &err) :
+	    !phone_ops_named_profile(w->db, p, &prof, &err) :
 	    !repo_profile_get(w->db, &(struct profile_key){ NULL, profile_uuid }, false, &prof, &err))
 		goto fail;
-	if ((p->given & (1u << PH_DIGEST_USER)) && !digest_user(w, p, user_uuid, &err))
+	if ((p->given & (1u << PH_DIGEST_USER)) && !phone_ops_digest_user(w->db, p, user_uuid, &err))
 		goto fail;
-	if (!settle(w, p, m, old_status, &prof, profile_uuid, &err) ||
+	if (!phone_ops_settle(w->db, p, m, old_status, &prof, profile_uuid, &err) ||
 	    !repo_phone_update(w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL, &err) ||
 	    !db_commit(w->db, &err))
 		goto fail;

@@ -1,0 +1,139 @@
+/*
+ * phone_ops.c: the steps of adding or changing a phone that need the
+ * database (resolving its references, finding or creating profiles) around
+ * the pure rules of phone.c.  Shared by the SOAP adapters (svc_phone.c) and
+ * the fleet import; runs inside the caller's transaction.  No gSOAP.
+ */
+#include "phone_ops.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "repo_phone.h"
+#include "repo_profile.h"
+
+bool
+phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *out,
+			 struct app_err *err)
+{
+	struct profile found;
+	bool exists;
+
+	if (!repo_profile_find_same(db, target, &found, &exists, err))
+		return false;
+	if (exists) {
+		*out = found;
+		return true;
+	}
+	/* Another request may create the same profile at the same time: keep
+	 * the transaction alive past a duplicate and take theirs. */
+	if (!db_run(db, "SAVEPOINT find_or_create", err))
+		return false;
+	if (repo_profile_insert(db, target, err)) {
+		*out = *target;
+		return db_run(db, "RELEASE SAVEPOINT find_or_create", err);
+	}
+	if (err->code != APP_E_DUPLICATE ||
+	    !db_run(db, "ROLLBACK TO SAVEPOINT find_or_create", err) ||
+	    !repo_profile_find_same(db, target, &found, &exists, err))
+		return false;
+	if (!exists)
+		return app_err_set(err, APP_E_DUPLICATE, "name",
+				   "Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:).");
+	*out = found;
+	return true;
+}
+
+/* The profile a request names (uuid attribute first, then the text). */
+bool
+phone_ops_named_profile(struct db *db, const struct phone *p, struct profile *prof,
+	      struct app_err *err)
+{
+	struct profile_key key = { NULL, NULL };
+	const char *uuid = p->ref_uuid[PH_SECURITY_PROFILE];
+
+	if (uuid[0] != '\0')
+		key.uuid = uuid;
+	else
+		key.name = p->v[PH_SECURITY_PROFILE];
+	if (repo_profile_get(db, &key, false, prof, err))
+		return true;
+	if (err->code == APP_E_NOT_FOUND)
+		return app_err_invalid(err, "securityProfileName", uuid[0] ? uuid : key.name,
+				       "no such security profile");
+	return false;
+}
+
+/* The standard non-secure profile of a model and protocol, or the
+ * model-independent one. */
+bool
+phone_ops_standard_profile(struct db *db, const struct phone *p, struct profile *prof,
+		 struct app_err *err)
+{
+	char name[PF_VALUE_MAX];
+
+	phone_standard_profile(p->v[PH_MODEL], p->v[PH_PROTOCOL], name, sizeof(name));
+	if (repo_profile_get(db, &(struct profile_key){ name, NULL }, false, prof, err))
+		return true;
+	if (err->code != APP_E_NOT_FOUND)
+		return false;
+	return repo_profile_get(db, &(struct profile_key){
+		"Universal Device Template - Model-independent Security Profile", NULL }, false,
+				prof, err);
+}
+
+/* Rule 4: CAPF values that differ from the profile's move the phone to a
+ * profile that has them, found or created (deterministic name, so two
+ * phones making the same change meet on one profile). */
+static bool
+capf_move(struct db *db, const struct phone *p, struct profile *prof, struct app_err *err)
+{
+	struct profile target;
+	bool changed;
+
+	if (!phone_capf_target(p, p->v[PH_CERT_OP], prof, &target, &changed, err))
+		return false;
+	if (!changed)
+		return true;
+	phone_capf_profile_name(&target, target.v[PF_NAME], PF_VALUE_MAX);
+	return phone_ops_find_or_create(db, &target, prof, err);
+}
+
+/* The digest user a request names ("" = none); fills user_uuid. */
+bool
+phone_ops_digest_user(struct db *db, const struct phone *p, char user_uuid[UUID_DB_LEN + 1],
+	    struct app_err *err)
+{
+	struct end_user u;
+
+	user_uuid[0] = '\0';
+	if (p->v[PH_DIGEST_USER][0] == '\0')
+		return true;
+	if (!repo_enduser_find(db, p->v[PH_DIGEST_USER], NULL, false, &u, err))
+		return err->code == APP_E_NOT_FOUND ?
+		       app_err_invalid(err, "digestUser", p->v[PH_DIGEST_USER], "no such end user") :
+		       false;
+	snprintf(user_uuid, UUID_DB_LEN + 1, "%s", u.uuid);
+	return true;
+}
+
+/* Everything an add or update decides about the phone's profile and
+ * certificate, in the transaction. */
+bool
+phone_ops_settle(struct db *db, struct phone *p, const struct model_caps *m, const char *old_status,
+       struct profile *prof, const char *old_profile_uuid, struct app_err *err)
+{
+	if (!phone_profile_fits(prof, p->v[PH_MODEL], p->v[PH_PROTOCOL], err) ||
+	    !capf_move(db, p, prof, err))
+		return false;
+	/* Rule 5 when the phone gets a (different) profile. */
+	if (old_profile_uuid == NULL || strcmp(old_profile_uuid, prof->uuid) != 0)
+		if (!phone_check_certificate(p->v[PH_NAME], m, old_status, prof, err))
+			return false;
+	/* A CAPF operation is pending until its completion is reported. */
+	if ((p->given & (1u << PH_CERT_OP)) && strcmp(p->v[PH_CERT_OP], "No Pending Operation") != 0)
+		snprintf(p->v[PH_CERT_STATUS], PH_VALUE_MAX, "Operation Pending");
+	return true;
+}
+
