@@ -26,7 +26,7 @@ GEN_C     := generated/soapC.c generated/soapServer.c
 GEN_ALL   := generated/axl.h generated/soapH.h generated/soapStub.h $(GEN_C)
 # Modules that are pure C (no gSOAP, no libpq): what the unit tests link.
 PURE      := src/err.c src/version.c src/uuid.c src/xbuf.c src/profile_fields.c \
-             src/profile.c src/models.c src/like.c src/config.c src/log.c src/text.c src/xmlguard.c
+             src/profile.c src/models.c src/like.c src/config.c src/log.c src/text.c src/xmlguard.c src/csv.c src/phone.c
 UNIT      := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all build asan deps generate check-generated unit unit-asan integration \
@@ -92,9 +92,9 @@ deps:
 	fi
 
 # --- tests ---------------------------------------------------------------
-build/unit/%: tests/unit/%.c $(PURE) tests/unit/testutil.h | build/.dirs
+build/unit/%: tests/unit/%.c $(PURE) $(wildcard src/*.h) tests/unit/testutil.h | build/.dirs
 	$(CC) $(STD) $(OPT) $(WARN) -Isrc -o $@ $< $(PURE) -lcmocka -pthread
-build/unit-asan/%: tests/unit/%.c $(PURE) tests/unit/testutil.h | build/.dirs
+build/unit-asan/%: tests/unit/%.c $(PURE) $(wildcard src/*.h) tests/unit/testutil.h | build/.dirs
 	$(CC) $(STD) $(SAN) $(WARN) -Isrc -o $@ $< $(PURE) -lcmocka -pthread
 
 unit: $(UNIT:tests/unit/%.c=build/unit/%)

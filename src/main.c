@@ -11,7 +11,9 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "import.h"
 #include "log.h"
+#include "models.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
 #include "repo_user.h"
@@ -35,6 +37,10 @@ usage(FILE *out)
 		"      Record that the CAPF operation pending on a phone finished (there is\n"
 		"      no CAPF service yet): STATUS defaults to the operation's success\n"
 		"      (Upgrade Success, Delete Success, Troubleshoot Success).\n"
+		"  axlprovd import FILE.csv\n"
+		"      Import existing devices (name,product,protocol,security mode[,description])\n"
+		"      in one transaction, creating a profile per model, protocol and secure\n"
+		"      mode that lacks one; a bad row is reported and nothing is imported.\n"
 		"  axlprovd --help | --version\n\n",
 		AXLPROV_VERSION);
 	config_usage(out);
@@ -173,6 +179,34 @@ cmd_capf_complete(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_import(const struct config *cfg, int argc, char **argv)
+{
+	struct import_stats stats;
+	struct app_err err = { 0 };
+	struct db *db;
+	bool ok;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: axlprovd import FILE.csv\n");
+		return 2;
+	}
+	repo_profile_init();
+	repo_phone_init();
+	db = db_open(cfg->database_url);
+	ok = db != NULL && repo_models_load(db, &err) &&
+	     import_csv(db, argv[0], stderr, &stats, &err);
+	db_close(db);
+	models_free();
+	if (!ok) {
+		fprintf(stderr, "axlprovd: %s\n", err.msg);
+		return 1;
+	}
+	printf("imported %ld phones; created %ld security profiles\n", stats.phones,
+	       stats.profiles_created);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -203,6 +237,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "user") == 0 && argc >= 3 && strcmp(argv[2], "set") == 0)
 		return cmd_user_set(&cfg, argc - 3, argv + 3);
+	if (strcmp(argv[1], "import") == 0)
+		return cmd_import(&cfg, argc - 2, argv + 2);
 	if (strcmp(argv[1], "capf") == 0 && argc >= 3 && strcmp(argv[2], "complete") == 0)
 		return cmd_capf_complete(&cfg, argc - 3, argv + 3);
 	fprintf(stderr, "axlprovd: unknown command %s (see --help)\n", argv[1]);

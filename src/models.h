@@ -19,9 +19,9 @@ struct model_caps {
 	bool secure;                /* can run Authenticated/Encrypted */
 	bool cisco;                 /* takes Cisco-only settings (CAPF, TFTP encryption, digest exclusion) */
 	bool model_independent;     /* the Universal Device Template */
+	int since;                  /* first AXL version whose XModel lists it (140, 150, ...) */
 	bool sep_name;              /* Cisco hardware: named SEP + MAC address */
 	bool mic;                   /* ships a manufacture-installed certificate */
-	int since;                  /* first AXL version whose XModel lists it (140, 150, ...) */
 };
 
 /* Replaces the table (copies rows). Not thread-safe: call before serving. */

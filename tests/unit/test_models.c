@@ -45,8 +45,8 @@ static void
 test_load_copies_and_replaces(void **state)
 {
 	struct model_caps rows[2] = {
-		{ "Model A", true, false, false, true, false, 110 },
-		{ "Model B", false, true, true, true, false, 140 },
+		{ "Model A", true, false, false, true, false, 110, false, false },
+		{ "Model B", false, true, true, true, false, 140, true, true },
 	};
 
 	(void) state;

@@ -38,6 +38,7 @@
 #define M_SCCP_ONLY    "Cisco 7921"                      /* SCCP only, secure, Cisco */
 #define M_THIRD_PARTY  "Third-party SIP Device (Basic)"  /* SIP, not secure, not Cisco */
 #define M_NOT_SECURE   "Cisco 3905"                      /* SIP, not secure, Cisco */
+#define M_SOFT_CLIENT  "Cisco Unified Client Services Framework" /* SIP, secure, no MIC, free name */
 #define M_UNIVERSAL    "Universal Device Template"       /* model independent */
 #define M_SINCE_150    "Cisco 8875"                      /* first listed in AXL 15.0 */
 
@@ -48,14 +49,15 @@ static inline const struct model_caps *
 test_model_rows(size_t *n)
 {
 	static const struct model_caps rows[] = {
-		/* name, sip, sccp, secure, cisco, model_independent, since */
-		{ M_SIP_SECURE, true, false, true, true, false, 110 },
-		{ M_BOTH_SECURE, true, true, true, true, false, 110 },
-		{ M_SCCP_ONLY, false, true, true, true, false, 110 },
-		{ M_THIRD_PARTY, true, false, false, false, false, 110 },
-		{ M_NOT_SECURE, true, false, false, true, false, 110 },
-		{ M_UNIVERSAL, true, false, true, true, true, 110 },
-		{ M_SINCE_150, true, false, true, true, false, 150 },
+		/* name, sip, sccp, secure, cisco, model_independent, since, sep_name, mic */
+		{ M_SIP_SECURE, true, false, true, true, false, 110, true, true },
+		{ M_BOTH_SECURE, true, true, true, true, false, 110, true, true },
+		{ M_SCCP_ONLY, false, true, true, true, false, 110, true, true },
+		{ M_THIRD_PARTY, true, false, false, false, false, 110, false, false },
+		{ M_NOT_SECURE, true, false, false, true, false, 110, true, false },
+		{ M_UNIVERSAL, true, false, true, true, true, 110, false, false },
+		{ M_SINCE_150, true, false, true, true, false, 150, true, true },
+		{ M_SOFT_CLIENT, true, false, true, true, false, 110, false, false },
 	};
 
 	*n = NELEM(rows);
