@@ -30,13 +30,13 @@ static const char *const cert_ops[] = {
 #define ADD_UPD (PHF_ADD | PHF_UPDATE)
 
 const struct ph_desc phone_fields[PH__COUNT] = {
-	[PH_NAME]             = TEXT("name", "name", 50, PHF_ADD),
+	[PH_NAME]             = TEXT("name", "name", 50, PHF_ADD | PHF_REQUIRED),
 	[PH_DESCRIPTION]      = TEXT("description", "description", 128, ADD_UPD),
-	[PH_PRODUCT]          = TEXT("product", "model", 95, PHF_ADD),
+	[PH_PRODUCT]          = TEXT("product", "model", 95, PHF_ADD | PHF_REQUIRED),
 	/* The model of a phone is its product; printed, never read. */
 	[PH_MODEL]            = TEXT("model", "model", 95, 0),
 	[PH_CLASS]            = ENUM("class", "class", classes, PHF_ADD),
-	[PH_PROTOCOL]         = ENUM("protocol", "protocol", protocols, PHF_ADD),
+	[PH_PROTOCOL]         = ENUM("protocol", "protocol", protocols, PHF_ADD | PHF_REQUIRED),
 	[PH_PROTOCOL_SIDE]    = ENUM("protocolSide", "protocol_side", sides, PHF_ADD),
 	[PH_CSS]              = REF("callingSearchSpaceName", "calling_search_space_name",
 				    "callingSearchSpace", ADD_UPD),
@@ -102,6 +102,12 @@ phone_set(struct phone *p, enum ph_id id, const char *raw, const char *ref_uuid,
 		snprintf(p->v[id], PH_VALUE_MAX, "%s", scratch.v[f->profile_field]);
 		return true;
 	}
+	if (f->values != NULL && *raw == '\0') {
+		/* Empty: missing when required, else the current value stays. */
+		if (f->flags & PHF_REQUIRED)
+			p->v[id][0] = '\0';
+		return true;
+	}
 	if (f->values != NULL) {
 		for (const char *const *e = f->values; *e != NULL; e++)
 			if (strcasecmp(*e, raw) == 0) {
@@ -154,16 +160,14 @@ phone_check_name(const char *element, char *name, const struct model_caps *m,
 bool
 phone_check_add(struct phone *p, const struct model_caps **model, struct app_err *err)
 {
-	static const enum ph_id required[] = { PH_NAME, PH_PRODUCT, PH_PROTOCOL };
 	const struct model_caps *m;
 	const char *proto = p->v[PH_PROTOCOL];
 	const char *short_name;
 
-	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-		if (p->v[required[i]][0] == '\0')
-			return app_err_set(err, APP_E_MISSING_FIELD, phone_fields[required[i]].xml,
-					   "Missing required element: %s",
-					   phone_fields[required[i]].xml);
+	for (int i = 0; i < PH__COUNT; i++)
+		if ((phone_fields[i].flags & PHF_REQUIRED) && p->v[i][0] == '\0')
+			return app_err_set(err, APP_E_MISSING_FIELD, phone_fields[i].xml,
+					   "Missing required element: %s", phone_fields[i].xml);
 	m = models_find(p->v[PH_PRODUCT]);
 	if (m == NULL || m->model_independent)
 		return app_err_invalid(err, "product", p->v[PH_PRODUCT],

@@ -49,6 +49,7 @@ enum ph_id {
 #define PHF_UPDATE   0x04u  /* in updatePhone */
 #define PHF_PROFILE  0x08u  /* the value is the security profile's (CAPF) */
 #define PHF_STORED   0x10u  /* a column of the phone table, written as text */
+#define PHF_REQUIRED 0x20u  /* addPhone faults without it */
 
 struct ph_desc {
 	const char *xml;             /* AXL element name */
