@@ -62,7 +62,7 @@ import_row(struct db *db, char **f, int n, struct import_stats *stats, struct ap
 	     phone_set(p, PH_PRODUCT, f[COL_PRODUCT], NULL, err) &&
 	     phone_set(p, PH_PROTOCOL, f[COL_PROTOCOL], NULL, err) &&
 	     phone_set(p, PH_DESCRIPTION, n > COL_DESCRIPTION ? f[COL_DESCRIPTION] : "", NULL, err) &&
-	     phone_check_add(p, &m, err) &&
+	     phone_check_add(p, 150, &m, err) &&
 	     profile_set(&scratch, PF_SECURITY_MODE, f[COL_MODE], err) &&
 	     profile_for(db, p, scratch.v[PF_SECURITY_MODE], &prof, stats, err);
 	if (n < 4 && n >= 0)

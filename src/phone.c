@@ -158,7 +158,8 @@ phone_check_name(const char *element, char *name, const struct model_caps *m,
 }
 
 bool
-phone_check_add(struct phone *p, const struct model_caps **model, struct app_err *err)
+phone_check_add(struct phone *p, int version, const struct model_caps **model,
+		struct app_err *err)
 {
 	const struct model_caps *m;
 	const char *proto = p->v[PH_PROTOCOL];
@@ -169,7 +170,7 @@ phone_check_add(struct phone *p, const struct model_caps **model, struct app_err
 			return app_err_set(err, APP_E_MISSING_FIELD, phone_fields[i].xml,
 					   "Missing required element: %s", phone_fields[i].xml);
 	m = models_find(p->v[PH_PRODUCT]);
-	if (m == NULL || m->model_independent)
+	if (m == NULL || m->model_independent || m->since > version)
 		return app_err_invalid(err, "product", p->v[PH_PRODUCT],
 				       "not a phone model this server knows");
 	snprintf(p->v[PH_PRODUCT], PH_VALUE_MAX, "%s", m->name);

@@ -81,9 +81,11 @@ void phone_defaults(struct phone *p);
 bool phone_set(struct phone *p, enum ph_id id, const char *raw, const char *ref_uuid,
 	       struct app_err *err);
 
-/* Checks an add: required elements, product/protocol/class, device name;
- * fills the model-dependent defaults (model, template, SIP profile). */
-bool phone_check_add(struct phone *p, const struct model_caps **model, struct app_err *err);
+/* Checks an add: required elements, product (known in this AXL version),
+ * protocol, device name; fills the model-dependent defaults (model,
+ * template, SIP profile). */
+bool phone_check_add(struct phone *p, int version, const struct model_caps **model,
+		     struct app_err *err);
 
 /* Checks a device name (or newName) for a model. */
 bool phone_check_name(const char *element, char *name, const struct model_caps *m,

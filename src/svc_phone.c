@@ -120,7 +120,7 @@ __svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__Stand
 		return axl_fault(w, op, &err);
 	}
 	phone_defaults(p);
-	if (!read_fields(p, req->phone, W_ADD, PHF_ADD, &err) || !phone_check_add(p, &m, &err))
+	if (!read_fields(p, req->phone, W_ADD, PHF_ADD, &err) || !phone_check_add(p, w->version, &m, &err))
 		return axl_fault(w, op, &err);
 	if (!db_begin(w->db, &err))
 		return axl_fault(w, op, &err);

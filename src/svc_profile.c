@@ -248,6 +248,7 @@ __svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDReque
 	/* A profile in use stays (the phones reference it by key); say which
 	 * phones use it, as CUCM's Dependency Records would. */
 	if (repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, false, &p, &err) &&
+	    !p.standard &&
 	    repo_phone_dependents(w->db, DEP_PROFILE, p.uuid, &users, names, &err) && users > 0) {
 		svc_in_use(&err, "Phone Security Profile", p.v[PF_NAME], users, names);
 		return axl_fault(w, op, &err);

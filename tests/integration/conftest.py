@@ -385,3 +385,128 @@ def fields_of(elem):
 
 
 UUID_RE = re.compile(r"^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$")
+
+
+# --------------------------------------------------------------------------
+# Phone and user helpers
+# --------------------------------------------------------------------------
+
+class Ref:
+    """A reference element's value with a uuid attribute: <x uuid="...">text</x>."""
+
+    def __init__(self, text="", uuid=None):
+        self.text, self.uuid = text, uuid
+
+
+def children_xml(fields):
+    """Child elements from a dict, in the order given; None values are left out,
+    Ref values carry a uuid attribute."""
+    parts = []
+    for k, v in fields.items():
+        if v is None:
+            continue
+        if isinstance(v, Ref):
+            attr = ' uuid="%s"' % xml_escape(v.uuid) if v.uuid is not None else ""
+            parts.append("<%s%s>%s</%s>" % (k, attr, xml_escape(v.text), k))
+        else:
+            parts.append("<%s>%s</%s>" % (k, xml_escape(str(v)), k))
+    return "".join(parts)
+
+
+def phone_xml(**fields):
+    """<phone> children from keyword arguments ("class_" for class)."""
+    fields = {("class" if k == "class_" else k): v for k, v in fields.items()}
+    return "<phone>%s</phone>" % children_xml(fields)
+
+
+def sep_name():
+    """A fresh hardware phone name: SEP + 12 upper-case hex digits."""
+    return "SEP" + uuidlib.uuid4().hex[:12].upper()
+
+
+def add_phone(axl, name, product="Cisco 8845", protocol="SIP", version="14.0", **fields):
+    """addPhone that must succeed; returns the new phone's uuid."""
+    r = axl.call("addPhone", phone_xml(name=name, product=product, protocol=protocol, **fields),
+                 version=version)
+    assert r.status == 200, r.text
+    return r.ret().text
+
+
+def key_xml(key):
+    """<name>..</name> or <uuid>..</uuid> from ('name'|'uuid'|'userid', value)."""
+    return "<%s>%s</%s>" % (key[0], xml_escape(key[1]), key[0])
+
+
+def get_phone(axl, name=None, uuid=None, tags=None, version="14.0"):
+    key = ("name", name) if name is not None else ("uuid", uuid)
+    rt = ""
+    if tags is not None:
+        rt = "<returnedTags>%s</returnedTags>" % "".join("<%s/>" % t for t in tags)
+    return axl.call("getPhone", key_xml(key) + rt, version=version)
+
+
+def phone_of(axl, name=None, uuid=None, version="14.0"):
+    """The <phone> element of a getPhone that must succeed."""
+    r = get_phone(axl, name=name, uuid=uuid, version=version)
+    assert r.status == 200, r.text
+    p = r.ret().find("phone")
+    assert p is not None, r.text
+    return p
+
+
+def update_phone(axl, key, **fields):
+    """updatePhone; key is ('name'|'uuid', value); Ref values give uuid attributes."""
+    return axl.call("updatePhone", key_xml(key) + children_xml(fields))
+
+
+def user_xml(**fields):
+    return "<user>%s</user>" % children_xml(fields)
+
+
+def add_user(axl, userid, lastName="Tester", **fields):
+    """addUser that must succeed; returns the new user's uuid."""
+    r = axl.call("addUser", user_xml(userid=userid, lastName=lastName, **fields))
+    assert r.status == 200, r.text
+    return r.ret().text
+
+
+def expect_axl_fault(r, axlcode, faultcode, op, message=None, prefix=None):
+    """Asserts an AXL fault (HTTP 500 with axlError) and returns its message."""
+    assert r.status == 500, "expected a fault, got %s: %s" % (r.status, r.text)
+    fc, fs, code, msg, req = r.fault()
+    assert (code, fc, req) == (axlcode, faultcode, op), r.text
+    assert fs == msg, "faultstring and axlmessage differ"
+    if message is not None:
+        assert msg == message
+    if prefix is not None:
+        assert msg.startswith(prefix), msg
+    return msg
+
+
+def expect_invalid_value(r, op, element, value):
+    """A 5003 "Invalid value for <element>: <value>[ (<reason>)]" fault."""
+    msg = expect_axl_fault(r, 5003, "soapenv:Server", op, prefix="Invalid value for %s: " % element)
+    head = "Invalid value for %s: %s" % (element, value)
+    assert msg == head or msg.startswith(head + " ("), msg
+    return msg
+
+
+def axlprovd_cli(pg, *args, db_option=False):
+    """Runs the admin command line (e.g. "capf", "complete", NAME) against the
+    test database, named by AXLPROV_DATABASE_URL or, with db_option, by
+    --database-url; returns the CompletedProcess."""
+    env = dict(os.environ)
+    env.pop("AXLPROV_CONFIG", None)
+    env.pop("AXLPROV_DATABASE_URL", None)
+    if db_option:
+        args = args + ("--database-url", pg.url)
+    else:
+        env["AXLPROV_DATABASE_URL"] = pg.url
+    env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:halt_on_error=1"
+    env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    cp = subprocess.run([BINARY, *args], env=env, capture_output=True, text=True, timeout=60)
+    if SANITIZED:
+        reports = [line for line in (cp.stdout + cp.stderr).splitlines()
+                   if SANITIZER_PATTERNS.search(line)]
+        assert reports == [], "sanitizer reports from %s:\n%s" % (args, "\n".join(reports))
+    return cp

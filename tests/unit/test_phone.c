@@ -69,7 +69,7 @@ test_add_checks_and_defaults(void **state)
 
 	(void) state;
 	p = new_phone("SEP0011223344AA", "cisco 8845", "SIP");
-	assert_true(phone_check_add(p, &m, &err));
+	assert_true(phone_check_add(p, 140, &m, &err));
 	assert_string_equal(p->v[PH_PRODUCT], M_SIP_SECURE);
 	assert_string_equal(p->v[PH_MODEL], M_SIP_SECURE);
 	assert_string_equal(p->v[PH_TEMPLATE], "Standard 8845 SIP");
@@ -78,16 +78,20 @@ test_add_checks_and_defaults(void **state)
 	assert_string_equal(p->v[PH_CERT_OP], "No Pending Operation");
 
 	p = new_phone("SEP0011223344AA", M_BOTH_SECURE, "SCCP");
-	assert_true(phone_check_add(p, &m, &err));
+	assert_true(phone_check_add(p, 140, &m, &err));
 	assert_string_equal(p->v[PH_SIP_PROFILE], "");
 	assert_string_equal(p->v[PH_TEMPLATE], "Standard 7965 SCCP");
 
 	p = new_phone("SEP0011223344AA", M_SIP_SECURE, "SCCP");
-	assert_fault(phone_check_add(p, &m, &err), &err, APP_E_INVALID_VALUE, "protocol");
+	assert_fault(phone_check_add(p, 140, &m, &err), &err, APP_E_INVALID_VALUE, "protocol");
 	p = new_phone("SEP0011223344AA", M_UNIVERSAL, "SIP");
-	assert_fault(phone_check_add(p, &m, &err), &err, APP_E_INVALID_VALUE, "product");
+	assert_fault(phone_check_add(p, 140, &m, &err), &err, APP_E_INVALID_VALUE, "product");
+	p = new_phone("SEP0011223344AA", M_SINCE_150, "SIP");
+	assert_fault(phone_check_add(p, 140, &m, &err), &err, APP_E_INVALID_VALUE, "product");
+	p = new_phone("SEP0011223344AA", M_SINCE_150, "SIP");
+	assert_true(phone_check_add(p, 150, &m, &err));
 	p = new_phone("SEP0011223344AA", "", "SIP");
-	assert_fault(phone_check_add(p, &m, &err), &err, APP_E_MISSING_FIELD, "product");
+	assert_fault(phone_check_add(p, 140, &m, &err), &err, APP_E_MISSING_FIELD, "product");
 	p = new_phone("SEP0011223344AA", M_SIP_SECURE, "SIP");
 	assert_fault(phone_set(p, PH_CLASS, "Gateway", NULL, &err), &err, APP_E_INVALID_VALUE,
 		     "class");
