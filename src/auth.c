@@ -7,7 +7,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -101,29 +101,59 @@ auth_verify_password(const char *password, const char *stored)
 	return CRYPTO_memcmp(want, got, HASH_LEN) == 0;
 }
 
+
+/* One keyed HMAC context per thread, set up once: OpenSSL's one-shot
+ * HMAC() looks the algorithm up on every call, which cost more than the
+ * rest of a cached login. */
+static EVP_MAC *hmac;
+static pthread_key_t ctx_key;
+
+static void
+free_ctx(void *ctx)
+{
+	EVP_MAC_CTX_free(ctx);
+}
+
+static EVP_MAC_CTX *
+thread_ctx(void)
+{
+	EVP_MAC_CTX *ctx = pthread_getspecific(ctx_key);
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string("digest", (char *) "SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+
+	if (ctx != NULL)
+		return ctx;
+	ctx = EVP_MAC_CTX_new(hmac);
+	if (ctx == NULL || EVP_MAC_init(ctx, cache_key, sizeof(cache_key), params) != 1 ||
+	    pthread_setspecific(ctx_key, ctx) != 0) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* HMAC(key, user NUL password); false (tag unusable) on failure. */
+static bool
+credential_tag(const char *user, const char *password, unsigned char tag[HASH_LEN])
+{
+	EVP_MAC_CTX *ctx = thread_ctx();
+	size_t len = 0;
+
+	return ctx != NULL && EVP_MAC_init(ctx, NULL, 0, NULL) == 1 &&
+	       EVP_MAC_update(ctx, (const unsigned char *) user, strlen(user) + 1) == 1 &&
+	       EVP_MAC_update(ctx, (const unsigned char *) password, strlen(password)) == 1 &&
+	       EVP_MAC_final(ctx, tag, &len, HASH_LEN) == 1 && len == HASH_LEN;
+}
+
 bool
 auth_init(int cache_ttl_seconds)
 {
 	cache_ttl = cache_ttl_seconds;
-	return RAND_bytes(cache_key, sizeof(cache_key)) == 1;
-}
-
-static void
-credential_tag(const char *user, const char *password, unsigned char tag[HASH_LEN])
-{
-	unsigned int len = HASH_LEN;
-	unsigned char msg[512];
-	size_t ul = strlen(user), pl = strlen(password);
-
-	if (ul + pl + 1 > sizeof(msg)) {
-		memset(tag, 0, HASH_LEN);
-		return;
-	}
-	memcpy(msg, user, ul);
-	msg[ul] = '\0';
-	memcpy(msg + ul + 1, password, pl);
-	HMAC(EVP_sha256(), cache_key, sizeof(cache_key), msg, ul + 1 + pl, tag, &len);
-	OPENSSL_cleanse(msg, sizeof(msg));
+	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	return hmac != NULL && pthread_key_create(&ctx_key, free_ctx) == 0 &&
+	       RAND_bytes(cache_key, sizeof(cache_key)) == 1;
 }
 
 static bool
@@ -176,8 +206,9 @@ auth_check(struct db *db, const char *user, const char *password, char role[16])
 
 	if (user == NULL || password == NULL || *user == '\0')
 		return AUTH_DENIED;
-	credential_tag(user, password, tag);
-	if (cache_ttl > 0 && cache_lookup(tag, role))
+	bool tagged = credential_tag(user, password, tag);
+
+	if (tagged && cache_ttl > 0 && cache_lookup(tag, role))
 		return AUTH_OK;
 	if (!repo_user_get(db, user, hash, stored_role, &err)) {
 		if (err.code != APP_E_NOT_FOUND)
@@ -192,7 +223,7 @@ auth_check(struct db *db, const char *user, const char *password, char role[16])
 	if (!auth_verify_password(password, hash))
 		return AUTH_DENIED;
 	snprintf(role, 16, "%s", stored_role);
-	if (cache_ttl > 0)
+	if (tagged && cache_ttl > 0)
 		cache_store(tag, stored_role);
 	return AUTH_OK;
 }

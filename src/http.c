@@ -45,33 +45,52 @@ reason(int status)
 	}
 }
 
+/* "Date: ..." for now, formatted once a second per thread. */
+static const char *
+http_date(void)
+{
+	static __thread time_t last;
+	static __thread char text[48];
+	time_t now = time(NULL);
+
+	if (now != last) {
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(text, sizeof(text), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+		last = now;
+	}
+	return text;
+}
+
 static int
 send_full(struct worker *w, int status, const char *content_type, const char *extra)
 {
 	struct soap *s = w->soap;
-	char date[64];
-	time_t now = time(NULL);
-	struct tm tm;
+	char num[64];
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	xbuf_reset(&w->wire);
-	xbuf_printf(&w->wire,
-		    "HTTP/1.1 %d %s\r\n"
-		    "Date: %s\r\n"
-		    "Content-Type: %s\r\n"
-		    "Content-Length: %zu\r\n"
-		    "X-Frame-Options: SAMEORIGIN\r\n"
-		    "X-Content-Type-Options: nosniff\r\n"
-		    "X-XSS-Protection: 1; mode=block\r\n"
-		    "Content-Security-Policy: default-src 'self'\r\n"
-		    "%s"
-		    "Server: \r\n"
-		    "%s%s"
-		    "\r\n",
-		    status, reason(status), date, content_type, w->body.len,
-		    w->tls ? "Strict-Transport-Security: max-age=31536000; includeSubdomains\r\n" : "",
-		    extra ? extra : "", w->close ? "Connection: close\r\n" : "");
+	snprintf(num, sizeof(num), "HTTP/1.1 %d ", status);
+	xbuf_puts(&w->wire, num);
+	xbuf_puts(&w->wire, reason(status));
+	xbuf_puts(&w->wire, "\r\n");
+	xbuf_puts(&w->wire, http_date());
+	xbuf_puts(&w->wire, "Content-Type: ");
+	xbuf_puts(&w->wire, content_type);
+	snprintf(num, sizeof(num), "\r\nContent-Length: %zu\r\n", w->body.len);
+	xbuf_puts(&w->wire, num);
+	xbuf_puts(&w->wire, "X-Frame-Options: SAMEORIGIN\r\n"
+			    "X-Content-Type-Options: nosniff\r\n"
+			    "X-XSS-Protection: 1; mode=block\r\n"
+			    "Content-Security-Policy: default-src 'self'\r\n");
+	if (w->tls)
+		xbuf_puts(&w->wire, "Strict-Transport-Security: max-age=31536000; includeSubdomains\r\n");
+	xbuf_puts(&w->wire, "Server: \r\n");
+	if (extra != NULL)
+		xbuf_puts(&w->wire, extra);
+	if (w->close)
+		xbuf_puts(&w->wire, "Connection: close\r\n");
+	xbuf_puts(&w->wire, "\r\n");
 	if (w->body.oom || w->wire.oom) {
 		log_msg(LOG_ERROR, "out of memory building a %zu-byte response", w->body.len);
 		w->close = true;

@@ -150,14 +150,27 @@ repo_models_load(struct db *db, struct app_err *err)
 	return ok || app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 }
 
+/* Copies a result value into a fixed buffer (values fit by the schema's
+ * CHECK constraints; a longer one is cut, never overflowed). */
+static void
+copy_value(const PGresult *res, int row, int col, char *out, size_t size)
+{
+	size_t n = (size_t) PQgetlength(res, row, col);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, PQgetvalue(res, row, col), n);
+	out[n] = '\0';
+}
+
 static void
 row_to_profile(const PGresult *res, int row, struct profile *p)
 {
-	memset(p, 0, sizeof(*p));
-	snprintf(p->uuid, sizeof(p->uuid), "%s", PQgetvalue(res, row, 0));
+	copy_value(res, row, 0, p->uuid, sizeof(p->uuid));
 	p->standard = strcmp(PQgetvalue(res, row, 1), "true") == 0;
+	p->given = 0;
 	for (int i = 0; i < PF__COUNT; i++)
-		snprintf(p->v[i], sizeof(p->v[i]), "%s", PQgetvalue(res, row, i + 2));
+		copy_value(res, row, i + 2, p->v[i], sizeof(p->v[i]));
 }
 
 bool

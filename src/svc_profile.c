@@ -88,7 +88,9 @@ put_profile(struct xbuf *b, int version, unsigned mask, const char *db_uuid,
 	char uuid[UUID_AXL_LEN + 1];
 
 	uuid_format(db_uuid, uuid);
-	xbuf_printf(b, "<phoneSecurityProfile uuid=\"%s\">", uuid);
+	xbuf_puts(b, "<phoneSecurityProfile uuid=\"");
+	xbuf_puts(b, uuid);
+	xbuf_puts(b, "\">");
 	for (int i = 0; i < PF__COUNT; i++)
 		if ((mask & (1u << i)) && profile_field_in_version((enum pf_id) i, version))
 			xbuf_element(b, profile_fields[i].xml, values[i]);

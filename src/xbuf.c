@@ -86,14 +86,25 @@ xbuf_printf(struct xbuf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || !reserve(b, (size_t) n))
+	/* Usually it fits in what is left: format once. */
+	if (!reserve(b, 128))
 		return;
 	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t) n + 1, fmt, ap);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
+	if (n < 0) {
+		b->data[b->len] = '\0';
+		return;
+	}
+	if ((size_t) n >= b->cap - b->len) {
+		if (!reserve(b, (size_t) n)) {
+			b->data[b->len] = '\0';
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, (size_t) n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t) n;
 }
 
@@ -141,12 +152,17 @@ xbuf_put_escaped(struct xbuf *b, const char *s)
 void
 xbuf_element(struct xbuf *b, const char *tag, const char *value)
 {
-	xbuf_printf(b, "<%s", tag);
+	size_t tl = strlen(tag);
+
+	xbuf_put(b, "<", 1);
+	xbuf_put(b, tag, tl);
 	if (value == NULL || *value == '\0') {
-		xbuf_puts(b, "/>");
+		xbuf_put(b, "/>", 2);
 		return;
 	}
-	xbuf_puts(b, ">");
+	xbuf_put(b, ">", 1);
 	xbuf_put_escaped(b, value);
-	xbuf_printf(b, "</%s>", tag);
+	xbuf_put(b, "</", 2);
+	xbuf_put(b, tag, tl);
+	xbuf_put(b, ">", 1);
 }
