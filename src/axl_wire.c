@@ -3,6 +3,7 @@
  */
 #include "axl_wire.h"
 
+#include "axl_fault.h"
 #include "http.h"
 #include "uuid.h"
 #include "version.h"
@@ -37,4 +38,50 @@ axl_response_uuid(struct worker *w, const char *op, const ULONG64 *sequence,
 	axl_response_open(w, op, sequence);
 	xbuf_element(&w->body, "return", uuid);
 	return axl_response_send(w, op);
+}
+
+void
+axl_list_begin(struct axl_list *l, struct worker *w, const char *op, const ULONG64 *sequence)
+{
+	l->w = w;
+	l->op = op;
+	l->rows = 0;
+	l->too_large = false;
+	axl_response_open(w, op, sequence);
+	l->mark = w->body.len;
+	xbuf_puts(&w->body, "<return>");
+}
+
+bool
+axl_list_row(struct axl_list *l)
+{
+	if (l->w->body.len > (size_t) l->w->cfg->max_response) {
+		l->too_large = true;
+		return false;
+	}
+	l->rows++;
+	return true;
+}
+
+int
+axl_list_end(struct axl_list *l, long matched)
+{
+	struct worker *w = l->w;
+
+	if (l->too_large) {
+		struct app_err err = { 0 };
+
+		app_err_set(&err, APP_E_TOO_LARGE, NULL,
+			    "Query request too large. Total rows matched: %ld rows. "
+			    "Suggestive Row Fetch: less than %ld rows",
+			    matched, l->rows > 1 ? l->rows : 1);
+		return axl_fault(w, l->op, &err);
+	}
+	if (l->rows == 0) {
+		/* AXL prints an empty result as <return/>. */
+		w->body.len = l->mark;
+		xbuf_puts(&w->body, "<return/>");
+	} else
+		xbuf_puts(&w->body, "</return>");
+	return axl_response_send(w, l->op);
 }

@@ -27,4 +27,21 @@ int axl_response_send(struct worker *w, const char *op);
 int axl_response_uuid(struct worker *w, const char *op, const ULONG64 *sequence,
 		      const char *db_uuid);
 
+/* A list response: <return> rows </return>, <return/> when empty, or AXL's
+ * "Query request too large" fault when it passes max_response. */
+struct axl_list {
+	struct worker *w;
+	const char *op;
+	size_t mark;       /* where <return> starts */
+	long rows;
+	bool too_large;
+};
+
+void axl_list_begin(struct axl_list *l, struct worker *w, const char *op,
+		    const ULONG64 *sequence);
+/* After a row was written: false (stop) once the response is too large. */
+bool axl_list_row(struct axl_list *l);
+/* Sends the response, or the fault naming `matched` rows. */
+int axl_list_end(struct axl_list *l, long matched);
+
 #endif

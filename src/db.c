@@ -6,6 +6,8 @@
  */
 #include "db.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,4 +199,15 @@ bool
 db_run(struct db *db, const char *sql, struct app_err *err)
 {
 	return simple(db, sql, err);
+}
+
+void
+db_sql_append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + n, size - n, fmt, ap);
+	va_end(ap);
 }

@@ -8,6 +8,7 @@
 #define AXLPROV_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <libpq-fe.h>
 
 #include "err.h"
@@ -38,6 +39,11 @@ PGresult *db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
 bool db_begin(struct db *db, struct app_err *err);
 bool db_commit(struct db *db, struct app_err *err);
 void db_rollback(struct db *db);
+
+/* Appends formatted text to a statement being built at start-up (buf holds
+ * size bytes).  For column lists from field tables; never for values. */
+void db_sql_append(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Runs a constant statement without parameters (SAVEPOINT and the like). */
 bool db_run(struct db *db, const char *sql, struct app_err *err);

@@ -5,7 +5,6 @@
  */
 #include "repo_phone.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,18 +58,7 @@ static const struct db_stmt st_exists = {
 	"phone_exists", "SELECT 1 FROM phone WHERE name = $1"
 };
 
-static void
-cat(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void
-cat(char *buf, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf + n, SQL_MAX - n, fmt, ap);
-	va_end(ap);
-}
+#define cat(buf, ...) db_sql_append((buf), SQL_MAX, __VA_ARGS__)
 
 /* Columns written by insert and update: every stored field but the model
  * (which is the product's column). */

@@ -6,7 +6,6 @@
  */
 #include "repo_profile.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,19 +43,7 @@ static const struct db_stmt st_models = {
 	" FROM phone_model ORDER BY name"
 };
 
-/* Appends to a fixed SQL buffer; the texts are compile-time sized. */
-static void
-cat(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void
-cat(char *buf, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf + n, SQL_MAX - n, fmt, ap);
-	va_end(ap);
-}
+#define cat(buf, ...) db_sql_append((buf), SQL_MAX, __VA_ARGS__)
 
 /* "pkid::text, is_standard::text, col1::text, ..." */
 static void

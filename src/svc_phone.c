@@ -271,10 +271,8 @@ __svc__removePhone(struct soap *soap, struct ns__NameAndGUIDRequest *req,
 }
 
 struct list_ctx {
-	struct worker *w;
+	struct axl_list list;
 	unsigned mask;
-	long rows;
-	bool too_large;
 };
 
 static bool
@@ -282,13 +280,8 @@ list_row(void *vctx, const struct phone *p)
 {
 	struct list_ctx *c = vctx;
 
-	put_phone(&c->w->body, c->mask, p);
-	if (c->w->body.len > (size_t) c->w->cfg->max_response) {
-		c->too_large = true;
-		return false;
-	}
-	c->rows++;
-	return true;
+	put_phone(&c->list.w->body, c->mask, p);
+	return axl_list_row(&c->list);
 }
 
 int
@@ -299,14 +292,13 @@ __svc__listPhone(struct soap *soap, struct ns__ListPhoneReq *req, struct ns__Lis
 	struct app_err err = { 0 };
 	const struct ns__ListPhoneSearch *sc = req->searchCriteria;
 	struct phone_search search = { 0 };
-	struct list_ctx ctx = { w, returned_mask(req->returnedTags, W_LIST), 0, false };
+	struct list_ctx ctx = { .mask = returned_mask(req->returnedTags, W_LIST) };
 	const char **pat[] = { &search.name, &search.description, &search.protocol,
 				     &search.css, &search.device_pool, &search.profile };
 	static const char *const names[] = { "name", "description", "protocol",
 					      "callingSearchSpaceName", "devicePoolName",
 					      "securityProfileName" };
 	long matched = 0;
-	size_t mark;
 	bool any = false;
 
 	(void) res;
@@ -334,22 +326,8 @@ __svc__listPhone(struct soap *soap, struct ns__ListPhoneReq *req, struct ns__Lis
 		return axl_fault(w, op, &err);
 	if (search.skip < 0)
 		search.skip = 0;
-	axl_response_open(w, op, req->sequence);
-	mark = w->body.len;
-	xbuf_puts(&w->body, "<return>");
+	axl_list_begin(&ctx.list, w, op, req->sequence);
 	if (!repo_phone_list(w->db, &search, list_row, &ctx, &matched, &err))
 		return axl_fault(w, op, &err);
-	if (ctx.too_large) {
-		app_err_set(&err, APP_E_TOO_LARGE, NULL,
-			    "Query request too large. Total rows matched: %ld rows. "
-			    "Suggestive Row Fetch: less than %ld rows",
-			    matched, ctx.rows > 1 ? ctx.rows : 1);
-		return axl_fault(w, op, &err);
-	}
-	if (ctx.rows == 0) {
-		w->body.len = mark;
-		xbuf_puts(&w->body, "<return/>");
-	} else
-		xbuf_puts(&w->body, "</return>");
-	return axl_response_send(w, op);
+	return axl_list_end(&ctx.list, matched);
 }

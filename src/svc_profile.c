@@ -262,10 +262,8 @@ __svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDReque
 }
 
 struct list_ctx {
-	struct worker *w;
+	struct axl_list list;
 	unsigned mask;
-	long rows;        /* rows written */
-	bool too_large;
 };
 
 static bool
@@ -273,13 +271,8 @@ list_row(void *vctx, const char *uuid, const char *const values[PF__COUNT])
 {
 	struct list_ctx *c = vctx;
 
-	put_profile(&c->w->body, c->w->version, c->mask, uuid, values);
-	if (c->w->body.len > (size_t) c->w->cfg->max_response) {
-		c->too_large = true;
-		return false;
-	}
-	c->rows++;
-	return true;
+	put_profile(&c->list.w->body, c->list.w->version, c->mask, uuid, values);
+	return axl_list_row(&c->list);
 }
 
 int
@@ -290,10 +283,9 @@ __svc__listPhoneSecurityProfile(struct soap *soap, struct ns__ListPhoneSecurityP
 	struct worker *w = soap->user;
 	struct app_err err = { 0 };
 	struct profile_search search = { 0 };
-	struct list_ctx ctx = { w, returned_mask(req->returnedTags, W_LIST), 0, false };
+	struct list_ctx ctx = { .mask = returned_mask(req->returnedTags, W_LIST) };
 	const struct ns__ListPhoneSecurityProfileSearch *sc = req->searchCriteria;
 	long matched = 0;
-	size_t mark;
 
 	(void) res;
 	if (sc == NULL || (sc->name == NULL && sc->description == NULL)) {
@@ -310,23 +302,8 @@ __svc__listPhoneSecurityProfile(struct soap *soap, struct ns__ListPhoneSecurityP
 		return axl_fault(w, op, &err);
 	if (search.skip < 0)
 		search.skip = 0;
-	axl_response_open(w, op, req->sequence);
-	mark = w->body.len;
-	xbuf_puts(&w->body, "<return>");
+	axl_list_begin(&ctx.list, w, op, req->sequence);
 	if (!repo_profile_list(w->db, &search, list_row, &ctx, &matched, &err))
 		return axl_fault(w, op, &err);
-	if (ctx.too_large) {
-		app_err_set(&err, APP_E_TOO_LARGE, NULL,
-			    "Query request too large. Total rows matched: %ld rows. "
-			    "Suggestive Row Fetch: less than %ld rows",
-			    matched, ctx.rows > 1 ? ctx.rows : 1);
-		return axl_fault(w, op, &err);
-	}
-	if (ctx.rows == 0) {
-		/* AXL prints an empty result as <return/>. */
-		w->body.len = mark;
-		xbuf_puts(&w->body, "<return/>");
-	} else
-		xbuf_puts(&w->body, "</return>");
-	return axl_response_send(w, op);
+	return axl_list_end(&ctx.list, matched);
 }

@@ -12,6 +12,7 @@ Every name is made from the `unique` prefix because all tests share one
 database; nothing here relies on global row counts.
 """
 
+import re
 import threading
 
 import pytest
@@ -746,3 +747,27 @@ def test_other_namespace_prefix(axl, unique, prefix):
                               ns_prefix=prefix or "ns"))
     assert r.status == 200, r.text
     assert r.ret()[0].findtext("name") == unique
+
+
+def test_list_too_large_is_axl_fault(pg, unique):
+    # With a 64 KB response limit, 100 profiles with every field do not fit:
+    # AXL's -1 fault says how many rows matched and how many would fit.
+    from conftest import finish_server, start_server
+    srv = start_server(pg, extra_args=["--max-response", "65536"])
+    try:
+        a = Axl(srv)
+        for i in range(100):
+            add_profile(a, "%s-%03d" % (unique, i), description="d" * 50)
+        crit = "<searchCriteria><name>%s-%%</name></searchCriteria>" % unique
+        r = a.call("listPhoneSecurityProfile", crit)
+        msg = expect_fault(r, -1, "soapenv:Server", "listPhoneSecurityProfile")
+        m = re.match(r"Query request too large\. Total rows matched: (\d+) rows\. "
+                     r"Suggestive Row Fetch: less than (\d+) rows$", msg)
+        assert m, msg
+        total, fit = int(m.group(1)), int(m.group(2))
+        assert total == 100 and 10 < fit < 100, msg
+        # Paging below the suggestion works.
+        r = a.call("listPhoneSecurityProfile", crit + "<skip>0</skip><first>%d</first>" % (fit - 1))
+        assert r.status == 200 and len(r.ret()) == fit - 1
+    finally:
+        finish_server(srv)
