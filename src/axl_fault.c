@@ -24,6 +24,7 @@ static const struct fault_map {
 	[APP_E_READ_ONLY]        = { -746, true },
 	[APP_E_IN_USE]           = { -692, true },
 	[APP_E_RULE]             = { -746, true },   /* CUCM's code for rule violations */
+	[APP_E_CONFLICT]         = { -1, false },    /* only after several retries */
 	[APP_E_TOO_LARGE]        = { -1, false },
 	[APP_E_DB_UNAVAILABLE]   = { -1, false },
 	[APP_E_INTERNAL]         = { -1, false },

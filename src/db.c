@@ -211,3 +211,15 @@ db_sql_append(char *buf, size_t size, const char *fmt, ...)
 	vsnprintf(buf + n, size - n, fmt, ap);
 	va_end(ap);
 }
+
+bool
+db_in_tx(const struct db *db)
+{
+	return db->in_tx;
+}
+
+bool
+db_commit_if_open(struct db *db, struct app_err *err)
+{
+	return !db->in_tx || db_commit(db, err);
+}

@@ -39,6 +39,10 @@ PGresult *db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
 bool db_begin(struct db *db, struct app_err *err);
 bool db_commit(struct db *db, struct app_err *err);
 void db_rollback(struct db *db);
+bool db_in_tx(const struct db *db);
+
+/* Commits when a transaction is open (one was begun on demand). */
+bool db_commit_if_open(struct db *db, struct app_err *err);
 
 /* Appends formatted text to a statement being built at start-up (buf holds
  * size bytes).  For column lists from field tables; never for values. */

@@ -18,6 +18,7 @@ enum app_errcode {
 	APP_E_READ_ONLY,       /* predefined item: cannot be changed or removed */
 	APP_E_IN_USE,          /* still referenced, cannot be removed */
 	APP_E_RULE,            /* a business rule refuses the change */
+	APP_E_CONFLICT,        /* the row changed under an update: read again */
 	APP_E_TOO_LARGE,       /* response would pass the size limit */
 	APP_E_DB_UNAVAILABLE,  /* no database connection */
 	APP_E_INTERNAL,        /* a bug or an unexpected database error */

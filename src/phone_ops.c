@@ -26,9 +26,11 @@ phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *
 		*out = found;
 		return true;
 	}
-	/* Another request may create the same profile at the same time: keep
-	 * the transaction alive past a duplicate and take theirs. */
-	if (!db_run(db, "SAVEPOINT find_or_create", err))
+	/* Creating a profile and moving a phone to it are one change: open the
+	 * transaction here if the caller did not need one so far.  Another
+	 * request may create the same profile at the same time: keep the
+	 * transaction alive past a duplicate and take theirs. */
+	if ((!db_in_tx(db) && !db_begin(db, err)) || !db_run(db, "SAVEPOINT find_or_create", err))
 		return false;
 	if (repo_profile_insert(db, target, err)) {
 		*out = *target;
@@ -57,7 +59,7 @@ phone_ops_named_profile(struct db *db, const struct phone *p, struct profile *pr
 		key.uuid = uuid;
 	else
 		key.name = p->v[PH_SECURITY_PROFILE];
-	if (repo_profile_get(db, &key, false, prof, err))
+	if (repo_profile_get(db, &key, prof, err))
 		return true;
 	if (err->code == APP_E_NOT_FOUND)
 		return app_err_invalid(err, "securityProfileName", uuid[0] ? uuid : key.name,
@@ -74,12 +76,12 @@ phone_ops_standard_profile(struct db *db, const struct phone *p, struct profile 
 	char name[PF_VALUE_MAX];
 
 	phone_standard_profile(p->v[PH_MODEL], p->v[PH_PROTOCOL], name, sizeof(name));
-	if (repo_profile_get(db, &(struct profile_key){ name, NULL }, false, prof, err))
+	if (repo_profile_get(db, &(struct profile_key){ name, NULL }, prof, err))
 		return true;
 	if (err->code != APP_E_NOT_FOUND)
 		return false;
 	return repo_profile_get(db, &(struct profile_key){
-		"Universal Device Template - Model-independent Security Profile", NULL }, false,
+		"Universal Device Template - Model-independent Security Profile", NULL },
 				prof, err);
 }
 

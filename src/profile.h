@@ -16,6 +16,7 @@
 struct profile {
 	char uuid[UUID_DB_LEN + 1];      /* "" until stored */
 	bool standard;                   /* predefined: never changed or removed */
+	char row_version[16];            /* the row's xmin when read: updates check it */
 	unsigned given;                  /* bit (1u << pf_id): set by this request */
 	char v[PF__COUNT][PF_VALUE_MAX]; /* canonical text of every field */
 };

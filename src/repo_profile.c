@@ -16,13 +16,10 @@
 #define SQL_MAX 4096
 
 static char sql_select_by_name[SQL_MAX], sql_select_by_uuid[SQL_MAX];
-static char sql_lock_by_name[SQL_MAX], sql_lock_by_uuid[SQL_MAX];
 static char sql_insert[SQL_MAX], sql_update[SQL_MAX], sql_list[SQL_MAX], sql_same[SQL_MAX];
 
 static const struct db_stmt st_get_name = { "profile_get_name", sql_select_by_name };
 static const struct db_stmt st_get_uuid = { "profile_get_uuid", sql_select_by_uuid };
-static const struct db_stmt st_lock_name = { "profile_lock_name", sql_lock_by_name };
-static const struct db_stmt st_lock_uuid = { "profile_lock_uuid", sql_lock_by_uuid };
 static const struct db_stmt st_insert = { "profile_insert", sql_insert };
 static const struct db_stmt st_update = { "profile_update", sql_update };
 static const struct db_stmt st_list = { "profile_list", sql_list };
@@ -52,7 +49,7 @@ select_list(char *buf)
 	cat(buf, "SELECT pkid::text, is_standard::text");
 	for (int i = 0; i < PF__COUNT; i++)
 		cat(buf, ", %s::text", profile_fields[i].column);
-	cat(buf, " FROM phone_security_profile");
+	cat(buf, ", xmin::text FROM phone_security_profile");
 }
 
 void
@@ -64,8 +61,6 @@ repo_profile_init(void)
 	cat(sql_select_by_name, " WHERE name = $1");
 	select_list(sql_select_by_uuid);
 	cat(sql_select_by_uuid, " WHERE pkid = $1::uuid");
-	cat(sql_lock_by_name, "%s FOR UPDATE", sql_select_by_name);
-	cat(sql_lock_by_uuid, "%s FOR UPDATE", sql_select_by_uuid);
 
 	cat(sql_insert, "INSERT INTO phone_security_profile (");
 	for (int i = 0; i < PF__COUNT; i++)
@@ -83,7 +78,8 @@ repo_profile_init(void)
 		    n + 1);
 		n++;
 	}
-	cat(sql_update, " WHERE pkid = $1::uuid AND NOT is_standard");
+	/* Optimistic: the row must still be the version that was read. */
+	cat(sql_update, " WHERE pkid = $1::uuid AND NOT is_standard AND xmin = $%d::xid", n + 1);
 
 	/* Same settings: every field but the name and the description. */
 	select_list(sql_same);
@@ -158,6 +154,7 @@ row_to_profile(const PGresult *res, int row, struct profile *p)
 	p->given = 0;
 	for (int i = 0; i < PF__COUNT; i++)
 		copy_value(res, row, i + 2, p->v[i], sizeof(p->v[i]));
+	copy_value(res, row, PF__COUNT + 2, p->row_version, sizeof(p->row_version));
 }
 
 bool
@@ -177,19 +174,14 @@ repo_profile_insert(struct db *db, struct profile *p, struct app_err *err)
 }
 
 bool
-repo_profile_get(struct db *db, const struct profile_key *key, bool for_update,
-		 struct profile *out, struct app_err *err)
+repo_profile_get(struct db *db, const struct profile_key *key, struct profile *out,
+		 struct app_err *err)
 {
-	const struct db_stmt *st;
 	const char *param = key->name ? key->name : key->uuid;
 	PGresult *res;
 	bool found;
 
-	if (key->name != NULL)
-		st = for_update ? &st_lock_name : &st_get_name;
-	else
-		st = for_update ? &st_lock_uuid : &st_get_uuid;
-	res = db_exec(db, st, 1, &param, err);
+	res = db_exec(db, key->name ? &st_get_name : &st_get_uuid, 1, &param, err);
 	if (res == NULL)
 		return false;
 	found = PQntuples(res) == 1;
@@ -205,7 +197,7 @@ repo_profile_get(struct db *db, const struct profile_key *key, bool for_update,
 bool
 repo_profile_update(struct db *db, const struct profile *p, struct app_err *err)
 {
-	const char *params[PF__COUNT + 1];
+	const char *params[PF__COUNT + 2];
 	int n = 0;
 	PGresult *res;
 	bool changed;
@@ -214,15 +206,17 @@ repo_profile_update(struct db *db, const struct profile *p, struct app_err *err)
 	for (int i = 0; i < PF__COUNT; i++)
 		if (!(profile_fields[i].flags & PFF_FIXED))
 			params[n++] = p->v[i];
+	params[n++] = p->row_version;
 	res = db_exec(db, &st_update, n, params, err);
 	if (res == NULL)
 		return false;
 	changed = strcmp(PQcmdTuples(res), "1") == 0;
 	PQclear(res);
+	/* Predefined rows were refused before; no row means another update
+	 * came first (or the profile was removed): the caller reads again. */
 	if (!changed)
-		return app_err_set(err, APP_E_READ_ONLY, NULL,
-				   "Cannot update a predefined security profile: %s",
-				   p->v[PF_NAME]);
+		return app_err_set(err, APP_E_CONFLICT, NULL,
+				   "Could not update %s: it kept changing; try again", p->v[PF_NAME]);
 	return true;
 }
 
@@ -245,7 +239,7 @@ repo_profile_remove(struct db *db, const struct profile_key *key,
 	if (removed)
 		return true;
 	/* Nothing deleted: either it does not exist or it is predefined. */
-	if (!repo_profile_get(db, key, false, &existing, err)) {
+	if (!repo_profile_get(db, key, &existing, err)) {
 		if (err && err->code == APP_E_NOT_FOUND)
 			return app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
 					   "Item not valid: The specified entry was not found");

@@ -28,12 +28,13 @@ bool repo_models_load(struct db *db, struct app_err *err);
 /* Inserts p and fills p->uuid. */
 bool repo_profile_insert(struct db *db, struct profile *p, struct app_err *err);
 
-/* Reads one profile; APP_E_NOT_FOUND when there is none.  for_update locks
- * the row until the surrounding transaction ends. */
-bool repo_profile_get(struct db *db, const struct profile_key *key, bool for_update,
-		      struct profile *out, struct app_err *err);
+/* Reads one profile (with its row version); APP_E_NOT_FOUND when there is
+ * none. */
+bool repo_profile_get(struct db *db, const struct profile_key *key, struct profile *out,
+		      struct app_err *err);
 
-/* Writes every updatable field of p (by p->uuid). */
+/* Writes every updatable field of p (by p->uuid) if the row is still the
+ * version p was read at; APP_E_CONFLICT otherwise. */
 bool repo_profile_update(struct db *db, const struct profile *p, struct app_err *err);
 
 /* Deletes a profile that is not predefined and not in use; fills uuid_out. */

@@ -122,15 +122,15 @@ __svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__Stand
 	phone_defaults(p);
 	if (!read_fields(p, req->phone, W_ADD, PHF_ADD, &err) || !phone_check_add(p, w->version, &m, &err))
 		return axl_fault(w, op, &err);
-	if (!db_begin(w->db, &err))
-		return axl_fault(w, op, &err);
+	/* A phone is one row: the lookups and the insert need no transaction
+	 * unless a CAPF change creates a profile (phone_ops opens one then). */
 	if (!(((p->given & (1u << PH_SECURITY_PROFILE)) &&
 	       (p->v[PH_SECURITY_PROFILE][0] || p->ref_uuid[PH_SECURITY_PROFILE][0])) ?
 	      phone_ops_named_profile(w->db, p, &prof, &err) : phone_ops_standard_profile(w->db, p, &prof, &err)) ||
 	    !phone_ops_digest_user(w->db, p, user_uuid, &err) ||
 	    !phone_ops_settle(w->db, p, m, p->v[PH_CERT_STATUS], &prof, NULL, &err) ||
 	    !repo_phone_insert(w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL, &err) ||
-	    !db_commit(w->db, &err)) {
+	    !db_commit_if_open(w->db, &err)) {
 		db_rollback(w->db);
 		return axl_fault(w, op, &err);
 	}
@@ -175,7 +175,7 @@ __svc__updatePhone(struct soap *soap, struct ns__UpdatePhoneReq *req,
 	}
 	if ((p->given & (1u << PH_SECURITY_PROFILE)) ?
 	    !phone_ops_named_profile(w->db, p, &prof, &err) :
-	    !repo_profile_get(w->db, &(struct profile_key){ NULL, profile_uuid }, false, &prof, &err))
+	    !repo_profile_get(w->db, &(struct profile_key){ NULL, profile_uuid }, &prof, &err))
 		goto fail;
 	if ((p->given & (1u << PH_DIGEST_USER)) && !phone_ops_digest_user(w->db, p, user_uuid, &err))
 		goto fail;

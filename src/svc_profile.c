@@ -166,6 +166,9 @@ certificates_ok(struct worker *w, const struct profile *p, const struct profile 
 			   p->v[PF_SECURITY_MODE] : p->v[PF_AUTH_MODE]);
 }
 
+/* Reads and writes of one update; more only under heavy contention. */
+#define UPDATE_ATTEMPTS 16
+
 int
 __svc__updatePhoneSecurityProfile(struct soap *soap,
 				  struct ns__UpdatePhoneSecurityProfileReq *req,
@@ -179,27 +182,30 @@ __svc__updatePhoneSecurityProfile(struct soap *soap,
 
 	(void) res;
 	if (!svc_key(req->__union_UpdatePhoneSecurityProfileReq,
-		      req->union_UpdatePhoneSecurityProfileReq.name, "name", &kb, &err))
+		     req->union_UpdatePhoneSecurityProfileReq.name, "name", &kb, &err))
 		return axl_fault(w, op, &err);
-	/* Read, merge and write under a row lock so that concurrent partial
-	 * updates of one profile do not lose each other's fields. */
-	if (!db_begin(w->db, &err))
-		return axl_fault(w, op, &err);
-	if (!repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, true, &before, &err))
-		goto fail;
-	if (before.standard) {
-		app_err_set(&err, APP_E_READ_ONLY, NULL,
-			    "Cannot update a predefined security profile: %s",
-			    before.v[PF_NAME]);
-		goto fail;
+	/* Read, merge, write only if the row is unchanged since the read, and
+	 * otherwise start over: concurrent partial updates of one profile keep
+	 * each other's fields, in two round trips without a transaction. */
+	for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+		if (!repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid },
+				      &before, &err))
+			break;
+		if (before.standard) {
+			app_err_set(&err, APP_E_READ_ONLY, NULL,
+				    "Cannot update a predefined security profile: %s",
+				    before.v[PF_NAME]);
+			break;
+		}
+		p = before;
+		if (!apply_update(&p, &before, req, w->version, &err) ||
+		    !certificates_ok(w, &p, &before, &err))
+			break;
+		if (repo_profile_update(w->db, &p, &err))
+			return axl_response_uuid(w, op, req->sequence, p.uuid);
+		if (err.code != APP_E_CONFLICT)
+			break;
 	}
-	p = before;
-	if (!apply_update(&p, &before, req, w->version, &err) || !certificates_ok(w, &p, &before, &err) ||
-	    !repo_profile_update(w->db, &p, &err) || !db_commit(w->db, &err))
-		goto fail;
-	return axl_response_uuid(w, op, req->sequence, p.uuid);
-fail:
-	db_rollback(w->db);
 	return axl_fault(w, op, &err);
 }
 
@@ -217,7 +223,7 @@ __svc__getPhoneSecurityProfile(struct soap *soap, struct ns__GetPhoneSecurityPro
 	(void) res;
 	if (!svc_key(req->__union_GetPhoneSecurityProfileReq,
 		      req->union_GetPhoneSecurityProfileReq.name, "name", &kb, &err) ||
-	    !repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, false, &p, &err))
+	    !repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, &p, &err))
 		return axl_fault(w, op, &err);
 	for (int i = 0; i < PF__COUNT; i++)
 		values[i] = p.v[i];
@@ -249,7 +255,7 @@ __svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDReque
 		return axl_fault(w, op, &err);
 	/* A profile in use stays (the phones reference it by key); say which
 	 * phones use it, as CUCM's Dependency Records would. */
-	if (repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, false, &p, &err) &&
+	if (repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, &p, &err) &&
 	    !p.standard &&
 	    repo_phone_dependents(w->db, DEP_PROFILE, p.uuid, &users, names, &err) && users > 0) {
 		svc_in_use(&err, "Phone Security Profile", p.v[PF_NAME], users, names);

@@ -771,3 +771,32 @@ def test_list_too_large_is_axl_fault(pg, unique):
         assert r.status == 200 and len(r.ret()) == fit - 1
     finally:
         finish_server(srv)
+
+
+def test_concurrent_partial_updates_keep_every_field(server, unique):
+    # Each thread changes a different field of the same profile at once;
+    # every change must survive (optimistic update, read again on conflict).
+    changes = {"description": "concurrent", "nonceValidityTime": "321", "sipPhonePort": "5070",
+               "enableDigestAuthentication": "true", "excludeDigestCredentials": "true",
+               "tftpEncryptedConfig": "true", "EnableOAuthAuthentication": "true",
+               "keySize": "4096", "authenticationMode": "By Authentication String"}
+    for round_ in range(3):
+        name = "%s-%d" % (unique, round_)
+        add_profile(Axl(server), name)
+        results = []
+        barrier = threading.Barrier(len(changes))
+
+        def change(field, value):
+            a = Axl(server)
+            barrier.wait()
+            results.append(a.call("updatePhoneSecurityProfile",
+                                  "<name>%s</name><%s>%s</%s>" % (name, field, value, field)).status)
+
+        threads = [threading.Thread(target=change, args=kv) for kv in changes.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert results == [200] * len(changes), results
+        got = fields_of(get_profile(Axl(server), name).ret()[0])
+        assert {k: got[k] for k in changes} == changes
