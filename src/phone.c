@@ -275,6 +275,13 @@ phone_capf_target(const struct phone *req, const char *certificate_operation,
 }
 
 void
+phone_mark_pending(struct phone *p)
+{
+	if ((p->given & (1u << PH_CERT_OP)) && strcmp(p->v[PH_CERT_OP], "No Pending Operation") != 0)
+		snprintf(p->v[PH_CERT_STATUS], PH_VALUE_MAX, "Operation Pending");
+}
+
+void
 phone_capf_profile_name(const struct profile *target, char *out, size_t size)
 {
 	uint32_t h = 2166136261u;   /* FNV-1a over every setting but name and description */

@@ -67,6 +67,7 @@ extern const struct ph_desc phone_fields[PH__COUNT];
 
 struct phone {
 	char uuid[UUID_DB_LEN + 1];
+	char row_version[16];                /* xmin when read: updates check it */
 	char ctiid[16];
 	unsigned given;                      /* bit per ph_id: sent in this request */
 	char v[PH__COUNT][PH_VALUE_MAX];     /* canonical values */
@@ -113,6 +114,9 @@ bool phone_check_certificate(const char *phone_name, const struct model_caps *m,
 bool phone_capf_target(const struct phone *req, const char *certificate_operation,
 		       const struct profile *current, struct profile *target, bool *changed,
 		       struct app_err *err);
+
+/* A CAPF operation the request starts is pending until reported done. */
+void phone_mark_pending(struct phone *p);
 
 /* The deterministic name of the profile a CAPF change creates:
  * "<phoneType> - <protocol> CAPF <8 hex digits of a hash of the settings>". */

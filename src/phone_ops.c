@@ -133,9 +133,7 @@ phone_ops_settle(struct db *db, struct phone *p, const struct model_caps *m, con
 	if (old_profile_uuid == NULL || strcmp(old_profile_uuid, prof->uuid) != 0)
 		if (!phone_check_certificate(p->v[PH_NAME], m, old_status, prof, err))
 			return false;
-	/* A CAPF operation is pending until its completion is reported. */
-	if ((p->given & (1u << PH_CERT_OP)) && strcmp(p->v[PH_CERT_OP], "No Pending Operation") != 0)
-		snprintf(p->v[PH_CERT_STATUS], PH_VALUE_MAX, "Operation Pending");
+	phone_mark_pending(p);
 	return true;
 }
 

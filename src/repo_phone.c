@@ -14,13 +14,10 @@
 #define SQL_MAX 8192
 
 static char sql_get_name[SQL_MAX], sql_get_uuid[SQL_MAX];
-static char sql_lock_name[SQL_MAX], sql_lock_uuid[SQL_MAX];
 static char sql_insert[SQL_MAX], sql_update[SQL_MAX], sql_list[SQL_MAX];
 
 static const struct db_stmt st_get_name = { "phone_get_name", sql_get_name };
 static const struct db_stmt st_get_uuid = { "phone_get_uuid", sql_get_uuid };
-static const struct db_stmt st_lock_name = { "phone_lock_name", sql_lock_name };
-static const struct db_stmt st_lock_uuid = { "phone_lock_uuid", sql_lock_uuid };
 static const struct db_stmt st_insert = { "phone_insert", sql_insert };
 static const struct db_stmt st_update = { "phone_update", sql_update };
 static const struct db_stmt st_list = { "phone_list", sql_list };
@@ -72,6 +69,7 @@ written(int i)
  * one reference uuid per field. */
 #define COL_VALUE(i) (3 + (i))
 #define COL_REF(i) (3 + PH__COUNT + (i))
+#define COL_VERSION (3 + 2 * PH__COUNT)
 
 static void
 select_list(char *buf)
@@ -107,6 +105,7 @@ select_list(char *buf)
 		else
 			cat(buf, ", NULL");
 	}
+	cat(buf, ", p.xmin::text");
 	cat(buf, " FROM phone p JOIN phone_security_profile s ON s.pkid = p.security_profile_id"
 		 " LEFT JOIN end_user u ON u.pkid = p.digest_user_id");
 }
@@ -120,8 +119,6 @@ repo_phone_init(void)
 	cat(sql_get_name, " WHERE p.name = $1");
 	select_list(sql_get_uuid);
 	cat(sql_get_uuid, " WHERE p.pkid = $1::uuid");
-	cat(sql_lock_name, "%s FOR UPDATE OF p", sql_get_name);
-	cat(sql_lock_uuid, "%s FOR UPDATE OF p", sql_get_uuid);
 
 	cat(sql_insert, "INSERT INTO phone (");
 	cat(sql_update, "UPDATE phone SET ");
@@ -136,8 +133,9 @@ repo_phone_init(void)
 	for (int i = 1; i <= n; i++)
 		cat(sql_insert, "$%d, ", i);
 	cat(sql_insert, "$%d::uuid, $%d::uuid) RETURNING pkid::text, ctiid::text", n + 1, n + 2);
+	/* Optimistic: the row must still be the version that was read. */
 	cat(sql_update, "security_profile_id = $%d::uuid, digest_user_id = $%d::uuid"
-			" WHERE pkid = $1::uuid", n + 2, n + 3);
+			" WHERE pkid = $1::uuid AND xmin = $%d::xid", n + 2, n + 3, n + 4);
 
 	select_list(sql_list);
 	cat(sql_list, " WHERE p.name LIKE $1 AND p.description LIKE $2 AND p.protocol LIKE $3"
@@ -158,6 +156,7 @@ row_to_phone(const PGresult *res, int r, struct phone *p, char *profile_uuid)
 		snprintf(p->ref_uuid[i], sizeof(p->ref_uuid[i]), "%s",
 			 PQgetvalue(res, r, COL_REF(i)));
 	}
+	snprintf(p->row_version, sizeof(p->row_version), "%s", PQgetvalue(res, r, COL_VERSION));
 }
 
 /* Parameters of insert/update: the written fields in table order. */
@@ -192,19 +191,14 @@ repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
 }
 
 bool
-repo_phone_get(struct db *db, const struct phone_key *key, bool for_update, struct phone *out,
+repo_phone_get(struct db *db, const struct phone_key *key, struct phone *out,
 	       char profile_uuid[UUID_DB_LEN + 1], struct app_err *err)
 {
-	const struct db_stmt *st;
 	const char *param = key->name ? key->name : key->uuid;
 	PGresult *res;
 	bool found;
 
-	if (key->name != NULL)
-		st = for_update ? &st_lock_name : &st_get_name;
-	else
-		st = for_update ? &st_lock_uuid : &st_get_uuid;
-	res = db_exec(db, st, 1, &param, err);
+	res = db_exec(db, key->name ? &st_get_name : &st_get_uuid, 1, &param, err);
 	if (res == NULL)
 		return false;
 	found = PQntuples(res) == 1;
@@ -219,19 +213,24 @@ bool
 repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid,
 		  const char *user_uuid, struct app_err *err)
 {
-	const char *params[PH__COUNT + 3];
+	const char *params[PH__COUNT + 4];
 	int n;
 	PGresult *res;
+	bool changed;
 
 	params[0] = p->uuid;
 	n = 1 + stored_params(p, params + 1);
 	params[n++] = profile_uuid;
 	params[n++] = user_uuid;
+	params[n++] = p->row_version;
 	res = db_exec(db, &st_update, n, params, err);
 	if (res == NULL)
 		return false;
+	changed = strcmp(PQcmdTuples(res), "1") == 0;
 	PQclear(res);
-	return true;
+	return changed || app_err_set(err, APP_E_CONFLICT, NULL,
+				      "Could not update %s: it kept changing; try again",
+				      p->v[PH_NAME]);
 }
 
 bool

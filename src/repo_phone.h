@@ -27,13 +27,14 @@ bool repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
 		       const char *user_uuid, struct app_err *err);
 
 /* Reads a phone with its profile's name and CAPF values, its digest
- * user's userid and the uuids of its references; *profile_uuid receives
- * the profile's key.  APP_E_NOT_FOUND when there is none. */
-bool repo_phone_get(struct db *db, const struct phone_key *key, bool for_update,
-		    struct phone *out, char profile_uuid[UUID_DB_LEN + 1],
-		    struct app_err *err);
+ * user's userid, the uuids of its references and its row version;
+ * *profile_uuid (if not NULL) receives the profile's key.
+ * APP_E_NOT_FOUND when there is none. */
+bool repo_phone_get(struct db *db, const struct phone_key *key, struct phone *out,
+		    char profile_uuid[UUID_DB_LEN + 1], struct app_err *err);
 
-/* Writes every stored field of p and its references (by p->uuid). */
+/* Writes every stored field of p and its references (by p->uuid) if the
+ * row is still the version p was read at; APP_E_CONFLICT otherwise. */
 bool repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid,
 		       const char *user_uuid, struct app_err *err);
 

@@ -22,6 +22,10 @@ struct svc_key {
 #define SVC_KEY_NAME 1
 #define SVC_KEY_UUID 2
 
+/* Optimistic updates: read-merge-write attempts before giving up (more
+ * than one only when others change the same row at the same moment). */
+#define UPDATE_ATTEMPTS 16
+
 /* Reads a name/uuid choice (which = the gSOAP selector).  name_element is
  * the element naming the item ("name" or "userid"). */
 bool svc_key(int which, const char *value, const char *name_element, struct svc_key *key,

@@ -137,6 +137,54 @@ __svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__Stand
 	return axl_response_uuid(w, op, req->sequence, p->uuid);
 }
 
+/* One read-merge-write of an update; APP_E_CONFLICT when the phone changed
+ * since it was read (the caller starts over). */
+static bool
+update_once(struct worker *w, const struct ns__UpdatePhoneReq *req, const struct svc_key *kb,
+	    struct phone *p, struct app_err *err)
+{
+	const struct model_caps *m;
+	struct profile prof;
+	char profile_uuid[UUID_DB_LEN + 1], user_uuid[UUID_DB_LEN + 1];
+	char old_status[PH_VALUE_MAX];
+	unsigned capf = 0;
+
+	if (!repo_phone_get(w->db, &(struct phone_key){ kb->name, kb->uuid }, p, profile_uuid, err))
+		return false;
+	m = models_find(p->v[PH_MODEL]);
+	snprintf(old_status, sizeof(old_status), "%s", p->v[PH_CERT_STATUS]);
+	snprintf(user_uuid, sizeof(user_uuid), "%s", p->ref_uuid[PH_DIGEST_USER]);
+	/* Input uuid attributes replace the stored ones only where given. */
+	p->given = 0;
+	memset(p->ref_uuid, 0, sizeof(p->ref_uuid));
+	if (!read_fields(p, req, W_UPDATE, PHF_UPDATE, err))
+		return false;
+	if (req->newName != NULL) {
+		snprintf(p->v[PH_NAME], PH_VALUE_MAX, "%s", req->newName);
+		if (m == NULL || !phone_check_name("newName", p->v[PH_NAME], m, err))
+			return false;
+	}
+	if ((p->given & (1u << PH_DIGEST_USER)) && !phone_ops_digest_user(w->db, p, user_uuid, err))
+		return false;
+	for (int i = 0; i < PH__COUNT; i++)
+		if (phone_fields[i].flags & PHF_PROFILE)
+			capf |= p->given & (1u << i);
+	/* The profile matters only when the request names one or changes
+	 * CAPF settings; otherwise the phone keeps it untouched. */
+	if ((p->given & (1u << PH_SECURITY_PROFILE)) || capf) {
+		if ((p->given & (1u << PH_SECURITY_PROFILE)) ?
+		    !phone_ops_named_profile(w->db, p, &prof, err) :
+		    !repo_profile_get(w->db, &(struct profile_key){ NULL, profile_uuid }, &prof, err))
+			return false;
+		if (!phone_ops_settle(w->db, p, m, old_status, &prof, profile_uuid, err))
+			return false;
+		snprintf(profile_uuid, sizeof(profile_uuid), "%s", prof.uuid);
+	} else
+		phone_mark_pending(p);
+	return repo_phone_update(w->db, p, profile_uuid, user_uuid[0] ? user_uuid : NULL, err) &&
+	       db_commit_if_open(w->db, err);
+}
+
 int
 __svc__updatePhone(struct soap *soap, struct ns__UpdatePhoneReq *req,
 		   struct ns__StandardResponse *res)
@@ -146,46 +194,20 @@ __svc__updatePhone(struct soap *soap, struct ns__UpdatePhoneReq *req,
 	struct app_err err = { 0 };
 	struct phone *p = soap_malloc(soap, sizeof(*p));
 	struct svc_key kb;
-	const struct model_caps *m;
-	struct profile prof;
-	char profile_uuid[UUID_DB_LEN + 1], user_uuid[UUID_DB_LEN + 1];
-	char old_status[PH_VALUE_MAX];
 
 	(void) res;
 	if (p == NULL)
 		return soap->error = SOAP_EOM;
 	if (!svc_key(req->__union_UpdatePhoneReq, req->union_UpdatePhoneReq.name, "name", &kb,
-		     &err) || !db_begin(w->db, &err))
+		     &err))
 		return axl_fault(w, op, &err);
-	if (!repo_phone_get(w->db, &(struct phone_key){ kb.name, kb.uuid }, true, p, profile_uuid,
-			    &err))
-		goto fail;
-	m = models_find(p->v[PH_MODEL]);
-	snprintf(old_status, sizeof(old_status), "%s", p->v[PH_CERT_STATUS]);
-	snprintf(user_uuid, sizeof(user_uuid), "%s", p->ref_uuid[PH_DIGEST_USER]);
-	/* Input uuid attributes replace the stored ones only where given. */
-	p->given = 0;
-	memset(p->ref_uuid, 0, sizeof(p->ref_uuid));
-	if (!read_fields(p, req, W_UPDATE, PHF_UPDATE, &err))
-		goto fail;
-	if (req->newName != NULL) {
-		snprintf(p->v[PH_NAME], PH_VALUE_MAX, "%s", req->newName);
-		if (m == NULL || !phone_check_name("newName", p->v[PH_NAME], m, &err))
-			goto fail;
+	for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+		if (update_once(w, req, &kb, p, &err))
+			return axl_response_uuid(w, op, req->sequence, p->uuid);
+		db_rollback(w->db);
+		if (err.code != APP_E_CONFLICT)
+			break;
 	}
-	if ((p->given & (1u << PH_SECURITY_PROFILE)) ?
-	    !phone_ops_named_profile(w->db, p, &prof, &err) :
-	    !repo_profile_get(w->db, &(struct profile_key){ NULL, profile_uuid }, &prof, &err))
-		goto fail;
-	if ((p->given & (1u << PH_DIGEST_USER)) && !phone_ops_digest_user(w->db, p, user_uuid, &err))
-		goto fail;
-	if (!phone_ops_settle(w->db, p, m, old_status, &prof, profile_uuid, &err) ||
-	    !repo_phone_update(w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL, &err) ||
-	    !db_commit(w->db, &err))
-		goto fail;
-	return axl_response_uuid(w, op, req->sequence, p->uuid);
-fail:
-	db_rollback(w->db);
 	return axl_fault(w, op, &err);
 }
 
@@ -243,7 +265,7 @@ __svc__getPhone(struct soap *soap, struct ns__GetPhoneReq *req, struct ns__GetPh
 	if (p == NULL)
 		return soap->error = SOAP_EOM;
 	if (!svc_key(req->__union_GetPhoneReq, req->union_GetPhoneReq.name, "name", &kb, &err) ||
-	    !repo_phone_get(w->db, &(struct phone_key){ kb.name, kb.uuid }, false, p, NULL, &err))
+	    !repo_phone_get(w->db, &(struct phone_key){ kb.name, kb.uuid }, p, NULL, &err))
 		return axl_fault(w, op, &err);
 	axl_response_open(w, op, req->sequence);
 	xbuf_puts(&w->body, "<return>");

@@ -166,9 +166,6 @@ certificates_ok(struct worker *w, const struct profile *p, const struct profile 
 			   p->v[PF_SECURITY_MODE] : p->v[PF_AUTH_MODE]);
 }
 
-/* Reads and writes of one update; more only under heavy contention. */
-#define UPDATE_ATTEMPTS 16
-
 int
 __svc__updatePhoneSecurityProfile(struct soap *soap,
 				  struct ns__UpdatePhoneSecurityProfileReq *req,
