@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "like.h"
 
 #define SQL_MAX 8192
 
@@ -138,7 +139,8 @@ repo_phone_init(void)
 			" WHERE pkid = $1::uuid AND xmin = $%d::xid", n + 2, n + 3, n + 4);
 
 	select_list(sql_list);
-	cat(sql_list, " WHERE p.name LIKE $1 AND p.description LIKE $2 AND p.protocol LIKE $3"
+	cat(sql_list, " WHERE p.name COLLATE \"C\" >= $9 AND p.name COLLATE \"C\" < $10"
+		      " AND p.name LIKE $1 AND p.description LIKE $2 AND p.protocol LIKE $3"
 		      " AND p.calling_search_space_name LIKE $4 AND p.device_pool_name LIKE $5"
 		      " AND s.name LIKE $6 ORDER BY p.name COLLATE \"C\" OFFSET $7 LIMIT $8");
 }
@@ -255,8 +257,8 @@ bool
 repo_phone_list(struct db *db, const struct phone_search *search, phone_row_fn fn, void *ctx,
 		long *matched, struct app_err *err)
 {
-	char skip[24], first[24];
-	const char *params[8];
+	char skip[24], first[24], lo[PH_VALUE_MAX], hi[PH_VALUE_MAX];
+	const char *params[10];
 	struct phone *p;
 	PGresult *res;
 	int n;
@@ -271,11 +273,16 @@ repo_phone_list(struct db *db, const struct phone_search *search, phone_row_fn f
 	params[5] = search->profile ? search->profile : "%";
 	params[6] = skip;
 	params[7] = search->first >= 0 ? first : NULL;
+	/* The name's literal prefix bounds an index range scan (see
+	 * repo_profile_list). */
+	like_prefix_range(params[0], lo, hi, sizeof(lo));
+	params[8] = lo;
+	params[9] = hi;
 	/* A phone row is large (about 25 KB): one on the heap, reused. */
 	p = malloc(sizeof(*p));
 	if (p == NULL)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
-	res = db_exec(db, &st_list, 8, params, err);
+	res = db_exec(db, &st_list, 10, params, err);
 	if (res == NULL) {
 		free(p);
 		return false;

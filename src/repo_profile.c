@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "like.h"
 #include "models.h"
 
 #define SQL_MAX 4096
@@ -96,8 +97,11 @@ repo_profile_init(void)
 	/* Ordered by name in byte order so skip/first pages are stable on any
 	 * database collation. */
 	select_list(sql_list);
-	cat(sql_list, " WHERE name LIKE $1 AND description LIKE $2"
-		      " ORDER BY name COLLATE \"C\", pkid OFFSET $3 LIMIT $4");
+	/* $5/$6 bound the name's literal prefix, so even the generic plan of
+	 * this prepared statement range-scans the C-collation name index. */
+	cat(sql_list, " WHERE name COLLATE \"C\" >= $5 AND name COLLATE \"C\" < $6"
+		      " AND name LIKE $1 AND description LIKE $2"
+		      " ORDER BY name COLLATE \"C\" OFFSET $3 LIMIT $4");
 }
 
 bool
@@ -254,8 +258,8 @@ bool
 repo_profile_list(struct db *db, const struct profile_search *search,
 		  profile_row_fn fn, void *ctx, long *matched, struct app_err *err)
 {
-	char skip[24], first[24];
-	const char *params[4];
+	char skip[24], first[24], lo[PF_VALUE_MAX], hi[PF_VALUE_MAX];
+	const char *params[6];
 	const char *values[PF__COUNT];
 	PGresult *res;
 	int n;
@@ -266,7 +270,10 @@ repo_profile_list(struct db *db, const struct profile_search *search,
 	params[1] = search->description ? search->description : "%";
 	params[2] = skip;
 	params[3] = search->first >= 0 ? first : NULL;  /* LIMIT NULL = all */
-	res = db_exec(db, &st_list, 4, params, err);
+	like_prefix_range(params[0], lo, hi, sizeof(lo));
+	params[4] = lo;
+	params[5] = hi;
+	res = db_exec(db, &st_list, 6, params, err);
 	if (res == NULL)
 		return false;
 	n = PQntuples(res);

@@ -62,6 +62,36 @@ test_check_rejects_control_characters(void **state)
 	}
 }
 
+/* The prefix range holds every match and (for a literal prefix) nothing
+ * before it; escapes are resolved. */
+static void
+test_prefix_range(void **state)
+{
+	static const struct {
+		const char *pattern, *lo;
+	} cases[] = {
+		{ "BenchProfile-012%", "BenchProfile-012" }, { "%x", "" }, { "_x", "" },
+		{ "abc", "abc" }, { "a\\%b%", "a%b" }, { "caf\xc3\xa9%", "caf\xc3\xa9" },
+	};
+	char lo[64], hi[64];
+
+	(void) state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		like_prefix_range(cases[i].pattern, lo, hi, sizeof(lo));
+		assert_string_equal(lo, cases[i].lo);
+		assert_int_equal(strncmp(hi, lo, strlen(lo)), 0);
+		assert_string_equal(hi + strlen(lo), "\xf4\x8f\xbf\xbf");
+	}
+	/* every string with the prefix lies in [lo, hi) in byte order */
+	like_prefix_range("Cisco 88%", lo, hi, sizeof(lo));
+	assert_true(strcmp("Cisco 8845 - x", lo) >= 0 && strcmp("Cisco 8845 - x", hi) < 0);
+	assert_true(strcmp("Cisco 88\xf0\x9f\x98\x80", hi) < 0);
+	assert_true(strcmp("Cisco 89", hi) > 0);
+	/* a small buffer never cuts a character in two */
+	like_prefix_range("\xc3\xa9\xc3\xa9\xc3\xa9%", lo, hi, 8);
+	assert_true(strlen(lo) % 2 == 0);
+}
+
 int
 main(void)
 {
@@ -69,6 +99,7 @@ main(void)
 		cmocka_unit_test(test_check_accepts_patterns),
 		cmocka_unit_test(test_check_rejects_trailing_escape),
 		cmocka_unit_test(test_check_rejects_control_characters),
+		cmocka_unit_test(test_prefix_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
