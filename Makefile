@@ -7,7 +7,7 @@
 
 PKGS      := libpq openssl gsoapssl
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
-             openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl
+             openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk
 PYTHON    := /usr/bin/python3
 GSOAP_IMPORT := /usr/share/gsoap/import
 
@@ -121,3 +121,21 @@ run: deps
 
 clean:
 	rm -rf build
+
+# --- benchmark -----------------------------------------------------------
+# `make bench` (under 10 minutes) and `make bench-quick` (under 2): the real
+# server against the bare gSOAP + SELECT baseline and pgbench, side by side;
+# see bench/README.md.  Results go to bench/results/ (not committed).
+.PHONY: bench bench-quick
+
+# The baseline links the same generated objects, built with the same flags.
+build/bench/baseline: bench/baseline.c $(GEN_C:generated/%.c=build/gen/%.o) $(GEN_ALL) | build/.dirs
+	@mkdir -p build/bench
+	$(CC) $(STD) $(OPT) $(WARN) -isystem generated $(pkgflags) -o $@ bench/baseline.c \
+	  $(GEN_C:generated/%.c=build/gen/%.o) $(pkglibs) -lpq
+
+bench: build/axlprovd build/bench/baseline
+	$(PYTHON) bench/run.py
+
+bench-quick: build/axlprovd build/bench/baseline
+	$(PYTHON) bench/run.py --quick

@@ -27,6 +27,7 @@
 struct cache_entry {
 	unsigned char tag[HASH_LEN];
 	char role[16];
+	char stored[USER_HASH_MAX];   /* the hash the login was verified against */
 	time_t expires;
 	bool used;
 };
@@ -156,42 +157,55 @@ auth_init(int cache_ttl_seconds)
 	       RAND_bytes(cache_key, sizeof(cache_key)) == 1;
 }
 
-static bool
-cache_lookup(const unsigned char tag[HASH_LEN], char role[16])
+enum cache_state { CACHE_MISS, CACHE_FRESH, CACHE_STALE };
+
+/* A fresh entry is trusted as is; a stale one only after the caller has
+ * seen that the user's stored hash is still the one it was verified
+ * against (a cheap query instead of PBKDF2 for every client at the moment
+ * the entry expires). */
+static enum cache_state
+cache_lookup(const unsigned char tag[HASH_LEN], char role[16], char stored[USER_HASH_MAX])
 {
 	time_t now = time(NULL);
-	bool hit = false;
+	enum cache_state state = CACHE_MISS;
 
 	pthread_mutex_lock(&cache_lock);
-	for (int i = 0; i < CACHE_SLOTS && !hit; i++) {
+	for (int i = 0; i < CACHE_SLOTS && state == CACHE_MISS; i++) {
 		struct cache_entry *e = &cache[i];
 
-		if (e->used && e->expires > now && CRYPTO_memcmp(e->tag, tag, HASH_LEN) == 0) {
-			memcpy(role, e->role, 16);
-			hit = true;
-		}
+		if (!e->used || CRYPTO_memcmp(e->tag, tag, HASH_LEN) != 0)
+			continue;
+		memcpy(role, e->role, 16);
+		memcpy(stored, e->stored, USER_HASH_MAX);
+		state = e->expires > now ? CACHE_FRESH : CACHE_STALE;
 	}
 	pthread_mutex_unlock(&cache_lock);
-	return hit;
+	return state;
 }
 
 static void
-cache_store(const unsigned char tag[HASH_LEN], const char *role)
+cache_store(const unsigned char tag[HASH_LEN], const char *role, const char *stored)
 {
 	time_t now = time(NULL);
-	int victim = 0;
+	int victim = -1;
 
 	pthread_mutex_lock(&cache_lock);
-	for (int i = 0; i < CACHE_SLOTS; i++) {
-		if (!cache[i].used || cache[i].expires <= now) {
+	/* The entry of these credentials, else a free slot, else the oldest. */
+	for (int i = 0; i < CACHE_SLOTS && victim < 0; i++)
+		if (cache[i].used && CRYPTO_memcmp(cache[i].tag, tag, HASH_LEN) == 0)
 			victim = i;
-			break;
-		}
-		if (cache[i].expires < cache[victim].expires)
+	for (int i = 0; i < CACHE_SLOTS && victim < 0; i++)
+		if (!cache[i].used)
 			victim = i;
+	if (victim < 0) {
+		victim = 0;
+		for (int i = 1; i < CACHE_SLOTS; i++)
+			if (cache[i].expires < cache[victim].expires)
+				victim = i;
 	}
 	memcpy(cache[victim].tag, tag, HASH_LEN);
 	snprintf(cache[victim].role, sizeof(cache[victim].role), "%s", role);
+	snprintf(cache[victim].stored, sizeof(cache[victim].stored), "%s", stored);
 	cache[victim].expires = now + cache_ttl;
 	cache[victim].used = true;
 	pthread_mutex_unlock(&cache_lock);
@@ -201,14 +215,17 @@ enum auth_result
 auth_check(struct db *db, const char *user, const char *password, char role[16])
 {
 	unsigned char tag[HASH_LEN];
-	char hash[USER_HASH_MAX], stored_role[USER_ROLE_MAX];
+	char hash[USER_HASH_MAX], stored_role[USER_ROLE_MAX], cached[USER_HASH_MAX];
 	struct app_err err = { 0 };
+	enum cache_state state = CACHE_MISS;
+	bool tagged;
 
 	if (user == NULL || password == NULL || *user == '\0')
 		return AUTH_DENIED;
-	bool tagged = credential_tag(user, password, tag);
-
-	if (tagged && cache_ttl > 0 && cache_lookup(tag, role))
+	tagged = credential_tag(user, password, tag);
+	if (tagged && cache_ttl > 0)
+		state = cache_lookup(tag, role, cached);
+	if (state == CACHE_FRESH)
 		return AUTH_OK;
 	if (!repo_user_get(db, user, hash, stored_role, &err)) {
 		if (err.code != APP_E_NOT_FOUND)
@@ -220,11 +237,13 @@ auth_check(struct db *db, const char *user, const char *password, char role[16])
 			"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
 		return AUTH_DENIED;
 	}
-	if (!auth_verify_password(password, hash))
+	/* Unchanged since it was verified: renew without PBKDF2. */
+	if (!(state == CACHE_STALE && strcmp(cached, hash) == 0) &&
+	    !auth_verify_password(password, hash))
 		return AUTH_DENIED;
 	snprintf(role, 16, "%s", stored_role);
 	if (tagged && cache_ttl > 0)
-		cache_store(tag, stored_role);
+		cache_store(tag, stored_role, hash);
 	return AUTH_OK;
 }
 

@@ -1,8 +1,11 @@
 /*
  * auth.h: AXL API user authentication.  Passwords are stored as salted
  * PBKDF2-HMAC-SHA256 hashes; because each check costs ~0.1 s by design,
- * successful logins are remembered for a short time (auth_ttl seconds) in a
- * process-local cache keyed by an HMAC of the credentials.
+ * successful logins are remembered for auth_cache_ttl seconds in a
+ * process-local cache keyed by an HMAC of the credentials.  After that a
+ * login is renewed with one query when the user's stored hash has not
+ * changed, so a changed password or a removed user takes effect within the
+ * TTL without every client paying PBKDF2 again.
  */
 #ifndef AXLPROV_AUTH_H
 #define AXLPROV_AUTH_H
