@@ -241,7 +241,6 @@ __svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDReque
 	struct app_err err = { 0 };
 	struct svc_key kb;
 	char uuid[UUID_DB_LEN + 1];
-
 	struct profile p;
 	long users = 0;
 	char names[512];
