@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "auth.h"
 #include "config.h"
@@ -57,6 +58,19 @@ on_signal(int sig)
 	server_stop();
 }
 
+/* Every client connection is a descriptor: allow as many as the hard
+ * limit does. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void) setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int
 cmd_serve(const struct config *cfg)
 {
@@ -84,6 +98,7 @@ cmd_serve(const struct config *cfg)
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return 1;
 	}
+	raise_fd_limit();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);

@@ -613,6 +613,31 @@ make_ready(struct server *srv, struct conn *c)
 	pthread_mutex_unlock(&srv->lock);
 }
 
+/* Out of file descriptors: the pending connection would make epoll report
+ * the listener again at once.  Make room by closing the longest-idle
+ * keep-alive connection (its client reconnects), or pause briefly when
+ * there is none; warn at most once a second. */
+static void
+out_of_descriptors(struct server *srv)
+{
+	static time_t warned;
+	time_t now = time(NULL);
+
+	if (now != warned) {
+		log_msg(LOG_WARN, "out of file descriptors (%s); closing idle connections",
+			strerror(errno));
+		warned = now;
+	}
+	if (srv->idle_head != NULL) {
+		struct conn *c = srv->idle_head;
+
+		idle_unlink(srv, c);
+		epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		conn_close(c);
+	} else
+		poll(NULL, 0, 10);
+}
+
 static void
 accept_one(struct server *srv, const struct listener *l)
 {
@@ -625,7 +650,7 @@ accept_one(struct server *srv, const struct listener *l)
 
 	if (fd < 0) {
 		if (errno == EMFILE || errno == ENFILE)
-			log_msg(LOG_WARN, "accept: %s", strerror(errno));
+			out_of_descriptors(srv);
 		return;
 	}
 	c = calloc(1, sizeof(*c));

@@ -110,7 +110,7 @@ def pg():
 class Server:
     """One running axlprovd with a plain and a TLS listener."""
 
-    def __init__(self, pg, extra_args=(), env=None):
+    def __init__(self, pg, extra_args=(), env=None, wrapper=()):
         self.pg = pg
         self.dir = tempfile.mkdtemp(prefix="axlprov-srv-")
         self.port = free_port()
@@ -129,7 +129,7 @@ class Server:
                        input=self.password + "\n", text=True, check=True,
                        env=self.env, capture_output=True)
         self.log_path = os.path.join(self.dir, "axlprovd.log")
-        self.args = [BINARY, "--listen", "127.0.0.1:%d" % self.tls_port,
+        self.args = [*wrapper, BINARY, "--listen", "127.0.0.1:%d" % self.tls_port,
                      "--plain-listen", "127.0.0.1:%d" % self.port,
                      "--tls-cert", self.cert, "--workers", "8", "--log-level", "debug",
                      *extra_args]
@@ -169,9 +169,10 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def start_server(pg, extra_args=(), env=None):
-    """Starts an extra server (for tests that need other settings)."""
-    return Server(pg, extra_args, env)
+def start_server(pg, extra_args=(), env=None, wrapper=()):
+    """Starts an extra server (for tests that need other settings); wrapper
+    is a command to run it under (e.g. prlimit)."""
+    return Server(pg, extra_args, env, wrapper)
 
 
 def finish_server(srv):
