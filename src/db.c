@@ -124,11 +124,17 @@ prepare(struct db *db, const struct db_stmt *stmt, int nparams, struct app_err *
 	for (int i = 0; i < db->nprepared; i++)
 		if (db->prepared[i] == stmt)
 			return true;
+	/* A statement prepared but not remembered would be prepared again and
+	 * fail as a duplicate: refuse before that can happen. */
+	if (db->nprepared == DB_MAX_PREPARED) {
+		log_msg(LOG_ERROR, "more than %d statements: raise DB_MAX_PREPARED", DB_MAX_PREPARED);
+		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal error: too many statements");
+	}
 	res = PQprepare(db->conn, stmt->name, stmt->sql, nparams, NULL);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
 		map_error(db, res, err);
-	else if (db->nprepared < DB_MAX_PREPARED)
+	else
 		db->prepared[db->nprepared++] = stmt;
 	PQclear(res);
 	return ok;
@@ -222,4 +228,15 @@ bool
 db_commit_if_open(struct db *db, struct app_err *err)
 {
 	return !db->in_tx || db_commit(db, err);
+}
+
+void
+db_copy(const PGresult *res, int row, int col, char *out, size_t size)
+{
+	size_t n = (size_t) PQgetlength(res, row, col);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, PQgetvalue(res, row, col), n);
+	out[n] = '\0';
 }

@@ -35,6 +35,10 @@ bool db_ready(struct db *db, struct app_err *err);
 PGresult *db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
 		  const char *const *params, struct app_err *err);
 
+/* Copies a result value into a fixed buffer; a longer one is cut, never
+ * overflowed (the schema's CHECK constraints keep values within size). */
+void db_copy(const PGresult *res, int row, int col, char *out, size_t size);
+
 /* Transactions.  db_rollback() is safe to call after any failure. */
 bool db_begin(struct db *db, struct app_err *err);
 bool db_commit(struct db *db, struct app_err *err);

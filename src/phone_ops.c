@@ -52,7 +52,7 @@ bool
 phone_ops_named_profile(struct db *db, const struct phone *p, struct profile *prof,
 	      struct app_err *err)
 {
-	struct profile_key key = { NULL, NULL };
+	struct item_key key = { NULL, NULL };
 	const char *uuid = p->ref_uuid[PH_SECURITY_PROFILE];
 
 	if (uuid[0] != '\0')
@@ -76,11 +76,11 @@ phone_ops_standard_profile(struct db *db, const struct phone *p, struct profile 
 	char name[PF_VALUE_MAX];
 
 	phone_standard_profile(p->v[PH_MODEL], p->v[PH_PROTOCOL], name, sizeof(name));
-	if (repo_profile_get(db, &(struct profile_key){ name, NULL }, prof, err))
+	if (repo_profile_get(db, &(struct item_key){ name, NULL }, prof, err))
 		return true;
 	if (err->code != APP_E_NOT_FOUND)
 		return false;
-	return repo_profile_get(db, &(struct profile_key){
+	return repo_profile_get(db, &(struct item_key){
 		"Universal Device Template - Model-independent Security Profile", NULL },
 				prof, err);
 }

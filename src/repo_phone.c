@@ -96,8 +96,10 @@ select_list(char *buf)
 		else if (i == PH_DIGEST_USER)
 			cat(buf, ", u.pkid::text");
 		else if (f->flags & PHF_REF)
-			/* axl_ref_uuid() (0003) written out: a SQL function call per
-			 * reference per row cost more than the rest of the query. */
+			/* The uuid AXL prints for a reference we keep by name: fixed
+			 * per name, and CUCM's own for the factory "Default" device
+			 * pool.  Inline: a function call per reference per row cost
+			 * more than the rest of the query (migration 0005). */
 			cat(buf, ", CASE WHEN p.%s = '' THEN NULL"
 				 " WHEN '%s' = 'devicePool' AND p.%s = 'Default'"
 				 " THEN '1b1b9eb6-7803-11d3-bdf0-00108302ead1'"
@@ -148,17 +150,16 @@ repo_phone_init(void)
 static void
 row_to_phone(const PGresult *res, int r, struct phone *p, char *profile_uuid)
 {
-	memset(p, 0, sizeof(*p));
-	snprintf(p->uuid, sizeof(p->uuid), "%s", PQgetvalue(res, r, 0));
-	snprintf(p->ctiid, sizeof(p->ctiid), "%s", PQgetvalue(res, r, 1));
+	p->given = 0;
+	db_copy(res, r, 0, p->uuid, sizeof(p->uuid));
+	db_copy(res, r, 1, p->ctiid, sizeof(p->ctiid));
 	if (profile_uuid != NULL)
-		snprintf(profile_uuid, UUID_DB_LEN + 1, "%s", PQgetvalue(res, r, 2));
+		db_copy(res, r, 2, profile_uuid, UUID_DB_LEN + 1);
 	for (int i = 0; i < PH__COUNT; i++) {
-		snprintf(p->v[i], PH_VALUE_MAX, "%s", PQgetvalue(res, r, COL_VALUE(i)));
-		snprintf(p->ref_uuid[i], sizeof(p->ref_uuid[i]), "%s",
-			 PQgetvalue(res, r, COL_REF(i)));
+		db_copy(res, r, COL_VALUE(i), p->v[i], PH_VALUE_MAX);
+		db_copy(res, r, COL_REF(i), p->ref_uuid[i], sizeof(p->ref_uuid[i]));
 	}
-	snprintf(p->row_version, sizeof(p->row_version), "%s", PQgetvalue(res, r, COL_VERSION));
+	db_copy(res, r, COL_VERSION, p->row_version, sizeof(p->row_version));
 }
 
 /* Parameters of insert/update: the written fields in table order. */
@@ -186,14 +187,14 @@ repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
 	res = db_exec(db, &st_insert, n, params, err);
 	if (res == NULL)
 		return false;
-	snprintf(p->uuid, sizeof(p->uuid), "%s", PQgetvalue(res, 0, 0));
-	snprintf(p->ctiid, sizeof(p->ctiid), "%s", PQgetvalue(res, 0, 1));
+	db_copy(res, 0, 0, p->uuid, sizeof(p->uuid));
+	db_copy(res, 0, 1, p->ctiid, sizeof(p->ctiid));
 	PQclear(res);
 	return true;
 }
 
 bool
-repo_phone_get(struct db *db, const struct phone_key *key, struct phone *out,
+repo_phone_get(struct db *db, const struct item_key *key, struct phone *out,
 	       char profile_uuid[UUID_DB_LEN + 1], struct app_err *err)
 {
 	const char *param = key->name ? key->name : key->uuid;
@@ -236,7 +237,7 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 }
 
 bool
-repo_phone_remove(struct db *db, const struct phone_key *key, char uuid_out[UUID_DB_LEN + 1],
+repo_phone_remove(struct db *db, const struct item_key *key, char uuid_out[UUID_DB_LEN + 1],
 		  struct app_err *err)
 {
 	const char *param = key->name ? key->name : key->uuid;
@@ -247,7 +248,7 @@ repo_phone_remove(struct db *db, const struct phone_key *key, char uuid_out[UUID
 		return false;
 	removed = PQntuples(res) == 1;
 	if (removed)
-		snprintf(uuid_out, UUID_DB_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+		db_copy(res, 0, 0, uuid_out, UUID_DB_LEN + 1);
 	PQclear(res);
 	return removed || app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
 				      "Item not valid: The specified entry was not found");
@@ -345,7 +346,7 @@ repo_phone_capf_complete(struct db *db, const char *name, const char *status,
 		return false;
 	done = PQntuples(res) == 1;
 	if (done)
-		snprintf(status_out, 64, "%s", PQgetvalue(res, 0, 0));
+		db_copy(res, 0, 0, status_out, 64);
 	PQclear(res);
 	if (done)
 		return true;
@@ -403,7 +404,7 @@ repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
 
 	if (res == NULL)
 		return false;
-	snprintf(u->uuid, sizeof(u->uuid), "%s", PQgetvalue(res, 0, 0));
+	db_copy(res, 0, 0, u->uuid, sizeof(u->uuid));
 	PQclear(res);
 	return true;
 }
@@ -422,10 +423,10 @@ repo_enduser_find(struct db *db, const char *userid, const char *uuid, bool for_
 		return false;
 	found = PQntuples(res) == 1;
 	if (found) {
-		snprintf(out->uuid, sizeof(out->uuid), "%s", PQgetvalue(res, 0, 0));
-		snprintf(out->userid, sizeof(out->userid), "%s", PQgetvalue(res, 0, 1));
-		snprintf(out->first_name, sizeof(out->first_name), "%s", PQgetvalue(res, 0, 2));
-		snprintf(out->last_name, sizeof(out->last_name), "%s", PQgetvalue(res, 0, 3));
+		db_copy(res, 0, 0, out->uuid, sizeof(out->uuid));
+		db_copy(res, 0, 1, out->userid, sizeof(out->userid));
+		db_copy(res, 0, 2, out->first_name, sizeof(out->first_name));
+		db_copy(res, 0, 3, out->last_name, sizeof(out->last_name));
 	}
 	PQclear(res);
 	return found || app_err_set(err, APP_E_NOT_FOUND, userid ? "userid" : "uuid",

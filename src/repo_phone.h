@@ -13,11 +13,6 @@
 
 struct db;
 
-struct phone_key {
-	const char *name;
-	const char *uuid;
-};
-
 /* Builds the SQL texts from phone_fields[]; call once at start-up. */
 void repo_phone_init(void);
 
@@ -30,7 +25,7 @@ bool repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
  * user's userid, the uuids of its references and its row version;
  * *profile_uuid (if not NULL) receives the profile's key.
  * APP_E_NOT_FOUND when there is none. */
-bool repo_phone_get(struct db *db, const struct phone_key *key, struct phone *out,
+bool repo_phone_get(struct db *db, const struct item_key *key, struct phone *out,
 		    char profile_uuid[UUID_DB_LEN + 1], struct app_err *err);
 
 /* Writes every stored field of p and its references (by p->uuid) if the
@@ -38,7 +33,7 @@ bool repo_phone_get(struct db *db, const struct phone_key *key, struct phone *ou
 bool repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid,
 		       const char *user_uuid, struct app_err *err);
 
-bool repo_phone_remove(struct db *db, const struct phone_key *key,
+bool repo_phone_remove(struct db *db, const struct item_key *key,
 		       char uuid_out[UUID_DB_LEN + 1], struct app_err *err);
 
 struct phone_search {

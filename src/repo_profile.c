@@ -137,28 +137,15 @@ repo_models_load(struct db *db, struct app_err *err)
 	return ok || app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 }
 
-/* Copies a result value into a fixed buffer (values fit by the schema's
- * CHECK constraints; a longer one is cut, never overflowed). */
-static void
-copy_value(const PGresult *res, int row, int col, char *out, size_t size)
-{
-	size_t n = (size_t) PQgetlength(res, row, col);
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, PQgetvalue(res, row, col), n);
-	out[n] = '\0';
-}
-
 static void
 row_to_profile(const PGresult *res, int row, struct profile *p)
 {
-	copy_value(res, row, 0, p->uuid, sizeof(p->uuid));
+	db_copy(res, row, 0, p->uuid, sizeof(p->uuid));
 	p->standard = strcmp(PQgetvalue(res, row, 1), "true") == 0;
 	p->given = 0;
 	for (int i = 0; i < PF__COUNT; i++)
-		copy_value(res, row, i + 2, p->v[i], sizeof(p->v[i]));
-	copy_value(res, row, PF__COUNT + 2, p->row_version, sizeof(p->row_version));
+		db_copy(res, row, i + 2, p->v[i], sizeof(p->v[i]));
+	db_copy(res, row, PF__COUNT + 2, p->row_version, sizeof(p->row_version));
 }
 
 bool
@@ -178,7 +165,7 @@ repo_profile_insert(struct db *db, struct profile *p, struct app_err *err)
 }
 
 bool
-repo_profile_get(struct db *db, const struct profile_key *key, struct profile *out,
+repo_profile_get(struct db *db, const struct item_key *key, struct profile *out,
 		 struct app_err *err)
 {
 	const char *param = key->name ? key->name : key->uuid;
@@ -225,7 +212,7 @@ repo_profile_update(struct db *db, const struct profile *p, struct app_err *err)
 }
 
 bool
-repo_profile_remove(struct db *db, const struct profile_key *key,
+repo_profile_remove(struct db *db, const struct item_key *key,
 		    char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
 {
 	const char *param = key->name ? key->name : key->uuid;

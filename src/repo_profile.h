@@ -13,12 +13,6 @@
 
 struct db;
 
-/* A profile is named either by name or by uuid (database form). */
-struct profile_key {
-	const char *name;
-	const char *uuid;
-};
-
 /* Builds the SQL texts; call once before any other function here. */
 void repo_profile_init(void);
 
@@ -30,7 +24,7 @@ bool repo_profile_insert(struct db *db, struct profile *p, struct app_err *err);
 
 /* Reads one profile (with its row version); APP_E_NOT_FOUND when there is
  * none. */
-bool repo_profile_get(struct db *db, const struct profile_key *key, struct profile *out,
+bool repo_profile_get(struct db *db, const struct item_key *key, struct profile *out,
 		      struct app_err *err);
 
 /* Writes every updatable field of p (by p->uuid) if the row is still the
@@ -38,7 +32,7 @@ bool repo_profile_get(struct db *db, const struct profile_key *key, struct profi
 bool repo_profile_update(struct db *db, const struct profile *p, struct app_err *err);
 
 /* Deletes a profile that is not predefined and not in use; fills uuid_out. */
-bool repo_profile_remove(struct db *db, const struct profile_key *key,
+bool repo_profile_remove(struct db *db, const struct item_key *key,
 			 char uuid_out[UUID_DB_LEN + 1], struct app_err *err);
 
 /* The first profile (by name) whose settings other than name and

@@ -28,8 +28,8 @@ repo_user_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
 		return false;
 	found = PQntuples(res) == 1;
 	if (found) {
-		snprintf(hash, USER_HASH_MAX, "%s", PQgetvalue(res, 0, 0));
-		snprintf(role, USER_ROLE_MAX, "%s", PQgetvalue(res, 0, 1));
+		db_copy(res, 0, 0, hash, USER_HASH_MAX);
+		db_copy(res, 0, 1, role, USER_ROLE_MAX);
 	}
 	PQclear(res);
 	return found || app_err_set(err, APP_E_NOT_FOUND, "userid", "no such user");

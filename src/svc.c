@@ -12,13 +12,13 @@ svc_key(int which, const char *value, const char *name_element, struct svc_key *
 {
 	memset(key, 0, sizeof(*key));
 	if (which == SVC_KEY_NAME && value != NULL) {
-		key->name = value;
+		key->key.name = value;
 		return true;
 	}
 	if (which == SVC_KEY_UUID && value != NULL) {
 		if (!uuid_parse(value, key->uuid_buf))
 			return app_err_invalid(err, "uuid", value, "not a uuid");
-		key->uuid = key->uuid_buf;
+		key->key.uuid = key->uuid_buf;
 		return true;
 	}
 	return app_err_set(err, APP_E_MISSING_FIELD, name_element,

@@ -13,8 +13,7 @@
 
 /* A lookup key: exactly one of name and uuid is set. */
 struct svc_key {
-	const char *name;
-	const char *uuid;
+	struct item_key key;
 	char uuid_buf[UUID_DB_LEN + 1];
 };
 

@@ -149,7 +149,7 @@ update_once(struct worker *w, const struct ns__UpdatePhoneReq *req, const struct
 	char old_status[PH_VALUE_MAX];
 	unsigned capf = 0;
 
-	if (!repo_phone_get(w->db, &(struct phone_key){ kb->name, kb->uuid }, p, profile_uuid, err))
+	if (!repo_phone_get(w->db, &kb->key, p, profile_uuid, err))
 		return false;
 	m = models_find(p->v[PH_MODEL]);
 	snprintf(old_status, sizeof(old_status), "%s", p->v[PH_CERT_STATUS]);
@@ -174,7 +174,7 @@ update_once(struct worker *w, const struct ns__UpdatePhoneReq *req, const struct
 	if ((p->given & (1u << PH_SECURITY_PROFILE)) || capf) {
 		if ((p->given & (1u << PH_SECURITY_PROFILE)) ?
 		    !phone_ops_named_profile(w->db, p, &prof, err) :
-		    !repo_profile_get(w->db, &(struct profile_key){ NULL, profile_uuid }, &prof, err))
+		    !repo_profile_get(w->db, &(struct item_key){ NULL, profile_uuid }, &prof, err))
 			return false;
 		if (!phone_ops_settle(w->db, p, m, old_status, &prof, profile_uuid, err))
 			return false;
@@ -265,7 +265,7 @@ __svc__getPhone(struct soap *soap, struct ns__GetPhoneReq *req, struct ns__GetPh
 	if (p == NULL)
 		return soap->error = SOAP_EOM;
 	if (!svc_key(req->__union_GetPhoneReq, req->union_GetPhoneReq.name, "name", &kb, &err) ||
-	    !repo_phone_get(w->db, &(struct phone_key){ kb.name, kb.uuid }, p, NULL, &err))
+	    !repo_phone_get(w->db, &kb.key, p, NULL, &err))
 		return axl_fault(w, op, &err);
 	axl_response_open(w, op, req->sequence);
 	xbuf_puts(&w->body, "<return>");
@@ -287,7 +287,7 @@ __svc__removePhone(struct soap *soap, struct ns__NameAndGUIDRequest *req,
 	(void) res;
 	if (!svc_key(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",
 		     &kb, &err) ||
-	    !repo_phone_remove(w->db, &(struct phone_key){ kb.name, kb.uuid }, uuid, &err))
+	    !repo_phone_remove(w->db, &kb.key, uuid, &err))
 		return axl_fault(w, op, &err);
 	return axl_response_uuid(w, op, req->sequence, uuid);
 }

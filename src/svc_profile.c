@@ -185,7 +185,7 @@ __svc__updatePhoneSecurityProfile(struct soap *soap,
 	 * otherwise start over: concurrent partial updates of one profile keep
 	 * each other's fields, in two round trips without a transaction. */
 	for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-		if (!repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid },
+		if (!repo_profile_get(w->db, &kb.key,
 				      &before, &err))
 			break;
 		if (before.standard) {
@@ -220,7 +220,7 @@ __svc__getPhoneSecurityProfile(struct soap *soap, struct ns__GetPhoneSecurityPro
 	(void) res;
 	if (!svc_key(req->__union_GetPhoneSecurityProfileReq,
 		      req->union_GetPhoneSecurityProfileReq.name, "name", &kb, &err) ||
-	    !repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, &p, &err))
+	    !repo_profile_get(w->db, &kb.key, &p, &err))
 		return axl_fault(w, op, &err);
 	for (int i = 0; i < PF__COUNT; i++)
 		values[i] = p.v[i];
@@ -251,14 +251,14 @@ __svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDReque
 		return axl_fault(w, op, &err);
 	/* A profile in use stays (the phones reference it by key); say which
 	 * phones use it, as CUCM's Dependency Records would. */
-	if (repo_profile_get(w->db, &(struct profile_key){ kb.name, kb.uuid }, &p, &err) &&
+	if (repo_profile_get(w->db, &kb.key, &p, &err) &&
 	    !p.standard &&
 	    repo_phone_dependents(w->db, DEP_PROFILE, p.uuid, &users, names, &err) && users > 0) {
 		svc_in_use(&err, "Phone Security Profile", p.v[PF_NAME], users, names);
 		return axl_fault(w, op, &err);
 	}
 	if (err.code == APP_E_DB_UNAVAILABLE || err.code == APP_E_INTERNAL ||
-	    !repo_profile_remove(w->db, &(struct profile_key){ kb.name, kb.uuid }, uuid, &err))
+	    !repo_profile_remove(w->db, &kb.key, uuid, &err))
 		return axl_fault(w, op, &err);
 	return axl_response_uuid(w, op, req->sequence, uuid);
 }

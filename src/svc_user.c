@@ -108,7 +108,7 @@ __svc__getUser(struct soap *soap, struct ns__GetUserReq *req, struct ns__GetUser
 
 	(void) res;
 	if (!svc_key(req->__union_GetUserReq, req->union_GetUserReq.userid, "userid", &kb, &err) ||
-	    !repo_enduser_find(w->db, kb.name, kb.uuid, false, &u, &err))
+	    !repo_enduser_find(w->db, kb.key.name, kb.key.uuid, false, &u, &err))
 		return axl_fault(w, op, &err);
 	uuid_format(u.uuid, uuid);
 	axl_response_open(w, op, req->sequence);
@@ -139,7 +139,7 @@ __svc__updateUser(struct soap *soap, struct ns__UpdateUserReq *req,
 	if (!svc_key(req->__union_UpdateUserReq, req->union_UpdateUserReq.userid, "userid", &kb,
 		     &err) || !db_begin(w->db, &err))
 		return axl_fault(w, op, &err);
-	if (!repo_enduser_find(w->db, kb.name, kb.uuid, true, &u, &err) ||
+	if (!repo_enduser_find(w->db, kb.key.name, kb.key.uuid, true, &u, &err) ||
 	    (req->newUserid != NULL &&
 	     !take("newUserid", req->newUserid, true, u.userid, sizeof(u.userid), 128, &err)) ||
 	    (req->lastName != NULL &&
@@ -173,7 +173,7 @@ __svc__removeUser(struct soap *soap, struct ns__RemoveUserReq *req,
 	if (!svc_key(req->__union_RemoveUserReq, req->union_RemoveUserReq.userid, "userid", &kb,
 		     &err) || !db_begin(w->db, &err))
 		return axl_fault(w, op, &err);
-	if (!repo_enduser_find(w->db, kb.name, kb.uuid, true, &u, &err)) {
+	if (!repo_enduser_find(w->db, kb.key.name, kb.key.uuid, true, &u, &err)) {
 		if (err.code == APP_E_NOT_FOUND)
 			app_err_set(&err, APP_E_REMOVE_NOT_FOUND, NULL,
 				    "Item not valid: The specified entry was not found");

@@ -110,7 +110,7 @@ def pg():
 class Server:
     """One running axlprovd with a plain and a TLS listener."""
 
-    def __init__(self, pg, extra_args=(), env=None, wrapper=()):
+    def __init__(self, pg, extra_args=(), env=None, wrapper=(), bare_plain_port=False):
         self.pg = pg
         self.dir = tempfile.mkdtemp(prefix="axlprov-srv-")
         self.port = free_port()
@@ -130,7 +130,8 @@ class Server:
                        env=self.env, capture_output=True)
         self.log_path = os.path.join(self.dir, "axlprovd.log")
         self.args = [*wrapper, BINARY, "--listen", "127.0.0.1:%d" % self.tls_port,
-                     "--plain-listen", "127.0.0.1:%d" % self.port,
+                     "--plain-listen",
+                     str(self.port) if bare_plain_port else "127.0.0.1:%d" % self.port,
                      "--tls-cert", self.cert, "--workers", "8", "--log-level", "debug",
                      *extra_args]
         self.proc = None
@@ -169,10 +170,11 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def start_server(pg, extra_args=(), env=None, wrapper=()):
+def start_server(pg, extra_args=(), env=None, wrapper=(), bare_plain_port=False):
     """Starts an extra server (for tests that need other settings); wrapper
-    is a command to run it under (e.g. prlimit)."""
-    return Server(pg, extra_args, env, wrapper)
+    is a command to run it under (e.g. prlimit); bare_plain_port gives the
+    plain listener a port without an address."""
+    return Server(pg, extra_args, env, wrapper, bare_plain_port)
 
 
 def finish_server(srv):

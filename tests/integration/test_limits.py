@@ -39,3 +39,27 @@ def test_fd_exhaustion_closes_idle_connections(pg):
         for c in held:
             c.close()
         finish_server(srv)
+
+
+def listen_addresses(port):
+    """Local addresses listening on a TCP port, from /proc/net/tcp{,6}."""
+    found = set()
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(path) as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                addr, p = local.split(":")
+                if state == "0A" and int(p, 16) == port:
+                    found.add(addr)
+    return found
+
+
+def test_bare_plain_port_binds_loopback_only(pg):
+    # The plain listener is for a TLS proxy on the same host: a bare port
+    # must not open it to the network.
+    srv = start_server(pg, bare_plain_port=True)
+    try:
+        assert listen_addresses(srv.port) == {"0100007F"}
+        assert Axl(srv).raw("GET").status == 200
+    finally:
+        finish_server(srv)
