@@ -5,9 +5,10 @@
 #                   tests, all of them also under AddressSanitizer + UBSan
 #   make generate   rebuild generated/ from wsdl/ (never edit generated/ by hand)
 
-PKGS      := libpq openssl gsoapssl
+PKGS      := libpq openssl gsoapssl sofia-sip-ua
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
-             openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk
+             openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
+             libsofia-sip-ua-dev sip-tester
 PYTHON    := /usr/bin/python3
 GSOAP_IMPORT := /usr/share/gsoap/import
 
@@ -18,7 +19,8 @@ STD       := -std=gnu11
 SAN       := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # pkg-config runs only when building: `make deps` must work before it exists.
-pkgflags   = $(shell pkg-config --cflags $(PKGS))
+# Library headers are -isystem: their warnings are not ours.
+pkgflags   = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS)))
 pkglibs    = $(shell pkg-config --libs $(PKGS)) -lssl -lcrypto -lz -pthread
 
 SRC       := $(wildcard src/*.c)
@@ -26,7 +28,8 @@ GEN_C     := generated/soapC.c generated/soapServer.c
 GEN_ALL   := generated/axl.h generated/soapH.h generated/soapStub.h $(GEN_C)
 # Modules that are pure C (no gSOAP, no libpq): what the unit tests link.
 PURE      := src/err.c src/version.c src/uuid.c src/xbuf.c src/profile_fields.c \
-             src/profile.c src/models.c src/like.c src/config.c src/log.c src/text.c src/xmlguard.c src/csv.c src/phone.c
+             src/profile.c src/models.c src/like.c src/config.c src/log.c src/text.c src/xmlguard.c src/csv.c src/phone.c \
+             src/sip_rules.c
 UNIT      := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all build asan deps generate check-generated unit unit-asan integration \
@@ -93,9 +96,9 @@ deps:
 
 # --- tests ---------------------------------------------------------------
 build/unit/%: tests/unit/%.c $(PURE) $(wildcard src/*.h) tests/unit/testutil.h | build/.dirs
-	$(CC) $(STD) $(OPT) $(WARN) -Isrc -o $@ $< $(PURE) -lcmocka -pthread
+	$(CC) $(STD) $(OPT) $(WARN) -Isrc -o $@ $< $(PURE) -lcmocka -lcrypto -pthread
 build/unit-asan/%: tests/unit/%.c $(PURE) $(wildcard src/*.h) tests/unit/testutil.h | build/.dirs
-	$(CC) $(STD) $(SAN) $(WARN) -Isrc -o $@ $< $(PURE) -lcmocka -pthread
+	$(CC) $(STD) $(SAN) $(WARN) -Isrc -o $@ $< $(PURE) -lcmocka -lcrypto -pthread
 
 unit: $(UNIT:tests/unit/%.c=build/unit/%)
 	@for t in $^; do echo "== $$t"; $$t || exit 1; done

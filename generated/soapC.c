@@ -18,7 +18,7 @@ A commercial use license is available from Genivia Inc., contact@genivia.com
 
 #include "soapH.h"
 
-SOAP_SOURCE_STAMP("@(#) soapC.c ver 2.8.124 2026-11-26 15:30:33 GMT")
+SOAP_SOURCE_STAMP("@(#) soapC.c ver 2.8.124 2026-11-26 17:00:37 GMT")
 
 
 #ifndef WITH_NOGLOBAL
@@ -714,6 +714,21 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 	(void)soap; (void)ptr; (void)type; /* appease -Wall -Werror */
 	switch (type)
 	{
+	case SOAP_TYPE___svc__restartPhone:
+		soap_serialize___svc__restartPhone(soap, (const struct __svc__restartPhone *)ptr);
+		break;
+	case SOAP_TYPE___svc__resetPhone:
+		soap_serialize___svc__resetPhone(soap, (const struct __svc__resetPhone *)ptr);
+		break;
+	case SOAP_TYPE___svc__applyPhone:
+		soap_serialize___svc__applyPhone(soap, (const struct __svc__applyPhone *)ptr);
+		break;
+	case SOAP_TYPE___svc__resetPhoneSecurityProfile:
+		soap_serialize___svc__resetPhoneSecurityProfile(soap, (const struct __svc__resetPhoneSecurityProfile *)ptr);
+		break;
+	case SOAP_TYPE___svc__applyPhoneSecurityProfile:
+		soap_serialize___svc__applyPhoneSecurityProfile(soap, (const struct __svc__applyPhoneSecurityProfile *)ptr);
+		break;
 	case SOAP_TYPE___svc__removeUser:
 		soap_serialize___svc__removeUser(soap, (const struct __svc__removeUser *)ptr);
 		break;
@@ -1653,6 +1668,381 @@ SOAP_FMAC3 struct SOAP_ENV__Header * SOAP_FMAC4 soap_get_SOAP_ENV__Header(struct
 }
 
 #endif
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__restartPhone(struct soap *soap, struct __svc__restartPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__restartPhone = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__restartPhone(struct soap *soap, const struct __svc__restartPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__NameAndGUIDRequest(soap, &a->ns__restartPhone);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__restartPhone(struct soap *soap, const char *tag, int id, const struct __svc__restartPhone *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__NameAndGUIDRequest(soap, "ns:restartPhone", -1, &a->ns__restartPhone, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__restartPhone * SOAP_FMAC4 soap_in___svc__restartPhone(struct soap *soap, const char *tag, struct __svc__restartPhone *a, const char *type)
+{
+	size_t soap_flag_ns__restartPhone = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__restartPhone*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__restartPhone, sizeof(struct __svc__restartPhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__restartPhone(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__restartPhone && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__NameAndGUIDRequest(soap, "ns:restartPhone", &a->ns__restartPhone, "ns:NameAndGUIDRequest"))
+				{	soap_flag_ns__restartPhone--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__restartPhone * SOAP_FMAC4 soap_new___svc__restartPhone(struct soap *soap, int n)
+{
+	struct __svc__restartPhone *p;
+	struct __svc__restartPhone *a = (struct __svc__restartPhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__restartPhone));
+	for (p = a; p && n--; p++)
+		soap_default___svc__restartPhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__restartPhone(struct soap *soap, const struct __svc__restartPhone *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__restartPhone(soap, tag ? tag : "-svc:restartPhone", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__restartPhone * SOAP_FMAC4 soap_get___svc__restartPhone(struct soap *soap, struct __svc__restartPhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__restartPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__resetPhone(struct soap *soap, struct __svc__resetPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__resetPhone = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__resetPhone(struct soap *soap, const struct __svc__resetPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__NameAndGUIDRequest(soap, &a->ns__resetPhone);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__resetPhone(struct soap *soap, const char *tag, int id, const struct __svc__resetPhone *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__NameAndGUIDRequest(soap, "ns:resetPhone", -1, &a->ns__resetPhone, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__resetPhone * SOAP_FMAC4 soap_in___svc__resetPhone(struct soap *soap, const char *tag, struct __svc__resetPhone *a, const char *type)
+{
+	size_t soap_flag_ns__resetPhone = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__resetPhone*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__resetPhone, sizeof(struct __svc__resetPhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__resetPhone(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__resetPhone && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__NameAndGUIDRequest(soap, "ns:resetPhone", &a->ns__resetPhone, "ns:NameAndGUIDRequest"))
+				{	soap_flag_ns__resetPhone--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__resetPhone * SOAP_FMAC4 soap_new___svc__resetPhone(struct soap *soap, int n)
+{
+	struct __svc__resetPhone *p;
+	struct __svc__resetPhone *a = (struct __svc__resetPhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__resetPhone));
+	for (p = a; p && n--; p++)
+		soap_default___svc__resetPhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__resetPhone(struct soap *soap, const struct __svc__resetPhone *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__resetPhone(soap, tag ? tag : "-svc:resetPhone", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__resetPhone * SOAP_FMAC4 soap_get___svc__resetPhone(struct soap *soap, struct __svc__resetPhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__resetPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__applyPhone(struct soap *soap, struct __svc__applyPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__applyPhone = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__applyPhone(struct soap *soap, const struct __svc__applyPhone *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__NameAndGUIDRequest(soap, &a->ns__applyPhone);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__applyPhone(struct soap *soap, const char *tag, int id, const struct __svc__applyPhone *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__NameAndGUIDRequest(soap, "ns:applyPhone", -1, &a->ns__applyPhone, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__applyPhone * SOAP_FMAC4 soap_in___svc__applyPhone(struct soap *soap, const char *tag, struct __svc__applyPhone *a, const char *type)
+{
+	size_t soap_flag_ns__applyPhone = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__applyPhone*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__applyPhone, sizeof(struct __svc__applyPhone), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__applyPhone(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__applyPhone && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__NameAndGUIDRequest(soap, "ns:applyPhone", &a->ns__applyPhone, "ns:NameAndGUIDRequest"))
+				{	soap_flag_ns__applyPhone--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__applyPhone * SOAP_FMAC4 soap_new___svc__applyPhone(struct soap *soap, int n)
+{
+	struct __svc__applyPhone *p;
+	struct __svc__applyPhone *a = (struct __svc__applyPhone*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__applyPhone));
+	for (p = a; p && n--; p++)
+		soap_default___svc__applyPhone(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__applyPhone(struct soap *soap, const struct __svc__applyPhone *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__applyPhone(soap, tag ? tag : "-svc:applyPhone", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__applyPhone * SOAP_FMAC4 soap_get___svc__applyPhone(struct soap *soap, struct __svc__applyPhone *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__applyPhone(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__resetPhoneSecurityProfile(struct soap *soap, struct __svc__resetPhoneSecurityProfile *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__resetPhoneSecurityProfile = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__resetPhoneSecurityProfile(struct soap *soap, const struct __svc__resetPhoneSecurityProfile *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__NameAndGUIDRequest(soap, &a->ns__resetPhoneSecurityProfile);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__resetPhoneSecurityProfile(struct soap *soap, const char *tag, int id, const struct __svc__resetPhoneSecurityProfile *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__NameAndGUIDRequest(soap, "ns:resetPhoneSecurityProfile", -1, &a->ns__resetPhoneSecurityProfile, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__resetPhoneSecurityProfile * SOAP_FMAC4 soap_in___svc__resetPhoneSecurityProfile(struct soap *soap, const char *tag, struct __svc__resetPhoneSecurityProfile *a, const char *type)
+{
+	size_t soap_flag_ns__resetPhoneSecurityProfile = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__resetPhoneSecurityProfile*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__resetPhoneSecurityProfile, sizeof(struct __svc__resetPhoneSecurityProfile), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__resetPhoneSecurityProfile(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__resetPhoneSecurityProfile && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__NameAndGUIDRequest(soap, "ns:resetPhoneSecurityProfile", &a->ns__resetPhoneSecurityProfile, "ns:NameAndGUIDRequest"))
+				{	soap_flag_ns__resetPhoneSecurityProfile--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__resetPhoneSecurityProfile * SOAP_FMAC4 soap_new___svc__resetPhoneSecurityProfile(struct soap *soap, int n)
+{
+	struct __svc__resetPhoneSecurityProfile *p;
+	struct __svc__resetPhoneSecurityProfile *a = (struct __svc__resetPhoneSecurityProfile*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__resetPhoneSecurityProfile));
+	for (p = a; p && n--; p++)
+		soap_default___svc__resetPhoneSecurityProfile(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__resetPhoneSecurityProfile(struct soap *soap, const struct __svc__resetPhoneSecurityProfile *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__resetPhoneSecurityProfile(soap, tag ? tag : "-svc:resetPhoneSecurityProfile", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__resetPhoneSecurityProfile * SOAP_FMAC4 soap_get___svc__resetPhoneSecurityProfile(struct soap *soap, struct __svc__resetPhoneSecurityProfile *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__resetPhoneSecurityProfile(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__applyPhoneSecurityProfile(struct soap *soap, struct __svc__applyPhoneSecurityProfile *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__applyPhoneSecurityProfile = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__applyPhoneSecurityProfile(struct soap *soap, const struct __svc__applyPhoneSecurityProfile *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__NameAndGUIDRequest(soap, &a->ns__applyPhoneSecurityProfile);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__applyPhoneSecurityProfile(struct soap *soap, const char *tag, int id, const struct __svc__applyPhoneSecurityProfile *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__NameAndGUIDRequest(soap, "ns:applyPhoneSecurityProfile", -1, &a->ns__applyPhoneSecurityProfile, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__applyPhoneSecurityProfile * SOAP_FMAC4 soap_in___svc__applyPhoneSecurityProfile(struct soap *soap, const char *tag, struct __svc__applyPhoneSecurityProfile *a, const char *type)
+{
+	size_t soap_flag_ns__applyPhoneSecurityProfile = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__applyPhoneSecurityProfile*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__applyPhoneSecurityProfile, sizeof(struct __svc__applyPhoneSecurityProfile), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__applyPhoneSecurityProfile(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__applyPhoneSecurityProfile && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__NameAndGUIDRequest(soap, "ns:applyPhoneSecurityProfile", &a->ns__applyPhoneSecurityProfile, "ns:NameAndGUIDRequest"))
+				{	soap_flag_ns__applyPhoneSecurityProfile--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__applyPhoneSecurityProfile * SOAP_FMAC4 soap_new___svc__applyPhoneSecurityProfile(struct soap *soap, int n)
+{
+	struct __svc__applyPhoneSecurityProfile *p;
+	struct __svc__applyPhoneSecurityProfile *a = (struct __svc__applyPhoneSecurityProfile*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__applyPhoneSecurityProfile));
+	for (p = a; p && n--; p++)
+		soap_default___svc__applyPhoneSecurityProfile(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__applyPhoneSecurityProfile(struct soap *soap, const struct __svc__applyPhoneSecurityProfile *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__applyPhoneSecurityProfile(soap, tag ? tag : "-svc:applyPhoneSecurityProfile", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__applyPhoneSecurityProfile * SOAP_FMAC4 soap_get___svc__applyPhoneSecurityProfile(struct soap *soap, struct __svc__applyPhoneSecurityProfile *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__applyPhoneSecurityProfile(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
 
 SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__removeUser(struct soap *soap, struct __svc__removeUser *a)
 {

@@ -433,6 +433,241 @@ SOAP_FMAC3 struct SOAP_ENV__Header * SOAP_FMAC4 soap_get_SOAP_ENV__Header(struct
 
 #endif
 
+#ifndef SOAP_TYPE___svc__restartPhone_DEFINED
+#define SOAP_TYPE___svc__restartPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__restartPhone(struct soap*, struct __svc__restartPhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__restartPhone(struct soap*, const struct __svc__restartPhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__restartPhone(struct soap*, const char*, int, const struct __svc__restartPhone *, const char*);
+SOAP_FMAC3 struct __svc__restartPhone * SOAP_FMAC4 soap_in___svc__restartPhone(struct soap*, const char*, struct __svc__restartPhone *, const char*);
+
+SOAP_FMAC3 struct __svc__restartPhone * SOAP_FMAC4 soap_new___svc__restartPhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__restartPhone(struct soap*, const struct __svc__restartPhone *, const char*, const char*);
+
+#ifndef soap_write___svc__restartPhone
+#define soap_write___svc__restartPhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__restartPhone(soap, data), 0) || soap_put___svc__restartPhone(soap, data, "-svc:restartPhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__restartPhone
+#define soap_PUT___svc__restartPhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__restartPhone(soap, data), 0) || soap_put___svc__restartPhone(soap, data, "-svc:restartPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__restartPhone
+#define soap_PATCH___svc__restartPhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__restartPhone(soap, data), 0) || soap_put___svc__restartPhone(soap, data, "-svc:restartPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__restartPhone
+#define soap_POST_send___svc__restartPhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__restartPhone(soap, data), 0) || soap_put___svc__restartPhone(soap, data, "-svc:restartPhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__restartPhone * SOAP_FMAC4 soap_get___svc__restartPhone(struct soap*, struct __svc__restartPhone *, const char*, const char*);
+
+#ifndef soap_read___svc__restartPhone
+#define soap_read___svc__restartPhone(soap, data) ( ((data) ? (soap_default___svc__restartPhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__restartPhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__restartPhone
+#define soap_GET___svc__restartPhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__restartPhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__restartPhone
+#define soap_POST_recv___svc__restartPhone(soap, data) ( soap_read___svc__restartPhone(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__resetPhone_DEFINED
+#define SOAP_TYPE___svc__resetPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__resetPhone(struct soap*, struct __svc__resetPhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__resetPhone(struct soap*, const struct __svc__resetPhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__resetPhone(struct soap*, const char*, int, const struct __svc__resetPhone *, const char*);
+SOAP_FMAC3 struct __svc__resetPhone * SOAP_FMAC4 soap_in___svc__resetPhone(struct soap*, const char*, struct __svc__resetPhone *, const char*);
+
+SOAP_FMAC3 struct __svc__resetPhone * SOAP_FMAC4 soap_new___svc__resetPhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__resetPhone(struct soap*, const struct __svc__resetPhone *, const char*, const char*);
+
+#ifndef soap_write___svc__resetPhone
+#define soap_write___svc__resetPhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__resetPhone(soap, data), 0) || soap_put___svc__resetPhone(soap, data, "-svc:resetPhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__resetPhone
+#define soap_PUT___svc__resetPhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__resetPhone(soap, data), 0) || soap_put___svc__resetPhone(soap, data, "-svc:resetPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__resetPhone
+#define soap_PATCH___svc__resetPhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__resetPhone(soap, data), 0) || soap_put___svc__resetPhone(soap, data, "-svc:resetPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__resetPhone
+#define soap_POST_send___svc__resetPhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__resetPhone(soap, data), 0) || soap_put___svc__resetPhone(soap, data, "-svc:resetPhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__resetPhone * SOAP_FMAC4 soap_get___svc__resetPhone(struct soap*, struct __svc__resetPhone *, const char*, const char*);
+
+#ifndef soap_read___svc__resetPhone
+#define soap_read___svc__resetPhone(soap, data) ( ((data) ? (soap_default___svc__resetPhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__resetPhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__resetPhone
+#define soap_GET___svc__resetPhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__resetPhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__resetPhone
+#define soap_POST_recv___svc__resetPhone(soap, data) ( soap_read___svc__resetPhone(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__applyPhone_DEFINED
+#define SOAP_TYPE___svc__applyPhone_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__applyPhone(struct soap*, struct __svc__applyPhone *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__applyPhone(struct soap*, const struct __svc__applyPhone *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__applyPhone(struct soap*, const char*, int, const struct __svc__applyPhone *, const char*);
+SOAP_FMAC3 struct __svc__applyPhone * SOAP_FMAC4 soap_in___svc__applyPhone(struct soap*, const char*, struct __svc__applyPhone *, const char*);
+
+SOAP_FMAC3 struct __svc__applyPhone * SOAP_FMAC4 soap_new___svc__applyPhone(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__applyPhone(struct soap*, const struct __svc__applyPhone *, const char*, const char*);
+
+#ifndef soap_write___svc__applyPhone
+#define soap_write___svc__applyPhone(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__applyPhone(soap, data), 0) || soap_put___svc__applyPhone(soap, data, "-svc:applyPhone", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__applyPhone
+#define soap_PUT___svc__applyPhone(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__applyPhone(soap, data), 0) || soap_put___svc__applyPhone(soap, data, "-svc:applyPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__applyPhone
+#define soap_PATCH___svc__applyPhone(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__applyPhone(soap, data), 0) || soap_put___svc__applyPhone(soap, data, "-svc:applyPhone", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__applyPhone
+#define soap_POST_send___svc__applyPhone(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__applyPhone(soap, data), 0) || soap_put___svc__applyPhone(soap, data, "-svc:applyPhone", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__applyPhone * SOAP_FMAC4 soap_get___svc__applyPhone(struct soap*, struct __svc__applyPhone *, const char*, const char*);
+
+#ifndef soap_read___svc__applyPhone
+#define soap_read___svc__applyPhone(soap, data) ( ((data) ? (soap_default___svc__applyPhone(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__applyPhone(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__applyPhone
+#define soap_GET___svc__applyPhone(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__applyPhone(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__applyPhone
+#define soap_POST_recv___svc__applyPhone(soap, data) ( soap_read___svc__applyPhone(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__resetPhoneSecurityProfile_DEFINED
+#define SOAP_TYPE___svc__resetPhoneSecurityProfile_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__resetPhoneSecurityProfile(struct soap*, struct __svc__resetPhoneSecurityProfile *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__resetPhoneSecurityProfile(struct soap*, const struct __svc__resetPhoneSecurityProfile *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__resetPhoneSecurityProfile(struct soap*, const char*, int, const struct __svc__resetPhoneSecurityProfile *, const char*);
+SOAP_FMAC3 struct __svc__resetPhoneSecurityProfile * SOAP_FMAC4 soap_in___svc__resetPhoneSecurityProfile(struct soap*, const char*, struct __svc__resetPhoneSecurityProfile *, const char*);
+
+SOAP_FMAC3 struct __svc__resetPhoneSecurityProfile * SOAP_FMAC4 soap_new___svc__resetPhoneSecurityProfile(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__resetPhoneSecurityProfile(struct soap*, const struct __svc__resetPhoneSecurityProfile *, const char*, const char*);
+
+#ifndef soap_write___svc__resetPhoneSecurityProfile
+#define soap_write___svc__resetPhoneSecurityProfile(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__resetPhoneSecurityProfile(soap, data), 0) || soap_put___svc__resetPhoneSecurityProfile(soap, data, "-svc:resetPhoneSecurityProfile", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__resetPhoneSecurityProfile
+#define soap_PUT___svc__resetPhoneSecurityProfile(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__resetPhoneSecurityProfile(soap, data), 0) || soap_put___svc__resetPhoneSecurityProfile(soap, data, "-svc:resetPhoneSecurityProfile", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__resetPhoneSecurityProfile
+#define soap_PATCH___svc__resetPhoneSecurityProfile(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__resetPhoneSecurityProfile(soap, data), 0) || soap_put___svc__resetPhoneSecurityProfile(soap, data, "-svc:resetPhoneSecurityProfile", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__resetPhoneSecurityProfile
+#define soap_POST_send___svc__resetPhoneSecurityProfile(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__resetPhoneSecurityProfile(soap, data), 0) || soap_put___svc__resetPhoneSecurityProfile(soap, data, "-svc:resetPhoneSecurityProfile", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__resetPhoneSecurityProfile * SOAP_FMAC4 soap_get___svc__resetPhoneSecurityProfile(struct soap*, struct __svc__resetPhoneSecurityProfile *, const char*, const char*);
+
+#ifndef soap_read___svc__resetPhoneSecurityProfile
+#define soap_read___svc__resetPhoneSecurityProfile(soap, data) ( ((data) ? (soap_default___svc__resetPhoneSecurityProfile(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__resetPhoneSecurityProfile(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__resetPhoneSecurityProfile
+#define soap_GET___svc__resetPhoneSecurityProfile(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__resetPhoneSecurityProfile(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__resetPhoneSecurityProfile
+#define soap_POST_recv___svc__resetPhoneSecurityProfile(soap, data) ( soap_read___svc__resetPhoneSecurityProfile(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__applyPhoneSecurityProfile_DEFINED
+#define SOAP_TYPE___svc__applyPhoneSecurityProfile_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__applyPhoneSecurityProfile(struct soap*, struct __svc__applyPhoneSecurityProfile *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__applyPhoneSecurityProfile(struct soap*, const struct __svc__applyPhoneSecurityProfile *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__applyPhoneSecurityProfile(struct soap*, const char*, int, const struct __svc__applyPhoneSecurityProfile *, const char*);
+SOAP_FMAC3 struct __svc__applyPhoneSecurityProfile * SOAP_FMAC4 soap_in___svc__applyPhoneSecurityProfile(struct soap*, const char*, struct __svc__applyPhoneSecurityProfile *, const char*);
+
+SOAP_FMAC3 struct __svc__applyPhoneSecurityProfile * SOAP_FMAC4 soap_new___svc__applyPhoneSecurityProfile(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__applyPhoneSecurityProfile(struct soap*, const struct __svc__applyPhoneSecurityProfile *, const char*, const char*);
+
+#ifndef soap_write___svc__applyPhoneSecurityProfile
+#define soap_write___svc__applyPhoneSecurityProfile(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__applyPhoneSecurityProfile(soap, data), 0) || soap_put___svc__applyPhoneSecurityProfile(soap, data, "-svc:applyPhoneSecurityProfile", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__applyPhoneSecurityProfile
+#define soap_PUT___svc__applyPhoneSecurityProfile(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__applyPhoneSecurityProfile(soap, data), 0) || soap_put___svc__applyPhoneSecurityProfile(soap, data, "-svc:applyPhoneSecurityProfile", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__applyPhoneSecurityProfile
+#define soap_PATCH___svc__applyPhoneSecurityProfile(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__applyPhoneSecurityProfile(soap, data), 0) || soap_put___svc__applyPhoneSecurityProfile(soap, data, "-svc:applyPhoneSecurityProfile", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__applyPhoneSecurityProfile
+#define soap_POST_send___svc__applyPhoneSecurityProfile(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__applyPhoneSecurityProfile(soap, data), 0) || soap_put___svc__applyPhoneSecurityProfile(soap, data, "-svc:applyPhoneSecurityProfile", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__applyPhoneSecurityProfile * SOAP_FMAC4 soap_get___svc__applyPhoneSecurityProfile(struct soap*, struct __svc__applyPhoneSecurityProfile *, const char*, const char*);
+
+#ifndef soap_read___svc__applyPhoneSecurityProfile
+#define soap_read___svc__applyPhoneSecurityProfile(soap, data) ( ((data) ? (soap_default___svc__applyPhoneSecurityProfile(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__applyPhoneSecurityProfile(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__applyPhoneSecurityProfile
+#define soap_GET___svc__applyPhoneSecurityProfile(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__applyPhoneSecurityProfile(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__applyPhoneSecurityProfile
+#define soap_POST_recv___svc__applyPhoneSecurityProfile(soap, data) ( soap_read___svc__applyPhoneSecurityProfile(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
 #ifndef SOAP_TYPE___svc__removeUser_DEFINED
 #define SOAP_TYPE___svc__removeUser_DEFINED
 SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__removeUser(struct soap*, struct __svc__removeUser *);

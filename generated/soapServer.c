@@ -17,7 +17,7 @@ A commercial use license is available from Genivia Inc., contact@genivia.com
 #endif
 #include "soapH.h"
 
-SOAP_SOURCE_STAMP("@(#) soapServer.c ver 2.8.124 2026-11-26 15:30:33 GMT")
+SOAP_SOURCE_STAMP("@(#) soapServer.c ver 2.8.124 2026-11-26 17:00:37 GMT")
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve(struct soap *soap)
 {
 #ifndef WITH_FASTCGI
@@ -84,6 +84,16 @@ SOAP_FMAC5 int SOAP_FMAC6 soap_serve_request(struct soap *soap)
 		return soap_serve___svc__getUser(soap);
 	if (!soap_match_tag(soap, soap->tag, "ns:removeUser"))
 		return soap_serve___svc__removeUser(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:applyPhoneSecurityProfile"))
+		return soap_serve___svc__applyPhoneSecurityProfile(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:resetPhoneSecurityProfile"))
+		return soap_serve___svc__resetPhoneSecurityProfile(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:applyPhone"))
+		return soap_serve___svc__applyPhone(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:resetPhone"))
+		return soap_serve___svc__resetPhone(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:restartPhone"))
+		return soap_serve___svc__restartPhone(soap);
 	return soap->error = SOAP_NO_METHOD;
 }
 #endif
@@ -655,6 +665,211 @@ SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__removeUser(struct soap *soap)
 	 || soap_putheader(soap)
 	 || soap_body_begin_out(soap)
 	 || soap_put_ns__StandardResponse(soap, &ns__removeUserResponse, "ns:removeUserResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__applyPhoneSecurityProfile(struct soap *soap)
+{	struct __svc__applyPhoneSecurityProfile soap_tmp___svc__applyPhoneSecurityProfile;
+	struct ns__StandardResponse ns__applyPhoneSecurityProfileResponse;
+	soap_default_ns__StandardResponse(soap, &ns__applyPhoneSecurityProfileResponse);
+	soap_default___svc__applyPhoneSecurityProfile(soap, &soap_tmp___svc__applyPhoneSecurityProfile);
+	if (!soap_get___svc__applyPhoneSecurityProfile(soap, &soap_tmp___svc__applyPhoneSecurityProfile, "-svc:applyPhoneSecurityProfile", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__applyPhoneSecurityProfile(soap, soap_tmp___svc__applyPhoneSecurityProfile.ns__applyPhoneSecurityProfile, &ns__applyPhoneSecurityProfileResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__applyPhoneSecurityProfileResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__applyPhoneSecurityProfileResponse, "ns:applyPhoneSecurityProfileResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__applyPhoneSecurityProfileResponse, "ns:applyPhoneSecurityProfileResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__resetPhoneSecurityProfile(struct soap *soap)
+{	struct __svc__resetPhoneSecurityProfile soap_tmp___svc__resetPhoneSecurityProfile;
+	struct ns__StandardResponse ns__resetPhoneSecurityProfileResponse;
+	soap_default_ns__StandardResponse(soap, &ns__resetPhoneSecurityProfileResponse);
+	soap_default___svc__resetPhoneSecurityProfile(soap, &soap_tmp___svc__resetPhoneSecurityProfile);
+	if (!soap_get___svc__resetPhoneSecurityProfile(soap, &soap_tmp___svc__resetPhoneSecurityProfile, "-svc:resetPhoneSecurityProfile", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__resetPhoneSecurityProfile(soap, soap_tmp___svc__resetPhoneSecurityProfile.ns__resetPhoneSecurityProfile, &ns__resetPhoneSecurityProfileResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__resetPhoneSecurityProfileResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__resetPhoneSecurityProfileResponse, "ns:resetPhoneSecurityProfileResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__resetPhoneSecurityProfileResponse, "ns:resetPhoneSecurityProfileResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__applyPhone(struct soap *soap)
+{	struct __svc__applyPhone soap_tmp___svc__applyPhone;
+	struct ns__StandardResponse ns__applyPhoneResponse;
+	soap_default_ns__StandardResponse(soap, &ns__applyPhoneResponse);
+	soap_default___svc__applyPhone(soap, &soap_tmp___svc__applyPhone);
+	if (!soap_get___svc__applyPhone(soap, &soap_tmp___svc__applyPhone, "-svc:applyPhone", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__applyPhone(soap, soap_tmp___svc__applyPhone.ns__applyPhone, &ns__applyPhoneResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__applyPhoneResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__applyPhoneResponse, "ns:applyPhoneResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__applyPhoneResponse, "ns:applyPhoneResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__resetPhone(struct soap *soap)
+{	struct __svc__resetPhone soap_tmp___svc__resetPhone;
+	struct ns__StandardResponse ns__resetPhoneResponse;
+	soap_default_ns__StandardResponse(soap, &ns__resetPhoneResponse);
+	soap_default___svc__resetPhone(soap, &soap_tmp___svc__resetPhone);
+	if (!soap_get___svc__resetPhone(soap, &soap_tmp___svc__resetPhone, "-svc:resetPhone", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__resetPhone(soap, soap_tmp___svc__resetPhone.ns__resetPhone, &ns__resetPhoneResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__resetPhoneResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__resetPhoneResponse, "ns:resetPhoneResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__resetPhoneResponse, "ns:resetPhoneResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__restartPhone(struct soap *soap)
+{	struct __svc__restartPhone soap_tmp___svc__restartPhone;
+	struct ns__StandardResponse ns__restartPhoneResponse;
+	soap_default_ns__StandardResponse(soap, &ns__restartPhoneResponse);
+	soap_default___svc__restartPhone(soap, &soap_tmp___svc__restartPhone);
+	if (!soap_get___svc__restartPhone(soap, &soap_tmp___svc__restartPhone, "-svc:restartPhone", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__restartPhone(soap, soap_tmp___svc__restartPhone.ns__restartPhone, &ns__restartPhoneResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__restartPhoneResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__restartPhoneResponse, "ns:restartPhoneResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__restartPhoneResponse, "ns:restartPhoneResponse", "")
 	 || soap_body_end_out(soap)
 	 || soap_envelope_end_out(soap)
 	 || soap_end_send(soap))

@@ -78,20 +78,25 @@ struct ns__RemoveUserReq;	/* axl.h:796 */
 struct _ns__GetUserRes_return;	/* axl.h:816 */
 struct ns__GetUserRes;	/* axl.h:814 */
 struct ns__XFkType;	/* axl.h:420 */
-struct __svc__addPhoneSecurityProfile;	/* axl.h:991 */
-struct __svc__updatePhoneSecurityProfile;	/* axl.h:1027 */
-struct __svc__getPhoneSecurityProfile;	/* axl.h:1063 */
-struct __svc__removePhoneSecurityProfile;	/* axl.h:1099 */
-struct __svc__listPhoneSecurityProfile;	/* axl.h:1135 */
-struct __svc__addPhone;	/* axl.h:1171 */
-struct __svc__updatePhone;	/* axl.h:1207 */
-struct __svc__getPhone;	/* axl.h:1243 */
-struct __svc__removePhone;	/* axl.h:1279 */
-struct __svc__listPhone;	/* axl.h:1315 */
-struct __svc__addUser;	/* axl.h:1351 */
-struct __svc__updateUser;	/* axl.h:1387 */
-struct __svc__getUser;	/* axl.h:1423 */
-struct __svc__removeUser;	/* axl.h:1459 */
+struct __svc__addPhoneSecurityProfile;	/* axl.h:1011 */
+struct __svc__updatePhoneSecurityProfile;	/* axl.h:1047 */
+struct __svc__getPhoneSecurityProfile;	/* axl.h:1083 */
+struct __svc__removePhoneSecurityProfile;	/* axl.h:1119 */
+struct __svc__listPhoneSecurityProfile;	/* axl.h:1155 */
+struct __svc__addPhone;	/* axl.h:1191 */
+struct __svc__updatePhone;	/* axl.h:1227 */
+struct __svc__getPhone;	/* axl.h:1263 */
+struct __svc__removePhone;	/* axl.h:1299 */
+struct __svc__listPhone;	/* axl.h:1335 */
+struct __svc__addUser;	/* axl.h:1371 */
+struct __svc__updateUser;	/* axl.h:1407 */
+struct __svc__getUser;	/* axl.h:1443 */
+struct __svc__removeUser;	/* axl.h:1479 */
+struct __svc__applyPhoneSecurityProfile;	/* axl.h:1515 */
+struct __svc__resetPhoneSecurityProfile;	/* axl.h:1551 */
+struct __svc__applyPhone;	/* axl.h:1587 */
+struct __svc__resetPhone;	/* axl.h:1623 */
+struct __svc__restartPhone;	/* axl.h:1659 */
 
 /* axl.h:118 */
 #ifndef SOAP_TYPE_ns__AXLError
@@ -955,7 +960,7 @@ struct ns__XFkType {
 };
 #endif
 
-/* axl.h:991 */
+/* axl.h:1011 */
 #ifndef SOAP_TYPE___svc__addPhoneSecurityProfile
 #define SOAP_TYPE___svc__addPhoneSecurityProfile (67)
 /* Wrapper: */
@@ -965,7 +970,7 @@ struct __svc__addPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1027 */
+/* axl.h:1047 */
 #ifndef SOAP_TYPE___svc__updatePhoneSecurityProfile
 #define SOAP_TYPE___svc__updatePhoneSecurityProfile (70)
 /* Wrapper: */
@@ -975,7 +980,7 @@ struct __svc__updatePhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1063 */
+/* axl.h:1083 */
 #ifndef SOAP_TYPE___svc__getPhoneSecurityProfile
 #define SOAP_TYPE___svc__getPhoneSecurityProfile (74)
 /* Wrapper: */
@@ -985,7 +990,7 @@ struct __svc__getPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1099 */
+/* axl.h:1119 */
 #ifndef SOAP_TYPE___svc__removePhoneSecurityProfile
 #define SOAP_TYPE___svc__removePhoneSecurityProfile (77)
 /* Wrapper: */
@@ -995,7 +1000,7 @@ struct __svc__removePhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1135 */
+/* axl.h:1155 */
 #ifndef SOAP_TYPE___svc__listPhoneSecurityProfile
 #define SOAP_TYPE___svc__listPhoneSecurityProfile (81)
 /* Wrapper: */
@@ -1005,7 +1010,7 @@ struct __svc__listPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1171 */
+/* axl.h:1191 */
 #ifndef SOAP_TYPE___svc__addPhone
 #define SOAP_TYPE___svc__addPhone (84)
 /* Wrapper: */
@@ -1015,7 +1020,7 @@ struct __svc__addPhone {
 };
 #endif
 
-/* axl.h:1207 */
+/* axl.h:1227 */
 #ifndef SOAP_TYPE___svc__updatePhone
 #define SOAP_TYPE___svc__updatePhone (87)
 /* Wrapper: */
@@ -1025,7 +1030,7 @@ struct __svc__updatePhone {
 };
 #endif
 
-/* axl.h:1243 */
+/* axl.h:1263 */
 #ifndef SOAP_TYPE___svc__getPhone
 #define SOAP_TYPE___svc__getPhone (91)
 /* Wrapper: */
@@ -1035,7 +1040,7 @@ struct __svc__getPhone {
 };
 #endif
 
-/* axl.h:1279 */
+/* axl.h:1299 */
 #ifndef SOAP_TYPE___svc__removePhone
 #define SOAP_TYPE___svc__removePhone (93)
 /* Wrapper: */
@@ -1045,7 +1050,7 @@ struct __svc__removePhone {
 };
 #endif
 
-/* axl.h:1315 */
+/* axl.h:1335 */
 #ifndef SOAP_TYPE___svc__listPhone
 #define SOAP_TYPE___svc__listPhone (97)
 /* Wrapper: */
@@ -1055,7 +1060,7 @@ struct __svc__listPhone {
 };
 #endif
 
-/* axl.h:1351 */
+/* axl.h:1371 */
 #ifndef SOAP_TYPE___svc__addUser
 #define SOAP_TYPE___svc__addUser (100)
 /* Wrapper: */
@@ -1065,7 +1070,7 @@ struct __svc__addUser {
 };
 #endif
 
-/* axl.h:1387 */
+/* axl.h:1407 */
 #ifndef SOAP_TYPE___svc__updateUser
 #define SOAP_TYPE___svc__updateUser (103)
 /* Wrapper: */
@@ -1075,7 +1080,7 @@ struct __svc__updateUser {
 };
 #endif
 
-/* axl.h:1423 */
+/* axl.h:1443 */
 #ifndef SOAP_TYPE___svc__getUser
 #define SOAP_TYPE___svc__getUser (107)
 /* Wrapper: */
@@ -1085,7 +1090,7 @@ struct __svc__getUser {
 };
 #endif
 
-/* axl.h:1459 */
+/* axl.h:1479 */
 #ifndef SOAP_TYPE___svc__removeUser
 #define SOAP_TYPE___svc__removeUser (110)
 /* Wrapper: */
@@ -1095,10 +1100,60 @@ struct __svc__removeUser {
 };
 #endif
 
+/* axl.h:1515 */
+#ifndef SOAP_TYPE___svc__applyPhoneSecurityProfile
+#define SOAP_TYPE___svc__applyPhoneSecurityProfile (112)
+/* Wrapper: */
+struct __svc__applyPhoneSecurityProfile {
+        /** Optional element 'ns:applyPhoneSecurityProfile' of XML schema type 'ns:NameAndGUIDRequest' */
+        struct ns__NameAndGUIDRequest *ns__applyPhoneSecurityProfile;
+};
+#endif
+
+/* axl.h:1551 */
+#ifndef SOAP_TYPE___svc__resetPhoneSecurityProfile
+#define SOAP_TYPE___svc__resetPhoneSecurityProfile (114)
+/* Wrapper: */
+struct __svc__resetPhoneSecurityProfile {
+        /** Optional element 'ns:resetPhoneSecurityProfile' of XML schema type 'ns:NameAndGUIDRequest' */
+        struct ns__NameAndGUIDRequest *ns__resetPhoneSecurityProfile;
+};
+#endif
+
+/* axl.h:1587 */
+#ifndef SOAP_TYPE___svc__applyPhone
+#define SOAP_TYPE___svc__applyPhone (116)
+/* Wrapper: */
+struct __svc__applyPhone {
+        /** Optional element 'ns:applyPhone' of XML schema type 'ns:NameAndGUIDRequest' */
+        struct ns__NameAndGUIDRequest *ns__applyPhone;
+};
+#endif
+
+/* axl.h:1623 */
+#ifndef SOAP_TYPE___svc__resetPhone
+#define SOAP_TYPE___svc__resetPhone (118)
+/* Wrapper: */
+struct __svc__resetPhone {
+        /** Optional element 'ns:resetPhone' of XML schema type 'ns:NameAndGUIDRequest' */
+        struct ns__NameAndGUIDRequest *ns__resetPhone;
+};
+#endif
+
+/* axl.h:1659 */
+#ifndef SOAP_TYPE___svc__restartPhone
+#define SOAP_TYPE___svc__restartPhone (120)
+/* Wrapper: */
+struct __svc__restartPhone {
+        /** Optional element 'ns:restartPhone' of XML schema type 'ns:NameAndGUIDRequest' */
+        struct ns__NameAndGUIDRequest *ns__restartPhone;
+};
+#endif
+
 /* axlsvc.h:8 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Header
-#define SOAP_TYPE_SOAP_ENV__Header (111)
+#define SOAP_TYPE_SOAP_ENV__Header (121)
 /* SOAP_ENV__Header: */
 struct SOAP_ENV__Header {
         /** Transient (not serialized) */
@@ -1110,7 +1165,7 @@ struct SOAP_ENV__Header {
 /* axlsvc.h:9 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Detail
-#define SOAP_TYPE_SOAP_ENV__Detail (113)
+#define SOAP_TYPE_SOAP_ENV__Detail (123)
 /* SOAP_ENV__Detail: */
 struct SOAP_ENV__Detail {
         /** Optional element 'axlError' of XML schema type 'ns:AXLError' */
@@ -1127,7 +1182,7 @@ struct SOAP_ENV__Detail {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Code
-#define SOAP_TYPE_SOAP_ENV__Code (117)
+#define SOAP_TYPE_SOAP_ENV__Code (127)
 /* Type SOAP_ENV__Code is a recursive data type, (in)directly referencing itself through its (base or derived class) members */
 /* SOAP_ENV__Code: */
 struct SOAP_ENV__Code {
@@ -1142,7 +1197,7 @@ struct SOAP_ENV__Code {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Reason
-#define SOAP_TYPE_SOAP_ENV__Reason (119)
+#define SOAP_TYPE_SOAP_ENV__Reason (129)
 /* SOAP_ENV__Reason: */
 struct SOAP_ENV__Reason {
         /** Optional element 'SOAP-ENV:Text' of XML schema type 'xsd:string' */
@@ -1154,7 +1209,7 @@ struct SOAP_ENV__Reason {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Fault
-#define SOAP_TYPE_SOAP_ENV__Fault (120)
+#define SOAP_TYPE_SOAP_ENV__Fault (130)
 /* SOAP_ENV__Fault: */
 struct SOAP_ENV__Fault {
         /** Optional element 'faultcode' of XML schema type 'xsd:QName' */
@@ -1222,27 +1277,27 @@ typedef char *_QName;
 
 /* struct SOAP_ENV__Fault has binding name 'SOAP_ENV__Fault' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Fault
-#define SOAP_TYPE_SOAP_ENV__Fault (120)
+#define SOAP_TYPE_SOAP_ENV__Fault (130)
 #endif
 
 /* struct SOAP_ENV__Reason has binding name 'SOAP_ENV__Reason' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Reason
-#define SOAP_TYPE_SOAP_ENV__Reason (119)
+#define SOAP_TYPE_SOAP_ENV__Reason (129)
 #endif
 
 /* struct SOAP_ENV__Code has binding name 'SOAP_ENV__Code' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Code
-#define SOAP_TYPE_SOAP_ENV__Code (117)
+#define SOAP_TYPE_SOAP_ENV__Code (127)
 #endif
 
 /* struct SOAP_ENV__Detail has binding name 'SOAP_ENV__Detail' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Detail
-#define SOAP_TYPE_SOAP_ENV__Detail (113)
+#define SOAP_TYPE_SOAP_ENV__Detail (123)
 #endif
 
 /* struct SOAP_ENV__Header has binding name 'SOAP_ENV__Header' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Header
-#define SOAP_TYPE_SOAP_ENV__Header (111)
+#define SOAP_TYPE_SOAP_ENV__Header (121)
 #endif
 
 /* struct _ns__GetUserRes_return has binding name '_ns__GetUserRes_return' for type '' */
@@ -1427,22 +1482,22 @@ typedef char *_QName;
 
 /* struct SOAP_ENV__Reason * has binding name 'PointerToSOAP_ENV__Reason' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Reason
-#define SOAP_TYPE_PointerToSOAP_ENV__Reason (122)
+#define SOAP_TYPE_PointerToSOAP_ENV__Reason (132)
 #endif
 
 /* struct SOAP_ENV__Detail * has binding name 'PointerToSOAP_ENV__Detail' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Detail
-#define SOAP_TYPE_PointerToSOAP_ENV__Detail (121)
+#define SOAP_TYPE_PointerToSOAP_ENV__Detail (131)
 #endif
 
 /* struct SOAP_ENV__Code * has binding name 'PointerToSOAP_ENV__Code' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Code
-#define SOAP_TYPE_PointerToSOAP_ENV__Code (118)
+#define SOAP_TYPE_PointerToSOAP_ENV__Code (128)
 #endif
 
 /* struct ns__AXLError * has binding name 'PointerTons__AXLError' for type 'ns:AXLError' */
 #ifndef SOAP_TYPE_PointerTons__AXLError
-#define SOAP_TYPE_PointerTons__AXLError (114)
+#define SOAP_TYPE_PointerTons__AXLError (124)
 #endif
 
 /* struct ns__RemoveUserReq * has binding name 'PointerTons__RemoveUserReq' for type 'ns:RemoveUserReq' */
@@ -1656,6 +1711,16 @@ typedef char *_QName;
     SOAP_FMAC5 int SOAP_FMAC6 __svc__getUser(struct soap*, struct ns__GetUserReq *ns__getUser, struct ns__GetUserRes *ns__getUserResponse);
     /** Web service operation '__svc__removeUser' implementation, should return SOAP_OK or error code */
     SOAP_FMAC5 int SOAP_FMAC6 __svc__removeUser(struct soap*, struct ns__RemoveUserReq *ns__removeUser, struct ns__StandardResponse *ns__removeUserResponse);
+    /** Web service operation '__svc__applyPhoneSecurityProfile' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__applyPhoneSecurityProfile(struct soap*, struct ns__NameAndGUIDRequest *ns__applyPhoneSecurityProfile, struct ns__StandardResponse *ns__applyPhoneSecurityProfileResponse);
+    /** Web service operation '__svc__resetPhoneSecurityProfile' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__resetPhoneSecurityProfile(struct soap*, struct ns__NameAndGUIDRequest *ns__resetPhoneSecurityProfile, struct ns__StandardResponse *ns__resetPhoneSecurityProfileResponse);
+    /** Web service operation '__svc__applyPhone' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__applyPhone(struct soap*, struct ns__NameAndGUIDRequest *ns__applyPhone, struct ns__StandardResponse *ns__applyPhoneResponse);
+    /** Web service operation '__svc__resetPhone' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__resetPhone(struct soap*, struct ns__NameAndGUIDRequest *ns__resetPhone, struct ns__StandardResponse *ns__resetPhoneResponse);
+    /** Web service operation '__svc__restartPhone' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__restartPhone(struct soap*, struct ns__NameAndGUIDRequest *ns__restartPhone, struct ns__StandardResponse *ns__restartPhoneResponse);
 
 /******************************************************************************\
  *                                                                            *
@@ -1694,6 +1759,16 @@ SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__updateUser(struct soap*);
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__getUser(struct soap*);
 
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__removeUser(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__applyPhoneSecurityProfile(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__resetPhoneSecurityProfile(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__applyPhone(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__resetPhone(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__restartPhone(struct soap*);
 
 #endif
 

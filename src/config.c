@@ -51,6 +51,15 @@ static const struct setting settings[] = {
 	{ "log_level", C_LEVEL, offsetof(struct config, log_level),
 	  sizeof(((struct config *) 0)->log_level), "info", 0, 0,
 	  "debug, info, warn or error" },
+	S(sip_listen, sip_listen, "0.0.0.0:5060",
+	  "SIP registrar (UDP and TCP), address:port (empty: off)"),
+	S(sip_node, sip_node, "",
+	  "this instance's name in shared registrations, unique per instance (empty: host name)"),
+	I(sip_t1, sip_t1, "500", 10, 10000, "SIP timer T1, ms; a NOTIFY times out after 64*T1"),
+	I(notify_attempts, notify_attempts, "6", 1, 100,
+	  "NOTIFY attempts before a phone is marked failed"),
+	I(notify_retry, notify_retry, "5", 1, 3600,
+	  "seconds before the first NOTIFY retry (doubles each time, at most 300)"),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

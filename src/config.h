@@ -26,6 +26,11 @@ struct config {
 	long request_timeout;     /* whole request, seconds */
 	long auth_cache_ttl;      /* seconds a verified login is remembered */
 	char log_level[16];
+	char sip_listen[128];     /* SIP registrar, UDP and TCP address:port, "" = off */
+	char sip_node[64];        /* this instance's name in registrations ("" = host name) */
+	long sip_t1;              /* SIP timer T1, ms: a NOTIFY times out after 64*T1 */
+	long notify_attempts;     /* NOTIFY tries before a phone is marked failed */
+	long notify_retry;        /* first retry delay, seconds (doubles, max 300) */
 };
 
 /* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>

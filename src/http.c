@@ -15,6 +15,7 @@
 
 #include "soapH.h"
 
+#include "apply_status.h"
 #include "auth.h"
 #include "log.h"
 #include "worker.h"
@@ -111,7 +112,7 @@ send_full(struct worker *w, int status, const char *content_type, const char *ex
 int
 http_send(struct worker *w, int status, const char *content_type)
 {
-	return send_full(w, status, content_type, NULL);
+	return send_full(w, status, content_type, w->extra_header[0] ? w->extra_header : NULL);
 }
 
 int
@@ -157,13 +158,60 @@ chunked(const struct soap *s)
 	return (s->imode & SOAP_IO) == SOAP_IO_CHUNK;
 }
 
+#define STATUS_PREFIX "/axl/status/apply/"
+
+static bool
+status_path(const char *path)
+{
+	return strncmp(path, STATUS_PREFIX, strlen(STATUS_PREFIX)) == 0 &&
+	       path[strlen(STATUS_PREFIX)] != '\0';
+}
+
 static bool
 path_ok(const char *path)
 {
 	size_t n = strcspn(path, "?");
 
 	return (n == 4 && strncmp(path, "/axl", 4) == 0) ||
-	       (n == 5 && strncmp(path, "/axl/", 5) == 0);
+	       (n == 5 && strncmp(path, "/axl/", 5) == 0) || status_path(path);
+}
+
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* GET /axl/status/apply/<id>: id percent-decoded, query string ignored. */
+static int
+send_status(struct worker *w, const char *path)
+{
+	char id[256];
+	size_t n = 0;
+	struct app_err err = { 0 };
+
+	for (const char *p = path + strlen(STATUS_PREFIX); *p && *p != '?' && n + 1 < sizeof(id);
+	     p++) {
+		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+			id[n++] = (char) (hexval(p[1]) * 16 + hexval(p[2]));
+			p += 2;
+		} else {
+			id[n++] = *p;
+		}
+	}
+	id[n] = '\0';
+	xbuf_reset(&w->body);
+	if (apply_status_json(w->db, id, &w->body, &err))
+		return http_send(w, 200, "application/json");
+	xbuf_reset(&w->body);
+	xbuf_puts(&w->body, "{\"error\": \"");
+	for (const char *p = err.msg; *p; p++)
+		if (*p != '"' && *p != '\\' && (unsigned char) *p >= 0x20)
+			xbuf_put(&w->body, p, 1);
+	xbuf_puts(&w->body, "\"}\n");
+	return http_send(w, err.code == APP_E_NOT_FOUND ? 404 :
+			    err.code == APP_E_DB_UNAVAILABLE ? 503 : 500, "application/json");
 }
 
 static int
@@ -190,6 +238,8 @@ on_parse(struct soap *s)
 	w->body_unread = true;
 	if (s->status != SOAP_POST && s->status != SOAP_GET)
 		return http_send_page(w, 405, "Use HTTP POST for AXL requests.");
+	if (s->status == SOAP_POST && status_path(s->path))
+		return http_send_page(w, 405, "Use HTTP GET for the apply status.");
 	if (s->status == SOAP_POST) {
 		/* The guard sees the body from its first byte: what gSOAP has
 		 * buffered already, then every read (on_recv). */
@@ -240,6 +290,8 @@ on_get(struct soap *s)
 {
 	struct worker *w = s->user;
 
+	if (status_path(s->path))
+		return send_status(w, s->path);
 	xbuf_reset(&w->body);
 	xbuf_puts(&w->body, page_get);
 	return http_send(w, 200, "text/html;charset=ISO-8859-1");
@@ -297,6 +349,7 @@ void
 http_request_begin(struct worker *w)
 {
 	w->version = 0;
+	w->extra_header[0] = '\0';
 	w->keepalive_header = false;
 	w->http10 = false;
 	w->first_read = true;

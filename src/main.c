@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "apply_status.h"
 #include "auth.h"
 #include "config.h"
 #include "db.h"
@@ -19,6 +20,8 @@
 #include "repo_profile.h"
 #include "repo_user.h"
 #include "server.h"
+#include "sip.h"
+#include "xbuf.h"
 
 #define AXLPROV_VERSION "0.1.0"
 
@@ -42,6 +45,11 @@ usage(FILE *out)
 		"      Import existing devices (name,product,protocol,security mode[,description])\n"
 		"      in one transaction, creating a profile per model, protocol and secure\n"
 		"      mode that lacks one; a bad row is reported and nothing is imported.\n"
+		"  axlprovd apply-status ID\n"
+		"      Show, as JSON, how far an apply/reset/restart request got: phones\n"
+		"      targeted, delivered, pending, failed and unreachable, and each phone.\n"
+		"      ID is the request's uuid (the X-Axlprov-Apply-Request response header),\n"
+		"      or a phone's or profile's uuid or name for its latest request.\n"
 		"  axlprovd --help | --version\n\n",
 		AXLPROV_VERSION);
 	config_usage(out);
@@ -77,6 +85,7 @@ cmd_serve(const struct config *cfg)
 	struct app_err err = { 0 };
 	struct db *db;
 	struct server *srv;
+	struct sip *sip = NULL;
 	struct sigaction sa;
 	bool ok;
 
@@ -99,6 +108,11 @@ cmd_serve(const struct config *cfg)
 		return 1;
 	}
 	raise_fd_limit();
+	if (cfg->sip_listen[0] && (sip = sip_start(cfg, &err)) == NULL) {
+		log_msg(LOG_ERROR, "%s", err.msg);
+		server_free(srv);
+		return 1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -108,6 +122,7 @@ cmd_serve(const struct config *cfg)
 	config_log(cfg);
 	log_msg(LOG_INFO, "axlprovd %s ready", AXLPROV_VERSION);
 	ok = server_run(srv);
+	sip_stop(sip);
 	server_free(srv);
 	log_msg(LOG_INFO, "stopped");
 	return ok ? 0 : 1;
@@ -222,6 +237,32 @@ cmd_import(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_apply_status(const struct config *cfg, int argc, char **argv)
+{
+	struct app_err err = { 0 };
+	struct xbuf out;
+	struct db *db;
+	bool ok;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: axlprovd apply-status ID\n");
+		return 2;
+	}
+	xbuf_init(&out);
+	db = db_open(cfg->database_url);
+	ok = db != NULL && apply_status_json(db, argv[0], &out, &err);
+	db_close(db);
+	if (ok)
+		fwrite(out.data, 1, out.len, stdout);
+	xbuf_free(&out);
+	if (!ok) {
+		fprintf(stderr, "axlprovd: %s\n", err.msg);
+		return err.code == APP_E_NOT_FOUND ? 1 : 3;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -254,6 +295,8 @@ main(int argc, char **argv)
 		return cmd_user_set(&cfg, argc - 3, argv + 3);
 	if (strcmp(argv[1], "import") == 0)
 		return cmd_import(&cfg, argc - 2, argv + 2);
+	if (strcmp(argv[1], "apply-status") == 0)
+		return cmd_apply_status(&cfg, argc - 2, argv + 2);
 	if (strcmp(argv[1], "capf") == 0 && argc >= 3 && strcmp(argv[2], "complete") == 0)
 		return cmd_capf_complete(&cfg, argc - 3, argv + 3);
 	fprintf(stderr, "axlprovd: unknown command %s (see --help)\n", argv[1]);

@@ -40,6 +40,7 @@ struct worker {
 	char role[16];           /* the caller's role once authenticated */
 	char user[64];
 	char op[64];             /* operation (body element), for logs */
+	char extra_header[128];  /* one more response header line (with CRLF), or "" */
 	bool http10;             /* the request line said HTTP/1.0 */
 	bool first_read;         /* the next raw read starts a request */
 	long long body_left;     /* body bytes not yet read (Content-Length), -1 = unknown */

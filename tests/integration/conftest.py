@@ -115,6 +115,7 @@ class Server:
         self.dir = tempfile.mkdtemp(prefix="axlprov-srv-")
         self.port = free_port()
         self.tls_port = free_port()
+        self.sip_port = free_port()
         self.cert = os.path.join(self.dir, "server.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
@@ -133,6 +134,9 @@ class Server:
                      "--plain-listen",
                      str(self.port) if bare_plain_port else "127.0.0.1:%d" % self.port,
                      "--tls-cert", self.cert, "--workers", "8", "--log-level", "debug",
+                     # Each server its own SIP port and node: several share a database.
+                     "--sip-listen", "127.0.0.1:%d" % self.sip_port,
+                     "--sip-node", "test-%d" % self.sip_port,
                      *extra_args]
         self.proc = None
         self.start()

@@ -1,0 +1,67 @@
+/*
+ * repo_apply.h: SQL for apply/reset/restart requests: queueing one (the
+ * request row, the config version bump and one outbox row per targeted
+ * phone, in one statement) and reading a request's delivery status.
+ */
+#ifndef AXLPROV_REPO_APPLY_H
+#define AXLPROV_REPO_APPLY_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "uuid.h"
+
+struct db;
+
+enum apply_target { APPLY_PHONE, APPLY_PROFILE };
+
+struct apply_order {
+	enum apply_target target;
+	const struct item_key *key;
+	const char *operation;     /* the AXL operation, recorded */
+	const char *action;        /* apply-config, reset, restart */
+	const char *requested_by;  /* the AXL user */
+	long max_attempts;
+};
+
+struct apply_queued {
+	char request_uuid[UUID_DB_LEN + 1];
+	char target_uuid[UUID_DB_LEN + 1];
+	long targeted;
+	long pending;   /* phones with a registration: a NOTIFY is on its way */
+};
+
+/* APP_E_NOT_FOUND (field name/uuid) when the target does not exist. */
+bool repo_apply_queue(struct db *db, const struct apply_order *order, struct apply_queued *out,
+		      struct app_err *err);
+
+struct apply_status {
+	char request_uuid[UUID_DB_LEN + 1];
+	char operation[64];
+	char action[16];
+	char target_kind[32];
+	char target_name[160];
+	char target_uuid[UUID_DB_LEN + 1];
+	char requested_by[64];
+	char created_at[40];
+	long targeted, delivered, pending, failed, unreachable;
+};
+
+struct apply_phone_status {
+	const char *name;
+	const char *state;
+	int attempts;
+	const char *sip_status;  /* "" when no answer was recorded */
+	const char *reason;
+	const char *done_at;     /* "" while pending */
+};
+
+typedef bool (*apply_phone_fn)(void *ctx, const struct apply_phone_status *row);
+
+/* The request named by id: a request uuid, or a target's uuid or name
+ * (then its latest request).  Phones come in name order, at most `limit`.
+ * APP_E_NOT_FOUND when there is no such request. */
+bool repo_apply_status(struct db *db, const char *id, struct apply_status *out, long limit,
+		       apply_phone_fn fn, void *ctx, struct app_err *err);
+
+#endif

@@ -1,0 +1,363 @@
+/*
+ * repo_sip.c: the SIP thread's SQL (see repo_sip.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "repo_sip.h"
+
+#define PHONE_COLS \
+	"SELECT p.pkid::text, p.name, p.protocol = 'SIP', s.enable_digest, " \
+	"       s.nonce_validity_time, s.transport_type, s.device_security_mode, " \
+	"       coalesce(u.userid, ''), coalesce(u.digest_ha1_md5, ''), " \
+	"       coalesce(u.digest_ha1_sha256, ''), p.name = $1 " \
+	"  FROM phone p JOIN phone_security_profile s ON s.pkid = p.security_profile_id " \
+	"  LEFT JOIN end_user u ON u.pkid = p.digest_user_id "
+
+/* By name first; two rows by userid means the AOR is ambiguous. */
+static const struct db_stmt st_phone = {
+	"sip_phone",
+	"(" PHONE_COLS " WHERE p.name = $1) UNION ALL "
+	"(" PHONE_COLS " WHERE u.userid = $1 AND p.name <> $1 LIMIT 2) "
+};
+
+bool
+repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_phone, 1, &user, err);
+	int n;
+
+	if (res == NULL)
+		return false;
+	n = PQntuples(res);
+	if (n == 0) {
+		PQclear(res);
+		return app_err_set(err, APP_E_NOT_FOUND, "aor", "Not Found: no phone or digest user %s",
+				   user);
+	}
+	if (n > 1 && strcmp(PQgetvalue(res, 0, 10), "t") != 0) {
+		PQclear(res);
+		return app_err_set(err, APP_E_RULE, "aor",
+				   "Forbidden: %s is the digest user of several phones; register as the phone name",
+				   user);
+	}
+	db_copy(res, 0, 0, out->uuid, sizeof(out->uuid));
+	db_copy(res, 0, 1, out->name, sizeof(out->name));
+	out->sip = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	out->digest = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	out->nonce_validity = atol(PQgetvalue(res, 0, 4));
+	db_copy(res, 0, 5, out->transport_type, sizeof(out->transport_type));
+	db_copy(res, 0, 6, out->security_mode, sizeof(out->security_mode));
+	db_copy(res, 0, 7, out->digest_user, sizeof(out->digest_user));
+	db_copy(res, 0, 8, out->ha1_md5, sizeof(out->ha1_md5));
+	db_copy(res, 0, 9, out->ha1_sha256, sizeof(out->ha1_sha256));
+	PQclear(res);
+	return true;
+}
+
+static const struct db_stmt st_secret = { "sip_secret", "SELECT secret FROM sip_secret" };
+
+bool
+repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_secret, 0, NULL, err);
+	bool ok;
+
+	if (res == NULL)
+		return false;
+	ok = PQntuples(res) == 1;
+	if (ok)
+		db_copy(res, 0, 0, out, size);
+	PQclear(res);
+	return ok || app_err_set(err, APP_E_INTERNAL, NULL, "the sip_secret row is missing");
+}
+
+static const struct db_stmt st_bind = {
+	"sip_bind",
+	"INSERT INTO sip_registration (phone_id, aor, contact_uri, call_id, cseq, expires_at, "
+	"       transport, source_ip, source_port, node, user_agent) "
+	"VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8, $9, $10, $11) "
+	"ON CONFLICT (phone_id, contact_uri) DO UPDATE "
+	"   SET aor = EXCLUDED.aor, call_id = EXCLUDED.call_id, cseq = EXCLUDED.cseq, "
+	"       expires_at = EXCLUDED.expires_at, transport = EXCLUDED.transport, "
+	"       source_ip = EXCLUDED.source_ip, source_port = EXCLUDED.source_port, "
+	"       node = EXCLUDED.node, user_agent = EXCLUDED.user_agent, updated_at = now() "
+	" WHERE sip_registration.call_id <> EXCLUDED.call_id "
+	"    OR sip_registration.cseq < EXCLUDED.cseq "
+	"RETURNING id"
+};
+
+bool
+repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct app_err *err)
+{
+	char cseq[24], expires[24], port[16];
+	const char *params[11] = { b->phone_uuid, b->aor, b->contact, b->call_id, cseq, expires,
+				   b->transport, b->source_ip, port, b->node, b->user_agent };
+	PGresult *res;
+
+	snprintf(cseq, sizeof(cseq), "%lu", b->cseq);
+	snprintf(expires, sizeof(expires), "%ld", b->expires);
+	snprintf(port, sizeof(port), "%u", b->source_port);
+	res = db_exec(db, &st_bind, 11, params, err);
+	if (res == NULL)
+		return false;
+	*id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return true;
+}
+
+static const struct db_stmt st_unbind_one = {
+	"sip_unbind_one",
+	"DELETE FROM sip_registration WHERE phone_id = $1 AND contact_uri = $2 RETURNING id"
+};
+static const struct db_stmt st_unbind_all = {
+	"sip_unbind_all", "DELETE FROM sip_registration WHERE phone_id = $1 RETURNING id"
+};
+static const struct db_stmt st_expire = {
+	"sip_expire",
+	"DELETE FROM sip_registration WHERE expires_at < now() - interval '5 minutes' RETURNING id"
+};
+
+static bool
+each_id(PGresult *res, void (*fn)(void *ctx, long long id), void *ctx)
+{
+	if (res == NULL)
+		return false;
+	for (int r = 0; fn != NULL && r < PQntuples(res); r++)
+		fn(ctx, atoll(PQgetvalue(res, r, 0)));
+	PQclear(res);
+	return true;
+}
+
+bool
+repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
+		void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
+{
+	const char *params[2] = { phone_uuid, contact };
+
+	return each_id(db_exec(db, contact ? &st_unbind_one : &st_unbind_all, contact ? 2 : 1,
+			       params, err), fn, ctx);
+}
+
+bool
+repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx,
+		struct app_err *err)
+{
+	return each_id(db_exec(db, &st_expire, 0, NULL, err), fn, ctx);
+}
+
+static const struct db_stmt st_bindings = {
+	"sip_bindings",
+	"SELECT contact_uri, greatest(1, ceil(extract(epoch FROM expires_at - now())))::bigint "
+	"  FROM sip_registration WHERE phone_id = $1 AND expires_at > now() ORDER BY id"
+};
+
+bool
+repo_sip_bindings(struct db *db, const char *phone_uuid,
+		  void (*fn)(void *ctx, const char *contact, long expires), void *ctx,
+		  struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_bindings, 1, &phone_uuid, err);
+
+	if (res == NULL)
+		return false;
+	for (int r = 0; r < PQntuples(res); r++)
+		fn(ctx, PQgetvalue(res, r, 0), atol(PQgetvalue(res, r, 1)));
+	PQclear(res);
+	return true;
+}
+
+/* Due rows of this node, oldest first; a row left in 'sending' past its
+ * lock (the instance stopped mid-send) is due again.  The phone's binding
+ * is read now, not when the request was queued: a phone that registered
+ * again (new Call-ID, new port) is reached where it is. */
+static const struct db_stmt st_claim = {
+	"sip_claim",
+	"WITH due AS (SELECT id FROM notify_outbox "
+	"   WHERE node = $1 AND state IN ('pending', 'sending') AND next_attempt_at <= now() "
+	"     AND (state = 'pending' OR locked_until < now()) "
+	"   ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED), "
+	"claimed AS (UPDATE notify_outbox o SET state = 'sending', attempts = o.attempts + 1, "
+	"     locked_until = now() + make_interval(secs => $3) "
+	"   FROM due WHERE o.id = due.id "
+	"   RETURNING o.id, o.event, o.action, o.attempts, o.max_attempts, o.config_version, "
+	"             o.phone_name, o.phone_id, o.registration_id) "
+	"SELECT c.id, c.event, c.action, c.attempts, c.max_attempts, c.config_version, "
+	"       c.phone_name, coalesce(r.id, 0), coalesce(r.aor, ''), coalesce(r.contact_uri, ''), "
+	"       coalesce(r.call_id, ''), coalesce(r.transport, ''), coalesce(host(r.source_ip), ''), "
+	"       coalesce(r.source_port, 0) "
+	"  FROM claimed c LEFT JOIN LATERAL (SELECT * FROM sip_registration s "
+	"     WHERE s.phone_id = c.phone_id AND s.expires_at > now() "
+	"     ORDER BY s.id = c.registration_id DESC, s.updated_at DESC LIMIT 1) r ON true"
+};
+
+bool
+repo_sip_claim(struct db *db, const char *node, int limit, long lock_seconds,
+	       void (*fn)(void *ctx, struct sip_job *job), void *ctx, int *claimed,
+	       struct app_err *err)
+{
+	char lim[16], lock[24];
+	const char *params[3] = { node, lim, lock };
+	PGresult *res;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(lock, sizeof(lock), "%ld", lock_seconds);
+	res = db_exec(db, &st_claim, 3, params, err);
+	if (res == NULL)
+		return false;
+	*claimed = PQntuples(res);
+	for (int r = 0; r < *claimed; r++) {
+		struct sip_job job;
+
+		memset(&job, 0, sizeof(job));
+		job.id = atoll(PQgetvalue(res, r, 0));
+		db_copy(res, r, 1, job.event, sizeof(job.event));
+		db_copy(res, r, 2, job.action, sizeof(job.action));
+		job.attempts = atoi(PQgetvalue(res, r, 3));
+		job.max_attempts = atoi(PQgetvalue(res, r, 4));
+		job.config_version = atoll(PQgetvalue(res, r, 5));
+		db_copy(res, r, 6, job.phone, sizeof(job.phone));
+		job.registration_id = atoll(PQgetvalue(res, r, 7));
+		db_copy(res, r, 8, job.aor, sizeof(job.aor));
+		db_copy(res, r, 9, job.contact, sizeof(job.contact));
+		db_copy(res, r, 10, job.call_id, sizeof(job.call_id));
+		db_copy(res, r, 11, job.transport, sizeof(job.transport));
+		db_copy(res, r, 12, job.source_ip, sizeof(job.source_ip));
+		job.source_port = (unsigned) atoi(PQgetvalue(res, r, 13));
+		fn(ctx, &job);
+	}
+	PQclear(res);
+	return true;
+}
+
+static const struct db_stmt st_release = {
+	"sip_release",
+	"UPDATE notify_outbox SET state = 'pending', locked_until = NULL "
+	" WHERE node = $1 AND state = 'sending'"
+};
+
+bool
+repo_sip_release(struct db *db, const char *node, struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_release, 1, &node, err);
+
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
+
+static const struct db_stmt st_result = {
+	"sip_result",
+	"UPDATE notify_outbox SET last_status = $2, reason = $3, locked_until = NULL, "
+	"       state = CASE WHEN $2 BETWEEN 200 AND 299 THEN 'delivered' "
+	"                    WHEN $4 AND attempts < max_attempts THEN 'pending' "
+	"                    ELSE 'failed' END, "
+	"       next_attempt_at = now() + make_interval(secs => $5), "
+	"       done_at = CASE WHEN $2 BETWEEN 200 AND 299 OR NOT $4 OR attempts >= max_attempts "
+	"                      THEN now() END "
+	" WHERE id = $1 AND state = 'sending'"
+};
+
+bool
+repo_sip_result(struct db *db, long long id, int status, const char *phrase, bool retryable,
+		long retry_after, struct app_err *err)
+{
+	char sid[24], sstatus[16], after[24];
+	const char *params[5] = { sid, sstatus, phrase, retryable ? "true" : "false", after };
+	PGresult *res;
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	snprintf(sstatus, sizeof(sstatus), "%d", status);
+	snprintf(after, sizeof(after), "%ld", retry_after);
+	res = db_exec(db, &st_result, 5, params, err);
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
+
+static const struct db_stmt st_unreachable = {
+	"sip_unreachable",
+	"UPDATE notify_outbox SET state = 'unreachable', reason = $2, locked_until = NULL, "
+	"       done_at = now() WHERE id = $1 AND state = 'sending'"
+};
+
+bool
+repo_sip_unreachable(struct db *db, long long id, const char *reason, struct app_err *err)
+{
+	char sid[24];
+	const char *params[2] = { sid, reason };
+	PGresult *res;
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	res = db_exec(db, &st_unreachable, 2, params, err);
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
+
+struct sip_listener {
+	PGconn *conn;
+};
+
+struct sip_listener *
+repo_sip_listen(const char *conninfo, struct app_err *err)
+{
+	struct sip_listener *l = calloc(1, sizeof(*l));
+	PGresult *res;
+
+	if (l == NULL) {
+		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	l->conn = PQconnectdb(conninfo);
+	if (PQstatus(l->conn) != CONNECTION_OK) {
+		app_err_set(err, APP_E_DB_UNAVAILABLE, NULL, "LISTEN connection: %s",
+			    PQerrorMessage(l->conn));
+		repo_sip_listen_close(l);
+		return NULL;
+	}
+	res = PQexec(l->conn, "LISTEN axlprov_outbox");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		app_err_set(err, APP_E_DB_UNAVAILABLE, NULL, "LISTEN: %s", PQerrorMessage(l->conn));
+		PQclear(res);
+		repo_sip_listen_close(l);
+		return NULL;
+	}
+	PQclear(res);
+	return l;
+}
+
+int
+repo_sip_listen_fd(const struct sip_listener *l)
+{
+	return PQsocket(l->conn);
+}
+
+bool
+repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken)
+{
+	PGnotify *n;
+
+	if (PQconsumeInput(l->conn) != 1 || PQstatus(l->conn) != CONNECTION_OK)
+		return false;
+	while ((n = PQnotifies(l->conn)) != NULL) {
+		if (n->extra[0] == '\0' || strcmp(n->extra, node) == 0)
+			*woken = true;
+		PQfreemem(n);
+	}
+	return true;
+}
+
+void
+repo_sip_listen_close(struct sip_listener *l)
+{
+	if (l == NULL)
+		return;
+	PQfinish(l->conn);
+	free(l);
+}

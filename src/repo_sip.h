@@ -1,0 +1,119 @@
+/*
+ * repo_sip.h: the SQL of the SIP thread: the phone a REGISTER names and its
+ * security profile and digest user, bindings, the shared nonce secret, the
+ * outbox claim and delivery results, and the LISTEN connection that wakes
+ * the sender.  All on connections owned by the SIP thread.
+ */
+#ifndef AXLPROV_REPO_SIP_H
+#define AXLPROV_REPO_SIP_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "uuid.h"
+
+struct db;
+
+/* Everything the registrar needs to know about the phone an AOR names. */
+struct sip_phone {
+	char uuid[UUID_DB_LEN + 1];
+	char name[64];
+	bool sip;
+	bool digest;               /* the profile's enableDigestAuthentication */
+	long nonce_validity;       /* seconds */
+	char transport_type[16];
+	char security_mode[16];
+	char digest_user[136];     /* "" when the phone has none */
+	char ha1_md5[40];
+	char ha1_sha256[72];
+};
+
+/* The AOR's user part is the phone's name or its digest user's userid.
+ * APP_E_NOT_FOUND when none matches; APP_E_RULE when a userid is the
+ * digest user of several phones (and none is named so). */
+bool repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct app_err *err);
+
+bool repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err);
+
+struct sip_binding {
+	const char *phone_uuid;
+	const char *aor;
+	const char *contact;
+	const char *call_id;
+	unsigned long cseq;
+	long expires;              /* seconds from now */
+	const char *transport;     /* udp, tcp, tls */
+	const char *source_ip;
+	unsigned source_port;
+	const char *node;
+	const char *user_agent;
+};
+
+/* Adds or refreshes a binding: *id gets its row id, or 0 when the same
+ * Call-ID came with a CSeq not above the stored one (RFC 3261 §10.3 step 7:
+ * the update is refused). */
+bool repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id,
+		   struct app_err *err);
+
+/* Removes the phone's binding for contact, or all of them (contact NULL).
+ * Each removed row id goes to fn. */
+bool repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
+		     void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err);
+
+/* The phone's active bindings, for the 200 OK: contact and seconds left. */
+bool repo_sip_bindings(struct db *db, const char *phone_uuid,
+		       void (*fn)(void *ctx, const char *contact, long expires), void *ctx,
+		       struct app_err *err);
+
+/* Deletes bindings expired for more than five minutes; their ids to fn. */
+bool repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx,
+		     struct app_err *err);
+
+/* One claimed NOTIFY, with the phone's current binding (registration_id 0
+ * when the phone is no longer registered). */
+struct sip_job {
+	long long id;
+	char event[24];
+	char action[16];
+	int attempts;
+	int max_attempts;
+	long long config_version;
+	char phone[64];
+	long long registration_id;
+	char aor[256];
+	char contact[1024];
+	char call_id[256];
+	char transport[8];
+	char source_ip[64];
+	unsigned source_port;
+};
+
+/* Claims up to limit due NOTIFYs queued for node, locking them for
+ * lock_seconds; each goes to fn (which may keep it). */
+bool repo_sip_claim(struct db *db, const char *node, int limit, long lock_seconds,
+		    void (*fn)(void *ctx, struct sip_job *job), void *ctx, int *claimed,
+		    struct app_err *err);
+
+/* Rows this node left in 'sending' (it stopped before recording the
+ * answer) become pending again: sent twice is harmless. */
+bool repo_sip_release(struct db *db, const char *node, struct app_err *err);
+
+/* Records the final answer to a NOTIFY (status, reason phrase): delivered
+ * for 2xx; for a retryable failure pending again after retry_after seconds
+ * unless the attempts are used up; failed otherwise. */
+bool repo_sip_result(struct db *db, long long id, int status, const char *phrase,
+		     bool retryable, long retry_after, struct app_err *err);
+
+/* A claimed NOTIFY whose phone has no active binding any more. */
+bool repo_sip_unreachable(struct db *db, long long id, const char *reason, struct app_err *err);
+
+/* The LISTEN connection for outbox wake-ups. */
+struct sip_listener;
+struct sip_listener *repo_sip_listen(const char *conninfo, struct app_err *err);
+int repo_sip_listen_fd(const struct sip_listener *l);
+/* Consumes input; true while the connection is healthy.  *woken is set when
+ * a notification for node (or any, for an empty payload) arrived. */
+bool repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken);
+void repo_sip_listen_close(struct sip_listener *l);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * sip_rules.c: digest nonces and responses, the security profile's say on
+ * a REGISTER, expiry, NOTIFY text and retry policy (see sip_rules.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "sip_rules.h"
+
+#define NONCE_TIME_LEN 16
+#define NONCE_MAC_LEN (SIP_NONCE_LEN - NONCE_TIME_LEN)
+
+static void
+to_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void
+nonce_mac(const char *secret, const char *time_hex, char out[NONCE_MAC_LEN + 1])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	char data[NONCE_TIME_LEN + sizeof(SIP_REALM) + 2], hex[2 * EVP_MAX_MD_SIZE + 1] = { 0 };
+	size_t len = 0;
+
+	snprintf(data, sizeof(data), "%s:%s", time_hex, SIP_REALM);
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret),
+		      (const unsigned char *) data, strlen(data), mac, sizeof(mac), &len) == NULL)
+		len = 0;
+	to_hex(mac, len, hex);
+	/* A failed MAC leaves "" and can never match a nonce. */
+	memcpy(out, hex, NONCE_MAC_LEN);
+	out[len * 2 >= NONCE_MAC_LEN ? NONCE_MAC_LEN : 0] = '\0';
+}
+
+void
+sip_nonce_make(const char *secret, time_t now, char out[SIP_NONCE_LEN + 1])
+{
+	char time_hex[NONCE_TIME_LEN + 1], mac[NONCE_MAC_LEN + 1];
+
+	snprintf(time_hex, sizeof(time_hex), "%016llx", (unsigned long long) now);
+	nonce_mac(secret, time_hex, mac);
+	snprintf(out, SIP_NONCE_LEN + 1, "%s%s", time_hex, mac);
+}
+
+enum nonce_state
+sip_nonce_check(const char *secret, const char *nonce, time_t now, long validity)
+{
+	char time_hex[NONCE_TIME_LEN + 1], mac[NONCE_MAC_LEN + 1];
+	unsigned long long issued;
+	char *end;
+
+	if (nonce == NULL || strlen(nonce) != SIP_NONCE_LEN)
+		return NONCE_BAD;
+	memcpy(time_hex, nonce, NONCE_TIME_LEN);
+	time_hex[NONCE_TIME_LEN] = '\0';
+	issued = strtoull(time_hex, &end, 16);
+	if (*end != '\0')
+		return NONCE_BAD;
+	nonce_mac(secret, time_hex, mac);
+	if (strlen(mac) != NONCE_MAC_LEN ||
+	    CRYPTO_memcmp(mac, nonce + NONCE_TIME_LEN, NONCE_MAC_LEN) != 0)
+		return NONCE_BAD;
+	if (issued > (unsigned long long) now ||
+	    (unsigned long long) now - issued > (unsigned long long) validity)
+		return NONCE_STALE;
+	return NONCE_OK;
+}
+
+/* hex(H(a ":" b ":" ...)) of NULL-terminated parts. */
+static bool
+hash_hex(const EVP_MD *md, char *out, size_t outsize, const char *const *parts)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char dig[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	bool ok = ctx != NULL && EVP_DigestInit_ex(ctx, md, NULL) == 1;
+
+	for (int i = 0; ok && parts[i] != NULL; i++)
+		ok = (i == 0 || EVP_DigestUpdate(ctx, ":", 1) == 1) &&
+		     EVP_DigestUpdate(ctx, parts[i], strlen(parts[i])) == 1;
+	ok = ok && EVP_DigestFinal_ex(ctx, dig, &len) == 1 && outsize > 2 * (size_t) len;
+	EVP_MD_CTX_free(ctx);
+	if (ok)
+		to_hex(dig, len, out);
+	return ok;
+}
+
+bool
+sip_digest_ok(const struct sip_digest *d, const char *method, const char *ha1_md5,
+	      const char *ha1_sha256)
+{
+	char ha2[2 * EVP_MAX_MD_SIZE + 1], expect[2 * EVP_MAX_MD_SIZE + 1];
+	const EVP_MD *md;
+	const char *ha1;
+	bool ok;
+
+	if (d->nonce == NULL || d->uri == NULL || d->response == NULL)
+		return false;
+	if (d->algorithm == NULL || strcasecmp(d->algorithm, "MD5") == 0) {
+		md = EVP_md5();
+		ha1 = ha1_md5;
+	} else if (strcasecmp(d->algorithm, "SHA-256") == 0) {
+		md = EVP_sha256();
+		ha1 = ha1_sha256;
+	} else {
+		return false;
+	}
+	if (ha1 == NULL || ha1[0] == '\0')
+		return false;
+	if (!hash_hex(md, ha2, sizeof(ha2), (const char *const[]) { method, d->uri, NULL }))
+		return false;
+	if (d->qop == NULL) {
+		ok = hash_hex(md, expect, sizeof(expect),
+			      (const char *const[]) { ha1, d->nonce, ha2, NULL });
+	} else {
+		if (strcasecmp(d->qop, "auth") != 0 || d->nc == NULL || d->cnonce == NULL)
+			return false;
+		ok = hash_hex(md, expect, sizeof(expect),
+			      (const char *const[]) { ha1, d->nonce, d->nc, d->cnonce, d->qop, ha2,
+						      NULL });
+	}
+	return ok && strlen(d->response) == strlen(expect) &&
+	       CRYPTO_memcmp(expect, d->response, strlen(expect)) == 0;
+}
+
+int
+sip_policy_check(const struct sip_policy *p, const char *transport, const char **phrase)
+{
+	const char *t = p->transport_type;
+
+	if (!p->sip) {
+		*phrase = "Forbidden: the phone is configured for SCCP";
+		return 403;
+	}
+	if (strcmp(p->security_mode, "Non Secure") != 0 && strcmp(transport, "tls") != 0) {
+		*phrase = strcmp(p->security_mode, "Encrypted") == 0 ?
+			  "Forbidden: Encrypted security profile requires SIP over TLS (not offered yet)" :
+			  "Forbidden: Authenticated security profile requires SIP over TLS (not offered yet)";
+		return 403;
+	}
+	if ((strcmp(transport, "udp") == 0 && strcmp(t, "UDP") != 0 && strcmp(t, "TCP+UDP") != 0) ||
+	    (strcmp(transport, "tcp") == 0 && strcmp(t, "TCP") != 0 && strcmp(t, "TCP+UDP") != 0)) {
+		*phrase = strcmp(transport, "udp") == 0 ?
+			  "Forbidden: UDP is not allowed by the phone's security profile" :
+			  "Forbidden: TCP is not allowed by the phone's security profile";
+		return 403;
+	}
+	*phrase = NULL;
+	return 0;
+}
+
+long
+sip_expiry(long contact_param, long header)
+{
+	long e = contact_param >= 0 ? contact_param : header >= 0 ? header : SIP_DEFAULT_EXPIRES;
+
+	if (e == 0)
+		return 0;
+	if (e < SIP_MIN_EXPIRES)
+		return -1;
+	return e > SIP_MAX_EXPIRES ? SIP_MAX_EXPIRES : e;
+}
+
+bool
+sip_notify_text(const char *style, const char *action, const char *register_call_id,
+		long long config_version, struct sip_notify_text *out)
+{
+	int n;
+
+	if (strcmp(style, "check-sync") == 0) {
+		/* Third-party phones: reboot only for reset and restart. */
+		snprintf(out->event, sizeof(out->event), "check-sync;reboot=%s",
+			 strcmp(action, "apply-config") == 0 ? "false" : "true");
+		out->subscription_state = "terminated;reason=noresource";
+		out->body[0] = '\0';
+		return true;
+	}
+	/* Cisco's sipcc parser wants braces around every value but action and
+	 * CUCMResult, one key=value per line. */
+	snprintf(out->event, sizeof(out->event), "service-control");
+	out->subscription_state = "active";
+	n = snprintf(out->body, sizeof(out->body),
+		     "action=%s\r\n"
+		     "RegisterCallId={%s}\r\n"
+		     "ConfigVersionStamp={%016llX}\r\n"
+		     "DialplanVersionStamp={}\r\n"
+		     "SoftkeyVersionStamp={}\r\n"
+		     "FeatureControlVersionStamp={}\r\n"
+		     "%s",
+		     action, register_call_id, config_version,
+		     strcmp(action, "apply-config") == 0 ? "CUCMResult=config_applied\r\n" : "");
+	return n > 0 && (size_t) n < sizeof(out->body);
+}
+
+bool
+sip_status_retryable(int status)
+{
+	return status == 408 || status == 480 || (status >= 500 && status < 600) || status <= 0;
+}
+
+long
+sip_backoff(long base, int attempt)
+{
+	long wait = base;
+
+	for (int i = 1; i < attempt && wait < 300; i++)
+		wait *= 2;
+	return wait > 300 ? 300 : wait;
+}

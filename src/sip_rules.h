@@ -1,0 +1,87 @@
+/*
+ * sip_rules.h: the registrar's and the sender's decisions, free of any SIP
+ * stack or database: digest nonces and responses (RFC 7616), what a
+ * security profile lets through, registration expiry (RFC 3261 §10.3),
+ * the NOTIFY that carries an action, and which delivery failures are
+ * retried.  sip.c applies them to real messages.
+ */
+#ifndef AXLPROV_SIP_RULES_H
+#define AXLPROV_SIP_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+/* The realm CUCM challenges SIP phones with; end users' HA1s are for it. */
+#define SIP_REALM "ccmsipline"
+
+/* hex(issue time, 16) + hex(HMAC-SHA256(secret, time ":" realm), first 32). */
+#define SIP_NONCE_LEN 48
+
+/* Registration lifetimes, seconds. */
+#define SIP_DEFAULT_EXPIRES 3600
+#define SIP_MAX_EXPIRES 3600
+#define SIP_MIN_EXPIRES 60
+
+enum nonce_state { NONCE_OK, NONCE_STALE, NONCE_BAD };
+
+/* A nonce any instance holding the same secret can verify, without state. */
+void sip_nonce_make(const char *secret, time_t now, char out[SIP_NONCE_LEN + 1]);
+
+/* NONCE_BAD: not one of ours.  NONCE_STALE: ours, older than validity
+ * seconds (or from the future). */
+enum nonce_state sip_nonce_check(const char *secret, const char *nonce, time_t now,
+				 long validity);
+
+/* The parts of an Authorization header the check needs (NULLs allowed for
+ * cnonce/nc/qop when the client used no qop). */
+struct sip_digest {
+	const char *algorithm;  /* NULL or "MD5" or "SHA-256" */
+	const char *nonce;
+	const char *uri;
+	const char *qop;
+	const char *nc;
+	const char *cnonce;
+	const char *response;
+};
+
+/* True when the response matches the stored HA1 for its algorithm (hex;
+ * ha1_sha256 may be "" when unknown).  Unknown algorithm or qop: false. */
+bool sip_digest_ok(const struct sip_digest *d, const char *method, const char *ha1_md5,
+		   const char *ha1_sha256);
+
+/* What the phone's security profile makes of a REGISTER over a transport
+ * ("udp", "tcp", "tls").  0 when accepted, otherwise the SIP status to
+ * answer, with *phrase set to the reason. */
+struct sip_policy {
+	bool sip;                  /* protocol SIP (SCCP phones cannot register here) */
+	const char *security_mode; /* Non Secure, Authenticated, Encrypted */
+	const char *transport_type;/* TCP+UDP, TCP, UDP, TLS */
+};
+int sip_policy_check(const struct sip_policy *p, const char *transport, const char **phrase);
+
+/* The expiry a contact asked for (Contact expires param, else Expires
+ * header, each -1 when absent): the granted seconds, 0 to remove, or -1
+ * when shorter than SIP_MIN_EXPIRES (answer 423). */
+long sip_expiry(long contact_param, long header);
+
+/* The NOTIFY for an action ("apply-config", "reset", "restart") in an
+ * event style ("service-control" for Cisco SIP phones, "check-sync" for
+ * the others): the Event header value, Subscription-State, and the body
+ * (empty for check-sync).  False if the body does not fit. */
+struct sip_notify_text {
+	char event[64];
+	const char *subscription_state;
+	char body[768];
+};
+bool sip_notify_text(const char *style, const char *action, const char *register_call_id,
+		     long long config_version, struct sip_notify_text *out);
+
+/* A final NOTIFY status the sender tries again later (timeout, transport
+ * error, 480, 5xx); other failures are final. */
+bool sip_status_retryable(int status);
+
+/* Seconds to wait before attempt number `attempt + 1`, given a base. */
+long sip_backoff(long base, int attempt);
+
+#endif
