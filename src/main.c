@@ -102,17 +102,18 @@ cmd_serve(const struct config *cfg)
 		return 1;
 	}
 	db_close(db);
+	/* SIP first: once the HTTP port accepts, the whole server is up. */
+	if (cfg->sip_listen[0] && (sip = sip_start(cfg, &err)) == NULL) {
+		log_msg(LOG_ERROR, "%s", err.msg);
+		return 1;
+	}
 	srv = server_new(cfg, &err);
 	if (srv == NULL) {
 		log_msg(LOG_ERROR, "%s", err.msg);
+		sip_stop(sip);
 		return 1;
 	}
 	raise_fd_limit();
-	if (cfg->sip_listen[0] && (sip = sip_start(cfg, &err)) == NULL) {
-		log_msg(LOG_ERROR, "%s", err.msg);
-		server_free(srv);
-		return 1;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);

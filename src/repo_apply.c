@@ -26,12 +26,12 @@
 	"bumped AS (UPDATE phone p SET config_version = p.config_version + 1 FROM req " \
 	"  WHERE " phones_where " RETURNING p.pkid, p.name, p.model, p.protocol, p.config_version), " \
 	"queued AS (INSERT INTO notify_outbox (request_id, phone_id, phone_name, registration_id, " \
-	"    node, event, action, config_version, state, max_attempts, reason, done_at) " \
+	"    node, event, action, config_version, state, reason, done_at) " \
 	"  SELECT req.id, b.pkid, b.name, r.id, r.node, " \
 	"    CASE WHEN m.cisco AND m.name NOT IN ('Cisco 7940', 'Cisco 7960') " \
 	"         THEN 'service-control' ELSE 'check-sync' END, " \
 	"    $3, b.config_version, " \
-	"    CASE WHEN r.id IS NULL THEN 'unreachable' ELSE 'pending' END, $5::int, " \
+	"    CASE WHEN r.id IS NULL THEN 'unreachable' ELSE 'pending' END, " \
 	"    CASE WHEN b.protocol <> 'SIP' " \
 	"         THEN 'SCCP phone: this server has no SCCP stack to reach it' " \
 	"         WHEN r.id IS NULL THEN 'not registered' ELSE '' END, " \
@@ -64,18 +64,15 @@ bool
 repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued *out,
 		 struct app_err *err)
 {
-	char attempts[24];
-	const char *params[5];
+	const char *params[4];
 	PGresult *res;
 	bool found;
 
-	snprintf(attempts, sizeof(attempts), "%ld", o->max_attempts);
 	params[0] = o->key->name ? o->key->name : o->key->uuid;
 	params[1] = o->operation;
 	params[2] = o->action;
 	params[3] = o->requested_by;
-	params[4] = attempts;
-	res = db_exec(db, &st_queue[o->target][o->key->name ? 0 : 1], 5, params, err);
+	res = db_exec(db, &st_queue[o->target][o->key->name ? 0 : 1], 4, params, err);
 	if (res == NULL)
 		return false;
 	found = PQntuples(res) == 1;

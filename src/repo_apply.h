@@ -21,7 +21,6 @@ struct apply_order {
 	const char *operation;     /* the AXL operation, recorded */
 	const char *action;        /* apply-config, reset, restart */
 	const char *requested_by;  /* the AXL user */
-	long max_attempts;
 };
 
 struct apply_queued {

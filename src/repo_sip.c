@@ -182,9 +182,9 @@ static const struct db_stmt st_claim = {
 	"claimed AS (UPDATE notify_outbox o SET state = 'sending', attempts = o.attempts + 1, "
 	"     locked_until = now() + make_interval(secs => $3) "
 	"   FROM due WHERE o.id = due.id "
-	"   RETURNING o.id, o.event, o.action, o.attempts, o.max_attempts, o.config_version, "
+	"   RETURNING o.id, o.event, o.action, o.attempts, o.config_version, "
 	"             o.phone_name, o.phone_id, o.registration_id) "
-	"SELECT c.id, c.event, c.action, c.attempts, c.max_attempts, c.config_version, "
+	"SELECT c.id, c.event, c.action, c.attempts, c.config_version, "
 	"       c.phone_name, coalesce(r.id, 0), coalesce(r.aor, ''), coalesce(r.contact_uri, ''), "
 	"       coalesce(r.call_id, ''), coalesce(r.transport, ''), coalesce(host(r.source_ip), ''), "
 	"       coalesce(r.source_port, 0) "
@@ -216,16 +216,15 @@ repo_sip_claim(struct db *db, const char *node, int limit, long lock_seconds,
 		db_copy(res, r, 1, job.event, sizeof(job.event));
 		db_copy(res, r, 2, job.action, sizeof(job.action));
 		job.attempts = atoi(PQgetvalue(res, r, 3));
-		job.max_attempts = atoi(PQgetvalue(res, r, 4));
-		job.config_version = atoll(PQgetvalue(res, r, 5));
-		db_copy(res, r, 6, job.phone, sizeof(job.phone));
-		job.registration_id = atoll(PQgetvalue(res, r, 7));
-		db_copy(res, r, 8, job.aor, sizeof(job.aor));
-		db_copy(res, r, 9, job.contact, sizeof(job.contact));
-		db_copy(res, r, 10, job.call_id, sizeof(job.call_id));
-		db_copy(res, r, 11, job.transport, sizeof(job.transport));
-		db_copy(res, r, 12, job.source_ip, sizeof(job.source_ip));
-		job.source_port = (unsigned) atoi(PQgetvalue(res, r, 13));
+		job.config_version = atoll(PQgetvalue(res, r, 4));
+		db_copy(res, r, 5, job.phone, sizeof(job.phone));
+		job.registration_id = atoll(PQgetvalue(res, r, 6));
+		db_copy(res, r, 7, job.aor, sizeof(job.aor));
+		db_copy(res, r, 8, job.contact, sizeof(job.contact));
+		db_copy(res, r, 9, job.call_id, sizeof(job.call_id));
+		db_copy(res, r, 10, job.transport, sizeof(job.transport));
+		db_copy(res, r, 11, job.source_ip, sizeof(job.source_ip));
+		job.source_port = (unsigned) atoi(PQgetvalue(res, r, 12));
 		fn(ctx, &job);
 	}
 	PQclear(res);
@@ -253,26 +252,27 @@ static const struct db_stmt st_result = {
 	"sip_result",
 	"UPDATE notify_outbox SET last_status = $2, reason = $3, locked_until = NULL, "
 	"       state = CASE WHEN $2 BETWEEN 200 AND 299 THEN 'delivered' "
-	"                    WHEN $4 AND attempts < max_attempts THEN 'pending' "
+	"                    WHEN $4 AND attempts < $6 THEN 'pending' "
 	"                    ELSE 'failed' END, "
 	"       next_attempt_at = now() + make_interval(secs => $5), "
-	"       done_at = CASE WHEN $2 BETWEEN 200 AND 299 OR NOT $4 OR attempts >= max_attempts "
+	"       done_at = CASE WHEN $2 BETWEEN 200 AND 299 OR NOT $4 OR attempts >= $6 "
 	"                      THEN now() END "
 	" WHERE id = $1 AND state = 'sending'"
 };
 
 bool
 repo_sip_result(struct db *db, long long id, int status, const char *phrase, bool retryable,
-		long retry_after, struct app_err *err)
+		long retry_after, int max_attempts, struct app_err *err)
 {
-	char sid[24], sstatus[16], after[24];
-	const char *params[5] = { sid, sstatus, phrase, retryable ? "true" : "false", after };
+	char sid[24], sstatus[16], after[24], max[16];
+	const char *params[6] = { sid, sstatus, phrase, retryable ? "true" : "false", after, max };
 	PGresult *res;
 
 	snprintf(sid, sizeof(sid), "%lld", id);
 	snprintf(sstatus, sizeof(sstatus), "%d", status);
 	snprintf(after, sizeof(after), "%ld", retry_after);
-	res = db_exec(db, &st_result, 5, params, err);
+	snprintf(max, sizeof(max), "%d", max_attempts);
+	res = db_exec(db, &st_result, 6, params, err);
 	if (res == NULL)
 		return false;
 	PQclear(res);

@@ -76,7 +76,6 @@ struct sip_job {
 	char event[24];
 	char action[16];
 	int attempts;
-	int max_attempts;
 	long long config_version;
 	char phone[64];
 	long long registration_id;
@@ -100,9 +99,10 @@ bool repo_sip_release(struct db *db, const char *node, struct app_err *err);
 
 /* Records the final answer to a NOTIFY (status, reason phrase): delivered
  * for 2xx; for a retryable failure pending again after retry_after seconds
- * unless the attempts are used up; failed otherwise. */
+ * unless max_attempts are used up; failed otherwise.  The sender's policy,
+ * so every instance retries alike whichever queued the request. */
 bool repo_sip_result(struct db *db, long long id, int status, const char *phrase,
-		     bool retryable, long retry_after, struct app_err *err);
+		     bool retryable, long retry_after, int max_attempts, struct app_err *err);
 
 /* A claimed NOTIFY whose phone has no active binding any more. */
 bool repo_sip_unreachable(struct db *db, long long id, const char *reason, struct app_err *err);

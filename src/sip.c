@@ -44,7 +44,7 @@
 #include "sip.h"
 #include "sip_rules.h"
 
-#define TICK_MS 500
+#define TICK_MS 1000
 #define CLAIM_BATCH 256
 #define MAX_INFLIGHT 4096
 #define JANITOR_TICKS 120
@@ -416,7 +416,8 @@ record(struct sip *s, long long id, int attempts, int status, const char *phrase
 	bool retry = sip_status_retryable(status);
 
 	if (!repo_sip_result(s->db, id, status, phrase ? phrase : "", retry,
-			     sip_backoff(s->cfg->notify_retry, attempts), &err))
+			     sip_backoff(s->cfg->notify_retry, attempts),
+			     (int) s->cfg->notify_attempts, &err))
 		/* The row stays 'sending' and comes back after its lock. */
 		log_msg(LOG_WARN, "sip: cannot record NOTIFY %lld result %d: %s", id, status,
 			err.msg);
@@ -622,7 +623,7 @@ setup(struct sip *s)
 	s->leg = nta_leg_tcreate(s->agent, on_request, s, NTATAG_NO_DIALOG(1), TAG_END());
 	s->tick = su_timer_create(su_root_task(s->root), TICK_MS);
 	if (s->leg == NULL || s->tick == NULL ||
-	    su_timer_set_interval(s->tick, on_tick, s, TICK_MS) < 0 ||
+	    su_timer_run(s->tick, on_tick, s) < 0 ||
 	    su_wait_create(s->stop_wait, s->stop_fd, SU_WAIT_IN) != 0 ||
 	    su_root_register(s->root, s->stop_wait, on_stop, s, 0) < 0) {
 		app_err_set(&s->err, APP_E_INTERNAL, NULL, "sip: cannot set up the event loop");

@@ -28,7 +28,7 @@ queue(struct soap *soap, const char *op, enum apply_target target, const char *a
 	char request[UUID_AXL_LEN + 1];
 	struct apply_order order = {
 		.target = target, .operation = op, .action = action,
-		.requested_by = w->user, .max_attempts = w->cfg->notify_attempts,
+		.requested_by = w->user,
 	};
 
 	if (!svc_key(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",

@@ -67,7 +67,6 @@ CREATE TABLE notify_outbox (
     state           text NOT NULL CHECK (state IN ('pending', 'sending', 'delivered', 'failed',
                                                    'unreachable')),
     attempts        integer NOT NULL DEFAULT 0,
-    max_attempts    integer NOT NULL CHECK (max_attempts >= 1),
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     locked_until    timestamptz,
     last_status     integer,

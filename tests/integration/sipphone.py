@@ -238,8 +238,11 @@ class Sipp:
                         % (user, password, user, password))
         self.n = len(users)
         self.log = os.path.join(self.dir, "phones.log")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            local_port = s.getsockname()[1]
         cmd = [SIPP, "127.0.0.1:%d" % port, "-sf", os.path.join(SHARED_SIP, "phone_uac.xml"),
-               "-i", "127.0.0.1", "-p", "0", "-t", transport, "-m", str(self.n), "-l", str(self.n),
+               "-i", "127.0.0.1", "-p", str(local_port), "-t", transport, "-m", str(self.n), "-l", str(self.n),
                "-r", str(rate), "-inf", "phones.csv", "-recv_timeout", str(recv_timeout_ms),
                "-timeout", "%ds" % (recv_timeout_ms // 1000 + 30), "-timeout_error",
                "-trace_logs", "-log_file", self.log, "-trace_err",

@@ -39,6 +39,11 @@ static const struct {
 	SI(request_timeout, "30", "60", 1, 3600),
 	SI(auth_cache_ttl, "60", "0", 0, 86400),
 	SS(log_level, "info", "debug"),
+	SS(sip_listen, "0.0.0.0:5060", "127.0.0.1:5070"),
+	SS(sip_node, "", "node-b"),
+	SI(sip_t1, "500", "50", 10, 10000),
+	SI(notify_attempts, "6", "2", 1, 100),
+	SI(notify_retry, "5", "1", 1, 3600),
 #undef SS
 #undef SI
 };
