@@ -10,6 +10,8 @@ data=${AXLPROV_DATA:-$top/var}
 mkdir -p "$data"
 data=$(cd "$data" && pwd)
 listen=${AXLPROV_LISTEN:-0.0.0.0:8443}
+# axlprovd reads AXLPROV_SIP_LISTEN itself; empty turns SIP off.
+sip=${AXLPROV_SIP_LISTEN-0.0.0.0:5060}
 admin=${AXLPROV_ADMIN_USER:-admin}
 own_pg=
 
@@ -52,6 +54,7 @@ cat <<MSG
     user:      $admin
     password:  $password
     database:  $url
+    SIP:       ${sip:-off}   (registrar for phones, UDP and TCP; apply config notifies them)
 
   Try:  curl -k -u '$admin:$password' https://localhost:$port/axl/
   Stop: Ctrl-C

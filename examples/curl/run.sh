@@ -1,6 +1,7 @@
 #!/bin/sh
 # Sends the example requests in this folder to an AXL server, in order:
-# add, get (by name, by uuid, with returnedTags), update, list, remove.
+# add, get (by name, by uuid, with returnedTags), update, list, apply (and
+# its delivery status), remove.
 # Each response is printed with its HTTP status.
 #
 #   ./run.sh [URL] [USER] [PASSWORD]
@@ -70,6 +71,17 @@ send getPhoneSecurityProfile "$HERE/get-by-name.xml"
 send getPhoneSecurityProfile "$HERE/get-returned-tags.xml"
 send updatePhoneSecurityProfile "$HERE/update.xml"
 send listPhoneSecurityProfile "$HERE/list.xml"
+send applyPhoneSecurityProfile "$HERE/apply.xml"
+# Not AXL: the apply's delivery status (JSON), by the profile's name.
+echo "==> apply status"
+# shellcheck disable=SC2086
+status=$(printf 'user = "%s:%s"\n' "$(curl_quote "$AXL_USER")" "$(curl_quote "$AXL_PASSWORD")" |
+	curl -sS $CURL_OPTS -K - -o "$TMP/response" -w '%{http_code}' \
+		"${URL%/}/status/apply/example-8845-encrypted")
+echo "HTTP $status"
+cat "$TMP/response"
+echo
+[ "$status" = 200 ] || failed=1
 send removePhoneSecurityProfile "$HERE/remove.xml"
 
 exit $failed

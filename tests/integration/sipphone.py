@@ -224,6 +224,21 @@ class SipPhone:
         self.send("\r\n".join(lines) + "\r\n\r\n")
 
 
+def free_udp_tcp_port():
+    """A port free for both UDP and TCP (SIPp binds both kinds on -t t1)."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            with socket.socket() as t:
+                try:
+                    t.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no port free for both UDP and TCP")
+
+
 class Sipp:
     """N SIPp phones from ../shared/sip/phone_uac.xml, users given as
     (userid, password) pairs, registering to 127.0.0.1:port."""
@@ -238,9 +253,7 @@ class Sipp:
                         % (user, password, user, password))
         self.n = len(users)
         self.log = os.path.join(self.dir, "phones.log")
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            local_port = s.getsockname()[1]
+        local_port = free_udp_tcp_port()
         cmd = [SIPP, "127.0.0.1:%d" % port, "-sf", os.path.join(SHARED_SIP, "phone_uac.xml"),
                "-i", "127.0.0.1", "-p", str(local_port), "-t", transport, "-m", str(self.n), "-l", str(self.n),
                "-r", str(rate), "-inf", "phones.csv", "-recv_timeout", str(recv_timeout_ms),
@@ -275,8 +288,8 @@ class Sipp:
             self.out.close()
 
     def diagnostics(self):
-        text = ""
-        for name in ("sipp.out", "errors.log"):
+        text = "sipp exit code %s, %d registered" % (self.proc.poll(), len(self.logged("REGISTERED as")))
+        for name in ("sipp.out", "errors.log", "phones.log"):
             try:
                 with open(os.path.join(self.dir, name), errors="replace") as f:
                     text += "\n--- %s\n%s" % (name, f.read()[-3000:])

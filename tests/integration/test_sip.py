@@ -649,3 +649,30 @@ def test_status_endpoint_and_cli(server, pg, axl, lab):
         assert r.status == 405
     finally:
         ph.close()
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_zeep_apply_reset_restart_reach_the_phone(server, axl, lab):
+    """Cisco's unmodified WSDL, driven by zeep, as an admin script would."""
+    import zeep
+    from test_zeep_compat import ZeepAxl, axl_error, https_url
+
+    svc = ZeepAxl("14.0", server.user, server.password).service(https_url(server))
+    ph, name, profile = registered_phone(server, lab)
+    try:
+        phone_uuid = axl.call("getPhone", "<name>%s</name>" % name).ret().find("phone").get("uuid")
+        for call, kw, action in ((svc.applyPhone, {"name": name}, "apply-config"),
+                                 (svc.restartPhone, {"uuid": phone_uuid}, "restart"),
+                                 (svc.resetPhone, {"name": name}, "reset"),
+                                 (svc.applyPhoneSecurityProfile, {"name": profile}, "apply-config"),
+                                 (svc.resetPhoneSecurityProfile, {"name": profile}, "reset")):
+            ret = call(**kw)["return"]
+            assert UUID_RE.match(ret), ret
+            n = ph.wait_request()
+            assert n is not None and n.body.startswith("action=%s\r\n" % action)
+            ph.answer(n)
+        with pytest.raises(zeep.exceptions.Fault) as e:
+            svc.applyPhone(name=lab.name("missing"))
+        assert axl_error(e.value)[:2] == (5007, "Item not valid: The specified Phone was not found")
+    finally:
+        ph.close()
