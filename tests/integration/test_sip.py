@@ -676,3 +676,20 @@ def test_zeep_apply_reset_restart_reach_the_phone(server, axl, lab):
         assert axl_error(e.value)[:2] == (5007, "Item not valid: The specified Phone was not found")
     finally:
         ph.close()
+
+
+def test_apply_sent_to_one_instance_reaches_a_phone_registered_at_another(pg, server, axl, lab):
+    """Two instances on one database: the outbox row is for the instance
+    holding the registration, and PostgreSQL's NOTIFY wakes it at commit."""
+    other = start_server(pg, ["--sip-node", "other-instance"])
+    try:
+        ph, name, _ = registered_phone(other, lab, "tcp")
+        assert pg.sql("SELECT r.node FROM sip_registration r JOIN phone p ON p.pkid = r.phone_id "
+                      "WHERE p.name = :'v1'", name) == [["other-instance"]]
+        apply(axl, "applyPhone", name)     # through the session server
+        n = ph.wait_request(timeout=5)
+        assert n is not None, other.log_text()[-2000:]
+        ph.answer(n)
+        ph.close()
+    finally:
+        finish_server(other)
