@@ -13,7 +13,7 @@
 
 #include "log.h"
 
-#define DB_MAX_PREPARED 64
+#define DB_MAX_PREPARED 128
 
 struct db {
 	PGconn *conn;

@@ -52,9 +52,10 @@ struct profile_search {
 typedef bool (*profile_row_fn)(void *ctx, const char *uuid,
 			       const char *const values[PF__COUNT]);
 
-/* Lists matching profiles.  *matched receives the number of rows the
- * query produced (for "Query request too large" faults). */
-bool repo_profile_list(struct db *db, const struct profile_search *search,
+/* Lists matching profiles.  mask (bit i = enum pf_id i) names the fields
+ * the caller uses; the others come as "".  *matched receives the number of
+ * rows the query produced (for "Query request too large" faults). */
+bool repo_profile_list(struct db *db, const struct profile_search *search, unsigned mask,
 		       profile_row_fn fn, void *ctx, long *matched,
 		       struct app_err *err);
 

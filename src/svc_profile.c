@@ -305,7 +305,7 @@ __svc__listPhoneSecurityProfile(struct soap *soap, struct ns__ListPhoneSecurityP
 	if (search.skip < 0)
 		search.skip = 0;
 	axl_list_begin(&ctx.list, w, op, req->sequence);
-	if (!repo_profile_list(w->db, &search, list_row, &ctx, &matched, &err))
+	if (!repo_profile_list(w->db, &search, ctx.mask, list_row, &ctx, &matched, &err))
 		return axl_fault(w, op, &err);
 	return axl_list_end(&ctx.list, matched);
 }

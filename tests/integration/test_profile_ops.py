@@ -624,6 +624,22 @@ def test_list_returned_tags(axl, listing):
     assert uuids == [full_get(axl, u + "-a1")[0], full_get(axl, u + "-a10")[0]]
 
 
+def test_list_every_returned_tags_shape_matches_get(axl, listing):
+    """Each set of returnedTags selects its own columns (a prepared statement
+    per set, a bounded number of them, then a fallback): more sets than that
+    bound, each answering exactly the get's values for its tags."""
+    u = listing
+    full = full_get(axl, u + "-a10")[1]
+    for k in range(1, 25):
+        tags = [t for i, t in enumerate(ORDER) if (k * 2654435761 >> i) & 1 or t == "name"]
+        r = list_call(axl, name=u + "-a10", tags=tags)
+        assert r.status == 200, r.text
+        rows = list(r.ret())
+        assert len(rows) == 1
+        assert [c.tag for c in rows[0]] == [t for t in ORDER if t in tags]
+        assert fields_of(rows[0]) == {t: full[t] for t in tags}, tags
+
+
 def test_list_empty_returned_tags_means_all(axl, listing):
     u = listing
     r = list_call(axl, name=u + "-a2", tags=())
