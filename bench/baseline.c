@@ -191,6 +191,11 @@ NO_METHOD(addUser, ns__AddUserReq, ns__StandardResponse)
 NO_METHOD(updateUser, ns__UpdateUserReq, ns__StandardResponse)
 NO_METHOD(getUser, ns__GetUserReq, ns__GetUserRes)
 NO_METHOD(removeUser, ns__RemoveUserReq, ns__StandardResponse)
+NO_METHOD(applyPhoneSecurityProfile, ns__NameAndGUIDRequest, ns__StandardResponse)
+NO_METHOD(resetPhoneSecurityProfile, ns__NameAndGUIDRequest, ns__StandardResponse)
+NO_METHOD(applyPhone, ns__NameAndGUIDRequest, ns__StandardResponse)
+NO_METHOD(resetPhone, ns__NameAndGUIDRequest, ns__StandardResponse)
+NO_METHOD(restartPhone, ns__NameAndGUIDRequest, ns__StandardResponse)
 
 /* --- serving ----------------------------------------------------------------- */
 

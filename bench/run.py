@@ -2,17 +2,22 @@
 """bench/run.py: `make bench` and `make bench-quick` (see bench/README.md).
 
 Starts a private PostgreSQL (durable: synchronous_commit on), seeds it, starts
-axlprovd (plain + TLS listeners) and the bare gSOAP baseline (bench/baseline.c),
-then drives both with wrk (bench/axl.lua) and PostgreSQL with pgbench
-(bench/pgbench/*.sql), each axlprovd figure measured right next to its limit.
-Prints the tables and writes bench/results/<timestamp>.txt and .csv.
-Everything it starts is stopped on exit, also on failure or a signal.
+axlprovd (plain + TLS listeners, SIP registrar on a free port) and the bare
+gSOAP baseline (bench/baseline.c), then drives both with wrk (bench/axl.lua)
+and PostgreSQL with pgbench (bench/pgbench/*.sql), each axlprovd figure
+measured right next to its limit.  The apply scenario registers SIPp phones
+(../shared/sip/phone_uac.xml) and times one applyPhoneSecurityProfile to the
+last NOTIFY's 200 OK.  Prints the tables and writes
+bench/results/<timestamp>.txt and .csv.  Everything it starts is stopped on
+exit, also on failure or a signal.
 
-  bench/run.py [--quick] [--duration SECONDS] [--workers N]
+  bench/run.py [--quick] [--only all|apply] [--duration SECONDS] [--workers N]
+               [--apply-phones N] [--apply-rate PER_SECOND] [--apply-strict]
 """
 
 import argparse
 import base64
+import collections
 import csv
 import datetime
 import glob
@@ -42,6 +47,13 @@ NPROF = 10000
 NPHONES = 100000
 USER, PASSWORD = "bench", "Bench-Pass-1"
 
+# The apply scenario: SIPp phones from the shared scenario, their profile and
+# digest password (bench/seed_apply.sql).
+SIPP_SCENARIO = os.path.join(os.path.dirname(TOP), "shared", "sip", "phone_uac.xml")
+APPLY_PROFILE = "BenchApply-8845"
+SIP_PASSWORD = "Bench-Sip-1"
+SIP_NODE = "bench"
+
 # What each mode runs.  Connection counts per operation; writes also at 16,
 # the count the write targets are stated for.
 MODES = {
@@ -49,12 +61,14 @@ MODES = {
                  read_conns=[1, 8, 64], list_conns=[1, 8, 64], phone_conns=[1, 8, 64],
                  tls_conns=[1, 8, 64], newconn_conns=8,
                  write_conns=[1, 8, 16, 64],
-                 mem=(100000, 1000000), bulk=50000, bulk_cap=90, deadline=600, reserve=25),
+                 mem=(100000, 1000000), bulk=50000, bulk_cap=90, deadline=600, reserve=25,
+                 apply_phones=2000, apply_rate=200, apply_wait=120, apply_budget=60),
     "quick": dict(duration=2, warmup=1,
                   read_conns=[8, 64], list_conns=[8], phone_conns=[8],
                   tls_conns=[8], newconn_conns=8,
                   write_conns=[16],
-                  mem=(10000, 100000), bulk=5000, bulk_cap=15, deadline=120, reserve=12),
+                  mem=(10000, 100000), bulk=5000, bulk_cap=15, deadline=120, reserve=12,
+                  apply_phones=500, apply_rate=200, apply_wait=60, apply_budget=25),
 }
 
 # ---------------------------------------------------------------------------
@@ -172,23 +186,28 @@ class Meter:
     """CPU used during a run: by one process, by PostgreSQL, by the load
     generator (reaped children), and by everything else on the machine."""
 
-    def __init__(self, env, pid=None):
-        self.env, self.pid = env, pid
+    def __init__(self, env, pid=None, gen_pid=None):
+        # gen_pid: a load generator that runs on past stop() (SIPp); its CPU so
+        # far is read from /proc, and moves to children_cpu() once reaped.
+        self.env, self.pid, self.gen_pid = env, pid, gen_pid
         self.c0 = proc_cpu(pid) if pid else 0.0
         self.n0 = len(children_of(env.postmaster))
         self.p0 = pg_cpu(env.postmaster)
-        self.g0 = children_cpu()
+        self.g0 = self.gen_now()
         self.m0 = machine_cpu()
 
-    def stop(self):
+    def gen_now(self):
+        return children_cpu() + (proc_cpu(self.gen_pid) if self.gen_pid else 0.0)
+
+    def stop(self, settle=2.0):
         # Backends of a load generator that just disconnected: let the
         # postmaster reap them first, or their CPU time could be missed.
-        end = time.time() + 2
+        end = time.time() + settle
         while len(children_of(self.env.postmaster)) > self.n0 and time.time() < end:
             time.sleep(0.02)
         self.cpu = (proc_cpu(self.pid) - self.c0) if self.pid else 0.0
         self.pg = pg_cpu(self.env.postmaster) - self.p0
-        self.gen = children_cpu() - self.g0
+        self.gen = self.gen_now() - self.g0
         m1 = machine_cpu()
         busy, total = m1[0] - self.m0[0], m1[1] - self.m0[1]
         self.other_pct = max(0.0, busy - self.cpu - self.pg - self.gen) / total * 100 if total > 0 else 0.0
@@ -226,6 +245,27 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_udp_tcp_port():
+    """A port free for both UDP and TCP (the SIP registrar binds both)."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            with socket.socket() as t:
+                try:
+                    t.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+        return port
+    raise SystemExit("bench: no port free for both UDP and TCP")
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        u.bind(("127.0.0.1", 0))
+        return u.getsockname()[1]
+
+
 def wait_port(port, proc, timeout=30):
     end = time.time() + timeout
     while time.time() < end:
@@ -250,6 +290,41 @@ def psql(url, sql):
               capture_output=True, text=True).stdout.strip()
 
 
+class PsqlSession:
+    """One psql kept open for repeated small queries, so that polling does
+    not start a process, a connection and a backend ten times a second."""
+    MARK = "__bench_end__"
+
+    def __init__(self, url):
+        self.p = subprocess.Popen(["psql", url, "-AtqX", "-v", "ON_ERROR_STOP=0"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def query(self, sql):
+        self.p.stdin.write(sql.rstrip().rstrip(";") + ";\n\\echo " + self.MARK + "\n")
+        self.p.stdin.flush()
+        lines = []
+        while True:
+            line = self.p.stdout.readline()
+            if not line:
+                raise SystemExit("bench: psql session ended: %s" % "\n".join(lines))
+            line = line.rstrip("\n")
+            if line == self.MARK:
+                break
+            lines.append(line)
+        if any("ERROR:" in ln or ln.startswith("psql:") for ln in lines):
+            raise SystemExit("bench: %s\n%s" % (sql, "\n".join(lines)))
+        return "\n".join(lines)
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.stdin.close()
+            try:
+                self.p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+
 def pg_bindir():
     dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
                   key=lambda d: int(d.split("/")[4]) if d.split("/")[4].isdigit() else 0)
@@ -259,7 +334,7 @@ def pg_bindir():
 class Env:
     """The private cluster, axlprovd and the baseline."""
 
-    def __init__(self, args):
+    def __init__(self, args, with_baseline=True):
         self.args = args
         self.dir = tempfile.mkdtemp(prefix="axlprov-bench-", dir="/tmp")
         os.chmod(self.dir, 0o755)      # PostgreSQL runs as postgres when we are root
@@ -305,9 +380,12 @@ class Env:
         self.auth = "Basic " + base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
 
         self.port, self.tls_port = free_port(), free_port()
+        # Always our own SIP port: the default 0.0.0.0:5060 may be taken.
+        self.sip_port = free_udp_tcp_port()
         self.server_log = os.path.join(self.dir, "axlprovd.log")
         cmd = [self.server_bin, "--listen", "127.0.0.1:%d" % self.tls_port,
                "--plain-listen", "127.0.0.1:%d" % self.port, "--tls-cert", self.pem,
+               "--sip-listen", "127.0.0.1:%d" % self.sip_port, "--sip-node", SIP_NODE,
                "--database-url", self.url]
         if args.workers:
             cmd += ["--workers", str(args.workers)]
@@ -316,9 +394,14 @@ class Env:
         CLEAN.procs.append(self.server)
         wait_port(self.port, self.server)
         wait_port(self.tls_port, self.server)
+        wait_port(self.sip_port, self.server)      # SIP over TCP opens with UDP
 
-        self.bport, self.btls_port = free_port(), free_port()
+        self.baseline = None
         self.baseline_workers = 72
+        if not with_baseline:
+            self.sanity()
+            return
+        self.bport, self.btls_port = free_port(), free_port()
         self.baseline_log = os.path.join(self.dir, "baseline.log")
         self.baseline = subprocess.Popen(
             [self.baseline_bin, "--database-url", self.url, "--port", str(self.bport),
@@ -352,6 +435,11 @@ class Env:
         return self.server.pid if target == "axlprovd" else self.baseline.pid
 
     def soap(self, port, op, inner, tls=False):
+        status, data, _ = self.soap_call(port, op, inner, tls)
+        return status, data
+
+    def soap_call(self, port, op, inner, tls=False):
+        """(HTTP status, body, {lower-case header: value}) of one request."""
         body = ('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
                 'xmlns:ns="http://www.cisco.com/AXL/API/14.0"><soapenv:Header/><soapenv:Body>'
                 '<ns:%s>%s</ns:%s></soapenv:Body></soapenv:Envelope>' % (op, inner, op))
@@ -367,8 +455,9 @@ class Env:
                            "SOAPAction": '"CUCM:DB ver=14.0 %s"' % op})
         r = c.getresponse()
         data = r.read().decode("utf-8", "replace")
+        headers = {k.lower(): v for k, v in r.getheaders()}
         c.close()
-        return r.status, data
+        return r.status, data, headers
 
     def sanity(self):
         """One request of each kind, so that a broken server stops the run
@@ -388,15 +477,21 @@ class Env:
              "<name>bench-sanity</name></phoneSecurityProfile>", "<return>"),
             (self.port, False, "addPhone", "<phone><name>SEPBE0000000001</name><product>Cisco 8845</product>"
              "<protocol>SIP</protocol></phone>", "<return>"),
-            (self.bport, False, "getPhoneSecurityProfile", "<name>BenchProfile-00044</name>", "BenchProfile-00044"),
-            (self.btls_port, True, "getPhoneSecurityProfile", "<name>BenchProfile-00045</name>", "BenchProfile-00045"),
         ]
+        if self.baseline is not None:
+            checks += [
+                (self.bport, False, "getPhoneSecurityProfile", "<name>BenchProfile-00044</name>",
+                 "BenchProfile-00044"),
+                (self.btls_port, True, "getPhoneSecurityProfile", "<name>BenchProfile-00045</name>",
+                 "BenchProfile-00045"),
+            ]
         for port, tls, op, inner, expect in checks:
             status, body = self.soap(port, op, inner, tls)
             if status != 200 or expect not in body:
                 raise SystemExit("bench: sanity check %s on port %d failed: HTTP %d\n%s"
                                  % (op, port, status, body[:2000]))
-        log("sanity checks passed (axlprovd and baseline answer every operation used)")
+        log("sanity checks passed (%s every operation used)"
+            % ("axlprovd and baseline answer" if self.baseline is not None else "axlprovd answers"))
 
 
 # ---------------------------------------------------------------------------
@@ -533,6 +628,316 @@ def pgbench(env, script, clients, duration=None, transactions=None):
 
 
 # ---------------------------------------------------------------------------
+# the apply scenario: registered SIPp phones, one applyPhoneSecurityProfile
+# ---------------------------------------------------------------------------
+
+def epoch(x):
+    return float(x) if x not in (None, "") else None
+
+
+def count_lines(path, words, state):
+    """Adds to state[word] the lines of a growing file holding each word,
+    reading only what was appended since the last call."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(state.get("_offset", 0))
+            data = f.read()
+    except FileNotFoundError:
+        return state
+    end = data.rfind(b"\n") + 1           # a line still being written waits
+    for line in data[:end].split(b"\n"):
+        for w in words:
+            if w in line:
+                state[w] = state.get(w, 0) + 1
+    state["_offset"] = state.get("_offset", 0) + end
+    return state
+
+
+def sipp_stats(path):
+    """The last row of SIPp's -trace_stat file, as {column: value}."""
+    try:
+        with open(path, errors="replace") as f:
+            rows = [ln.rstrip("\n").split(";") for ln in f if ln.strip()]
+    except FileNotFoundError:
+        return {}
+    if len(rows) < 2:
+        return {}
+    return dict(zip(rows[0], rows[-1]))
+
+
+def sipp_errors(path):
+    """SIPp's error log (-trace_err) as [(event, count)], call ids and
+    message bodies left out, most frequent first."""
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return []
+    c = collections.Counter()
+    for m in re.finditer(r"\d{10}\.\d{6}: (.*?)(?=\d{4}-\d\d-\d\d\t|\Z)", text, re.S):
+        head, sep, rest = m.group(1).partition("received '")
+        words = rest.split()
+        what = head + (sep + " ".join(words[:2] if words[:1] == ["SIP/2.0"] else words[:1]) + " ...'"
+                       if sep else "")
+        what = re.sub(r"'?\d+-\d+@[\d.]+'?", "<call>", " ".join(what.split()))
+        c[what[:200]] += 1
+    return c.most_common(6)
+
+
+def stat_int(stats, key):
+    try:
+        return int(stats.get(key, "") or 0)
+    except ValueError:
+        return 0
+
+
+def udp_counters():
+    """The kernel's UDP counters (machine-wide) and the packets dropped at
+    the input backlog (/proc/net/softnet_stat, second column)."""
+    c = {}
+    try:
+        with open("/proc/net/snmp") as f:
+            rows = [ln.split() for ln in f if ln.startswith("Udp:")]
+        c = dict(zip(rows[0][1:], (int(x) for x in rows[1][1:])))
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        with open("/proc/net/softnet_stat") as f:
+            c["BacklogDrops"] = sum(int(ln.split()[1], 16) for ln in f if ln.strip())
+    except (OSError, IndexError, ValueError):
+        pass
+    return c
+
+
+def udp_delta(before):
+    after = udp_counters()
+    return {k: after[k] - before[k] for k in after if k in before}
+
+
+def udp_text(d):
+    return ", ".join("%s %d" % (k, d.get(k, 0)) for k in ("RcvbufErrors", "SndbufErrors", "InErrors",
+                                                          "NoPorts", "BacklogDrops"))
+
+
+def apply_scenario(env, stamp, nphones, rate, wait, strict=False):
+    """N SIPp phones register over UDP (one socket), then one
+    applyPhoneSecurityProfile: the SOAP call's latency, the time from sending
+    it to the last NOTIFY's 200 OK (notify_outbox.done_at), NOTIFYs per
+    second, and SIPp's exit code (0: every phone got its NOTIFY)."""
+    r = dict(phones=nphones, rate=rate, wait=wait, registered=0, reg_secs=0.0, reg_rate=0.0,
+             reg_cpu_us=0.0, reg_pg_us=0.0, reg_other=0.0, reg_retrans=0, reg_log=0,
+             soap_status=0, soap_ms=0.0, targeted=0, queued_pending=0, delivered=0, pending=0,
+             failed=0, unreachable=0, retried=0, to_last=None, first=None, p50=None, p99=None,
+             notify_rate=0.0, notify_secs=0.0, ntf_cpu_us=0.0, ntf_pg_us=0.0, ntf_other=0.0,
+             ntf_gen_us=0.0, sipp_rc=None, sipp_secs=0.0, notified=0, unregistered=0,
+             sipp_failed=0, sipp_retrans=0, still_bound=0, request="", error="", breakdown=[],
+             reg_gen_us=0.0, rss_before=0.0, rss_after=0.0, rss_peak=0.0, sipp_tail="", sipp_errors=[], sipp_end=None, udp={}, udp_reg={}, strict=strict, auto_answered=0)
+    prof_q = "(SELECT pkid FROM phone_security_profile WHERE name = '%s')" % APPLY_PROFILE
+
+    log("apply: seeding %d SIP phones and digest users (profile %s)" % (nphones, APPLY_PROFILE))
+    t = time.time()
+    sh(["psql", env.url, "-qX", "-v", "ON_ERROR_STOP=1", "-v", "nphones=%d" % nphones,
+        "-v", "profile=%s" % APPLY_PROFILE, "-v", "password=%s" % SIP_PASSWORD,
+        "-f", os.path.join(BENCH, "seed_apply.sql")], stdout=subprocess.DEVNULL)
+    log("apply: seeded in %.1fs" % (time.time() - t))
+
+    d = os.path.join(env.dir, "sipp")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "phones.csv"), "w") as f:
+        f.write("SEQUENTIAL\n")
+        for i in range(1, nphones + 1):
+            u = "bp%05d" % i
+            f.write("%s;%s;[authentication username=%s password=%s];\n" % (u, SIP_PASSWORD, u, SIP_PASSWORD))
+    plog, perr, pstat = (os.path.join(d, n) for n in ("phones.log", "errors.log", "stat.csv"))
+    # Bounds: registering may take 3x the offered pace; every phone then waits
+    # for its NOTIFY (SIPp's -recv_timeout bounds each wait).
+    reg_cap = max(30.0, 3.0 * nphones / rate)
+    recv_timeout = int(reg_cap + wait + 30)
+    cmd = [shutil.which("sipp"), "127.0.0.1:%d" % env.sip_port, "-sf", SIPP_SCENARIO,
+           "-i", "127.0.0.1", "-p", str(free_udp_port()), "-t", "u1",
+           "-m", str(nphones), "-l", str(nphones), "-r", str(rate), "-inf", "phones.csv",
+           "-recv_timeout", str(recv_timeout * 1000), "-timeout", "%ds" % (recv_timeout + 30),
+           "-timeout_error", "-buff_size", str(1 << 20), "-nostdin",
+           "-trace_logs", "-log_file", plog, "-trace_err", "-error_file", perr,
+           "-trace_stat", "-stf", pstat, "-fd", "1"]
+    if not strict:
+        # Answer a NOTIFY that comes again after the phone answered it (the
+        # 200 OK was lost, the server retransmits) with 200 OK, as a phone
+        # does, instead of failing the call on an unexpected message.
+        cmd.append("-aa")
+    out = open(os.path.join(d, "sipp.out"), "wb")
+    seen = {}
+    db = PsqlSession(env.url)
+    udp0 = udp_counters()
+    r["rss_before"] = status_kb(env.server.pid, "VmRSS") / 1024
+    reset_peak(env.server.pid)
+    t0 = time.time()
+    sipp = subprocess.Popen(cmd, cwd=d, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    CLEAN.current = sipp
+    gone = None         # when SIPp was seen to have exited, if before step 3
+    try:
+        # 1. registrations: until SIPp logged every "REGISTERED as"
+        log("apply: %d SIPp phones REGISTER over UDP (one socket), %d/s offered" % (nphones, rate))
+        meter = Meter(env, env.server.pid, gen_pid=sipp.pid)
+        while time.time() - t0 < reg_cap:
+            count_lines(plog, (b"REGISTERED as",), seen)
+            if seen.get(b"REGISTERED as", 0) >= nphones or sipp.poll() is not None:
+                break
+            time.sleep(0.05)
+        meter.stop(settle=0)        # SIPp opens no database connection
+        r["reg_log"] = seen.get(b"REGISTERED as", 0)
+        r["udp_reg"] = udp_delta(udp0)
+        row = db.query("SELECT count(*), extract(epoch FROM max(s.updated_at)) "
+                       "FROM sip_registration s JOIN phone p ON p.pkid = s.phone_id "
+                       "WHERE p.security_profile_id = %s AND s.expires_at > now()" % prof_q).split("|")
+        r["registered"] = int(row[0])
+        last = epoch(row[1])
+        r["reg_secs"] = (last - t0) if last else time.time() - t0
+        r["reg_rate"] = r["registered"] / r["reg_secs"] if r["reg_secs"] > 0 else 0.0
+        if r["registered"]:
+            r["reg_cpu_us"] = meter.cpu / r["registered"] * 1e6
+            r["reg_pg_us"] = meter.pg / r["registered"] * 1e6
+        r["reg_other"] = meter.other_pct
+        r["reg_gen_us"] = meter.gen / max(1, r["registered"]) * 1e6
+        r["reg_retrans"] = stat_int(sipp_stats(pstat), "Retransmissions(C)")
+        log("apply: %d of %d phones registered in %.2fs (%.0f/s)"
+            % (r["registered"], nphones, r["reg_secs"], r["reg_rate"]))
+        if sipp.poll() is not None:
+            raise RuntimeError("SIPp exited (status %s) before every phone registered" % sipp.returncode)
+        if r["registered"] < nphones:
+            raise RuntimeError("only %d of %d phones registered within %.0fs"
+                               % (r["registered"], nphones, reg_cap))
+
+        # 2. one applyPhoneSecurityProfile; the login is verified (PBKDF2)
+        # and cached by a read first, so that the call times the apply alone.
+        status, body = env.soap(env.port, "getPhoneSecurityProfile", "<name>%s</name>" % APPLY_PROFILE)
+        if status != 200 or APPLY_PROFILE not in body:
+            raise RuntimeError("getPhoneSecurityProfile %s: HTTP %d %s" % (APPLY_PROFILE, status, body[:500]))
+        log("apply: applyPhoneSecurityProfile %s" % APPLY_PROFILE)
+        meter = Meter(env, env.server.pid, gen_pid=sipp.pid)
+        t_send = time.time()
+        status, body, hdrs = env.soap_call(env.port, "applyPhoneSecurityProfile",
+                                           "<name>%s</name>" % APPLY_PROFILE)
+        r["soap_ms"] = (time.time() - t_send) * 1e3
+        r["t_send"] = t_send
+        r["soap_status"] = status
+        if status != 200 or "<return>" not in body:
+            meter.stop(settle=0)
+            raise RuntimeError("applyPhoneSecurityProfile: HTTP %d %s" % (status, body[:500]))
+        req = hdrs.get("x-axlprov-apply-request", "").strip("{}").lower()
+        if re.fullmatch(r"[0-9a-f-]{36}", req):
+            r["request"] = req
+            where = "r.uuid = '%s'" % req
+        else:
+            where = "r.id = (SELECT max(id) FROM apply_request)"
+        q = ("SELECT count(o.id), count(o.id) FILTER (WHERE o.state = 'delivered'), "
+             "count(o.id) FILTER (WHERE o.state IN ('pending', 'sending')), "
+             "count(o.id) FILTER (WHERE o.state = 'failed'), "
+             "count(o.id) FILTER (WHERE o.state = 'unreachable') "
+             "FROM apply_request r JOIN notify_outbox o ON o.request_id = r.id WHERE " + where)
+        counts = [0] * 5
+        while True:
+            counts = [int(x) for x in db.query(q).split("|")]
+            if counts[0] and not counts[2]:
+                break
+            if time.time() - t_send > wait:
+                break
+            if gone is None and sipp.poll() is not None:
+                gone = time.time()
+            if gone is not None and time.time() - gone > 3:
+                break           # no phone left to answer what is still pending
+            time.sleep(0.1)
+        meter.stop(settle=0)
+        r["targeted"], r["delivered"], r["pending"], r["failed"], r["unreachable"] = counts
+        row = db.query(
+            "SELECT extract(epoch FROM min(o.created_at)), "
+            "extract(epoch FROM min(o.done_at) FILTER (WHERE o.state = 'delivered')), "
+            "extract(epoch FROM max(o.done_at) FILTER (WHERE o.state = 'delivered')), "
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.done_at)) "
+            "  FILTER (WHERE o.state = 'delivered'), "
+            "percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM o.done_at)) "
+            "  FILTER (WHERE o.state = 'delivered'), "
+            "count(o.id) FILTER (WHERE o.attempts > 1) "
+            "FROM apply_request r JOIN notify_outbox o ON o.request_id = r.id WHERE " + where).split("|")
+        created, first, lastok, p50, p99 = (epoch(x) for x in row[:5])
+        r["retried"] = int(row[5] or 0)
+        if lastok is not None:
+            r["to_last"] = lastok - t_send
+            r["first"], r["p50"], r["p99"] = first - t_send, p50 - t_send, p99 - t_send
+            r["notify_secs"] = lastok - created
+            r["notify_rate"] = r["delivered"] / r["notify_secs"] if r["notify_secs"] > 0 else 0.0
+        if r["delivered"]:
+            r["ntf_cpu_us"] = meter.cpu / r["delivered"] * 1e6
+            r["ntf_pg_us"] = meter.pg / r["delivered"] * 1e6
+            r["ntf_gen_us"] = meter.gen / r["delivered"] * 1e6
+        r["ntf_other"] = meter.other_pct
+        if r["delivered"] < r["targeted"]:
+            r["breakdown"] = db.query(
+                "SELECT o.state || ' (last answer: ' || coalesce(o.last_status::text, 'none') "
+                "|| CASE WHEN o.reason <> '' THEN ' ' || o.reason ELSE '' END || '): ' || count(*) "
+                "FROM apply_request r JOIN notify_outbox o ON o.request_id = r.id "
+                "WHERE o.state <> 'delivered' AND " + where + " GROUP BY o.state, o.last_status, o.reason "
+                "ORDER BY count(*) DESC LIMIT 5").splitlines()
+        log("apply: HTTP %d in %.1f ms; %d targeted, %d delivered, %d failed, %d unreachable, %d pending; "
+            "last 200 OK %s after the call, %.0f NOTIFYs/s"
+            % (status, r["soap_ms"], r["targeted"], r["delivered"], r["failed"], r["unreachable"],
+               r["pending"], "%.2fs" % r["to_last"] if r["to_last"] is not None else "never",
+               r["notify_rate"]))
+    except RuntimeError as e:
+        r["error"] = str(e)
+        log("  !! apply: %s" % e)
+
+    # 3. the phones answer, pause 200 ms and un-REGISTER, then SIPp exits:
+    # 0 when every phone went through the whole scenario.
+    end = time.time() + (30 if not r["error"] and not r["pending"] else 5)
+    while sipp.poll() is None and time.time() < end:
+        time.sleep(0.05)
+    t_exit = gone or time.time()
+    if sipp.poll() is None:
+        sipp.kill()
+        sipp.wait()
+        log("  !! apply: SIPp had not finished; killed")
+    else:
+        r["sipp_rc"] = sipp.returncode
+    r["udp"] = udp_delta(udp0)
+    r["rss_after"] = status_kb(env.server.pid, "VmRSS") / 1024
+    r["rss_peak"] = status_kb(env.server.pid, "VmHWM") / 1024
+    CLEAN.current = None
+    out.close()
+    # when SIPp's process ended (polled): from its start, and from the SOAP call
+    r["sipp_secs"] = t_exit - t0
+    if r.get("t_send"):
+        r["sipp_end"] = t_exit - r["t_send"]
+    count_lines(plog, (b"REGISTERED as", b"NOTIFY received", b"UNREGISTERED"), seen)
+    r["notified"] = seen.get(b"NOTIFY received", 0)
+    r["unregistered"] = seen.get(b"UNREGISTERED", 0)
+    stats = sipp_stats(pstat)
+    r["sipp_failed"] = stat_int(stats, "FailedCall(C)")
+    r["sipp_retrans"] = stat_int(stats, "Retransmissions(C)")
+    r["auto_answered"] = stat_int(stats, "AutoAnswered(C)")
+    r["still_bound"] = int(db.query("SELECT count(*) FROM sip_registration s JOIN phone p "
+                                    "ON p.pkid = s.phone_id WHERE p.security_profile_id = %s "
+                                    "AND s.expires_at > now()" % prof_q))
+    db.close()
+    if r["sipp_rc"] != 0:
+        r["sipp_errors"] = sipp_errors(perr)
+        if not r["sipp_errors"]:
+            try:
+                with open(os.path.join(d, "sipp.out"), errors="replace") as f:
+                    r["sipp_tail"] = f.read()[-1000:].strip()
+            except FileNotFoundError:
+                pass
+        keep = os.path.join(RESULTS, stamp + ".sipp")
+        shutil.copytree(d, keep, dirs_exist_ok=True, ignore=shutil.ignore_patterns("phones.csv"))
+        r["sipp_kept"] = keep
+    log("apply: SIPp %s after %.1fs: %d NOTIFYs received, %d phones un-registered, %d bindings left; "
+        "kernel UDP: %s"
+        % ("exit code %d" % r["sipp_rc"] if r["sipp_rc"] is not None else "killed", r["sipp_secs"],
+           r["notified"], r["unregistered"], r["still_bound"], udp_text(r["udp"])))
+    return r
+
+
+# ---------------------------------------------------------------------------
 # the plan
 # ---------------------------------------------------------------------------
 
@@ -574,23 +979,51 @@ def main():
     ap.add_argument("--quick", action="store_true", help="bench-quick: shorter runs, fewer points")
     ap.add_argument("--duration", type=float, help="seconds per measured run")
     ap.add_argument("--workers", type=int, help="axlprovd --workers (default: the server's)")
+    ap.add_argument("--only", choices=["all", "apply"], default="all",
+                    help="apply: only the apply scenario (SIPp phones, applyPhoneSecurityProfile)")
+    ap.add_argument("--apply-phones", type=int, help="SIPp phones in the apply scenario (2000; quick 500)")
+    ap.add_argument("--apply-rate", type=int, help="phones per second SIPp starts registering (default %d)"
+                    % MODES["full"]["apply_rate"])
+    ap.add_argument("--apply-strict", action="store_true",
+                    help="SIPp without -aa: a phone fails on a NOTIFY retransmitted after it answered")
     args = ap.parse_args()
     mode = MODES["quick" if args.quick else "full"]
     dur = args.duration or mode["duration"]
     warm = mode["warmup"]
-    for tool in ("wrk", "psql", "openssl"):
+    only_apply = args.only == "apply"
+    if args.apply_phones:
+        if not 1 <= args.apply_phones <= 99999:
+            raise SystemExit("bench: --apply-phones must be 1 .. 99999")
+        mode["apply_phones"] = args.apply_phones
+    if args.apply_rate:
+        mode["apply_rate"] = max(1, args.apply_rate)
+    tools = ("psql", "openssl", "sipp") if only_apply else ("wrk", "psql", "openssl", "sipp")
+    for tool in tools:
         if shutil.which(tool) is None:
             raise SystemExit("bench: %s is missing (apt-get install %s)"
-                             % (tool, {"psql": "postgresql-client"}.get(tool, tool)))
-    if pg_bindir() is None or not os.access(os.path.join(pg_bindir(), "pgbench"), os.X_OK):
+                             % (tool, {"psql": "postgresql-client", "sipp": "sip-tester"}.get(tool, tool)))
+    if not os.path.exists(SIPP_SCENARIO):
+        raise SystemExit("bench: the shared SIPp scenario %s is missing" % SIPP_SCENARIO)
+    if not only_apply and (pg_bindir() is None
+                           or not os.access(os.path.join(pg_bindir(), "pgbench"), os.X_OK)):
         raise SystemExit("bench: pgbench is missing (apt-get install postgresql)")
-    for f in (os.path.join(TOP, "build", "axlprovd"), os.path.join(TOP, "build", "bench", "baseline")):
+    needed = [os.path.join(TOP, "build", "axlprovd")]
+    if not only_apply:
+        needed.append(os.path.join(TOP, "build", "bench", "baseline"))
+    for f in needed:
         if not os.access(f, os.X_OK):
             raise SystemExit("bench: %s is missing: run it through make (make bench)" % f)
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    log("mode %s: %gs per run; deadline %ds" % ("quick" if args.quick else "full", dur, mode["deadline"]))
-    env = Env(args)
+    log("mode %s%s: %gs per run; deadline %ds" % ("quick" if args.quick else "full",
+                                                  ", apply scenario only" if only_apply else "",
+                                                  dur, mode["deadline"]))
+    env = Env(args, with_baseline=not only_apply)
+    if only_apply:
+        apply = apply_scenario(env, stamp, mode["apply_phones"], mode["apply_rate"], mode["apply_wait"],
+                               strict=args.apply_strict)
+        report(env, stamp, args, mode, dur, [], [], {}, [], None, None, None, 0, 0, apply)
+        return
     rows = []        # (axlprovd result, limit result or None)
     limits = []
 
@@ -649,15 +1082,22 @@ def main():
     bulk_pg = pgbench(env, "insert_phone", 16, transactions=n)
     bulk_axl = wrk(env, "axlprovd", "addPhone", 16, mode["bulk_cap"], limit=n)
 
-    # memory: RSS after the first N1 mixed requests and after N2
-    # (last, so that it may use what is left of the time budget, and never more)
+    # memory: RSS after the first N1 mixed requests and after N2 (it may use
+    # what is left of the time budget, less the apply scenario's share)
     n1, n2 = mode["mem"]
-    cap = max(20, mode["deadline"] - (time.time() - T_START) - mode["reserve"])
+    cap = max(20, mode["deadline"] - (time.time() - T_START) - mode["reserve"] - mode["apply_budget"])
     log("memory: %d mixed requests over 16 connections, RSS at %d and at the end (at most %.0fs)"
         % (n2, n1, cap))
     mem = wrk(env, "axlprovd", "mixed", 16, cap, limit=n2, rss_at=n1)
 
-    report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_pg, bulk_axl, mem, n1, n2)
+    # apply config: registered SIPp phones, one applyPhoneSecurityProfile.
+    # After the memory check: its NOTIFY burst grows the server's RSS (see
+    # the apply table), which would blur the check's before/after readings.
+    apply = apply_scenario(env, stamp, mode["apply_phones"], mode["apply_rate"], mode["apply_wait"],
+                           strict=args.apply_strict)
+
+    report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_pg, bulk_axl, mem, n1, n2,
+           apply)
 
 
 # ---------------------------------------------------------------------------
@@ -718,7 +1158,10 @@ def target_of(m):
     return minimum
 
 
-def report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_pg, bulk_axl, mem, n1, n2):
+def report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_pg, bulk_axl, mem, n1, n2,
+           apply=None):
+    """Prints the tables and writes the results.  With --only apply, rows,
+    limits, bulk and memory are empty (None) and only the apply section shows."""
     os.makedirs(RESULTS, exist_ok=True)
     try:
         commit = subprocess.run(["git", "-C", TOP, "describe", "--always", "--dirty"],
@@ -732,12 +1175,18 @@ def report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_
     except (OSError, AttributeError):
         pass
     workers = args.workers or "default"
+    only_apply = bulk_axl is None
     head = [
-        "axlprov benchmark %s (%s mode), tree %s" % (stamp, "quick" if args.quick else "full", commit),
+        "axlprov benchmark %s (%s mode%s), tree %s" % (stamp, "quick" if args.quick else "full",
+                                                      ", apply scenario only" if only_apply else "", commit),
         "machine: %d cores (%s), %s %s; PostgreSQL %s, synchronous_commit on, fsync on"
         % (os.cpu_count(), cpu_model, platform.system(), platform.release(), env.pg_version),
-        "data: %d profiles, %d phones; runs of %gs; wrk keep-alive unless 'new'; axlprovd workers %s;"
-        " baseline workers %d" % (NPROF, NPHONES, dur, workers, env.baseline_workers),
+        ("data: %d profiles, %d phones%s; runs of %gs; wrk keep-alive unless 'new'; axlprovd workers %s;"
+         " baseline workers %d" % (NPROF, NPHONES,
+                                   " (+ %d SIP phones for apply)" % apply["phones"] if apply else "",
+                                   dur, workers, env.baseline_workers)) if not only_apply else
+        ("data: %d profiles, %d phones (+ %d SIP phones for apply); axlprovd workers %s; no baseline"
+         % (NPROF, NPHONES, apply["phones"], workers)),
         "load generator, servers and PostgreSQL share the cores: compare ratios within this run."
         " load average %.1f at start, %.1f at end; autogroup scheduling %s (each process in its own session)"
         % (LOAD_START[0], os.getloadavg()[0], autogroup()),
@@ -745,13 +1194,75 @@ def report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_
     ]
 
     out = ["\n".join(head), ""]
-    out.append("axlprovd, each figure beside its limit measured in the same run "
-               "(ratio = axlprovd req/s / limit; p99x = axlprovd p99 / limit p99)")
+    csv_rows, verdicts, problems = [], [], []
+    if rows:
+        out += main_tables(rows, limits, plain_get, bulk_pg, verdicts, csv_rows)
+    if bulk_axl is not None:
+        out += bulk_and_memory(mode, bulk_pg, bulk_axl, mem, n1, n2, verdicts, csv_rows)
+    if apply is not None:
+        out += apply_section(apply, csv_rows, problems)
+
+    # problems seen
+    for m, _ in rows:
+        if m["errors"] and not m["close"]:
+            problems.append("%s %s c=%d: %d errors (non-2xx %d, socket %d, timeouts %d) %s"
+                            % (OP_NAMES[m["op"]], transport(m), m["conns"], m["errors"], m["status_errors"],
+                               m["socket_errors"], m["timeouts"], m["first_bad"][:300]))
+        elif m["close"] and (m["status_errors"] or m["timeouts"]):
+            problems.append("%s %s c=%d: non-2xx %d, timeouts %d"
+                            % (OP_NAMES[m["op"]], transport(m), m["conns"], m["status_errors"], m["timeouts"]))
+    for r in (bulk_axl, mem):
+        if r is not None and r["errors"]:
+            problems.append("%s: %d errors; first: %s" % (OP_NAMES[r["op"]], r["errors"], r["first_bad"][:300]))
+    for lim in limits + ([bulk_pg] if bulk_pg is not None else []):
+        if lim["errors"] and not lim["close"]:
+            problems.append("limit %s c=%d: %d errors" % (limit_name(lim), lim["conns"], lim["errors"]))
+    with open(env.server_log, errors="replace") as f:
+        warn = [ln.rstrip() for ln in f if re.search(r"\b(WARN|ERROR|warn|error)\b", ln)]
+    if warn:
+        problems.append("axlprovd log: %d warning/error lines, e.g.:\n    %s"
+                        % (len(warn), "\n    ".join(warn[:5])))
+    if env.server.poll() is not None:
+        problems.append("axlprovd exited during the run (status %s)" % env.server.returncode)
+
+    if verdicts:
+        out.append("targets (issue 5)")
+        for text, ok in verdicts:
+            out.append("  [%s] %s" % ("ok  " if ok else "MISS", text))
+        out.append("")
+    out.append("problems seen: " + ("none" if not problems else ""))
+    for p in problems:
+        out.append("  - " + p)
+    text = "\n".join(out) + "\n"
+
+    base = os.path.join(RESULTS, stamp)
+    with open(base + ".txt", "w") as f:
+        f.write(text)
+    fields = ["kind", "operation", "transport", "conns", "requests", "seconds", "req_per_s", "p50_ms", "p99_ms",
+              "p999_ms", "max_ms", "cpu_us_per_req", "pg_cpu_us_per_req", "loadgen_cpu_us_per_req",
+              "other_cpu_pct", "peak_rss_mb", "errors", "limit",
+              "limit_req_per_s", "limit_p99_ms", "ratio", "p99_ratio", "target", "rss_first_kb", "rss_last_kb",
+              "first_ms", "result"]
+    with open(base + ".csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        for r in csv_rows:
+            w.writerow(r)
+    shutil.copy2(env.server_log, base + ".axlprovd.log")
+    print(text, flush=True)
+    log("results: %s.txt, %s.csv (server log: %s.axlprovd.log)" % (base, base, base))
+    if time.time() - T_START > mode["deadline"]:
+        log("!! the run took %.0fs, more than its %ds budget" % (time.time() - T_START, mode["deadline"]))
+
+
+def main_tables(rows, limits, plain_get, bulk_pg, verdicts, csv_rows):
+    """The axlprovd table (each figure beside its limit) and the limits table."""
+    out = ["axlprovd, each figure beside its limit measured in the same run "
+           "(ratio = axlprovd req/s / limit; p99x = axlprovd p99 / limit p99)"]
     hdr = ["operation", "transport", "conns", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "cpu us/req",
            "pg us/req", "rss MB", "errors", "other%", "limit", "lim req/s", "lim p99", "ratio", "p99x", "target"]
     align = ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "l", "r", "r", "r", "r", "l"]
-    trows, csv_rows = [], []
-    verdicts = []
+    trows = []
     for m, lim in rows:
         ratio = m["rps"] / lim["rps"] if lim and lim["rps"] else None
         p99x = m["p99"] / lim["p99"] if lim and lim["p99"] else None
@@ -815,7 +1326,12 @@ def report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_
                              errors=lim["errors"]))
     out.append(table(lhdr, lrows, ["l", "l"] + ["r"] * 10))
     out.append("")
+    return out
 
+
+def bulk_and_memory(mode, bulk_pg, bulk_axl, mem, n1, n2, verdicts, csv_rows):
+    """The bulk addPhone check beside pgbench, and the memory check."""
+    out = []
     # bulk and memory
     nb = mode["bulk"]
     done_all = bulk_axl["requests"] >= nb
@@ -867,57 +1383,108 @@ def report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_
                              rss_first_kb=mem["rss_mid_kb"] if r is mem else "",
                              rss_last_kb=mem["rss_end_kb"] if r is mem else ""))
     out.append("")
+    return out
 
-    # problems seen
-    problems = []
-    for m, _ in rows:
-        if m["errors"] and not m["close"]:
-            problems.append("%s %s c=%d: %d errors (non-2xx %d, socket %d, timeouts %d) %s"
-                            % (OP_NAMES[m["op"]], transport(m), m["conns"], m["errors"], m["status_errors"],
-                               m["socket_errors"], m["timeouts"], m["first_bad"][:300]))
-        elif m["close"] and (m["status_errors"] or m["timeouts"]):
-            problems.append("%s %s c=%d: non-2xx %d, timeouts %d"
-                            % (OP_NAMES[m["op"]], transport(m), m["conns"], m["status_errors"], m["timeouts"]))
-    for r in (bulk_axl, mem):
-        if r["errors"]:
-            problems.append("%s: %d errors; first: %s" % (OP_NAMES[r["op"]], r["errors"], r["first_bad"][:300]))
-    for lim in limits + [bulk_pg]:
-        if lim["errors"] and not lim["close"]:
-            problems.append("limit %s c=%d: %d errors" % (limit_name(lim), lim["conns"], lim["errors"]))
-    with open(env.server_log, errors="replace") as f:
-        warn = [ln.rstrip() for ln in f if re.search(r"\b(WARN|ERROR|warn|error)\b", ln)]
-    if warn:
-        problems.append("axlprovd log: %d warning/error lines, e.g.:\n    %s"
-                        % (len(warn), "\n    ".join(warn[:5])))
-    if env.server.poll() is not None:
-        problems.append("axlprovd exited during the run (status %s)" % env.server.returncode)
 
-    out.append("targets (issue 5)")
-    for text, ok in verdicts:
-        out.append("  [%s] %s" % ("ok  " if ok else "MISS", text))
+def apply_section(a, csv_rows, problems):
+    """The apply scenario: registrations, the SOAP call, the NOTIFYs, SIPp."""
+    def secs(x, nd=2):
+        return fmt(x, nd) if x is not None else "-"
+
+    out = ["apply config over SIP: %d SIPp phones over UDP (one socket, shared scenario phone_uac.xml%s), "
+           "one applyPhoneSecurityProfile"
+           % (a["phones"], ", strict: no -aa" if a["strict"] else ", -aa: a repeated NOTIFY is answered 200"),
+           "(registration times from SIPp's start; NOTIFY times from sending the SOAP call to "
+           "notify_outbox.done_at, the 200 OK recorded)"]
+    hdr = ["step", "count", "seconds", "per s", "first s", "p50 s", "p99 s", "cpu us/op", "pg us/op",
+           "other%", "result"]
+    reg_ok = a["registered"] >= a["phones"]
+    notify_ok = a["targeted"] > 0 and a["delivered"] == a["targeted"] and not a["error"]
+    sipp = ("exit code %d" % a["sipp_rc"]) if a["sipp_rc"] is not None else "killed (had not finished)"
+    trows = [
+        ["REGISTER with digest (401, then 200)", "%d/%d" % (a["registered"], a["phones"]),
+         fmt(a["reg_secs"], 2), fmt(a["reg_rate"], 0), "-", "-", "-", fmt(a["reg_cpu_us"], 0),
+         fmt(a["reg_pg_us"], 0), fmt(a["reg_other"], 0),
+         "offered %d/s; SIPp retransmissions %d; UDP drops %d"
+         % (a["rate"], a["reg_retrans"], a["udp_reg"].get("RcvbufErrors", 0))],
+        ["applyPhoneSecurityProfile (SOAP)", "1", fmt(a["soap_ms"] / 1e3, 3), "-", "-", "-", "-", "-", "-", "-",
+         "HTTP %d in %.1f ms; %d phones targeted" % (a["soap_status"], a["soap_ms"], a["targeted"])],
+        ["NOTIFY -> 200 OK, to the last one", str(a["delivered"]), secs(a["to_last"]), fmt(a["notify_rate"], 0),
+         secs(a["first"]), secs(a["p50"]), secs(a["p99"]), fmt(a["ntf_cpu_us"], 0), fmt(a["ntf_pg_us"], 0),
+         fmt(a["ntf_other"], 0),
+         "delivered %d, failed %d, unreachable %d, pending %d; %d retried"
+         % (a["delivered"], a["failed"], a["unreachable"], a["pending"], a["retried"])],
+        ["SIPp phones: answer, un-REGISTER, exit", str(a["unregistered"]), secs(a["sipp_end"]), "-", "-", "-",
+         "-", "-", "-", "-",
+         "%s; %d NOTIFYs received, %d repeats auto-answered, %d failed calls, %d retransmissions; "
+         "%d bindings left"
+         % (sipp, a["notified"], a["auto_answered"], a["sipp_failed"], a["sipp_retrans"], a["still_bound"])],
+    ]
+    out.append(table(hdr, trows, ["l"] + ["r"] * 9 + ["l"]))
+    out.append("  => %d phones registered at %.0f/s; the SOAP call answered in %.1f ms; the last 200 OK came "
+               "%s after it was sent; %.0f NOTIFYs/s; delivered %d, failed %d; SIPp %s"
+               % (a["registered"], a["reg_rate"], a["soap_ms"],
+                  ("%.2f s" % a["to_last"]) if a["to_last"] is not None else "never",
+                  a["notify_rate"], a["delivered"], a["failed"], sipp))
+    out.append("  kernel UDP counters (machine-wide) over the whole scenario: %s; during the registrations: "
+               "RcvbufErrors %d" % (udp_text(a["udp"]), a["udp_reg"].get("RcvbufErrors", 0)))
+    out.append("  axlprovd RSS: %.1f MB before the phones registered, peak %.1f MB, %.1f MB after SIPp exited"
+               % (a["rss_before"], a["rss_peak"], a["rss_after"]))
     out.append("")
-    out.append("problems seen: " + ("none" if not problems else ""))
-    for p in problems:
-        out.append("  - " + p)
-    text = "\n".join(out) + "\n"
 
-    base = os.path.join(RESULTS, stamp)
-    with open(base + ".txt", "w") as f:
-        f.write(text)
-    fields = ["kind", "operation", "transport", "conns", "requests", "seconds", "req_per_s", "p50_ms", "p99_ms",
-              "p999_ms", "max_ms", "cpu_us_per_req", "pg_cpu_us_per_req", "loadgen_cpu_us_per_req",
-              "other_cpu_pct", "peak_rss_mb", "errors", "limit",
-              "limit_req_per_s", "limit_p99_ms", "ratio", "p99_ratio", "target", "rss_first_kb", "rss_last_kb"]
-    with open(base + ".csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields)
-        w.writeheader()
-        for r in csv_rows:
-            w.writerow(r)
-    shutil.copy2(env.server_log, base + ".axlprovd.log")
-    print(text, flush=True)
-    log("results: %s.txt, %s.csv (server log: %s.axlprovd.log)" % (base, base, base))
-    if time.time() - T_START > mode["deadline"]:
-        log("!! the run took %.0fs, more than its %ds budget" % (time.time() - T_START, mode["deadline"]))
+    base = dict(kind="apply", transport="sip-udp", conns=1)
+    csv_rows.append(dict(base, operation="register", requests=a["registered"], seconds="%.3f" % a["reg_secs"],
+                         req_per_s="%.1f" % a["reg_rate"], cpu_us_per_req="%.1f" % a["reg_cpu_us"],
+                         pg_cpu_us_per_req="%.1f" % a["reg_pg_us"], loadgen_cpu_us_per_req="%.1f" % a["reg_gen_us"],
+                         other_cpu_pct="%.1f" % a["reg_other"], errors=a["phones"] - a["registered"],
+                         result="offered %d/s; SIPp retransmissions %d; UDP drops %d"
+                         % (a["rate"], a["reg_retrans"], a["udp_reg"].get("RcvbufErrors", 0))))
+    csv_rows.append(dict(base, operation="applyPhoneSecurityProfile", transport="http", requests=1,
+                         seconds="%.4f" % (a["soap_ms"] / 1e3), p50_ms="%.3f" % a["soap_ms"],
+                         max_ms="%.3f" % a["soap_ms"], errors=0 if a["soap_status"] == 200 else 1,
+                         result="HTTP %d; %d targeted" % (a["soap_status"], a["targeted"])))
+
+    def ms(x):
+        return "%.1f" % (x * 1e3) if x is not None else ""
+
+    csv_rows.append(dict(base, operation="notify_to_last_200", requests=a["delivered"],
+                         seconds="%.3f" % a["to_last"] if a["to_last"] is not None else "",
+                         req_per_s="%.1f" % a["notify_rate"], first_ms=ms(a["first"]), p50_ms=ms(a["p50"]),
+                         p99_ms=ms(a["p99"]), max_ms=ms(a["to_last"]), cpu_us_per_req="%.1f" % a["ntf_cpu_us"],
+                         pg_cpu_us_per_req="%.1f" % a["ntf_pg_us"], loadgen_cpu_us_per_req="%.1f" % a["ntf_gen_us"],
+                         other_cpu_pct="%.1f" % a["ntf_other"], errors=a["targeted"] - a["delivered"],
+                         result="delivered %d failed %d unreachable %d pending %d retried %d"
+                         % (a["delivered"], a["failed"], a["unreachable"], a["pending"], a["retried"])))
+    csv_rows.append(dict(base, operation="sipp_phones", requests=a["unregistered"],
+                         seconds="%.3f" % a["sipp_end"] if a["sipp_end"] is not None else "",
+                         errors=a["sipp_failed"], peak_rss_mb="%.1f" % a["rss_peak"],
+                         rss_first_kb=int(a["rss_before"] * 1024), rss_last_kb=int(a["rss_after"] * 1024),
+                         result="%s; notify received %d; auto-answered %d; retransmissions %d; bindings left %d; "
+                         "udp %s" % (sipp, a["notified"], a["auto_answered"], a["sipp_retrans"],
+                                     a["still_bound"], udp_text(a["udp"]))))
+
+    if a["error"]:
+        problems.append("apply: " + a["error"])
+    if not reg_ok:
+        problems.append("apply: only %d of %d phones registered (%d logged REGISTERED by SIPp)"
+                        % (a["registered"], a["phones"], a["reg_log"]))
+    if a["targeted"] and not notify_ok:
+        problems.append("apply: %d of %d NOTIFYs delivered (failed %d, unreachable %d, still pending %d)%s"
+                        % (a["delivered"], a["targeted"], a["failed"], a["unreachable"], a["pending"],
+                           "".join("\n    " + b for b in a["breakdown"])))
+    drops = a["udp"].get("RcvbufErrors", 0)
+    if drops:
+        problems.append("apply: the kernel dropped %d UDP datagrams on a full socket receive buffer "
+                        "(RcvbufErrors, machine-wide; %d of them during the registrations): SIP messages "
+                        "the server or SIPp never read, answered by retransmissions" %
+                        (drops, a["udp_reg"].get("RcvbufErrors", 0)))
+    if a["sipp_rc"] != 0:
+        problems.append("apply: SIPp %s (0 = every phone registered, got its NOTIFY and un-registered); "
+                        "its files are kept in %s; its error log:%s"
+                        % (sipp, a.get("sipp_kept", "-"),
+                           "".join("\n    %d x %s" % (n, e) for e, n in a["sipp_errors"])
+                           or "\n    " + a["sipp_tail"].replace("\n", "\n    ")))
+    return out
 
 
 if __name__ == "__main__":

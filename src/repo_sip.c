@@ -248,31 +248,77 @@ repo_sip_release(struct db *db, const char *node, struct app_err *err)
 	return true;
 }
 
-static const struct db_stmt st_result = {
-	"sip_result",
-	"UPDATE notify_outbox SET last_status = $2, reason = $3, locked_until = NULL, "
-	"       state = CASE WHEN $2 BETWEEN 200 AND 299 THEN 'delivered' "
-	"                    WHEN $4 AND attempts < $6 THEN 'pending' "
-	"                    ELSE 'failed' END, "
-	"       next_attempt_at = now() + make_interval(secs => $5), "
-	"       done_at = CASE WHEN $2 BETWEEN 200 AND 299 OR NOT $4 OR attempts >= $6 "
-	"                      THEN now() END "
-	" WHERE id = $1 AND state = 'sending'"
+static const struct db_stmt st_results = {
+	"sip_results",
+	"UPDATE notify_outbox o SET last_status = r.status, reason = r.phrase, locked_until = NULL, "
+	"       state = CASE WHEN r.status BETWEEN 200 AND 299 THEN 'delivered' "
+	"                    WHEN r.retry AND o.attempts < $6 THEN 'pending' ELSE 'failed' END, "
+	"       next_attempt_at = now() + make_interval(secs => r.after), "
+	"       done_at = CASE WHEN r.status BETWEEN 200 AND 299 OR NOT r.retry "
+	"                        OR o.attempts >= $6 THEN now() END "
+	"  FROM unnest($1::bigint[], $2::int[], $3::text[], $4::boolean[], $5::float8[]) "
+	"       AS r(id, status, phrase, retry, after) "
+	" WHERE o.id = r.id AND o.state = 'sending'"
 };
 
-bool
-repo_sip_result(struct db *db, long long id, int status, const char *phrase, bool retryable,
-		long retry_after, int max_attempts, struct app_err *err)
+/* Appends one element of a PostgreSQL array literal, quoted. */
+static bool
+array_add(char *buf, size_t size, size_t *len, const char *value)
 {
-	char sid[24], sstatus[16], after[24], max[16];
-	const char *params[6] = { sid, sstatus, phrase, retryable ? "true" : "false", after, max };
+	size_t need = 4 + 2 * strlen(value);   /* ,"" and every byte escaped */
+
+	if (*len + need + 2 > size)
+		return false;
+	buf[*len] = *len == 0 ? '{' : ',';
+	(*len)++;
+	buf[(*len)++] = '"';
+	for (const char *p = value; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf[(*len)++] = '\\';
+		buf[(*len)++] = *p;
+	}
+	buf[(*len)++] = '"';
+	buf[*len] = '\0';
+	return true;
+}
+
+/* Per element at most 4 + 2 * 63 bytes (the longest: a quoted phrase). */
+#define ARRAY_MAX (SIP_RESULTS_MAX * 132)
+
+bool
+repo_sip_results(struct db *db, const struct sip_result *r, int n, int max_attempts,
+		 struct app_err *err)
+{
+	static const size_t cap = ARRAY_MAX;
+	char *arrays = malloc(5 * cap), max[16], num[32];
+	size_t len[5] = { 0 };
+	const char *params[6];
+	bool ok = arrays != NULL && n > 0 && n <= SIP_RESULTS_MAX;
 	PGresult *res;
 
-	snprintf(sid, sizeof(sid), "%lld", id);
-	snprintf(sstatus, sizeof(sstatus), "%d", status);
-	snprintf(after, sizeof(after), "%ld", retry_after);
+	for (int i = 0; ok && i < n; i++) {
+		snprintf(num, sizeof(num), "%lld", r[i].id);
+		ok = array_add(arrays, cap, &len[0], num);
+		snprintf(num, sizeof(num), "%d", r[i].status);
+		ok = ok && array_add(arrays + cap, cap, &len[1], num);
+		ok = ok && array_add(arrays + 2 * cap, cap, &len[2], r[i].phrase);
+		ok = ok && array_add(arrays + 3 * cap, cap, &len[3], r[i].retryable ? "t" : "f");
+		snprintf(num, sizeof(num), "%ld", r[i].retry_after);
+		ok = ok && array_add(arrays + 4 * cap, cap, &len[4], num);
+	}
+	if (!ok) {
+		free(arrays);
+		return app_err_set(err, APP_E_INTERNAL, NULL, "cannot build %d NOTIFY results", n);
+	}
+	for (int k = 0; k < 5; k++) {
+		arrays[k * cap + len[k]++] = '}';
+		arrays[k * cap + len[k]] = '\0';
+		params[k] = arrays + k * cap;
+	}
 	snprintf(max, sizeof(max), "%d", max_attempts);
-	res = db_exec(db, &st_result, 6, params, err);
+	params[5] = max;
+	res = db_exec(db, &st_results, 6, params, err);
+	free(arrays);
 	if (res == NULL)
 		return false;
 	PQclear(res);

@@ -97,12 +97,23 @@ bool repo_sip_claim(struct db *db, const char *node, int limit, long lock_second
  * answer) become pending again: sent twice is harmless. */
 bool repo_sip_release(struct db *db, const char *node, struct app_err *err);
 
-/* Records the final answer to a NOTIFY (status, reason phrase): delivered
- * for 2xx; for a retryable failure pending again after retry_after seconds
- * unless max_attempts are used up; failed otherwise.  The sender's policy,
- * so every instance retries alike whichever queued the request. */
-bool repo_sip_result(struct db *db, long long id, int status, const char *phrase,
-		     bool retryable, long retry_after, int max_attempts, struct app_err *err);
+/* The final answer to one NOTIFY. */
+struct sip_result {
+	long long id;
+	int status;
+	char phrase[64];
+	bool retryable;
+	long retry_after;   /* seconds, if retried */
+};
+
+#define SIP_RESULTS_MAX 256
+
+/* Records up to SIP_RESULTS_MAX answers in one statement: delivered for 2xx; for a retryable
+ * failure pending again after retry_after seconds unless max_attempts are
+ * used up; failed otherwise.  The sender's policy, so every instance
+ * retries alike whichever one queued the request. */
+bool repo_sip_results(struct db *db, const struct sip_result *r, int n, int max_attempts,
+		      struct app_err *err);
 
 /* A claimed NOTIFY whose phone has no active binding any more. */
 bool repo_sip_unreachable(struct db *db, long long id, const char *reason, struct app_err *err);

@@ -37,6 +37,7 @@
 #include <sofia-sip/su_tagarg.h>
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/tport.h>
+#include <sofia-sip/tport_tag.h>
 
 #include "db.h"
 #include "log.h"
@@ -45,8 +46,14 @@
 #include "sip_rules.h"
 
 #define TICK_MS 1000
-#define CLAIM_BATCH 256
-#define MAX_INFLIGHT 4096
+/* NOTIFYs in flight at once.  Each answer is a datagram waiting in the
+ * socket's receive buffer (about 200 fit in the kernel's default) until
+ * this thread reads it: sending thousands at once lost answers and then
+ * retransmitted into the same overflow. */
+#define WINDOW 128
+/* Answers are recorded in one statement per batch, at most this long
+ * after the first of the batch arrived. */
+#define FLUSH_MS 10
 #define JANITOR_TICKS 120
 #define TPORT_BUCKETS 1024
 #define USER_AGENT "axlprov"
@@ -97,6 +104,10 @@ struct sip {
 	bool wake;
 	struct notify *inflight;
 	int ninflight;
+	struct sip_result results[SIP_RESULTS_MAX];
+	int nresults;
+	su_timer_t *flush;
+	bool flush_armed;
 	struct tport_entry *tports[TPORT_BUCKETS];
 };
 
@@ -280,7 +291,9 @@ update_bindings(struct sip *s, nta_incoming_t *irq, sip_t const *sip, const stru
 			return reply(irq, SIP_423_INTERVAL_TOO_BRIEF,
 				     SIPTAG_MIN_EXPIRES_STR(STR(SIP_MIN_EXPIRES)),
 				     TAG_END());
-	if (!db_begin(s->db, &err))
+	/* Several contacts change together or not at all; one needs no
+	 * transaction (a round trip each for BEGIN and COMMIT saved). */
+	if (sip->sip_contact != NULL && sip->sip_contact->m_next != NULL && !db_begin(s->db, &err))
 		return unavailable(irq, &err);
 	for (m = sip->sip_contact; m != NULL && rc == 0; m = m->m_next) {
 		long exp = sip_expiry(param_long(m->m_expires), header);
@@ -308,9 +321,9 @@ update_bindings(struct sip *s, nta_incoming_t *irq, sip_t const *sip, const stru
 		else if (id > 0 && tport_is_reliable(tp))
 			tport_remember(s, id, tp);
 	}
-	if (rc == 0 && !db_commit(s->db, &err))
+	if (rc == 0 && !db_commit_if_open(s->db, &err))
 		rc = -1;
-	if (rc != 0)
+	if (rc != 0 && db_in_tx(s->db))
 		db_rollback(s->db);
 	if (rc == -1)
 		rc = unavailable(irq, &err);
@@ -409,18 +422,48 @@ notify_unlink(struct notify *n)
 	s->ninflight--;
 }
 
+static void claim_due(struct sip *s);
+
+static void
+flush_results(struct sip *s)
+{
+	struct app_err err = { 0 };
+
+	if (s->nresults == 0)
+		return;
+	if (!repo_sip_results(s->db, s->results, s->nresults, (int) s->cfg->notify_attempts, &err))
+		/* The rows stay 'sending' and come back after their lock. */
+		log_msg(LOG_WARN, "sip: cannot record %d NOTIFY results: %s", s->nresults, err.msg);
+	s->nresults = 0;
+}
+
+static void
+on_flush(struct sip *s, su_timer_t *t, struct sip *arg)
+{
+	(void) t;
+	(void) arg;
+	s->flush_armed = false;
+	flush_results(s);
+	claim_due(s);   /* the window has room again */
+}
+
 static void
 record(struct sip *s, long long id, int attempts, int status, const char *phrase)
 {
-	struct app_err err = { 0 };
-	bool retry = sip_status_retryable(status);
+	struct sip_result *r;
 
-	if (!repo_sip_result(s->db, id, status, phrase ? phrase : "", retry,
-			     sip_backoff(s->cfg->notify_retry, attempts),
-			     (int) s->cfg->notify_attempts, &err))
-		/* The row stays 'sending' and comes back after its lock. */
-		log_msg(LOG_WARN, "sip: cannot record NOTIFY %lld result %d: %s", id, status,
-			err.msg);
+	if (s->nresults == SIP_RESULTS_MAX)
+		flush_results(s);
+	r = &s->results[s->nresults++];
+	r->id = id;
+	r->status = status;
+	snprintf(r->phrase, sizeof(r->phrase), "%s", phrase ? phrase : "");
+	r->retryable = sip_status_retryable(status);
+	r->retry_after = sip_backoff(s->cfg->notify_retry, attempts);
+	if (!s->flush_armed && su_timer_set(s->flush, on_flush, s) == 0)
+		s->flush_armed = true;
+	else if (!s->flush_armed)
+		flush_results(s);
 }
 
 static int
@@ -502,12 +545,10 @@ claim_due(struct sip *s)
 	int claimed;
 
 	do {
-		int room = MAX_INFLIGHT - s->ninflight;
+		int room = WINDOW - s->ninflight;
 
 		if (room <= 0)
 			return;
-		if (room > CLAIM_BATCH)
-			room = CLAIM_BATCH;
 		if (!repo_sip_claim(s->db, s->node, room, lock, send_job, s, &claimed, &err)) {
 			log_msg(LOG_WARN, "sip: claiming NOTIFYs: %s", err.msg);
 			return;
@@ -613,7 +654,10 @@ setup(struct sip *s)
 				    NTATAG_SERVER_RPORT(1), NTATAG_TCP_RPORT(1),
 				    NTATAG_SIP_T1((unsigned) s->cfg->sip_t1),
 				    NTATAG_SIP_T1X64((unsigned) (64 * s->cfg->sip_t1)),
-				    NTATAG_UA(0), TAG_END());
+				    NTATAG_UA(0),
+				    /* Room for a burst of answers while this thread
+				     * waits on PostgreSQL (capped by rmem_max). */
+				    TPTAG_UDP_RMEM(4 << 20), TAG_END());
 	if (s->agent == NULL) {
 		app_err_set(&s->err, APP_E_INVALID_VALUE, "sip_listen",
 			    "cannot listen for SIP on %s (UDP and TCP): %s", s->cfg->sip_listen,
@@ -622,7 +666,8 @@ setup(struct sip *s)
 	}
 	s->leg = nta_leg_tcreate(s->agent, on_request, s, NTATAG_NO_DIALOG(1), TAG_END());
 	s->tick = su_timer_create(su_root_task(s->root), TICK_MS);
-	if (s->leg == NULL || s->tick == NULL ||
+	s->flush = su_timer_create(su_root_task(s->root), FLUSH_MS);
+	if (s->leg == NULL || s->tick == NULL || s->flush == NULL ||
 	    su_timer_run(s->tick, on_tick, s) < 0 ||
 	    su_wait_create(s->stop_wait, s->stop_fd, SU_WAIT_IN) != 0 ||
 	    su_root_register(s->root, s->stop_wait, on_stop, s, 0) < 0) {
@@ -636,6 +681,8 @@ setup(struct sip *s)
 static void
 teardown(struct sip *s)
 {
+	if (s->db != NULL)
+		flush_results(s);
 	while (s->inflight != NULL) {
 		struct notify *n = s->inflight;
 
@@ -653,6 +700,8 @@ teardown(struct sip *s)
 	}
 	if (s->tick != NULL)
 		su_timer_destroy(s->tick);
+	if (s->flush != NULL)
+		su_timer_destroy(s->flush);
 	if (s->leg != NULL)
 		nta_leg_destroy(s->leg);
 	if (s->agent != NULL)
