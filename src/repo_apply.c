@@ -133,7 +133,10 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 		return false;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return app_err_set(err, APP_E_NOT_FOUND, "id", "No apply request for %s", id);
+		return app_err_set(err, APP_E_NOT_FOUND, "id",
+				   "No apply request for %s (give a request's uuid, or the name or uuid "
+				   "of a phone or security profile that was applied, reset or restarted)",
+				   id);
 	}
 	db_copy(res, 0, 0, request_id, sizeof(request_id));
 	db_copy(res, 0, 1, out->request_uuid, sizeof(out->request_uuid));
