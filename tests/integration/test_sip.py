@@ -693,3 +693,31 @@ def test_apply_sent_to_one_instance_reaches_a_phone_registered_at_another(pg, se
         ph.close()
     finally:
         finish_server(other)
+
+
+def test_malformed_registers_are_refused_and_the_registrar_goes_on(server, lab):
+    ph, name, _ = registered_phone(server, lab)
+    to = "To: <sip:%s@127.0.0.1>" % ph.user
+    contact = "Contact: <%s>" % ph.contact
+    cases = [
+        (lambda r: r.replace("Call-ID: %s\r\n" % ph.call_id, ""), "400 Bad Request"),
+        (lambda r: r.replace(to + "\r\n", ""), "400 Bad Request"),
+        (lambda r: re.sub(r"CSeq: \d+", "CSeq: x", r), "400 Bad CSeq Header"),
+        (lambda r: r.replace(to, "To: <sip:127.0.0.1>"),
+         "400 Bad Request: the To URI must name the phone or its digest user"),
+        (lambda r: r.replace(contact, "Contact: <sip:%s@h>" % ("a" * 1100)),
+         "400 Bad Request: Contact, To or Call-ID too long"),
+        # an unreadable expires parameter is ignored: the Expires header counts
+        (lambda r: r.replace(contact, contact + ";expires=abc"), "200 OK"),
+    ]
+    try:
+        for change, expect in cases:
+            r = ph.transact(change(ph.register_request()))
+            assert r.first == "SIP/2.0 " + expect, r.raw
+        ph.send("\x00\xff garbage\r\n\r\n")
+        # a query (no Contact) lists the binding, untouched by all that
+        r = ph.transact(ph.register_request().replace(contact + "\r\n", ""))
+        assert r.status == 200 and ph.contact in r.header("Contact"), r.raw
+        assert server.proc.poll() is None
+    finally:
+        ph.close()
