@@ -50,6 +50,16 @@ static const struct db_stmt st_remove_uuid = {
 	"DELETE FROM phone_security_profile WHERE pkid = $1::uuid AND NOT is_standard"
 	" RETURNING pkid::text"
 };
+static const struct db_stmt st_describe_name = {
+	"profile_describe_name",
+	"UPDATE phone_security_profile SET description = $2 WHERE name = $1 AND NOT is_standard"
+	" RETURNING pkid::text"
+};
+static const struct db_stmt st_describe_uuid = {
+	"profile_describe_uuid",
+	"UPDATE phone_security_profile SET description = $2 WHERE pkid = $1::uuid"
+	" AND NOT is_standard RETURNING pkid::text"
+};
 static const struct db_stmt st_models = {
 	"models_load",
 	"SELECT name, sip, sccp, secure, cisco, model_independent, since, sep_name, mic"
@@ -256,6 +266,23 @@ repo_profile_update(struct db *db, const struct profile *p, struct app_err *err)
 	if (!changed)
 		return app_err_set(err, APP_E_CONFLICT, NULL,
 				   "Could not update %s: it kept changing; try again", p->v[PF_NAME]);
+	return true;
+}
+
+bool
+repo_profile_set_description(struct db *db, const struct item_key *key, const char *description,
+			     char uuid_out[UUID_DB_LEN + 1], bool *found, struct app_err *err)
+{
+	const char *params[2] = { key->name ? key->name : key->uuid, description };
+	PGresult *res;
+
+	res = db_exec(db, key->name ? &st_describe_name : &st_describe_uuid, 2, params, err);
+	if (res == NULL)
+		return false;
+	*found = PQntuples(res) == 1;
+	if (*found)
+		snprintf(uuid_out, UUID_DB_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
 	return true;
 }
 

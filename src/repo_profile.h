@@ -31,6 +31,13 @@ bool repo_profile_get(struct db *db, const struct item_key *key, struct profile 
  * version p was read at; APP_E_CONFLICT otherwise. */
 bool repo_profile_update(struct db *db, const struct profile *p, struct app_err *err);
 
+/* Sets only the description of a user-defined profile, in one statement.
+ * *found is false when no such user-defined profile exists (the caller
+ * finds out which fault applies). */
+bool repo_profile_set_description(struct db *db, const struct item_key *key,
+				  const char *description, char uuid_out[UUID_DB_LEN + 1],
+				  bool *found, struct app_err *err);
+
 /* Deletes a profile that is not predefined and not in use; fills uuid_out. */
 bool repo_profile_remove(struct db *db, const struct item_key *key,
 			 char uuid_out[UUID_DB_LEN + 1], struct app_err *err);

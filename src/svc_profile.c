@@ -166,6 +166,19 @@ certificates_ok(struct worker *w, const struct profile *p, const struct profile 
 			   p->v[PF_SECURITY_MODE] : p->v[PF_AUTH_MODE]);
 }
 
+/* True when the update names nothing but a new description. */
+static bool
+description_only(const struct ns__UpdatePhoneSecurityProfileReq *req)
+{
+	if (req->newName != NULL || req->description == NULL)
+		return false;
+	for (int i = 0; i < PF__COUNT; i++)
+		if (i != PF_DESCRIPTION && wire[i].update != NO_UPDATE &&
+		    field_at(req, wire[i].update) != NULL)
+			return false;
+	return true;
+}
+
 int
 __svc__updatePhoneSecurityProfile(struct soap *soap,
 				  struct ns__UpdatePhoneSecurityProfileReq *req,
@@ -181,6 +194,22 @@ __svc__updatePhoneSecurityProfile(struct soap *soap,
 	if (!svc_key(req->__union_UpdatePhoneSecurityProfileReq,
 		     req->union_UpdatePhoneSecurityProfileReq.name, "name", &kb, &err))
 		return axl_fault(w, op, &err);
+	/* No rule ties the description to another field: a description-only
+	 * update is one statement (bulk relabelling is a common job).  A
+	 * profile that is missing or predefined takes the full path below,
+	 * which says why. */
+	if (description_only(req)) {
+		struct profile scratch = { 0 };
+		char uuid[UUID_DB_LEN + 1];
+		bool found = false;
+
+		if (!profile_set(&scratch, PF_DESCRIPTION, req->description, &err) ||
+		    !repo_profile_set_description(w->db, &kb.key, scratch.v[PF_DESCRIPTION], uuid,
+						  &found, &err))
+			return axl_fault(w, op, &err);
+		if (found)
+			return axl_response_uuid(w, op, req->sequence, uuid);
+	}
 	/* Read, merge, write only if the row is unchanged since the read, and
 	 * otherwise start over: concurrent partial updates of one profile keep
 	 * each other's fields, in two round trips without a transaction. */

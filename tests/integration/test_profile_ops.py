@@ -419,6 +419,31 @@ def test_update_partial(axl, unique):
     assert after == dict(before, description="after", nonceValidityTime="900")
 
 
+@pytest.mark.parametrize("key", ["name", "uuid"])
+def test_update_description_only(axl, unique, key):
+    """The one-statement path: only the description changes."""
+    uuid = add_profile(axl, unique, description="before", deviceSecurityMode="Encrypted",
+                       keySize="4096", enableDigestAuthentication="true")
+    _, before = full_get(axl, unique)
+    value = unique if key == "name" else uuid.strip("{}").lower()
+    r = update(axl, (key, value), description="after only")
+    assert r.status == 200, r.text
+    assert r.ret().text == uuid
+    assert full_get(axl, unique)[1] == dict(before, description="after only")
+    r = update(axl, (key, value), description="")
+    assert r.status == 200, r.text
+    assert full_get(axl, unique)[1] == dict(before, description="")
+
+
+@pytest.mark.parametrize("value", ["bad & value", "y" * 51])
+def test_update_invalid_description_only_changes_nothing(axl, unique, value):
+    add_profile(axl, unique, description="keep")
+    before = full_get(axl, unique)
+    r = update(axl, ("name", unique), description=value)
+    expect_invalid(r, "updatePhoneSecurityProfile", "description", value)
+    assert full_get(axl, unique) == before
+
+
 def test_update_by_lowercase_uuid_without_braces(axl, unique):
     uuid = add_profile(axl, unique)
     r = update(axl, ("uuid", uuid.strip("{}").lower()), keyOrder="EC Only", ecKeySize="256",
