@@ -50,6 +50,14 @@ put_phone(void *ctx, const struct apply_phone_status *p)
 	return true;
 }
 
+void
+apply_status_error_json(struct xbuf *out, const char *message)
+{
+	xbuf_puts(out, "{");
+	json_member(out, "error", message, false);
+	xbuf_puts(out, "}\n");
+}
+
 bool
 apply_status_json(struct db *db, const char *id, struct xbuf *out, struct app_err *err)
 {

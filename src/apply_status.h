@@ -18,4 +18,7 @@ struct xbuf;
 /* Writes the JSON document for request id (see repo_apply_status) to out. */
 bool apply_status_json(struct db *db, const char *id, struct xbuf *out, struct app_err *err);
 
+/* {"error": "<message>"} for a request that failed. */
+void apply_status_error_json(struct xbuf *out, const char *message);
+
 #endif

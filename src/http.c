@@ -205,11 +205,7 @@ send_status(struct worker *w, const char *path)
 	if (apply_status_json(w->db, id, &w->body, &err))
 		return http_send(w, 200, "application/json");
 	xbuf_reset(&w->body);
-	xbuf_puts(&w->body, "{\"error\": \"");
-	for (const char *p = err.msg; *p; p++)
-		if (*p != '"' && *p != '\\' && (unsigned char) *p >= 0x20)
-			xbuf_put(&w->body, p, 1);
-	xbuf_puts(&w->body, "\"}\n");
+	apply_status_error_json(&w->body, err.msg);
 	return http_send(w, err.code == APP_E_NOT_FOUND ? 404 :
 			    err.code == APP_E_DB_UNAVAILABLE ? 503 : 500, "application/json");
 }

@@ -65,7 +65,7 @@ import_row(struct db *db, char **f, int n, struct import_stats *stats, struct ap
 	     phone_check_add(p, 150, &m, err) &&
 	     profile_set(&scratch, PF_SECURITY_MODE, f[COL_MODE], err) &&
 	     profile_for(db, p, scratch.v[PF_SECURITY_MODE], &prof, stats, err);
-	if (n < 4 && n >= 0)
+	if (n < 4)
 		app_err_set(err, APP_E_MISSING_FIELD, NULL,
 			    "expected name,product,protocol,security mode[,description]");
 	if (ok && phone_profile_needs_certificate(&prof) && !phone_has_certificate(m, "None"))

@@ -90,7 +90,6 @@ struct sip {
 	struct app_err err;
 
 	/* Owned by the thread. */
-	su_home_t home[1];
 	su_root_t *root;
 	nta_agent_t *agent;
 	nta_leg_t *leg;
@@ -101,7 +100,6 @@ struct sip {
 	struct sip_listener *listener;
 	char secret[128];
 	unsigned ticks;
-	bool wake;
 	struct notify *inflight;
 	int ninflight;
 	struct sip_result results[SIP_RESULTS_MAX];
@@ -276,6 +274,7 @@ update_bindings(struct sip *s, nta_incoming_t *irq, sip_t const *sip, const stru
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 	struct app_err err = { 0 };
 	sip_contact_t const *m;
+	char *aor;
 	int rc = 0;
 
 	if (sip->sip_contact != NULL && sip->sip_contact->m_url->url_type == url_any) {
@@ -295,10 +294,10 @@ update_bindings(struct sip *s, nta_incoming_t *irq, sip_t const *sip, const stru
 	 * transaction (a round trip each for BEGIN and COMMIT saved). */
 	if (sip->sip_contact != NULL && sip->sip_contact->m_next != NULL && !db_begin(s->db, &err))
 		return unavailable(irq, &err);
+	aor = url_as_string(home, sip->sip_to->a_url);
 	for (m = sip->sip_contact; m != NULL && rc == 0; m = m->m_next) {
 		long exp = sip_expiry(param_long(m->m_expires), header);
 		char *contact = url_as_string(home, m->m_url);
-		char *aor = url_as_string(home, sip->sip_to->a_url);
 		long long id = 0;
 		struct sip_binding b = {
 			.phone_uuid = ph->uuid, .aor = aor, .contact = contact,
@@ -337,8 +336,9 @@ on_register(struct sip *s, nta_incoming_t *irq, sip_t const *sip)
 	msg_t *msg = nta_incoming_getrequest(irq);
 	tport_t *tp = nta_incoming_transport(s->agent, irq, msg);
 	su_addrinfo_t *ai = msg_addrinfo(msg);
+	/* sofia names its protocols in lower case: "udp", "tcp", "tls". */
 	const char *transport = tp ? tport_name(tp)->tpn_proto : "udp";
-	char ip[64] = "", port[16] = "0", lowered[8];
+	char ip[64] = "", port[16] = "0";
 	const char *user = sip->sip_to ? sip->sip_to->a_url->url_user : NULL;
 	struct sip_phone ph;
 	struct app_err err = { 0 };
@@ -346,9 +346,6 @@ on_register(struct sip *s, nta_incoming_t *irq, sip_t const *sip)
 	const char *phrase;
 	int rc;
 
-	snprintf(lowered, sizeof(lowered), "%s", transport);
-	for (char *c = lowered; *c; c++)
-		*c = (char) (*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
 	if (ai != NULL)
 		getnameinfo(ai->ai_addr, (socklen_t) ai->ai_addrlen, ip, sizeof(ip), port,
 			    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
@@ -371,10 +368,10 @@ on_register(struct sip *s, nta_incoming_t *irq, sip_t const *sip)
 		}
 	} else if ((rc = sip_policy_check(&(struct sip_policy) {
 			   .sip = ph.sip, .security_mode = ph.security_mode,
-			   .transport_type = ph.transport_type }, lowered, &phrase)) != 0) {
+			   .transport_type = ph.transport_type }, transport, &phrase)) != 0) {
 		rc = reply(irq, rc, phrase, TAG_END());
 	} else if ((!ph.digest || (rc = authenticate(s, irq, sip, &ph)) == 0) &&
-		   (rc = update_bindings(s, irq, sip, &ph, tp, lowered, ip,
+		   (rc = update_bindings(s, irq, sip, &ph, tp, transport, ip,
 					 (unsigned) atoi(port))) == 0) {
 		if (!repo_sip_bindings(s->db, ph.uuid, add_contact, &contacts, &err))
 			rc = unavailable(irq, &err);
@@ -383,7 +380,7 @@ on_register(struct sip *s, nta_incoming_t *irq, sip_t const *sip)
 				   TAG_IF(contacts.len > 0, SIPTAG_CONTACT_STR(contacts.text)),
 				   SIPTAG_DATE(sip_date_create(msg_home(msg), sip_now())), TAG_END());
 		log_msg(LOG_DEBUG, "sip: REGISTER %s as %s over %s from %s:%s", user, ph.name,
-			lowered, ip, port);
+			transport, ip, port);
 	}
 	if (tp != NULL)
 		tport_unref(tp);
@@ -717,24 +714,33 @@ static void *
 run(void *arg)
 {
 	struct sip *s = arg;
+	bool ok;
 
 	su_init();
-	su_home_init(s->home);
-	if (!setup(s)) {
-		teardown(s);
-		su_home_deinit(s->home);
-		su_deinit();
-		started(s, -1);
-		return NULL;
+	ok = setup(s);
+	if (ok) {
+		log_msg(LOG_INFO, "sip: registrar on %s (udp, tcp), node %s", s->cfg->sip_listen,
+			s->node);
+		started(s, 1);
+		claim_due(s);   /* what an earlier run of this node left queued */
+		su_root_run(s->root);
 	}
-	log_msg(LOG_INFO, "sip: registrar on %s (udp, tcp), node %s", s->cfg->sip_listen, s->node);
-	started(s, 1);
-	claim_due(s);   /* what an earlier run of this node left queued */
-	su_root_run(s->root);
 	teardown(s);
-	su_home_deinit(s->home);
 	su_deinit();
+	if (!ok)
+		started(s, -1);
 	return NULL;
+}
+
+/* What sip_start() made besides the thread. */
+static void
+sip_free(struct sip *s)
+{
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
 }
 
 struct sip *
@@ -759,9 +765,7 @@ sip_start(const struct config *cfg, struct app_err *err)
 	pthread_cond_init(&s->cond, NULL);
 	if (s->stop_fd < 0 || pthread_create(&s->thread, NULL, run, s) != 0) {
 		app_err_set(err, APP_E_INTERNAL, NULL, "cannot start the SIP thread");
-		if (s->stop_fd >= 0)
-			close(s->stop_fd);
-		free(s);
+		sip_free(s);
 		return NULL;
 	}
 	pthread_mutex_lock(&s->lock);
@@ -771,10 +775,7 @@ sip_start(const struct config *cfg, struct app_err *err)
 	if (s->state < 0) {
 		*err = s->err;
 		pthread_join(s->thread, NULL);
-		close(s->stop_fd);
-		pthread_mutex_destroy(&s->lock);
-		pthread_cond_destroy(&s->cond);
-		free(s);
+		sip_free(s);
 		return NULL;
 	}
 	return s;
@@ -790,8 +791,5 @@ sip_stop(struct sip *s)
 	if (write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
 		log_msg(LOG_WARN, "sip: cannot signal the SIP thread to stop");
 	pthread_join(s->thread, NULL);
-	close(s->stop_fd);
-	pthread_mutex_destroy(&s->lock);
-	pthread_cond_destroy(&s->cond);
-	free(s);
+	sip_free(s);
 }

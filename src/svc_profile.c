@@ -278,16 +278,30 @@ __svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDReque
 	if (!svc_key(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",
 		     &kb, &err))
 		return axl_fault(w, op, &err);
-	/* A profile in use stays (the phones reference it by key); say which
-	 * phones use it, as CUCM's Dependency Records would. */
-	if (repo_profile_get(w->db, &kb.key, &p, &err) &&
-	    !p.standard &&
-	    repo_phone_dependents(w->db, DEP_PROFILE, p.uuid, &users, names, &err) && users > 0) {
+	/* The row read here decides the fault, so a missing or predefined
+	 * profile costs one query.  A profile in use stays (the phones
+	 * reference it by key); say which phones use it, as CUCM's Dependency
+	 * Records would. */
+	if (!repo_profile_get(w->db, &kb.key, &p, &err)) {
+		if (err.code == APP_E_NOT_FOUND)
+			app_err_set(&err, APP_E_REMOVE_NOT_FOUND, NULL,
+				    "Item not valid: The specified entry was not found");
+		return axl_fault(w, op, &err);
+	}
+	if (p.standard) {
+		app_err_set(&err, APP_E_READ_ONLY, NULL,
+			    "Cannot remove a predefined security profile: %s", p.v[PF_NAME]);
+		return axl_fault(w, op, &err);
+	}
+	if (!repo_phone_dependents(w->db, DEP_PROFILE, p.uuid, &users, names, &err))
+		return axl_fault(w, op, &err);
+	if (users > 0) {
 		svc_in_use(&err, "Phone Security Profile", p.v[PF_NAME], users, names);
 		return axl_fault(w, op, &err);
 	}
-	if (err.code == APP_E_DB_UNAVAILABLE || err.code == APP_E_INTERNAL ||
-	    !repo_profile_remove(w->db, &kb.key, uuid, &err))
+	/* By uuid: a rename since the read does not matter.  The repository
+	 * still tells a concurrent removal apart. */
+	if (!repo_profile_remove(w->db, &(struct item_key) { .uuid = p.uuid }, uuid, &err))
 		return axl_fault(w, op, &err);
 	return axl_response_uuid(w, op, req->sequence, uuid);
 }

@@ -19,6 +19,7 @@ import pytest
 
 from conftest import (PROFILE_DEFAULTS, AXL_NS, SOAPENV, UUID_RE, Axl, add_profile, envelope, fields_of, get_profile,
                       profile_xml, validate_body, xml_escape)
+from conftest import expect_axl_fault as expect_fault
 
 # RPhoneSecurityProfile / LPhoneSecurityProfile children, in schema order.
 ORDER = ["phoneType", "protocol", "name", "description", "deviceSecurityMode", "authenticationMode",
@@ -37,19 +38,6 @@ DUPLICATE = "Could not insert new row - duplicate value in a UNIQUE INDEX column
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-
-def expect_fault(r, axlcode, faultcode, op, message=None, prefix=None):
-    """Asserts an AXL fault (HTTP 500 with axlError) and returns its message."""
-    assert r.status == 500, "expected a fault, got %s: %s" % (r.status, r.text)
-    fc, fs, code, msg, req = r.fault()
-    assert (code, fc, req) == (axlcode, faultcode, op), r.text
-    assert fs == msg, "faultstring and axlmessage differ"
-    if message is not None:
-        assert msg == message
-    if prefix is not None:
-        assert msg.startswith(prefix), msg
-    return msg
-
 
 def shown(value):
     """The value as faults echo it: control characters as \\xNN (UTF-8 bytes)."""

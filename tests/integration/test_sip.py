@@ -159,6 +159,9 @@ def test_sipp_phone_with_wrong_password_is_refused(server, lab):
     try:
         assert sipp.wait(timeout=60) != 0
         assert sipp.logged("REGISTERED as") == []
+        # refused by the digest check, not by anything else
+        assert "sip: bad digest credentials for" in server.log_text()
+        assert "SIP/2.0 403" in sipp.diagnostics(), sipp.diagnostics()
         assert server.pg.sql("SELECT count(*) FROM sip_registration WHERE aor LIKE :'v1'",
                              "%" + userid + "%") == [["0"]]
     finally:
@@ -510,6 +513,23 @@ def test_reregistered_phone_is_reached_with_its_new_call_id(server, axl, lab):
         n = ph.wait_request()
         ph.answer(n)
         assert n.header("Call-ID") == ph.call_id
+    finally:
+        ph.close()
+
+
+def test_expired_binding_is_not_used(server, pg, axl, lab):
+    ph, name, _ = registered_phone(server, lab)
+    try:
+        pg.sql("UPDATE sip_registration SET expires_at = now() - interval '1 second' FROM phone p "
+               "WHERE p.pkid = phone_id AND p.name = :'v1'", name)
+        r = apply(axl, "applyPhone", name)
+        st = status(axl, r.header("X-Axlprov-Apply-Request"))
+        assert (st["unreachable"], st["phones"][0]["reason"]) == (1, "not registered"), st
+        assert ph.wait_request(timeout=1.5) is None
+        # and a REGISTER's 200 no longer lists it
+        second = ph.contact.replace(str(ph.port), str(ph.port + 1))
+        r = ph.register(contact=second)
+        assert r.status == 200 and ph.contact not in ", ".join(r.all("Contact")), r.raw
     finally:
         ph.close()
 
