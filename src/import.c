@@ -21,10 +21,23 @@
 
 enum { COL_NAME, COL_PRODUCT, COL_PROTOCOL, COL_MODE, COL_DESCRIPTION, NCOLS };
 
+/* A fleet has few model/protocol/mode combinations: each is looked up (or
+ * created) once per import, which is one transaction, not once per row. */
+#define CACHE_SLOTS 32
+struct profile_cache {
+	int n;
+	struct {
+		char model[PH_VALUE_MAX];
+		char protocol[PH_VALUE_MAX];
+		char mode[PF_VALUE_MAX];
+		struct profile prof;
+	} slot[CACHE_SLOTS];
+};
+
 /* The profile a device with this mode gets. */
 static bool
-profile_for(struct db *db, const struct phone *p, const char *mode, struct profile *prof,
-	    struct import_stats *stats, struct app_err *err)
+lookup_profile(struct db *db, const struct phone *p, const char *mode, struct profile *prof,
+	       struct import_stats *stats, struct app_err *err)
 {
 	struct profile target;
 
@@ -46,15 +59,35 @@ profile_for(struct db *db, const struct phone *p, const char *mode, struct profi
 }
 
 static bool
-import_row(struct db *db, char **f, int n, struct import_stats *stats, struct app_err *err)
+profile_for(struct db *db, struct profile_cache *cache, const struct phone *p, const char *mode,
+	    struct profile *prof, struct import_stats *stats, struct app_err *err)
 {
-	struct phone *p = malloc(sizeof(*p));
+	for (int i = 0; i < cache->n; i++)
+		if (strcmp(cache->slot[i].model, p->v[PH_MODEL]) == 0 &&
+		    strcmp(cache->slot[i].protocol, p->v[PH_PROTOCOL]) == 0 &&
+		    strcmp(cache->slot[i].mode, mode) == 0) {
+			*prof = cache->slot[i].prof;
+			return true;
+		}
+	if (!lookup_profile(db, p, mode, prof, stats, err))
+		return false;
+	if (cache->n < CACHE_SLOTS) {
+		snprintf(cache->slot[cache->n].model, PH_VALUE_MAX, "%s", p->v[PH_MODEL]);
+		snprintf(cache->slot[cache->n].protocol, PH_VALUE_MAX, "%s", p->v[PH_PROTOCOL]);
+		snprintf(cache->slot[cache->n].mode, PF_VALUE_MAX, "%s", mode);
+		cache->slot[cache->n++].prof = *prof;
+	}
+	return true;
+}
+
+static bool
+import_row(struct db *db, struct profile_cache *cache, struct phone *p, char **f, int n,
+	   struct import_stats *stats, struct app_err *err)
+{
 	const struct model_caps *m = NULL;
 	struct profile prof, scratch;
 	bool ok;
 
-	if (p == NULL)
-		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 	phone_defaults(p);
 	profile_defaults(&scratch);
 	ok = n >= 4 &&
@@ -64,7 +97,7 @@ import_row(struct db *db, char **f, int n, struct import_stats *stats, struct ap
 	     phone_set(p, PH_DESCRIPTION, n > COL_DESCRIPTION ? f[COL_DESCRIPTION] : "", NULL, err) &&
 	     phone_check_add(p, 150, &m, err) &&
 	     profile_set(&scratch, PF_SECURITY_MODE, f[COL_MODE], err) &&
-	     profile_for(db, p, scratch.v[PF_SECURITY_MODE], &prof, stats, err);
+	     profile_for(db, cache, p, scratch.v[PF_SECURITY_MODE], &prof, stats, err);
 	if (n < 4)
 		app_err_set(err, APP_E_MISSING_FIELD, NULL,
 			    "expected name,product,protocol,security mode[,description]");
@@ -73,7 +106,6 @@ import_row(struct db *db, char **f, int n, struct import_stats *stats, struct ap
 	ok = ok && repo_phone_insert(db, p, prof.uuid, NULL, err);
 	if (ok)
 		stats->phones++;
-	free(p);
 	return ok;
 }
 
@@ -86,14 +118,23 @@ import_csv(struct db *db, const char *path, FILE *progress, struct import_stats 
 	char *f[NCOLS + 1];
 	long lineno = 0;
 	struct app_err row = { 0 };
+	/* Both large: on the heap, once per import. */
+	struct profile_cache *cache = calloc(1, sizeof(*cache));
+	struct phone *p = malloc(sizeof(*p));
+	bool ok = false;
 
 	memset(stats, 0, sizeof(*stats));
-	if (in == NULL)
+	if (in == NULL) {
+		free(cache);
+		free(p);
 		return app_err_set(err, APP_E_INVALID_VALUE, NULL, "cannot open %s", path);
-	if (!db_begin(db, err)) {
-		fclose(in);
-		return false;
 	}
+	if (cache == NULL || p == NULL) {
+		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (!db_begin(db, err))
+		goto out;
 	while (fgets(line, sizeof(line), in) != NULL) {
 		int n;
 
@@ -106,15 +147,19 @@ import_csv(struct db *db, const char *path, FILE *progress, struct import_stats 
 		if (n < 0)
 			app_err_set(&row, APP_E_INVALID_VALUE, NULL, "not a CSV row of at most %d fields",
 				    NCOLS);
-		if (n < 0 || !import_row(db, f, n, stats, &row)) {
+		if (n < 0 || !import_row(db, cache, p, f, n, stats, &row)) {
 			db_rollback(db);
-			fclose(in);
-			return app_err_set(err, row.code, row.field, "%s:%ld: %s; nothing was imported",
-					   path, lineno, row.msg);
+			app_err_set(err, row.code, row.field, "%s:%ld: %s; nothing was imported",
+				    path, lineno, row.msg);
+			goto out;
 		}
 		if (progress != NULL && stats->phones % 1000 == 0)
 			fprintf(progress, "imported %ld phones\n", stats->phones);
 	}
+	ok = db_commit(db, err);
+out:
 	fclose(in);
-	return db_commit(db, err);
+	free(cache);
+	free(p);
+	return ok;
 }
