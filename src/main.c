@@ -66,6 +66,33 @@ on_signal(int sig)
 	server_stop();
 }
 
+static void
+on_sighup(int sig)
+{
+	(void) sig;
+	server_reload();
+}
+
+/* The command line as given, so that SIGHUP can read the settings again
+ * from the same sources (config_load() compacts the argv it is given). */
+static int orig_argc;
+static char **orig_argv;
+
+static bool
+reread_settings(struct config *cfg, struct app_err *err)
+{
+	char **argv = malloc(((size_t) orig_argc + 1) * sizeof(*argv));
+	int argc = orig_argc;
+	bool ok;
+
+	if (argv == NULL)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+	memcpy(argv, orig_argv, ((size_t) orig_argc + 1) * sizeof(*argv));
+	ok = config_load(cfg, &argc, argv, err);
+	free(argv);
+	return ok;
+}
+
 /* Every client connection is a descriptor: allow as many as the hard
  * limit does. */
 static void
@@ -118,6 +145,12 @@ cmd_serve(const struct config *cfg)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* SA_RESTART: a reload must not interrupt other threads' reads. */
+	sa.sa_handler = on_sighup;
+	sa.sa_flags = SA_RESTART;
+	server_set_reread(srv, reread_settings);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	config_log(cfg);
@@ -270,6 +303,14 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct app_err err = { 0 };
 
+	/* Kept for the life of the process, for SIGHUP (reread_settings). */
+	orig_argc = argc;
+	orig_argv = malloc(((size_t) argc + 1) * sizeof(*argv));
+	if (orig_argv == NULL) {
+		fprintf(stderr, "axlprovd: out of memory\n");
+		return 1;
+	}
+	memcpy(orig_argv, argv, ((size_t) argc + 1) * sizeof(*argv));
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
