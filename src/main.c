@@ -134,23 +134,25 @@ cmd_serve(const struct config *cfg)
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return 1;
 	}
+	/* SIGHUP before the ports open: a reload asked for that early waits for
+	 * the server loop instead of killing the process.  SA_RESTART: a
+	 * reload must not interrupt other threads' reads. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sighup;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
 	srv = server_new(cfg, &err);
 	if (srv == NULL) {
 		log_msg(LOG_ERROR, "%s", err.msg);
 		sip_stop(sip);
 		return 1;
 	}
+	server_set_reread(srv, reread_settings);
 	raise_fd_limit();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	/* SA_RESTART: a reload must not interrupt other threads' reads. */
-	sa.sa_handler = on_sighup;
-	sa.sa_flags = SA_RESTART;
-	server_set_reread(srv, reread_settings);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	config_log(cfg);
