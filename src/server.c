@@ -75,7 +75,7 @@ struct listener {
 
 struct server {
 	const struct config *cfg;
-	struct soap *tmpl;            /* template context for the workers' */
+	struct soap *tmpl;            /* what each worker's context is copied from */
 	struct tls *tls;              /* the HTTPS listener's SSL_CTX, swapped on reload */
 	server_reread_fn reread;      /* settings source for a reload, or NULL */
 	struct listener listeners[2];
@@ -194,19 +194,23 @@ reload_tls(struct server *srv)
 	struct app_err err = { 0 };
 	struct config *cfg;
 	char desc[512];
+	bool ok;
 
 	reload_wanted = 0;
 	if (srv->tls == NULL) {
 		log_msg(LOG_INFO, "SIGHUP: no HTTPS listener, nothing to reload");
 		return;
 	}
-	cfg = malloc(sizeof(*cfg));
+	cfg = malloc(sizeof(*cfg));   /* a few KB: not on the stack */
 	if (cfg == NULL)
-		app_err_set(&err, APP_E_INTERNAL, NULL, "out of memory");
-	else if (srv->reread == NULL)
+		ok = app_err_set(&err, APP_E_INTERNAL, NULL, "out of memory");
+	else if (srv->reread != NULL)
+		ok = srv->reread(cfg, &err);
+	else {
 		*cfg = *srv->cfg;
-	if (cfg != NULL && (srv->reread == NULL || srv->reread(cfg, &err)) &&
-	    tls_reload(srv->tls, cfg, &err))
+		ok = true;
+	}
+	if (ok && tls_reload(srv->tls, cfg, &err))
 		log_msg(LOG_INFO, "TLS reloaded: %s", tls_describe(srv->tls, desc, sizeof(desc)));
 	else
 		log_msg(LOG_ERROR, "TLS reload failed, still serving the previous certificate "

@@ -53,7 +53,7 @@ struct tls {
 	char desc[512];
 };
 
-/* The first queued OpenSSL error as text ("" if none), queue cleared. */
+/* ": " and the latest queued OpenSSL error ("" if none); clears the queue. */
 static const char *
 ssl_reason(char *buf, size_t size)
 {

@@ -302,6 +302,9 @@ def test_unknown_group_refused(pg):
 def test_bad_certificate_settings_refused(pg, ec_cert, tmp_path):
     rsa = make_cert(str(tmp_path / "rsa.pem"))
     other = make_cert(str(tmp_path / "other.pem"))
+    ed = str(tmp_path / "ed25519.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "2",
+                    "-subj", "/CN=ed", "-keyout", ed, "-out", ed], check=True, capture_output=True)
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("not a certificate\n")
     cases = [
@@ -311,6 +314,7 @@ def test_bad_certificate_settings_refused(pg, ec_cert, tmp_path):
         (["--tls-cert", rsa, "--tls-cert-ecdsa", other], "is not an ECDSA certificate"),
         (["--tls-cert", ec_cert, "--tls-cert-ecdsa", ec_cert], "already an ECDSA certificate"),
         (["--tls-cert", ""], "listen is set but tls_cert is not"),
+        (["--tls-cert", ed], "has neither an RSA nor an EC key"),
     ]
     for args, want in cases:
         rc, err = run_refused(pg, *args)
