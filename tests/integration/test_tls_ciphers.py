@@ -12,10 +12,10 @@ what was served before.
 """
 
 import base64
-import hashlib
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -158,7 +158,7 @@ def replace_file(path, content_from):
 def ec_cert():
     d = tempfile.mkdtemp(prefix="axlprov-ec-")
     yield make_cert(os.path.join(d, "ec.pem"), "ec", "ecdsa.localhost")
-    subprocess.run(["rm", "-rf", d])
+    shutil.rmtree(d, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------
