@@ -12,7 +12,7 @@
 
 #include "log.h"
 
-enum ctype { C_STR, C_INT, C_LEVEL };
+enum ctype { C_STR, C_INT, C_LEVEL, C_CHOICE };
 
 struct setting {
 	const char *key;
@@ -29,6 +29,18 @@ struct setting {
 #define I(key, member, def, lo, hi, help) \
 	{ #key, C_INT, offsetof(struct config, member), \
 	  sizeof(((struct config *) 0)->member), def, lo, hi, help }
+/* A string setting with a fixed set of values, listed in choices[]. */
+#define CH(key, member, def, help) \
+	{ #key, C_CHOICE, offsetof(struct config, member), \
+	  sizeof(((struct config *) 0)->member), def, 0, 0, help }
+
+/* The values each C_CHOICE setting allows, "|"-separated. */
+static const struct {
+	const char *key;
+	const char *values;
+} choices[] = {
+	{ "tls_ciphers", "strongest-rsa|strongest-ecdsa|medium-rsa|medium-ecdsa|all-rsa|all-ecdsa" },
+};
 
 static const struct setting settings[] = {
 	S(listen, listen, "0.0.0.0:8443", "HTTPS listener, address:port (empty: off)"),
@@ -37,6 +49,13 @@ static const struct setting settings[] = {
 	S(database_url, database_url, "dbname=axlprov", "libpq connection string or URI"),
 	S(tls_cert, tls_cert, "", "PEM certificate chain (and the key, if tls_key is empty)"),
 	S(tls_key, tls_key, "", "PEM private key"),
+	S(tls_cert_ecdsa, tls_cert_ecdsa, "",
+	  "optional ECDSA certificate chain served beside an RSA tls_cert (and its key, "
+	  "if tls_key_ecdsa is empty)"),
+	S(tls_key_ecdsa, tls_key_ecdsa, "", "PEM private key of tls_cert_ecdsa"),
+	CH(tls_ciphers, tls_ciphers, "all-rsa",
+	   "TLS cipher group, as CUCM's TLS Ciphers parameter: strongest-rsa, "
+	   "strongest-ecdsa, medium-rsa, medium-ecdsa, all-rsa or all-ecdsa"),
 	I(workers, workers, "16", 1, 1024,
 	  "request threads, each with its own database connection"),
 	I(max_body, max_body, "8388608", 1024, 1073741824, "largest request body, bytes"),
@@ -72,6 +91,27 @@ find(const char *key, size_t len)
 	return NULL;
 }
 
+/* The "|"-separated values a C_CHOICE setting allows. */
+static const char *
+choices_of(const char *key)
+{
+	for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++)
+		if (strcmp(choices[i].key, key) == 0)
+			return choices[i].values;
+	return "";
+}
+
+static bool
+is_choice(const char *values, const char *value)
+{
+	size_t len = strlen(value);
+
+	for (const char *p = values; *p != '\0'; p += strcspn(p, "|"), p += *p == '|')
+		if (strcspn(p, "|") == len && strncmp(p, value, len) == 0)
+			return true;
+	return false;
+}
+
 static bool
 set(struct config *cfg, const struct setting *s, const char *value, const char *origin,
     struct app_err *err)
@@ -80,12 +120,23 @@ set(struct config *cfg, const struct setting *s, const char *value, const char *
 	char *end;
 	long n;
 
+	if (s->type == C_CHOICE && !is_choice(choices_of(s->key), value)) {
+		char list[256];
+
+		snprintf(list, sizeof(list), "%s", choices_of(s->key));
+		for (char *p = list; *p; p++)
+			if (*p == '|')
+				*p = ',';
+		return app_err_set(err, APP_E_INVALID_VALUE, s->key,
+				   "%s: %s must be one of %s; not %s", origin, s->key, list, value);
+	}
 	switch (s->type) {
 	case C_LEVEL:
 		if (log_level_parse(value) < 0)
 			return app_err_set(err, APP_E_INVALID_VALUE, s->key,
 					   "%s: invalid value for %s: %s", origin, s->key, value);
 		/* fall through */
+	case C_CHOICE:
 	case C_STR:
 		if (strlen(value) >= s->size)
 			return app_err_set(err, APP_E_INVALID_VALUE, s->key,

@@ -18,6 +18,9 @@ struct config {
 	char database_url[1024];  /* libpq connection string or URI */
 	char tls_cert[512];       /* PEM: certificate chain (and key if tls_key is "") */
 	char tls_key[512];        /* PEM private key */
+	char tls_cert_ecdsa[512]; /* optional second (ECDSA) certificate chain */
+	char tls_key_ecdsa[512];  /* its key ("" = in tls_cert_ecdsa) */
+	char tls_ciphers[32];     /* cipher group: strongest|medium|all - rsa|ecdsa */
 	long workers;             /* request threads, each with one DB connection */
 	long max_body;            /* request body limit, bytes */
 	long max_response;        /* response size limit, bytes (AXL: 8 MB) */

@@ -66,6 +66,33 @@ on_signal(int sig)
 	server_stop();
 }
 
+static void
+on_sighup(int sig)
+{
+	(void) sig;
+	server_reload();
+}
+
+/* The command line as given, so that SIGHUP can read the settings again
+ * from the same sources (config_load() compacts the argv it is given). */
+static int orig_argc;
+static char **orig_argv;
+
+static bool
+reread_settings(struct config *cfg, struct app_err *err)
+{
+	char **argv = malloc(((size_t) orig_argc + 1) * sizeof(*argv));
+	int argc = orig_argc;
+	bool ok;
+
+	if (argv == NULL)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+	memcpy(argv, orig_argv, ((size_t) orig_argc + 1) * sizeof(*argv));
+	ok = config_load(cfg, &argc, argv, err);
+	free(argv);
+	return ok;
+}
+
 /* Every client connection is a descriptor: allow as many as the hard
  * limit does. */
 static void
@@ -107,12 +134,20 @@ cmd_serve(const struct config *cfg)
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return 1;
 	}
+	/* SIGHUP before the ports open: a reload asked for that early waits for
+	 * the server loop instead of killing the process.  SA_RESTART: a
+	 * reload must not interrupt other threads' reads. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sighup;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
 	srv = server_new(cfg, &err);
 	if (srv == NULL) {
 		log_msg(LOG_ERROR, "%s", err.msg);
 		sip_stop(sip);
 		return 1;
 	}
+	server_set_reread(srv, reread_settings);
 	raise_fd_limit();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -270,6 +305,14 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct app_err err = { 0 };
 
+	/* Kept for the life of the process, for SIGHUP (reread_settings). */
+	orig_argc = argc;
+	orig_argv = malloc(((size_t) argc + 1) * sizeof(*argv));
+	if (orig_argv == NULL) {
+		fprintf(stderr, "axlprovd: out of memory\n");
+		return 1;
+	}
+	memcpy(orig_argv, argv, ((size_t) argc + 1) * sizeof(*argv));
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);

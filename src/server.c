@@ -34,6 +34,7 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "tls.h"
 #include "version.h"
 #include "worker.h"
 
@@ -74,7 +75,9 @@ struct listener {
 
 struct server {
 	const struct config *cfg;
-	struct soap *tmpl;            /* template context (holds the TLS ctx) */
+	struct soap *tmpl;            /* what each worker's context is copied from */
+	struct tls *tls;              /* the HTTPS listener's SSL_CTX, swapped on reload */
+	server_reread_fn reread;      /* settings source for a reload, or NULL */
 	struct listener listeners[2];
 	int nlisteners;
 	struct worker *workers;
@@ -93,11 +96,24 @@ struct server {
 };
 
 static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t reload_wanted;
 
 void
 server_stop(void)
 {
 	stopping = 1;
+}
+
+void
+server_reload(void)
+{
+	reload_wanted = 1;
+}
+
+void
+server_set_reread(struct server *srv, server_reread_fn reread)
+{
+	srv->reread = reread;
 }
 
 /* "host:port" or "port" (host defaulting to dflt_host). */
@@ -159,25 +175,63 @@ bind_listener(struct server *srv, const char *addr, const char *dflt_host, bool 
 static bool
 setup_tls(struct server *srv, struct app_err *err)
 {
-	const struct config *cfg = srv->cfg;
-	const char *key = cfg->tls_key[0] ? cfg->tls_key : cfg->tls_cert;
-	SSL_CTX *ctx;
+	char desc[512];
 
-	if (cfg->tls_cert[0] == '\0')
-		return app_err_set(err, APP_E_MISSING_FIELD, "tls_cert",
-				   "listen is set but tls_cert is not (set it, or listen to \"\" for plain HTTP only)");
 	soap_ssl_init();
-	if (soap_ssl_server_context(srv->tmpl, SOAP_SSL_NO_AUTHENTICATION | SOAP_TLSv1_2 |
-				    SOAP_TLSv1_3, NULL, NULL, NULL, NULL, NULL, NULL, NULL))
-		return app_err_set(err, APP_E_INTERNAL, "tls", "cannot create the TLS context");
-	ctx = srv->tmpl->ctx;
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1)
-		return app_err_set(err, APP_E_INVALID_VALUE, "tls_cert",
-				   "cannot load the TLS certificate %s and key %s", cfg->tls_cert, key);
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	srv->tls = tls_new(srv->cfg, err);
+	if (srv->tls == NULL)
+		return false;
+	log_msg(LOG_INFO, "TLS: %s", tls_describe(srv->tls, desc, sizeof(desc)));
 	return true;
+}
+
+/* SIGHUP: new TLS material for new handshakes; connections already made
+ * keep theirs.  Settings are read again from where they came from when a
+ * source is set; a failure keeps everything as it was. */
+static void
+reload_tls(struct server *srv)
+{
+	struct app_err err = { 0 };
+	struct config *cfg;
+	char desc[512];
+	bool ok;
+
+	reload_wanted = 0;
+	if (srv->tls == NULL) {
+		log_msg(LOG_INFO, "SIGHUP: no HTTPS listener, nothing to reload");
+		return;
+	}
+	cfg = malloc(sizeof(*cfg));   /* a few KB: not on the stack */
+	if (cfg == NULL)
+		ok = app_err_set(&err, APP_E_INTERNAL, NULL, "out of memory");
+	else if (srv->reread != NULL)
+		ok = srv->reread(cfg, &err);
+	else {
+		*cfg = *srv->cfg;
+		ok = true;
+	}
+	if (ok && tls_reload(srv->tls, cfg, &err))
+		log_msg(LOG_INFO, "TLS reloaded: %s", tls_describe(srv->tls, desc, sizeof(desc)));
+	else
+		log_msg(LOG_ERROR, "TLS reload failed, still serving the previous certificate "
+			"and ciphers: %s", err.msg);
+	free(cfg);
+}
+
+/* A new TLS connection's handshake, with the SSL_CTX current now. */
+static int
+tls_accept(struct server *srv, struct soap *s)
+{
+	SSL_CTX *ctx = tls_acquire(srv->tls);
+	int rc;
+
+	s->ctx = ctx;
+	rc = soap_ssl_accept(s);
+	/* The SSL made from it holds its own reference; gSOAP must never
+	 * free or reuse ours. */
+	s->ctx = NULL;
+	SSL_CTX_free(ctx);
+	return rc;
 }
 
 struct server *
@@ -410,7 +464,7 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 		s->bio = c->bio;
 		s->imode |= SOAP_ENC_SSL;
 		s->omode |= SOAP_ENC_SSL;
-	} else if (c->tls && soap_ssl_accept(s) != SOAP_OK) {
+	} else if (c->tls && tls_accept(srv, s) != SOAP_OK) {
 		log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
 		soap_force_closesock(s);
 		free(c);
@@ -719,6 +773,8 @@ io_loop(struct server *srv)
 				make_ready(srv, events[i].data.ptr);
 		}
 		expire_idle(srv);
+		if (reload_wanted)
+			reload_tls(srv);
 	}
 }
 
@@ -809,6 +865,7 @@ server_free(struct server *srv)
 		close(srv->epfd);
 	if (srv->wakefd >= 0)
 		close(srv->wakefd);
+	tls_free(srv->tls);
 	if (srv->tmpl != NULL) {
 		soap_destroy(srv->tmpl);
 		soap_end(srv->tmpl);
