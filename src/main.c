@@ -93,6 +93,8 @@ cmd_serve(const struct config *cfg)
 		log_msg(LOG_ERROR, "cannot seed the random generator");
 		return 1;
 	}
+	auth_backoff_init((int) cfg->login_backoff_after, (int) cfg->login_backoff_window,
+			  (int) cfg->login_backoff_max);
 	repo_profile_init();
 	repo_phone_init();
 	db = db_open(cfg->database_url);
