@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "worker.h"
+
 bool
 svc_key(int which, const char *value, const char *name_element, struct svc_key *key,
 	struct app_err *err)
@@ -52,4 +54,11 @@ svc_in_use(struct app_err *err, const char *what, const char *name, long count,
 	return app_err_set(err, APP_E_IN_USE, NULL,
 			   "Cannot remove %s %s: it is used by %ld phone(s): %s", what, name, count,
 			   first_names);
+}
+
+struct actor
+svc_actor(const struct worker *w, const char *op)
+{
+	return (struct actor) { .who = w->user, .source = w->peer, .op = op,
+				.node = w->cfg->sip_node };
 }
