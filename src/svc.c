@@ -3,8 +3,10 @@
  */
 #include "svc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "worker.h"
 
@@ -59,6 +61,12 @@ svc_in_use(struct app_err *err, const char *what, const char *name, long count,
 struct actor
 svc_actor(const struct worker *w, const char *op)
 {
+	/* The node as the SIP side names it: sip_node, else the host name. */
+	static __thread char host[64];
+
+	if (w->cfg->sip_node[0] == '\0' && host[0] == '\0' &&
+	    gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "unknown");
 	return (struct actor) { .who = w->user, .source = w->peer, .op = op,
-				.node = w->cfg->sip_node };
+				.node = w->cfg->sip_node[0] ? w->cfg->sip_node : host };
 }
