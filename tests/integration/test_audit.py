@@ -5,13 +5,10 @@ prints it."""
 
 import getpass
 import json
-import os
-import subprocess
 
 import pytest
 
-from conftest import (BINARY, add_phone, add_profile, add_user, axlprovd_cli, expect_axl_fault,
-                      sep_name, user_xml)
+from conftest import add_phone, add_profile, add_user, axlprovd_cli, expect_axl_fault, sep_name
 
 SECRET = "Sup3r-Secret-Digest"
 

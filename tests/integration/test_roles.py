@@ -5,11 +5,13 @@ CUCM does) and changes nothing; `axlprovd user add|list|passwd|remove`
 manage users; failed logins slow down only the address they come from."""
 
 import http.client
-import json
+import os
+import subprocess
+import time
 
 import pytest
 
-from conftest import (Axl, add_phone, add_profile, add_user, axlprovd_cli, envelope,
+from conftest import (BINARY, Axl, add_phone, add_profile, add_user, axlprovd_cli,
                       finish_server, sep_name, start_server, user_xml)
 
 RO_PASSWORD = "Read-0nly-Pass"
@@ -160,9 +162,6 @@ def test_user_cli_round_trip(server, pg, monkeypatch, unique):
 
 def axlprovd_cli_stdin(pg, monkeypatch, stdin, *args):
     """The CLI with the password on standard input (AXLPROV_PASSWORD unset)."""
-    import os
-    import subprocess
-    from conftest import BINARY
     env = dict(os.environ, AXLPROV_DATABASE_URL=pg.url)
     env.pop("AXLPROV_PASSWORD", None)
     env.pop("AXLPROV_CONFIG", None)
@@ -200,7 +199,6 @@ def test_failed_logins_back_off_per_source_address(pg):
         log = srv.log_text()
         assert "refused: too many failed logins" in log
         # The refusal lasts 1 s (the first step); then a success clears it.
-        import time
         time.sleep(1.2)
         ok = UserAxl(srv, srv.user, srv.password, source="127.0.0.1")
         assert ok.raw("GET").status == 200
