@@ -1,6 +1,7 @@
 /*
  * main.c: the axlprovd command line.  `axlprovd [serve]` runs the server;
- * `axlprovd user set` manages AXL API users.  Wiring only: settings, start
+ * `axlprovd user add|passwd|remove|list|set` manage AXL API users and
+ * `axlprovd audit` prints the audit trail.  Wiring only: settings, start
  * order, signals.
  */
 #include <pwd.h>
