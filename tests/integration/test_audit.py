@@ -197,7 +197,7 @@ def test_a_write_whose_audit_fails_does_not_commit(server, axl, pg, unique, fail
     assert pg.sql("SELECT last_name FROM end_user WHERE userid = :'v1'", userid) == [["Tester"]]
 
 
-def test_cli_writes_are_audited_with_the_os_user(server, pg, tmp_path, monkeypatch, unique):
+def test_cli_writes_are_audited_with_the_os_user(server, axl, pg, tmp_path, monkeypatch, unique):
     who = getpass.getuser()
     name = sep_name()
     f = tmp_path / "fleet.csv"
@@ -207,6 +207,20 @@ def test_cli_writes_are_audited_with_the_os_user(server, pg, tmp_path, monkeypat
     row = last_audit(pg, name)
     assert (row["user"], row["source"], row["op"], row["kind"]) == (who, "cli", "import", "phone")
     assert row["changes"]["description"] == "imported"
+
+    r = axl.call("updatePhone", "<name>%s</name><certificateOperation>Install/Upgrade"
+                 "</certificateOperation>" % name)
+    assert r.status == 200, r.text
+    cp = axlprovd_cli(pg, "capf", "complete", name)
+    assert cp.returncode == 0, cp.stderr
+    row = last_audit(pg, name)
+    assert (row["user"], row["source"], row["op"], row["kind"]) == \
+        (who, "cli", "capf complete", "phone")
+    assert row["changes"] == {"certificateStatus": "Upgrade Success",
+                              "certificateOperation": "No Pending Operation"}
+    n = audit_count(pg)
+    assert axlprovd_cli(pg, "capf", "complete", name).returncode != 0   # nothing pending
+    assert audit_count(pg) == n
 
     userid = "cli" + unique
     monkeypatch.setenv("AXLPROV_PASSWORD", SECRET)
