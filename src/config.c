@@ -79,6 +79,12 @@ static const struct setting settings[] = {
 	  "NOTIFY attempts before a phone is marked failed"),
 	I(notify_retry, notify_retry, "5", 1, 3600,
 	  "seconds before the first NOTIFY retry (doubles each time, at most 300)"),
+	I(login_backoff_after, login_backoff_after, "5", 0, 1000,
+	  "failed logins from one address before its logins are refused for a while (0: off)"),
+	I(login_backoff_window, login_backoff_window, "300", 1, 86400,
+	  "seconds after which an address's failed logins are forgotten"),
+	I(login_backoff_max, login_backoff_max, "60", 1, 3600,
+	  "longest refusal, seconds (the first is 1 s, doubling per further failure)"),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

@@ -34,6 +34,9 @@ struct config {
 	long sip_t1;              /* SIP timer T1, ms: a NOTIFY times out after 64*T1 */
 	long notify_attempts;     /* NOTIFY tries before a phone is marked failed */
 	long notify_retry;        /* first retry delay, seconds (doubles, max 300) */
+	long login_backoff_after;  /* failures from one address before refusals, 0 = off */
+	long login_backoff_window; /* seconds after which failures are forgotten */
+	long login_backoff_max;    /* longest refusal, seconds */
 };
 
 /* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>

@@ -252,7 +252,7 @@ on_parse(struct soap *s)
 			 w->cfg->max_body);
 		return http_send_page(w, 413, msg);
 	}
-	switch (auth_check(w->db, s->userid, s->passwd, w->role)) {
+	switch (auth_check(w->db, s->userid, s->passwd, w->peer, w->role)) {
 	case AUTH_OK:
 		snprintf(w->user, sizeof(w->user), "%s", s->userid);
 		break;
@@ -262,6 +262,11 @@ on_parse(struct soap *s)
 		log_msg(LOG_INFO, "authentication failed for user \"%.64s\" from %s",
 			s->userid ? s->userid : "", w->peer);
 		return http_send_page(w, 401, "Authentication failed: valid AXL API credentials are required.");
+	case AUTH_BACKOFF:
+		log_msg(LOG_INFO, "login from %s refused: too many failed logins (back-off)",
+			w->peer);
+		return http_send_page(w, 401, "Too many failed logins from this address: "
+				      "try again later.");
 	}
 	w->body_unread = false;
 	return SOAP_OK;

@@ -30,6 +30,7 @@
 
 #include "soapH.h"
 
+#include "access.h"
 #include "axl_fault.h"
 #include "db.h"
 #include "http.h"
@@ -342,6 +343,10 @@ route(struct worker *w)
 		return s->error;
 	colon = strchr(s->tag, ':');
 	snprintf(w->op, sizeof(w->op), "%.63s", colon ? colon + 1 : s->tag);
+	/* A read-only AXL user's write: 401, as CUCM answers it. */
+	if (!access_allowed(w->role, w->op))
+		return http_send_page(w, 401, "This AXL user has read-only access: "
+				      "write operations are not permitted.");
 	/* Any prefix may name the AXL namespace; the table's wildcard row
 	 * records the URI actually received. */
 	uri = soap_current_namespace_tag(s, s->tag);

@@ -47,6 +47,9 @@ static const struct {
 	SI(sip_t1, "500", "50", 10, 10000),
 	SI(notify_attempts, "6", "2", 1, 100),
 	SI(notify_retry, "5", "1", 1, 3600),
+	SI(login_backoff_after, "5", "0", 0, 1000),
+	SI(login_backoff_window, "300", "60", 1, 86400),
+	SI(login_backoff_max, "60", "10", 1, 3600),
 #undef SS
 #undef SI
 };
