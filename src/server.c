@@ -442,6 +442,9 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 			answer_failure(w, rc);
 		if (w->answered)
 			log_request(w);
+		/* A transaction never outlives its request, even one whose
+		 * connection was lost (db.c refuses statements until then). */
+		db_rollback(w->db);
 		/* gSOAP closes the socket in soap_end() unless told to keep it;
 		 * we decide that ourselves (we wrote the response). */
 		s->keep_alive = (w->answered && !w->close && !stopping) ? 1 : 0;
@@ -741,6 +744,57 @@ setup_epoll(struct server *srv, struct app_err *err)
 	return true;
 }
 
+/* Stopping: a parked connection whose next request has already arrived
+ * goes to a worker (it is answered, then closed); the idle ones are closed
+ * now rather than left to time out. */
+static void
+settle_parked(struct server *srv)
+{
+	take_handoffs(srv);
+	while (srv->idle_head != NULL) {
+		struct conn *c = srv->idle_head;
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		char byte;
+
+		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
+		    recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+			make_ready(srv, c);
+		else {
+			idle_unlink(srv, c);
+			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+			conn_close(c);
+		}
+	}
+}
+
+/* Requests in progress complete and are answered, including one still
+ * arriving, for as long as request_timeout lets any request take; after
+ * that the reads of the stragglers are ended so that they finish. */
+static void
+join_workers(struct server *srv)
+{
+	struct timespec deadline;
+	int i = 0;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t) srv->cfg->request_timeout;
+	for (; i < srv->nworkers; i++)
+		if (pthread_timedjoin_np(srv->threads[i], NULL, &deadline) != 0)
+			break;
+	if (i == srv->nworkers)
+		return;
+	log_msg(LOG_WARN, "shutting down: requests still arriving after %llds; ending them",
+		(long long) srv->cfg->request_timeout);
+	for (int k = 0; k < srv->nworkers; k++) {
+		int fd = atomic_load(&srv->active_fd[k]);
+
+		if (fd >= 0)
+			shutdown(fd, SHUT_RD);
+	}
+	for (; i < srv->nworkers; i++)
+		pthread_join(srv->threads[i], NULL);
+}
+
 bool
 server_run(struct server *srv)
 {
@@ -756,19 +810,12 @@ server_run(struct server *srv)
 	for (int i = 0; i < srv->nlisteners; i++)
 		close(srv->listeners[i].fd);
 	srv->nlisteners = 0;
+	if (ok)
+		settle_parked(srv);
 	pthread_mutex_lock(&srv->lock);
 	pthread_cond_broadcast(&srv->nonempty);
 	pthread_mutex_unlock(&srv->lock);
-	/* A worker blocked reading a slow request: end its read so that it
-	 * finishes; requests already being executed complete and answer. */
-	for (int i = 0; i < srv->nworkers; i++) {
-		int fd = atomic_load(&srv->active_fd[i]);
-
-		if (fd >= 0)
-			shutdown(fd, SHUT_RD);
-	}
-	for (int i = 0; i < srv->nworkers; i++)
-		pthread_join(srv->threads[i], NULL);
+	join_workers(srv);
 	/* Whatever is parked or queued now is idle: close it. */
 	take_handoffs(srv);
 	while (srv->idle_head != NULL) {

@@ -1,0 +1,373 @@
+"""Resilience: the server under failures around it.
+
+PostgreSQL stopped and started again under write load (a private cluster of
+this module's own, so other tests keep theirs), SIGTERM with requests in
+flight, kill -9 under write load and a restart, 500 idle or slow
+connections, and AXL's "Query request too large" fault on a phone list.
+Every socket has a timeout and every wait a bound, so a server that hangs
+fails the test instead of hanging the run; no test asserts a speed.
+"""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import (TOP, Axl, Postgres, add_phone, envelope, expect_axl_fault, finish_server,
+                      profile_xml, sep_name, start_server)
+from sipphone import SipPhone
+from test_hostile import (PREDEFINED, add_body, assert_serving, connect, post_bytes, quick,
+                          read_response, request_head, stored, wait_closed)
+from test_sip import Lab, apply, registered_phone
+
+REQUEST_TIMEOUT = 10
+DB_DOWN = "Database unavailable"
+
+
+class StoppablePostgres(Postgres):
+    """A private cluster that a test may stop (fast shutdown) and start."""
+
+    def pause(self):
+        subprocess.run([os.path.join(TOP, "db", "pg.sh"), "stop", self.dir, str(self.port)],
+                       check=True)
+
+    def resume(self):
+        subprocess.run([os.path.join(TOP, "db", "pg.sh"), "start", self.dir, str(self.port)],
+                       check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def own_pg():
+    p = StoppablePostgres()
+    yield p
+    p.stop()
+
+
+# --------------------------------------------------------------------------
+# Write load: client threads adding uniquely named things
+# --------------------------------------------------------------------------
+
+class Outcome:
+    def __init__(self, name, t0, t1, status=None, axlcode=None, message=None, error=None):
+        self.name, self.t0, self.t1 = name, t0, t1
+        self.status, self.axlcode, self.message, self.error = status, axlcode, message, error
+
+
+class Loader(threading.Thread):
+    """Adds profiles named prefix-N over one keep-alive connection, as fast
+    as answers come, recording every outcome; reconnects only when the
+    server closed the connection."""
+
+    def __init__(self, srv, prefix, stop, kind="profile", sources=()):
+        super().__init__(daemon=True)
+        self.axl = Axl(srv)
+        self.prefix, self.stop, self.kind, self.sources = prefix, stop, kind, sources
+        self.outcomes = []
+
+    def request(self, i):
+        if self.kind == "profile":
+            name = "%s-%d" % (self.prefix, i)
+            return name, "addPhoneSecurityProfile", profile_xml(
+                phoneType="Cisco 8845", protocol="SIP", name=name)
+        # A phone whose CAPF change creates a profile of its own in the same
+        # transaction (the source's nonce makes the copy's settings unique).
+        name = sep_name()
+        return name, "addPhone", "<phone><name>%s</name><product>Cisco 8845</product>" \
+            "<protocol>SIP</protocol><securityProfileName>%s</securityProfileName>" \
+            "<certificateOperation>Install/Upgrade</certificateOperation>" \
+            "<keySize>4096</keySize></phone>" % (name, self.sources[i % len(self.sources)])
+
+    def run(self):
+        conn = None
+        i = 0
+        while not self.stop.is_set():
+            name, op, inner = self.request(i)
+            i += 1
+            t0 = time.monotonic()
+            try:
+                if conn is None:
+                    conn = self.axl.connect(timeout=REQUEST_TIMEOUT * 3)
+                r = self.axl.call(op, inner, validate=False, conn=conn)
+                o = Outcome(name, t0, time.monotonic(), r.status)
+                if r.status == 500:
+                    o.axlcode, o.message = r.fault()[2:4]
+                if (r.header("Connection") or "").lower() == "close":
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException) as e:
+                o = Outcome(name, t0, time.monotonic(), error=repr(e))
+                conn.close()
+                conn = None
+            self.outcomes.append(o)
+        if conn is not None:
+            conn.close()
+
+
+def run_load(loaders):
+    for t in loaders:
+        t.start()
+
+
+def end_load(loaders, stop):
+    stop.set()
+    for t in loaders:
+        t.join(REQUEST_TIMEOUT * 3)
+    assert not any(t.is_alive() for t in loaders), "a client is stuck"
+    return [o for t in loaders for o in t.outcomes]
+
+
+def existing(pg, table, names):
+    """Which of names are stored in table."""
+    return {row[0] for row in pg.sql(
+        "SELECT name FROM %s WHERE name = ANY (string_to_array(:'v1', ','))" % table,
+        ",".join(sorted(names)))}
+
+
+def summary(loaders):
+    """Per client: (status, axlcode, message or error) -> count, for failure reports."""
+    out = []
+    for t in loaders:
+        counts = {}
+        for o in t.outcomes:
+            key = (o.status, o.axlcode, (o.message or o.error or "")[:80])
+            counts[key] = counts.get(key, 0) + 1
+        out.append(counts)
+    return out
+
+
+def wait_until(cond, timeout, step=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+# --------------------------------------------------------------------------
+# PostgreSQL stopped under load
+# --------------------------------------------------------------------------
+
+def test_postgres_restart_under_load_loses_nothing(own_pg, unique, capsys):
+    pg = own_pg
+    srv = start_server(pg, ["--request-timeout", str(REQUEST_TIMEOUT), "--workers", "4"])
+    stop = threading.Event()
+    ph = None
+    try:
+        axl = Axl(srv)
+        assert_serving(srv)
+        lab = Lab(axl, unique)
+        # Source profiles for the phone adds, each with its own settings.
+        sources = [lab.profile(nonceValidityTime=str(100 + k)) for k in range(40)]
+        # A phone registered before the outage must still get an apply after it.
+        ph, phone_name, _ = registered_phone(srv, lab, "tcp")
+
+        loaders = [Loader(srv, "%s-l%d" % (unique, k), stop) for k in range(4)]
+        phones = Loader(srv, "%s-ph" % unique, stop, kind="phone", sources=sources)
+        loaders.append(phones)
+        run_load(loaders)
+        time.sleep(1.0)
+        t_stop = time.monotonic()
+        pg.pause()
+        t_down = time.monotonic()
+        time.sleep(3.0)
+        t_start = time.monotonic()
+        pg.resume()
+        t_up = time.monotonic()
+
+        def recovered():
+            return all(sum(1 for o in t.outcomes if o.t0 > t_up and o.status == 200) >= 3
+                       for t in loaders)
+        assert wait_until(recovered, 30), \
+            "writes did not succeed again after PostgreSQL returned: %s" % summary(loaders)
+        outcomes = end_load(loaders, stop)
+
+        # Every request was answered: no reset, no hang past request_timeout.
+        errors = [(o.name, o.error) for o in outcomes if o.error is not None]
+        assert errors == [], errors
+        slowest = max(o.t1 - o.t0 for o in outcomes)
+        assert slowest < REQUEST_TIMEOUT, slowest
+        # While PostgreSQL was down, every request got AXL's fault.
+        outage = [o for o in outcomes if o.t0 >= t_down and o.t1 <= t_start]
+        assert len(outage) > 0
+        wrong = [(o.status, o.axlcode, o.message) for o in outage
+                 if not (o.status == 503 or (o.status == 500 and o.axlcode == -1 and
+                                             o.message.startswith(DB_DOWN)))]
+        assert wrong == [], wrong[:5]
+        # Any fault at all is the database's (requests cut by the stop or
+        # answered while it was starting).
+        others = [(o.status, o.axlcode, o.message) for o in outcomes
+                  if o.status != 200 and not (o.status == 500 and o.axlcode == -1 and
+                                              o.message.startswith(DB_DOWN))]
+        assert others == [], others[:5]
+
+        # Every acknowledged write is there.
+        acked_profiles = {o.name for t in loaders[:-1] for o in t.outcomes if o.status == 200}
+        acked_phones = {o.name for o in phones.outcomes if o.status == 200}
+        lost = (acked_profiles - existing(pg, "phone_security_profile", acked_profiles)) | \
+            (acked_phones - existing(pg, "phone", acked_phones))
+        assert lost == set(), sorted(lost)[:10]
+        # All or nothing: every CAPF profile a phone add created is used by
+        # a phone (a profile without its phone would be half an add), and
+        # every phone sits on its CAPF profile.
+        orphans = pg.sql("SELECT s.name FROM phone_security_profile s WHERE s.name LIKE '% CAPF %' "
+                         "AND NOT EXISTS (SELECT 1 FROM phone p WHERE p.security_profile_id = s.pkid)")
+        assert orphans == []
+        misplaced = pg.sql("SELECT p.name FROM phone p JOIN phone_security_profile s "
+                           "ON s.pkid = p.security_profile_id "
+                           "WHERE p.name = ANY (string_to_array(:'v1', ',')) "
+                           "AND s.name NOT LIKE '% CAPF %'", ",".join(sorted(acked_phones)))
+        assert misplaced == []
+
+        # The SIP side is back too: LISTEN again, and the apply reaches the
+        # phone registered before the outage.
+        n = None
+        deadline = time.monotonic() + 15
+        while n is None and time.monotonic() < deadline:
+            apply(axl, "applyPhone", phone_name)
+            n = ph.wait_request(timeout=2)
+        assert n is not None, srv.log_text()[-3000:]
+        ph.answer(n)
+
+        during = [o.t1 - o.t0 for o in outage]
+        with capsys.disabled():
+            print("\n[resilience] PostgreSQL down %.1fs under load: %d requests, %d acknowledged "
+                  "(%d phones), %d faults during the outage (max answer %.0f ms), %d after "
+                  "restart until recovery, lost 0"
+                  % (t_start - t_down, len(outcomes), len(acked_profiles) + len(acked_phones),
+                     len(acked_phones), len(outage), 1000 * max(during),
+                     sum(1 for o in outcomes if o.t0 > t_up and o.status != 200)))
+    finally:
+        stop.set()
+        if ph is not None:
+            ph.close()
+        finish_server(srv)
+
+
+def test_idle_connections_reconnect_after_postgres_restart(own_pg, unique):
+    """Workers whose connections PostgreSQL closed while they were idle
+    reconnect on their next request instead of failing it."""
+    pg = own_pg
+    srv = start_server(pg, ["--workers", "2"])
+    try:
+        axl = Axl(srv)
+        assert_serving(srv)
+        for k in range(4):   # both workers hold a connection
+            assert axl.call("addPhoneSecurityProfile", profile_xml(
+                phoneType="Cisco 8845", protocol="SIP", name="%s-a%d" % (unique, k))).status == 200
+        pg.pause()
+        pg.resume()
+        # No request in between: the very first ones after the restart work.
+        for k in range(4):
+            r = axl.call("addPhoneSecurityProfile", profile_xml(
+                phoneType="Cisco 8845", protocol="SIP", name="%s-b%d" % (unique, k)))
+            assert r.status == 200, r.text
+        assert len(stored(pg, unique)) == 8
+    finally:
+        finish_server(srv)
+
+
+# --------------------------------------------------------------------------
+# SIGTERM, kill -9
+# --------------------------------------------------------------------------
+
+def refused(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return False
+    except ConnectionRefusedError:
+        return True
+
+
+def test_sigterm_drains_requests_in_flight(pg, unique):
+    """SIGTERM while a request is still arriving: the listeners close at
+    once, idle keep-alive connections are closed, the request in flight is
+    read to its end, executed and answered, then the process exits 0."""
+    srv = start_server(pg, ["--request-timeout", str(REQUEST_TIMEOUT)])
+    slow = idle = None
+    try:
+        assert_serving(srv)
+        get = post_bytes(srv, envelope("getPhoneSecurityProfile", "<name>%s</name>" % PREDEFINED)
+                         .encode(), op="getPhoneSecurityProfile")
+        idle = connect(srv.port)
+        idle.sendall(get)
+        assert read_response(idle).status == 200
+        req = post_bytes(srv, add_body(unique))
+        cut = len(req) // 2
+        slow = connect(srv.port, timeout=30)
+        slow.sendall(req[:cut])
+        time.sleep(0.3)
+        srv.proc.send_signal(signal.SIGTERM)
+        assert wait_until(lambda: refused(srv.port), quick(5)), "still accepting after SIGTERM"
+        assert refused(srv.tls_port)
+        assert wait_closed(idle, quick(5)), "an idle keep-alive connection was kept open"
+        # The rest of the slow request, over a second and a half.
+        rest = req[cut:]
+        for k in range(3):
+            slow.sendall(rest[k * len(rest) // 3:(k + 1) * len(rest) // 3])
+            time.sleep(0.5)
+        r = read_response(slow, timeout=quick(10))
+        assert r.status == 200, r
+        assert srv.proc.wait(timeout=quick(10)) == 0
+        assert stored(pg, unique) == [unique]
+    finally:
+        for s in (slow, idle):
+            if s is not None:
+                s.close()
+        finish_server(srv)
+
+
+def test_sigterm_ends_a_stalled_request_after_request_timeout(pg, unique):
+    """A client that stops sending does not hold the shutdown for longer
+    than a request may take; nothing of its request is stored."""
+    srv = start_server(pg, ["--request-timeout", "2", "--idle-timeout", "30"])
+    s = None
+    try:
+        assert_serving(srv)
+        req = post_bytes(srv, add_body(unique))
+        s = connect(srv.port, timeout=30)
+        s.sendall(req[:len(req) // 2])
+        time.sleep(0.3)
+        srv.proc.send_signal(signal.SIGTERM)
+        assert srv.proc.wait(timeout=quick(10)) == 0
+        assert stored(pg, unique) == []
+    finally:
+        if s is not None:
+            s.close()
+        finish_server(srv)
+
+
+def test_kill_9_under_write_load_then_restart_loses_nothing(pg, unique):
+    srv = start_server(pg, ["--workers", "4"])
+    stop = threading.Event()
+    try:
+        assert_serving(srv)
+        loaders = [Loader(srv, "%s-k%d" % (unique, k), stop) for k in range(4)]
+        run_load(loaders)
+        time.sleep(1.5)
+        srv.proc.kill()
+        srv.proc.wait()
+        srv.proc = None
+        srv.log.close()
+        outcomes = end_load(loaders, stop)
+        acked = {o.name for o in outcomes if o.status == 200}
+        assert len(acked) > 0
+        srv.start()
+        assert_serving(srv)
+        assert acked - set(stored(pg, unique)) == set()
+        # Names whose add was cut by the kill can be added now, or exist.
+        for o in outcomes:
+            if o.status != 200:
+                r = Axl(srv).call("addPhoneSecurityProfile", profile_xml(
+                    phoneType="Cisco 8845", protocol="SIP", name=o.name))
+                assert r.status == 200 or (r.status == 500 and r.fault()[2] == -239), r.text
+    finally:
+        stop.set()
+        finish_server(srv)
