@@ -387,6 +387,20 @@ next_request_soon(struct server *srv, int fd)
 	return false;
 }
 
+/* Parks c with its TLS state, detached from the worker's context. */
+static void
+give_back(struct server *srv, struct soap *s, struct conn *c)
+{
+	c->ssl = s->ssl;
+	c->bio = s->bio;
+	s->ssl = NULL;
+	s->bio = NULL;
+	s->imode &= ~SOAP_ENC_SSL;
+	s->omode &= ~SOAP_ENC_SSL;
+	s->socket = SOAP_INVALID_SOCKET;
+	park(srv, c);
+}
+
 /* Serves requests on c until it closes, or until it goes idle: then it is
  * parked, so an idle keep-alive client never holds a worker. */
 static void
@@ -410,11 +424,19 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 		s->bio = c->bio;
 		s->imode |= SOAP_ENC_SSL;
 		s->omode |= SOAP_ENC_SSL;
-	} else if (c->tls && soap_ssl_accept(s) != SOAP_OK) {
-		log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
-		soap_force_closesock(s);
-		free(c);
-		return;
+	} else if (c->tls) {
+		if (soap_ssl_accept(s) != SOAP_OK) {
+			log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
+			soap_force_closesock(s);
+			free(c);
+			return;
+		}
+		/* Handshake done, request not here yet: wait parked, not in
+		 * a worker (idle TLS clients must not hold the pool). */
+		if (SSL_pending(s->ssl) == 0 && !next_request_soon(srv, c->fd)) {
+			give_back(srv, s, c);
+			return;
+		}
 	}
 	for (;;) {
 		int rc;
@@ -461,14 +483,7 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 		if (s->bufidx < s->buflen || (s->ssl != NULL && SSL_pending(s->ssl) > 0) ||
 		    next_request_soon(srv, c->fd))
 			continue;
-		c->ssl = s->ssl;
-		c->bio = s->bio;
-		s->ssl = NULL;
-		s->bio = NULL;
-		s->imode &= ~SOAP_ENC_SSL;
-		s->omode &= ~SOAP_ENC_SSL;
-		s->socket = SOAP_INVALID_SOCKET;
-		park(srv, c);
+		give_back(srv, s, c);
 		return;
 	}
 	if (w->body_unread && s->ssl == NULL)

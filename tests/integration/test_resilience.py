@@ -371,3 +371,133 @@ def test_kill_9_under_write_load_then_restart_loses_nothing(pg, unique):
     finally:
         stop.set()
         finish_server(srv)
+
+
+# --------------------------------------------------------------------------
+# AXL's response limit on phone lists
+# --------------------------------------------------------------------------
+
+def test_phone_list_too_large_is_axl_fault(pg, unique):
+    """With the smallest response limit allowed (64 KB), a listPhone of 150
+    phones with every tag does not fit: AXL's -1 fault gives the rows
+    matched and the rows that would fit, and a list of fewer than that
+    works.  (The profile list has its test in test_profile_ops.py; a get
+    returns one row, a few KB at most, so it cannot reach even 64 KB.)"""
+    srv = start_server(pg, ["--max-response", "65536"])
+    try:
+        a = Axl(srv)
+        for i in range(150):
+            add_phone(a, "%s-%03d" % (unique, i), product="Third-party SIP Device (Advanced)",
+                      description="d" * 50)
+        crit = "<searchCriteria><name>%s-%%</name></searchCriteria>" % unique
+        r = a.call("listPhone", crit)
+        msg = expect_axl_fault(r, -1, "soapenv:Server", "listPhone")
+        m = re.match(r"Query request too large\. Total rows matched: (\d+) rows\. "
+                     r"Suggestive Row Fetch: less than (\d+) rows$", msg)
+        assert m, msg
+        total, fit = int(m.group(1)), int(m.group(2))
+        assert total == 150 and 10 < fit < 150, msg
+        r = a.call("listPhone", crit + "<skip>0</skip><first>%d</first>" % (fit - 1))
+        assert r.status == 200 and len(r.ret()) == fit - 1, r.text[:500]
+        assert len(r.body) <= 65536
+        # Fewer tags per row: more rows fit, and all of them here.
+        r = a.call("listPhone", crit + "<returnedTags><name/></returnedTags>")
+        assert r.status == 200 and len(r.ret()) == 150
+        # The largest get there is stays far below the smallest limit.
+        r = a.call("getPhone", "<name>%s-000</name>" % unique)
+        assert r.status == 200 and len(r.body) < 65536 // 8
+    finally:
+        finish_server(srv)
+
+
+# --------------------------------------------------------------------------
+# 500 idle or slow connections
+# --------------------------------------------------------------------------
+
+def tls_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def client_hello():
+    """The first flight of a TLS handshake, as a client would send it."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = tls_context().wrap_bio(incoming, outgoing)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def test_500_idle_and_slow_connections_do_not_stop_service(pg, unique):
+    """500 connections that hold on without asking anything (plain and TLS,
+    silent, between keep-alive requests, handshaken but silent, stuck
+    half-way through a TLS handshake or a request) against 8 workers and
+    timeouts longer than the test: new clients are still answered, over
+    plain HTTP and TLS, and the held connections still work."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 2048 <= hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+    srv = start_server(pg, ["--idle-timeout", "120", "--request-timeout", "120"])
+    held = []
+    stop = threading.Event()
+    try:
+        assert_serving(srv)   # the login cache is warm before anything is held
+        get = post_bytes(srv, envelope("getPhoneSecurityProfile", "<name>%s</name>" % PREDEFINED)
+                         .encode(), op="getPhoneSecurityProfile")
+        for _ in range(384):                       # connected, never a byte
+            held.append(connect(srv.port))
+        keepalive = []
+        for _ in range(50):                        # one request, then idle
+            s = connect(srv.port)
+            s.sendall(get)
+            assert read_response(s).status == 200
+            keepalive.append(s)
+        tls_idle = []
+        for k in range(60):                        # TLS handshake done, then silent
+            s = tls_context().wrap_socket(connect(srv.tls_port), server_hostname="localhost")
+            if k % 2:                              # or one request, then silent
+                s.sendall(get)
+                assert read_response(s).status == 200
+            tls_idle.append(s)
+        hello = client_hello()
+        for _ in range(3):                         # stuck in the TLS handshake
+            s = connect(srv.tls_port)
+            s.sendall(hello[:len(hello) // 2])
+            held.append(s)
+        req = post_bytes(srv, add_body(unique))
+        drippers = [connect(srv.port) for _ in range(3)]
+        for s in drippers:                         # a request arriving a byte at a time
+            s.sendall(req[:len(req) // 2])
+
+        def drip():
+            pos = len(req) // 2
+            while not stop.is_set() and pos < len(req) - 1:
+                for s in drippers:
+                    s.sendall(req[pos:pos + 1])
+                pos += 1
+                stop.wait(0.5)
+        dripper = threading.Thread(target=drip, daemon=True)
+        dripper.start()
+        held += keepalive + tls_idle + drippers
+        assert len(held) >= 500
+        time.sleep(0.5)
+        # The server holds them all.
+        assert len(os.listdir("/proc/%d/fd" % srv.proc.pid)) > 500
+        # New clients are served, one after another, over both listeners.
+        for k in range(20):
+            r = Axl(srv, tls=bool(k % 2)).call("getPhoneSecurityProfile",
+                                              "<name>%s</name>" % PREDEFINED)
+            assert r.status == 200, r.text
+        for s in (keepalive[0], keepalive[-1], tls_idle[0], tls_idle[-1]):
+            s.sendall(get)
+            assert read_response(s, timeout=quick(5)).status == 200
+    finally:
+        stop.set()
+        for s in held:
+            s.close()
+        finish_server(srv)
