@@ -414,11 +414,16 @@ def test_phone_list_too_large_is_axl_fault(pg, unique):
 # 500 idle or slow connections
 # --------------------------------------------------------------------------
 
+_tls_context = None
+
+
 def tls_context():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
+    global _tls_context
+    if _tls_context is None:
+        _tls_context = ssl.create_default_context()
+        _tls_context.check_hostname = False
+        _tls_context.verify_mode = ssl.CERT_NONE
+    return _tls_context
 
 
 def client_hello():
