@@ -11,6 +11,7 @@ fails the test instead of hanging the run; no test asserts a speed.
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -21,7 +22,7 @@ import time
 import pytest
 
 from conftest import (TOP, Axl, Postgres, add_phone, envelope, expect_axl_fault, finish_server,
-                      profile_xml, sep_name, start_server)
+                      free_port, profile_xml, sep_name, start_server, wait_for_port)
 from sipphone import SipPhone
 from test_hostile import (PREDEFINED, add_body, assert_serving, connect, post_bytes, quick,
                           read_response, request_head, stored, wait_closed)
@@ -506,3 +507,92 @@ def test_500_idle_and_slow_connections_do_not_stop_service(pg, unique):
         for s in held:
             s.close()
         finish_server(srv)
+
+
+# --------------------------------------------------------------------------
+# Two instances on one database
+# --------------------------------------------------------------------------
+
+def test_two_instances_share_everything(pg, server, unique):
+    """Two axlprovd on one PostgreSQL: what one writes the other reads at
+    once, phones register with either, and one apply sent to one instance
+    reaches the phones registered at both.  (A phone registered only at the
+    other instance: test_sip.py's
+    test_apply_sent_to_one_instance_reaches_a_phone_registered_at_another.)"""
+    b = start_server(pg, ["--sip-node", "second-%s" % unique])
+    phones = []
+    try:
+        a_axl, b_axl = Axl(server), Axl(b)
+        lab = Lab(a_axl, unique)
+        profile = lab.profile()                                  # added on A
+        r = b_axl.call("getPhoneSecurityProfile", "<name>%s</name>" % profile)
+        assert r.status == 200 and r.ret()[0].findtext("name") == profile   # read on B
+        r = b_axl.call("updatePhoneSecurityProfile",
+                       "<name>%s</name><nonceValidityTime>777</nonceValidityTime>" % profile)
+        assert r.status == 200, r.text                           # updated on B
+        r = a_axl.call("getPhoneSecurityProfile", "<name>%s</name>" % profile)
+        assert r.ret()[0].findtext("nonceValidityTime") == "777"  # seen on A
+        for srv in (server, b):
+            ph, name, _ = registered_phone(srv, lab, "udp", profile=profile)
+            phones.append((ph, name, srv))
+        nodes = dict(pg.sql("SELECT p.name, r.node FROM sip_registration r "
+                            "JOIN phone p ON p.pkid = r.phone_id "
+                            "WHERE p.name = ANY (string_to_array(:'v1', ','))",
+                            ",".join(n for _, n, _ in phones)))
+        assert nodes == {phones[0][1]: "test-%d" % server.sip_port,
+                         phones[1][1]: "second-%s" % unique}, nodes
+        apply(a_axl, "applyPhoneSecurityProfile", profile)      # one apply, through A
+        for ph, name, srv in phones:
+            n = ph.wait_request(timeout=10)
+            assert n is not None, (name, srv.log_text()[-2000:])
+            ph.answer(n)
+    finally:
+        for ph, _, _ in phones:
+            ph.close()
+        finish_server(b)
+
+
+HAPROXY = shutil.which("haproxy") or (os.path.exists("/usr/sbin/haproxy") and "/usr/sbin/haproxy")
+
+
+@pytest.mark.skipif(not HAPROXY, reason="haproxy not installed")
+def test_two_instances_behind_haproxy(pg, server, unique, tmp_path):
+    """examples/haproxy/haproxy.cfg, pointed at two instances: requests
+    through it reach both, and keep being answered when one is stopped."""
+    b = start_server(pg, ["--sip-node", "lb-%s" % unique])
+    port = free_port()
+    with open(os.path.join(TOP, "examples", "haproxy", "haproxy.cfg")) as f:
+        cfg = f.read()
+    cfg = cfg.replace("bind :8443", "bind 127.0.0.1:%d" % port)
+    cfg = re.sub(r"(?m)^\tserver .*\n", "", cfg)
+    cfg = cfg.replace("\tretries 3", "\tserver a 127.0.0.1:%d\n\tserver b 127.0.0.1:%d\n\tretries 3"
+                      % (server.tls_port, b.tls_port))
+    (tmp_path / "haproxy.cfg").write_text(cfg)
+    log = open(tmp_path / "haproxy.log", "wb")
+    proxy = subprocess.Popen([HAPROXY, "-db", "-f", str(tmp_path / "haproxy.cfg")],
+                             stdout=log, stderr=log)
+    try:
+        try:
+            wait_for_port(port, proxy)
+        except RuntimeError:
+            raise AssertionError((tmp_path / "haproxy.log").read_text() + cfg)
+        lb = Axl(server, tls=True)
+        lb.srv = type("Front", (), {"tls_port": port, "user": server.user,
+                                    "password": server.password})()
+        before = [s.log_text().count("op=getPhoneSecurityProfile") for s in (server, b)]
+        for _ in range(20):                 # one connection each: leastconn spreads them
+            r = lb.call("getPhoneSecurityProfile", "<name>%s</name>" % PREDEFINED)
+            assert r.status == 200, r.text
+        after = [s.log_text().count("op=getPhoneSecurityProfile") for s in (server, b)]
+        assert all(a > b_ for a, b_ in zip(after, before)), (before, after)
+        assert finish_server(b) is None
+        b = None
+        for _ in range(20):
+            r = lb.call("getPhoneSecurityProfile", "<name>%s</name>" % PREDEFINED)
+            assert r.status == 200, r.text
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
+        log.close()
+        if b is not None:
+            finish_server(b)
