@@ -25,6 +25,7 @@ struct db {
 	bool in_tx;                /* stays set when the connection is lost in a
 				    * transaction, until db_rollback() */
 	struct timespec failed_at; /* last failed connect, for the hold-off */
+	bool down;                 /* connecting failed; logged once until it works */
 };
 
 /* After a connect attempt that failed slowly (a host that does not answer:
@@ -136,8 +137,11 @@ db_ready(struct db *db, struct app_err *err)
 		db->conn = PQconnectdbParams(keys, values, 1);
 	}
 	if (PQstatus(db->conn) != CONNECTION_OK) {
-		log_msg(LOG_WARN, "database connection failed: %s",
-			PQerrorMessage(db->conn));
+		/* Once per outage, not once per request. */
+		if (!db->down)
+			log_msg(LOG_WARN, "database connection failed: %s",
+				PQerrorMessage(db->conn));
+		db->down = true;
 		forget_connection(db);
 		if (ms_since(&started) >= DB_SLOW_CONNECT_MS)
 			clock_gettime(CLOCK_MONOTONIC, &db->failed_at);
@@ -145,6 +149,9 @@ db_ready(struct db *db, struct app_err *err)
 				   "Database unavailable: could not connect; try again later");
 	}
 	db->failed_at.tv_sec = db->failed_at.tv_nsec = 0;
+	if (db->down)
+		log_msg(LOG_INFO, "database connection restored");
+	db->down = false;
 	return true;
 }
 
