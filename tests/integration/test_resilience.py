@@ -605,3 +605,29 @@ def test_two_instances_behind_haproxy(pg, server, unique, tmp_path):
         log.close()
         if b is not None:
             finish_server(b)
+
+
+def test_database_url_with_two_hosts_uses_the_writable_one(pg, unique):
+    """The failover form of database_url the README gives: the first host is
+    gone (a failed primary), the second serves; workers, the SIP thread and
+    the admin command line all get there."""
+    m = re.match(r"host=(\S+) port=(\d+) (.*)$", pg.url)
+    assert m, pg.url
+    url = "host=/nonexistent-axlprov,%s port=%s,%s %s target_session_attrs=read-write" % (
+        m.group(1), m.group(2), m.group(2), m.group(3))
+    srv = start_server(type("FailoverPg", (), {"url": url})())
+    try:
+        axl = Axl(srv)
+        lab = Lab(axl, unique)
+        profile = lab.profile()
+        assert stored(pg, profile) == [profile]
+        ph, name, _ = registered_phone(srv, lab, "udp", profile=profile)
+        try:
+            apply(axl, "applyPhone", name)
+            n = ph.wait_request(timeout=10)
+            assert n is not None, srv.log_text()[-2000:]
+            ph.answer(n)
+        finally:
+            ph.close()
+    finally:
+        finish_server(srv)
