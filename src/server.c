@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -595,7 +596,10 @@ idle_unlink(struct server *srv, struct conn *c)
 static void
 idle_add(struct server *srv, struct conn *c)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
+	/* Edge-triggered: a request that has only partly arrived stays here
+	 * (see request_arrived) and must not be reported again until more
+	 * comes. */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c };
 
 	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
 		conn_close(c);
@@ -629,6 +633,49 @@ make_ready(struct server *srv, struct conn *c)
 	srv->qlen++;
 	pthread_cond_signal(&srv->nonempty);
 	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Whether a plain connection's request has wholly arrived, looking at the
+ * bytes waiting in the socket without taking them: only then does a worker
+ * take it, so a client sending its request slowly waits here (until
+ * idle_timeout) and holds no worker.  Anything this cannot tell (TLS, a
+ * chunked body, Expect: 100-continue, more than PEEK_MAX bytes, a body
+ * over max_body, the peer closing) goes to a worker at once. */
+#define PEEK_MAX 65536
+
+static bool
+request_arrived(const struct server *srv, const struct conn *c)
+{
+	static char buf[PEEK_MAX];    /* the I/O thread's only */
+	ssize_t n;
+	const char *end, *line;
+	size_t head;
+	long long length = 0;
+
+	if (c->tls)
+		return true;
+	n = recv(c->fd, buf, sizeof(buf) - 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0 || n == (ssize_t) sizeof(buf) - 1)
+		return true;
+	buf[n] = '\0';
+	end = strstr(buf, "\r\n\r\n");
+	if (end != NULL)
+		head = (size_t) (end - buf) + 4;
+	else if ((end = strstr(buf, "\n\n")) != NULL)
+		head = (size_t) (end - buf) + 2;
+	else
+		return strlen(buf) != (size_t) n;   /* a NUL: not HTTP, let gSOAP refuse it */
+	for (line = strchr(buf, '\n'); line != NULL && line < end; line = strchr(line, '\n')) {
+		line++;
+		if (strncasecmp(line, "Content-Length:", 15) == 0)
+			length = strtoll(line + 15, NULL, 10);
+		else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 ||
+			 strncasecmp(line, "Expect:", 7) == 0)
+			return true;
+	}
+	/* A body over max_body is refused without waiting for it. */
+	return length <= 0 || length > srv->cfg->max_body ||
+	       (long long) ((size_t) n - head) >= length;
 }
 
 /* Out of file descriptors: the pending connection would make epoll report
@@ -733,7 +780,7 @@ io_loop(struct server *srv)
 				take_handoffs(srv);
 			else if (tag >= TAG_LISTENER && tag < TAG_LISTENER + 2)
 				accept_one(srv, &srv->listeners[tag - TAG_LISTENER]);
-			else
+			else if (request_arrived(srv, events[i].data.ptr))
 				make_ready(srv, events[i].data.ptr);
 		}
 		expire_idle(srv);

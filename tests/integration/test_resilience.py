@@ -450,9 +450,10 @@ def client_hello():
 def test_500_idle_and_slow_connections_do_not_stop_service(pg, unique):
     """500 connections that hold on without asking anything (plain and TLS,
     silent, between keep-alive requests, handshaken but silent, stuck
-    half-way through a TLS handshake or a request) against 8 workers and
-    timeouts longer than the test: new clients are still answered, over
-    plain HTTP and TLS, and the held connections still work."""
+    half-way through a TLS handshake, or sending a request a byte at a
+    time) against 8 workers and timeouts longer than the test: new clients
+    are still answered, over plain HTTP and TLS, the held connections still
+    work, and a slow request is answered once it is whole."""
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 2048 <= hard:
@@ -464,7 +465,7 @@ def test_500_idle_and_slow_connections_do_not_stop_service(pg, unique):
         assert_serving(srv)   # the login cache is warm before anything is held
         get = post_bytes(srv, envelope("getPhoneSecurityProfile", "<name>%s</name>" % PREDEFINED)
                          .encode(), op="getPhoneSecurityProfile")
-        for _ in range(384):                       # connected, never a byte
+        for _ in range(363):                       # connected, never a byte
             held.append(connect(srv.port))
         keepalive = []
         for _ in range(50):                        # one request, then idle
@@ -485,9 +486,13 @@ def test_500_idle_and_slow_connections_do_not_stop_service(pg, unique):
             s.sendall(hello[:len(hello) // 2])
             held.append(s)
         req = post_bytes(srv, add_body(unique))
-        drippers = [connect(srv.port) for _ in range(3)]
-        for s in drippers:                         # a request arriving a byte at a time
+        # More requests arriving a byte at a time than there are workers:
+        # they wait in the I/O thread until whole.
+        drippers = [connect(srv.port) for _ in range(24)]
+        for s in drippers:
             s.sendall(req[:len(req) // 2])
+
+        drip_sent = [0]
 
         def drip():
             pos = len(req) // 2
@@ -495,6 +500,7 @@ def test_500_idle_and_slow_connections_do_not_stop_service(pg, unique):
                 for s in drippers:
                     s.sendall(req[pos:pos + 1])
                 pos += 1
+                drip_sent[0] += 1
                 stop.wait(0.5)
         dripper = threading.Thread(target=drip, daemon=True)
         dripper.start()
@@ -511,6 +517,12 @@ def test_500_idle_and_slow_connections_do_not_stop_service(pg, unique):
         for s in (keepalive[0], keepalive[-1], tls_idle[0], tls_idle[-1]):
             s.sendall(get)
             assert read_response(s, timeout=quick(5)).status == 200
+        stop.set()
+        dripper.join(5)
+        drippers[0].sendall(req[len(req) // 2 + drip_sent[0]:])
+        r = read_response(drippers[0], timeout=quick(5))
+        assert r.status == 200, r
+        assert stored(pg, unique) == [unique]
     finally:
         stop.set()
         for s in held:
