@@ -3,7 +3,9 @@
 PostgreSQL stopped and started again under write load (a private cluster of
 this module's own, so other tests keep theirs), SIGTERM with requests in
 flight, kill -9 under write load and a restart, 500 idle or slow
-connections, and AXL's "Query request too large" fault on a phone list.
+connections, AXL's "Query request too large" fault on a phone list, two
+instances on one database (directly and behind examples/haproxy), and the
+failover form of database_url.
 Every socket has a timeout and every wait a bound, so a server that hangs
 fails the test instead of hanging the run; no test asserts a speed.
 """
