@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -446,6 +447,20 @@ next_request_soon(struct server *srv, int fd)
 	return false;
 }
 
+/* Parks c with its TLS state, detached from the worker's context. */
+static void
+give_back(struct server *srv, struct soap *s, struct conn *c)
+{
+	c->ssl = s->ssl;
+	c->bio = s->bio;
+	s->ssl = NULL;
+	s->bio = NULL;
+	s->imode &= ~SOAP_ENC_SSL;
+	s->omode &= ~SOAP_ENC_SSL;
+	s->socket = SOAP_INVALID_SOCKET;
+	park(srv, c);
+}
+
 /* Serves requests on c until it closes, or until it goes idle: then it is
  * parked, so an idle keep-alive client never holds a worker. */
 static void
@@ -469,11 +484,19 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 		s->bio = c->bio;
 		s->imode |= SOAP_ENC_SSL;
 		s->omode |= SOAP_ENC_SSL;
-	} else if (c->tls && tls_accept(srv, s) != SOAP_OK) {
-		log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
-		soap_force_closesock(s);
-		free(c);
-		return;
+	} else if (c->tls) {
+		if (tls_accept(srv, s) != SOAP_OK) {
+			log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
+			soap_force_closesock(s);
+			free(c);
+			return;
+		}
+		/* Handshake done, request not here yet: wait parked, not in
+		 * a worker (idle TLS clients must not hold the pool). */
+		if (SSL_pending(s->ssl) == 0 && !next_request_soon(srv, c->fd)) {
+			give_back(srv, s, c);
+			return;
+		}
 	}
 	for (;;) {
 		int rc;
@@ -501,6 +524,9 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 			answer_failure(w, rc);
 		if (w->answered)
 			log_request(w);
+		/* A transaction never outlives its request, even one whose
+		 * connection was lost (db.c refuses statements until then). */
+		db_rollback(w->db);
 		/* gSOAP closes the socket in soap_end() unless told to keep it;
 		 * we decide that ourselves (we wrote the response). */
 		s->keep_alive = (w->answered && !w->close && !stopping) ? 1 : 0;
@@ -517,14 +543,7 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 		if (s->bufidx < s->buflen || (s->ssl != NULL && SSL_pending(s->ssl) > 0) ||
 		    next_request_soon(srv, c->fd))
 			continue;
-		c->ssl = s->ssl;
-		c->bio = s->bio;
-		s->ssl = NULL;
-		s->bio = NULL;
-		s->imode &= ~SOAP_ENC_SSL;
-		s->omode &= ~SOAP_ENC_SSL;
-		s->socket = SOAP_INVALID_SOCKET;
-		park(srv, c);
+		give_back(srv, s, c);
 		return;
 	}
 	if (w->body_unread && s->ssl == NULL)
@@ -636,7 +655,10 @@ idle_unlink(struct server *srv, struct conn *c)
 static void
 idle_add(struct server *srv, struct conn *c)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
+	/* Edge-triggered: a request that has only partly arrived stays here
+	 * (see request_arrived) and must not be reported again until more
+	 * comes. */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c };
 
 	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
 		conn_close(c);
@@ -670,6 +692,49 @@ make_ready(struct server *srv, struct conn *c)
 	srv->qlen++;
 	pthread_cond_signal(&srv->nonempty);
 	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Whether a plain connection's request has wholly arrived, looking at the
+ * bytes waiting in the socket without taking them: only then does a worker
+ * take it, so a client sending its request slowly waits here (until
+ * idle_timeout) and holds no worker.  Anything this cannot tell (TLS, a
+ * chunked body, Expect: 100-continue, more than PEEK_MAX bytes, a body
+ * over max_body, the peer closing) goes to a worker at once. */
+#define PEEK_MAX 65536
+
+static bool
+request_arrived(const struct server *srv, const struct conn *c)
+{
+	static char buf[PEEK_MAX];    /* the I/O thread's only */
+	ssize_t n;
+	const char *end, *line;
+	size_t head;
+	long long length = 0;
+
+	if (c->tls)
+		return true;
+	n = recv(c->fd, buf, sizeof(buf) - 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0 || n == (ssize_t) sizeof(buf) - 1)
+		return true;
+	buf[n] = '\0';
+	end = strstr(buf, "\r\n\r\n");
+	if (end != NULL)
+		head = (size_t) (end - buf) + 4;
+	else if ((end = strstr(buf, "\n\n")) != NULL)
+		head = (size_t) (end - buf) + 2;
+	else
+		return strlen(buf) != (size_t) n;   /* a NUL: not HTTP, let gSOAP refuse it */
+	for (line = strchr(buf, '\n'); line != NULL && line < end; line = strchr(line, '\n')) {
+		line++;
+		if (strncasecmp(line, "Content-Length:", 15) == 0)
+			length = strtoll(line + 15, NULL, 10);
+		else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 ||
+			 strncasecmp(line, "Expect:", 7) == 0)
+			return true;
+	}
+	/* A body over max_body is refused without waiting for it. */
+	return length <= 0 || length > srv->cfg->max_body ||
+	       (long long) ((size_t) n - head) >= length;
 }
 
 /* Out of file descriptors: the pending connection would make epoll report
@@ -774,7 +839,7 @@ io_loop(struct server *srv)
 				take_handoffs(srv);
 			else if (tag >= TAG_LISTENER && tag < TAG_LISTENER + 2)
 				accept_one(srv, &srv->listeners[tag - TAG_LISTENER]);
-			else
+			else if (request_arrived(srv, events[i].data.ptr))
 				make_ready(srv, events[i].data.ptr);
 		}
 		expire_idle(srv);
@@ -802,6 +867,57 @@ setup_epoll(struct server *srv, struct app_err *err)
 	return true;
 }
 
+/* Stopping: a parked connection whose next request has already arrived
+ * goes to a worker (it is answered, then closed); the idle ones are closed
+ * now rather than left to time out. */
+static void
+settle_parked(struct server *srv)
+{
+	take_handoffs(srv);
+	while (srv->idle_head != NULL) {
+		struct conn *c = srv->idle_head;
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		char byte;
+
+		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
+		    recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+			make_ready(srv, c);
+		else {
+			idle_unlink(srv, c);
+			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+			conn_close(c);
+		}
+	}
+}
+
+/* Requests in progress complete and are answered, including one still
+ * arriving, for as long as request_timeout lets any request take; after
+ * that the reads of the stragglers are ended so that they finish. */
+static void
+join_workers(struct server *srv)
+{
+	struct timespec deadline;
+	int i = 0;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t) srv->cfg->request_timeout;
+	for (; i < srv->nworkers; i++)
+		if (pthread_timedjoin_np(srv->threads[i], NULL, &deadline) != 0)
+			break;
+	if (i == srv->nworkers)
+		return;
+	log_msg(LOG_WARN, "shutting down: requests still arriving after %llds; ending them",
+		(long long) srv->cfg->request_timeout);
+	for (int k = 0; k < srv->nworkers; k++) {
+		int fd = atomic_load(&srv->active_fd[k]);
+
+		if (fd >= 0)
+			shutdown(fd, SHUT_RD);
+	}
+	for (; i < srv->nworkers; i++)
+		pthread_join(srv->threads[i], NULL);
+}
+
 bool
 server_run(struct server *srv)
 {
@@ -817,19 +933,12 @@ server_run(struct server *srv)
 	for (int i = 0; i < srv->nlisteners; i++)
 		close(srv->listeners[i].fd);
 	srv->nlisteners = 0;
+	if (ok)
+		settle_parked(srv);
 	pthread_mutex_lock(&srv->lock);
 	pthread_cond_broadcast(&srv->nonempty);
 	pthread_mutex_unlock(&srv->lock);
-	/* A worker blocked reading a slow request: end its read so that it
-	 * finishes; requests already being executed complete and answer. */
-	for (int i = 0; i < srv->nworkers; i++) {
-		int fd = atomic_load(&srv->active_fd[i]);
-
-		if (fd >= 0)
-			shutdown(fd, SHUT_RD);
-	}
-	for (int i = 0; i < srv->nworkers; i++)
-		pthread_join(srv->threads[i], NULL);
+	join_workers(srv);
 	/* Whatever is parked or queued now is idle: close it. */
 	take_handoffs(srv);
 	while (srv->idle_head != NULL) {
