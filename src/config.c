@@ -60,6 +60,10 @@ static const struct setting settings[] = {
 	  "NOTIFY attempts before a phone is marked failed"),
 	I(notify_retry, notify_retry, "5", 1, 3600,
 	  "seconds before the first NOTIFY retry (doubles each time, at most 300)"),
+	I(throttle_outbox_backlog, throttle_outbox_backlog, "1500", 0, 1000000000,
+	  "writes get HTTP 503 while more NOTIFYs than this are pending or sending (0: off)"),
+	I(throttle_writes_per_second, throttle_writes_per_second, "0", 0, 1000000,
+	  "writes per second for all workers together, beyond that HTTP 503 (0: no limit)"),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

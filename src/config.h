@@ -31,6 +31,8 @@ struct config {
 	long sip_t1;              /* SIP timer T1, ms: a NOTIFY times out after 64*T1 */
 	long notify_attempts;     /* NOTIFY tries before a phone is marked failed */
 	long notify_retry;        /* first retry delay, seconds (doubles, max 300) */
+	long throttle_outbox_backlog;    /* writes get 503 above this many unsent NOTIFYs (0: off) */
+	long throttle_writes_per_second; /* write budget shared by all workers (0: off) */
 };
 
 /* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>

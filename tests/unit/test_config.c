@@ -44,6 +44,8 @@ static const struct {
 	SI(sip_t1, "500", "50", 10, 10000),
 	SI(notify_attempts, "6", "2", 1, 100),
 	SI(notify_retry, "5", "1", 1, 3600),
+	SI(throttle_outbox_backlog, "1500", "10", 0, 1000000000),
+	SI(throttle_writes_per_second, "0", "50", 0, 1000000),
 #undef SS
 #undef SI
 };
