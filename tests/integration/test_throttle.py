@@ -26,7 +26,7 @@ def test_write_budget_refuses_a_burst_but_not_reads(pg, unique):
                                        "--throttle-outbox-backlog", "0"])
     try:
         axl = Axl(srv)
-        refused, accepted = [], []
+        refused, accepted, ports = [], [], set()
         conn = axl.connect()
         for i in range(12):
             name = "%s-%d" % (unique, i)
@@ -43,7 +43,10 @@ def test_write_budget_refuses_a_burst_but_not_reads(pg, unique):
             g = axl.call("getPhoneSecurityProfile",
                          "<name>Cisco 8845 - Standard SIP Non-Secure Profile</name>", conn=conn)
             assert g.status == 200, g.text
+            ports.add(conn.sock.getsockname()[1])
         conn.close()
+        # 503s kept the connection open: one TCP connection throughout.
+        assert len(ports) == 1, ports
         assert accepted and refused, (accepted, refused)
         # A burst of 2 plus 2 a second: 12 quick adds cannot all pass.
         assert len(accepted) < 12
