@@ -96,10 +96,13 @@ def oaxl(osrv):
     return Axl(osrv)
 
 
-def scrape(axl):
+def scrape(axl, ids=None):
+    """The parsed metrics; ids collects the scrape's X-Request-Id."""
     r = axl.raw("GET", "/metrics")
     assert r.status == 200, r.text
     assert r.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8"
+    if ids is not None:
+        ids.append(r.header("X-Request-Id"))
     return parse_metrics(r.text)
 
 
@@ -113,15 +116,20 @@ def test_metrics_need_credentials_and_get(oaxl):
     assert "axlprov_requests_total" not in r.text
 
 
-def test_request_counters_and_histogram_move_by_what_was_done(oaxl, unique):
-    m0 = scrape(oaxl)
+def test_request_counters_and_histogram_move_by_what_was_done(osrv, oaxl, unique):
+    ids = []
+    m0 = scrape(oaxl, ids)
     get = "<name>%s</name>" % PREDEFINED
-    for _ in range(2):
-        assert oaxl.call("getPhoneSecurityProfile", get).status == 200
-    assert oaxl.call("getPhoneSecurityProfile", "<name>%s-none</name>" % unique).status == 500
-    assert oaxl.call("getPhoneSecurityProfile", get, auth=False).status == 401
-    assert oaxl.call("fooBarBaz", "<x/>", validate=False).status == 500    # unknown operation
-    assert oaxl.raw("GET").status == 200
+    rs = [oaxl.call("getPhoneSecurityProfile", get), oaxl.call("getPhoneSecurityProfile", get),
+          oaxl.call("getPhoneSecurityProfile", "<name>%s-none</name>" % unique),
+          oaxl.call("getPhoneSecurityProfile", get, auth=False),
+          oaxl.call("fooBarBaz", "<x/>", validate=False),      # unknown operation
+          oaxl.raw("GET")]
+    assert [r.status for r in rs] == [200, 200, 500, 401, 500, 200]
+    # A request is counted just after its answer: wait for its log line,
+    # written after the counters.
+    ids += [r.header("X-Request-Id") for r in rs]
+    assert len(wait_lines(osrv, ids)) == len(ids)
     m1 = scrape(oaxl)
 
     def delta(name, **labels):
