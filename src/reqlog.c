@@ -13,26 +13,28 @@
 #include <unistd.h>
 
 static atomic_uint_fast64_t counter;
-static uint32_t prefix;
-static atomic_bool have_prefix;
+static atomic_uint prefix;        /* 0 until the first id */
 
 void
 reqlog_new_id(char out[REQLOG_ID_LEN + 1])
 {
+	unsigned p = atomic_load_explicit(&prefix, memory_order_relaxed);
 	uint64_t n;
 
-	/* Ids of two runs differ by their prefix; a race here only makes two
-	 * threads both pick one, and either is fine. */
-	if (!atomic_load_explicit(&have_prefix, memory_order_acquire)) {
-		uint32_t p;
+	if (p == 0) {
+		/* Ids of two runs differ by their prefix.  Threads racing here
+		 * each draw one; the first stored wins for all. */
+		unsigned mine, expected = 0;
 
-		if (getrandom(&p, sizeof(p), GRND_NONBLOCK) != (ssize_t) sizeof(p))
-			p = (uint32_t) time(NULL) ^ (uint32_t) getpid() << 16;
-		prefix = p;
-		atomic_store_explicit(&have_prefix, true, memory_order_release);
+		if (getrandom(&mine, sizeof(mine), GRND_NONBLOCK) != (ssize_t) sizeof(mine))
+			mine = (unsigned) time(NULL) ^ (unsigned) getpid() << 16;
+		if (mine == 0)
+			mine = 1;
+		atomic_compare_exchange_strong(&prefix, &expected, mine);
+		p = atomic_load(&prefix);
 	}
 	n = atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed) + 1;
-	snprintf(out, REQLOG_ID_LEN + 1, "%08x%08x", (unsigned) prefix, (unsigned) (n & 0xffffffffu));
+	snprintf(out, REQLOG_ID_LEN + 1, "%08x%08x", p, (unsigned) (n & 0xffffffffu));
 }
 
 static bool
