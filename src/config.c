@@ -85,6 +85,10 @@ static const struct setting settings[] = {
 	  "seconds after which an address's failed logins are forgotten"),
 	I(login_backoff_max, login_backoff_max, "60", 1, 3600,
 	  "longest refusal, seconds (the first is 1 s, doubling per further failure)"),
+	I(throttle_outbox_backlog, throttle_outbox_backlog, "1500", 0, 1000000000,
+	  "writes get HTTP 503 while more NOTIFYs than this are pending or sending (0: off)"),
+	I(throttle_writes_per_second, throttle_writes_per_second, "0", 0, 1000000,
+	  "writes per second for all workers together, beyond that HTTP 503 (0: no limit)"),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

@@ -37,6 +37,8 @@ struct config {
 	long login_backoff_after;  /* failures from one address before refusals, 0 = off */
 	long login_backoff_window; /* seconds after which failures are forgotten */
 	long login_backoff_max;    /* longest refusal, seconds */
+	long throttle_outbox_backlog;    /* writes get 503 above this many unsent NOTIFYs (0: off) */
+	long throttle_writes_per_second; /* write budget shared by all workers (0: off) */
 };
 
 /* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 
 #define DB_MAX_PREPARED 128
 
@@ -142,6 +143,7 @@ db_ready(struct db *db, struct app_err *err)
 			log_msg(LOG_WARN, "database connection failed: %s",
 				PQerrorMessage(db->conn));
 		db->down = true;
+		metrics_db_error();
 		forget_connection(db);
 		if (ms_since(&started) >= DB_SLOW_CONNECT_MS)
 			clock_gettime(CLOCK_MONOTONIC, &db->failed_at);
@@ -166,6 +168,7 @@ map_error(struct db *db, const PGresult *res, struct app_err *err)
 	if (state == NULL || strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
 	    PQstatus(db->conn) != CONNECTION_OK) {
 		log_msg(LOG_WARN, "database connection lost: %s", msg);
+		metrics_db_error();
 		forget_connection(db);
 		return app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
 				   "Database unavailable: connection lost; try again later");
@@ -183,6 +186,7 @@ map_error(struct db *db, const PGresult *res, struct app_err *err)
 				   "Invalid value: the database refused it (%s)",
 				   constraint ? constraint : state);
 	log_msg(LOG_ERROR, "database error %s: %s", state, msg);
+	metrics_db_error();
 	return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE %s)",
 			   state);
 }

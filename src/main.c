@@ -68,6 +68,9 @@ usage(FILE *out)
 		"      targeted, delivered, pending, failed and unreachable, and each phone.\n"
 		"      ID is the request's uuid (the X-Axlprov-Apply-Request response header),\n"
 		"      or a phone's or profile's uuid or name for its latest request.\n"
+		"  axlprovd check-config [--config FILE] [--setting VALUE ...]\n"
+		"      Check the settings (as serve would read them), log them, and exit\n"
+		"      0 if they are valid, 2 if not (for systemd's ExecStartPre).\n"
 		"  axlprovd --help | --version\n\n",
 		AXLPROV_VERSION);
 	config_usage(out);
@@ -518,6 +521,15 @@ main(int argc, char **argv)
 			return 2;
 		}
 		return cmd_serve(&cfg);
+	}
+	if (strcmp(argv[1], "check-config") == 0) {
+		if (argc > 2) {
+			fprintf(stderr, "axlprovd: unknown argument %s (see --help)\n", argv[2]);
+			return 2;
+		}
+		config_log(&cfg);
+		printf("axlprovd: configuration OK\n");
+		return 0;
 	}
 	if (strcmp(argv[1], "user") == 0 && argc >= 3)
 		return cmd_user(&cfg, argv[2], argc - 3, argv + 3);

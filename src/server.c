@@ -37,6 +37,7 @@
 #include "http.h"
 #include "log.h"
 #include "tls.h"
+#include "observe.h"
 #include "version.h"
 #include "worker.h"
 
@@ -250,7 +251,7 @@ server_new(const struct config *cfg, struct app_err *err)
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->nonempty, NULL);
 	srv->tmpl = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING);
-	if (srv->tmpl == NULL) {
+	if (srv->tmpl == NULL || !observe_init(cfg)) {
 		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 		server_free(srv);
 		return NULL;
@@ -365,18 +366,11 @@ route(struct worker *w)
 	return SOAP_OK;
 }
 
+/* Counters and the one structured line per request (observe.c). */
 static void
 log_request(const struct worker *w)
 {
-	struct timespec now;
-	double ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (double) (now.tv_sec - w->start.tv_sec) * 1e3 +
-	     (double) (now.tv_nsec - w->start.tv_nsec) / 1e6;
-	log_msg(LOG_DEBUG, "request peer=%s user=%s op=%s status=%d axlcode=%d ms=%.2f",
-		w->peer, w->user[0] ? w->user : "-", w->op[0] ? w->op : "-", w->status,
-		w->axlcode, ms);
+	observe_request_done(w);
 }
 
 static void
@@ -518,6 +512,8 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 			rc = soap_body_begin_in(s);
 		if (rc == SOAP_OK)
 			rc = route(w);
+		if (rc == SOAP_OK)
+			rc = observe_gate(w);
 		if (rc == SOAP_OK)
 			rc = soap_serve_request(s);
 		if (rc != SOAP_OK && rc != SOAP_STOP)
@@ -987,5 +983,6 @@ server_free(struct server *srv)
 	}
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->nonempty);
+	observe_free();
 	free(srv);
 }

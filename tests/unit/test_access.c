@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "access.h"
+#include "ops.h"
 #include "audit.h"
 #include "backoff.h"
 
@@ -24,17 +25,17 @@ test_writes_need_full_role(void **state)
 
 	(void) state;
 	for (size_t i = 0; i < NELEM(writes); i++) {
-		assert_true(access_is_write(writes[i]));
+		assert_true(axl_op_is_write(writes[i]));
 		assert_true(access_allowed("full", writes[i]));
 		assert_false(access_allowed("read-only", writes[i]));
 		assert_false(access_allowed("", writes[i]));
 	}
 	for (size_t i = 0; i < NELEM(reads); i++) {
-		assert_false(access_is_write(reads[i]));
+		assert_false(axl_op_is_write(reads[i]));
 		assert_true(access_allowed("read-only", reads[i]));
 	}
-	assert_false(access_is_write(NULL));
-	assert_false(access_is_write("addphone"));   /* names are case-sensitive */
+	assert_false(axl_op_is_write(NULL));
+	assert_false(axl_op_is_write("addphone"));   /* names are case-sensitive */
 }
 
 static void

@@ -50,6 +50,8 @@ static const struct {
 	SI(login_backoff_after, "5", "0", 0, 1000),
 	SI(login_backoff_window, "300", "60", 1, 86400),
 	SI(login_backoff_max, "60", "10", 1, 3600),
+	SI(throttle_outbox_backlog, "1500", "10", 0, 1000000000),
+	SI(throttle_writes_per_second, "0", "50", 0, 1000000),
 #undef SS
 #undef SI
 };
