@@ -188,7 +188,8 @@ def test_server_sees_stunnel_as_the_peer(stunnel, server):
         assert r.status == 500 and b"5007" in r.read()
     finally:
         c.close()
-    peers = re.findall(r"request peer=127\.0\.0\.1:(\d+) user=%s op=getPhoneSecurityProfile "
-                       r"status=500" % re.escape(server.user), server.log_text())
+    peers = re.findall(r"request id=\S+ user=%s source=127\.0\.0\.1:(\d+) "
+                       r"op=getPhoneSecurityProfile outcome=\S+ status=500"
+                       % re.escape(server.user), server.log_text())
     assert peers, "no request logged from the loopback"
     assert int(peers[-1]) != client_port
