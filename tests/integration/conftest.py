@@ -96,6 +96,19 @@ class Postgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def queue_pending_notifies(pg, tag, count, node):
+    """Queues `count` pending NOTIFYs (phones tag1..tagN, for `node`) under
+    one apply request, straight in SQL: an outbox backlog without phones."""
+    pg.sql("WITH r AS (INSERT INTO apply_request (operation, action, target_kind, target_uuid, "
+           "                 target_name, requested_by) "
+           "  VALUES ('applyPhone', 'apply-config', 'phone', gen_random_uuid(), :'v1', 'test') "
+           "  RETURNING id) "
+           "INSERT INTO notify_outbox (request_id, phone_name, node, event, action, "
+           "                           config_version, state) "
+           "SELECT r.id, :'v1' || g, :'v2', 'service-control', 'apply-config', 1, 'pending' "
+           "  FROM r, generate_series(1, :v3) g", tag, node, count)
+
+
 @pytest.fixture(scope="session")
 def pg():
     p = Postgres()

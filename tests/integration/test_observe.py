@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import Axl, envelope, finish_server, start_server
+from conftest import Axl, envelope, finish_server, queue_pending_notifies, start_server
 from test_sip import Lab, registered_phone, settled, wait_status
 
 PREDEFINED = "Cisco 8845 - Standard SIP Non-Secure Profile"
@@ -154,14 +154,7 @@ def test_request_counters_and_histogram_move_by_what_was_done(osrv, oaxl, unique
 
 def test_outbox_depth_gauge(pg, oaxl, unique):
     before = value(scrape(oaxl), "axlprov_outbox_depth", state="pending")
-    pg.sql("WITH r AS (INSERT INTO apply_request (operation, action, target_kind, target_uuid, "
-           "                 target_name, requested_by) "
-           "  VALUES ('applyPhone', 'apply-config', 'phone', gen_random_uuid(), :'v1', 'test') "
-           "  RETURNING id) "
-           "INSERT INTO notify_outbox (request_id, phone_name, node, event, action, "
-           "                           config_version, state) "
-           "SELECT r.id, :'v1' || g, 'metrics-test-nobody', 'service-control', 'apply-config', 1, "
-           "       'pending' FROM r, generate_series(1, 7) g", unique)
+    queue_pending_notifies(pg, unique, 7, "metrics-test-nobody")
     try:
         assert value(scrape(oaxl), "axlprov_outbox_depth", state="pending") == before + 7
     finally:

@@ -6,7 +6,8 @@ changes nothing, and its connection stays usable.
 
 import time
 
-from conftest import Axl, add_profile, finish_server, profile_xml, start_server
+from conftest import (Axl, add_profile, finish_server, profile_xml, queue_pending_notifies,
+                      start_server)
 
 NOBODY = "throttle-test-nobody"   # a node no server sends for: rows stay pending
 
@@ -76,14 +77,7 @@ def test_outbox_backlog_refuses_writes_until_it_drains(pg, unique):
     try:
         axl = Axl(srv)
         add_profile(axl, unique + "-before")
-        pg.sql("WITH r AS (INSERT INTO apply_request (operation, action, target_kind, target_uuid, "
-               "                 target_name, requested_by) "
-               "  VALUES ('applyPhone', 'apply-config', 'phone', gen_random_uuid(), :'v1', 'test') "
-               "  RETURNING id) "
-               "INSERT INTO notify_outbox (request_id, phone_name, node, event, action, "
-               "                           config_version, state) "
-               "SELECT r.id, :'v1' || g, :'v2', 'service-control', 'apply-config', 1, 'pending' "
-               "  FROM r, generate_series(1, 30) g", unique, NOBODY)
+        queue_pending_notifies(pg, unique, 30, NOBODY)
         # The backlog is sampled at most once a second.
         deadline = time.time() + 5
         while True:
