@@ -8,7 +8,7 @@
 PKGS      := libpq openssl gsoapssl sofia-sip-ua
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
              openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
-             libsofia-sip-ua-dev sip-tester
+             libsofia-sip-ua-dev sip-tester clang libclang-rt-14-dev
 PYTHON    := /usr/bin/python3
 GSOAP_IMPORT := /usr/share/gsoap/import
 
@@ -116,6 +116,7 @@ test: deps
 	$(MAKE) unit unit-asan
 	$(MAKE) integration
 	$(MAKE) integration-asan
+	$(MAKE) fuzz
 
 # --- running -------------------------------------------------------------
 run: deps
@@ -142,3 +143,67 @@ bench: build/axlprovd build/bench/baseline
 
 bench-quick: build/axlprovd build/bench/baseline
 	$(PYTHON) bench/run.py --quick
+
+# --- fuzzing -------------------------------------------------------------
+# libFuzzer harnesses (clang): the request path and the SIP REGISTER path,
+# all our code but db.c and repo_*.c, which tests/fuzz/fake_repo.c replaces
+# with an in-memory database.  `make fuzz` first replays every kept crash
+# input (tests/fuzz/regressions/), then runs each harness FUZZ_SECONDS over
+# a scratch copy of the seed corpus (new inputs stay in build/, never in
+# the repository).  Any crash, sanitizer report or leak fails it.
+.PHONY: fuzz-build fuzz
+FUZZ_CC      := clang
+FUZZ_SECONDS ?= 60
+# gcc's warnings but -Wimplicit-fallthrough: clang does not take the
+# /* fall through */ comments gcc does (the gcc builds check it).
+FUZZ_WARN    := $(filter-out -Wimplicit-fallthrough,$(WARN))
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_SRC     := $(filter-out src/main.c src/db.c $(wildcard src/repo_*.c),$(SRC)) \
+                tests/fuzz/fake_repo.c
+FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(notdir $(FUZZ_SRC))) \
+                $(GEN_C:generated/%.c=build/fuzz/gen/%.o)
+FUZZ_BINS    := build/fuzz/fuzz_request build/fuzz/fuzz_register
+FUZZ_RUN     := -max_len=65536 -timeout=10 -rss_limit_mb=4096 -detect_leaks=1 \
+                -print_final_stats=1
+
+build/fuzz/.dirs:
+	@mkdir -p build/fuzz/gen
+	@touch $@
+build/fuzz/%.o: src/%.c $(GEN_ALL) | build/fuzz/.dirs
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(FUZZ_WARN) -Isrc -isystem generated \
+	  $(pkgflags) -MMD -MP -c -o $@ $<
+build/fuzz/%.o: tests/fuzz/%.c $(GEN_ALL) | build/fuzz/.dirs
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(FUZZ_WARN) -Isrc -Itests/fuzz \
+	  -isystem generated $(pkgflags) -MMD -MP -c -o $@ $<
+build/fuzz/gen/%.o: generated/%.c $(GEN_ALL) | build/fuzz/.dirs
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -isystem generated \
+	  $(pkgflags) -c -o $@ $<
+build/fuzz/fuzz_%: build/fuzz/fuzz_%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(pkglibs)
+
+# Keep the objects make would delete as intermediates.
+.SECONDARY: $(FUZZ_OBJ) $(FUZZ_BINS:%=%.o)
+
+-include $(wildcard build/fuzz/*.d)
+
+fuzz-build: deps
+	$(MAKE) $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@set -e; for h in request register; do \
+	  bin=build/fuzz/fuzz_$$h; reg=tests/fuzz/regressions/$$h; \
+	  if ls $$reg/* >/dev/null 2>&1; then \
+	    echo "== $$bin: replaying $$reg"; \
+	    $$bin $(FUZZ_RUN) $$reg/* 2>build/fuzz/$$h-regressions.log \
+	      || { tail -50 build/fuzz/$$h-regressions.log; exit 1; }; \
+	  fi; \
+	  rm -rf build/fuzz/corpus-$$h && cp -r tests/fuzz/corpus/$$h build/fuzz/corpus-$$h; \
+	  echo "== $$bin: fuzzing $(FUZZ_SECONDS) s"; \
+	  dict=tests/fuzz/axl.dict; [ $$h = request ] || dict=tests/fuzz/sip.dict; \
+	  $$bin $(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) \
+	    -dict=$$dict -artifact_prefix=build/fuzz/crash-$$h- \
+	    build/fuzz/corpus-$$h >build/fuzz/$$h.log 2>&1 \
+	    || { tail -60 build/fuzz/$$h.log; exit 1; }; \
+	  $(PYTHON) tests/fuzz/summary.py $$h build/fuzz/$$h.log; \
+	done

@@ -24,4 +24,9 @@ void server_stop(void);
 
 void server_free(struct server *srv);
 
+/* Serves one plain connection on fd with a worker whose context is set up
+ * like the pool's, until it closes (closes fd).  For the fuzz harness. */
+struct worker;
+void server_serve_fd(struct worker *w, int fd);
+
 #endif
