@@ -1267,7 +1267,7 @@ void
 fake_repo_init(void)
 {
 	static const char *const digest[] = {
-		"enableDigestAuthentication", "true", "nonceValidityTime", "600", NULL,
+		"enableDigestAuthentication", "true", "nonceValidityTime", "86400", NULL,
 	};
 	static const char *const encrypted[] = {
 		"deviceSecurityMode", "Encrypted", "transportType", "TLS", NULL,
@@ -1305,9 +1305,11 @@ fake_repo_init(void)
 	add_profile("Fuzz 8845 Digest", "Cisco 8845", "SIP", false, digest);
 	add_profile("Fuzz 8845 Encrypted", "Cisco 8845", "SIP", false, encrypted);
 	add_profile("Fuzz 8845 UDP", "Cisco 8845", "SIP", false, udp_only);
+	add_profile("Fuzz 8845 Spare", "Cisco 8845", "SIP", false, NULL);   /* unused */
 	add_user("1001", "secret1001");
 	add_user("1002", "secret1002");
 	add_user("shared", "secretshared");
+	add_user("spare", "secretspare");   /* no phone */
 	add_phone("SEP001122334455", "Cisco 8845", "SIP",
 		  "Cisco 8845 - Standard SIP Non-Secure Profile", NULL);
 	add_phone("SEP001122334466", "Cisco 8845", "SIP", "Fuzz 8845 Digest", "1001");
