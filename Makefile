@@ -164,7 +164,7 @@ FUZZ_SRC     := $(filter-out src/main.c src/db.c $(wildcard src/repo_*.c),$(SRC)
 FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(notdir $(FUZZ_SRC))) \
                 $(GEN_C:generated/%.c=build/fuzz/gen/%.o)
 FUZZ_BINS    := build/fuzz/fuzz_request build/fuzz/fuzz_register
-FUZZ_RUN     := -max_len=65536 -timeout=10 -rss_limit_mb=4096 -detect_leaks=1 \
+FUZZ_RUN     := -max_len=65536 -timeout=25 -rss_limit_mb=4096 -detect_leaks=1 \
                 -print_final_stats=1
 
 build/fuzz/.dirs:
