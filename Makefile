@@ -150,7 +150,8 @@ bench-quick: build/axlprovd build/bench/baseline
 # with an in-memory database.  `make fuzz` first replays every kept crash
 # input (tests/fuzz/regressions/), then runs each harness FUZZ_SECONDS over
 # a scratch copy of the seed corpus (new inputs stay in build/, never in
-# the repository).  Any crash, sanitizer report or leak fails it.
+# the repository).  Any crash, sanitizer report or leak fails it, and so
+# does a seed that no longer gets the answer it was written for.
 .PHONY: fuzz-build fuzz
 FUZZ_CC      := clang
 FUZZ_SECONDS ?= 60
@@ -191,6 +192,7 @@ fuzz-build: deps
 	$(MAKE) $(FUZZ_BINS)
 
 fuzz: fuzz-build
+	$(PYTHON) tests/fuzz/check_seeds.py build/fuzz
 	@set -e; for h in request register; do \
 	  bin=build/fuzz/fuzz_$$h; reg=tests/fuzz/regressions/$$h; \
 	  if ls $$reg/* >/dev/null 2>&1; then \
