@@ -209,3 +209,44 @@ fuzz: fuzz-build
 	    || { tail -60 build/fuzz/$$h.log; exit 1; }; \
 	  $(PYTHON) tests/fuzz/summary.py $$h build/fuzz/$$h.log; \
 	done
+
+# Line coverage of src/ reached by a corpus (default: the seeds plus what
+# the last `make fuzz` found): a build with clang's source coverage instead
+# of the sanitizers, each corpus replayed once, llvm-cov's per-file report.
+.PHONY: fuzz-coverage
+COV_FLAGS    := -g -O0 -fprofile-instr-generate -fcoverage-mapping
+COV_OBJ      := $(FUZZ_OBJ:build/fuzz/%=build/fuzz-cov/%)
+
+build/fuzz-cov/.dirs:
+	@mkdir -p build/fuzz-cov/gen
+	@touch $@
+build/fuzz-cov/%.o: src/%.c $(GEN_ALL) | build/fuzz-cov/.dirs
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) -fsanitize=fuzzer-no-link -w -Isrc -isystem generated \
+	  $(pkgflags) -c -o $@ $<
+build/fuzz-cov/%.o: tests/fuzz/%.c $(GEN_ALL) | build/fuzz-cov/.dirs
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) -fsanitize=fuzzer-no-link -w -Isrc -Itests/fuzz \
+	  -isystem generated $(pkgflags) -c -o $@ $<
+build/fuzz-cov/gen/%.o: generated/%.c $(GEN_ALL) | build/fuzz-cov/.dirs
+	$(FUZZ_CC) $(STD) -g -O0 -fsanitize=fuzzer-no-link -w -isystem generated $(pkgflags) \
+	  -c -o $@ $<
+build/fuzz-cov/fuzz_%: build/fuzz-cov/fuzz_%.o $(COV_OBJ)
+	$(FUZZ_CC) $(COV_FLAGS) -fsanitize=fuzzer -o $@ $^ $(pkglibs)
+.SECONDARY: $(COV_OBJ) build/fuzz-cov/fuzz_request.o build/fuzz-cov/fuzz_register.o
+
+fuzz-coverage: build/fuzz-cov/fuzz_request build/fuzz-cov/fuzz_register
+	@set -e; for h in request register; do \
+	  dirs="tests/fuzz/corpus/$$h"; [ -d build/fuzz/corpus-$$h ] && dirs="$$dirs build/fuzz/corpus-$$h"; \
+	  rm -f build/fuzz-cov/$$h.profraw; \
+	  LLVM_PROFILE_FILE=build/fuzz-cov/$$h.profraw build/fuzz-cov/fuzz_$$h -runs=0 $$dirs \
+	    >build/fuzz-cov/$$h.log 2>&1; \
+	  llvm-profdata merge -sparse -o build/fuzz-cov/$$h.profdata build/fuzz-cov/$$h.profraw; \
+	  echo "== fuzz_$$h over $$dirs"; \
+	  files="src/sip.c src/sip_rules.c"; \
+	  [ $$h = register ] || files="src/server.c src/http.c src/xmlguard.c src/auth.c \
+	    src/version.c src/svc.c src/svc_profile.c src/svc_phone.c src/svc_user.c \
+	    src/svc_apply.c src/axl_wire.c src/axl_fault.c src/profile.c src/profile_fields.c \
+	    src/phone.c src/phone_ops.c src/like.c src/uuid.c src/text.c src/apply_status.c"; \
+	  llvm-cov report build/fuzz-cov/fuzz_$$h -instr-profile=build/fuzz-cov/$$h.profdata $$files \
+	    | awk 'NR == 1 { print "file lines missed line-cover branch-cover" } \
+		   NF >= 13 && NR > 1 { print $$1, $$8, $$9, $$10, $$13 }' | column -t; \
+	done
