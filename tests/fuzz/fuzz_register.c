@@ -67,11 +67,22 @@ free_port(void)
 	abort();
 }
 
+static void
+pick_port(void)
+{
+	int port = free_port();
+
+	snprintf(cfg.sip_listen, sizeof(cfg.sip_listen), "127.0.0.1:%d", port);
+	registrar.sin_family = AF_INET;
+	registrar.sin_port = htons((uint16_t) port);
+	registrar.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct app_err err = { 0 };
-	int one = 1, port;
+	int one = 1;
 	char *args[] = { (char *) "fuzz_register", NULL };
 	struct sockaddr_in self = { .sin_family = AF_INET };
 
@@ -83,13 +94,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	echo = getenv("FUZZ_ECHO") != NULL;
 	log_set_level(echo ? LOG_DEBUG : LOG_ERROR);
-	port = free_port();
-	snprintf(cfg.sip_listen, sizeof(cfg.sip_listen), "127.0.0.1:%d", port);
 	snprintf(cfg.sip_node, sizeof(cfg.sip_node), "fuzz");
 	fake_repo_init();
-	registrar.sin_family = AF_INET;
-	registrar.sin_port = htons((uint16_t) port);
-	registrar.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	pick_port();
 	/* The phone's socket: 127.0.0.1:5062 in the seeds' Via and Contact is
 	 * only text; answers come back here (rport). */
 	self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -174,10 +181,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > DATAGRAM_MAX)
 		size = DATAGRAM_MAX;
 	fake_repo_reset();
-	sip = sip_start(&cfg, &err);
-	if (sip == NULL) {
-		fprintf(stderr, "fuzz_register: %s\n", err.msg);
-		abort();
+	/* The port can be briefly unusable after the last registrar (a TCP
+	 * connection it opened to answer a TCP Via): then take another. */
+	for (int i = 0; (sip = sip_start(&cfg, &err)) == NULL; i++) {
+		if (i == 5) {
+			fprintf(stderr, "fuzz_register: %s\n", err.msg);
+			abort();
+		}
+		pick_port();
 	}
 	send_datagram(data, size);
 	sync_with_registrar();
