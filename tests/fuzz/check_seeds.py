@@ -17,6 +17,8 @@ REQUEST = {
     "not-found-path.http": "404", "put.http": "405", "too-large.http": "413",
     "truncated.http": None, "unauthorized.http": "401", "unknown-op.http": "500",
     "removePhoneSecurityProfile-in-use.http": "500", "removeUser-in-use.http": "500",
+    "updatePhoneSecurityProfile-predefined.http": "500",
+    "addPhoneSecurityProfile-duplicate.http": "500", "addUser-duplicate.http": "500",
 }
 REGISTER = {
     "bad-cseq.sip": "400", "by-digest-user.sip": "401", "contact-star-bad.sip": "400",

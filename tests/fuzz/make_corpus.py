@@ -121,7 +121,40 @@ REQUESTS = {
     "applyPhone": ("applyPhone", "<name>SEP001122334466</name>"),
     "resetPhone": ("resetPhone", "<name>SEP001122334466</name>"),
     "restartPhone": ("restartPhone", "<name>SEP001122334455</name>"),
+    "getPhone-by-uuid": ("getPhone", "<uuid>{00000015-F00D-4000-8000-0000FA8CFB85}</uuid>"),
+    "getPhoneSecurityProfile-by-uuid": (
+        "getPhoneSecurityProfile", "<uuid>0000000c-f00d-4000-8000-00006a99b44c</uuid>"),
+    "updatePhone-capf": ("updatePhone", "<name>SEP001122334455</name><certificateOperation>"
+                                        "Install/Upgrade</certificateOperation>"
+                                        "<authenticationMode>By Null String</authenticationMode>"
+                                        "<keySize>3072</keySize>"),
+    "updatePhone-by-uuid": ("updatePhone", "<uuid>{00000015-F00D-4000-8000-0000FA8CFB85}</uuid>"
+                                           "<description>by uuid</description><digestUser/>"),
+    "updatePhoneSecurityProfile-predefined": (
+        "updatePhoneSecurityProfile", "<name>Cisco 8845 - Standard SIP Non-Secure Profile</name>"
+        "<description>x</description>"),
+    "updatePhoneSecurityProfile-secure": (
+        "updatePhoneSecurityProfile", "<name>Fuzz 8845 Digest</name><deviceSecurityMode>"
+        "Encrypted</deviceSecurityMode><transportType>TLS</transportType>"),
+    "addPhoneSecurityProfile-duplicate": (
+        "addPhoneSecurityProfile", PROFILE_ADD.replace("fuzz-8845-auth", "Fuzz 8845 Digest")),
+    "addPhoneSecurityProfile-sccp": (
+        "addPhoneSecurityProfile", "<phoneSecurityProfile><phoneType>Cisco 7962</phoneType>"
+        "<protocol>SCCP</protocol><name>fuzz-7962</name><deviceSecurityMode>Non Secure"
+        "</deviceSecurityMode><keyOrder>RSA Only</keyOrder></phoneSecurityProfile>"),
+    "addPhoneSecurityProfile-udt": (
+        "addPhoneSecurityProfile", "<phoneSecurityProfile><phoneType>Universal Device Template"
+        "</phoneType><protocol>SIP</protocol><name>fuzz-udt</name><ecKeySize>384</ecKeySize>"
+        "<keyOrder>EC Preferred, RSA Backup</keyOrder><sipPhonePort>5070</sipPhonePort>"
+        "</phoneSecurityProfile>"),
+    "listPhoneSecurityProfile-escape": (
+        "listPhoneSecurityProfile", "<searchCriteria><name>Fuzz\\_8845%</name></searchCriteria>"
+        "<returnedTags><name/></returnedTags>"),
     # end users
+    "getUser-by-uuid": ("getUser", "<uuid>{00000010-F00D-4000-8000-0000E3779B10}</uuid>"),
+    "addUser-duplicate": ("addUser", USER_ADD.replace("fuzzuser", "1001")),
+    "updateUser-rename": ("updateUser", "<userid>spare</userid><newUserid>spare2</newUserid>"
+                                        "<lastName>Renamed</lastName>"),
     "addUser": ("addUser", USER_ADD),
     "getUser": ("getUser", "<userid>1001</userid>"),
     "updateUser": ("updateUser", "<userid>1002</userid><firstName>New</firstName>"
