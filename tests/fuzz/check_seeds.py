@@ -27,7 +27,7 @@ REGISTER = {
     "encrypted.sip": "403", "garbage.sip": None, "invite.sip": "405",
     "no-to-user.sip": "400", "require.sip": "420", "sccp.sip": "403",
     "shared-user.sip": "403", "tcp-via.sip": None, "too-brief.sip": "423",
-    "unknown.sip": "404",
+    "unknown.sip": "404", "stun-binding.bin": None,
     # Made with a nonce of the day the corpus was written: 200 while it is
     # fresh, a stale challenge afterwards; either proves the digest matched.
     "digest-md5.sip": ("200", "401"), "digest-sha256.sip": ("200", "401"),

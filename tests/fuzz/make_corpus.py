@@ -288,6 +288,8 @@ def register_corpus(folder, nonce):
         b"To: <sip:SEP001122334455@", b"To: <sip:"))
     write(folder, "garbage.sip", b"REGISTER\r\n\r\n")
     write(folder, "bad-cseq.sip", register("SEP001122334455").replace(b"CSeq: 1", b"CSeq: x"))
+    # A STUN binding request on the SIP port (phones send keep-alives like it).
+    write(folder, "stun-binding.bin", b"\x00\x01\x00\x00\x21\x12\xa4\x42" + b"axlprov-fuzz")
 
 
 def main():
