@@ -188,6 +188,19 @@ def request_corpus(folder):
           post("addPhone", PHONE_ADD) + post("applyPhone", "<name>SEPAABBCCDDEEFF</name>") +
           ("GET /axl/status/apply/SEPAABBCCDDEEFF HTTP/1.1\r\nAuthorization: Basic %s\r\n\r\n"
            % AUTH).encode())
+    # CAPF changes: the second phone finds the profile the first created;
+    # a profile that took the CAPF profile's name with other settings makes
+    # the creation fail past its savepoint.
+    op, inner = REQUESTS["updatePhone-capf"]
+    write(folder, "keepalive-capf-shared.http",
+          post("addPhone", "<phone><name>SEP0A0B0C0D0E2F</name><product>Cisco 8845</product>"
+                           "<protocol>SIP</protocol></phone>") +
+          post(op, inner) + post(op, inner.replace("SEP001122334455", "SEP0A0B0C0D0E2F")))
+    write(folder, "keepalive-capf-name-taken.http",
+          post("addPhoneSecurityProfile", PROFILE_ADD.replace(
+              "fuzz-8845-auth", "Cisco 8845 - SIP CAPF 141db1fa")) + post(op, inner))
+    write(folder, "addPhone-profile-by-uuid.http", post("addPhone", PHONE_ADD.replace(
+        "<securityProfileName>", '<securityProfileName uuid="{0000000C-F00D-4000-8000-00006A99B44C}">')))
     # GET pages and refusals.
     write(folder, "get.http", b"GET /axl/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
           + AUTH.encode() + b"\r\n\r\n")
