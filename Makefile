@@ -213,6 +213,7 @@ fuzz: fuzz-build
 # Line coverage of src/ reached by a corpus (default: the seeds plus what
 # the last `make fuzz` found): a build with clang's source coverage instead
 # of the sanitizers, each corpus replayed once, llvm-cov's per-file report.
+# A developer's tool, not part of `make test`: needs Debian's llvm-14.
 .PHONY: fuzz-coverage
 COV_FLAGS    := -g -O0 -fprofile-instr-generate -fcoverage-mapping
 COV_OBJ      := $(FUZZ_OBJ:build/fuzz/%=build/fuzz-cov/%)
@@ -234,19 +235,21 @@ build/fuzz-cov/fuzz_%: build/fuzz-cov/fuzz_%.o $(COV_OBJ)
 .SECONDARY: $(COV_OBJ) build/fuzz-cov/fuzz_request.o build/fuzz-cov/fuzz_register.o
 
 fuzz-coverage: build/fuzz-cov/fuzz_request build/fuzz-cov/fuzz_register
+	@command -v llvm-cov-14 >/dev/null || { echo "fuzz-coverage needs llvm-14 (apt-get install llvm-14)"; exit 1; }
 	@set -e; for h in request register; do \
 	  dirs="tests/fuzz/corpus/$$h"; [ -d build/fuzz/corpus-$$h ] && dirs="$$dirs build/fuzz/corpus-$$h"; \
 	  rm -f build/fuzz-cov/$$h.profraw; \
 	  LLVM_PROFILE_FILE=build/fuzz-cov/$$h.profraw build/fuzz-cov/fuzz_$$h -runs=0 $$dirs \
 	    >build/fuzz-cov/$$h.log 2>&1; \
-	  llvm-profdata merge -sparse -o build/fuzz-cov/$$h.profdata build/fuzz-cov/$$h.profraw; \
+	  llvm-profdata-14 merge -sparse -o build/fuzz-cov/$$h.profdata build/fuzz-cov/$$h.profraw; \
 	  echo "== fuzz_$$h over $$dirs"; \
 	  files="src/sip.c src/sip_rules.c"; \
 	  [ $$h = register ] || files="src/server.c src/http.c src/xmlguard.c src/auth.c \
 	    src/version.c src/svc.c src/svc_profile.c src/svc_phone.c src/svc_user.c \
 	    src/svc_apply.c src/axl_wire.c src/axl_fault.c src/profile.c src/profile_fields.c \
 	    src/phone.c src/phone_ops.c src/like.c src/uuid.c src/text.c src/apply_status.c"; \
-	  llvm-cov report build/fuzz-cov/fuzz_$$h -instr-profile=build/fuzz-cov/$$h.profdata $$files \
-	    | awk 'NR == 1 { print "file lines missed line-cover branch-cover" } \
-		   NF >= 13 && NR > 1 { print $$1, $$8, $$9, $$10, $$13 }' | column -t; \
+	  llvm-cov-14 report build/fuzz-cov/fuzz_$$h -instr-profile=build/fuzz-cov/$$h.profdata $$files \
+	    | awk 'BEGIN { fmt = "%-18s %6s %7s %11s %13s\n" } \
+		   NR == 1 { printf fmt, "file", "lines", "missed", "line-cover", "branch-cover" } \
+		   NF >= 13 && NR > 1 { printf fmt, $$1, $$8, $$9, $$10, $$13 }'; \
 	done
