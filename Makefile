@@ -8,7 +8,7 @@
 PKGS      := libpq openssl gsoapssl sofia-sip-ua
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
              openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
-             libsofia-sip-ua-dev sip-tester clang libclang-rt-14-dev
+             libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev
 PYTHON    := /usr/bin/python3
 GSOAP_IMPORT := /usr/share/gsoap/import
 
@@ -29,7 +29,8 @@ GEN_ALL   := generated/axl.h generated/soapH.h generated/soapStub.h $(GEN_C)
 # Modules that are pure C (no gSOAP, no libpq): what the unit tests link.
 PURE      := src/err.c src/version.c src/uuid.c src/xbuf.c src/profile_fields.c \
              src/profile.c src/models.c src/like.c src/config.c src/log.c src/text.c src/xmlguard.c src/csv.c src/phone.c \
-             src/sip_rules.c
+             src/sip_rules.c src/access.c src/audit.c src/backoff.c \
+             src/ops.c src/metrics.c src/throttle.c src/reqlog.c
 UNIT      := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all build asan deps generate check-generated unit unit-asan integration \

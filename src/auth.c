@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "err.h"
 #include "log.h"
 #include "repo_user.h"
@@ -211,8 +212,25 @@ cache_store(const unsigned char tag[HASH_LEN], const char *role, const char *sto
 	pthread_mutex_unlock(&cache_lock);
 }
 
-enum auth_result
-auth_check(struct db *db, const char *user, const char *password, char role[16])
+static struct backoff login_backoff;
+
+void
+auth_backoff_init(int after, int window_seconds, int max_seconds)
+{
+	backoff_init(&login_backoff, after, window_seconds, max_seconds);
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static enum auth_result
+check(struct db *db, const char *user, const char *password, char role[16])
 {
 	unsigned char tag[HASH_LEN];
 	char hash[USER_HASH_MAX], stored_role[USER_ROLE_MAX], cached[USER_HASH_MAX];
@@ -270,4 +288,24 @@ auth_digest_ha1(const char *user, const char *realm, const char *password,
 {
 	return hex_digest(EVP_md5(), user, realm, password, md5_hex) &&
 	       hex_digest(EVP_sha256(), user, realm, password, sha256_hex);
+}
+
+enum auth_result
+auth_check(struct db *db, const char *user, const char *password, const char *peer,
+	   char role[16])
+{
+	char addr[BACKOFF_ADDR_MAX];
+	enum auth_result r;
+
+	backoff_address(peer != NULL ? peer : "", addr);
+	/* Refused unchecked, right or wrong: a guesser learns nothing and costs
+	 * no PBKDF2 while it waits. */
+	if (backoff_wait(&login_backoff, addr, now_seconds()) > 0)
+		return AUTH_BACKOFF;
+	r = check(db, user, password, role);
+	if (r == AUTH_OK)
+		backoff_success(&login_backoff, addr);
+	else if (r == AUTH_DENIED)
+		backoff_failure(&login_backoff, addr, now_seconds());
+	return r;
 }

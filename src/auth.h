@@ -15,7 +15,8 @@
 
 struct db;
 
-enum auth_result { AUTH_OK, AUTH_DENIED, AUTH_UNAVAILABLE };
+/* AUTH_BACKOFF: not checked, the source address failed too often lately. */
+enum auth_result { AUTH_OK, AUTH_DENIED, AUTH_UNAVAILABLE, AUTH_BACKOFF };
 
 /* "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>" into out. */
 bool auth_hash_password(const char *password, char *out, size_t size);
@@ -30,8 +31,13 @@ bool auth_digest_ha1(const char *user, const char *realm, const char *password,
 /* Must run once before threads use auth_check. */
 bool auth_init(int cache_ttl_seconds);
 
-/* Checks credentials; fills role ("full" or "read-only") on success. */
+/* The failed-login back-off (backoff.h); after = 0 turns it off.  Call
+ * once, before threads use auth_check. */
+void auth_backoff_init(int after, int window_seconds, int max_seconds);
+
+/* Checks credentials from peer ("host:port", for the back-off); fills role
+ * ("full" or "read-only") on success. */
 enum auth_result auth_check(struct db *db, const char *user, const char *password,
-			    char role[16]);
+			    const char *peer, char role[16]);
 
 #endif

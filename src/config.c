@@ -12,7 +12,7 @@
 
 #include "log.h"
 
-enum ctype { C_STR, C_INT, C_LEVEL };
+enum ctype { C_STR, C_INT, C_LEVEL, C_CHOICE };
 
 struct setting {
 	const char *key;
@@ -29,6 +29,18 @@ struct setting {
 #define I(key, member, def, lo, hi, help) \
 	{ #key, C_INT, offsetof(struct config, member), \
 	  sizeof(((struct config *) 0)->member), def, lo, hi, help }
+/* A string setting with a fixed set of values, listed in choices[]. */
+#define CH(key, member, def, help) \
+	{ #key, C_CHOICE, offsetof(struct config, member), \
+	  sizeof(((struct config *) 0)->member), def, 0, 0, help }
+
+/* The values each C_CHOICE setting allows, "|"-separated. */
+static const struct {
+	const char *key;
+	const char *values;
+} choices[] = {
+	{ "tls_ciphers", "strongest-rsa|strongest-ecdsa|medium-rsa|medium-ecdsa|all-rsa|all-ecdsa" },
+};
 
 static const struct setting settings[] = {
 	S(listen, listen, "0.0.0.0:8443", "HTTPS listener, address:port (empty: off)"),
@@ -37,6 +49,13 @@ static const struct setting settings[] = {
 	S(database_url, database_url, "dbname=axlprov", "libpq connection string or URI"),
 	S(tls_cert, tls_cert, "", "PEM certificate chain (and the key, if tls_key is empty)"),
 	S(tls_key, tls_key, "", "PEM private key"),
+	S(tls_cert_ecdsa, tls_cert_ecdsa, "",
+	  "optional ECDSA certificate chain served beside an RSA tls_cert (and its key, "
+	  "if tls_key_ecdsa is empty)"),
+	S(tls_key_ecdsa, tls_key_ecdsa, "", "PEM private key of tls_cert_ecdsa"),
+	CH(tls_ciphers, tls_ciphers, "all-rsa",
+	   "TLS cipher group, as CUCM's TLS Ciphers parameter: strongest-rsa, "
+	   "strongest-ecdsa, medium-rsa, medium-ecdsa, all-rsa or all-ecdsa"),
 	I(workers, workers, "16", 1, 1024,
 	  "request threads, each with its own database connection"),
 	I(max_body, max_body, "8388608", 1024, 1073741824, "largest request body, bytes"),
@@ -60,6 +79,16 @@ static const struct setting settings[] = {
 	  "NOTIFY attempts before a phone is marked failed"),
 	I(notify_retry, notify_retry, "5", 1, 3600,
 	  "seconds before the first NOTIFY retry (doubles each time, at most 300)"),
+	I(login_backoff_after, login_backoff_after, "5", 0, 1000,
+	  "failed logins from one address before its logins are refused for a while (0: off)"),
+	I(login_backoff_window, login_backoff_window, "300", 1, 86400,
+	  "seconds after which an address's failed logins are forgotten"),
+	I(login_backoff_max, login_backoff_max, "60", 1, 3600,
+	  "longest refusal, seconds (the first is 1 s, doubling per further failure)"),
+	I(throttle_outbox_backlog, throttle_outbox_backlog, "1500", 0, 1000000000,
+	  "writes get HTTP 503 while more NOTIFYs than this are pending or sending (0: off)"),
+	I(throttle_writes_per_second, throttle_writes_per_second, "0", 0, 1000000,
+	  "writes per second for all workers together, beyond that HTTP 503 (0: no limit)"),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -72,6 +101,27 @@ find(const char *key, size_t len)
 	return NULL;
 }
 
+/* The "|"-separated values a C_CHOICE setting allows. */
+static const char *
+choices_of(const char *key)
+{
+	for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++)
+		if (strcmp(choices[i].key, key) == 0)
+			return choices[i].values;
+	return "";
+}
+
+static bool
+is_choice(const char *values, const char *value)
+{
+	size_t len = strlen(value);
+
+	for (const char *p = values; *p != '\0'; p += strcspn(p, "|"), p += *p == '|')
+		if (strcspn(p, "|") == len && strncmp(p, value, len) == 0)
+			return true;
+	return false;
+}
+
 static bool
 set(struct config *cfg, const struct setting *s, const char *value, const char *origin,
     struct app_err *err)
@@ -80,12 +130,23 @@ set(struct config *cfg, const struct setting *s, const char *value, const char *
 	char *end;
 	long n;
 
+	if (s->type == C_CHOICE && !is_choice(choices_of(s->key), value)) {
+		char list[256];
+
+		snprintf(list, sizeof(list), "%s", choices_of(s->key));
+		for (char *p = list; *p; p++)
+			if (*p == '|')
+				*p = ',';
+		return app_err_set(err, APP_E_INVALID_VALUE, s->key,
+				   "%s: %s must be one of %s; not %s", origin, s->key, list, value);
+	}
 	switch (s->type) {
 	case C_LEVEL:
 		if (log_level_parse(value) < 0)
 			return app_err_set(err, APP_E_INVALID_VALUE, s->key,
 					   "%s: invalid value for %s: %s", origin, s->key, value);
 		/* fall through */
+	case C_CHOICE:
 	case C_STR:
 		if (strlen(value) >= s->size)
 			return app_err_set(err, APP_E_INVALID_VALUE, s->key,

@@ -18,6 +18,9 @@ struct config {
 	char database_url[1024];  /* libpq connection string or URI */
 	char tls_cert[512];       /* PEM: certificate chain (and key if tls_key is "") */
 	char tls_key[512];        /* PEM private key */
+	char tls_cert_ecdsa[512]; /* optional second (ECDSA) certificate chain */
+	char tls_key_ecdsa[512];  /* its key ("" = in tls_cert_ecdsa) */
+	char tls_ciphers[32];     /* cipher group: strongest|medium|all - rsa|ecdsa */
 	long workers;             /* request threads, each with one DB connection */
 	long max_body;            /* request body limit, bytes */
 	long max_response;        /* response size limit, bytes (AXL: 8 MB) */
@@ -31,6 +34,11 @@ struct config {
 	long sip_t1;              /* SIP timer T1, ms: a NOTIFY times out after 64*T1 */
 	long notify_attempts;     /* NOTIFY tries before a phone is marked failed */
 	long notify_retry;        /* first retry delay, seconds (doubles, max 300) */
+	long login_backoff_after;  /* failures from one address before refusals, 0 = off */
+	long login_backoff_window; /* seconds after which failures are forgotten */
+	long login_backoff_max;    /* longest refusal, seconds */
+	long throttle_outbox_backlog;    /* writes get 503 above this many unsent NOTIFYs (0: off) */
+	long throttle_writes_per_second; /* write budget shared by all workers (0: off) */
 };
 
 /* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>

@@ -6,12 +6,15 @@
  */
 #include "db.h"
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 
 #define DB_MAX_PREPARED 128
 
@@ -20,8 +23,19 @@ struct db {
 	char *conninfo;
 	const struct db_stmt *prepared[DB_MAX_PREPARED];
 	int nprepared;
-	bool in_tx;
+	bool in_tx;                /* stays set when the connection is lost in a
+				    * transaction, until db_rollback() */
+	struct timespec failed_at; /* last failed connect, for the hold-off */
+	bool down;                 /* connecting failed; logged once until it works */
 };
+
+/* After a connect attempt that failed slowly (a host that does not answer:
+ * up to connect_timeout), requests fail at once for this long rather than
+ * each spending such an attempt.  A refused connect costs nothing and is
+ * tried again by the next request, so service resumes as soon as the
+ * server is back. */
+#define DB_SLOW_CONNECT_MS 200
+#define DB_RETRY_HOLDOFF_MS 1000
 
 struct db *
 db_open(const char *conninfo)
@@ -49,6 +63,9 @@ db_close(struct db *db)
 	free(db);
 }
 
+/* Drops the connection.  A transaction that was open is lost with it; in_tx
+ * stays set so that nothing more runs as part of it (on a new connection
+ * the rest would run outside any transaction) until db_rollback(). */
 static void
 forget_connection(struct db *db)
 {
@@ -56,30 +73,87 @@ forget_connection(struct db *db)
 		PQfinish(db->conn);
 	db->conn = NULL;
 	db->nprepared = 0;
-	db->in_tx = false;
+}
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long) (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* An idle connection the server has closed (PostgreSQL restarted, an
+ * administrator terminated it) has its farewell, then end of file, waiting
+ * on the socket: read them now, so that the request reconnects instead of
+ * failing on a dead connection.  Normally one poll(2) that does not wait. */
+static bool
+still_connected(struct db *db)
+{
+	struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
+
+	if (PQstatus(db->conn) != CONNECTION_OK || p.fd < 0)
+		return false;
+	if (db->in_tx)
+		return true;
+	/* The message is read by one call, the end of file by the next. */
+	for (int i = 0; i < 4 && poll(&p, 1, 0) == 1; i++) {
+		if (PQconsumeInput(db->conn) != 1 || PQstatus(db->conn) != CONNECTION_OK)
+			return false;
+		(void) PQisBusy(db->conn);   /* parses what arrived */
+	}
+	return true;
 }
 
 bool
 db_ready(struct db *db, struct app_err *err)
 {
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+	struct timespec started;
+
+	if (db->conn != NULL && still_connected(db))
 		return true;
+	if (db->conn != NULL)
+		log_msg(LOG_WARN, "database connection lost: %s", PQerrorMessage(db->conn));
 	forget_connection(db);
+	if (db->in_tx)
+		return app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
+				   "Database unavailable: connection lost; try again later");
+	if ((db->failed_at.tv_sec != 0 || db->failed_at.tv_nsec != 0) &&
+	    ms_since(&db->failed_at) < DB_RETRY_HOLDOFF_MS)
+		return app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
+				   "Database unavailable: could not connect; try again later");
+	clock_gettime(CLOCK_MONOTONIC, &started);
 	{
-		/* Defaults first: the expanded connection string overrides them. */
+		/* Defaults first: the expanded connection string overrides them.
+		 * Keepalives and tcp_user_timeout notice a PostgreSQL host that
+		 * vanished without closing (TCP only; ignored on Unix sockets). */
 		static const char *const keys[] = { "connect_timeout", "application_name",
-						    "dbname", NULL };
-		const char *values[] = { "5", "axlprovd", db->conninfo, NULL };
+						    "keepalives", "keepalives_idle",
+						    "keepalives_interval", "keepalives_count",
+						    "tcp_user_timeout", "dbname", NULL };
+		const char *values[] = { "5", "axlprovd", "1", "10", "5", "3", "20000",
+					 db->conninfo, NULL };
 
 		db->conn = PQconnectdbParams(keys, values, 1);
 	}
 	if (PQstatus(db->conn) != CONNECTION_OK) {
-		log_msg(LOG_WARN, "database connection failed: %s",
-			PQerrorMessage(db->conn));
+		/* Once per outage, not once per request. */
+		if (!db->down)
+			log_msg(LOG_WARN, "database connection failed: %s",
+				PQerrorMessage(db->conn));
+		db->down = true;
+		metrics_db_error();
 		forget_connection(db);
+		if (ms_since(&started) >= DB_SLOW_CONNECT_MS)
+			clock_gettime(CLOCK_MONOTONIC, &db->failed_at);
 		return app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
 				   "Database unavailable: could not connect; try again later");
 	}
+	db->failed_at.tv_sec = db->failed_at.tv_nsec = 0;
+	if (db->down)
+		log_msg(LOG_INFO, "database connection restored");
+	db->down = false;
 	return true;
 }
 
@@ -94,6 +168,7 @@ map_error(struct db *db, const PGresult *res, struct app_err *err)
 	if (state == NULL || strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
 	    PQstatus(db->conn) != CONNECTION_OK) {
 		log_msg(LOG_WARN, "database connection lost: %s", msg);
+		metrics_db_error();
 		forget_connection(db);
 		return app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
 				   "Database unavailable: connection lost; try again later");
@@ -111,6 +186,7 @@ map_error(struct db *db, const PGresult *res, struct app_err *err)
 				   "Invalid value: the database refused it (%s)",
 				   constraint ? constraint : state);
 	log_msg(LOG_ERROR, "database error %s: %s", state, msg);
+	metrics_db_error();
 	return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE %s)",
 			   state);
 }
@@ -190,6 +266,7 @@ db_commit(struct db *db, struct app_err *err)
 	return ok;
 }
 
+/* Also ends a transaction whose connection was lost (nothing to send). */
 void
 db_rollback(struct db *db)
 {

@@ -18,6 +18,9 @@
 #include "apply_status.h"
 #include "auth.h"
 #include "log.h"
+#include "metrics.h"
+#include "observe.h"
+#include "reqlog.h"
 #include "worker.h"
 
 /* gSOAP's own hooks, wrapped by ours (the same for every context). */
@@ -87,6 +90,11 @@ send_full(struct worker *w, int status, const char *content_type, const char *ex
 	if (w->tls)
 		xbuf_puts(&w->wire, "Strict-Transport-Security: max-age=31536000; includeSubdomains\r\n");
 	xbuf_puts(&w->wire, "Server: \r\n");
+	if (w->request_id[0] == '\0')
+		reqlog_new_id(w->request_id);
+	xbuf_puts(&w->wire, "X-Request-Id: ");
+	xbuf_puts(&w->wire, w->request_id);
+	xbuf_puts(&w->wire, "\r\n");
 	if (extra != NULL)
 		xbuf_puts(&w->wire, extra);
 	if (w->close)
@@ -115,11 +123,10 @@ http_send(struct worker *w, int status, const char *content_type)
 	return send_full(w, status, content_type, w->extra_header[0] ? w->extra_header : NULL);
 }
 
-int
-http_send_page(struct worker *w, int status, const char *message)
+/* The Cisco-style HTML error page, into w->body. */
+static void
+page_body(struct worker *w, int status, const char *message)
 {
-	const char *extra = NULL;
-
 	xbuf_reset(&w->body);
 	xbuf_printf(&w->body,
 		    "<!-- custom Cisco error page -->\n"
@@ -129,6 +136,14 @@ http_send_page(struct worker *w, int status, const char *message)
 		    status, reason(status), status);
 	xbuf_put_escaped(&w->body, message);
 	xbuf_puts(&w->body, "</p></div></body></html>");
+}
+
+int
+http_send_page(struct worker *w, int status, const char *message)
+{
+	const char *extra = NULL;
+
+	page_body(w, status, message);
 	if (status == 401)
 		extra = "WWW-Authenticate: Basic realm=\"Cisco AXL API\"\r\n";
 	else if (status == 503)
@@ -136,6 +151,16 @@ http_send_page(struct worker *w, int status, const char *message)
 	/* The request body may be unread: the connection cannot be reused. */
 	w->close = true;
 	return send_full(w, status, "text/html;charset=utf-8", extra);
+}
+
+int
+http_send_busy(struct worker *w, int retry_after, const char *message)
+{
+	char extra[40];
+
+	page_body(w, 503, message);
+	snprintf(extra, sizeof(extra), "Retry-After: %d\r\n", retry_after);
+	return send_full(w, 503, "text/html;charset=utf-8", extra);
 }
 
 int
@@ -173,7 +198,8 @@ path_ok(const char *path)
 	size_t n = strcspn(path, "?");
 
 	return (n == 4 && strncmp(path, "/axl", 4) == 0) ||
-	       (n == 5 && strncmp(path, "/axl/", 5) == 0) || status_path(path);
+	       (n == 5 && strncmp(path, "/axl/", 5) == 0) || status_path(path) ||
+	       (n == 8 && strncmp(path, "/metrics", 8) == 0);
 }
 
 static int
@@ -236,6 +262,8 @@ on_parse(struct soap *s)
 		return http_send_page(w, 405, "Use HTTP POST for AXL requests.");
 	if (s->status == SOAP_POST && status_path(s->path))
 		return http_send_page(w, 405, "Use HTTP GET for the apply status.");
+	if (s->status == SOAP_POST && strncmp(s->path, "/metrics", 8) == 0)
+		return http_send_page(w, 405, "Use HTTP GET for the metrics.");
 	if (s->status == SOAP_POST) {
 		/* The guard sees the body from its first byte: what gSOAP has
 		 * buffered already, then every read (on_recv). */
@@ -252,7 +280,7 @@ on_parse(struct soap *s)
 			 w->cfg->max_body);
 		return http_send_page(w, 413, msg);
 	}
-	switch (auth_check(w->db, s->userid, s->passwd, w->role)) {
+	switch (auth_check(w->db, s->userid, s->passwd, w->peer, w->role)) {
 	case AUTH_OK:
 		snprintf(w->user, sizeof(w->user), "%s", s->userid);
 		break;
@@ -262,6 +290,11 @@ on_parse(struct soap *s)
 		log_msg(LOG_INFO, "authentication failed for user \"%.64s\" from %s",
 			s->userid ? s->userid : "", w->peer);
 		return http_send_page(w, 401, "Authentication failed: valid AXL API credentials are required.");
+	case AUTH_BACKOFF:
+		log_msg(LOG_INFO, "login from %s refused: too many failed logins (back-off)",
+			w->peer);
+		return http_send_page(w, 401, "Too many failed logins from this address: "
+				      "try again later.");
 	}
 	w->body_unread = false;
 	return SOAP_OK;
@@ -286,8 +319,15 @@ on_get(struct soap *s)
 {
 	struct worker *w = s->user;
 
-	if (status_path(s->path))
+	if (status_path(s->path)) {
+		snprintf(w->op, sizeof(w->op), "%s", METRICS_OP_GET_STATUS);
 		return send_status(w, s->path);
+	}
+	if (strncmp(s->path, "/metrics", 8) == 0) {
+		snprintf(w->op, sizeof(w->op), "%s", METRICS_OP_GET_METRICS);
+		return observe_metrics_page(w);
+	}
+	snprintf(w->op, sizeof(w->op), "%s", METRICS_OP_GET_PAGE);
 	xbuf_reset(&w->body);
 	xbuf_puts(&w->body, page_get);
 	return http_send(w, 200, "text/html;charset=ISO-8859-1");
@@ -361,6 +401,8 @@ http_request_begin(struct worker *w)
 	w->op[0] = '\0';
 	w->guarding = false;
 	w->guard.result = XMLGUARD_OK;
+	w->throttled = false;
+	w->request_id[0] = '\0';
 	xbuf_reset(&w->body);
 	clock_gettime(CLOCK_MONOTONIC, &w->start);
 }

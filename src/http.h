@@ -25,6 +25,10 @@ int http_send(struct worker *w, int status, const char *content_type);
 /* Sends a Cisco-style HTML error page and marks the connection for close. */
 int http_send_page(struct worker *w, int status, const char *message);
 
+/* A 503 page with Retry-After for a request whose body was read in full:
+ * the connection stays open. */
+int http_send_busy(struct worker *w, int retry_after, const char *message);
+
 /* The 599 page for a body the XML guard refused (w->guard.result). */
 int http_send_guard_page(struct worker *w);
 

@@ -25,6 +25,7 @@ enum { COL_NAME, COL_PRODUCT, COL_PROTOCOL, COL_MODE, COL_DESCRIPTION, NCOLS };
  * created) once per import, which is one transaction, not once per row. */
 #define CACHE_SLOTS 32
 struct profile_cache {
+	const struct actor *actor;   /* who imports: each row's writes are audited */
 	int n;
 	struct {
 		char model[PH_VALUE_MAX];
@@ -37,7 +38,7 @@ struct profile_cache {
 /* The profile a device with this mode gets. */
 static bool
 lookup_profile(struct db *db, const struct phone *p, const char *mode, struct profile *prof,
-	       struct import_stats *stats, struct app_err *err)
+	       const struct actor *actor, struct import_stats *stats, struct app_err *err)
 {
 	struct profile target;
 
@@ -51,7 +52,7 @@ lookup_profile(struct db *db, const struct phone *p, const char *mode, struct pr
 	    !profile_set(&target, PF_SECURITY_MODE, mode, err) ||
 	    !profile_finish(&target, NULL, 150, err))
 		return false;
-	if (!phone_ops_find_or_create(db, &target, prof, err))
+	if (!phone_ops_find_or_create(db, &target, prof, actor, err))
 		return false;
 	if (target.uuid[0] != '\0' && strcmp(target.uuid, prof->uuid) == 0)
 		stats->profiles_created++;
@@ -69,7 +70,7 @@ profile_for(struct db *db, struct profile_cache *cache, const struct phone *p, c
 			*prof = cache->slot[i].prof;
 			return true;
 		}
-	if (!lookup_profile(db, p, mode, prof, stats, err))
+	if (!lookup_profile(db, p, mode, prof, cache->actor, stats, err))
 		return false;
 	if (cache->n < CACHE_SLOTS) {
 		snprintf(cache->slot[cache->n].model, PH_VALUE_MAX, "%s", p->v[PH_MODEL]);
@@ -103,15 +104,15 @@ import_row(struct db *db, struct profile_cache *cache, struct phone *p, char **f
 			    "expected name,product,protocol,security mode[,description]");
 	if (ok && phone_profile_needs_certificate(&prof) && !phone_has_certificate(m, "None"))
 		snprintf(p->v[PH_CERT_STATUS], PH_VALUE_MAX, "Upgrade Success");
-	ok = ok && repo_phone_insert(db, p, prof.uuid, NULL, err);
+	ok = ok && repo_phone_insert(db, p, prof.uuid, NULL, cache->actor, err);
 	if (ok)
 		stats->phones++;
 	return ok;
 }
 
 bool
-import_csv(struct db *db, const char *path, FILE *progress, struct import_stats *stats,
-	   struct app_err *err)
+import_csv(struct db *db, const char *path, const struct actor *actor, FILE *progress,
+	   struct import_stats *stats, struct app_err *err)
 {
 	FILE *in = fopen(path, "r");
 	char line[4096];
@@ -133,6 +134,7 @@ import_csv(struct db *db, const char *path, FILE *progress, struct import_stats 
 		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 		goto out;
 	}
+	cache->actor = actor;
 	if (!db_begin(db, err))
 		goto out;
 	while (fgets(line, sizeof(line), in) != NULL) {

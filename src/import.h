@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "audit.h"
 #include "err.h"
 
 struct db;
@@ -20,7 +21,7 @@ struct import_stats {
 
 /* Imports every row of path or nothing.  On failure err says which line
  * and why.  Progress lines go to progress (may be NULL). */
-bool import_csv(struct db *db, const char *path, FILE *progress, struct import_stats *stats,
-		struct app_err *err);
+bool import_csv(struct db *db, const char *path, const struct actor *actor, FILE *progress,
+		struct import_stats *stats, struct app_err *err);
 
 #endif

@@ -20,6 +20,12 @@ log_set_level(enum log_level level)
 	threshold = level;
 }
 
+bool
+log_enabled(enum log_level level)
+{
+	return level >= threshold;
+}
+
 int
 log_level_parse(const char *s)
 {

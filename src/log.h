@@ -5,9 +5,13 @@
 #ifndef AXLPROV_LOG_H
 #define AXLPROV_LOG_H
 
+#include <stdbool.h>
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level level);
+/* Whether lines at this level are written (to skip formatting them). */
+bool log_enabled(enum log_level level);
 /* Parses "debug", "info", "warn", "error"; -1 when unknown. */
 int log_level_parse(const char *s);
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -1,21 +1,27 @@
 /*
  * main.c: the axlprovd command line.  `axlprovd [serve]` runs the server;
- * `axlprovd user set` manages AXL API users.  Wiring only: settings, start
+ * `axlprovd user add|passwd|remove|list|set` manage AXL API users and
+ * `axlprovd audit` prints the audit trail.  Wiring only: settings, start
  * order, signals.
  */
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include "access.h"
 #include "apply_status.h"
+#include "audit.h"
 #include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "import.h"
 #include "log.h"
 #include "models.h"
+#include "repo_audit.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
 #include "repo_user.h"
@@ -34,9 +40,21 @@ usage(FILE *out)
 		"Usage:\n"
 		"  axlprovd [serve] [--config FILE] [--setting VALUE ...]\n"
 		"      Serve AXL on /axl/ until SIGTERM or SIGINT.\n"
-		"  axlprovd user set USERID [--role full|read-only]\n"
-		"      Create or update an AXL API user; the password is read from\n"
+		"  axlprovd user add USERID [--role full|read-only]\n"
+		"      Create an AXL API user (default role full; read-only users may only\n"
+		"      get and list); fails if it exists.  The password is read from\n"
 		"      AXLPROV_PASSWORD or, if unset, from the first line of standard input.\n"
+		"  axlprovd user passwd USERID\n"
+		"      Set an existing user's password (read the same way).\n"
+		"  axlprovd user remove USERID\n"
+		"      Remove an AXL API user.\n"
+		"  axlprovd user list\n"
+		"      List the AXL API users: userid, role, created and changed (UTC).\n"
+		"  axlprovd user set USERID [--role full|read-only]\n"
+		"      Create or update a user (password and role), whichever applies.\n"
+		"  axlprovd audit [--limit N] [--user USERID] [--target NAME] [--since TIME] [--json]\n"
+		"      Show the audit trail of writes, newest first (default limit 50): when,\n"
+		"      who, from where, which operation, target and changed fields.\n"
 		"  axlprovd capf complete PHONE [--status STATUS]\n"
 		"      Record that the CAPF operation pending on a phone finished (there is\n"
 		"      no CAPF service yet): STATUS defaults to the operation's success\n"
@@ -50,6 +68,9 @@ usage(FILE *out)
 		"      targeted, delivered, pending, failed and unreachable, and each phone.\n"
 		"      ID is the request's uuid (the X-Axlprov-Apply-Request response header),\n"
 		"      or a phone's or profile's uuid or name for its latest request.\n"
+		"  axlprovd check-config [--config FILE] [--setting VALUE ...]\n"
+		"      Check the settings (as serve would read them), log them, and exit\n"
+		"      0 if they are valid, 2 if not (for systemd's ExecStartPre).\n"
 		"  axlprovd --help | --version\n\n",
 		AXLPROV_VERSION);
 	config_usage(out);
@@ -64,6 +85,33 @@ on_signal(int sig)
 {
 	(void) sig;
 	server_stop();
+}
+
+static void
+on_sighup(int sig)
+{
+	(void) sig;
+	server_reload();
+}
+
+/* The command line as given, so that SIGHUP can read the settings again
+ * from the same sources (config_load() compacts the argv it is given). */
+static int orig_argc;
+static char **orig_argv;
+
+static bool
+reread_settings(struct config *cfg, struct app_err *err)
+{
+	char **argv = malloc(((size_t) orig_argc + 1) * sizeof(*argv));
+	int argc = orig_argc;
+	bool ok;
+
+	if (argv == NULL)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+	memcpy(argv, orig_argv, ((size_t) orig_argc + 1) * sizeof(*argv));
+	ok = config_load(cfg, &argc, argv, err);
+	free(argv);
+	return ok;
 }
 
 /* Every client connection is a descriptor: allow as many as the hard
@@ -93,6 +141,8 @@ cmd_serve(const struct config *cfg)
 		log_msg(LOG_ERROR, "cannot seed the random generator");
 		return 1;
 	}
+	auth_backoff_init((int) cfg->login_backoff_after, (int) cfg->login_backoff_window,
+			  (int) cfg->login_backoff_max);
 	repo_profile_init();
 	repo_phone_init();
 	db = db_open(cfg->database_url);
@@ -107,12 +157,20 @@ cmd_serve(const struct config *cfg)
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return 1;
 	}
+	/* SIGHUP before the ports open: a reload asked for that early waits for
+	 * the server loop instead of killing the process.  SA_RESTART: a
+	 * reload must not interrupt other threads' reads. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sighup;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
 	srv = server_new(cfg, &err);
 	if (srv == NULL) {
 		log_msg(LOG_ERROR, "%s", err.msg);
 		sip_stop(sip);
 		return 1;
 	}
+	server_set_reread(srv, reread_settings);
 	raise_fd_limit();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -129,49 +187,211 @@ cmd_serve(const struct config *cfg)
 	return ok ? 0 : 1;
 }
 
-static int
-cmd_user_set(const struct config *cfg, int argc, char **argv)
+/* The actor of an admin command: the OS user running it, source "cli". */
+static struct actor
+cli_actor(const char *op)
 {
-	const char *userid = NULL, *role = "full", *password = getenv("AXLPROV_PASSWORD");
-	char line[512], hash[USER_HASH_MAX];
-	struct app_err err = { 0 };
-	struct db *db;
-	bool ok;
+	static char who[64];
+	struct passwd *pw = getpwuid(geteuid());
 
+	if (pw != NULL && pw->pw_name != NULL)
+		snprintf(who, sizeof(who), "%s", pw->pw_name);
+	else
+		snprintf(who, sizeof(who), "uid %ld", (long) geteuid());
+	return (struct actor) { .who = who, .source = "cli", .op = op, .node = "" };
+}
+
+/* The password from AXLPROV_PASSWORD or the first line of standard input,
+ * hashed into hash; prints why not and returns false. */
+static bool
+read_password_hash(char hash[USER_HASH_MAX])
+{
+	const char *password = getenv("AXLPROV_PASSWORD");
+	char line[512];
+
+	if (password == NULL) {
+		if (fgets(line, sizeof(line), stdin) == NULL) {
+			fprintf(stderr, "axlprovd: no password on standard input\n");
+			return false;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		password = line;
+	}
+	if (*password == '\0') {
+		fprintf(stderr, "axlprovd: the password must not be empty\n");
+		return false;
+	}
+	if (!auth_hash_password(password, hash, USER_HASH_MAX)) {
+		fprintf(stderr, "axlprovd: cannot hash the password\n");
+		return false;
+	}
+	return true;
+}
+
+static bool
+role_ok(const char *role)
+{
+	return strcmp(role, ROLE_FULL) == 0 || strcmp(role, ROLE_READ_ONLY) == 0;
+}
+
+static bool
+print_user(void *ctx, const char *userid, const char *role, const char *created,
+	   const char *changed)
+{
+	(void) ctx;
+	printf("%-32s %-10s %-21s %s\n", userid, role, created, changed);
+	return true;
+}
+
+/* user add|set|passwd|remove|list. */
+static int
+cmd_user(const struct config *cfg, const char *sub, int argc, char **argv)
+{
+	const char *userid = NULL, *role = NULL;
+	char hash[USER_HASH_MAX], op[32];
+	struct app_err err = { 0 };
+	struct actor actor;
+	struct db *db;
+	bool ok, list = strcmp(sub, "list") == 0, passwd = strcmp(sub, "passwd") == 0,
+	     remove = strcmp(sub, "remove") == 0, add = strcmp(sub, "add") == 0;
+
+	if (!list && !passwd && !remove && !add && strcmp(sub, "set") != 0) {
+		fprintf(stderr, "axlprovd: unknown command user %s (see --help)\n", sub);
+		return 2;
+	}
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc && !list && !passwd && !remove)
 			role = argv[++i];
-		else if (userid == NULL)
+		else if (userid == NULL && !list)
 			userid = argv[i];
 		else {
 			fprintf(stderr, "axlprovd: unexpected argument %s\n", argv[i]);
 			return 2;
 		}
 	}
-	if (userid == NULL || (strcmp(role, "full") != 0 && strcmp(role, "read-only") != 0)) {
-		fprintf(stderr, "usage: axlprovd user set USERID [--role full|read-only]\n");
+	if (role == NULL)
+		role = ROLE_FULL;
+	if ((!list && userid == NULL) || !role_ok(role)) {
+		fprintf(stderr, "usage: axlprovd user %s%s\n", sub,
+			list ? "" : passwd || remove ? " USERID" : " USERID [--role full|read-only]");
 		return 2;
 	}
-	if (password == NULL) {
-		if (fgets(line, sizeof(line), stdin) == NULL) {
-			fprintf(stderr, "axlprovd: no password on standard input\n");
+	if (!list && !remove && !read_password_hash(hash))
+		return 2;
+	snprintf(op, sizeof(op), "user %s", sub);
+	actor = cli_actor(op);
+	db = db_open(cfg->database_url);
+	if (db == NULL) {
+		fprintf(stderr, "axlprovd: out of memory\n");
+		return 1;
+	}
+	if (list)
+		ok = repo_user_list(db, print_user, NULL, &err);
+	else if (add)
+		ok = repo_user_add(db, userid, hash, role, &actor, &err);
+	else if (passwd)
+		ok = repo_user_set_password(db, userid, hash, &actor, &err);
+	else if (remove)
+		ok = repo_user_remove(db, userid, &actor, &err);
+	else
+		ok = repo_user_put(db, userid, hash, role, &actor, &err);
+	db_close(db);
+	if (!ok) {
+		if (err.code == APP_E_DUPLICATE)
+			fprintf(stderr, "axlprovd: AXL user %s already exists (use user passwd to "
+				"change its password)\n", userid);
+		else
+			fprintf(stderr, "axlprovd: %s\n", err.msg);
+		return 1;
+	}
+	if (add || !strcmp(sub, "set"))
+		printf("user %s saved (role %s)\n", userid, role);
+	else if (passwd)
+		printf("password of user %s changed\n", userid);
+	else if (remove)
+		printf("user %s removed\n", userid);
+	return 0;
+}
+
+struct audit_print {
+	bool json;
+	long rows;
+	struct xbuf line;
+};
+
+static bool
+print_audit(void *vctx, const struct audit_row *r)
+{
+	struct audit_print *c = vctx;
+	struct xbuf *b = &c->line;
+
+	xbuf_reset(b);
+	if (c->json) {
+		static const char *const keys[] = { "at", "user", "source", "node", "operation",
+						    "targetKind", "targetName", "targetUuid" };
+		const char *values[] = { r->at, r->userid, r->source, r->node, r->operation,
+					 r->target_kind, r->target_name, r->target_uuid };
+
+		xbuf_printf(b, "%s{\"id\": %s", c->rows ? ",\n " : "[", r->id);
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			xbuf_printf(b, ", \"%s\": ", keys[i]);
+			audit_json_string(b, values[i]);
+		}
+		xbuf_printf(b, ", \"changes\": %s}", r->changes);
+	} else {
+		xbuf_printf(b, "%s %s from %s %s %s %s%s%s %s\n", r->at, r->userid, r->source,
+			    r->operation, r->target_kind, r->target_name,
+			    r->target_uuid[0] ? " " : "", r->target_uuid, r->changes);
+	}
+	fwrite(b->data, 1, b->len, stdout);
+	c->rows++;
+	return true;
+}
+
+static int
+cmd_audit(const struct config *cfg, int argc, char **argv)
+{
+	struct audit_filter f = { .limit = 50 };
+	struct audit_print ctx = { 0 };
+	struct app_err err = { 0 };
+	struct db *db;
+	char *end;
+	bool ok;
+
+	for (int i = 0; i < argc; i++) {
+		bool has = i + 1 < argc;
+
+		if (strcmp(argv[i], "--json") == 0) {
+			ctx.json = true;
+		} else if (strcmp(argv[i], "--limit") == 0 && has) {
+			f.limit = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || f.limit < 1) {
+				fprintf(stderr, "axlprovd: --limit needs a positive number\n");
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--user") == 0 && has) {
+			f.user = argv[++i];
+		} else if (strcmp(argv[i], "--target") == 0 && has) {
+			f.target = argv[++i];
+		} else if (strcmp(argv[i], "--since") == 0 && has) {
+			f.since = argv[++i];
+		} else {
+			fprintf(stderr, "usage: axlprovd audit [--limit N] [--user USERID] "
+				"[--target NAME] [--since TIMESTAMP] [--json]\n");
 			return 2;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
-		password = line;
 	}
-	if (*password == '\0' || !auth_hash_password(password, hash, sizeof(hash))) {
-		fprintf(stderr, "axlprovd: the password must not be empty\n");
-		return 2;
-	}
+	xbuf_init(&ctx.line);
 	db = db_open(cfg->database_url);
-	ok = db != NULL && repo_user_put(db, userid, hash, role, &err);
+	ok = db != NULL && repo_audit_list(db, &f, print_audit, &ctx, &err);
 	db_close(db);
+	if (ok && ctx.json)
+		printf("%s\n", ctx.rows ? "]" : "[]");
+	xbuf_free(&ctx.line);
 	if (!ok) {
 		fprintf(stderr, "axlprovd: %s\n", err.msg);
 		return 1;
 	}
-	printf("user %s saved (role %s)\n", userid, role);
 	return 0;
 }
 
@@ -179,6 +399,7 @@ static int
 cmd_capf_complete(const struct config *cfg, int argc, char **argv)
 {
 	const char *phone = NULL, *status = NULL;
+	struct actor actor = cli_actor("capf complete");
 	char result[64];
 	struct app_err err = { 0 };
 	struct db *db;
@@ -200,7 +421,7 @@ cmd_capf_complete(const struct config *cfg, int argc, char **argv)
 	}
 	repo_phone_init();
 	db = db_open(cfg->database_url);
-	ok = db != NULL && repo_phone_capf_complete(db, phone, status, result, &err);
+	ok = db != NULL && repo_phone_capf_complete(db, phone, status, &actor, result, &err);
 	db_close(db);
 	if (!ok) {
 		fprintf(stderr, "axlprovd: %s\n", err.msg);
@@ -214,6 +435,7 @@ static int
 cmd_import(const struct config *cfg, int argc, char **argv)
 {
 	struct import_stats stats;
+	struct actor actor = cli_actor("import");
 	struct app_err err = { 0 };
 	struct db *db;
 	bool ok;
@@ -226,7 +448,7 @@ cmd_import(const struct config *cfg, int argc, char **argv)
 	repo_phone_init();
 	db = db_open(cfg->database_url);
 	ok = db != NULL && repo_models_load(db, &err) &&
-	     import_csv(db, argv[0], stderr, &stats, &err);
+	     import_csv(db, argv[0], &actor, stderr, &stats, &err);
 	db_close(db);
 	models_free();
 	if (!ok) {
@@ -270,6 +492,14 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct app_err err = { 0 };
 
+	/* Kept for the life of the process, for SIGHUP (reread_settings). */
+	orig_argc = argc;
+	orig_argv = malloc(((size_t) argc + 1) * sizeof(*argv));
+	if (orig_argv == NULL) {
+		fprintf(stderr, "axlprovd: out of memory\n");
+		return 1;
+	}
+	memcpy(orig_argv, argv, ((size_t) argc + 1) * sizeof(*argv));
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
@@ -292,8 +522,19 @@ main(int argc, char **argv)
 		}
 		return cmd_serve(&cfg);
 	}
-	if (strcmp(argv[1], "user") == 0 && argc >= 3 && strcmp(argv[2], "set") == 0)
-		return cmd_user_set(&cfg, argc - 3, argv + 3);
+	if (strcmp(argv[1], "check-config") == 0) {
+		if (argc > 2) {
+			fprintf(stderr, "axlprovd: unknown argument %s (see --help)\n", argv[2]);
+			return 2;
+		}
+		config_log(&cfg);
+		printf("axlprovd: configuration OK\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "user") == 0 && argc >= 3)
+		return cmd_user(&cfg, argv[2], argc - 3, argv + 3);
+	if (strcmp(argv[1], "audit") == 0)
+		return cmd_audit(&cfg, argc - 2, argv + 2);
 	if (strcmp(argv[1], "import") == 0)
 		return cmd_import(&cfg, argc - 2, argv + 2);
 	if (strcmp(argv[1], "apply-status") == 0)

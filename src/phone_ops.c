@@ -15,7 +15,7 @@
 
 bool
 phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *out,
-			 struct app_err *err)
+			 const struct actor *actor, struct app_err *err)
 {
 	struct profile found;
 	bool exists;
@@ -32,7 +32,7 @@ phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *
 	 * transaction alive past a duplicate and take theirs. */
 	if ((!db_in_tx(db) && !db_begin(db, err)) || !db_run(db, "SAVEPOINT find_or_create", err))
 		return false;
-	if (repo_profile_insert(db, target, err)) {
+	if (repo_profile_insert(db, target, actor, err)) {
 		*out = *target;
 		return db_run(db, "RELEASE SAVEPOINT find_or_create", err);
 	}
@@ -89,7 +89,8 @@ phone_ops_standard_profile(struct db *db, const struct phone *p, struct profile 
  * profile that has them, found or created (deterministic name, so two
  * phones making the same change meet on one profile). */
 static bool
-capf_move(struct db *db, const struct phone *p, struct profile *prof, struct app_err *err)
+capf_move(struct db *db, const struct phone *p, struct profile *prof, const struct actor *actor,
+	  struct app_err *err)
 {
 	struct profile target;
 	bool changed;
@@ -99,7 +100,7 @@ capf_move(struct db *db, const struct phone *p, struct profile *prof, struct app
 	if (!changed)
 		return true;
 	phone_capf_profile_name(&target, target.v[PF_NAME], PF_VALUE_MAX);
-	return phone_ops_find_or_create(db, &target, prof, err);
+	return phone_ops_find_or_create(db, &target, prof, actor, err);
 }
 
 /* The digest user a request names ("" = none); fills user_uuid. */
@@ -124,10 +125,11 @@ phone_ops_digest_user(struct db *db, const struct phone *p, char user_uuid[UUID_
  * certificate, in the transaction. */
 bool
 phone_ops_settle(struct db *db, struct phone *p, const struct model_caps *m, const char *old_status,
-       struct profile *prof, const char *old_profile_uuid, struct app_err *err)
+       struct profile *prof, const char *old_profile_uuid, const struct actor *actor,
+       struct app_err *err)
 {
 	if (!phone_profile_fits(prof, p->v[PH_MODEL], p->v[PH_PROTOCOL], err) ||
-	    !capf_move(db, p, prof, err))
+	    !capf_move(db, p, prof, actor, err))
 		return false;
 	/* Rule 5 when the phone gets a (different) profile. */
 	if (old_profile_uuid == NULL || strcmp(old_profile_uuid, prof->uuid) != 0)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "audit.h"
 #include "err.h"
 #include "phone.h"
 #include "profile.h"
@@ -31,11 +32,11 @@ bool phone_ops_digest_user(struct db *db, const struct phone *p,
  * CAPF profile (prof is updated).  old_profile_uuid is NULL on add. */
 bool phone_ops_settle(struct db *db, struct phone *p, const struct model_caps *m,
 		      const char *old_status, struct profile *prof, const char *old_profile_uuid,
-		      struct app_err *err);
+		      const struct actor *actor, struct app_err *err);
 
 /* A profile with target's settings (all but name and description): the
  * first existing one, or target inserted under its name. */
 bool phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *out,
-			      struct app_err *err);
+			      const struct actor *actor, struct app_err *err);
 
 #endif

@@ -23,6 +23,11 @@
 	"req AS (INSERT INTO apply_request (operation, action, target_kind, target_uuid, " \
 	"        target_name, requested_by) " \
 	"  SELECT $2, $3, '" kind "', pkid, name, $4 FROM target RETURNING id, uuid, target_uuid), " \
+	"audited AS (INSERT INTO audit (userid, source, node, operation, target_kind, " \
+	"    target_name, target_uuid, changes) " \
+	"  SELECT $4, $5, $6, $2, '" kind "', t.name, t.pkid, " \
+	"    jsonb_build_object('action', $3::text, 'request', req.uuid::text) " \
+	"  FROM req CROSS JOIN target t), " \
 	"bumped AS (UPDATE phone p SET config_version = p.config_version + 1 FROM req " \
 	"  WHERE " phones_where " RETURNING p.pkid, p.name, p.model, p.protocol, p.config_version), " \
 	"queued AS (INSERT INTO notify_outbox (request_id, phone_id, phone_name, registration_id, " \
@@ -64,15 +69,17 @@ bool
 repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued *out,
 		 struct app_err *err)
 {
-	const char *params[4];
+	const char *params[6];
 	PGresult *res;
 	bool found;
 
 	params[0] = o->key->name ? o->key->name : o->key->uuid;
 	params[1] = o->operation;
 	params[2] = o->action;
-	params[3] = o->requested_by;
-	res = db_exec(db, &st_queue[o->target][o->key->name ? 0 : 1], 4, params, err);
+	params[3] = o->actor->who;
+	params[4] = o->actor->source;
+	params[5] = o->actor->node;
+	res = db_exec(db, &st_queue[o->target][o->key->name ? 0 : 1], 6, params, err);
 	if (res == NULL)
 		return false;
 	found = PQntuples(res) == 1;

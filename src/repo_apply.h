@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "audit.h"
 #include "err.h"
 #include "uuid.h"
 
@@ -20,7 +21,7 @@ struct apply_order {
 	const struct item_key *key;
 	const char *operation;     /* the AXL operation, recorded */
 	const char *action;        /* apply-config, reset, restart */
-	const char *requested_by;  /* the AXL user */
+	const struct actor *actor; /* who asks: recorded, and audited */
 };
 
 struct apply_queued {

@@ -10,24 +10,27 @@
 #include <string.h>
 
 #include "db.h"
+#include "repo_audit.h"
 #include "like.h"
 
 #define SQL_MAX 8192
 
 static char sql_get_name[SQL_MAX], sql_get_uuid[SQL_MAX];
 static char sql_insert[SQL_MAX], sql_update[SQL_MAX], sql_list[SQL_MAX];
+/* The writes, each wrapped with its audit insert (repo_audit.h). */
+static char sql_insert_a[SQL_MAX], sql_update_a[SQL_MAX], sql_remove_name_a[SQL_MAX],
+	    sql_remove_uuid_a[SQL_MAX], sql_capf_a[SQL_MAX], sql_user_insert_a[SQL_MAX],
+	    sql_user_update_a[SQL_MAX], sql_user_remove_a[SQL_MAX];
 
 static const struct db_stmt st_get_name = { "phone_get_name", sql_get_name };
 static const struct db_stmt st_get_uuid = { "phone_get_uuid", sql_get_uuid };
-static const struct db_stmt st_insert = { "phone_insert", sql_insert };
-static const struct db_stmt st_update = { "phone_update", sql_update };
+static const struct db_stmt st_insert = { "phone_insert", sql_insert_a };
+static const struct db_stmt st_update = { "phone_update", sql_update_a };
 static const struct db_stmt st_list = { "phone_list", sql_list };
-static const struct db_stmt st_remove_name = {
-	"phone_remove_name", "DELETE FROM phone WHERE name = $1 RETURNING pkid::text"
-};
-static const struct db_stmt st_remove_uuid = {
-	"phone_remove_uuid", "DELETE FROM phone WHERE pkid = $1::uuid RETURNING pkid::text"
-};
+#define SQL_REMOVE_NAME "DELETE FROM phone WHERE name = $1 RETURNING pkid::text, name"
+#define SQL_REMOVE_UUID "DELETE FROM phone WHERE pkid = $1::uuid RETURNING pkid::text, name"
+static const struct db_stmt st_remove_name = { "phone_remove_name", sql_remove_name_a };
+static const struct db_stmt st_remove_uuid = { "phone_remove_uuid", sql_remove_uuid_a };
 static const struct db_stmt st_dep_profile = {
 	"phone_dep_profile",
 	"SELECT count(*) OVER (), name FROM phone WHERE security_profile_id = $1::uuid"
@@ -44,14 +47,22 @@ static const struct db_stmt st_no_cert = {
 	" WHERE p.security_profile_id = $1::uuid AND NOT m.mic"
 	" AND p.certificate_status <> 'Upgrade Success' ORDER BY p.name COLLATE \"C\" LIMIT 5"
 };
-static const struct db_stmt st_capf_complete = {
-	"phone_capf_complete",
-	"UPDATE phone SET certificate_status = COALESCE($2, CASE certificate_operation"
-	" WHEN 'Install/Upgrade' THEN 'Upgrade Success' WHEN 'Delete' THEN 'Delete Success'"
-	" ELSE 'Troubleshoot Success' END), certificate_operation = 'No Pending Operation'"
-	" WHERE name = $1 AND certificate_operation <> 'No Pending Operation'"
-	" RETURNING certificate_status"
-};
+#define SQL_CAPF_COMPLETE \
+	"UPDATE phone SET certificate_status = COALESCE($2, CASE certificate_operation" \
+	" WHEN 'Install/Upgrade' THEN 'Upgrade Success' WHEN 'Delete' THEN 'Delete Success'" \
+	" ELSE 'Troubleshoot Success' END), certificate_operation = 'No Pending Operation'" \
+	" WHERE name = $1 AND certificate_operation <> 'No Pending Operation'" \
+	" RETURNING certificate_status, pkid::text, name"
+static const struct db_stmt st_capf_complete = { "phone_capf_complete", sql_capf_a };
+#define SQL_USER_INSERT \
+	"INSERT INTO end_user (userid, first_name, last_name, digest_ha1_md5, digest_ha1_sha256)" \
+	" VALUES ($1, $2, $3, $4, $5) RETURNING pkid::text, userid"
+#define SQL_USER_UPDATE \
+	"UPDATE end_user SET userid = $2, first_name = $3, last_name = $4," \
+	" digest_ha1_md5 = CASE WHEN $5::text IS NULL THEN digest_ha1_md5 ELSE $5 END," \
+	" digest_ha1_sha256 = CASE WHEN $6::text IS NULL THEN digest_ha1_sha256 ELSE $6 END" \
+	" WHERE pkid = $1::uuid RETURNING pkid::text, userid"
+#define SQL_USER_REMOVE "DELETE FROM end_user WHERE pkid = $1::uuid RETURNING pkid::text, userid"
 static const struct db_stmt st_exists = {
 	"phone_exists", "SELECT 1 FROM phone WHERE name = $1"
 };
@@ -135,10 +146,22 @@ repo_phone_init(void)
 	cat(sql_insert, "security_profile_id, digest_user_id) VALUES (");
 	for (int i = 1; i <= n; i++)
 		cat(sql_insert, "$%d, ", i);
-	cat(sql_insert, "$%d::uuid, $%d::uuid) RETURNING pkid::text, ctiid::text", n + 1, n + 2);
+	cat(sql_insert, "$%d::uuid, $%d::uuid) RETURNING pkid::text, ctiid::text, name",
+	    n + 1, n + 2);
 	/* Optimistic: the row must still be the version that was read. */
 	cat(sql_update, "security_profile_id = $%d::uuid, digest_user_id = $%d::uuid"
-			" WHERE pkid = $1::uuid AND xmin = $%d::xid", n + 2, n + 3, n + 4);
+			" WHERE pkid = $1::uuid AND xmin = $%d::xid RETURNING pkid::text, name",
+	    n + 2, n + 3, n + 4);
+	repo_audit_wrap(sql_insert_a, SQL_MAX, sql_insert, n + 2, "phone", "w.name", NULL);
+	repo_audit_wrap(sql_update_a, SQL_MAX, sql_update, n + 4, "phone", "w.name", NULL);
+	repo_audit_wrap(sql_remove_name_a, SQL_MAX, SQL_REMOVE_NAME, 1, "phone", "w.name", NULL);
+	repo_audit_wrap(sql_remove_uuid_a, SQL_MAX, SQL_REMOVE_UUID, 1, "phone", "w.name", NULL);
+	repo_audit_wrap(sql_capf_a, SQL_MAX, SQL_CAPF_COMPLETE, 2, "phone", "w.name",
+			"jsonb_build_object('certificateStatus', w.certificate_status,"
+			" 'certificateOperation', 'No Pending Operation')");
+	repo_audit_wrap(sql_user_insert_a, SQL_MAX, SQL_USER_INSERT, 5, "user", "w.userid", NULL);
+	repo_audit_wrap(sql_user_update_a, SQL_MAX, SQL_USER_UPDATE, 6, "user", "w.userid", NULL);
+	repo_audit_wrap(sql_user_remove_a, SQL_MAX, SQL_USER_REMOVE, 1, "user", "w.userid", NULL);
 
 	select_list(sql_list);
 	cat(sql_list, " WHERE p.name COLLATE \"C\" >= $9 AND p.name COLLATE \"C\" < $10"
@@ -174,17 +197,37 @@ stored_params(const struct phone *p, const char **params)
 	return n;
 }
 
+/* The audit's changes: the fields in mask with their values. */
+static void
+phone_changes(struct xbuf *b, const struct phone *p, unsigned mask)
+{
+	audit_changes_begin(b);
+	for (int i = 0; i < PH__COUNT; i++)
+		if (mask & (1u << i))
+			audit_change(b, phone_fields[i].xml, p->v[i]);
+	audit_changes_end(b);
+}
+
 bool
 repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
-		  const char *user_uuid, struct app_err *err)
+		  const char *user_uuid, const struct actor *actor, struct app_err *err)
 {
-	const char *params[PH__COUNT + 2];
+	const char *params[PH__COUNT + 2 + AUDIT_NPARAMS];
 	int n = stored_params(p, params);
+	unsigned mask = (1u << PH_SECURITY_PROFILE) | (1u << PH_DIGEST_USER);
+	struct xbuf changes;
 	PGresult *res;
 
+	for (int i = 0; i < PH__COUNT; i++)
+		if (written(i))
+			mask |= 1u << i;
 	params[n++] = profile_uuid;
 	params[n++] = user_uuid;
-	res = db_exec(db, &st_insert, n, params, err);
+	xbuf_init(&changes);
+	phone_changes(&changes, p, mask);
+	res = db_exec(db, &st_insert, repo_audit_params(params, n, actor, changes.data), params,
+		      err);
+	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
 	db_copy(res, 0, 0, p->uuid, sizeof(p->uuid));
@@ -214,10 +257,12 @@ repo_phone_get(struct db *db, const struct item_key *key, struct phone *out,
 
 bool
 repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid,
-		  const char *user_uuid, struct app_err *err)
+		  const char *user_uuid, unsigned changed_fields, const struct actor *actor,
+		  struct app_err *err)
 {
-	const char *params[PH__COUNT + 4];
+	const char *params[PH__COUNT + 4 + AUDIT_NPARAMS];
 	int n;
+	struct xbuf changes;
 	PGresult *res;
 	bool changed;
 
@@ -226,10 +271,14 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 	params[n++] = profile_uuid;
 	params[n++] = user_uuid;
 	params[n++] = p->row_version;
-	res = db_exec(db, &st_update, n, params, err);
+	xbuf_init(&changes);
+	phone_changes(&changes, p, changed_fields);
+	res = db_exec(db, &st_update, repo_audit_params(params, n, actor, changes.data), params,
+		      err);
+	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
-	changed = strcmp(PQcmdTuples(res), "1") == 0;
+	changed = PQntuples(res) == 1;
 	PQclear(res);
 	return changed || app_err_set(err, APP_E_CONFLICT, NULL,
 				      "Could not update %s: it kept changing; try again",
@@ -237,11 +286,12 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 }
 
 bool
-repo_phone_remove(struct db *db, const struct item_key *key, char uuid_out[UUID_DB_LEN + 1],
-		  struct app_err *err)
+repo_phone_remove(struct db *db, const struct item_key *key, const struct actor *actor,
+		  char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
 {
-	const char *param = key->name ? key->name : key->uuid;
-	PGresult *res = db_exec(db, key->name ? &st_remove_name : &st_remove_uuid, 1, &param, err);
+	const char *params[1 + AUDIT_NPARAMS] = { key->name ? key->name : key->uuid };
+	PGresult *res = db_exec(db, key->name ? &st_remove_name : &st_remove_uuid,
+				repo_audit_params(params, 1, actor, "{}"), params, err);
 	bool removed;
 
 	if (res == NULL)
@@ -336,10 +386,11 @@ repo_phone_without_certificate(struct db *db, const char *profile_uuid, long *co
 
 bool
 repo_phone_capf_complete(struct db *db, const char *name, const char *status,
-			 char status_out[64], struct app_err *err)
+			 const struct actor *actor, char status_out[64], struct app_err *err)
 {
-	const char *params[2] = { name, status };
-	PGresult *res = db_exec(db, &st_capf_complete, 2, params, err);
+	const char *params[2 + AUDIT_NPARAMS] = { name, status };
+	PGresult *res = db_exec(db, &st_capf_complete, repo_audit_params(params, 2, actor, "{}"),
+				params, err);
 	bool done;
 
 	if (res == NULL)
@@ -363,11 +414,7 @@ repo_phone_capf_complete(struct db *db, const char *name, const char *status,
 
 /* --- end users ---------------------------------------------------------- */
 
-static const struct db_stmt st_user_insert = {
-	"enduser_insert",
-	"INSERT INTO end_user (userid, first_name, last_name, digest_ha1_md5, digest_ha1_sha256)"
-	" VALUES ($1, $2, $3, $4, $5) RETURNING pkid::text"
-};
+static const struct db_stmt st_user_insert = { "enduser_insert", sql_user_insert_a };
 static const struct db_stmt st_user_by_id = {
 	"enduser_by_id", "SELECT pkid::text, userid, first_name, last_name FROM end_user"
 	" WHERE userid = $1"
@@ -384,24 +431,36 @@ static const struct db_stmt st_user_lock_uuid = {
 	"enduser_lock_uuid", "SELECT pkid::text, userid, first_name, last_name FROM end_user"
 	" WHERE pkid = $1::uuid FOR UPDATE"
 };
-static const struct db_stmt st_user_update = {
-	"enduser_update",
-	"UPDATE end_user SET userid = $2, first_name = $3, last_name = $4,"
-	" digest_ha1_md5 = CASE WHEN $5::text IS NULL THEN digest_ha1_md5 ELSE $5 END,"
-	" digest_ha1_sha256 = CASE WHEN $6::text IS NULL THEN digest_ha1_sha256 ELSE $6 END"
-	" WHERE pkid = $1::uuid"
-};
-static const struct db_stmt st_user_remove = {
-	"enduser_remove", "DELETE FROM end_user WHERE pkid = $1::uuid"
-};
+static const struct db_stmt st_user_update = { "enduser_update", sql_user_update_a };
+static const struct db_stmt st_user_remove = { "enduser_remove", sql_user_remove_a };
+
+/* The audit's changes for an end user: the digest credentials by name only. */
+static void
+enduser_changes(struct xbuf *b, const struct end_user *u, bool digest)
+{
+	audit_changes_begin(b);
+	audit_change(b, "userid", u->userid);
+	audit_change(b, "firstName", u->first_name);
+	audit_change(b, "lastName", u->last_name);
+	if (digest)
+		audit_change_secret(b, "digestCredentials");
+	audit_changes_end(b);
+}
 
 bool
 repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
-		    const char *ha1_sha256, struct app_err *err)
+		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
 {
-	const char *params[5] = { u->userid, u->first_name, u->last_name, ha1_md5, ha1_sha256 };
-	PGresult *res = db_exec(db, &st_user_insert, 5, params, err);
+	const char *params[5 + AUDIT_NPARAMS] = { u->userid, u->first_name, u->last_name, ha1_md5,
+						  ha1_sha256 };
+	struct xbuf changes;
+	PGresult *res;
 
+	xbuf_init(&changes);
+	enduser_changes(&changes, u, ha1_md5 != NULL);
+	res = db_exec(db, &st_user_insert, repo_audit_params(params, 5, actor, changes.data),
+		      params, err);
+	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
 	db_copy(res, 0, 0, u->uuid, sizeof(u->uuid));
@@ -435,11 +494,18 @@ repo_enduser_find(struct db *db, const char *userid, const char *uuid, bool for_
 
 bool
 repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5,
-		    const char *ha1_sha256, struct app_err *err)
+		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
 {
-	const char *params[6] = { u->uuid, u->userid, u->first_name, u->last_name, ha1_md5,
-				  ha1_sha256 };
-	PGresult *res = db_exec(db, &st_user_update, 6, params, err);
+	const char *params[6 + AUDIT_NPARAMS] = { u->uuid, u->userid, u->first_name,
+						  u->last_name, ha1_md5, ha1_sha256 };
+	struct xbuf changes;
+	PGresult *res;
+
+	xbuf_init(&changes);
+	enduser_changes(&changes, u, ha1_md5 != NULL);
+	res = db_exec(db, &st_user_update, repo_audit_params(params, 6, actor, changes.data),
+		      params, err);
+	xbuf_free(&changes);
 
 	if (res == NULL)
 		return false;
@@ -448,9 +514,12 @@ repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5
 }
 
 bool
-repo_enduser_remove(struct db *db, const char *uuid, struct app_err *err)
+repo_enduser_remove(struct db *db, const char *uuid, const struct actor *actor,
+		    struct app_err *err)
 {
-	PGresult *res = db_exec(db, &st_user_remove, 1, &uuid, err);
+	const char *params[1 + AUDIT_NPARAMS] = { uuid };
+	PGresult *res = db_exec(db, &st_user_remove, repo_audit_params(params, 1, actor, "{}"),
+				params, err);
 
 	if (res == NULL)
 		return false;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "audit.h"
 #include "err.h"
 #include "phone.h"
 
@@ -19,7 +20,7 @@ void repo_phone_init(void);
 /* Inserts p referring to the profile and (optional) end user keys; fills
  * p->uuid. */
 bool repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
-		       const char *user_uuid, struct app_err *err);
+		       const char *user_uuid, const struct actor *actor, struct app_err *err);
 
 /* Reads a phone with its profile's name and CAPF values, its digest
  * user's userid, the uuids of its references and its row version;
@@ -29,11 +30,13 @@ bool repo_phone_get(struct db *db, const struct item_key *key, struct phone *out
 		    char profile_uuid[UUID_DB_LEN + 1], struct app_err *err);
 
 /* Writes every stored field of p and its references (by p->uuid) if the
- * row is still the version p was read at; APP_E_CONFLICT otherwise. */
+ * row is still the version p was read at; APP_E_CONFLICT otherwise.  The
+ * audit records the fields in changed_fields (bit i = enum ph_id i). */
 bool repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid,
-		       const char *user_uuid, struct app_err *err);
+		       const char *user_uuid, unsigned changed_fields, const struct actor *actor,
+		       struct app_err *err);
 
-bool repo_phone_remove(struct db *db, const struct item_key *key,
+bool repo_phone_remove(struct db *db, const struct item_key *key, const struct actor *actor,
 		       char uuid_out[UUID_DB_LEN + 1], struct app_err *err);
 
 struct phone_search {
@@ -59,7 +62,7 @@ bool repo_phone_without_certificate(struct db *db, const char *profile_uuid, lon
 /* Records a CAPF completion for a phone with an operation pending; status
  * NULL means the success status of that operation.  Fills status_out. */
 bool repo_phone_capf_complete(struct db *db, const char *name, const char *status,
-			      char status_out[64], struct app_err *err);
+			      const struct actor *actor, char status_out[64], struct app_err *err);
 
 /* End users. */
 struct end_user {
@@ -70,12 +73,13 @@ struct end_user {
 };
 
 bool repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
-		      const char *ha1_sha256, struct app_err *err);
+		      const char *ha1_sha256, const struct actor *actor, struct app_err *err);
 bool repo_enduser_find(struct db *db, const char *userid, const char *uuid, bool for_update,
 		    struct end_user *out, struct app_err *err);
 /* ha1 NULL: keep the digest credentials. */
 bool repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5,
-		      const char *ha1_sha256, struct app_err *err);
-bool repo_enduser_remove(struct db *db, const char *uuid, struct app_err *err);
+		      const char *ha1_sha256, const struct actor *actor, struct app_err *err);
+bool repo_enduser_remove(struct db *db, const char *uuid, const struct actor *actor,
+			 struct app_err *err);
 
 #endif

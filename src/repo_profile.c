@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "repo_audit.h"
 #include "like.h"
 #include "models.h"
 
@@ -19,11 +20,15 @@
 
 static char sql_select_by_name[SQL_MAX], sql_select_by_uuid[SQL_MAX];
 static char sql_insert[SQL_MAX], sql_update[SQL_MAX], sql_list[SQL_MAX], sql_same[SQL_MAX];
+/* The writes, each wrapped with its audit insert (repo_audit.h). */
+static char sql_insert_a[SQL_MAX], sql_update_a[SQL_MAX];
+static char sql_remove_name_a[SQL_MAX], sql_remove_uuid_a[SQL_MAX];
+static char sql_describe_name_a[SQL_MAX], sql_describe_uuid_a[SQL_MAX];
 
 static const struct db_stmt st_get_name = { "profile_get_name", sql_select_by_name };
 static const struct db_stmt st_get_uuid = { "profile_get_uuid", sql_select_by_uuid };
-static const struct db_stmt st_insert = { "profile_insert", sql_insert };
-static const struct db_stmt st_update = { "profile_update", sql_update };
+static const struct db_stmt st_insert = { "profile_insert", sql_insert_a };
+static const struct db_stmt st_update = { "profile_update", sql_update_a };
 static const struct db_stmt st_list = { "profile_list", sql_list };
 
 /* Lists select only the columns the request's returnedTags name: a
@@ -40,26 +45,22 @@ static struct list_shape {
 static int nlist_shapes;
 static pthread_mutex_t list_shapes_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct db_stmt st_same = { "profile_same", sql_same };
-static const struct db_stmt st_remove_name = {
-	"profile_remove_name",
-	"DELETE FROM phone_security_profile WHERE name = $1 AND NOT is_standard"
-	" RETURNING pkid::text"
-};
-static const struct db_stmt st_remove_uuid = {
-	"profile_remove_uuid",
-	"DELETE FROM phone_security_profile WHERE pkid = $1::uuid AND NOT is_standard"
-	" RETURNING pkid::text"
-};
-static const struct db_stmt st_describe_name = {
-	"profile_describe_name",
-	"UPDATE phone_security_profile SET description = $2 WHERE name = $1 AND NOT is_standard"
-	" RETURNING pkid::text"
-};
-static const struct db_stmt st_describe_uuid = {
-	"profile_describe_uuid",
-	"UPDATE phone_security_profile SET description = $2 WHERE pkid = $1::uuid"
-	" AND NOT is_standard RETURNING pkid::text"
-};
+#define SQL_REMOVE_NAME \
+	"DELETE FROM phone_security_profile WHERE name = $1 AND NOT is_standard" \
+	" RETURNING pkid::text, name"
+#define SQL_REMOVE_UUID \
+	"DELETE FROM phone_security_profile WHERE pkid = $1::uuid AND NOT is_standard" \
+	" RETURNING pkid::text, name"
+#define SQL_DESCRIBE_NAME \
+	"UPDATE phone_security_profile SET description = $2 WHERE name = $1 AND NOT is_standard" \
+	" RETURNING pkid::text, name"
+#define SQL_DESCRIBE_UUID \
+	"UPDATE phone_security_profile SET description = $2 WHERE pkid = $1::uuid" \
+	" AND NOT is_standard RETURNING pkid::text, name"
+static const struct db_stmt st_remove_name = { "profile_remove_name", sql_remove_name_a };
+static const struct db_stmt st_remove_uuid = { "profile_remove_uuid", sql_remove_uuid_a };
+static const struct db_stmt st_describe_name = { "profile_describe_name", sql_describe_name_a };
+static const struct db_stmt st_describe_uuid = { "profile_describe_uuid", sql_describe_uuid_a };
 static const struct db_stmt st_models = {
 	"models_load",
 	"SELECT name, sip, sccp, secure, cisco, model_independent, since, sep_name, mic"
@@ -103,7 +104,7 @@ repo_profile_init(void)
 	cat(sql_insert, ") VALUES (");
 	for (int i = 0; i < PF__COUNT; i++)
 		cat(sql_insert, "%s$%d", i ? ", " : "", i + 1);
-	cat(sql_insert, ") RETURNING pkid::text");
+	cat(sql_insert, ") RETURNING pkid::text, name");
 
 	cat(sql_update, "UPDATE phone_security_profile SET ");
 	for (int i = 0; i < PF__COUNT; i++) {
@@ -114,7 +115,20 @@ repo_profile_init(void)
 		n++;
 	}
 	/* Optimistic: the row must still be the version that was read. */
-	cat(sql_update, " WHERE pkid = $1::uuid AND NOT is_standard AND xmin = $%d::xid", n + 1);
+	cat(sql_update, " WHERE pkid = $1::uuid AND NOT is_standard AND xmin = $%d::xid"
+	    " RETURNING pkid::text, name", n + 1);
+	repo_audit_wrap(sql_insert_a, SQL_MAX, sql_insert, PF__COUNT, "phoneSecurityProfile",
+			"w.name", NULL);
+	repo_audit_wrap(sql_update_a, SQL_MAX, sql_update, n + 1, "phoneSecurityProfile",
+			"w.name", NULL);
+	repo_audit_wrap(sql_remove_name_a, SQL_MAX, SQL_REMOVE_NAME, 1, "phoneSecurityProfile",
+			"w.name", NULL);
+	repo_audit_wrap(sql_remove_uuid_a, SQL_MAX, SQL_REMOVE_UUID, 1, "phoneSecurityProfile",
+			"w.name", NULL);
+	repo_audit_wrap(sql_describe_name_a, SQL_MAX, SQL_DESCRIBE_NAME, 2,
+			"phoneSecurityProfile", "w.name", NULL);
+	repo_audit_wrap(sql_describe_uuid_a, SQL_MAX, SQL_DESCRIBE_UUID, 2,
+			"phoneSecurityProfile", "w.name", NULL);
 
 	/* Same settings: every field but the name and the description. */
 	select_list(sql_same);
@@ -206,15 +220,33 @@ row_to_profile(const PGresult *res, int row, struct profile *p)
 	db_copy(res, row, PF__COUNT + 2, p->row_version, sizeof(p->row_version));
 }
 
-bool
-repo_profile_insert(struct db *db, struct profile *p, struct app_err *err)
+/* The fields of p that differ from before (every field when before is
+ * NULL), as the audit's changes object. */
+static void
+profile_changes(struct xbuf *b, const struct profile *p, const struct profile *before)
 {
-	const char *params[PF__COUNT];
+	audit_changes_begin(b);
+	for (int i = 0; i < PF__COUNT; i++)
+		if (before == NULL || strcmp(p->v[i], before->v[i]) != 0)
+			audit_change(b, profile_fields[i].xml, p->v[i]);
+	audit_changes_end(b);
+}
+
+bool
+repo_profile_insert(struct db *db, struct profile *p, const struct actor *actor,
+		    struct app_err *err)
+{
+	const char *params[PF__COUNT + AUDIT_NPARAMS];
+	struct xbuf changes;
 	PGresult *res;
 
 	for (int i = 0; i < PF__COUNT; i++)
 		params[i] = p->v[i];
-	res = db_exec(db, &st_insert, PF__COUNT, params, err);
+	xbuf_init(&changes);
+	profile_changes(&changes, p, NULL);
+	res = db_exec(db, &st_insert,
+		      repo_audit_params(params, PF__COUNT, actor, changes.data), params, err);
+	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
 	snprintf(p->uuid, sizeof(p->uuid), "%s", PQgetvalue(res, 0, 0));
@@ -244,10 +276,12 @@ repo_profile_get(struct db *db, const struct item_key *key, struct profile *out,
 }
 
 bool
-repo_profile_update(struct db *db, const struct profile *p, struct app_err *err)
+repo_profile_update(struct db *db, const struct profile *p, const struct profile *before,
+		    const struct actor *actor, struct app_err *err)
 {
-	const char *params[PF__COUNT + 2];
+	const char *params[PF__COUNT + 2 + AUDIT_NPARAMS];
 	int n = 0;
+	struct xbuf changes;
 	PGresult *res;
 	bool changed;
 
@@ -256,10 +290,14 @@ repo_profile_update(struct db *db, const struct profile *p, struct app_err *err)
 		if (!(profile_fields[i].flags & PFF_FIXED))
 			params[n++] = p->v[i];
 	params[n++] = p->row_version;
-	res = db_exec(db, &st_update, n, params, err);
+	xbuf_init(&changes);
+	profile_changes(&changes, p, before);
+	res = db_exec(db, &st_update, repo_audit_params(params, n, actor, changes.data), params,
+		      err);
+	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
-	changed = strcmp(PQcmdTuples(res), "1") == 0;
+	changed = PQntuples(res) == 1;
 	PQclear(res);
 	/* Predefined rows were refused before; no row means another update
 	 * came first (or the profile was removed): the caller reads again. */
@@ -271,12 +309,21 @@ repo_profile_update(struct db *db, const struct profile *p, struct app_err *err)
 
 bool
 repo_profile_set_description(struct db *db, const struct item_key *key, const char *description,
-			     char uuid_out[UUID_DB_LEN + 1], bool *found, struct app_err *err)
+			     const struct actor *actor, char uuid_out[UUID_DB_LEN + 1],
+			     bool *found, struct app_err *err)
 {
-	const char *params[2] = { key->name ? key->name : key->uuid, description };
+	const char *params[2 + AUDIT_NPARAMS] = { key->name ? key->name : key->uuid, description };
+	struct xbuf changes;
 	PGresult *res;
+	int n;
 
-	res = db_exec(db, key->name ? &st_describe_name : &st_describe_uuid, 2, params, err);
+	xbuf_init(&changes);
+	audit_changes_begin(&changes);
+	audit_change(&changes, profile_fields[PF_DESCRIPTION].xml, description);
+	audit_changes_end(&changes);
+	n = repo_audit_params(params, 2, actor, changes.data);
+	res = db_exec(db, key->name ? &st_describe_name : &st_describe_uuid, n, params, err);
+	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
 	*found = PQntuples(res) == 1;
@@ -287,15 +334,16 @@ repo_profile_set_description(struct db *db, const struct item_key *key, const ch
 }
 
 bool
-repo_profile_remove(struct db *db, const struct item_key *key,
+repo_profile_remove(struct db *db, const struct item_key *key, const struct actor *actor,
 		    char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
 {
-	const char *param = key->name ? key->name : key->uuid;
+	const char *params[1 + AUDIT_NPARAMS] = { key->name ? key->name : key->uuid };
 	PGresult *res;
 	struct profile existing;
 	bool removed;
 
-	res = db_exec(db, key->name ? &st_remove_name : &st_remove_uuid, 1, &param, err);
+	res = db_exec(db, key->name ? &st_remove_name : &st_remove_uuid,
+		      repo_audit_params(params, 1, actor, "{}"), params, err);
 	if (res == NULL)
 		return false;
 	removed = PQntuples(res) == 1;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "audit.h"
 #include "err.h"
 #include "profile.h"
 
@@ -19,8 +20,9 @@ void repo_profile_init(void);
 /* Loads phone_model into models.c. */
 bool repo_models_load(struct db *db, struct app_err *err);
 
-/* Inserts p and fills p->uuid. */
-bool repo_profile_insert(struct db *db, struct profile *p, struct app_err *err);
+/* Inserts p and fills p->uuid; audited as actor's (every field). */
+bool repo_profile_insert(struct db *db, struct profile *p, const struct actor *actor,
+			 struct app_err *err);
 
 /* Reads one profile (with its row version); APP_E_NOT_FOUND when there is
  * none. */
@@ -28,18 +30,20 @@ bool repo_profile_get(struct db *db, const struct item_key *key, struct profile 
 		      struct app_err *err);
 
 /* Writes every updatable field of p (by p->uuid) if the row is still the
- * version p was read at; APP_E_CONFLICT otherwise. */
-bool repo_profile_update(struct db *db, const struct profile *p, struct app_err *err);
+ * version p was read at; APP_E_CONFLICT otherwise.  The audit records the
+ * fields that differ from before. */
+bool repo_profile_update(struct db *db, const struct profile *p, const struct profile *before,
+			 const struct actor *actor, struct app_err *err);
 
 /* Sets only the description of a user-defined profile, in one statement.
  * *found is false when no such user-defined profile exists (the caller
  * finds out which fault applies). */
 bool repo_profile_set_description(struct db *db, const struct item_key *key,
-				  const char *description, char uuid_out[UUID_DB_LEN + 1],
-				  bool *found, struct app_err *err);
+				  const char *description, const struct actor *actor,
+				  char uuid_out[UUID_DB_LEN + 1], bool *found, struct app_err *err);
 
 /* Deletes a profile that is not predefined and not in use; fills uuid_out. */
-bool repo_profile_remove(struct db *db, const struct item_key *key,
+bool repo_profile_remove(struct db *db, const struct item_key *key, const struct actor *actor,
 			 char uuid_out[UUID_DB_LEN + 1], struct app_err *err);
 
 /* The first profile (by name) whose settings other than name and

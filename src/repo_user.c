@@ -1,20 +1,57 @@
 /*
- * repo_user.c: the api_user table.
+ * repo_user.c: the api_user table.  Each write is one statement that also
+ * inserts its audit row (parameters after the write's own: repo_audit.h).
  */
 #include "repo_user.h"
 
 #include <stdio.h>
 
 #include "db.h"
+#include "repo_audit.h"
 
 static const struct db_stmt st_get = {
 	"user_get", "SELECT password_hash, role FROM api_user WHERE userid = $1"
 };
+
+
 static const struct db_stmt st_put = {
 	"user_put",
-	"INSERT INTO api_user (userid, password_hash, role) VALUES ($1, $2, $3)"
+	"WITH w AS (INSERT INTO api_user (userid, password_hash, role) VALUES ($1, $2, $3)"
 	" ON CONFLICT (userid) DO UPDATE SET password_hash = EXCLUDED.password_hash,"
-	" role = EXCLUDED.role, updated_at = now()"
+	" role = EXCLUDED.role, updated_at = now() RETURNING userid),"
+	" a AS (INSERT INTO audit (userid, source, node, operation, target_kind, target_name,"
+	" changes) SELECT $4, $5, $6, $7, 'apiUser', w.userid, $8::jsonb FROM w)"
+	" SELECT * FROM w"
+};
+static const struct db_stmt st_add = {
+	"user_add",
+	"WITH w AS (INSERT INTO api_user (userid, password_hash, role) VALUES ($1, $2, $3)"
+	" RETURNING userid),"
+	" a AS (INSERT INTO audit (userid, source, node, operation, target_kind, target_name,"
+	" changes) SELECT $4, $5, $6, $7, 'apiUser', w.userid, $8::jsonb FROM w)"
+	" SELECT * FROM w"
+};
+static const struct db_stmt st_passwd = {
+	"user_passwd",
+	"WITH w AS (UPDATE api_user SET password_hash = $2, updated_at = now() WHERE userid = $1"
+	" RETURNING userid),"
+	" a AS (INSERT INTO audit (userid, source, node, operation, target_kind, target_name,"
+	" changes) SELECT $3, $4, $5, $6, 'apiUser', w.userid, $7::jsonb FROM w)"
+	" SELECT * FROM w"
+};
+static const struct db_stmt st_remove = {
+	"user_remove",
+	"WITH w AS (DELETE FROM api_user WHERE userid = $1 RETURNING userid),"
+	" a AS (INSERT INTO audit (userid, source, node, operation, target_kind, target_name,"
+	" changes) SELECT $2, $3, $4, $5, 'apiUser', w.userid, $6::jsonb FROM w)"
+	" SELECT * FROM w"
+};
+static const struct db_stmt st_list = {
+	"user_list",
+	"SELECT userid, role,"
+	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	" FROM api_user ORDER BY userid COLLATE \"C\""
 };
 
 bool
@@ -35,15 +72,91 @@ repo_user_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
 	return found || app_err_set(err, APP_E_NOT_FOUND, "userid", "no such user");
 }
 
-bool
-repo_user_put(struct db *db, const char *userid, const char *hash, const char *role,
+/* Runs an audited write; false with APP_E_NOT_FOUND when it touched no row. */
+static bool
+audited_write(struct db *db, const struct db_stmt *st, const char **params, int n,
+	      const struct actor *actor, const char *changes, const char *userid,
 	      struct app_err *err)
 {
-	const char *params[3] = { userid, hash, role };
-	PGresult *res = db_exec(db, &st_put, 3, params, err);
+	PGresult *res = db_exec(db, st, repo_audit_params(params, n, actor, changes), params, err);
+	bool found;
 
 	if (res == NULL)
 		return false;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	return found || app_err_set(err, APP_E_NOT_FOUND, "userid", "no AXL user %s", userid);
+}
+
+/* {"role": ..., "password": "(redacted)"}: the password by name only. */
+static void
+user_changes(struct xbuf *b, const char *role, bool password)
+{
+	audit_changes_begin(b);
+	if (role != NULL)
+		audit_change(b, "role", role);
+	if (password)
+		audit_change_secret(b, "password");
+	audit_changes_end(b);
+}
+
+static bool
+write_user(struct db *db, const struct db_stmt *st, const char *userid, const char *hash,
+	   const char *role, const struct actor *actor, struct app_err *err)
+{
+	const char *params[3 + AUDIT_NPARAMS] = { userid, hash, role };
+	struct xbuf changes;
+	bool ok;
+
+	xbuf_init(&changes);
+	user_changes(&changes, role, hash != NULL);
+	ok = audited_write(db, st, params, role != NULL ? 3 : 2, actor, changes.data, userid,
+			   err);
+	xbuf_free(&changes);
+	return ok;
+}
+
+bool
+repo_user_put(struct db *db, const char *userid, const char *hash, const char *role,
+	      const struct actor *actor, struct app_err *err)
+{
+	return write_user(db, &st_put, userid, hash, role, actor, err);
+}
+
+bool
+repo_user_add(struct db *db, const char *userid, const char *hash, const char *role,
+	      const struct actor *actor, struct app_err *err)
+{
+	return write_user(db, &st_add, userid, hash, role, actor, err);
+}
+
+bool
+repo_user_set_password(struct db *db, const char *userid, const char *hash,
+		       const struct actor *actor, struct app_err *err)
+{
+	return write_user(db, &st_passwd, userid, hash, NULL, actor, err);
+}
+
+bool
+repo_user_remove(struct db *db, const char *userid, const struct actor *actor,
+		 struct app_err *err)
+{
+	const char *params[1 + AUDIT_NPARAMS] = { userid };
+
+	return audited_write(db, &st_remove, params, 1, actor, "{}", userid, err);
+}
+
+bool
+repo_user_list(struct db *db, user_row_fn fn, void *ctx, struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_list, 0, NULL, err);
+
+	if (res == NULL)
+		return false;
+	for (int r = 0; r < PQntuples(res); r++)
+		if (!fn(ctx, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
+			PQgetvalue(res, r, 3)))
+			break;
 	PQclear(res);
 	return true;
 }

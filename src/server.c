@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -30,10 +31,13 @@
 
 #include "soapH.h"
 
+#include "access.h"
 #include "axl_fault.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "tls.h"
+#include "observe.h"
 #include "version.h"
 #include "worker.h"
 
@@ -74,7 +78,9 @@ struct listener {
 
 struct server {
 	const struct config *cfg;
-	struct soap *tmpl;            /* template context (holds the TLS ctx) */
+	struct soap *tmpl;            /* what each worker's context is copied from */
+	struct tls *tls;              /* the HTTPS listener's SSL_CTX, swapped on reload */
+	server_reread_fn reread;      /* settings source for a reload, or NULL */
 	struct listener listeners[2];
 	int nlisteners;
 	struct worker *workers;
@@ -93,11 +99,24 @@ struct server {
 };
 
 static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t reload_wanted;
 
 void
 server_stop(void)
 {
 	stopping = 1;
+}
+
+void
+server_reload(void)
+{
+	reload_wanted = 1;
+}
+
+void
+server_set_reread(struct server *srv, server_reread_fn reread)
+{
+	srv->reread = reread;
 }
 
 /* "host:port" or "port" (host defaulting to dflt_host). */
@@ -159,25 +178,63 @@ bind_listener(struct server *srv, const char *addr, const char *dflt_host, bool 
 static bool
 setup_tls(struct server *srv, struct app_err *err)
 {
-	const struct config *cfg = srv->cfg;
-	const char *key = cfg->tls_key[0] ? cfg->tls_key : cfg->tls_cert;
-	SSL_CTX *ctx;
+	char desc[512];
 
-	if (cfg->tls_cert[0] == '\0')
-		return app_err_set(err, APP_E_MISSING_FIELD, "tls_cert",
-				   "listen is set but tls_cert is not (set it, or listen to \"\" for plain HTTP only)");
 	soap_ssl_init();
-	if (soap_ssl_server_context(srv->tmpl, SOAP_SSL_NO_AUTHENTICATION | SOAP_TLSv1_2 |
-				    SOAP_TLSv1_3, NULL, NULL, NULL, NULL, NULL, NULL, NULL))
-		return app_err_set(err, APP_E_INTERNAL, "tls", "cannot create the TLS context");
-	ctx = srv->tmpl->ctx;
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1)
-		return app_err_set(err, APP_E_INVALID_VALUE, "tls_cert",
-				   "cannot load the TLS certificate %s and key %s", cfg->tls_cert, key);
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	srv->tls = tls_new(srv->cfg, err);
+	if (srv->tls == NULL)
+		return false;
+	log_msg(LOG_INFO, "TLS: %s", tls_describe(srv->tls, desc, sizeof(desc)));
 	return true;
+}
+
+/* SIGHUP: new TLS material for new handshakes; connections already made
+ * keep theirs.  Settings are read again from where they came from when a
+ * source is set; a failure keeps everything as it was. */
+static void
+reload_tls(struct server *srv)
+{
+	struct app_err err = { 0 };
+	struct config *cfg;
+	char desc[512];
+	bool ok;
+
+	reload_wanted = 0;
+	if (srv->tls == NULL) {
+		log_msg(LOG_INFO, "SIGHUP: no HTTPS listener, nothing to reload");
+		return;
+	}
+	cfg = malloc(sizeof(*cfg));   /* a few KB: not on the stack */
+	if (cfg == NULL)
+		ok = app_err_set(&err, APP_E_INTERNAL, NULL, "out of memory");
+	else if (srv->reread != NULL)
+		ok = srv->reread(cfg, &err);
+	else {
+		*cfg = *srv->cfg;
+		ok = true;
+	}
+	if (ok && tls_reload(srv->tls, cfg, &err))
+		log_msg(LOG_INFO, "TLS reloaded: %s", tls_describe(srv->tls, desc, sizeof(desc)));
+	else
+		log_msg(LOG_ERROR, "TLS reload failed, still serving the previous certificate "
+			"and ciphers: %s", err.msg);
+	free(cfg);
+}
+
+/* A new TLS connection's handshake, with the SSL_CTX current now. */
+static int
+tls_accept(struct server *srv, struct soap *s)
+{
+	SSL_CTX *ctx = tls_acquire(srv->tls);
+	int rc;
+
+	s->ctx = ctx;
+	rc = soap_ssl_accept(s);
+	/* The SSL made from it holds its own reference; gSOAP must never
+	 * free or reuse ours. */
+	s->ctx = NULL;
+	SSL_CTX_free(ctx);
+	return rc;
 }
 
 struct server *
@@ -194,7 +251,7 @@ server_new(const struct config *cfg, struct app_err *err)
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->nonempty, NULL);
 	srv->tmpl = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING);
-	if (srv->tmpl == NULL) {
+	if (srv->tmpl == NULL || !observe_init(cfg)) {
 		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 		server_free(srv);
 		return NULL;
@@ -288,6 +345,10 @@ route(struct worker *w)
 		return s->error;
 	colon = strchr(s->tag, ':');
 	snprintf(w->op, sizeof(w->op), "%.63s", colon ? colon + 1 : s->tag);
+	/* A read-only AXL user's write: 401, as CUCM answers it. */
+	if (!access_allowed(w->role, w->op))
+		return http_send_page(w, 401, "This AXL user has read-only access: "
+				      "write operations are not permitted.");
 	/* Any prefix may name the AXL namespace; the table's wildcard row
 	 * records the URI actually received. */
 	uri = soap_current_namespace_tag(s, s->tag);
@@ -305,18 +366,11 @@ route(struct worker *w)
 	return SOAP_OK;
 }
 
+/* Counters and the one structured line per request (observe.c). */
 static void
 log_request(const struct worker *w)
 {
-	struct timespec now;
-	double ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (double) (now.tv_sec - w->start.tv_sec) * 1e3 +
-	     (double) (now.tv_nsec - w->start.tv_nsec) / 1e6;
-	log_msg(LOG_DEBUG, "request peer=%s user=%s op=%s status=%d axlcode=%d ms=%.2f",
-		w->peer, w->user[0] ? w->user : "-", w->op[0] ? w->op : "-", w->status,
-		w->axlcode, ms);
+	observe_request_done(w);
 }
 
 static void
@@ -387,6 +441,20 @@ next_request_soon(struct server *srv, int fd)
 	return false;
 }
 
+/* Parks c with its TLS state, detached from the worker's context. */
+static void
+give_back(struct server *srv, struct soap *s, struct conn *c)
+{
+	c->ssl = s->ssl;
+	c->bio = s->bio;
+	s->ssl = NULL;
+	s->bio = NULL;
+	s->imode &= ~SOAP_ENC_SSL;
+	s->omode &= ~SOAP_ENC_SSL;
+	s->socket = SOAP_INVALID_SOCKET;
+	park(srv, c);
+}
+
 /* Serves requests on c until it closes, or until it goes idle: then it is
  * parked, so an idle keep-alive client never holds a worker. */
 static void
@@ -410,11 +478,19 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 		s->bio = c->bio;
 		s->imode |= SOAP_ENC_SSL;
 		s->omode |= SOAP_ENC_SSL;
-	} else if (c->tls && soap_ssl_accept(s) != SOAP_OK) {
-		log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
-		soap_force_closesock(s);
-		free(c);
-		return;
+	} else if (c->tls) {
+		if (tls_accept(srv, s) != SOAP_OK) {
+			log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
+			soap_force_closesock(s);
+			free(c);
+			return;
+		}
+		/* Handshake done, request not here yet: wait parked, not in
+		 * a worker (idle TLS clients must not hold the pool). */
+		if (SSL_pending(s->ssl) == 0 && !next_request_soon(srv, c->fd)) {
+			give_back(srv, s, c);
+			return;
+		}
 	}
 	for (;;) {
 		int rc;
@@ -437,11 +513,16 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 		if (rc == SOAP_OK)
 			rc = route(w);
 		if (rc == SOAP_OK)
+			rc = observe_gate(w);
+		if (rc == SOAP_OK)
 			rc = soap_serve_request(s);
 		if (rc != SOAP_OK && rc != SOAP_STOP)
 			answer_failure(w, rc);
 		if (w->answered)
 			log_request(w);
+		/* A transaction never outlives its request, even one whose
+		 * connection was lost (db.c refuses statements until then). */
+		db_rollback(w->db);
 		/* gSOAP closes the socket in soap_end() unless told to keep it;
 		 * we decide that ourselves (we wrote the response). */
 		s->keep_alive = (w->answered && !w->close && !stopping) ? 1 : 0;
@@ -458,14 +539,7 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 		if (s->bufidx < s->buflen || (s->ssl != NULL && SSL_pending(s->ssl) > 0) ||
 		    next_request_soon(srv, c->fd))
 			continue;
-		c->ssl = s->ssl;
-		c->bio = s->bio;
-		s->ssl = NULL;
-		s->bio = NULL;
-		s->imode &= ~SOAP_ENC_SSL;
-		s->omode &= ~SOAP_ENC_SSL;
-		s->socket = SOAP_INVALID_SOCKET;
-		park(srv, c);
+		give_back(srv, s, c);
 		return;
 	}
 	if (w->body_unread && s->ssl == NULL)
@@ -577,7 +651,10 @@ idle_unlink(struct server *srv, struct conn *c)
 static void
 idle_add(struct server *srv, struct conn *c)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
+	/* Edge-triggered: a request that has only partly arrived stays here
+	 * (see request_arrived) and must not be reported again until more
+	 * comes. */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c };
 
 	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
 		conn_close(c);
@@ -611,6 +688,49 @@ make_ready(struct server *srv, struct conn *c)
 	srv->qlen++;
 	pthread_cond_signal(&srv->nonempty);
 	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Whether a plain connection's request has wholly arrived, looking at the
+ * bytes waiting in the socket without taking them: only then does a worker
+ * take it, so a client sending its request slowly waits here (until
+ * idle_timeout) and holds no worker.  Anything this cannot tell (TLS, a
+ * chunked body, Expect: 100-continue, more than PEEK_MAX bytes, a body
+ * over max_body, the peer closing) goes to a worker at once. */
+#define PEEK_MAX 65536
+
+static bool
+request_arrived(const struct server *srv, const struct conn *c)
+{
+	static char buf[PEEK_MAX];    /* the I/O thread's only */
+	ssize_t n;
+	const char *end, *line;
+	size_t head;
+	long long length = 0;
+
+	if (c->tls)
+		return true;
+	n = recv(c->fd, buf, sizeof(buf) - 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0 || n == (ssize_t) sizeof(buf) - 1)
+		return true;
+	buf[n] = '\0';
+	end = strstr(buf, "\r\n\r\n");
+	if (end != NULL)
+		head = (size_t) (end - buf) + 4;
+	else if ((end = strstr(buf, "\n\n")) != NULL)
+		head = (size_t) (end - buf) + 2;
+	else
+		return strlen(buf) != (size_t) n;   /* a NUL: not HTTP, let gSOAP refuse it */
+	for (line = strchr(buf, '\n'); line != NULL && line < end; line = strchr(line, '\n')) {
+		line++;
+		if (strncasecmp(line, "Content-Length:", 15) == 0)
+			length = strtoll(line + 15, NULL, 10);
+		else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 ||
+			 strncasecmp(line, "Expect:", 7) == 0)
+			return true;
+	}
+	/* A body over max_body is refused without waiting for it. */
+	return length <= 0 || length > srv->cfg->max_body ||
+	       (long long) ((size_t) n - head) >= length;
 }
 
 /* Out of file descriptors: the pending connection would make epoll report
@@ -715,10 +835,12 @@ io_loop(struct server *srv)
 				take_handoffs(srv);
 			else if (tag >= TAG_LISTENER && tag < TAG_LISTENER + 2)
 				accept_one(srv, &srv->listeners[tag - TAG_LISTENER]);
-			else
+			else if (request_arrived(srv, events[i].data.ptr))
 				make_ready(srv, events[i].data.ptr);
 		}
 		expire_idle(srv);
+		if (reload_wanted)
+			reload_tls(srv);
 	}
 }
 
@@ -741,6 +863,57 @@ setup_epoll(struct server *srv, struct app_err *err)
 	return true;
 }
 
+/* Stopping: a parked connection whose next request has already arrived
+ * goes to a worker (it is answered, then closed); the idle ones are closed
+ * now rather than left to time out. */
+static void
+settle_parked(struct server *srv)
+{
+	take_handoffs(srv);
+	while (srv->idle_head != NULL) {
+		struct conn *c = srv->idle_head;
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		char byte;
+
+		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
+		    recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+			make_ready(srv, c);
+		else {
+			idle_unlink(srv, c);
+			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+			conn_close(c);
+		}
+	}
+}
+
+/* Requests in progress complete and are answered, including one still
+ * arriving, for as long as request_timeout lets any request take; after
+ * that the reads of the stragglers are ended so that they finish. */
+static void
+join_workers(struct server *srv)
+{
+	struct timespec deadline;
+	int i = 0;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t) srv->cfg->request_timeout;
+	for (; i < srv->nworkers; i++)
+		if (pthread_timedjoin_np(srv->threads[i], NULL, &deadline) != 0)
+			break;
+	if (i == srv->nworkers)
+		return;
+	log_msg(LOG_WARN, "shutting down: requests still arriving after %llds; ending them",
+		(long long) srv->cfg->request_timeout);
+	for (int k = 0; k < srv->nworkers; k++) {
+		int fd = atomic_load(&srv->active_fd[k]);
+
+		if (fd >= 0)
+			shutdown(fd, SHUT_RD);
+	}
+	for (; i < srv->nworkers; i++)
+		pthread_join(srv->threads[i], NULL);
+}
+
 bool
 server_run(struct server *srv)
 {
@@ -756,19 +929,12 @@ server_run(struct server *srv)
 	for (int i = 0; i < srv->nlisteners; i++)
 		close(srv->listeners[i].fd);
 	srv->nlisteners = 0;
+	if (ok)
+		settle_parked(srv);
 	pthread_mutex_lock(&srv->lock);
 	pthread_cond_broadcast(&srv->nonempty);
 	pthread_mutex_unlock(&srv->lock);
-	/* A worker blocked reading a slow request: end its read so that it
-	 * finishes; requests already being executed complete and answer. */
-	for (int i = 0; i < srv->nworkers; i++) {
-		int fd = atomic_load(&srv->active_fd[i]);
-
-		if (fd >= 0)
-			shutdown(fd, SHUT_RD);
-	}
-	for (int i = 0; i < srv->nworkers; i++)
-		pthread_join(srv->threads[i], NULL);
+	join_workers(srv);
 	/* Whatever is parked or queued now is idle: close it. */
 	take_handoffs(srv);
 	while (srv->idle_head != NULL) {
@@ -809,6 +975,7 @@ server_free(struct server *srv)
 		close(srv->epfd);
 	if (srv->wakefd >= 0)
 		close(srv->wakefd);
+	tls_free(srv->tls);
 	if (srv->tmpl != NULL) {
 		soap_destroy(srv->tmpl);
 		soap_end(srv->tmpl);
@@ -816,6 +983,7 @@ server_free(struct server *srv)
 	}
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->nonempty);
+	observe_free();
 	free(srv);
 }
 

@@ -22,6 +22,15 @@ bool server_run(struct server *srv);
 /* Async-signal-safe. */
 void server_stop(void);
 
+/* Async-signal-safe: asks the server to reload its TLS certificate, key and
+ * cipher group (within a quarter of a second). */
+void server_reload(void);
+
+/* Where a reload reads the settings again (fills a whole struct config);
+ * without one, the files named by the start-up settings are read again. */
+typedef bool (*server_reread_fn)(struct config *cfg, struct app_err *err);
+void server_set_reread(struct server *srv, server_reread_fn reread);
+
 void server_free(struct server *srv);
 
 /* Serves one plain connection on fd with a worker whose context is set up

@@ -41,6 +41,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "repo_sip.h"
 #include "sip.h"
 #include "sip_rules.h"
@@ -382,6 +383,7 @@ on_register(struct sip *s, nta_incoming_t *irq, sip_t const *sip)
 		log_msg(LOG_DEBUG, "sip: REGISTER %s as %s over %s from %s:%s", user, ph.name,
 			transport, ip, port);
 	}
+	metrics_register(rc);
 	if (tp != NULL)
 		tport_unref(tp);
 	msg_destroy(msg);
@@ -457,6 +459,10 @@ record(struct sip *s, long long id, int attempts, int status, const char *phrase
 	snprintf(r->phrase, sizeof(r->phrase), "%s", phrase ? phrase : "");
 	r->retryable = sip_status_retryable(status);
 	r->retry_after = sip_backoff(s->cfg->notify_retry, attempts);
+	/* The same decision repo_sip_results() records. */
+	metrics_notify(status >= 200 && status < 300 ? METRICS_NOTIFY_DELIVERED :
+		       r->retryable && attempts < s->cfg->notify_attempts ?
+		       METRICS_NOTIFY_RETRIED : METRICS_NOTIFY_FAILED);
 	if (!s->flush_armed && su_timer_set(s->flush, on_flush, s) == 0)
 		s->flush_armed = true;
 	else if (!s->flush_armed)
@@ -493,6 +499,7 @@ send_job(void *ctx, struct sip_job *job)
 	if (job->registration_id == 0) {
 		if (!repo_sip_unreachable(s->db, job->id, "no longer registered", &err))
 			log_msg(LOG_WARN, "sip: %s", err.msg);
+		metrics_notify(METRICS_NOTIFY_UNREACHABLE);
 		return;
 	}
 	if (!sip_notify_text(job->event, job->action, job->call_id, job->config_version, &t) ||

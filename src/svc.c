@@ -3,8 +3,12 @@
  */
 #include "svc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "worker.h"
 
 bool
 svc_key(int which, const char *value, const char *name_element, struct svc_key *key,
@@ -52,4 +56,17 @@ svc_in_use(struct app_err *err, const char *what, const char *name, long count,
 	return app_err_set(err, APP_E_IN_USE, NULL,
 			   "Cannot remove %s %s: it is used by %ld phone(s): %s", what, name, count,
 			   first_names);
+}
+
+struct actor
+svc_actor(const struct worker *w, const char *op)
+{
+	/* The node as the SIP side names it: sip_node, else the host name. */
+	static __thread char host[64];
+
+	if (w->cfg->sip_node[0] == '\0' && host[0] == '\0' &&
+	    gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	return (struct actor) { .who = w->user, .source = w->peer, .op = op,
+				.node = w->cfg->sip_node[0] ? w->cfg->sip_node : host };
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "audit.h"
 #include "err.h"
 #include "uuid.h"
 
@@ -37,5 +38,11 @@ bool svc_count(const char *element, const char *text, long *out, struct app_err 
  * phone(s): A, B, C[ and <m> more]". */
 bool svc_in_use(struct app_err *err, const char *what, const char *name, long count,
 		const char *first_names);
+
+struct worker;
+
+/* The audit's actor for the worker's current request: its AXL user, the
+ * client's address, op, and this instance's node name. */
+struct actor svc_actor(const struct worker *w, const char *op);
 
 #endif

@@ -26,9 +26,9 @@ queue(struct soap *soap, const char *op, enum apply_target target, const char *a
 	struct apply_queued q = { 0 };
 	struct svc_key kb;
 	char request[UUID_AXL_LEN + 1];
+	struct actor actor = svc_actor(w, op);
 	struct apply_order order = {
-		.target = target, .operation = op, .action = action,
-		.requested_by = w->user,
+		.target = target, .operation = op, .action = action, .actor = &actor,
 	};
 
 	if (!svc_key(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",

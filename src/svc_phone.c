@@ -106,6 +106,7 @@ __svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__Stand
 {
 	static const char op[] = "addPhone";
 	struct worker *w = soap->user;
+	struct actor actor = svc_actor(w, op);
 	struct app_err err = { 0 };
 	struct phone *p = soap_malloc(soap, sizeof(*p));  /* large: the request's arena */
 	const struct model_caps *m = NULL;
@@ -128,8 +129,9 @@ __svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__Stand
 	       (p->v[PH_SECURITY_PROFILE][0] || p->ref_uuid[PH_SECURITY_PROFILE][0])) ?
 	      phone_ops_named_profile(w->db, p, &prof, &err) : phone_ops_standard_profile(w->db, p, &prof, &err)) ||
 	    !phone_ops_digest_user(w->db, p, user_uuid, &err) ||
-	    !phone_ops_settle(w->db, p, m, p->v[PH_CERT_STATUS], &prof, NULL, &err) ||
-	    !repo_phone_insert(w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL, &err) ||
+	    !phone_ops_settle(w->db, p, m, p->v[PH_CERT_STATUS], &prof, NULL, &actor, &err) ||
+	    !repo_phone_insert(w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL, &actor,
+			       &err) ||
 	    !db_commit_if_open(w->db, &err)) {
 		db_rollback(w->db);
 		return axl_fault(w, op, &err);
@@ -141,7 +143,7 @@ __svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__Stand
  * since it was read (the caller starts over). */
 static bool
 update_once(struct worker *w, const struct ns__UpdatePhoneReq *req, const struct svc_key *kb,
-	    struct phone *p, struct app_err *err)
+	    struct phone *p, const struct actor *actor, struct app_err *err)
 {
 	const struct model_caps *m;
 	struct profile prof;
@@ -176,12 +178,15 @@ update_once(struct worker *w, const struct ns__UpdatePhoneReq *req, const struct
 		    !phone_ops_named_profile(w->db, p, &prof, err) :
 		    !repo_profile_get(w->db, &(struct item_key){ NULL, profile_uuid }, &prof, err))
 			return false;
-		if (!phone_ops_settle(w->db, p, m, old_status, &prof, profile_uuid, err))
+		if (!phone_ops_settle(w->db, p, m, old_status, &prof, profile_uuid, actor, err))
 			return false;
 		snprintf(profile_uuid, sizeof(profile_uuid), "%s", prof.uuid);
 	} else
 		phone_mark_pending(p);
-	return repo_phone_update(w->db, p, profile_uuid, user_uuid[0] ? user_uuid : NULL, err) &&
+	/* The audit records what the request set (and a new name). */
+	return repo_phone_update(w->db, p, profile_uuid, user_uuid[0] ? user_uuid : NULL,
+				 p->given | (req->newName != NULL ? 1u << PH_NAME : 0), actor,
+				 err) &&
 	       db_commit_if_open(w->db, err);
 }
 
@@ -191,6 +196,7 @@ __svc__updatePhone(struct soap *soap, struct ns__UpdatePhoneReq *req,
 {
 	static const char op[] = "updatePhone";
 	struct worker *w = soap->user;
+	struct actor actor = svc_actor(w, op);
 	struct app_err err = { 0 };
 	struct phone *p = soap_malloc(soap, sizeof(*p));
 	struct svc_key kb;
@@ -202,7 +208,7 @@ __svc__updatePhone(struct soap *soap, struct ns__UpdatePhoneReq *req,
 		     &err))
 		return axl_fault(w, op, &err);
 	for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-		if (update_once(w, req, &kb, p, &err))
+		if (update_once(w, req, &kb, p, &actor, &err))
 			return axl_response_uuid(w, op, req->sequence, p->uuid);
 		db_rollback(w->db);
 		if (err.code != APP_E_CONFLICT)
@@ -280,6 +286,7 @@ __svc__removePhone(struct soap *soap, struct ns__NameAndGUIDRequest *req,
 {
 	static const char op[] = "removePhone";
 	struct worker *w = soap->user;
+	struct actor actor = svc_actor(w, op);
 	struct app_err err = { 0 };
 	struct svc_key kb;
 	char uuid[UUID_DB_LEN + 1];
@@ -287,7 +294,7 @@ __svc__removePhone(struct soap *soap, struct ns__NameAndGUIDRequest *req,
 	(void) res;
 	if (!svc_key(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",
 		     &kb, &err) ||
-	    !repo_phone_remove(w->db, &kb.key, uuid, &err))
+	    !repo_phone_remove(w->db, &kb.key, &actor, uuid, &err))
 		return axl_fault(w, op, &err);
 	return axl_response_uuid(w, op, req->sequence, uuid);
 }

@@ -103,6 +103,7 @@ __svc__addPhoneSecurityProfile(struct soap *soap, struct ns__AddPhoneSecurityPro
 {
 	static const char op[] = "addPhoneSecurityProfile";
 	struct worker *w = soap->user;
+	struct actor actor = svc_actor(w, op);
 	const struct ns__XPhoneSecurityProfile *x = req->phoneSecurityProfile;
 	struct app_err err = { 0 };
 	struct profile p;
@@ -118,7 +119,7 @@ __svc__addPhoneSecurityProfile(struct soap *soap, struct ns__AddPhoneSecurityPro
 		if (!profile_set(&p, (enum pf_id) i, field_at(x, wire[i].off[W_ADD]), &err))
 			return axl_fault(w, op, &err);
 	if (!profile_finish(&p, NULL, w->version, &err) ||
-	    !repo_profile_insert(w->db, &p, &err))
+	    !repo_profile_insert(w->db, &p, &actor, &err))
 		return axl_fault(w, op, &err);
 	return axl_response_uuid(w, op, req->sequence, p.uuid);
 }
@@ -186,6 +187,7 @@ __svc__updatePhoneSecurityProfile(struct soap *soap,
 {
 	static const char op[] = "updatePhoneSecurityProfile";
 	struct worker *w = soap->user;
+	struct actor actor = svc_actor(w, op);
 	struct app_err err = { 0 };
 	struct svc_key kb;
 	struct profile before, p;
@@ -204,8 +206,8 @@ __svc__updatePhoneSecurityProfile(struct soap *soap,
 		bool found = false;
 
 		if (!profile_set(&scratch, PF_DESCRIPTION, req->description, &err) ||
-		    !repo_profile_set_description(w->db, &kb.key, scratch.v[PF_DESCRIPTION], uuid,
-						  &found, &err))
+		    !repo_profile_set_description(w->db, &kb.key, scratch.v[PF_DESCRIPTION],
+						  &actor, uuid, &found, &err))
 			return axl_fault(w, op, &err);
 		if (found)
 			return axl_response_uuid(w, op, req->sequence, uuid);
@@ -227,7 +229,7 @@ __svc__updatePhoneSecurityProfile(struct soap *soap,
 		if (!apply_update(&p, &before, req, w->version, &err) ||
 		    !certificates_ok(w, &p, &before, &err))
 			break;
-		if (repo_profile_update(w->db, &p, &err))
+		if (repo_profile_update(w->db, &p, &before, &actor, &err))
 			return axl_response_uuid(w, op, req->sequence, p.uuid);
 		if (err.code != APP_E_CONFLICT)
 			break;
@@ -267,6 +269,7 @@ __svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDReque
 {
 	static const char op[] = "removePhoneSecurityProfile";
 	struct worker *w = soap->user;
+	struct actor actor = svc_actor(w, op);
 	struct app_err err = { 0 };
 	struct svc_key kb;
 	char uuid[UUID_DB_LEN + 1];
@@ -301,7 +304,7 @@ __svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDReque
 	}
 	/* By uuid: a rename since the read does not matter.  The repository
 	 * still tells a concurrent removal apart. */
-	if (!repo_profile_remove(w->db, &(struct item_key) { .uuid = p.uuid }, uuid, &err))
+	if (!repo_profile_remove(w->db, &(struct item_key) { .uuid = p.uuid }, &actor, uuid, &err))
 		return axl_fault(w, op, &err);
 	return axl_response_uuid(w, op, req->sequence, uuid);
 }

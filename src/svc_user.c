@@ -71,6 +71,7 @@ __svc__addUser(struct soap *soap, struct ns__AddUserReq *req, struct ns__Standar
 {
 	static const char op[] = "addUser";
 	struct worker *w = soap->user;
+	struct actor actor = svc_actor(w, op);
 	struct app_err err = { 0 };
 	const struct ns__XUser *x = req->user;
 	struct end_user u;
@@ -89,7 +90,7 @@ __svc__addUser(struct soap *soap, struct ns__AddUserReq *req, struct ns__Standar
 	    !take("firstName", x->firstName, false, u.first_name, sizeof(u.first_name), 64, &err) ||
 	    (with_digest && !digest(u.userid, x->digestCredentials, &h, &err)) ||
 	    !repo_enduser_insert(w->db, &u, with_digest ? h.md5 : NULL,
-				 with_digest ? h.sha256 : NULL, &err))
+				 with_digest ? h.sha256 : NULL, &actor, &err))
 		return axl_fault(w, op, &err);
 	return axl_response_uuid(w, op, req->sequence, u.uuid);
 }
@@ -129,6 +130,7 @@ __svc__updateUser(struct soap *soap, struct ns__UpdateUserReq *req,
 {
 	static const char op[] = "updateUser";
 	struct worker *w = soap->user;
+	struct actor actor = svc_actor(w, op);
 	struct app_err err = { 0 };
 	struct svc_key kb;
 	struct end_user u;
@@ -149,7 +151,7 @@ __svc__updateUser(struct soap *soap, struct ns__UpdateUserReq *req,
 		   &err)) ||
 	    (with_digest && !digest(u.userid, req->digestCredentials, &h, &err)) ||
 	    !repo_enduser_update(w->db, &u, with_digest ? h.md5 : NULL,
-				 with_digest ? h.sha256 : NULL, &err) ||
+				 with_digest ? h.sha256 : NULL, &actor, &err) ||
 	    !db_commit(w->db, &err)) {
 		db_rollback(w->db);
 		return axl_fault(w, op, &err);
@@ -163,6 +165,7 @@ __svc__removeUser(struct soap *soap, struct ns__RemoveUserReq *req,
 {
 	static const char op[] = "removeUser";
 	struct worker *w = soap->user;
+	struct actor actor = svc_actor(w, op);
 	struct app_err err = { 0 };
 	struct svc_key kb;
 	struct end_user u;
@@ -185,7 +188,7 @@ __svc__removeUser(struct soap *soap, struct ns__RemoveUserReq *req,
 		svc_in_use(&err, "User", u.userid, users, names);
 		goto fail;
 	}
-	if (!repo_enduser_remove(w->db, u.uuid, &err) || !db_commit(w->db, &err))
+	if (!repo_enduser_remove(w->db, u.uuid, &actor, &err) || !db_commit(w->db, &err))
 		goto fail;
 	return axl_response_uuid(w, op, req->sequence, u.uuid);
 fail:

@@ -50,6 +50,8 @@ struct worker {
 	bool guarding;           /* the body is being fed to the guard */
 	struct xmlguard guard;   /* DTD, depth and UTF-8 checks on the raw body */
 	struct timespec start;
+	bool throttled;          /* refused by the throttle (HTTP 503) */
+	char request_id[20];     /* set when the answer is sent (X-Request-Id) */
 };
 
 #endif

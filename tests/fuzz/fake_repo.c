@@ -5,7 +5,8 @@
  * enforces what the schema enforces that the adapters rely on: unique
  * names, predefined rows, references, row versions.  Transactions and the
  * one savepoint phone_ops uses are snapshots of the whole store.  Fault
- * texts are the ones db.c and the repositories produce.
+ * texts are the ones db.c and the repositories produce.  There is no audit
+ * trail: the actor of a write is accepted and not recorded.
  */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -19,6 +20,7 @@
 #include "fake_repo.h"
 #include "models.h"
 #include "repo_apply.h"
+#include "repo_metrics.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
 #include "repo_sip.h"
@@ -294,8 +296,10 @@ phones_of_profile(const char *uuid)
 }
 
 bool
-repo_profile_insert(struct db *db, struct profile *p, struct app_err *err)
+repo_profile_insert(struct db *db, struct profile *p, const struct actor *actor,
+		    struct app_err *err)
 {
+	(void) actor;
 	struct fprofile *f;
 
 	(void) db;
@@ -326,12 +330,15 @@ repo_profile_get(struct db *db, const struct item_key *key, struct profile *out,
 }
 
 bool
-repo_profile_update(struct db *db, const struct profile *p, struct app_err *err)
+repo_profile_update(struct db *db, const struct profile *p, const struct profile *before,
+		    const struct actor *actor, struct app_err *err)
 {
 	struct fprofile *f = profile_by_uuid(p->uuid);
 	char version[16];
 
 	(void) db;
+	(void) before;
+	(void) actor;
 	if (f != NULL)
 		snprintf(version, sizeof(version), "%u", f->version);
 	if (f == NULL || f->p.standard || strcmp(version, p->row_version) != 0)
@@ -348,8 +355,10 @@ repo_profile_update(struct db *db, const struct profile *p, struct app_err *err)
 
 bool
 repo_profile_set_description(struct db *db, const struct item_key *key, const char *description,
-			     char uuid_out[UUID_DB_LEN + 1], bool *found, struct app_err *err)
+			     const struct actor *actor, char uuid_out[UUID_DB_LEN + 1], bool *found,
+			     struct app_err *err)
 {
+	(void) actor;
 	struct fprofile *f = profile_by_key(key);
 
 	(void) db;
@@ -364,9 +373,10 @@ repo_profile_set_description(struct db *db, const struct item_key *key, const ch
 }
 
 bool
-repo_profile_remove(struct db *db, const struct item_key *key,
+repo_profile_remove(struct db *db, const struct item_key *key, const struct actor *actor,
 		    char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
 {
+	(void) actor;
 	struct fprofile *f = profile_by_key(key);
 
 	(void) db;
@@ -560,8 +570,9 @@ phone_name_taken(const char *name, const struct fphone *self)
 
 bool
 repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
-		  const char *user_uuid, struct app_err *err)
+		  const char *user_uuid, const struct actor *actor, struct app_err *err)
 {
+	(void) actor;
 	struct fphone *f;
 
 	(void) db;
@@ -598,8 +609,11 @@ repo_phone_get(struct db *db, const struct item_key *key, struct phone *out,
 
 bool
 repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid,
-		  const char *user_uuid, struct app_err *err)
+		  const char *user_uuid, unsigned changed_fields, const struct actor *actor,
+		  struct app_err *err)
 {
+	(void) changed_fields;
+	(void) actor;
 	struct fphone *f = phone_by_key(&(struct item_key) { NULL, p->uuid });
 	char version[16];
 
@@ -619,9 +633,10 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 }
 
 bool
-repo_phone_remove(struct db *db, const struct item_key *key, char uuid_out[UUID_DB_LEN + 1],
-		  struct app_err *err)
+repo_phone_remove(struct db *db, const struct item_key *key, const struct actor *actor,
+		  char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
 {
+	(void) actor;
 	struct fphone *f = phone_by_key(key);
 
 	(void) db;
@@ -743,8 +758,9 @@ repo_phone_without_certificate(struct db *db, const char *profile_uuid, long *co
 
 bool
 repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
-		    const char *ha1_sha256, struct app_err *err)
+		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
 {
+	(void) actor;
 	struct fenduser *f;
 
 	(void) db;
@@ -777,8 +793,9 @@ repo_enduser_find(struct db *db, const char *userid, const char *uuid, bool for_
 
 bool
 repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5,
-		    const char *ha1_sha256, struct app_err *err)
+		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
 {
+	(void) actor;
 	struct fenduser *f = enduser_by(NULL, u->uuid), *other = enduser_by(u->userid, NULL);
 
 	(void) db;
@@ -795,8 +812,10 @@ repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5
 }
 
 bool
-repo_enduser_remove(struct db *db, const char *uuid, struct app_err *err)
+repo_enduser_remove(struct db *db, const char *uuid, const struct actor *actor,
+		    struct app_err *err)
 {
+	(void) actor;
 	struct fenduser *f = enduser_by(NULL, uuid);
 
 	(void) db;
@@ -889,7 +908,7 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 		 o->target == APPLY_PHONE ? "phone" : "phoneSecurityProfile");
 	snprintf(a->st.target_name, sizeof(a->st.target_name), "%s", target_name);
 	snprintf(a->st.target_uuid, sizeof(a->st.target_uuid), "%s", target_uuid);
-	snprintf(a->st.requested_by, sizeof(a->st.requested_by), "%s", o->requested_by);
+	snprintf(a->st.requested_by, sizeof(a->st.requested_by), "%s", o->actor->who);
 	snprintf(a->st.created_at, sizeof(a->st.created_at), "2026-01-01T00:00:00Z");
 	for (int i = 0; i < cur->nphones; i++) {
 		const struct fphone *f = &cur->phones[i];
@@ -1099,6 +1118,30 @@ repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx,
 	return true;
 }
 
+/* --- metrics ------------------------------------------------------------------------ */
+
+bool
+repo_metrics_outbox(struct db *db, long *pending, long *sending, struct app_err *err)
+{
+	(void) db;
+	(void) err;
+	*pending = *sending = 0;   /* no outbox: see repo_sip_claim */
+	return true;
+}
+
+bool
+repo_metrics_bindings(struct db *db, long *bindings, struct app_err *err)
+{
+	time_t now = time(NULL);
+
+	(void) db;
+	(void) err;
+	*bindings = 0;
+	for (int i = 0; i < cur->nbindings; i++)
+		*bindings += cur->bindings[i].expires_at > now;
+	return true;
+}
+
 /* The fake keeps no NOTIFY outbox: apply requests record their phones'
  * state at once (above), so there is never anything to claim or record. */
 bool
@@ -1181,6 +1224,8 @@ repo_sip_listen_close(struct sip_listener *l)
 
 /* --- initial contents -------------------------------------------------------------- */
 
+static const struct actor setup = { "fuzz", "cli", "setup", "" };
+
 /* A subset of db/migrations' phone_model rows, one of each kind. */
 static const struct model_caps fake_models[] = {
 	/* name, sip, sccp, secure, cisco, model_independent, since, sep_name, mic */
@@ -1218,7 +1263,8 @@ add_profile(const char *name, const char *model, const char *protocol, bool stan
 	for (; settings != NULL && settings[0] != NULL; settings += 2)
 		must(profile_set(&p, (enum pf_id) pf_lookup(settings[0]), settings[1], &err), name,
 		     &err);
-	must(profile_finish(&p, NULL, 150, &err) && repo_profile_insert(NULL, &p, &err), name, &err);
+	must(profile_finish(&p, NULL, 150, &err) && repo_profile_insert(NULL, &p, &setup, &err), name,
+	     &err);
 	cur->profiles[cur->nprofiles - 1].p.standard = standard;
 }
 
@@ -1231,7 +1277,7 @@ add_user(const char *userid, const char *password)
 
 	snprintf(u.userid, sizeof(u.userid), "%s", userid);
 	must(auth_digest_ha1(userid, DIGEST_REALM, password, md5, sha) &&
-	     repo_enduser_insert(NULL, &u, md5, sha, &err), userid, &err);
+	     repo_enduser_insert(NULL, &u, md5, sha, &setup, &err), userid, &err);
 }
 
 static void
@@ -1251,7 +1297,8 @@ add_phone(const char *name, const char *model, const char *protocol, const char 
 	     phone_check_add(p, 150, &m, &err), name, &err);
 	prof = profile_by_key(&(struct item_key) { profile, NULL });
 	must(prof != NULL, profile, NULL);
-	must(repo_phone_insert(NULL, p, prof->p.uuid, u ? u->u.uuid : NULL, &err), name, &err);
+	must(repo_phone_insert(NULL, p, prof->p.uuid, u ? u->u.uuid : NULL, &setup, &err), name,
+	     &err);
 	free(p);
 }
 

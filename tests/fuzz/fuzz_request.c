@@ -25,6 +25,7 @@
 #include "fake_repo.h"
 #include "http.h"
 #include "log.h"
+#include "observe.h"
 #include "server.h"
 #include "worker.h"
 
@@ -62,9 +63,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.request_timeout = 2;
 	echo = getenv("FUZZ_ECHO") != NULL;
 	log_set_level(echo ? LOG_DEBUG : LOG_ERROR);
+	/* No write throttle and no login back-off (their defaults): both
+	 * depend on the clock, and a crash must reproduce from its input. */
+	cfg.throttle_writes_per_second = 0;
 	fake_repo_init();
-	if (!auth_init((int) cfg.auth_cache_ttl)) {
-		fprintf(stderr, "fuzz_request: auth_init failed\n");
+	if (!auth_init((int) cfg.auth_cache_ttl) || !observe_init(&cfg)) {
+		fprintf(stderr, "fuzz_request: auth_init or observe_init failed\n");
 		abort();
 	}
 	/* As server_new and start_workers set up each worker. */

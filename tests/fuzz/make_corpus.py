@@ -204,6 +204,8 @@ def request_corpus(folder):
     # GET pages and refusals.
     write(folder, "get.http", b"GET /axl/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
           + AUTH.encode() + b"\r\n\r\n")
+    write(folder, "get-metrics.http", b"GET /metrics HTTP/1.1\r\nAuthorization: Basic "
+          + AUTH.encode() + b"\r\n\r\n")
     write(folder, "get-http10.http", b"GET /axl HTTP/1.0\r\nAuthorization: Basic "
           + AUTH.encode() + b"\r\n\r\n")
     write(folder, "get-status-missing.http", b"GET /axl/status/apply/%7Bnone%7D?x=1 HTTP/1.1\r\n"

@@ -137,6 +137,9 @@ class Server:
                      # Each server its own SIP port and node: several share a database.
                      "--sip-listen", "127.0.0.1:%d" % self.sip_port,
                      "--sip-node", "test-%d" % self.sip_port,
+                     # Every test connects from 127.0.0.1: no login back-off
+                     # unless a test asks for it (test_roles.py).
+                     "--login-backoff-after", "0",
                      *extra_args]
         self.proc = None
         self.start()

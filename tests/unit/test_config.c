@@ -31,6 +31,9 @@ static const struct {
 	SS(database_url, "dbname=axlprov", "host=db dbname=other"),
 	SS(tls_cert, "", "/etc/axlprov/cert.pem"),
 	SS(tls_key, "", "/etc/axlprov/key.pem"),
+	SS(tls_cert_ecdsa, "", "/etc/axlprov/ec-cert.pem"),
+	SS(tls_key_ecdsa, "", "/etc/axlprov/ec-key.pem"),
+	SS(tls_ciphers, "all-rsa", "strongest-ecdsa"),
 	SI(workers, "16", "4", 1, 1024),
 	SI(max_body, "8388608", "65536", 1024, 1073741824),
 	SI(max_response, "8388608", "1048576", 65536, 1073741824),
@@ -44,6 +47,11 @@ static const struct {
 	SI(sip_t1, "500", "50", 10, 10000),
 	SI(notify_attempts, "6", "2", 1, 100),
 	SI(notify_retry, "5", "1", 1, 3600),
+	SI(login_backoff_after, "5", "0", 0, 1000),
+	SI(login_backoff_window, "300", "60", 1, 86400),
+	SI(login_backoff_max, "60", "10", 1, 3600),
+	SI(throttle_outbox_backlog, "1500", "10", 0, 1000000000),
+	SI(throttle_writes_per_second, "0", "50", 0, 1000000),
 #undef SS
 #undef SI
 };
@@ -460,6 +468,55 @@ test_log_level_values(void **state)
 	}
 }
 
+/* tls_ciphers takes exactly the six group names; anything else is an
+ * error that lists them, from every source. */
+static void
+test_tls_ciphers_values(void **state)
+{
+	static const char *const good[] = {
+		"strongest-rsa", "strongest-ecdsa", "medium-rsa", "medium-ecdsa", "all-rsa",
+		"all-ecdsa",
+	};
+	static const char *const bad[] = {
+		"", "strongest", "all", "ALL-RSA", "all-rsa ", "all-rsa|medium-rsa", "medium-rsa-x",
+		"rsa", "-", "|",
+	};
+	char path[64];
+
+	(void) state;
+	for (size_t k = 0; k < NELEM(good); k++) {
+		char *argv[] = { "axlprovd", "--tls-ciphers", (char *) good[k], NULL };
+		struct config cfg;
+
+		load_ok(&cfg, argv);
+		assert_string_equal(cfg.tls_ciphers, good[k]);
+	}
+	for (size_t k = 0; k < NELEM(bad); k++) {
+		char *argv[] = { "axlprovd", "--tls-ciphers", (char *) bad[k], NULL };
+		struct config cfg;
+		struct app_err err = { 0 };
+
+		assert_fault(load(&cfg, &err, argv), &err, APP_E_INVALID_VALUE, "tls_ciphers");
+		for (size_t g = 0; g < NELEM(good); g++)
+			assert_non_null(strstr(err.msg, good[g]));
+	}
+	{
+		char *argv[] = { "axlprovd", "--config", path, NULL };
+		struct config cfg;
+		struct app_err err = { 0 };
+
+		write_file(path, "tls_ciphers = weakest\n");
+		assert_fault(load(&cfg, &err, argv), &err, APP_E_INVALID_VALUE, "tls_ciphers");
+		assert_non_null(strstr(err.msg, ":1"));
+		assert_non_null(strstr(err.msg, "weakest"));
+		assert_int_equal(setenv("AXLPROV_TLS_CIPHERS", "medium", 1), 0);
+		argv[1] = NULL;
+		assert_fault(load(&cfg, &err, argv), &err, APP_E_INVALID_VALUE, "tls_ciphers");
+		assert_non_null(strstr(err.msg, "AXLPROV_TLS_CIPHERS"));
+		unsetenv("AXLPROV_TLS_CIPHERS");
+	}
+}
+
 /* Strings longer than their buffer are refused, not cut. */
 static void
 test_string_too_long(void **state)
@@ -578,6 +635,7 @@ main(void)
 		T(test_file_syntax),
 		T(test_int_ranges),
 		T(test_log_level_values),
+		T(test_tls_ciphers_values),
 		T(test_string_too_long),
 		T(test_unknown_options_stay),
 		T(test_option_needs_value),

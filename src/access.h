@@ -1,0 +1,17 @@
+/*
+ * access.h: which AXL operations write, and which roles may call them.
+ * The operation table (ops.c) says which operations write; the serve loop asks once per request, after
+ * the operation is known and before anything is dispatched.
+ */
+#ifndef AXLPROV_ACCESS_H
+#define AXLPROV_ACCESS_H
+
+#include <stdbool.h>
+
+#define ROLE_FULL "full"
+#define ROLE_READ_ONLY "read-only"
+
+/* May a caller with `role` run `op`?  Only "full" may write. */
+bool access_allowed(const char *role, const char *op);
+
+#endif
