@@ -8,7 +8,7 @@
 PKGS      := libpq openssl gsoapssl sofia-sip-ua
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
              openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
-             libsofia-sip-ua-dev sip-tester stunnel4 haproxy
+             libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev
 PYTHON    := /usr/bin/python3
 GSOAP_IMPORT := /usr/share/gsoap/import
 
@@ -117,6 +117,7 @@ test: deps
 	$(MAKE) unit unit-asan
 	$(MAKE) integration
 	$(MAKE) integration-asan
+	$(MAKE) fuzz
 
 # --- running -------------------------------------------------------------
 run: deps
@@ -143,3 +144,113 @@ bench: build/axlprovd build/bench/baseline
 
 bench-quick: build/axlprovd build/bench/baseline
 	$(PYTHON) bench/run.py --quick
+
+# --- fuzzing -------------------------------------------------------------
+# libFuzzer harnesses (clang): the request path and the SIP REGISTER path,
+# all our code but db.c and repo_*.c, which tests/fuzz/fake_repo.c replaces
+# with an in-memory database.  `make fuzz` first replays every kept crash
+# input (tests/fuzz/regressions/), then runs each harness FUZZ_SECONDS over
+# a scratch copy of the seed corpus (new inputs stay in build/, never in
+# the repository).  Any crash, sanitizer report or leak fails it, and so
+# does a seed that no longer gets the answer it was written for.
+.PHONY: fuzz-build fuzz
+FUZZ_CC      := clang
+FUZZ_SECONDS ?= 60
+# gcc's warnings but -Wimplicit-fallthrough: clang does not take the
+# /* fall through */ comments gcc does (the gcc builds check it).
+FUZZ_WARN    := $(filter-out -Wimplicit-fallthrough,$(WARN))
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_SRC     := $(filter-out src/main.c src/db.c $(wildcard src/repo_*.c),$(SRC)) \
+                tests/fuzz/fake_repo.c
+FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(notdir $(FUZZ_SRC))) \
+                $(GEN_C:generated/%.c=build/fuzz/gen/%.o)
+FUZZ_BINS    := build/fuzz/fuzz_request build/fuzz/fuzz_register
+FUZZ_RUN     := -max_len=65536 -timeout=25 -rss_limit_mb=4096 -detect_leaks=1 \
+                -print_final_stats=1
+
+build/fuzz/.dirs:
+	@mkdir -p build/fuzz/gen
+	@touch $@
+build/fuzz/%.o: src/%.c $(GEN_ALL) | build/fuzz/.dirs
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(FUZZ_WARN) -Isrc -isystem generated \
+	  $(pkgflags) -MMD -MP -c -o $@ $<
+build/fuzz/%.o: tests/fuzz/%.c $(GEN_ALL) | build/fuzz/.dirs
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(FUZZ_WARN) -Isrc -Itests/fuzz \
+	  -isystem generated $(pkgflags) -MMD -MP -c -o $@ $<
+build/fuzz/gen/%.o: generated/%.c $(GEN_ALL) | build/fuzz/.dirs
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -isystem generated \
+	  $(pkgflags) -c -o $@ $<
+build/fuzz/fuzz_%: build/fuzz/fuzz_%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(pkglibs)
+
+# Keep the objects make would delete as intermediates.
+.SECONDARY: $(FUZZ_OBJ) $(FUZZ_BINS:%=%.o)
+
+-include $(wildcard build/fuzz/*.d)
+
+fuzz-build: deps
+	$(MAKE) $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(PYTHON) tests/fuzz/check_seeds.py build/fuzz
+	@set -e; for h in request register; do \
+	  bin=build/fuzz/fuzz_$$h; reg=tests/fuzz/regressions/$$h; \
+	  if ls $$reg/* >/dev/null 2>&1; then \
+	    echo "== $$bin: replaying $$reg"; \
+	    $$bin $(FUZZ_RUN) $$reg/* 2>build/fuzz/$$h-regressions.log \
+	      || { tail -50 build/fuzz/$$h-regressions.log; exit 1; }; \
+	  fi; \
+	  rm -rf build/fuzz/corpus-$$h && cp -r tests/fuzz/corpus/$$h build/fuzz/corpus-$$h; \
+	  echo "== $$bin: fuzzing $(FUZZ_SECONDS) s"; \
+	  dict=tests/fuzz/axl.dict; [ $$h = request ] || dict=tests/fuzz/sip.dict; \
+	  $$bin $(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) \
+	    -dict=$$dict -artifact_prefix=build/fuzz/crash-$$h- \
+	    build/fuzz/corpus-$$h >build/fuzz/$$h.log 2>&1 \
+	    || { tail -60 build/fuzz/$$h.log; exit 1; }; \
+	  $(PYTHON) tests/fuzz/summary.py $$h build/fuzz/$$h.log; \
+	done
+
+# Line coverage of src/ reached by a corpus (default: the seeds plus what
+# the last `make fuzz` found): a build with clang's source coverage instead
+# of the sanitizers, each corpus replayed once, llvm-cov's per-file report.
+# A developer's tool, not part of `make test`: needs Debian's llvm-14.
+.PHONY: fuzz-coverage
+COV_FLAGS    := -g -O0 -fprofile-instr-generate -fcoverage-mapping
+COV_OBJ      := $(FUZZ_OBJ:build/fuzz/%=build/fuzz-cov/%)
+
+build/fuzz-cov/.dirs:
+	@mkdir -p build/fuzz-cov/gen
+	@touch $@
+build/fuzz-cov/%.o: src/%.c $(GEN_ALL) | build/fuzz-cov/.dirs
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) -fsanitize=fuzzer-no-link -w -Isrc -isystem generated \
+	  $(pkgflags) -c -o $@ $<
+build/fuzz-cov/%.o: tests/fuzz/%.c $(GEN_ALL) | build/fuzz-cov/.dirs
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) -fsanitize=fuzzer-no-link -w -Isrc -Itests/fuzz \
+	  -isystem generated $(pkgflags) -c -o $@ $<
+build/fuzz-cov/gen/%.o: generated/%.c $(GEN_ALL) | build/fuzz-cov/.dirs
+	$(FUZZ_CC) $(STD) -g -O0 -fsanitize=fuzzer-no-link -w -isystem generated $(pkgflags) \
+	  -c -o $@ $<
+build/fuzz-cov/fuzz_%: build/fuzz-cov/fuzz_%.o $(COV_OBJ)
+	$(FUZZ_CC) $(COV_FLAGS) -fsanitize=fuzzer -o $@ $^ $(pkglibs)
+.SECONDARY: $(COV_OBJ) build/fuzz-cov/fuzz_request.o build/fuzz-cov/fuzz_register.o
+
+fuzz-coverage: build/fuzz-cov/fuzz_request build/fuzz-cov/fuzz_register
+	@command -v llvm-cov-14 >/dev/null || { echo "fuzz-coverage needs llvm-14 (apt-get install llvm-14)"; exit 1; }
+	@set -e; for h in request register; do \
+	  dirs="tests/fuzz/corpus/$$h"; [ -d build/fuzz/corpus-$$h ] && dirs="$$dirs build/fuzz/corpus-$$h"; \
+	  rm -f build/fuzz-cov/$$h.profraw; \
+	  LLVM_PROFILE_FILE=build/fuzz-cov/$$h.profraw build/fuzz-cov/fuzz_$$h -runs=0 $$dirs \
+	    >build/fuzz-cov/$$h.log 2>&1; \
+	  llvm-profdata-14 merge -sparse -o build/fuzz-cov/$$h.profdata build/fuzz-cov/$$h.profraw; \
+	  echo "== fuzz_$$h over $$dirs"; \
+	  files="src/sip.c src/sip_rules.c"; \
+	  [ $$h = register ] || files="src/server.c src/http.c src/xmlguard.c src/auth.c \
+	    src/version.c src/svc.c src/svc_profile.c src/svc_phone.c src/svc_user.c \
+	    src/svc_apply.c src/axl_wire.c src/axl_fault.c src/profile.c src/profile_fields.c \
+	    src/phone.c src/phone_ops.c src/like.c src/uuid.c src/text.c src/apply_status.c"; \
+	  llvm-cov-14 report build/fuzz-cov/fuzz_$$h -instr-profile=build/fuzz-cov/$$h.profdata $$files \
+	    | awk 'BEGIN { fmt = "%-18s %6s %7s %11s %13s\n" } \
+		   NR == 1 { printf fmt, "file", "lines", "missed", "line-cover", "branch-cover" } \
+		   NF >= 13 && NR > 1 { printf fmt, $$1, $$8, $$9, $$10, $$13 }'; \
+	done

@@ -986,3 +986,31 @@ server_free(struct server *srv)
 	observe_free();
 	free(srv);
 }
+
+/* Serves one plain connection on fd with worker w (its context set up as
+ * start_workers does) until the connection closes, then closes fd: the
+ * whole per-connection path without the listeners, the I/O thread or the
+ * pool, for the fuzz harness (tests/fuzz/fuzz_request.c).  With no I/O
+ * thread, nothing is ever queued, and a connection that goes idle is
+ * closed instead of parked. */
+void
+server_serve_fd(struct worker *w, int fd)
+{
+	static struct server srv = { .lock = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1 };
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	srv.cfg = w->cfg;
+	c->fd = fd;
+	snprintf(c->peer, sizeof(c->peer), "local");
+	serve_connection(&srv, w, c);
+	pthread_mutex_lock(&srv.lock);
+	c = srv.handoff;
+	srv.handoff = NULL;
+	pthread_mutex_unlock(&srv.lock);
+	if (c != NULL)
+		conn_close(c);
+}

@@ -33,4 +33,9 @@ void server_set_reread(struct server *srv, server_reread_fn reread);
 
 void server_free(struct server *srv);
 
+/* Serves one plain connection on fd with a worker whose context is set up
+ * like the pool's, until it closes (closes fd).  For the fuzz harness. */
+struct worker;
+void server_serve_fd(struct worker *w, int fd);
+
 #endif

@@ -659,6 +659,10 @@ setup(struct sip *s)
 				    NTATAG_SIP_T1((unsigned) s->cfg->sip_t1),
 				    NTATAG_SIP_T1X64((unsigned) (64 * s->cfg->sip_t1)),
 				    NTATAG_UA(0),
+				    /* No STUN on the SIP port: sofia's STUN
+				     * mini-server leaks each error answer it
+				     * sends, so any datagram could grow us. */
+				    TPTAG_STUN_SERVER(0),
 				    /* Room for a burst of answers while this thread
 				     * waits on PostgreSQL (capped by rmem_max). */
 				    TPTAG_UDP_RMEM(4 << 20), TAG_END());

@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""check_seeds.py BUILD_DIR: runs every seed once through its harness with
+FUZZ_ECHO=1 and checks the first answer's status, so that `make fuzz`
+fails when the harnesses or the fake database stop reaching the code the
+seeds were written for (every request a 401, every REGISTER a 404, ...)
+instead of fuzzing only the outer layer without anyone noticing."""
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Seeds whose first answer is not 200 OK.
+REQUEST = {
+    "bad-version.http": "599", "doctype.http": "599", "get-status-missing.http": "404",
+    "not-found-path.http": "404", "put.http": "405", "too-large.http": "413",
+    "truncated.http": None, "unauthorized.http": "401",
+    "unknown-op.http": "500",
+    "read-only-user.http": "401",   # a read-only user's write, as CUCM answers it
+    "removePhoneSecurityProfile-in-use.http": "500", "removeUser-in-use.http": "500",
+    "updatePhoneSecurityProfile-predefined.http": "500",
+    "addPhoneSecurityProfile-duplicate.http": "500", "addUser-duplicate.http": "500",
+}
+REGISTER = {
+    "bad-cseq.sip": "400", "by-digest-user.sip": "401", "contact-star-bad.sip": "400",
+    "digest-no-auth.sip": "401", "digest-no-user.sip": "403", "digest-stale-nonce.sip": "401",
+    "digest-wrong-password.sip": "403", "digest-wrong-user.sip": "403",
+    "encrypted.sip": "403", "garbage.sip": None, "invite.sip": "405",
+    "no-to-user.sip": "400", "require.sip": "420", "sccp.sip": "403",
+    "shared-user.sip": "403", "tcp-via.sip": None, "too-brief.sip": "423",
+    "unknown.sip": "404", "stun-binding.bin": None,
+    # Made with a nonce of the day the corpus was written: 200 while it is
+    # fresh, a stale challenge afterwards; either proves the digest matched.
+    "digest-md5.sip": ("200", "401"), "digest-sha256.sip": ("200", "401"),
+}
+
+
+def run(binary, path):
+    env = dict(os.environ, FUZZ_ECHO="1")
+    out = subprocess.run([binary, path], env=env, capture_output=True, timeout=120).stderr
+    text = out.decode("utf-8", "replace")
+    if "ERROR" in text or "runtime error" in text:
+        sys.exit("%s: the harness reported an error:\n%s" % (path, text[-3000:]))
+    return text
+
+
+def http_status(binary, path):
+    found = re.findall(r"^HTTP/1\.1 (\d{3})", run(binary, path), re.M)
+    return found[0] if found else None
+
+
+def sip_status(binary, path):
+    """The first answer that is not to the harness's own sync OPTIONS."""
+    for block in run(binary, path).split("\n----\n"):
+        status = re.search(r"^SIP/2\.0 (\d{3})", block, re.M)
+        if status and not re.search(r"^Call-ID: fuzz-sync-", block, re.M):
+            return status.group(1)
+    return None
+
+
+def check(binary, folder, expected, status):
+    bad = 0
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        want = expected.get(name, "200")
+        got = status(binary, path)
+        if not (got in want if isinstance(want, tuple) else got == want):
+            print("%s: first answer %s, expected %s" % (path, got, want))
+            bad += 1
+    return bad
+
+
+def main():
+    build = sys.argv[1]
+    corpus = os.path.join(HERE, "corpus")
+    bad = check(os.path.join(build, "fuzz_request"), os.path.join(corpus, "request"), REQUEST,
+                http_status)
+    bad += check(os.path.join(build, "fuzz_register"), os.path.join(corpus, "register"),
+                 REGISTER, sip_status)
+    if bad:
+        sys.exit("%d seed(s) no longer get the answer they were written for" % bad)
+    print("seeds: every one gets its expected answer")
+
+
+if __name__ == "__main__":
+    main()

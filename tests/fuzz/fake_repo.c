@@ -1,0 +1,1384 @@
+/*
+ * fake_repo.c: an in-memory stand-in for db.c and every repo_*.c, for the
+ * fuzz harnesses (see fake_repo.h).  It keeps what the SQL keeps (profiles,
+ * phones, end users, apply requests, SIP bindings) in fixed arrays and
+ * enforces what the schema enforces that the adapters rely on: unique
+ * names, predefined rows, references, row versions.  Transactions and the
+ * one savepoint phone_ops uses are snapshots of the whole store.  Fault
+ * texts are the ones db.c and the repositories produce.  There is no audit
+ * trail: the actor of a write is accepted and not recorded.
+ */
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "db.h"
+#include "fake_repo.h"
+#include "models.h"
+#include "repo_apply.h"
+#include "repo_metrics.h"
+#include "repo_phone.h"
+#include "repo_profile.h"
+#include "repo_sip.h"
+#include "repo_user.h"
+
+#define MAX_PROFILES 96
+#define MAX_PHONES 24
+#define MAX_ENDUSERS 24
+#define MAX_APPLY 8
+#define MAX_APPLY_PHONES 8
+#define MAX_BINDINGS 32
+
+struct fprofile {
+	struct profile p;
+	unsigned version;
+};
+
+struct fphone {
+	struct phone p;                  /* stored fields only */
+	char profile_uuid[UUID_DB_LEN + 1];
+	char user_uuid[UUID_DB_LEN + 1]; /* "" = no digest user */
+	unsigned version;
+};
+
+struct fenduser {
+	struct end_user u;
+	char ha1_md5[40];
+	char ha1_sha256[72];
+};
+
+struct fapply {
+	struct apply_status st;
+	int nphones;
+	struct {
+		char name[64];
+		bool registered;
+	} phones[MAX_APPLY_PHONES];
+};
+
+struct fbinding {
+	long long id;
+	char phone_uuid[UUID_DB_LEN + 1];
+	char contact[1025];
+	char call_id[257];
+	unsigned long cseq;
+	time_t expires_at;
+};
+
+struct store {
+	unsigned next_id;               /* for uuids, ctiids and row ids */
+	int nprofiles, nphones, nusers, napply, nbindings;
+	struct fprofile profiles[MAX_PROFILES];
+	struct fphone phones[MAX_PHONES];
+	struct fenduser users[MAX_ENDUSERS];
+	struct fapply apply[MAX_APPLY];
+	struct fbinding bindings[MAX_BINDINGS];
+};
+
+struct db {
+	bool in_tx;
+	bool savepoint;
+};
+
+/* The live store, its initial contents, and the transaction's and the
+ * savepoint's snapshots. */
+static struct store *cur, *initial, *tx_snap, *sp_snap;
+
+static const char dup_msg[] =
+	"Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:).";
+
+/* Copies only the rows in use: the arrays are large and mostly empty. */
+static void
+store_copy(struct store *dst, const struct store *src)
+{
+	dst->next_id = src->next_id;
+	dst->nprofiles = src->nprofiles;
+	dst->nphones = src->nphones;
+	dst->nusers = src->nusers;
+	dst->napply = src->napply;
+	dst->nbindings = src->nbindings;
+	memcpy(dst->profiles, src->profiles, (size_t) src->nprofiles * sizeof(src->profiles[0]));
+	memcpy(dst->phones, src->phones, (size_t) src->nphones * sizeof(src->phones[0]));
+	memcpy(dst->users, src->users, (size_t) src->nusers * sizeof(src->users[0]));
+	memcpy(dst->apply, src->apply, (size_t) src->napply * sizeof(src->apply[0]));
+	memcpy(dst->bindings, src->bindings, (size_t) src->nbindings * sizeof(src->bindings[0]));
+}
+
+static void
+new_uuid(char out[UUID_DB_LEN + 1])
+{
+	unsigned id = ++cur->next_id;
+
+	snprintf(out, UUID_DB_LEN + 1, "%08x-f00d-4000-8000-%012x", id, id * 2654435761u);
+}
+
+/* The uuid the database derives for a reference kept by name (an md5 there;
+ * any stable hash will do here). */
+static void
+ref_uuid(const char *kind, const char *value, char out[UUID_DB_LEN + 1])
+{
+	unsigned long long h1 = 1469598103934665603ull, h2 = 1099511628211ull;
+
+	for (const char *s = kind; *s; s++)
+		h1 = (h1 ^ (unsigned char) *s) * 1099511628211ull;
+	for (const char *s = value; *s; s++) {
+		h1 = (h1 ^ (unsigned char) *s) * 1099511628211ull;
+		h2 = (h2 ^ (unsigned char) *s) * 1469598103934665603ull + 7;
+	}
+	snprintf(out, UUID_DB_LEN + 1, "%08llx-%04llx-%04llx-%04llx-%012llx", h1 >> 32,
+		 (h1 >> 16) & 0xffff, h1 & 0xffff, h2 >> 48, h2 & 0xffffffffffffull);
+}
+
+/* SQL LIKE with % and _ and backslash escapes, case-sensitive; the
+ * one-backtrack-point wildcard match, linear in practice. */
+static bool
+like(const char *pattern, const char *text)
+{
+	const char *p = pattern, *t = text, *star_p = NULL, *star_t = NULL;
+
+	for (;;) {
+		if (*p == '%') {
+			while (*p == '%')
+				p++;
+			star_p = p;
+			star_t = t;
+			continue;
+		}
+		if (*t == '\0') {
+			if (*p == '\0')
+				return true;
+		} else if (*p == '_' ||
+			   (*p == '\\' && p[1] != '\0' && p[1] == *t) ||
+			   (*p != '\\' && *p != '\0' && *p == *t)) {
+			p += *p == '\\' ? 2 : 1;
+			t++;
+			continue;
+		}
+		if (star_p == NULL || *star_t == '\0')
+			return false;
+		p = star_p;
+		t = ++star_t;
+	}
+}
+
+/* --- db.h ------------------------------------------------------------------- */
+
+struct db *
+db_open(const char *conninfo)
+{
+	(void) conninfo;
+	return calloc(1, sizeof(struct db));
+}
+
+void
+db_close(struct db *db)
+{
+	free(db);
+}
+
+bool
+db_ready(struct db *db, struct app_err *err)
+{
+	(void) db;
+	(void) err;
+	return true;
+}
+
+bool
+db_begin(struct db *db, struct app_err *err)
+{
+	if (db->in_tx)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE 25001)");
+	store_copy(tx_snap, cur);
+	db->in_tx = true;
+	db->savepoint = false;
+	return true;
+}
+
+bool
+db_commit(struct db *db, struct app_err *err)
+{
+	(void) err;
+	db->in_tx = false;
+	db->savepoint = false;
+	return true;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db->in_tx)
+		store_copy(cur, tx_snap);
+	db->in_tx = false;
+	db->savepoint = false;
+}
+
+bool
+db_in_tx(const struct db *db)
+{
+	return db->in_tx;
+}
+
+bool
+db_commit_if_open(struct db *db, struct app_err *err)
+{
+	return !db->in_tx || db_commit(db, err);
+}
+
+bool
+db_run(struct db *db, const char *sql, struct app_err *err)
+{
+	if (!db->in_tx)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE 25P01)");
+	if (strncmp(sql, "SAVEPOINT ", 10) == 0) {
+		store_copy(sp_snap, cur);
+		db->savepoint = true;
+	} else if (strncmp(sql, "RELEASE SAVEPOINT ", 18) == 0 && db->savepoint) {
+		db->savepoint = false;
+	} else if (strncmp(sql, "ROLLBACK TO SAVEPOINT ", 22) == 0 && db->savepoint) {
+		store_copy(cur, sp_snap);
+	} else {
+		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE 3B001)");
+	}
+	return true;
+}
+
+/* --- profiles --------------------------------------------------------------- */
+
+static struct fprofile *
+profile_by_key(const struct item_key *key)
+{
+	for (int i = 0; i < cur->nprofiles; i++) {
+		struct profile *p = &cur->profiles[i].p;
+
+		if (key->name ? strcmp(p->v[PF_NAME], key->name) == 0 :
+		    strcmp(p->uuid, key->uuid) == 0)
+			return &cur->profiles[i];
+	}
+	return NULL;
+}
+
+static struct fprofile *
+profile_by_uuid(const char *uuid)
+{
+	return profile_by_key(&(struct item_key) { NULL, uuid });
+}
+
+static void
+profile_out(const struct fprofile *f, struct profile *out)
+{
+	*out = f->p;
+	out->given = 0;
+	snprintf(out->row_version, sizeof(out->row_version), "%u", f->version);
+}
+
+static bool
+profile_name_taken(const char *name, const struct fprofile *self)
+{
+	for (int i = 0; i < cur->nprofiles; i++)
+		if (&cur->profiles[i] != self && strcmp(cur->profiles[i].p.v[PF_NAME], name) == 0)
+			return true;
+	return false;
+}
+
+static int
+phones_of_profile(const char *uuid)
+{
+	int n = 0;
+
+	for (int i = 0; i < cur->nphones; i++)
+		n += strcmp(cur->phones[i].profile_uuid, uuid) == 0;
+	return n;
+}
+
+bool
+repo_profile_insert(struct db *db, struct profile *p, const struct actor *actor,
+		    struct app_err *err)
+{
+	(void) actor;
+	struct fprofile *f;
+
+	(void) db;
+	if (profile_name_taken(p->v[PF_NAME], NULL))
+		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+	if (cur->nprofiles == MAX_PROFILES)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
+	f = &cur->profiles[cur->nprofiles++];
+	new_uuid(p->uuid);
+	f->p = *p;
+	f->p.standard = false;
+	f->version = 1;
+	return true;
+}
+
+bool
+repo_profile_get(struct db *db, const struct item_key *key, struct profile *out,
+		 struct app_err *err)
+{
+	const struct fprofile *f = profile_by_key(key);
+
+	(void) db;
+	if (f == NULL)
+		return app_err_set(err, APP_E_NOT_FOUND, key->name ? "name" : "uuid",
+				   "Item not valid: The specified Phone Security Profile was not found");
+	profile_out(f, out);
+	return true;
+}
+
+bool
+repo_profile_update(struct db *db, const struct profile *p, const struct profile *before,
+		    const struct actor *actor, struct app_err *err)
+{
+	struct fprofile *f = profile_by_uuid(p->uuid);
+	char version[16];
+
+	(void) db;
+	(void) before;
+	(void) actor;
+	if (f != NULL)
+		snprintf(version, sizeof(version), "%u", f->version);
+	if (f == NULL || f->p.standard || strcmp(version, p->row_version) != 0)
+		return app_err_set(err, APP_E_CONFLICT, NULL,
+				   "Could not update %s: it kept changing; try again", p->v[PF_NAME]);
+	if (profile_name_taken(p->v[PF_NAME], f))
+		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+	for (int i = 0; i < PF__COUNT; i++)
+		if (!(profile_fields[i].flags & PFF_FIXED))
+			snprintf(f->p.v[i], sizeof(f->p.v[i]), "%s", p->v[i]);
+	f->version++;
+	return true;
+}
+
+bool
+repo_profile_set_description(struct db *db, const struct item_key *key, const char *description,
+			     const struct actor *actor, char uuid_out[UUID_DB_LEN + 1], bool *found,
+			     struct app_err *err)
+{
+	(void) actor;
+	struct fprofile *f = profile_by_key(key);
+
+	(void) db;
+	(void) err;
+	*found = f != NULL && !f->p.standard;
+	if (*found) {
+		snprintf(f->p.v[PF_DESCRIPTION], sizeof(f->p.v[PF_DESCRIPTION]), "%s", description);
+		snprintf(uuid_out, UUID_DB_LEN + 1, "%s", f->p.uuid);
+		f->version++;
+	}
+	return true;
+}
+
+bool
+repo_profile_remove(struct db *db, const struct item_key *key, const struct actor *actor,
+		    char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
+{
+	(void) actor;
+	struct fprofile *f = profile_by_key(key);
+
+	(void) db;
+	if (f == NULL)
+		return app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
+				   "Item not valid: The specified entry was not found");
+	if (f->p.standard)
+		return app_err_set(err, APP_E_READ_ONLY, NULL,
+				   "Cannot remove a predefined security profile: %s", f->p.v[PF_NAME]);
+	if (phones_of_profile(f->p.uuid) > 0)
+		return app_err_set(err, APP_E_IN_USE, NULL,
+				   "Key value for constraint (%s) is still being referenced.",
+				   "phone_security_profile_id_fkey");
+	snprintf(uuid_out, UUID_DB_LEN + 1, "%s", f->p.uuid);
+	*f = cur->profiles[--cur->nprofiles];
+	return true;
+}
+
+bool
+repo_profile_find_same(struct db *db, const struct profile *target, struct profile *out,
+		       bool *found, struct app_err *err)
+{
+	const struct fprofile *best = NULL;
+
+	(void) db;
+	(void) err;
+	for (int i = 0; i < cur->nprofiles; i++) {
+		const struct fprofile *f = &cur->profiles[i];
+		bool same = true;
+
+		for (int k = 0; k < PF__COUNT && same; k++)
+			if (k != PF_NAME && k != PF_DESCRIPTION)
+				same = strcmp(f->p.v[k], target->v[k]) == 0;
+		if (same && (best == NULL || strcmp(f->p.v[PF_NAME], best->p.v[PF_NAME]) < 0))
+			best = f;
+	}
+	*found = best != NULL;
+	if (best != NULL)
+		profile_out(best, out);
+	return true;
+}
+
+/* Indexes of rows in name (byte) order. */
+static int
+cmp_profile_idx(const void *a, const void *b)
+{
+	return strcmp(cur->profiles[*(const int *) a].p.v[PF_NAME],
+		      cur->profiles[*(const int *) b].p.v[PF_NAME]);
+}
+
+static int
+cmp_phone_idx(const void *a, const void *b)
+{
+	return strcmp(cur->phones[*(const int *) a].p.v[PH_NAME],
+		      cur->phones[*(const int *) b].p.v[PH_NAME]);
+}
+
+bool
+repo_profile_list(struct db *db, const struct profile_search *search, unsigned mask,
+		  profile_row_fn fn, void *ctx, long *matched, struct app_err *err)
+{
+	int order[MAX_PROFILES], n = 0, start, end;
+	long skip = search->first >= 0 ? search->skip : 0;
+	const char *values[PF__COUNT];
+
+	(void) db;
+	(void) err;
+	for (int i = 0; i < cur->nprofiles; i++)
+		order[i] = i;
+	qsort(order, (size_t) cur->nprofiles, sizeof(order[0]), cmp_profile_idx);
+	for (int i = 0; i < cur->nprofiles; i++) {
+		const struct profile *p = &cur->profiles[order[i]].p;
+
+		if (like(search->name ? search->name : "%", p->v[PF_NAME]) &&
+		    like(search->description ? search->description : "%", p->v[PF_DESCRIPTION]))
+			order[n++] = order[i];
+	}
+	/* Every row the query produces counts, whether fn reads it or not. */
+	start = skip < n ? (int) skip : n;
+	end = search->first >= 0 && search->first < n - start ? start + (int) search->first : n;
+	*matched = end - start;
+	for (int i = start; i < end; i++) {
+		const struct profile *p = &cur->profiles[order[i]].p;
+
+		for (int k = 0; k < PF__COUNT; k++)
+			values[k] = mask & (1u << k) ? p->v[k] : "";
+		if (!fn(ctx, p->uuid, values))
+			break;
+	}
+	return true;
+}
+
+/* --- phones ------------------------------------------------------------------ */
+
+static struct fphone *
+phone_by_key(const struct item_key *key)
+{
+	for (int i = 0; i < cur->nphones; i++) {
+		struct phone *p = &cur->phones[i].p;
+
+		if (key->name ? strcmp(p->v[PH_NAME], key->name) == 0 :
+		    strcmp(p->uuid, key->uuid) == 0)
+			return &cur->phones[i];
+	}
+	return NULL;
+}
+
+static struct fenduser *
+enduser_by(const char *userid, const char *uuid)
+{
+	for (int i = 0; i < cur->nusers; i++)
+		if (userid ? strcmp(cur->users[i].u.userid, userid) == 0 :
+		    strcmp(cur->users[i].u.uuid, uuid) == 0)
+			return &cur->users[i];
+	return NULL;
+}
+
+static bool
+written(int i)
+{
+	return (phone_fields[i].flags & PHF_STORED) && i != PH_MODEL;
+}
+
+/* The row as the select's joins give it. */
+static void
+phone_out(const struct fphone *f, struct phone *out, char *profile_uuid)
+{
+	const struct fprofile *prof = profile_by_uuid(f->profile_uuid);
+	const struct fenduser *u = f->user_uuid[0] ? enduser_by(NULL, f->user_uuid) : NULL;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->uuid, sizeof(out->uuid), "%s", f->p.uuid);
+	snprintf(out->ctiid, sizeof(out->ctiid), "%s", f->p.ctiid);
+	snprintf(out->row_version, sizeof(out->row_version), "%u", f->version);
+	if (profile_uuid != NULL)
+		snprintf(profile_uuid, UUID_DB_LEN + 1, "%s", f->profile_uuid);
+	for (int i = 0; i < PH__COUNT; i++) {
+		const struct ph_desc *d = &phone_fields[i];
+		const char *v = "";
+
+		if (d->flags & PHF_PROFILE)
+			v = prof ? prof->p.v[d->profile_field] : "";
+		else if (i == PH_SECURITY_PROFILE)
+			v = prof ? prof->p.v[PF_NAME] : "";
+		else if (i == PH_DIGEST_USER)
+			v = u ? u->u.userid : "";
+		else if (i == PH_MODEL)
+			v = f->p.v[PH_PRODUCT];
+		else if (d->flags & PHF_STORED)
+			v = f->p.v[i];
+		snprintf(out->v[i], PH_VALUE_MAX, "%s", v);
+		if (i == PH_SECURITY_PROFILE)
+			snprintf(out->ref_uuid[i], UUID_DB_LEN + 1, "%s", f->profile_uuid);
+		else if (i == PH_DIGEST_USER)
+			snprintf(out->ref_uuid[i], UUID_DB_LEN + 1, "%s", u ? u->u.uuid : "");
+		else if ((d->flags & PHF_REF) && out->v[i][0] != '\0')
+			ref_uuid(d->ref_kind, out->v[i], out->ref_uuid[i]);
+	}
+}
+
+static bool
+phone_refs_ok(const char *profile_uuid, const char *user_uuid, struct app_err *err)
+{
+	if (profile_uuid == NULL || profile_by_uuid(profile_uuid) == NULL ||
+	    (user_uuid != NULL && enduser_by(NULL, user_uuid) == NULL))
+		return app_err_set(err, APP_E_IN_USE, NULL,
+				   "Key value for constraint (%s) is still being referenced.",
+				   "phone_reference_fkey");
+	return true;
+}
+
+static void
+phone_store(struct fphone *f, const struct phone *p, const char *profile_uuid,
+	    const char *user_uuid)
+{
+	for (int i = 0; i < PH__COUNT; i++)
+		if (written(i))
+			snprintf(f->p.v[i], PH_VALUE_MAX, "%s", p->v[i]);
+	snprintf(f->profile_uuid, sizeof(f->profile_uuid), "%s", profile_uuid);
+	snprintf(f->user_uuid, sizeof(f->user_uuid), "%s", user_uuid ? user_uuid : "");
+}
+
+static bool
+phone_name_taken(const char *name, const struct fphone *self)
+{
+	for (int i = 0; i < cur->nphones; i++)
+		if (&cur->phones[i] != self && strcmp(cur->phones[i].p.v[PH_NAME], name) == 0)
+			return true;
+	return false;
+}
+
+bool
+repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
+		  const char *user_uuid, const struct actor *actor, struct app_err *err)
+{
+	(void) actor;
+	struct fphone *f;
+
+	(void) db;
+	if (!phone_refs_ok(profile_uuid, user_uuid, err))
+		return false;
+	if (phone_name_taken(p->v[PH_NAME], NULL))
+		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+	if (cur->nphones == MAX_PHONES)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
+	f = &cur->phones[cur->nphones++];
+	memset(f, 0, sizeof(*f));
+	new_uuid(p->uuid);
+	snprintf(p->ctiid, sizeof(p->ctiid), "%u", cur->next_id);
+	snprintf(f->p.uuid, sizeof(f->p.uuid), "%s", p->uuid);
+	snprintf(f->p.ctiid, sizeof(f->p.ctiid), "%s", p->ctiid);
+	phone_store(f, p, profile_uuid, user_uuid);
+	f->version = 1;
+	return true;
+}
+
+bool
+repo_phone_get(struct db *db, const struct item_key *key, struct phone *out,
+	       char profile_uuid[UUID_DB_LEN + 1], struct app_err *err)
+{
+	const struct fphone *f = phone_by_key(key);
+
+	(void) db;
+	if (f == NULL)
+		return app_err_set(err, APP_E_NOT_FOUND, key->name ? "name" : "uuid",
+				   "Item not valid: The specified Phone was not found");
+	phone_out(f, out, profile_uuid);
+	return true;
+}
+
+bool
+repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid,
+		  const char *user_uuid, unsigned changed_fields, const struct actor *actor,
+		  struct app_err *err)
+{
+	(void) changed_fields;
+	(void) actor;
+	struct fphone *f = phone_by_key(&(struct item_key) { NULL, p->uuid });
+	char version[16];
+
+	(void) db;
+	if (f != NULL)
+		snprintf(version, sizeof(version), "%u", f->version);
+	if (f == NULL || strcmp(version, p->row_version) != 0)
+		return app_err_set(err, APP_E_CONFLICT, NULL,
+				   "Could not update %s: it kept changing; try again", p->v[PH_NAME]);
+	if (!phone_refs_ok(profile_uuid, user_uuid, err))
+		return false;
+	if (phone_name_taken(p->v[PH_NAME], f))
+		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+	phone_store(f, p, profile_uuid, user_uuid);
+	f->version++;
+	return true;
+}
+
+bool
+repo_phone_remove(struct db *db, const struct item_key *key, const struct actor *actor,
+		  char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
+{
+	(void) actor;
+	struct fphone *f = phone_by_key(key);
+
+	(void) db;
+	if (f == NULL)
+		return app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
+				   "Item not valid: The specified entry was not found");
+	snprintf(uuid_out, UUID_DB_LEN + 1, "%s", f->p.uuid);
+	/* Its bindings go with it (ON DELETE CASCADE). */
+	for (int i = 0; i < cur->nbindings; i++)
+		if (strcmp(cur->bindings[i].phone_uuid, f->p.uuid) == 0)
+			cur->bindings[i--] = cur->bindings[--cur->nbindings];
+	*f = cur->phones[--cur->nphones];
+	return true;
+}
+
+bool
+repo_phone_list(struct db *db, const struct phone_search *search, phone_row_fn fn, void *ctx,
+		long *matched, struct app_err *err)
+{
+	int order[MAX_PHONES], n = 0, start, end;
+	long skip = search->first >= 0 ? search->skip : 0;
+	struct phone *p = malloc(sizeof(*p));
+
+	(void) db;
+	if (p == NULL)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+	for (int i = 0; i < cur->nphones; i++)
+		order[i] = i;
+	qsort(order, (size_t) cur->nphones, sizeof(order[0]), cmp_phone_idx);
+	for (int i = 0; i < cur->nphones; i++) {
+		phone_out(&cur->phones[order[i]], p, NULL);
+		if (like(search->name ? search->name : "%", p->v[PH_NAME]) &&
+		    like(search->description ? search->description : "%", p->v[PH_DESCRIPTION]) &&
+		    like(search->protocol ? search->protocol : "%", p->v[PH_PROTOCOL]) &&
+		    like(search->css ? search->css : "%", p->v[PH_CSS]) &&
+		    like(search->device_pool ? search->device_pool : "%", p->v[PH_DEVICE_POOL]) &&
+		    like(search->profile ? search->profile : "%", p->v[PH_SECURITY_PROFILE]))
+			order[n++] = order[i];
+	}
+	start = skip < n ? (int) skip : n;
+	end = search->first >= 0 && search->first < n - start ? start + (int) search->first : n;
+	*matched = end - start;
+	for (int i = start; i < end; i++) {
+		phone_out(&cur->phones[order[i]], p, NULL);
+		if (!fn(ctx, p))
+			break;
+	}
+	free(p);
+	return true;
+}
+
+/* Count and the first five names in name order, as the SQL's LIMIT 5. */
+static void
+first_names(bool (*pick)(const struct fphone *, const char *), const char *arg, long *count,
+	    char names[512])
+{
+	int order[MAX_PHONES], n = 0;
+	size_t len = 0;
+
+	for (int i = 0; i < cur->nphones; i++)
+		order[i] = i;
+	qsort(order, (size_t) cur->nphones, sizeof(order[0]), cmp_phone_idx);
+	names[0] = '\0';
+	for (int i = 0; i < cur->nphones; i++) {
+		const struct fphone *f = &cur->phones[order[i]];
+
+		if (!pick(f, arg))
+			continue;
+		if (n < 5)
+			len += (size_t) snprintf(names + len, len < 512 ? 512 - len : 0, "%s%s",
+						 n ? ", " : "", f->p.v[PH_NAME]);
+		n++;
+	}
+	*count = n;
+}
+
+static bool
+pick_profile(const struct fphone *f, const char *uuid)
+{
+	return strcmp(f->profile_uuid, uuid) == 0;
+}
+
+static bool
+pick_user(const struct fphone *f, const char *uuid)
+{
+	return strcmp(f->user_uuid, uuid) == 0;
+}
+
+static bool
+pick_no_cert(const struct fphone *f, const char *profile_uuid)
+{
+	const struct model_caps *m = models_find(f->p.v[PH_PRODUCT]);
+
+	return pick_profile(f, profile_uuid) && (m == NULL || !m->mic) &&
+	       strcmp(f->p.v[PH_CERT_STATUS], "Upgrade Success") != 0;
+}
+
+bool
+repo_phone_dependents(struct db *db, enum phone_dependency dep, const char *uuid, long *count,
+		      char names[512], struct app_err *err)
+{
+	(void) db;
+	(void) err;
+	first_names(dep == DEP_PROFILE ? pick_profile : pick_user, uuid, count, names);
+	return true;
+}
+
+bool
+repo_phone_without_certificate(struct db *db, const char *profile_uuid, long *count,
+			       char names[512], struct app_err *err)
+{
+	(void) db;
+	(void) err;
+	first_names(pick_no_cert, profile_uuid, count, names);
+	return true;
+}
+
+/* --- end users --------------------------------------------------------------- */
+
+bool
+repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
+		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
+{
+	(void) actor;
+	struct fenduser *f;
+
+	(void) db;
+	if (enduser_by(u->userid, NULL) != NULL)
+		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+	if (cur->nusers == MAX_ENDUSERS)
+		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
+	f = &cur->users[cur->nusers++];
+	new_uuid(u->uuid);
+	f->u = *u;
+	snprintf(f->ha1_md5, sizeof(f->ha1_md5), "%s", ha1_md5 ? ha1_md5 : "");
+	snprintf(f->ha1_sha256, sizeof(f->ha1_sha256), "%s", ha1_sha256 ? ha1_sha256 : "");
+	return true;
+}
+
+bool
+repo_enduser_find(struct db *db, const char *userid, const char *uuid, bool for_update,
+		  struct end_user *out, struct app_err *err)
+{
+	const struct fenduser *f = enduser_by(userid, uuid);
+
+	(void) db;
+	(void) for_update;
+	if (f == NULL)
+		return app_err_set(err, APP_E_NOT_FOUND, userid ? "userid" : "uuid",
+				   "Item not valid: The specified User was not found");
+	*out = f->u;
+	return true;
+}
+
+bool
+repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5,
+		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
+{
+	(void) actor;
+	struct fenduser *f = enduser_by(NULL, u->uuid), *other = enduser_by(u->userid, NULL);
+
+	(void) db;
+	if (f == NULL)
+		return true;   /* UPDATE of no row */
+	if (other != NULL && other != f)
+		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+	f->u = *u;
+	if (ha1_md5 != NULL)
+		snprintf(f->ha1_md5, sizeof(f->ha1_md5), "%s", ha1_md5);
+	if (ha1_sha256 != NULL)
+		snprintf(f->ha1_sha256, sizeof(f->ha1_sha256), "%s", ha1_sha256);
+	return true;
+}
+
+bool
+repo_enduser_remove(struct db *db, const char *uuid, const struct actor *actor,
+		    struct app_err *err)
+{
+	(void) actor;
+	struct fenduser *f = enduser_by(NULL, uuid);
+
+	(void) db;
+	if (f == NULL)
+		return true;
+	for (int i = 0; i < cur->nphones; i++)
+		if (strcmp(cur->phones[i].user_uuid, uuid) == 0)
+			return app_err_set(err, APP_E_IN_USE, NULL,
+					   "Key value for constraint (%s) is still being referenced.",
+					   "phone_digest_user_id_fkey");
+	*f = cur->users[--cur->nusers];
+	return true;
+}
+
+/* --- AXL API users ------------------------------------------------------------ */
+
+/* Hashes with the fewest iterations auth_verify_password accepts, so that a
+ * fuzzed password costs a millisecond, not a tenth of a second.  Every
+ * user id other than the two known ones exists too, with a password nobody
+ * knows: for an unknown user auth.c spends a full-cost PBKDF2 on purpose
+ * (against timing probes), which would make every mutated user name cost
+ * the fuzzer a second. */
+static char admin_hash[USER_HASH_MAX], nobody_hash[USER_HASH_MAX];
+
+bool
+repo_user_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
+	      char role[USER_ROLE_MAX], struct app_err *err)
+{
+	bool known = strcmp(userid, FAKE_ADMIN) == 0 || strcmp(userid, FAKE_READER) == 0;
+
+	(void) db;
+	(void) err;
+	snprintf(hash, USER_HASH_MAX, "%s", known ? admin_hash : nobody_hash);
+	snprintf(role, USER_ROLE_MAX, "%s", strcmp(userid, FAKE_ADMIN) == 0 ? "full" : "read-only");
+	return true;
+}
+
+/* --- apply requests ------------------------------------------------------------ */
+
+static bool
+phone_registered(const char *phone_uuid)
+{
+	time_t now = time(NULL);
+
+	for (int i = 0; i < cur->nbindings; i++)
+		if (strcmp(cur->bindings[i].phone_uuid, phone_uuid) == 0 &&
+		    cur->bindings[i].expires_at > now)
+			return true;
+	return false;
+}
+
+bool
+repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued *out,
+		 struct app_err *err)
+{
+	const char *target_uuid = NULL, *target_name = NULL;
+	struct fapply *a;
+
+	(void) db;
+	if (o->target == APPLY_PHONE) {
+		const struct fphone *f = phone_by_key(o->key);
+
+		if (f != NULL) {
+			target_uuid = f->p.uuid;
+			target_name = f->p.v[PH_NAME];
+		}
+	} else {
+		const struct fprofile *f = profile_by_key(o->key);
+
+		if (f != NULL) {
+			target_uuid = f->p.uuid;
+			target_name = f->p.v[PF_NAME];
+		}
+	}
+	if (target_uuid == NULL)
+		return app_err_set(err, APP_E_NOT_FOUND, o->key->name ? "name" : "uuid",
+				   "Item not valid: The specified %s was not found",
+				   o->target == APPLY_PHONE ? "Phone" : "Phone Security Profile");
+	/* The oldest request makes room. */
+	if (cur->napply == MAX_APPLY)
+		memmove(&cur->apply[0], &cur->apply[1], (MAX_APPLY - 1) * sizeof(cur->apply[0]));
+	else
+		cur->napply++;
+	a = &cur->apply[cur->napply - 1];
+	memset(a, 0, sizeof(*a));
+	new_uuid(a->st.request_uuid);
+	snprintf(a->st.operation, sizeof(a->st.operation), "%s", o->operation);
+	snprintf(a->st.action, sizeof(a->st.action), "%s", o->action);
+	snprintf(a->st.target_kind, sizeof(a->st.target_kind), "%s",
+		 o->target == APPLY_PHONE ? "phone" : "phoneSecurityProfile");
+	snprintf(a->st.target_name, sizeof(a->st.target_name), "%s", target_name);
+	snprintf(a->st.target_uuid, sizeof(a->st.target_uuid), "%s", target_uuid);
+	snprintf(a->st.requested_by, sizeof(a->st.requested_by), "%s", o->actor->who);
+	snprintf(a->st.created_at, sizeof(a->st.created_at), "2026-01-01T00:00:00Z");
+	for (int i = 0; i < cur->nphones; i++) {
+		const struct fphone *f = &cur->phones[i];
+		bool registered;
+
+		if (o->target == APPLY_PHONE ? strcmp(f->p.uuid, target_uuid) != 0 :
+		    strcmp(f->profile_uuid, target_uuid) != 0)
+			continue;
+		registered = phone_registered(f->p.uuid) && strcmp(f->p.v[PH_PROTOCOL], "SIP") == 0;
+		a->st.targeted++;
+		if (registered)
+			a->st.pending++;
+		else
+			a->st.unreachable++;
+		if (a->nphones < MAX_APPLY_PHONES) {
+			snprintf(a->phones[a->nphones].name, sizeof(a->phones[0].name), "%s",
+				 f->p.v[PH_NAME]);
+			a->phones[a->nphones++].registered = registered;
+		}
+	}
+	snprintf(out->request_uuid, sizeof(out->request_uuid), "%s", a->st.request_uuid);
+	snprintf(out->target_uuid, sizeof(out->target_uuid), "%s", target_uuid);
+	out->targeted = a->st.targeted;
+	out->pending = a->st.pending;
+	return true;
+}
+
+bool
+repo_apply_status(struct db *db, const char *id, struct apply_status *out, long limit,
+		  apply_phone_fn fn, void *ctx, struct app_err *err)
+{
+	char uuid[UUID_DB_LEN + 1];
+	bool is_uuid = uuid_parse(id, uuid);
+	const struct fapply *a = NULL;
+
+	(void) db;
+	/* A request uuid, else the latest request for a target uuid, else for a
+	 * target name. */
+	for (int i = 0; is_uuid && a == NULL && i < cur->napply; i++)
+		if (strcmp(cur->apply[i].st.request_uuid, uuid) == 0)
+			a = &cur->apply[i];
+	for (int i = cur->napply - 1; is_uuid && a == NULL && i >= 0; i--)
+		if (strcmp(cur->apply[i].st.target_uuid, uuid) == 0)
+			a = &cur->apply[i];
+	for (int i = cur->napply - 1; a == NULL && i >= 0; i--)
+		if (strcmp(cur->apply[i].st.target_name, id) == 0)
+			a = &cur->apply[i];
+	if (a == NULL)
+		return app_err_set(err, APP_E_NOT_FOUND, "id", "no apply request for %s", id);
+	*out = a->st;
+	for (int i = 0; fn != NULL && i < a->nphones && i < limit; i++) {
+		struct apply_phone_status row = {
+			.name = a->phones[i].name,
+			.state = a->phones[i].registered ? "pending" : "unreachable",
+			.attempts = 0,
+			.sip_status = "",
+			.reason = a->phones[i].registered ? "" : "not registered",
+			.done_at = a->phones[i].registered ? "" : a->st.created_at,
+		};
+
+		if (!fn(ctx, &row))
+			break;
+	}
+	return true;
+}
+
+/* --- the registrar's queries ---------------------------------------------------- */
+
+bool
+repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct app_err *err)
+{
+	const struct fphone *f = phone_by_key(&(struct item_key) { user, NULL });
+	const struct fprofile *prof;
+	const struct fenduser *u;
+
+	(void) db;
+	if (f == NULL) {
+		const struct fenduser *du = enduser_by(user, NULL);
+		int n = 0;
+
+		for (int i = 0; du != NULL && i < cur->nphones; i++)
+			if (strcmp(cur->phones[i].user_uuid, du->u.uuid) == 0) {
+				f = &cur->phones[i];
+				n++;
+			}
+		if (n == 0)
+			return app_err_set(err, APP_E_NOT_FOUND, "user", "no phone for %s", user);
+		if (n > 1)
+			return app_err_set(err, APP_E_RULE, "user",
+					   "Forbidden: %s is the digest user of several phones", user);
+	}
+	prof = profile_by_uuid(f->profile_uuid);
+	u = f->user_uuid[0] ? enduser_by(NULL, f->user_uuid) : NULL;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->uuid, sizeof(out->uuid), "%s", f->p.uuid);
+	snprintf(out->name, sizeof(out->name), "%s", f->p.v[PH_NAME]);
+	out->sip = strcmp(f->p.v[PH_PROTOCOL], "SIP") == 0;
+	if (prof != NULL) {
+		out->digest = strcmp(prof->p.v[PF_DIGEST], "true") == 0;
+		out->nonce_validity = atol(prof->p.v[PF_NONCE_VALIDITY]);
+		snprintf(out->transport_type, sizeof(out->transport_type), "%s",
+			 prof->p.v[PF_TRANSPORT]);
+		snprintf(out->security_mode, sizeof(out->security_mode), "%s",
+			 prof->p.v[PF_SECURITY_MODE]);
+	}
+	if (u != NULL) {
+		snprintf(out->digest_user, sizeof(out->digest_user), "%s", u->u.userid);
+		snprintf(out->ha1_md5, sizeof(out->ha1_md5), "%s", u->ha1_md5);
+		snprintf(out->ha1_sha256, sizeof(out->ha1_sha256), "%s", u->ha1_sha256);
+	}
+	return true;
+}
+
+bool
+repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err)
+{
+	(void) db;
+	(void) err;
+	snprintf(out, size, "fuzz-nonce-secret-0123456789abcdef");
+	return true;
+}
+
+bool
+repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct app_err *err)
+{
+	struct fbinding *f = NULL;
+
+	(void) db;
+	(void) err;
+	for (int i = 0; i < cur->nbindings && f == NULL; i++)
+		if (strcmp(cur->bindings[i].phone_uuid, b->phone_uuid) == 0 &&
+		    strcmp(cur->bindings[i].contact, b->contact) == 0)
+			f = &cur->bindings[i];
+	if (f != NULL && strcmp(f->call_id, b->call_id) == 0 && b->cseq <= f->cseq) {
+		*id = 0;   /* RFC 3261 10.3 step 7 */
+		return true;
+	}
+	if (f == NULL) {
+		/* Full: the binding that expires first makes room. */
+		if (cur->nbindings == MAX_BINDINGS) {
+			f = &cur->bindings[0];
+			for (int i = 1; i < MAX_BINDINGS; i++)
+				if (cur->bindings[i].expires_at < f->expires_at)
+					f = &cur->bindings[i];
+		} else {
+			f = &cur->bindings[cur->nbindings++];
+		}
+		memset(f, 0, sizeof(*f));
+		f->id = ++cur->next_id;
+		snprintf(f->phone_uuid, sizeof(f->phone_uuid), "%s", b->phone_uuid);
+		snprintf(f->contact, sizeof(f->contact), "%s", b->contact);
+	}
+	snprintf(f->call_id, sizeof(f->call_id), "%s", b->call_id);
+	f->cseq = b->cseq;
+	f->expires_at = time(NULL) + b->expires;
+	*id = f->id;
+	return true;
+}
+
+bool
+repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
+		void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
+{
+	(void) db;
+	(void) err;
+	for (int i = 0; i < cur->nbindings; i++) {
+		struct fbinding *f = &cur->bindings[i];
+
+		if (strcmp(f->phone_uuid, phone_uuid) != 0 ||
+		    (contact != NULL && strcmp(f->contact, contact) != 0))
+			continue;
+		fn(ctx, f->id);
+		cur->bindings[i--] = cur->bindings[--cur->nbindings];
+	}
+	return true;
+}
+
+bool
+repo_sip_bindings(struct db *db, const char *phone_uuid,
+		  void (*fn)(void *ctx, const char *contact, long expires), void *ctx,
+		  struct app_err *err)
+{
+	time_t now = time(NULL);
+
+	(void) db;
+	(void) err;
+	for (int i = 0; i < cur->nbindings; i++)
+		if (strcmp(cur->bindings[i].phone_uuid, phone_uuid) == 0 &&
+		    cur->bindings[i].expires_at > now)
+			fn(ctx, cur->bindings[i].contact, (long) (cur->bindings[i].expires_at - now));
+	return true;
+}
+
+bool
+repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx,
+		struct app_err *err)
+{
+	time_t now = time(NULL);
+
+	(void) db;
+	(void) err;
+	for (int i = 0; i < cur->nbindings; i++)
+		if (cur->bindings[i].expires_at + 300 < now) {
+			fn(ctx, cur->bindings[i].id);
+			cur->bindings[i--] = cur->bindings[--cur->nbindings];
+		}
+	return true;
+}
+
+/* --- metrics ------------------------------------------------------------------------ */
+
+bool
+repo_metrics_outbox(struct db *db, long *pending, long *sending, struct app_err *err)
+{
+	(void) db;
+	(void) err;
+	*pending = *sending = 0;   /* no outbox: see repo_sip_claim */
+	return true;
+}
+
+bool
+repo_metrics_bindings(struct db *db, long *bindings, struct app_err *err)
+{
+	time_t now = time(NULL);
+
+	(void) db;
+	(void) err;
+	*bindings = 0;
+	for (int i = 0; i < cur->nbindings; i++)
+		*bindings += cur->bindings[i].expires_at > now;
+	return true;
+}
+
+/* The fake keeps no NOTIFY outbox: apply requests record their phones'
+ * state at once (above), so there is never anything to claim or record. */
+bool
+repo_sip_claim(struct db *db, const char *node, int limit, long lock_seconds,
+	       void (*fn)(void *ctx, struct sip_job *job), void *ctx, int *claimed,
+	       struct app_err *err)
+{
+	(void) db;
+	(void) node;
+	(void) limit;
+	(void) lock_seconds;
+	(void) fn;
+	(void) ctx;
+	(void) err;
+	*claimed = 0;
+	return true;
+}
+
+bool
+repo_sip_release(struct db *db, const char *node, struct app_err *err)
+{
+	(void) db;
+	(void) node;
+	(void) err;
+	return true;
+}
+
+bool
+repo_sip_results(struct db *db, const struct sip_result *r, int n, int max_attempts,
+		 struct app_err *err)
+{
+	(void) db;
+	(void) r;
+	(void) n;
+	(void) max_attempts;
+	(void) err;
+	return true;
+}
+
+bool
+repo_sip_unreachable(struct db *db, long long id, const char *reason, struct app_err *err)
+{
+	(void) db;
+	(void) id;
+	(void) reason;
+	(void) err;
+	return true;
+}
+
+/* No LISTEN connection in memory: the SIP thread then polls on its tick. */
+struct sip_listener *
+repo_sip_listen(const char *conninfo, struct app_err *err)
+{
+	(void) conninfo;
+	app_err_set(err, APP_E_DB_UNAVAILABLE, NULL, "no LISTEN in the fake database");
+	return NULL;
+}
+
+int
+repo_sip_listen_fd(const struct sip_listener *l)
+{
+	(void) l;
+	return -1;
+}
+
+bool
+repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken)
+{
+	(void) l;
+	(void) node;
+	*woken = false;
+	return false;
+}
+
+void
+repo_sip_listen_close(struct sip_listener *l)
+{
+	(void) l;
+}
+
+/* --- initial contents -------------------------------------------------------------- */
+
+static const struct actor setup = { "fuzz", "cli", "setup", "" };
+
+/* A subset of db/migrations' phone_model rows, one of each kind. */
+static const struct model_caps fake_models[] = {
+	/* name, sip, sccp, secure, cisco, model_independent, since, sep_name, mic */
+	{ "Cisco 7841", true, false, true, true, false, 110, true, true },
+	{ "Cisco 7962", true, true, true, true, false, 110, true, true },
+	{ "Cisco 8845", true, false, true, true, false, 110, true, true },
+	{ "Cisco 8851", true, false, true, true, false, 110, true, true },
+	{ "Cisco IP Communicator", true, true, false, true, false, 110, true, false },
+	{ "Cisco Unified Client Services Framework", true, false, true, true, false, 110, false,
+	  false },
+	{ "Third-party SIP Device (Basic)", true, false, false, false, false, 110, false, false },
+	{ "Third-party SIP Device (Advanced)", true, false, false, false, false, 110, false, false },
+	{ "Universal Device Template", true, false, true, true, true, 110, false, false },
+};
+
+static void
+must(bool ok, const char *what, const struct app_err *err)
+{
+	if (!ok) {
+		fprintf(stderr, "fake_repo: cannot set up %s: %s\n", what, err ? err->msg : "");
+		abort();
+	}
+}
+
+static void
+add_profile(const char *name, const char *model, const char *protocol, bool standard,
+	    const char *const *settings)
+{
+	struct profile p;
+	struct app_err err = { 0 };
+
+	profile_defaults(&p);
+	must(profile_set(&p, PF_NAME, name, &err) && profile_set(&p, PF_PHONE_TYPE, model, &err) &&
+	     profile_set(&p, PF_PROTOCOL, protocol, &err), name, &err);
+	for (; settings != NULL && settings[0] != NULL; settings += 2)
+		must(profile_set(&p, (enum pf_id) pf_lookup(settings[0]), settings[1], &err), name,
+		     &err);
+	must(profile_finish(&p, NULL, 150, &err) && repo_profile_insert(NULL, &p, &setup, &err), name,
+	     &err);
+	cur->profiles[cur->nprofiles - 1].p.standard = standard;
+}
+
+static void
+add_user(const char *userid, const char *password)
+{
+	struct end_user u = { .first_name = "Fuzz", .last_name = "User" };
+	char md5[33], sha[65];
+	struct app_err err = { 0 };
+
+	snprintf(u.userid, sizeof(u.userid), "%s", userid);
+	must(auth_digest_ha1(userid, DIGEST_REALM, password, md5, sha) &&
+	     repo_enduser_insert(NULL, &u, md5, sha, &setup, &err), userid, &err);
+}
+
+static void
+add_phone(const char *name, const char *model, const char *protocol, const char *profile,
+	  const char *digest_user)
+{
+	struct phone *p = calloc(1, sizeof(*p));
+	const struct model_caps *m = NULL;
+	struct app_err err = { 0 };
+	const struct fprofile *prof;
+	const struct fenduser *u = digest_user ? enduser_by(digest_user, NULL) : NULL;
+
+	must(p != NULL, name, NULL);
+	phone_defaults(p);
+	must(phone_set(p, PH_NAME, name, NULL, &err) && phone_set(p, PH_PRODUCT, model, NULL, &err) &&
+	     phone_set(p, PH_PROTOCOL, protocol, NULL, &err) &&
+	     phone_check_add(p, 150, &m, &err), name, &err);
+	prof = profile_by_key(&(struct item_key) { profile, NULL });
+	must(prof != NULL, profile, NULL);
+	must(repo_phone_insert(NULL, p, prof->p.uuid, u ? u->u.uuid : NULL, &setup, &err), name,
+	     &err);
+	free(p);
+}
+
+static void
+make_hash(const char *password, char out[USER_HASH_MAX])
+{
+	unsigned char salt[16], hash[32], salt64[32], hash64[64];
+
+	must(RAND_bytes(salt, sizeof(salt)) == 1 &&
+	     PKCS5_PBKDF2_HMAC(password, (int) strlen(password), salt, sizeof(salt), 1000,
+			       EVP_sha256(), sizeof(hash), hash) == 1, "the API users", NULL);
+	EVP_EncodeBlock(salt64, salt, sizeof(salt));
+	EVP_EncodeBlock(hash64, hash, sizeof(hash));
+	snprintf(out, USER_HASH_MAX, "pbkdf2-sha256$1000$%s$%s", salt64, hash64);
+}
+
+void
+fake_repo_init(void)
+{
+	static const char *const digest[] = {
+		"enableDigestAuthentication", "true", "nonceValidityTime", "86400", NULL,
+	};
+	static const char *const encrypted[] = {
+		"deviceSecurityMode", "Encrypted", "transportType", "TLS", NULL,
+	};
+	static const char *const udp_only[] = { "transportType", "UDP", NULL };
+	char name[128];
+
+	cur = calloc(1, sizeof(*cur));
+	initial = calloc(1, sizeof(*initial));
+	tx_snap = calloc(1, sizeof(*tx_snap));
+	sp_snap = calloc(1, sizeof(*sp_snap));
+	must(cur && initial && tx_snap && sp_snap, "the store", NULL);
+	must(models_load(fake_models, sizeof(fake_models) / sizeof(fake_models[0])), "models",
+	     NULL);
+	make_hash(FAKE_PASSWORD, admin_hash);
+	make_hash("\x01 not a password anyone sends", nobody_hash);
+	/* The predefined profiles, as migration 0002 makes them. */
+	for (size_t i = 0; i < sizeof(fake_models) / sizeof(fake_models[0]); i++) {
+		const struct model_caps *m = &fake_models[i];
+
+		if (m->model_independent)
+			continue;
+		if (m->sip) {
+			snprintf(name, sizeof(name), "%s - Standard SIP Non-Secure Profile", m->name);
+			add_profile(name, m->name, "SIP", true, NULL);
+		}
+		if (m->sccp) {
+			snprintf(name, sizeof(name), "%s - Standard SCCP Non-Secure Profile", m->name);
+			add_profile(name, m->name, "SCCP", true, NULL);
+		}
+	}
+	add_profile("Universal Device Template - Model-independent Security Profile",
+		    "Universal Device Template", "SIP", true, NULL);
+	/* What the registrar needs: phones with and without digest, a secure
+	 * one, an SCCP one, one limited to UDP. */
+	add_profile("Fuzz 8845 Digest", "Cisco 8845", "SIP", false, digest);
+	add_profile("Fuzz 8845 Encrypted", "Cisco 8845", "SIP", false, encrypted);
+	add_profile("Fuzz 8845 UDP", "Cisco 8845", "SIP", false, udp_only);
+	add_profile("Fuzz 8845 Spare", "Cisco 8845", "SIP", false, NULL);   /* unused */
+	add_user("1001", "secret1001");
+	add_user("1002", "secret1002");
+	add_user("shared", "secretshared");
+	add_user("spare", "secretspare");   /* no phone */
+	add_phone("SEP001122334455", "Cisco 8845", "SIP",
+		  "Cisco 8845 - Standard SIP Non-Secure Profile", NULL);
+	add_phone("SEP001122334466", "Cisco 8845", "SIP", "Fuzz 8845 Digest", "1001");
+	add_phone("SEP001122334477", "Cisco 8845", "SIP", "Fuzz 8845 Digest", NULL);
+	add_phone("SEP0011223344AA", "Cisco 8845", "SIP", "Fuzz 8845 Encrypted", "1002");
+	add_phone("SEP0011223344BB", "Cisco 8845", "SIP", "Fuzz 8845 UDP", NULL);
+	add_phone("SEP0011223344CC", "Cisco 7962", "SCCP",
+		  "Cisco 7962 - Standard SCCP Non-Secure Profile", NULL);
+	add_phone("SEP0011223344DD", "Cisco 8845", "SIP", "Fuzz 8845 Digest", "shared");
+	add_phone("SEP0011223344EE", "Cisco 8851", "SIP",
+		  "Cisco 8851 - Standard SIP Non-Secure Profile", "shared");
+	store_copy(initial, cur);
+}
+
+void
+fake_repo_reset(void)
+{
+	store_copy(cur, initial);
+}

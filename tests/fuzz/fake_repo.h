@@ -1,0 +1,23 @@
+/*
+ * fake_repo.h: the in-memory database the fuzz harnesses link instead of
+ * db.c and repo_*.c.  It implements the same headers (db.h, repo_profile.h,
+ * repo_phone.h, repo_user.h, repo_apply.h, repo_sip.h) over arrays, so the
+ * real adapters, rules and registrar run on top of it without PostgreSQL.
+ */
+#ifndef AXLPROV_FAKE_REPO_H
+#define AXLPROV_FAKE_REPO_H
+
+/* The AXL API users the fake knows (password for both: FAKE_PASSWORD). */
+#define FAKE_ADMIN "admin"
+#define FAKE_READER "reader"
+#define FAKE_PASSWORD "fuzzpass"
+
+/* Loads the phone models and builds the initial contents (predefined
+ * profiles, API users, a few phones and end users); call once. */
+void fake_repo_init(void);
+
+/* Back to the initial contents, so every fuzz input starts from the same
+ * state and a crash reproduces from its input alone. */
+void fake_repo_reset(void);
+
+#endif

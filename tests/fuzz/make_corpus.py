@@ -1,0 +1,329 @@
+#!/usr/bin/python3
+"""make_corpus.py: writes the seed corpora of the two fuzz harnesses.
+
+tests/fuzz/corpus/request/: raw client bytes for one connection each: a
+valid request for every operation of wsdl/axl.wsdl (named after the
+objects fake_repo.c starts with, so they succeed), in several AXL versions,
+with Content-Length and chunked bodies, keep-alive pairs, GET pages, and a
+few refusals (401, 404, 405, 413, DOCTYPE).  Envelopes are built as
+tests/integration/conftest.py builds them.
+
+tests/fuzz/corpus/register/: one SIP datagram each: REGISTERs for the
+phones in fake_repo.c with and without digest (MD5 and SHA-256 answers to
+a nonce made with the fake's secret), Expires 0, Contact *, a TCP Via,
+OPTIONS, and malformed ones.
+
+Run from the repository root; rewrites both folders.
+"""
+import base64
+import hashlib
+import hmac
+import os
+import shutil
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
+AXL_NS = "http://www.cisco.com/AXL/API/%s"
+AUTH = base64.b64encode(b"admin:fuzzpass").decode()
+READER = base64.b64encode(b"reader:fuzzpass").decode()
+
+
+def envelope(op, inner, version="14.0", sequence=None, prefix="ns"):
+    seq = ' sequence="%s"' % sequence if sequence is not None else ""
+    return ('<soapenv:Envelope xmlns:soapenv="%s" xmlns:%s="%s">'
+            '<soapenv:Header/><soapenv:Body><%s:%s%s>%s</%s:%s></soapenv:Body></soapenv:Envelope>'
+            % (SOAPENV, prefix, AXL_NS % version, prefix, op, seq, inner, prefix, op))
+
+
+def post(op, inner, version="14.0", chunked=False, auth=AUTH, action=True, extra="",
+         sequence=None, path="/axl/"):
+    body = envelope(op, inner, version, sequence).encode()
+    head = "POST %s HTTP/1.1\r\nHost: localhost:8443\r\nAuthorization: Basic %s\r\n" \
+           "Content-Type: text/xml; charset=utf-8\r\n" % (path, auth)
+    if action:
+        head += 'SOAPAction: "CUCM:DB ver=%s %s"\r\n' % (version, op)
+    head += extra
+    if chunked:
+        half = len(body) // 2
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (body[:half], body[half:]))
+        return (head + "Transfer-Encoding: chunked\r\n\r\n").encode() + chunks + b"0\r\n\r\n"
+    return (head + "Content-Length: %d\r\n\r\n" % len(body)).encode() + body
+
+
+def tags(*names):
+    return "".join("<%s/>" % n for n in names)
+
+
+PROFILE_ADD = ("<phoneSecurityProfile><phoneType>Cisco 8845</phoneType><protocol>SIP</protocol>"
+               "<name>fuzz-8845-auth</name><description>fuzz</description>"
+               "<deviceSecurityMode>Authenticated</deviceSecurityMode>"
+               "<transportType>TLS</transportType>"
+               "<enableDigestAuthentication>true</enableDigestAuthentication>"
+               "<nonceValidityTime>300</nonceValidityTime></phoneSecurityProfile>")
+PHONE_ADD = ("<phone><name>SEPAABBCCDDEEFF</name><description>fuzz phone</description>"
+             "<product>Cisco 8845</product><class>Phone</class><protocol>SIP</protocol>"
+             "<protocolSide>User</protocolSide><devicePoolName>Default</devicePoolName>"
+             "<securityProfileName>Fuzz 8845 Digest</securityProfileName>"
+             "<digestUser>1001</digestUser></phone>")
+USER_ADD = ("<user><userid>fuzzuser</userid><firstName>Fuzz</firstName><lastName>Tester</lastName>"
+            "<digestCredentials>s3cret</digestCredentials></user>")
+
+REQUESTS = {
+    # phone security profiles
+    "addPhoneSecurityProfile": ("addPhoneSecurityProfile", PROFILE_ADD),
+    "getPhoneSecurityProfile": ("getPhoneSecurityProfile", "<name>Fuzz 8845 Digest</name>"),
+    "getPhoneSecurityProfile-tags": (
+        "getPhoneSecurityProfile", "<name>Cisco 8845 - Standard SIP Non-Secure Profile</name>"
+        "<returnedTags>%s</returnedTags>" % tags("name", "transportType", "nonceValidityTime")),
+    "updatePhoneSecurityProfile": (
+        "updatePhoneSecurityProfile", "<name>Fuzz 8845 UDP</name><newName>Fuzz 8845 TCP</newName>"
+        "<transportType>TCP</transportType><enableDigestAuthentication>true"
+        "</enableDigestAuthentication>"),
+    "updatePhoneSecurityProfile-description": (
+        "updatePhoneSecurityProfile", "<name>Fuzz 8845 UDP</name><description>only this"
+        "</description>"),
+    "listPhoneSecurityProfile": (
+        "listPhoneSecurityProfile", "<searchCriteria><name>Cisco 88%</name></searchCriteria>"
+        "<returnedTags>" + tags("name", "phoneType", "protocol") + "</returnedTags>"),
+    "listPhoneSecurityProfile-page": (
+        "listPhoneSecurityProfile", "<searchCriteria><description>%</description></searchCriteria>"
+        "<returnedTags/><skip>2</skip><first>3</first>"),
+    "removePhoneSecurityProfile": ("removePhoneSecurityProfile", "<name>Fuzz 8845 Spare</name>"),
+    "removePhoneSecurityProfile-in-use": ("removePhoneSecurityProfile",
+                                          "<name>Fuzz 8845 UDP</name>"),
+    "applyPhoneSecurityProfile": ("applyPhoneSecurityProfile", "<name>Fuzz 8845 Digest</name>"),
+    "resetPhoneSecurityProfile": ("resetPhoneSecurityProfile", "<name>Fuzz 8845 Digest</name>"),
+    # phones
+    "addPhone": ("addPhone", PHONE_ADD),
+    "addPhone-minimal": ("addPhone", "<phone><name>SEP0A0B0C0D0E0F</name><product>Cisco 7962"
+                                     "</product><protocol>SCCP</protocol></phone>"),
+    "addPhone-capf": ("addPhone", "<phone><name>SEP0A0B0C0D0E1F</name><product>Cisco 8845"
+                                  "</product><protocol>SIP</protocol><certificateOperation>"
+                                  "Install/Upgrade</certificateOperation><authenticationMode>"
+                                  "By Authentication String</authenticationMode>"
+                                  "<authenticationString>123456</authenticationString>"
+                                  "<keySize>2048</keySize></phone>"),
+    "getPhone": ("getPhone", "<name>SEP001122334466</name>"),
+    "getPhone-tags": ("getPhone", "<name>SEP001122334455</name><returnedTags>%s</returnedTags>"
+                      % tags("name", "securityProfileName", "digestUser", "certificateStatus")),
+    "updatePhone": ("updatePhone", "<name>SEP001122334455</name><newName>SEP001122334456"
+                                   "</newName><description>moved</description>"
+                                   "<securityProfileName>Fuzz 8845 Digest</securityProfileName>"
+                                   "<digestUser>1002</digestUser>"),
+    "listPhone": ("listPhone", "<searchCriteria><name>SEP%</name></searchCriteria><returnedTags>"
+                  + tags("name", "product", "securityProfileName", "devicePoolName")
+                  + "</returnedTags>"),
+    "listPhone-profile": ("listPhone", "<searchCriteria><securityProfileName>Fuzz%"
+                                       "</securityProfileName></searchCriteria><returnedTags/>"
+                                       "<first>2</first>"),
+    "removePhone": ("removePhone", "<name>SEP001122334477</name>"),
+    "applyPhone": ("applyPhone", "<name>SEP001122334466</name>"),
+    "resetPhone": ("resetPhone", "<name>SEP001122334466</name>"),
+    "restartPhone": ("restartPhone", "<name>SEP001122334455</name>"),
+    "getPhone-by-uuid": ("getPhone", "<uuid>{00000015-F00D-4000-8000-0000FA8CFB85}</uuid>"),
+    "getPhoneSecurityProfile-by-uuid": (
+        "getPhoneSecurityProfile", "<uuid>0000000c-f00d-4000-8000-00006a99b44c</uuid>"),
+    "updatePhone-capf": ("updatePhone", "<name>SEP001122334455</name><certificateOperation>"
+                                        "Install/Upgrade</certificateOperation>"
+                                        "<authenticationMode>By Null String</authenticationMode>"
+                                        "<keySize>3072</keySize>"),
+    "updatePhone-by-uuid": ("updatePhone", "<uuid>{00000015-F00D-4000-8000-0000FA8CFB85}</uuid>"
+                                           "<description>by uuid</description><digestUser/>"),
+    "updatePhoneSecurityProfile-predefined": (
+        "updatePhoneSecurityProfile", "<name>Cisco 8845 - Standard SIP Non-Secure Profile</name>"
+        "<description>x</description>"),
+    "updatePhoneSecurityProfile-secure": (
+        "updatePhoneSecurityProfile", "<name>Fuzz 8845 Digest</name><deviceSecurityMode>"
+        "Encrypted</deviceSecurityMode><transportType>TLS</transportType>"),
+    "addPhoneSecurityProfile-duplicate": (
+        "addPhoneSecurityProfile", PROFILE_ADD.replace("fuzz-8845-auth", "Fuzz 8845 Digest")),
+    "addPhoneSecurityProfile-sccp": (
+        "addPhoneSecurityProfile", "<phoneSecurityProfile><phoneType>Cisco 7962</phoneType>"
+        "<protocol>SCCP</protocol><name>fuzz-7962</name><deviceSecurityMode>Non Secure"
+        "</deviceSecurityMode><keyOrder>RSA Only</keyOrder></phoneSecurityProfile>"),
+    "addPhoneSecurityProfile-udt": (
+        "addPhoneSecurityProfile", "<phoneSecurityProfile><phoneType>Universal Device Template"
+        "</phoneType><protocol>SIP</protocol><name>fuzz-udt</name><ecKeySize>384</ecKeySize>"
+        "<keyOrder>EC Preferred, RSA Backup</keyOrder><sipPhonePort>5070</sipPhonePort>"
+        "</phoneSecurityProfile>"),
+    "listPhoneSecurityProfile-escape": (
+        "listPhoneSecurityProfile", "<searchCriteria><name>Fuzz\\_8845%</name></searchCriteria>"
+        "<returnedTags><name/></returnedTags>"),
+    # end users
+    "getUser-by-uuid": ("getUser", "<uuid>{00000010-F00D-4000-8000-0000E3779B10}</uuid>"),
+    "addUser-duplicate": ("addUser", USER_ADD.replace("fuzzuser", "1001")),
+    "updateUser-rename": ("updateUser", "<userid>spare</userid><newUserid>spare2</newUserid>"
+                                        "<lastName>Renamed</lastName>"),
+    "addUser": ("addUser", USER_ADD),
+    "getUser": ("getUser", "<userid>1001</userid>"),
+    "updateUser": ("updateUser", "<userid>1002</userid><firstName>New</firstName>"
+                                 "<digestCredentials>other</digestCredentials>"),
+    "removeUser": ("removeUser", "<userid>spare</userid>"),
+    "removeUser-in-use": ("removeUser", "<userid>1002</userid>"),
+}
+
+
+def write(folder, name, data):
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+def request_corpus(folder):
+    for name, (op, inner) in REQUESTS.items():
+        write(folder, name + ".http", post(op, inner, sequence=1))
+    # Other AXL versions, chunked bodies, a version only in the namespace.
+    for name in ("getPhoneSecurityProfile", "addPhone", "listPhone", "updateUser"):
+        op, inner = REQUESTS[name]
+        for version in ("11.0", "12.5", "15.0"):
+            write(folder, "%s-%s.http" % (name, version), post(op, inner, version=version))
+        write(folder, name + "-chunked.http", post(op, inner, chunked=True))
+    op, inner = REQUESTS["getPhone"]
+    write(folder, "getPhone-no-soapaction.http", post(op, inner, version="12.0", action=False))
+    # Two requests on one connection, the second using the first's result.
+    write(folder, "keepalive-add-get.http",
+          post("addPhoneSecurityProfile", PROFILE_ADD) +
+          post("getPhoneSecurityProfile", "<name>fuzz-8845-auth</name>"))
+    write(folder, "keepalive-add-apply-status.http",
+          post("addPhone", PHONE_ADD) + post("applyPhone", "<name>SEPAABBCCDDEEFF</name>") +
+          ("GET /axl/status/apply/SEPAABBCCDDEEFF HTTP/1.1\r\nAuthorization: Basic %s\r\n\r\n"
+           % AUTH).encode())
+    # CAPF changes: the second phone finds the profile the first created;
+    # a profile that took the CAPF profile's name with other settings makes
+    # the creation fail past its savepoint.
+    op, inner = REQUESTS["updatePhone-capf"]
+    write(folder, "keepalive-capf-shared.http",
+          post("addPhone", "<phone><name>SEP0A0B0C0D0E2F</name><product>Cisco 8845</product>"
+                           "<protocol>SIP</protocol></phone>") +
+          post(op, inner) + post(op, inner.replace("SEP001122334455", "SEP0A0B0C0D0E2F")))
+    write(folder, "keepalive-capf-name-taken.http",
+          post("addPhoneSecurityProfile", PROFILE_ADD.replace(
+              "fuzz-8845-auth", "Cisco 8845 - SIP CAPF 141db1fa")) + post(op, inner))
+    write(folder, "addPhone-profile-by-uuid.http", post("addPhone", PHONE_ADD.replace(
+        "<securityProfileName>", '<securityProfileName uuid="{0000000C-F00D-4000-8000-00006A99B44C}">')))
+    # GET pages and refusals.
+    write(folder, "get.http", b"GET /axl/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+          + AUTH.encode() + b"\r\n\r\n")
+    write(folder, "get-metrics.http", b"GET /metrics HTTP/1.1\r\nAuthorization: Basic "
+          + AUTH.encode() + b"\r\n\r\n")
+    write(folder, "get-http10.http", b"GET /axl HTTP/1.0\r\nAuthorization: Basic "
+          + AUTH.encode() + b"\r\n\r\n")
+    write(folder, "get-status-missing.http", b"GET /axl/status/apply/%7Bnone%7D?x=1 HTTP/1.1\r\n"
+          b"Authorization: Basic " + AUTH.encode() + b"\r\n\r\n")
+    write(folder, "unauthorized.http", post("getPhone", "<name>SEP001122334455</name>",
+                                            auth=base64.b64encode(b"admin:wrong").decode()))
+    write(folder, "read-only-user.http", post("removePhone", "<name>SEP001122334455</name>",
+                                              auth=READER))
+    write(folder, "not-found-path.http", post("getPhone", "<name>x</name>", path="/other"))
+    write(folder, "put.http", b"PUT /axl/ HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+    write(folder, "too-large.http", b"POST /axl/ HTTP/1.1\r\nAuthorization: Basic " +
+          AUTH.encode() + b"\r\nContent-Length: 99999999\r\n\r\n<soapenv:Envelope")
+    write(folder, "doctype.http", post("getPhone", "<name>x</name>").replace(
+        b"<soapenv:Envelope", b"<!DOCTYPE x [<!ENTITY a 'b'>]><soapenv:Envelope", 1)
+          .replace(b"Content-Length: ", b"X-Old: "))
+    write(folder, "unknown-op.http", post("getLine", "<name>x</name>"))
+    write(folder, "bad-version.http", post("getPhone", "<name>x</name>", version="9.0"))
+    write(folder, "truncated.http", post("getPhone", "<name>SEP001122334455</name>")[:-30])
+
+
+# --- SIP ----------------------------------------------------------------------
+
+SECRET = b"fuzz-nonce-secret-0123456789abcdef"   # fake_repo.c's repo_sip_secret
+REALM = "ccmsipline"
+
+
+def register(to_user, call_id="fuzz-1", cseq=1, contact="<sip:%s@127.0.0.1:5062>", expires=3600,
+             via="SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK-%s;rport", auth=None, extra=""):
+    lines = ["REGISTER sip:127.0.0.1 SIP/2.0",
+             "Via: " + (via % call_id if "%s" in via else via),
+             "Max-Forwards: 70",
+             "From: <sip:%s@127.0.0.1>;tag=f%s" % (to_user, call_id),
+             "To: <sip:%s@127.0.0.1>" % to_user,
+             "Call-ID: %s" % call_id,
+             "CSeq: %d REGISTER" % cseq]
+    if contact is not None:
+        lines.append("Contact: " + (contact % to_user if "%s" in contact else contact))
+    if expires is not None:
+        lines.append("Expires: %d" % expires)
+    if auth is not None:
+        lines.append("Authorization: " + auth)
+    lines.append("User-Agent: Cisco-CP8845/14.0")
+    if extra:
+        lines.append(extra)
+    lines.append("Content-Length: 0")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def digest(user, password, nonce, algorithm="MD5", uri="sip:127.0.0.1"):
+    h = hashlib.md5 if algorithm == "MD5" else hashlib.sha256
+    ha1 = h(("%s:%s:%s" % (user, REALM, password)).encode()).hexdigest()
+    ha2 = h(("REGISTER:%s" % uri).encode()).hexdigest()
+    nc, cnonce = "00000001", "0a4f113b"
+    resp = h(("%s:%s:%s:%s:auth:%s" % (ha1, nonce, nc, cnonce, ha2)).encode()).hexdigest()
+    return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
+            'algorithm=%s, qop=auth, nc=%s, cnonce="%s"'
+            % (user, REALM, nonce, uri, resp, algorithm, nc, cnonce))
+
+
+def register_corpus(folder, nonce):
+    write(folder, "plain.sip", register("SEP001122334455"))
+    write(folder, "by-digest-user.sip", register("1001", call_id="fuzz-2"))
+    write(folder, "digest-no-auth.sip", register("SEP001122334466"))
+    write(folder, "digest-md5.sip", register("SEP001122334466", auth=digest(
+        "1001", "secret1001", nonce)))
+    write(folder, "digest-sha256.sip", register("SEP001122334466", auth=digest(
+        "1001", "secret1001", nonce, "SHA-256")))
+    write(folder, "digest-wrong-password.sip", register("SEP001122334466", auth=digest(
+        "1001", "nope", nonce)))
+    write(folder, "digest-wrong-user.sip", register("SEP001122334466", auth=digest(
+        "1002", "secret1002", nonce)))
+    write(folder, "digest-stale-nonce.sip", register("SEP001122334466", auth=digest(
+        "1001", "secret1001", "0000000000000000deadbeef")))
+    write(folder, "digest-no-user.sip", register("SEP001122334477"))
+    write(folder, "encrypted.sip", register("SEP0011223344AA"))
+    write(folder, "sccp.sip", register("SEP0011223344CC"))
+    write(folder, "shared-user.sip", register("shared"))
+    write(folder, "unknown.sip", register("SEPFFFFFFFFFFFF"))
+    write(folder, "expires-0.sip", register("SEP001122334455", expires=0))
+    write(folder, "contact-expires.sip", register(
+        "SEP001122334455", contact="<sip:%s@127.0.0.1:5062>;expires=60, <sip:b@127.0.0.1:5064>",
+        expires=None))
+    write(folder, "contact-star.sip", register("SEP001122334455", contact="*", expires=0))
+    write(folder, "contact-star-bad.sip", register("SEP001122334455", contact="*", expires=60))
+    write(folder, "too-brief.sip", register("SEP001122334455", expires=5))
+    write(folder, "no-contact.sip", register("SEP001122334455", contact=None, expires=None))
+    write(folder, "tcp-via.sip", register(
+        "SEP0011223344BB", via="SIP/2.0/TCP 127.0.0.1:5062;branch=z9hG4bK-%s"))
+    write(folder, "require.sip", register("SEP001122334455", extra="Require: gruu"))
+    write(folder, "options.sip", register("SEP001122334455").replace(
+        b"REGISTER sip", b"OPTIONS sip").replace(b"1 REGISTER", b"1 OPTIONS"))
+    write(folder, "invite.sip", register("SEP001122334455").replace(
+        b"REGISTER sip", b"INVITE sip").replace(b"1 REGISTER", b"1 INVITE"))
+    write(folder, "no-to-user.sip", register("SEP001122334455").replace(
+        b"To: <sip:SEP001122334455@", b"To: <sip:"))
+    write(folder, "garbage.sip", b"REGISTER\r\n\r\n")
+    write(folder, "bad-cseq.sip", register("SEP001122334455").replace(b"CSeq: 1", b"CSeq: x"))
+    # A STUN binding request on the SIP port (phones send keep-alives like it).
+    write(folder, "stun-binding.bin", b"\x00\x01\x00\x00\x21\x12\xa4\x42" + b"axlprov-fuzz")
+
+
+def main():
+    base = os.path.join(HERE, "corpus")
+    for sub in ("request", "register"):
+        shutil.rmtree(os.path.join(base, sub), ignore_errors=True)
+        os.makedirs(os.path.join(base, sub))
+    request_corpus(os.path.join(base, "request"))
+    register_corpus(os.path.join(base, "register"), sip_nonce(int(time.time())))
+
+
+def sip_nonce(now):
+    """A nonce as sip_rules.c's sip_nonce_make() issues it: the time in 16
+    hex digits, then the first 32 hex digits of HMAC-SHA256(secret,
+    "<time hex>:<realm>").  The fake's digest profile takes nonces for a
+    day; older seeds still check the digest, then get a stale challenge."""
+    t = "%016x" % now
+    return t + hmac.new(SECRET, ("%s:%s" % (t, REALM)).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+if __name__ == "__main__":
+    main()
