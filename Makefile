@@ -224,16 +224,17 @@ build/fuzz-cov/.dirs:
 	@touch $@
 build/fuzz-cov/%.o: src/%.c $(GEN_ALL) | build/fuzz-cov/.dirs
 	$(FUZZ_CC) $(STD) $(COV_FLAGS) -fsanitize=fuzzer-no-link -w -Isrc -isystem generated \
-	  $(pkgflags) -c -o $@ $<
+	  $(pkgflags) -MMD -MP -c -o $@ $<
 build/fuzz-cov/%.o: tests/fuzz/%.c $(GEN_ALL) | build/fuzz-cov/.dirs
 	$(FUZZ_CC) $(STD) $(COV_FLAGS) -fsanitize=fuzzer-no-link -w -Isrc -Itests/fuzz \
-	  -isystem generated $(pkgflags) -c -o $@ $<
+	  -isystem generated $(pkgflags) -MMD -MP -c -o $@ $<
 build/fuzz-cov/gen/%.o: generated/%.c $(GEN_ALL) | build/fuzz-cov/.dirs
 	$(FUZZ_CC) $(STD) -g -O0 -fsanitize=fuzzer-no-link -w -isystem generated $(pkgflags) \
 	  -c -o $@ $<
 build/fuzz-cov/fuzz_%: build/fuzz-cov/fuzz_%.o $(COV_OBJ)
 	$(FUZZ_CC) $(COV_FLAGS) -fsanitize=fuzzer -o $@ $^ $(pkglibs)
 .SECONDARY: $(COV_OBJ) build/fuzz-cov/fuzz_request.o build/fuzz-cov/fuzz_register.o
+-include $(wildcard build/fuzz-cov/*.d)
 
 fuzz-coverage: build/fuzz-cov/fuzz_request build/fuzz-cov/fuzz_register
 	@command -v llvm-cov-14 >/dev/null || { echo "fuzz-coverage needs llvm-14 (apt-get install llvm-14)"; exit 1; }
