@@ -10,27 +10,10 @@
 #include "xbuf.h"
 
 static void
-json_string(struct xbuf *b, const char *s)
-{
-	xbuf_puts(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char) *s;
-
-		if (c == '"' || c == '\\')
-			xbuf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			xbuf_printf(b, "\\u%04x", c);
-		else
-			xbuf_put(b, s, 1);
-	}
-	xbuf_puts(b, "\"");
-}
-
-static void
 json_member(struct xbuf *b, const char *key, const char *value, bool comma)
 {
 	xbuf_printf(b, "%s\"%s\": ", comma ? ", " : "", key);
-	json_string(b, value);
+	xbuf_put_json(b, value);
 }
 
 static bool

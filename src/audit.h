@@ -28,7 +28,4 @@ void audit_change(struct xbuf *b, const char *field, const char *value);
 void audit_change_secret(struct xbuf *b, const char *field);
 void audit_changes_end(struct xbuf *b);
 
-/* A JSON string literal for s (quotes included), for the audit's --json. */
-void audit_json_string(struct xbuf *b, const char *s);
-
 #endif

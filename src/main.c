@@ -335,7 +335,7 @@ print_audit(void *vctx, const struct audit_row *r)
 		xbuf_printf(b, "%s{\"id\": %s", c->rows ? ",\n " : "[", r->id);
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 			xbuf_printf(b, ", \"%s\": ", keys[i]);
-			audit_json_string(b, values[i]);
+			xbuf_put_json(b, values[i]);
 		}
 		xbuf_printf(b, ", \"changes\": %s}", r->changes);
 	} else {

@@ -109,6 +109,23 @@ xbuf_printf(struct xbuf *b, const char *fmt, ...)
 }
 
 void
+xbuf_put_json(struct xbuf *b, const char *s)
+{
+	xbuf_puts(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char) *s;
+
+		if (c == '"' || c == '\\')
+			xbuf_printf(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			xbuf_printf(b, "\\u%04x", c);
+		else
+			xbuf_put(b, s, 1);
+	}
+	xbuf_puts(b, "\"");
+}
+
+void
 xbuf_put_escaped(struct xbuf *b, const char *s)
 {
 	const char *run = s;

@@ -27,6 +27,9 @@ void xbuf_printf(struct xbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Appends s with & < > " ' escaped: safe in text and in quoted attributes. */
 void xbuf_put_escaped(struct xbuf *b, const char *s);
+/* s as a JSON string literal, quotes included ("  \  and control
+ * characters escaped; other bytes as they are: our values are UTF-8). */
+void xbuf_put_json(struct xbuf *b, const char *s);
 /* <tag>escaped value</tag>, or <tag/> for an empty value. */
 void xbuf_element(struct xbuf *b, const char *tag, const char *value);
 

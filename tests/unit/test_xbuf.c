@@ -72,6 +72,21 @@ test_element(void **state)
 }
 
 static void
+test_put_json(void **state)
+{
+	struct xbuf b;
+
+	(void) state;
+	xbuf_init(&b);
+	xbuf_put_json(&b, "");
+	assert_xbuf(&b, "\"\"");
+	xbuf_reset(&b);
+	xbuf_put_json(&b, "a\"b\\c\n\x01\x7f caf\xc3\xa9");
+	assert_xbuf(&b, "\"a\\\"b\\\\c\\u000a\\u0001\\u007f caf\xc3\xa9\"");
+	xbuf_free(&b);
+}
+
+static void
 test_put_and_printf_append(void **state)
 {
 	struct xbuf b;
@@ -175,6 +190,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_element),
+		cmocka_unit_test(test_put_json),
 		cmocka_unit_test(test_put_and_printf_append),
 		cmocka_unit_test(test_printf_larger_than_initial_capacity),
 		cmocka_unit_test(test_growth_past_1mb_and_reset),
