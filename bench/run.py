@@ -41,6 +41,9 @@ BENCH = os.path.join(TOP, "bench")
 RESULTS = os.path.join(BENCH, "results")
 LUA = os.path.join(BENCH, "axl.lua")
 PGB = os.path.join(BENCH, "pgbench")
+# The tests' SIP helpers (stdlib only): one copy of the UDP+TCP port finder.
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+from sipphone import free_udp_tcp_port  # noqa: E402
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 NPROF = 10000
@@ -244,20 +247,6 @@ def free_port():
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
-def free_udp_tcp_port():
-    """A port free for both UDP and TCP (the SIP registrar binds both)."""
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            with socket.socket() as t:
-                try:
-                    t.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-        return port
-    raise SystemExit("bench: no port free for both UDP and TCP")
 
 
 def free_udp_port():

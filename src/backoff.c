@@ -46,12 +46,27 @@ find(struct backoff *b, const char *addr)
 	return NULL;
 }
 
+/* Empties a slot.  Called with the lock held. */
+static void
+forget(struct backoff *b, struct backoff_slot *s)
+{
+	if (s->failures > 0)
+		atomic_fetch_sub_explicit(&b->used, 1, memory_order_relaxed);
+	memset(s, 0, sizeof(*s));
+}
+
 /* An address quiet for a whole window has no failures left. */
 static void
 expire(struct backoff *b, struct backoff_slot *s, double now)
 {
 	if (s->failures > 0 && now - s->last_failure > b->window && now >= s->refuse_until)
-		memset(s, 0, sizeof(*s));
+		forget(b, s);
+}
+
+static bool
+nobody_failing(struct backoff *b)
+{
+	return b->after <= 0 || atomic_load_explicit(&b->used, memory_order_relaxed) == 0;
 }
 
 double
@@ -60,7 +75,7 @@ backoff_wait(struct backoff *b, const char *addr, double now)
 	struct backoff_slot *s;
 	double wait = 0;
 
-	if (b->after <= 0)
+	if (nobody_failing(b))
 		return 0;
 	pthread_mutex_lock(&b->lock);
 	s = find(b, addr);
@@ -96,8 +111,9 @@ backoff_failure(struct backoff *b, const char *addr, double now)
 			if (b->slot[i].last_failure < s->last_failure)
 				s = &b->slot[i];
 		}
-		memset(s, 0, sizeof(*s));
+		forget(b, s);
 		snprintf(s->addr, sizeof(s->addr), "%s", addr);
+		atomic_fetch_add_explicit(&b->used, 1, memory_order_relaxed);
 	}
 	s->failures++;
 	s->last_failure = now;
@@ -116,9 +132,11 @@ backoff_success(struct backoff *b, const char *addr)
 {
 	struct backoff_slot *s;
 
+	if (nobody_failing(b))
+		return;
 	pthread_mutex_lock(&b->lock);
 	s = find(b, addr);
 	if (s != NULL)
-		memset(s, 0, sizeof(*s));
+		forget(b, s);
 	pthread_mutex_unlock(&b->lock);
 }

@@ -12,6 +12,7 @@
 #define AXLPROV_BACKOFF_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #define BACKOFF_SLOTS 256
@@ -28,6 +29,9 @@ struct backoff {
 	pthread_mutex_t lock;
 	int after;              /* 0: the back-off is off */
 	double window, max;
+	/* Slots holding failures.  Read without the lock, so that logins cost
+	 * no lock and no scan while nobody is failing (the usual case). */
+	atomic_int used;
 	struct backoff_slot slot[BACKOFF_SLOTS];
 };
 

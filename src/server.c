@@ -36,8 +36,8 @@
 #include "db.h"
 #include "http.h"
 #include "log.h"
-#include "tls.h"
 #include "observe.h"
+#include "tls.h"
 #include "version.h"
 #include "worker.h"
 
@@ -366,13 +366,6 @@ route(struct worker *w)
 	return SOAP_OK;
 }
 
-/* Counters and the one structured line per request (observe.c). */
-static void
-log_request(const struct worker *w)
-{
-	observe_request_done(w);
-}
-
 static void
 conn_close(struct conn *c)
 {
@@ -519,7 +512,7 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 		if (rc != SOAP_OK && rc != SOAP_STOP)
 			answer_failure(w, rc);
 		if (w->answered)
-			log_request(w);
+			observe_request_done(w);   /* counters and the request line */
 		/* A transaction never outlives its request, even one whose
 		 * connection was lost (db.c refuses statements until then). */
 		db_rollback(w->db);
@@ -670,6 +663,15 @@ idle_add(struct server *srv, struct conn *c)
 	srv->idle_tail = c;
 }
 
+/* Closes a parked connection (idle too long, out of descriptors, stopping). */
+static void
+drop_parked(struct server *srv, struct conn *c)
+{
+	idle_unlink(srv, c);
+	epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	conn_close(c);
+}
+
 /* A parked connection has something to read (or was closed): a worker
  * takes it from here. */
 static void
@@ -748,13 +750,9 @@ out_of_descriptors(struct server *srv)
 			strerror(errno));
 		warned = now;
 	}
-	if (srv->idle_head != NULL) {
-		struct conn *c = srv->idle_head;
-
-		idle_unlink(srv, c);
-		epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-		conn_close(c);
-	} else
+	if (srv->idle_head != NULL)
+		drop_parked(srv, srv->idle_head);
+	else
 		poll(NULL, 0, 10);
 }
 
@@ -811,13 +809,8 @@ expire_idle(struct server *srv)
 	time_t now = time(NULL);
 
 	while (srv->idle_head != NULL &&
-	       srv->idle_head->parked_at + srv->cfg->idle_timeout <= now) {
-		struct conn *c = srv->idle_head;
-
-		idle_unlink(srv, c);
-		epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-		conn_close(c);
-	}
+	       srv->idle_head->parked_at + srv->cfg->idle_timeout <= now)
+		drop_parked(srv, srv->idle_head);
 }
 
 static void
@@ -872,17 +865,12 @@ settle_parked(struct server *srv)
 	take_handoffs(srv);
 	while (srv->idle_head != NULL) {
 		struct conn *c = srv->idle_head;
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 		char byte;
 
-		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
-		    recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+		if (recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
 			make_ready(srv, c);
-		else {
-			idle_unlink(srv, c);
-			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-			conn_close(c);
-		}
+		else
+			drop_parked(srv, c);
 	}
 }
 
@@ -937,12 +925,8 @@ server_run(struct server *srv)
 	join_workers(srv);
 	/* Whatever is parked or queued now is idle: close it. */
 	take_handoffs(srv);
-	while (srv->idle_head != NULL) {
-		struct conn *c = srv->idle_head;
-
-		idle_unlink(srv, c);
-		conn_close(c);
-	}
+	while (srv->idle_head != NULL)
+		drop_parked(srv, srv->idle_head);
 	while (srv->qlen > 0) {
 		conn_close(srv->queue[srv->qhead]);
 		srv->qhead = (srv->qhead + 1) % QUEUE_CAP;

@@ -60,10 +60,21 @@ test_backoff_grows_caps_and_clears(void **state)
 	backoff_failure(&b, "10.0.0.1", 117);           /* 16 s, capped at 8 */
 	assert_true(backoff_wait(&b, "10.0.0.1", 117) == 8);
 	backoff_success(&b, "10.0.0.1");
+	assert_int_equal(atomic_load(&b.used), 0);
 	assert_true(backoff_wait(&b, "10.0.0.1", 117) == 0);
 	backoff_failure(&b, "10.0.0.1", 118);           /* counting starts over */
 	assert_true(backoff_wait(&b, "10.0.0.1", 118) == 0);
 	backoff_destroy(&b);
+}
+
+static int
+occupied(const struct backoff *b)
+{
+	int n = 0;
+
+	for (int i = 0; i < BACKOFF_SLOTS; i++)
+		n += b->slot[i].failures > 0;
+	return n;
 }
 
 static void
@@ -85,6 +96,10 @@ test_backoff_forgets_after_window_and_is_bounded(void **state)
 		backoff_failure(&b, addr, 300 + i);
 	}
 	assert_true(backoff_wait(&b, addr, 300 + 2 * BACKOFF_SLOTS - 1) > 0);
+	/* The lock-free "anyone failing?" count matches the table. */
+	assert_int_equal(atomic_load(&b.used), occupied(&b));
+	backoff_success(&b, addr);
+	assert_int_equal(atomic_load(&b.used), occupied(&b));
 	backoff_destroy(&b);
 
 	backoff_init(&b, 0, 60, 60);                   /* off */
