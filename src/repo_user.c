@@ -4,6 +4,7 @@
  */
 #include "repo_user.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "db.h"
@@ -13,39 +14,39 @@ static const struct db_stmt st_get = {
 	"user_get", "SELECT password_hash, role FROM api_user WHERE userid = $1"
 };
 
+/* The writes, each wrapped with its audit insert (repo_audit_wrap) on
+ * first use; api users have no uuid, so the audit row's is NULL. */
+#define SQL_PUT \
+	"INSERT INTO api_user (userid, password_hash, role) VALUES ($1, $2, $3)" \
+	" ON CONFLICT (userid) DO UPDATE SET password_hash = EXCLUDED.password_hash," \
+	" role = EXCLUDED.role, updated_at = now() RETURNING userid, NULL::text AS pkid"
+#define SQL_ADD \
+	"INSERT INTO api_user (userid, password_hash, role) VALUES ($1, $2, $3)" \
+	" RETURNING userid, NULL::text AS pkid"
+#define SQL_PASSWD \
+	"UPDATE api_user SET password_hash = $2, updated_at = now() WHERE userid = $1" \
+	" RETURNING userid, NULL::text AS pkid"
+#define SQL_REMOVE \
+	"DELETE FROM api_user WHERE userid = $1 RETURNING userid, NULL::text AS pkid"
+#define USER_SQL_MAX 1024
 
-static const struct db_stmt st_put = {
-	"user_put",
-	"WITH w AS (INSERT INTO api_user (userid, password_hash, role) VALUES ($1, $2, $3)"
-	" ON CONFLICT (userid) DO UPDATE SET password_hash = EXCLUDED.password_hash,"
-	" role = EXCLUDED.role, updated_at = now() RETURNING userid),"
-	" a AS (INSERT INTO audit (userid, source, node, operation, target_kind, target_name,"
-	" changes) SELECT $4, $5, $6, $7, 'apiUser', w.userid, $8::jsonb FROM w)"
-	" SELECT * FROM w"
-};
-static const struct db_stmt st_add = {
-	"user_add",
-	"WITH w AS (INSERT INTO api_user (userid, password_hash, role) VALUES ($1, $2, $3)"
-	" RETURNING userid),"
-	" a AS (INSERT INTO audit (userid, source, node, operation, target_kind, target_name,"
-	" changes) SELECT $4, $5, $6, $7, 'apiUser', w.userid, $8::jsonb FROM w)"
-	" SELECT * FROM w"
-};
-static const struct db_stmt st_passwd = {
-	"user_passwd",
-	"WITH w AS (UPDATE api_user SET password_hash = $2, updated_at = now() WHERE userid = $1"
-	" RETURNING userid),"
-	" a AS (INSERT INTO audit (userid, source, node, operation, target_kind, target_name,"
-	" changes) SELECT $3, $4, $5, $6, 'apiUser', w.userid, $7::jsonb FROM w)"
-	" SELECT * FROM w"
-};
-static const struct db_stmt st_remove = {
-	"user_remove",
-	"WITH w AS (DELETE FROM api_user WHERE userid = $1 RETURNING userid),"
-	" a AS (INSERT INTO audit (userid, source, node, operation, target_kind, target_name,"
-	" changes) SELECT $2, $3, $4, $5, 'apiUser', w.userid, $6::jsonb FROM w)"
-	" SELECT * FROM w"
-};
+static char sql_put[USER_SQL_MAX], sql_add[USER_SQL_MAX], sql_passwd[USER_SQL_MAX],
+	    sql_remove[USER_SQL_MAX];
+static const struct db_stmt st_put = { "user_put", sql_put };
+static const struct db_stmt st_add = { "user_add", sql_add };
+static const struct db_stmt st_passwd = { "user_passwd", sql_passwd };
+static const struct db_stmt st_remove = { "user_remove", sql_remove };
+static pthread_once_t built = PTHREAD_ONCE_INIT;
+
+static void
+build(void)
+{
+	repo_audit_wrap(sql_put, sizeof(sql_put), SQL_PUT, 3, "apiUser", "w.userid", NULL);
+	repo_audit_wrap(sql_add, sizeof(sql_add), SQL_ADD, 3, "apiUser", "w.userid", NULL);
+	repo_audit_wrap(sql_passwd, sizeof(sql_passwd), SQL_PASSWD, 2, "apiUser", "w.userid", NULL);
+	repo_audit_wrap(sql_remove, sizeof(sql_remove), SQL_REMOVE, 1, "apiUser", "w.userid", NULL);
+}
+
 static const struct db_stmt st_list = {
 	"user_list",
 	"SELECT userid, role,"
@@ -78,9 +79,11 @@ audited_write(struct db *db, const struct db_stmt *st, const char **params, int 
 	      const struct actor *actor, const char *changes, const char *userid,
 	      struct app_err *err)
 {
-	PGresult *res = db_exec(db, st, repo_audit_params(params, n, actor, changes), params, err);
+	PGresult *res;
 	bool found;
 
+	pthread_once(&built, build);
+	res = db_exec(db, st, repo_audit_params(params, n, actor, changes), params, err);
 	if (res == NULL)
 		return false;
 	found = PQntuples(res) == 1;
