@@ -68,7 +68,7 @@ axl_fault(struct worker *w, const char *request, const struct app_err *err)
 	enum app_errcode code = err->code < APP_E__COUNT ? err->code : APP_E_INTERNAL;
 	const struct fault_map *m = &fault_map[code];
 
-	w->axlcode = m->axlcode;
+	w->req.axlcode = m->axlcode;
 	fault_open(w, m->client, err->msg);
 	xbuf_printf(&w->body, "<detail><axlError><axlcode>%d</axlcode><axlmessage>",
 		    m->axlcode);

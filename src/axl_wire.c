@@ -11,7 +11,7 @@
 void
 axl_response_open(struct worker *w, const char *op, const ULONG64 *sequence)
 {
-	const char *ns = axl_version_ns(w->version);
+	const char *ns = axl_version_ns(w->req.version);
 
 	xbuf_reset(&w->body);
 	xbuf_puts(&w->body, AXL_XML_DECL AXL_ENV_OPEN);

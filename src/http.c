@@ -87,13 +87,13 @@ send_full(struct worker *w, int status, const char *content_type, const char *ex
 			    "X-Content-Type-Options: nosniff\r\n"
 			    "X-XSS-Protection: 1; mode=block\r\n"
 			    "Content-Security-Policy: default-src 'self'\r\n");
-	if (w->tls)
+	if (w->req.tls)
 		xbuf_puts(&w->wire, "Strict-Transport-Security: max-age=31536000; includeSubdomains\r\n");
 	xbuf_puts(&w->wire, "Server: \r\n");
-	if (w->request_id[0] == '\0')
-		reqlog_new_id(w->request_id);
+	if (w->req.request_id[0] == '\0')
+		reqlog_new_id(w->req.request_id);
 	xbuf_puts(&w->wire, "X-Request-Id: ");
-	xbuf_puts(&w->wire, w->request_id);
+	xbuf_puts(&w->wire, w->req.request_id);
 	xbuf_puts(&w->wire, "\r\n");
 	if (extra != NULL)
 		xbuf_puts(&w->wire, extra);
@@ -107,7 +107,7 @@ send_full(struct worker *w, int status, const char *content_type, const char *ex
 	}
 	xbuf_put(&w->wire, w->body.data ? w->body.data : "", w->body.len);
 	w->answered = true;
-	w->status = status;
+	w->req.status = status;
 	/* gSOAP closes after its own handling (e.g. of GET) unless this is set. */
 	s->keep_alive = w->close ? 0 : 1;
 	if (s->fsend(s, w->wire.data, w->wire.len) != SOAP_OK) {
@@ -280,19 +280,19 @@ on_parse(struct soap *s)
 			 w->cfg->max_body);
 		return http_send_page(w, 413, msg);
 	}
-	switch (auth_check(w->db, s->userid, s->passwd, w->peer, w->role)) {
+	switch (auth_check(w->db, s->userid, s->passwd, w->req.peer, w->req.role)) {
 	case AUTH_OK:
-		snprintf(w->user, sizeof(w->user), "%s", s->userid);
+		snprintf(w->req.user, sizeof(w->req.user), "%s", s->userid);
 		break;
 	case AUTH_UNAVAILABLE:
 		return http_send_page(w, 503, "The user database is not reachable; try again later.");
 	case AUTH_DENIED:
 		log_msg(LOG_INFO, "authentication failed for user \"%.64s\" from %s",
-			s->userid ? s->userid : "", w->peer);
+			s->userid ? s->userid : "", w->req.peer);
 		return http_send_page(w, 401, "Authentication failed: valid AXL API credentials are required.");
 	case AUTH_BACKOFF:
 		log_msg(LOG_INFO, "login from %s refused: too many failed logins (back-off)",
-			w->peer);
+			w->req.peer);
 		return http_send_page(w, 401, "Too many failed logins from this address: "
 				      "try again later.");
 	}
@@ -320,14 +320,14 @@ on_get(struct soap *s)
 	struct worker *w = s->user;
 
 	if (status_path(s->path)) {
-		snprintf(w->op, sizeof(w->op), "%s", METRICS_OP_GET_STATUS);
+		snprintf(w->req.op, sizeof(w->req.op), "%s", METRICS_OP_GET_STATUS);
 		return send_status(w, s->path);
 	}
 	if (strncmp(s->path, "/metrics", 8) == 0) {
-		snprintf(w->op, sizeof(w->op), "%s", METRICS_OP_GET_METRICS);
+		snprintf(w->req.op, sizeof(w->req.op), "%s", METRICS_OP_GET_METRICS);
 		return observe_metrics_page(w);
 	}
-	snprintf(w->op, sizeof(w->op), "%s", METRICS_OP_GET_PAGE);
+	snprintf(w->req.op, sizeof(w->req.op), "%s", METRICS_OP_GET_PAGE);
 	xbuf_reset(&w->body);
 	xbuf_puts(&w->body, page_get);
 	return http_send(w, 200, "text/html;charset=ISO-8859-1");
@@ -384,7 +384,7 @@ http_install(struct soap *soap)
 void
 http_request_begin(struct worker *w)
 {
-	w->version = 0;
+	w->req.version = 0;
 	w->extra_header[0] = '\0';
 	w->keepalive_header = false;
 	w->http10 = false;
@@ -394,15 +394,15 @@ http_request_begin(struct worker *w)
 	w->peer_eof = false;
 	w->body_unread = false;
 	w->answered = false;
-	w->status = 0;
-	w->axlcode = 0;
-	w->role[0] = '\0';
-	w->user[0] = '\0';
-	w->op[0] = '\0';
+	w->req.status = 0;
+	w->req.axlcode = 0;
+	w->req.role[0] = '\0';
+	w->req.user[0] = '\0';
+	w->req.op[0] = '\0';
 	w->guarding = false;
 	w->guard.result = XMLGUARD_OK;
-	w->throttled = false;
-	w->request_id[0] = '\0';
+	w->req.throttled = false;
+	w->req.request_id[0] = '\0';
 	xbuf_reset(&w->body);
-	clock_gettime(CLOCK_MONOTONIC, &w->start);
+	clock_gettime(CLOCK_MONOTONIC, &w->req.start);
 }

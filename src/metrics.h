@@ -13,7 +13,7 @@
 
 struct xbuf;
 
-/* The operation names for requests that are not AXL operations (w->op is
+/* The operation names for requests that are not AXL operations (w->req.op is
  * set to these by the HTTP layer); "" counts as "none", an unknown AXL
  * element as "other". */
 #define METRICS_OP_GET_PAGE "GET /axl/"

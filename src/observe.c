@@ -66,7 +66,7 @@ observe_gate(struct worker *w)
 	enum throttle_verdict v;
 	char msg[160];
 
-	if (!axl_op_is_write(w->op))
+	if (!axl_op_is_write(w->req.op))
 		return SOAP_OK;
 	ns = now_ns();
 	sample_backlog(w, ns);
@@ -79,7 +79,7 @@ observe_gate(struct worker *w)
 	    soap_envelope_end_in(s) != SOAP_OK || soap_end_recv(s) != SOAP_OK)
 		return s->error;
 	metrics_throttled(v == THROTTLE_BACKLOG ? METRICS_THROTTLE_BACKLOG : METRICS_THROTTLE_RATE);
-	w->throttled = true;
+	w->req.throttled = true;
 	snprintf(msg, sizeof(msg), v == THROTTLE_BACKLOG ?
 		 "The change notification queue is full; retry the write in %d seconds." :
 		 "Too many write requests; retry the write in %d seconds.", retry);
@@ -109,15 +109,15 @@ observe_request_done(const struct worker *w)
 	char line[1024];
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (double) (now.tv_sec - w->start.tv_sec) * 1e3 +
-	     (double) (now.tv_nsec - w->start.tv_nsec) / 1e6;
-	metrics_request(w->id, w->op, w->status, w->throttled, ms / 1e3);
+	ms = (double) (now.tv_sec - w->req.start.tv_sec) * 1e3 +
+	     (double) (now.tv_nsec - w->req.start.tv_nsec) / 1e6;
+	metrics_request(w->id, w->req.op, w->req.status, w->req.throttled, ms / 1e3);
 	if (!log_enabled(LOG_INFO))
 		return;
 	reqlog_format(line, sizeof(line), &(struct reqlog) {
-		.id = w->request_id, .user = w->user, .source = w->peer, .op = w->op,
-		.outcome = metrics_outcome(w->op, w->status, w->throttled),
-		.status = w->status, .axlcode = w->axlcode, .duration_ms = ms,
+		.id = w->req.request_id, .user = w->req.user, .source = w->req.peer, .op = w->req.op,
+		.outcome = metrics_outcome(w->req.op, w->req.status, w->req.throttled),
+		.status = w->req.status, .axlcode = w->req.axlcode, .duration_ms = ms,
 	});
 	log_msg(LOG_INFO, "%s", line);
 }

@@ -15,7 +15,7 @@ struct worker;
 bool observe_init(const struct config *cfg);
 void observe_free(void);
 
-/* After routing (w->op known, the body element peeked): SOAP_OK to serve
+/* After routing (w->req.op known, the body element peeked): SOAP_OK to serve
  * the request; otherwise the request was refused (HTTP 503 + Retry-After,
  * the rest of its body read so the connection stays usable) or could not
  * be read, and the gSOAP status is returned for the serve loop to map. */

@@ -305,8 +305,8 @@ answer_failure(struct worker *w, int rc)
 		snprintf(msg, sizeof(msg),
 			 "The endpoint reference (EPR) for the Operation not found is "
 			 "/axl/services/AXLAPIService and the WSA Action = CUCM:DB ver=%s %s",
-			 w->version ? axl_version_ns(w->version) + strlen(AXL_NS_PREFIX) : "14.0",
-			 w->op[0] ? w->op : "(none)");
+			 w->req.version ? axl_version_ns(w->req.version) + strlen(AXL_NS_PREFIX) : "14.0",
+			 w->req.op[0] ? w->req.op : "(none)");
 		axl_fault_plain(w, true, msg);
 		return;
 	case SOAP_EOM:
@@ -344,9 +344,9 @@ route(struct worker *w)
 	if (soap_peek_element(s) != SOAP_OK)
 		return s->error;
 	colon = strchr(s->tag, ':');
-	snprintf(w->op, sizeof(w->op), "%.63s", colon ? colon + 1 : s->tag);
+	snprintf(w->req.op, sizeof(w->req.op), "%.63s", colon ? colon + 1 : s->tag);
 	/* A read-only AXL user's write: 401, as CUCM answers it. */
-	if (!access_allowed(w->role, w->op))
+	if (!access_allowed(w->req.role, w->req.op))
 		return http_send_page(w, 401, "This AXL user has read-only access: "
 				      "write operations are not permitted.");
 	/* Any prefix may name the AXL namespace; the table's wildcard row
@@ -356,11 +356,11 @@ route(struct worker *w)
 		return SOAP_NO_METHOD;
 	if (s->local_namespaces[NS_AXL].out != NULL)
 		uri = s->local_namespaces[NS_AXL].out;
-	w->version = axl_version_resolve(s->action, uri);
-	if (!axl_version_supported(w->version)) {
+	w->req.version = axl_version_resolve(s->action, uri);
+	if (!axl_version_supported(w->req.version)) {
 		snprintf(msg, sizeof(msg), "Incorrect axl version. Supported axl versions are %s",
 			 axl_version_list());
-		w->version = 0;
+		w->req.version = 0;
 		return http_send_page(w, 599, msg);
 	}
 	return SOAP_OK;
@@ -457,9 +457,9 @@ serve_connection(struct server *srv, struct worker *w, struct conn *c)
 	const struct config *cfg = w->cfg;
 
 	s->socket = c->fd;
-	w->tls = c->tls;
+	w->req.tls = c->tls;
 	w->close = false;
-	snprintf(w->peer, sizeof(w->peer), "%s", c->peer);
+	snprintf(w->req.peer, sizeof(w->req.peer), "%s", c->peer);
 	s->recv_timeout = (int) cfg->idle_timeout;
 	s->send_timeout = (int) cfg->request_timeout;
 	s->transfer_timeout = (int) cfg->request_timeout;

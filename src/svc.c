@@ -67,6 +67,6 @@ svc_actor(const struct worker *w, const char *op)
 	if (w->cfg->sip_node[0] == '\0' && host[0] == '\0' &&
 	    gethostname(host, sizeof(host) - 1) != 0)
 		snprintf(host, sizeof(host), "unknown");
-	return (struct actor) { .who = w->user, .source = w->peer, .op = op,
+	return (struct actor) { .who = w->req.user, .source = w->req.peer, .op = op,
 				.node = w->cfg->sip_node[0] ? w->cfg->sip_node : host };
 }

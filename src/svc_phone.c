@@ -121,7 +121,7 @@ __svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__Stand
 		return axl_fault(w, op, &err);
 	}
 	phone_defaults(p);
-	if (!read_fields(p, req->phone, W_ADD, PHF_ADD, &err) || !phone_check_add(p, w->version, &m, &err))
+	if (!read_fields(p, req->phone, W_ADD, PHF_ADD, &err) || !phone_check_add(p, w->req.version, &m, &err))
 		return axl_fault(w, op, &err);
 	/* A phone is one row: the lookups and the insert need no transaction
 	 * unless a CAPF change creates a profile (phone_ops opens one then). */

@@ -118,7 +118,7 @@ __svc__addPhoneSecurityProfile(struct soap *soap, struct ns__AddPhoneSecurityPro
 	for (int i = 0; i < PF__COUNT; i++)
 		if (!profile_set(&p, (enum pf_id) i, field_at(x, wire[i].off[W_ADD]), &err))
 			return axl_fault(w, op, &err);
-	if (!profile_finish(&p, NULL, w->version, &err) ||
+	if (!profile_finish(&p, NULL, w->req.version, &err) ||
 	    !repo_profile_insert(w->db, &p, &actor, &err))
 		return axl_fault(w, op, &err);
 	return axl_response_uuid(w, op, req->sequence, p.uuid);
@@ -226,7 +226,7 @@ __svc__updatePhoneSecurityProfile(struct soap *soap,
 			break;
 		}
 		p = before;
-		if (!apply_update(&p, &before, req, w->version, &err) ||
+		if (!apply_update(&p, &before, req, w->req.version, &err) ||
 		    !certificates_ok(w, &p, &before, &err))
 			break;
 		if (repo_profile_update(w->db, &p, &before, &actor, &err))
@@ -257,7 +257,7 @@ __svc__getPhoneSecurityProfile(struct soap *soap, struct ns__GetPhoneSecurityPro
 		values[i] = p.v[i];
 	axl_response_open(w, op, req->sequence);
 	xbuf_puts(&w->body, "<return>");
-	put_profile(&w->body, w->version, returned_mask(req->returnedTags, W_GET), p.uuid,
+	put_profile(&w->body, w->req.version, returned_mask(req->returnedTags, W_GET), p.uuid,
 		    values);
 	xbuf_puts(&w->body, "</return>");
 	return axl_response_send(w, op);
@@ -319,7 +319,7 @@ list_row(void *vctx, const char *uuid, const char *const values[PF__COUNT])
 {
 	struct list_ctx *c = vctx;
 
-	put_profile(&c->list.w->body, c->list.w->version, c->mask, uuid, values);
+	put_profile(&c->list.w->body, c->list.w->req.version, c->mask, uuid, values);
 	return axl_list_row(&c->list);
 }
 

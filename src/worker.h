@@ -18,6 +18,23 @@
 struct soap;
 struct db;
 
+/* The request's own facts: what it is, who asked, how it was answered.
+ * Reset for every request; observation (metrics, the request log) reads
+ * only this. */
+struct request {
+	bool tls;                /* came over the HTTPS listener */
+	char peer[64];           /* the client's address:port */
+	int version;             /* AXL version applied, e.g. 140 */
+	char op[64];             /* operation (body element), for logs */
+	char user[64];           /* the AXL user once authenticated */
+	char role[16];           /* the caller's role once authenticated */
+	int status;              /* HTTP status sent */
+	int axlcode;             /* axlcode of a fault sent, 0 if none */
+	bool throttled;          /* refused by the throttle (HTTP 503) */
+	char request_id[20];     /* set when the answer is sent (X-Request-Id) */
+	struct timespec start;
+};
+
 struct worker {
 	int id;
 	struct soap *soap;
@@ -25,21 +42,12 @@ struct worker {
 	const struct config *cfg;
 	struct xbuf body;        /* the response body being built */
 	struct xbuf wire;        /* status line + headers + body, as sent */
+	struct request req;
 
-	/* The connection. */
-	bool tls;
-	char peer[64];
-
-	/* The current request; reset by http_request_begin(). */
-	int version;             /* AXL version applied, e.g. 140 */
+	/* HTTP framing of the current request; reset by http_request_begin(). */
 	bool close;              /* close the connection after the response */
 	bool keepalive_header;   /* the request said Connection: keep-alive */
 	bool answered;           /* a response has been sent */
-	int status;              /* HTTP status sent */
-	int axlcode;             /* axlcode of a fault sent, 0 if none */
-	char role[16];           /* the caller's role once authenticated */
-	char user[64];
-	char op[64];             /* operation (body element), for logs */
 	char extra_header[128];  /* one more response header line (with CRLF), or "" */
 	bool http10;             /* the request line said HTTP/1.0 */
 	bool first_read;         /* the next raw read starts a request */
@@ -49,9 +57,6 @@ struct worker {
 	bool body_unread;        /* answered before reading the body */
 	bool guarding;           /* the body is being fed to the guard */
 	struct xmlguard guard;   /* DTD, depth and UTF-8 checks on the raw body */
-	struct timespec start;
-	bool throttled;          /* refused by the throttle (HTTP 503) */
-	char request_id[20];     /* set when the answer is sent (X-Request-Id) */
 };
 
 #endif
