@@ -500,6 +500,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	memcpy(orig_argv, argv, ((size_t) argc + 1) * sizeof(*argv));
+	/* Hidden: the settings reference as Markdown, for `make docs`; before
+	 * config_load, so that no setting in the environment changes it. */
+	if (argc == 2 && strcmp(argv[1], "settings-markdown") == 0) {
+		config_markdown(stdout);
+		return 0;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
