@@ -80,7 +80,7 @@ static const struct setting settings[] = {
 	  "(0: check every request)"),
 	{ "log_level", C_LEVEL, offsetof(struct config, log_level),
 	  sizeof(((struct config *) 0)->log_level), "info", 0, 0,
-	  "`error`, `warn`, `info` (adds one line per request) or `debug`" },
+	  "`error`, `warn`, `info` (adds one line per request, see docs/monitoring.md) or `debug`" },
 	S(sip_listen, sip_listen, "0.0.0.0:5060",
 	  "SIP registrar (UDP and TCP), address:port (empty: SIP off, an API-only instance)"),
 	S(sip_node, sip_node, "",
@@ -93,13 +93,15 @@ static const struct setting settings[] = {
 	I(notify_retry, notify_retry, "5", 1, 3600,
 	  "seconds before the first NOTIFY retry (doubling each time, at most 300)"),
 	I(login_backoff_after, login_backoff_after, "5", 0, 1000,
-	  "failed logins from one address before its logins are refused for a while (0: off)"),
+	  "failed logins from one address before its logins are refused for a while, see "
+	  "docs/users-and-audit.md (0: off)"),
 	I(login_backoff_window, login_backoff_window, "300", 1, 86400,
 	  "seconds after which an address's failed logins are forgotten"),
 	I(login_backoff_max, login_backoff_max, "60", 1, 3600,
 	  "longest refusal, seconds (the first is 1 s, doubling per further failure)"),
 	I(throttle_outbox_backlog, throttle_outbox_backlog, "1500", 0, 1000000000,
-	  "writes get HTTP 503 while more NOTIFYs than this are pending or sending (0: off)"),
+	  "writes get HTTP 503 while more NOTIFYs than this are pending or sending, see "
+	  "docs/monitoring.md (0: off)"),
 	I(throttle_writes_per_second, throttle_writes_per_second, "0", 0, 1000000,
 	  "writes per second for all workers together, beyond that HTTP 503 (0: no limit)"),
 };
