@@ -23,6 +23,8 @@ struct setting {
 	const char *help;
 };
 
+/* clang-format would split these braced initialisers across lines. */
+/* clang-format off */
 #define S(key, member, def, help) \
 	{ #key, C_STR, offsetof(struct config, member), \
 	  sizeof(((struct config *) 0)->member), def, 0, 0, help }
@@ -33,13 +35,15 @@ struct setting {
 #define CH(key, member, def, help) \
 	{ #key, C_CHOICE, offsetof(struct config, member), \
 	  sizeof(((struct config *) 0)->member), def, 0, 0, help }
+/* clang-format on */
 
 /* The values each C_CHOICE setting allows, "|"-separated. */
 static const struct {
 	const char *key;
 	const char *values;
 } choices[] = {
-	{ "tls_ciphers", "strongest-rsa|strongest-ecdsa|medium-rsa|medium-ecdsa|all-rsa|all-ecdsa" },
+	{ "tls_ciphers",
+	  "strongest-rsa|strongest-ecdsa|medium-rsa|medium-ecdsa|all-rsa|all-ecdsa" },
 };
 
 /*
@@ -73,8 +77,7 @@ static const struct setting settings[] = {
 	I(max_depth, max_depth, "64", 8, 10000, "deepest XML nesting accepted"),
 	I(idle_timeout, idle_timeout, "15", 1, 3600,
 	  "seconds a keep-alive connection may stay idle"),
-	I(request_timeout, request_timeout, "30", 1, 3600,
-	  "seconds a request may take to arrive"),
+	I(request_timeout, request_timeout, "30", 1, 3600, "seconds a request may take to arrive"),
 	I(auth_cache_ttl, auth_cache_ttl, "60", 0, 86400,
 	  "seconds a verified login is remembered, since password hashes are slow on purpose "
 	  "(0: check every request)"),

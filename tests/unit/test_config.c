@@ -282,7 +282,7 @@ test_markdown_lists_every_key(void **state)
 		rows++;
 	assert_int_equal(rows, NELEM(settings));
 	assert_non_null(strstr(text, "`strongest-rsa`, `strongest-ecdsa`, `medium-rsa`, "
-				"`medium-ecdsa`, `all-rsa`, `all-ecdsa` |"));
+				     "`medium-ecdsa`, `all-rsa`, `all-ecdsa` |"));
 	assert_non_null(strstr(text, "64\\*T1"));
 	free(text);
 }
