@@ -4,11 +4,13 @@
 #   make test       unit tests, generated/ freshness, integration + compatibility
 #                   tests, all of them also under AddressSanitizer + UBSan
 #   make generate   rebuild generated/ from wsdl/ (never edit generated/ by hand)
+#   make docs       rewrite docs/settings.md from the settings table in src/config.c
+#   make format     clang-format the C sources (.clang-format); format-check only checks
 
 PKGS      := libpq openssl gsoapssl sofia-sip-ua
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
              openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
-             libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev
+             libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format
 PYTHON    := /usr/bin/python3
 GSOAP_IMPORT := /usr/share/gsoap/import
 
@@ -34,7 +36,7 @@ PURE      := src/err.c src/version.c src/uuid.c src/xbuf.c src/profile_fields.c 
 UNIT      := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all build asan deps generate check-generated unit unit-asan integration \
-        integration-asan test run clean
+        integration-asan test run clean docs check-docs format format-check
 
 all: build
 build: build/axlprovd
@@ -83,6 +85,29 @@ check-generated:
 	  || { echo "generated/ is stale: run 'make generate' and commit the result"; exit 1; }
 	@echo "generated/ is up to date"
 
+# --- documentation generated from code --------------------------------------
+# docs/settings.md is `axlprovd settings-markdown`: the settings table in
+# src/config.c (the one --help prints), so a new setting needs only `make docs`.
+docs: build/axlprovd
+	build/axlprovd settings-markdown >docs/settings.md
+
+check-docs: build/axlprovd
+	@build/axlprovd settings-markdown | diff -u docs/settings.md - \
+	  || { echo "docs/settings.md is stale: run 'make docs' and commit the result"; exit 1; }
+	@echo "docs/settings.md is up to date"
+
+# --- formatting --------------------------------------------------------------
+# .clang-format holds the house style (Debian's clang-format 14); generated/
+# is left as gSOAP writes it.
+FORMAT_SRC := $(wildcard src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
+CLANG_FORMAT ?= clang-format
+
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_SRC)
+
+format-check:
+	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRC)
+
 # --- Debian packages -----------------------------------------------------
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -114,6 +139,7 @@ integration-asan: build/asan/axlprovd
 
 test: deps
 	$(MAKE) check-generated
+	$(MAKE) check-docs
 	$(MAKE) unit unit-asan
 	$(MAKE) integration
 	$(MAKE) integration-asan

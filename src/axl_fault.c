@@ -1,8 +1,8 @@
 /*
  * axl_fault.c: application error -> AXL fault.  Codes and Client/Server
- * choices are the ones captured from real CUCM responses (see
- * ../shared/docs/axl-contract.md, section 3): business and database rule
- * violations are Client, lookups and validation are Server.
+ * choices are the ones captured from real CUCM responses (see docs/axl.md,
+ * "Faults"): business and database rule violations are Client, lookups and
+ * validation are Server.
  */
 #include "axl_fault.h"
 

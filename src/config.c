@@ -23,6 +23,8 @@ struct setting {
 	const char *help;
 };
 
+/* clang-format would split these braced initialisers across lines. */
+/* clang-format off */
 #define S(key, member, def, help) \
 	{ #key, C_STR, offsetof(struct config, member), \
 	  sizeof(((struct config *) 0)->member), def, 0, 0, help }
@@ -33,60 +35,76 @@ struct setting {
 #define CH(key, member, def, help) \
 	{ #key, C_CHOICE, offsetof(struct config, member), \
 	  sizeof(((struct config *) 0)->member), def, 0, 0, help }
+/* clang-format on */
 
 /* The values each C_CHOICE setting allows, "|"-separated. */
 static const struct {
 	const char *key;
 	const char *values;
 } choices[] = {
-	{ "tls_ciphers", "strongest-rsa|strongest-ecdsa|medium-rsa|medium-ecdsa|all-rsa|all-ecdsa" },
+	{ "tls_ciphers",
+	  "strongest-rsa|strongest-ecdsa|medium-rsa|medium-ecdsa|all-rsa|all-ecdsa" },
 };
 
+/*
+ * The help texts are the settings reference: `axlprovd --help` prints them
+ * (without the backquotes) and `make docs` writes them into docs/settings.md
+ * as Markdown.  Choices and integer ranges are added from the table.
+ */
 static const struct setting settings[] = {
-	S(listen, listen, "0.0.0.0:8443", "HTTPS listener, address:port (empty: off)"),
+	S(listen, listen, "0.0.0.0:8443",
+	  "HTTPS listener, address:port; TLS 1.2 and 1.3 only (empty: off)"),
 	S(plain_listen, plain_listen, "",
-	  "plain HTTP listener for a TLS proxy in front; a bare port binds 127.0.0.1 (empty: off)"),
+	  "plain HTTP listener for a TLS proxy in front (stunnel, a load balancer); "
+	  "a bare port binds 127.0.0.1 (empty: off)"),
 	S(database_url, database_url, "dbname=axlprov", "libpq connection string or URI"),
-	S(tls_cert, tls_cert, "", "PEM certificate chain (and the key, if tls_key is empty)"),
-	S(tls_key, tls_key, "", "PEM private key"),
+	S(tls_cert, tls_cert, "",
+	  "PEM certificate chain, RSA or ECDSA (and the key, if `tls_key` is empty)"),
+	S(tls_key, tls_key, "", "PEM private key of `tls_cert`"),
 	S(tls_cert_ecdsa, tls_cert_ecdsa, "",
-	  "optional ECDSA certificate chain served beside an RSA tls_cert (and its key, "
-	  "if tls_key_ecdsa is empty)"),
-	S(tls_key_ecdsa, tls_key_ecdsa, "", "PEM private key of tls_cert_ecdsa"),
+	  "optional ECDSA certificate chain served beside an RSA `tls_cert`, for the ECDSA "
+	  "suites (and its key, if `tls_key_ecdsa` is empty)"),
+	S(tls_key_ecdsa, tls_key_ecdsa, "", "PEM private key of `tls_cert_ecdsa`"),
 	CH(tls_ciphers, tls_ciphers, "all-rsa",
-	   "TLS cipher group, as CUCM's TLS Ciphers parameter: strongest-rsa, "
-	   "strongest-ecdsa, medium-rsa, medium-ecdsa, all-rsa or all-ecdsa"),
+	   "TLS cipher group, as CUCM's TLS Ciphers enterprise parameter (see docs/tls.md)"),
 	I(workers, workers, "16", 1, 1024,
-	  "request threads, each with its own database connection"),
-	I(max_body, max_body, "8388608", 1024, 1073741824, "largest request body, bytes"),
+	  "request threads, each with its own PostgreSQL connection"),
+	I(max_body, max_body, "8388608", 1024, 1073741824,
+	  "largest request body, bytes (larger: HTTP 413)"),
 	I(max_response, max_response, "8388608", 65536, 1073741824,
-	  "largest response, bytes (AXL's limit is 8 MB)"),
+	  "largest response, bytes (AXL's limit is 8 MB); a bigger list gets AXL's "
+	  "\"Query request too large\" fault"),
 	I(max_depth, max_depth, "64", 8, 10000, "deepest XML nesting accepted"),
-	I(idle_timeout, idle_timeout, "15", 1, 3600, "keep-alive idle timeout, seconds"),
-	I(request_timeout, request_timeout, "30", 1, 3600,
-	  "time allowed to receive one request, seconds"),
+	I(idle_timeout, idle_timeout, "15", 1, 3600,
+	  "seconds a keep-alive connection may stay idle"),
+	I(request_timeout, request_timeout, "30", 1, 3600, "seconds a request may take to arrive"),
 	I(auth_cache_ttl, auth_cache_ttl, "60", 0, 86400,
-	  "seconds a verified login is remembered (0: check every request)"),
+	  "seconds a verified login is remembered, since password hashes are slow on purpose "
+	  "(0: check every request)"),
 	{ "log_level", C_LEVEL, offsetof(struct config, log_level),
 	  sizeof(((struct config *) 0)->log_level), "info", 0, 0,
-	  "debug, info, warn or error" },
+	  "`error`, `warn`, `info` (adds one line per request, see docs/monitoring.md) or `debug`" },
 	S(sip_listen, sip_listen, "0.0.0.0:5060",
-	  "SIP registrar (UDP and TCP), address:port (empty: off)"),
+	  "SIP registrar (UDP and TCP), address:port (empty: SIP off, an API-only instance)"),
 	S(sip_node, sip_node, "",
-	  "this instance's name in shared registrations, unique per instance (empty: host name)"),
-	I(sip_t1, sip_t1, "500", 10, 10000, "SIP timer T1, ms; a NOTIFY times out after 64*T1"),
+	  "this instance's name in shared registrations; unique per instance, stable across "
+	  "restarts (empty: the host name)"),
+	I(sip_t1, sip_t1, "500", 10, 10000,
+	  "SIP timer T1, ms; a NOTIFY with no answer times out after 64*T1 (32 s by default)"),
 	I(notify_attempts, notify_attempts, "6", 1, 100,
-	  "NOTIFY attempts before a phone is marked failed"),
+	  "NOTIFY attempts before a phone is marked `failed`"),
 	I(notify_retry, notify_retry, "5", 1, 3600,
-	  "seconds before the first NOTIFY retry (doubles each time, at most 300)"),
+	  "seconds before the first NOTIFY retry (doubling each time, at most 300)"),
 	I(login_backoff_after, login_backoff_after, "5", 0, 1000,
-	  "failed logins from one address before its logins are refused for a while (0: off)"),
+	  "failed logins from one address before its logins are refused for a while, see "
+	  "docs/users-and-audit.md (0: off)"),
 	I(login_backoff_window, login_backoff_window, "300", 1, 86400,
 	  "seconds after which an address's failed logins are forgotten"),
 	I(login_backoff_max, login_backoff_max, "60", 1, 3600,
 	  "longest refusal, seconds (the first is 1 s, doubling per further failure)"),
 	I(throttle_outbox_backlog, throttle_outbox_backlog, "1500", 0, 1000000000,
-	  "writes get HTTP 503 while more NOTIFYs than this are pending or sending (0: off)"),
+	  "writes get HTTP 503 while more NOTIFYs than this are pending or sending, see "
+	  "docs/monitoring.md (0: off)"),
 	I(throttle_writes_per_second, throttle_writes_per_second, "0", 0, 1000000,
 	  "writes per second for all workers together, beyond that HTTP 503 (0: no limit)"),
 };
@@ -217,50 +235,72 @@ load_file(struct config *cfg, const char *path, struct app_err *err)
 	return ok;
 }
 
-bool
-config_load(struct config *cfg, int *argc, char **argv, struct app_err *err)
+/* Every setting at its default: the defaults go through set() like input. */
+static bool
+load_defaults(struct config *cfg, struct app_err *err)
 {
-	const char *file = getenv("AXLPROV_CONFIG");
-	char env[64];
-	int out = 1;
-
 	memset(cfg, 0, sizeof(*cfg));
 	for (size_t i = 0; i < NSETTINGS; i++)
 		if (!set(cfg, &settings[i], settings[i].dflt, "default", err))
 			return false;
-	for (int i = 1; i < *argc; i++)
-		if (strcmp(argv[i], "--config") == 0 && i + 1 >= *argc)
+	return true;
+}
+
+/* The config file to read: the last --config FILE or --config=FILE, else
+ * AXLPROV_CONFIG (NULL or "" for none). */
+static bool
+config_file(int argc, char **argv, const char **file, struct app_err *err)
+{
+	*file = getenv("AXLPROV_CONFIG");
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--config") == 0 && i + 1 >= argc)
 			return app_err_set(err, APP_E_MISSING_FIELD, "config",
 					   "--config needs a file name");
 		else if (strcmp(argv[i], "--config") == 0)
-			file = argv[i + 1];
+			*file = argv[i + 1];
 		else if (strncmp(argv[i], "--config=", 9) == 0)
-			file = argv[i] + 9;
-	if (file != NULL && *file != '\0' && !load_file(cfg, file, err))
-		return false;
+			*file = argv[i] + 9;
+	return true;
+}
+
+/* "AXLPROV_" and the key in upper case. */
+static void
+env_name(char *buf, size_t size, const char *key)
+{
+	snprintf(buf, size, "AXLPROV_%s", key);
+	for (char *p = buf + 8; *p != '\0'; p++)
+		*p = (char) toupper((unsigned char) *p);
+}
+
+static bool
+load_env(struct config *cfg, struct app_err *err)
+{
+	char env[64];
+
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const char *v;
-		size_t j;
 
-		snprintf(env, sizeof(env), "AXLPROV_%s", settings[i].key);
-		for (j = 8; env[j] != '\0'; j++)
-			env[j] = (char) toupper((unsigned char) env[j]);
+		env_name(env, sizeof(env), settings[i].key);
 		v = getenv(env);
 		if (v != NULL && !set(cfg, &settings[i], v, env, err))
 			return false;
 	}
+	return true;
+}
+
+/* Applies the --setting options in argv and moves every other argument
+ * down, in order; --config and its file name are dropped. */
+static bool
+load_options(struct config *cfg, int *argc, char **argv, struct app_err *err)
+{
+	int out = 1;
+
 	for (int i = 1; i < *argc; i++) {
 		const char *a = argv[i], *value;
 		char key[64];
 		const struct setting *s;
-		size_t len;
+		size_t len = strncmp(a, "--", 2) == 0 ? strcspn(a += 2, "=") : sizeof(key);
 
-		if (strncmp(a, "--", 2) != 0) {
-			argv[out++] = argv[i];
-			continue;
-		}
-		a += 2;
-		len = strcspn(a, "=");
 		if (len >= sizeof(key)) {
 			argv[out++] = argv[i];
 			continue;
@@ -269,8 +309,7 @@ config_load(struct config *cfg, int *argc, char **argv, struct app_err *err)
 			key[j] = a[j] == '-' ? '_' : a[j];
 		key[len] = '\0';
 		if (strcmp(key, "config") == 0) {
-			if (a[len] != '=')
-				i++;
+			i += a[len] != '=';
 			continue;
 		}
 		s = find(key, len);
@@ -293,20 +332,141 @@ config_load(struct config *cfg, int *argc, char **argv, struct app_err *err)
 	return true;
 }
 
+bool
+config_load(struct config *cfg, int *argc, char **argv, struct app_err *err)
+{
+	const char *file;
+
+	if (!load_defaults(cfg, err) || !config_file(*argc, argv, &file, err))
+		return false;
+	if (file != NULL && *file != '\0' && !load_file(cfg, file, err))
+		return false;
+	return load_env(cfg, err) && load_options(cfg, argc, argv, err);
+}
+
+/* "--key" with dashes for underscores. */
+static void
+option_name(char *buf, size_t size, const char *key)
+{
+	snprintf(buf, size, "--%s", key);
+	for (char *p = buf; *p; p++)
+		if (*p == '_')
+			*p = '-';
+}
+
+/* Writes text word by word and then tail as one word, in lines no wider
+ * than 79 columns, continuation lines indented to `indent`; `col` is the
+ * column the text starts at. */
+static void
+put_wrapped(FILE *out, const char *text, const char *tail, size_t col, size_t indent)
+{
+	bool first = true;
+
+	while (*text != '\0' || tail != NULL) {
+		bool last = *text == '\0';
+		size_t word = last ? strlen(tail) : strcspn(text, " ");
+
+		if (!first && col + 1 + word > 79) {
+			fprintf(out, "\n%*s", (int) indent, "");
+			col = indent;
+		} else if (!first) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", (int) word, last ? tail : text);
+		col += word;
+		first = false;
+		if (last)
+			tail = NULL;
+		else
+			text += word + strspn(text + word, " ");
+	}
+	fputc('\n', out);
+}
+
 void
 config_usage(FILE *out)
 {
 	fprintf(out, "Settings (config file key, AXLPROV_<KEY> variable, or --key option):\n");
 	for (size_t i = 0; i < NSETTINGS; i++) {
-		char opt[64];
+		char opt[64], text[512], dflt[160], *q = text;
 
-		snprintf(opt, sizeof(opt), "--%s", settings[i].key);
-		for (char *p = opt; *p; p++)
-			if (*p == '_')
-				*p = '-';
-		fprintf(out, "  %-22s %s (default: \"%s\")\n", opt, settings[i].help,
-			settings[i].dflt);
+		option_name(opt, sizeof(opt), settings[i].key);
+		for (const char *p = settings[i].help; *p && q < text + sizeof(text) - 1; p++)
+			if (*p != '`')
+				*q++ = *p;
+		*q = '\0';
+		snprintf(dflt, sizeof(dflt), "(default: \"%s\")", settings[i].dflt);
+		/* A name too long for its column gets a line of its own. */
+		fprintf(out, strlen(opt) > 22 ? "  %s\n%25s" : "  %-22s ", opt, "");
+		put_wrapped(out, text, dflt, 25, 25);
 	}
+}
+
+/* Text for a Markdown table cell: "|" escaped everywhere, "*" outside
+ * `code`. */
+static void
+put_cell(FILE *out, const char *text)
+{
+	bool code = false;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		code ^= *p == '`';
+		if (*p == '|' || (*p == '*' && !code))
+			fputc('\\', out);
+		fputc(*p, out);
+	}
+}
+
+/* One row of the reference: setting, default, variable, option, meaning
+ * (the help, then the allowed values from the table). */
+static void
+markdown_row(FILE *out, const struct setting *s)
+{
+	char env[64], opt[64];
+	const char *v;
+
+	env_name(env, sizeof(env), s->key);
+	option_name(opt, sizeof(opt), s->key);
+	fprintf(out, "| `%s` | ", s->key);
+	if (*s->dflt == '\0')
+		fputs("(empty)", out);
+	else
+		fprintf(out, "`%s`", s->dflt);
+	fprintf(out, " | `%s` | `%s` | ", env, opt);
+	put_cell(out, s->help);
+	if (s->type == C_INT)
+		fprintf(out, "; from %ld to %ld", s->min, s->max);
+	if (s->type == C_CHOICE) {
+		fputs("; one of ", out);
+		for (v = choices_of(s->key); *v != '\0'; v += strcspn(v, "|"), v += *v == '|')
+			fprintf(out, "%s`%.*s`", v == choices_of(s->key) ? "" : ", ",
+				(int) strcspn(v, "|"), v);
+	}
+	fputs(" |\n", out);
+}
+
+void
+config_markdown(FILE *out)
+{
+	fputs("# Settings reference\n\n"
+	      "<!-- Generated by `make docs` from the settings table in src/config.c:\n"
+	      "     edit the table, not this file.  `make check-docs` fails when it is stale. -->\n\n"
+	      "Every `axlprovd` setting can come from three places, later ones winning over\n"
+	      "earlier ones, and over the default:\n\n"
+	      "1. a config file, named by `--config FILE` (or the `AXLPROV_CONFIG` variable):\n"
+	      "   lines of `setting = value`; lines starting with `#` or `;` are comments;\n"
+	      "2. an environment variable, `AXLPROV_` and the setting in capitals;\n"
+	      "3. a command-line option, `--setting VALUE` or `--setting=VALUE`, with dashes\n"
+	      "   or underscores.\n\n"
+	      "A bad value, or an unknown setting in the config file, stops the program with\n"
+	      "a message naming it.  `axlprovd --help` prints the same list.  The\n"
+	      "administration subcommands read the same settings (`database_url` above all).\n\n"
+	      "| setting | default | environment variable | option | meaning |\n"
+	      "|---|---|---|---|---|\n",
+	      out);
+	for (size_t i = 0; i < NSETTINGS; i++)
+		markdown_row(out, &settings[i]);
 }
 
 /* Hides the value of every "password = value" (libpq allows spaces around

@@ -49,6 +49,10 @@ bool config_load(struct config *cfg, int *argc, char **argv, struct app_err *err
 /* Writes the settings reference for --help. */
 void config_usage(FILE *out);
 
+/* Writes the settings reference as a Markdown document (docs/settings.md,
+ * by `make docs`), from the same table. */
+void config_markdown(FILE *out);
+
 /* Logs the effective settings (passwords in database_url masked). */
 void config_log(const struct config *cfg);
 

@@ -1,8 +1,9 @@
 /*
  * main.c: the axlprovd command line.  `axlprovd [serve]` runs the server;
  * `axlprovd user add|passwd|remove|list|set` manage AXL API users and
- * `axlprovd audit` prints the audit trail.  Wiring only: settings, start
- * order, signals.
+ * `axlprovd audit` prints the audit trail; the hidden `axlprovd
+ * settings-markdown` prints docs/settings.md (`make docs`).  Wiring only:
+ * settings, start order, signals.
  */
 #include <pwd.h>
 #include <signal.h>
@@ -486,20 +487,16 @@ cmd_apply_status(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* --help, --version and the hidden settings-markdown (the settings
+ * reference for `make docs`), before config_load so that no setting in the
+ * environment changes them.  Returns the exit code, or -1 for none of them. */
+static int
+print_info(int argc, char **argv)
 {
-	struct config cfg;
-	struct app_err err = { 0 };
-
-	/* Kept for the life of the process, for SIGHUP (reread_settings). */
-	orig_argc = argc;
-	orig_argv = malloc(((size_t) argc + 1) * sizeof(*argv));
-	if (orig_argv == NULL) {
-		fprintf(stderr, "axlprovd: out of memory\n");
-		return 1;
+	if (argc == 2 && strcmp(argv[1], "settings-markdown") == 0) {
+		config_markdown(stdout);
+		return 0;
 	}
-	memcpy(orig_argv, argv, ((size_t) argc + 1) * sizeof(*argv));
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
@@ -510,6 +507,27 @@ main(int argc, char **argv)
 			return 0;
 		}
 	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct app_err err = { 0 };
+	int rc;
+
+	/* Kept for the life of the process, for SIGHUP (reread_settings). */
+	orig_argc = argc;
+	orig_argv = malloc(((size_t) argc + 1) * sizeof(*argv));
+	if (orig_argv == NULL) {
+		fprintf(stderr, "axlprovd: out of memory\n");
+		return 1;
+	}
+	memcpy(orig_argv, argv, ((size_t) argc + 1) * sizeof(*argv));
+	rc = print_info(argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (!config_load(&cfg, &argc, argv, &err)) {
 		fprintf(stderr, "axlprovd: %s\n", err.msg);
 		return 2;

@@ -3,8 +3,10 @@
  * setting can be given as --key value, --key=value (also --dashed-key),
  * AXLPROV_KEY and a config file line, with precedence file < env < command
  * line; bad values and unknown file keys are errors; unknown options stay
- * in argv; --help's reference lists every key; config_log masks passwords.
- * The expected table below must name every key config_usage() prints.
+ * in argv; --help's reference lists every key, and so does the Markdown
+ * reference (docs/settings.md), one row each with default, variable,
+ * option and range; config_log masks passwords.  The expected table below
+ * must name every key config_usage() and config_markdown() print.
  */
 #include "testutil.h"
 
@@ -169,17 +171,17 @@ write_file(char path[64], const char *content)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* config_usage()'s text (malloc'd).  A tmpfile rather than open_memstream:
- * GCC 12 misreads the latter's pointer-to-local as dangling. */
+/* The text a writer prints (malloc'd).  A tmpfile rather than
+ * open_memstream: GCC 12 misreads the latter's pointer-to-local as dangling. */
 static char *
-usage_text(void)
+text_of(void (*writer)(FILE *))
 {
 	FILE *f = tmpfile();
 	char *text;
 	long size;
 
 	assert_non_null(f);
-	config_usage(f);
+	writer(f);
 	size = ftell(f);
 	assert_true(size > 0);
 	rewind(f);
@@ -193,33 +195,95 @@ usage_text(void)
 
 /* --- tests ------------------------------------------------------------- */
 
-/* config_usage() prints each key as --dashed-key with its default, and no
- * key this test does not know about. */
+/* config_usage() prints each key as --dashed-key followed by its help and
+ * default (wrapped to 79 columns), and no key this test does not know
+ * about. */
 static void
 test_usage_lists_every_key(void **state)
 {
-	char *text = usage_text();
+	char *text = text_of(config_usage);
 	size_t lines = 0;
 
 	(void) state;
 	for (size_t i = 0; i < NELEM(settings); i++) {
 		char want[128];
-		char *at;
+		const char *at, *next, *dflt;
 
-		snprintf(want, sizeof(want), "--%s ", settings[i].key);
-		for (char *p = want + 2; *p; p++)
+		snprintf(want, sizeof(want), "\n  --%s", settings[i].key);
+		for (char *p = want + 5; *p; p++)
 			if (*p == '_')
 				*p = '-';
 		at = strstr(text, want);
-		if (at == NULL)
-			fail_msg("usage lacks %s:\n%s", want, text);
+		if (at == NULL || (at[strlen(want)] != ' ' && at[strlen(want)] != '\n'))
+			fail_msg("usage lacks %s:\n%s", want + 1, text);
+		next = strstr(at + 1, "\n  --");
 		snprintf(want, sizeof(want), "(default: \"%s\")\n", settings[i].dflt);
-		if (strstr(at, want) == NULL || strchr(at, '\n') < strstr(at, want))
-			fail_msg("usage line of %s lacks %s", settings[i].key, want);
+		dflt = strstr(at, want);
+		if (dflt == NULL || (next != NULL && dflt > next))
+			fail_msg("usage of %s lacks %s", settings[i].key, want);
 	}
 	for (const char *p = text; (p = strstr(p, "\n  --")) != NULL; p++)
 		lines++;
 	assert_int_equal(lines, NELEM(settings));
+	for (const char *p = text; *p; p += strcspn(p, "\n"), p += *p == '\n')
+		if (strcspn(p, "\n") > 79)
+			fail_msg("usage line over 79 columns: %.*s", (int) strcspn(p, "\n"), p);
+	assert_null(strchr(text, '`'));
+	free(text);
+}
+
+/* config_markdown() writes one table row per key: `key`, `default` (or
+ * "(empty)"), `AXLPROV_KEY`, `--dashed-key`, the help with the integer
+ * range or the choices; "|" and "*" are escaped so the table holds. */
+static void
+test_markdown_lists_every_key(void **state)
+{
+	char *text = text_of(config_markdown);
+	size_t rows = 0;
+
+	(void) state;
+	for (size_t i = 0; i < NELEM(settings); i++) {
+		char want[256], env[64], opt[64];
+		const char *row, *end;
+
+		env_name(env, sizeof(env), settings[i].key);
+		snprintf(opt, sizeof(opt), "--%s", settings[i].key);
+		for (char *p = opt; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		if (settings[i].dflt[0] == '\0')
+			snprintf(want, sizeof(want), "\n| `%s` | (empty) | `%s` | `%s` | ",
+				 settings[i].key, env, opt);
+		else
+			snprintf(want, sizeof(want), "\n| `%s` | `%s` | `%s` | `%s` | ",
+				 settings[i].key, settings[i].dflt, env, opt);
+		row = strstr(text, want);
+		if (row == NULL)
+			fail_msg("markdown lacks the row %s", want + 1);
+		end = strchr(row + 1, '\n');
+		assert_non_null(end);
+		assert_memory_equal(end - 2, " |", 2);
+		if (settings[i].kind == INT) {
+			snprintf(want, sizeof(want), "; from %ld to %ld |", settings[i].min,
+				 settings[i].max);
+			if (strstr(row, want) == NULL || strstr(row, want) > end)
+				fail_msg("row of %s lacks %s", settings[i].key, want);
+		}
+		/* five cells: six unescaped bars */
+		{
+			size_t bars = 0;
+
+			for (const char *p = row + 1; p < end; p++)
+				bars += *p == '|' && p[-1] != '\\';
+			assert_int_equal(bars, 6);
+		}
+	}
+	for (const char *p = text; (p = strstr(p, "\n| `")) != NULL; p++)
+		rows++;
+	assert_int_equal(rows, NELEM(settings));
+	assert_non_null(strstr(text, "`strongest-rsa`, `strongest-ecdsa`, `medium-rsa`, "
+				     "`medium-ecdsa`, `all-rsa`, `all-ecdsa` |"));
+	assert_non_null(strstr(text, "64\\*T1"));
 	free(text);
 }
 
@@ -628,6 +692,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, clear_env, remove_files)
 	const struct CMUnitTest tests[] = {
 		T(test_usage_lists_every_key),
+		T(test_markdown_lists_every_key),
 		T(test_defaults),
 		T(test_each_setting_from_each_source),
 		T(test_precedence),
