@@ -1,9 +1,11 @@
 /*
  * capf.c: the CAPF CA and the MIC roots (loading), classifying the
- * certificate a TLS peer presents (LSC, MIC, untrusted), and whether a
- * certificate's CN names a device.  Pure C + OpenSSL; thread-safe once
+ * certificate a TLS peer presents (LSC, MIC, untrusted), whether a
+ * certificate's CN names a device, and checking and signing phones'
+ * certificate requests (LSCs).  Pure C + OpenSSL; thread-safe once
  * loaded (the stores are only read).
  */
+#define _GNU_SOURCE /* memmem */
 #include "capf.h"
 
 #include <errno.h>
@@ -15,7 +17,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
+
+#include "text.h"
 
 struct capf_trust {
 	X509 *ca;               /* the CAPF CA certificate, NULL if capf_cert is "" */
@@ -185,9 +190,8 @@ chains_to(X509_STORE *store, X509 *leaf, STACK_OF(X509) *chain, time_t now)
 }
 
 static void
-subject_cn(X509 *x, char *cn, size_t size)
+subject_from_name(X509_NAME *name, char *cn, size_t size)
 {
-	X509_NAME *name = X509_get_subject_name(x);
 	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
 	ASN1_STRING *s;
 	unsigned char *utf8 = NULL;
@@ -247,7 +251,7 @@ capf_cert_facts(const struct capf_trust *t, X509 *leaf, STACK_OF(X509) *chain, t
 		out->kind = CERT_NONE;
 		return;
 	}
-	subject_cn(leaf, out->cn, sizeof(out->cn));
+	subject_from_name(X509_get_subject_name(leaf), out->cn, sizeof(out->cn));
 	serial_hex(leaf, out->serial, sizeof(out->serial));
 	fingerprint_hex(leaf, out->fingerprint);
 	out->not_after = asn1_time_epoch(X509_get0_notAfter(leaf));
@@ -310,4 +314,303 @@ capf_ca_describe(const struct capf_trust *t, char *subject, size_t size, long lo
 	X509_NAME_oneline(X509_get_subject_name(t->ca), subject, (int) size);
 	*not_after = asn1_time_epoch(X509_get0_notAfter(t->ca));
 	return true;
+}
+
+/* --- certificate requests ---------------------------------------------- */
+
+/* Which key types a keyOrder lets a phone generate.  The "Backup" orders
+ * take either: the phone uses the backup when it cannot make the first. */
+static const struct {
+	const char *order;
+	bool rsa, ec;
+} key_orders[] = {
+	{ "RSA Only", true, false },
+	{ "EC Only", false, true },
+	{ "EC Preferred, RSA Backup", true, true },
+	{ "RSA Preferred, EC Backup", true, true },
+};
+
+/* The NIST curve each ecKeySize means (phones generate these). */
+static const struct {
+	int bits;
+	const char *group;
+} ec_groups[] = {
+	{ 256, "prime256v1" },
+	{ 384, "secp384r1" },
+	{ 521, "secp521r1" },
+};
+
+static X509_REQ *
+parse_request(const unsigned char *csr, size_t len)
+{
+	X509_REQ *req = NULL;
+
+	if (len == 0 || len > 1024 * 1024)
+		return NULL;
+	if (memmem(csr, len, "-----BEGIN", 10) != NULL) {
+		BIO *b = BIO_new_mem_buf(csr, (int) len);
+
+		req = b != NULL ? PEM_read_bio_X509_REQ(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+	} else {
+		const unsigned char *p = csr;
+
+		req = d2i_X509_REQ(NULL, &p, (long) len);
+		/* Bytes after the request are not part of it: refuse them. */
+		if (req != NULL && p != csr + len) {
+			X509_REQ_free(req);
+			req = NULL;
+		}
+	}
+	ERR_clear_error();
+	return req;
+}
+
+/* The subject must hold exactly one CN, and it must be the device name. */
+static bool
+check_request_cn(X509_REQ *req, const char *device, struct app_err *err)
+{
+	X509_NAME *name = X509_REQ_get_subject_name(req);
+	char cn[128], shown[200];
+	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+
+	if (i < 0)
+		return app_err_set(err, APP_E_INVALID_VALUE, "csr",
+				   "the request's subject has no CN; it must be the device name %s",
+				   device);
+	if (X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0)
+		return app_err_set(err, APP_E_INVALID_VALUE, "csr",
+				   "the request's subject has more than one CN; it must have one, "
+				   "the device name %s", device);
+	subject_from_name(name, cn, sizeof(cn));
+	if (strcmp(cn, device) == 0)
+		return true;
+	text_printable(shown, sizeof(shown), cn, 64);
+	return app_err_set(err, APP_E_INVALID_VALUE, "csr",
+			   "the request's subject CN is \"%s\", not the device name %s", shown,
+			   device);
+}
+
+static int
+key_order_index(const char *order)
+{
+	for (size_t i = 0; i < sizeof(key_orders) / sizeof(key_orders[0]); i++)
+		if (order != NULL && strcmp(key_orders[i].order, order) == 0)
+			return (int) i;
+	return -1;
+}
+
+/* An EC key's curve must be the NIST curve of ecKeySize. */
+static bool
+check_ec_key(EVP_PKEY *key, const struct capf_key_rules *r, struct app_err *err)
+{
+	char group[64] = "";
+	long want = strtol(r->ec_key_size ? r->ec_key_size : "", NULL, 10);
+
+	EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof(group), NULL);
+	for (size_t i = 0; i < sizeof(ec_groups) / sizeof(ec_groups[0]); i++)
+		if (ec_groups[i].bits == want && strcmp(ec_groups[i].group, group) == 0)
+			return true;
+	if (want == 0)
+		return app_err_set(err, APP_E_RULE, "ecKeySize",
+				   "the request has an EC key, but the profile of %s orders no EC key "
+				   "size (ecKeySize)", r->device);
+	return app_err_set(err, APP_E_RULE, "ecKeySize",
+			   "the request's EC key is on curve %s (%d bits); the profile of %s "
+			   "orders a %ld-bit NIST curve (ecKeySize %ld)", group[0] ? group : "unknown",
+			   EVP_PKEY_get_bits(key), r->device, want, want);
+}
+
+static bool
+check_request_key(X509_REQ *req, const struct capf_key_rules *r, struct app_err *err)
+{
+	EVP_PKEY *key = X509_REQ_get0_pubkey(req);
+	int order = key_order_index(r->key_order);
+	int type = key != NULL ? EVP_PKEY_get_base_id(key) : NID_undef;
+	bool rsa = type == EVP_PKEY_RSA, ec = type == EVP_PKEY_EC;
+	long bits;
+
+	if (order < 0)
+		return app_err_set(err, APP_E_RULE, "keyOrder",
+				   "the profile of %s has an unknown keyOrder \"%s\"", r->device,
+				   r->key_order ? r->key_order : "");
+	if (!rsa && !ec)
+		return app_err_set(err, APP_E_RULE, "keyOrder",
+				   "the request's key is %s; a phone's certificate takes an RSA or EC key "
+				   "as its profile orders (%s)",
+				   key != NULL ? OBJ_nid2sn(type) : "unreadable", r->key_order);
+	if ((rsa && !key_orders[order].rsa) || (ec && !key_orders[order].ec))
+		return app_err_set(err, APP_E_RULE, "keyOrder",
+				   "the request has an %s key; the profile of %s orders %s",
+				   rsa ? "RSA" : "EC", r->device, r->key_order);
+	if (ec)
+		return check_ec_key(key, r, err);
+	bits = strtol(r->key_size ? r->key_size : "", NULL, 10);
+	if (EVP_PKEY_get_bits(key) != bits)
+		return app_err_set(err, APP_E_RULE, "keySize",
+				   "the request's RSA key has %d bits; the profile of %s orders %ld "
+				   "(keySize)", EVP_PKEY_get_bits(key), r->device, bits);
+	return true;
+}
+
+/* The checks, on a parsed request: proof of possession first, as a request
+ * that fails it says nothing reliable about its CN or key. */
+static bool
+check_parsed(X509_REQ *req, const struct capf_key_rules *rules, struct app_err *err)
+{
+	EVP_PKEY *key = X509_REQ_get0_pubkey(req);
+	bool ok = key != NULL && X509_REQ_verify(req, key) == 1;
+
+	ERR_clear_error();
+	if (!ok)
+		return app_err_set(err, APP_E_INVALID_VALUE, "csr",
+				   "the request's signature does not verify with its own public key "
+				   "(no proof that the requester holds the key)");
+	return check_request_cn(req, rules->device, err) && check_request_key(req, rules, err);
+}
+
+bool
+capf_check_request(const unsigned char *csr, size_t len, const struct capf_key_rules *rules,
+		   struct app_err *err)
+{
+	X509_REQ *req = parse_request(csr, len);
+	bool ok;
+
+	if (req == NULL)
+		return app_err_set(err, APP_E_INVALID_VALUE, "csr",
+				   "not a PKCS#10 certificate request (PEM or DER)");
+	ok = check_parsed(req, rules, err);
+	X509_REQ_free(req);
+	return ok;
+}
+
+/* --- signing ------------------------------------------------------------ */
+
+/* 16 random bytes, positive (top bit clear) and of full length (next bit
+ * set), so every serial prints as 32 hex digits. */
+static bool
+set_random_serial(X509 *x)
+{
+	unsigned char buf[16];
+	BIGNUM *bn;
+	bool ok;
+
+	if (RAND_bytes(buf, sizeof(buf)) != 1)
+		return false;
+	buf[0] = (unsigned char) ((buf[0] & 0x7f) | 0x40);
+	bn = BN_bin2bn(buf, sizeof(buf), NULL);
+	ok = bn != NULL && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
+	BN_free(bn);
+	return ok;
+}
+
+static bool
+add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
+{
+	X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
+	bool ok = e != NULL && X509_add_ext(x, e, -1) == 1;
+
+	X509_EXTENSION_free(e);
+	return ok;
+}
+
+/* Phones present their LSC as TLS clients and as servers (phone web
+ * access, some secure features), hence both extended key usages. */
+static bool
+add_lsc_extensions(const struct capf_trust *t, X509 *x)
+{
+	X509V3_CTX ctx;
+
+	X509V3_set_ctx(&ctx, t->ca, x, NULL, NULL, 0);
+	return add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") &&
+	       add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature,keyEncipherment") &&
+	       add_ext(x, &ctx, NID_ext_key_usage, "clientAuth,serverAuth") &&
+	       add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
+	       add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always");
+}
+
+/* SHA-384 for a P-384 (or larger) CA key, SHA-256 otherwise. */
+static const EVP_MD *
+signing_digest(EVP_PKEY *key)
+{
+	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC && EVP_PKEY_get_bits(key) >= 384
+		       ? EVP_sha384() : EVP_sha256();
+}
+
+static X509 *
+build_lsc(const struct capf_trust *t, X509_REQ *req, const char *device, long days, time_t now)
+{
+	X509 *x = X509_new();
+	X509_NAME *subject = X509_NAME_new();
+	bool ok = x != NULL && subject != NULL && X509_set_version(x, 2) == 1 &&
+		  set_random_serial(x) &&
+		  X509_NAME_add_entry_by_NID(subject, NID_commonName, MBSTRING_UTF8,
+					     (const unsigned char *) device, -1, -1, 0) == 1 &&
+		  X509_set_subject_name(x, subject) == 1 &&
+		  X509_set_issuer_name(x, X509_get_subject_name(t->ca)) == 1 &&
+		  X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &now) != NULL &&
+		  X509_time_adj_ex(X509_getm_notAfter(x), (int) days, 0, &now) != NULL &&
+		  X509_set_pubkey(x, X509_REQ_get0_pubkey(req)) == 1 &&
+		  add_lsc_extensions(t, x) && X509_sign(x, t->key, signing_digest(t->key)) > 0;
+
+	X509_NAME_free(subject);
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static char *
+to_pem(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *pem = NULL;
+	long len;
+
+	if (b != NULL && PEM_write_bio_X509(b, x) == 1 && (len = BIO_get_mem_data(b, &data)) > 0 &&
+	    (pem = malloc((size_t) len + 1)) != NULL) {
+		memcpy(pem, data, (size_t) len);
+		pem[len] = '\0';
+	}
+	BIO_free(b);
+	return pem;
+}
+
+bool
+capf_issue(const struct capf_trust *t, const unsigned char *csr, size_t len,
+	   const struct capf_key_rules *rules, long days, time_t now, struct capf_issued *out,
+	   struct app_err *err)
+{
+	X509_REQ *req;
+	X509 *x = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (t == NULL || t->ca == NULL || t->key == NULL)
+		return app_err_set(err, APP_E_INTERNAL, "capf_key",
+				   "the CAPF CA's key is not loaded: cannot sign");
+	if ((req = parse_request(csr, len)) == NULL)
+		return app_err_set(err, APP_E_INVALID_VALUE, "csr",
+				   "not a PKCS#10 certificate request (PEM or DER)");
+	if (check_parsed(req, rules, err)) {
+		x = build_lsc(t, req, rules->device, days, now);
+		if (x != NULL)
+			out->pem = to_pem(x);
+		if (out->pem != NULL)
+			capf_cert_facts(t, x, NULL, now, &out->facts);
+		else
+			app_err_set(err, APP_E_INTERNAL, NULL, "cannot sign the certificate (%s)",
+				    ssl_reason());
+	}
+	ERR_clear_error();
+	X509_free(x);
+	X509_REQ_free(req);
+	return out->pem != NULL;
+}
+
+void
+capf_issued_free(struct capf_issued *out)
+{
+	free(out->pem);
+	out->pem = NULL;
 }

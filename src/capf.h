@@ -44,6 +44,39 @@ void capf_cert_facts(const struct capf_trust *t, X509 *leaf, STACK_OF(X509) *cha
 /* True if `cn` names `device` for that kind (LSC: equal; MIC: equal or ends with "-" + device). */
 bool capf_cn_names(enum cert_kind kind, const char *cn, const char *device);
 
+/* What a phone's certificate request must be: its CN the device name,
+ * its key what the phone's security profile orders. */
+struct capf_key_rules {
+	const char *device;      /* the phone's name */
+	const char *key_order;   /* keyOrder: "RSA Only", "EC Only", "EC Preferred, RSA Backup", ... */
+	const char *key_size;    /* keySize: RSA bits */
+	const char *ec_key_size; /* ecKeySize: EC bits (256, 384, 521) */
+};
+
+/* A certificate capf_issue() signed. */
+struct capf_issued {
+	char *pem;               /* malloc'd PEM certificate */
+	struct cert_facts facts; /* its serial, fingerprint, not-after (kind CERT_LSC) */
+};
+
+/* Parses a PKCS#10 request (PEM or DER) and checks it against rules: the
+ * signature verifies with its own key (proof of possession), the subject
+ * CN is the device name, the key's type and size are what the profile
+ * orders.  Each refusal is APP_E_INVALID_VALUE (field "csr") or APP_E_RULE
+ * (the key) with a message saying why; no key material in it. */
+bool capf_check_request(const unsigned char *csr, size_t len, const struct capf_key_rules *rules,
+			struct app_err *err);
+
+/* capf_check_request(), then signs the request with the CAPF CA (loaded
+ * with need_key) for `days` from `now`: a random positive 16-byte serial,
+ * subject CN = device, keyUsage digitalSignature + keyEncipherment,
+ * extendedKeyUsage clientAuth + serverAuth.  Free out with
+ * capf_issued_free(). */
+bool capf_issue(const struct capf_trust *t, const unsigned char *csr, size_t len,
+		const struct capf_key_rules *rules, long days, time_t now, struct capf_issued *out,
+		struct app_err *err);
+void capf_issued_free(struct capf_issued *out);
+
 /* The kind's name for logs and reason phrases: "none", "LSC", "MIC", "untrusted". */
 const char *capf_kind_name(enum cert_kind kind);
 
