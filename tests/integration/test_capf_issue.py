@@ -7,20 +7,25 @@ status fields through getPhone, the audit row without secrets, `openssl
 verify` of the result; each refusal (no pending operation, wrong CN, wrong
 key type or size, bad signature, garbage, unknown phone, no CA configured)
 changing nothing; a second issue replacing the first with a notification
-on axlprov_lsc; `capf complete` of a Delete revoking the LSC with one.
+on axlprov_lsc; `capf complete` of a Delete revoking the LSC with one; the
+server loading the CA at start (and refusing a bad file); `make run`'s
+db/run.sh creating the CA once.
 """
 
 import hashlib
 import json
 import os
 import select
+import signal
+import socket
 import stat
 import subprocess
 import time
 
 import pytest
 
-from conftest import add_phone, add_profile, axlprovd_cli, fields_of, phone_of, sep_name, update_phone
+from conftest import (BINARY, TOP, add_phone, add_profile, axlprovd_cli, fields_of, finish_server,
+                      free_port, phone_of, sep_name, start_server, update_phone, wait_for_port)
 
 
 # --------------------------------------------------------------------------
@@ -347,3 +352,87 @@ def test_removing_the_phone_removes_its_lsc(axl, pg, ca, unique, tmp_path):
     r = axl.call("removePhone", "<name>%s</name>" % name)
     assert r.status == 200, r.text
     assert pg.sql("SELECT count(*) FROM phone_lsc WHERE phone_uuid = :'v1'::uuid", uuid) == [["0"]]
+
+
+# --------------------------------------------------------------------------
+# the server's start, and make run's CA
+# --------------------------------------------------------------------------
+
+def test_server_loads_the_ca_at_start(pg, ca):
+    srv = start_server(pg, extra_args=["--capf-cert", ca["cert"], "--capf-key", ca["key"]])
+    try:
+        log = srv.log_text()
+    finally:
+        finish_server(srv)
+    line = [l for l in log.splitlines() if "CAPF CA" in l]
+    assert len(line) == 1, log
+    assert "CN=axlprov CAPF test" in line[0] and "valid until 20" in line[0], line[0]
+    with open(ca["key"]) as f:
+        key_body = f.read().splitlines()[1]
+    assert "PRIVATE" not in log and key_body not in log
+
+
+@pytest.mark.parametrize("setting,words", [
+    ("missing", "cannot open the CAPF CA certificate"),
+    ("leaf", "is not a CA certificate"),
+    ("mic", "cannot open the MIC roots"),
+])
+def test_server_refuses_to_start_with_a_bad_trust_file(pg, ca, tmp_path, setting, words):
+    leaf = str(tmp_path / "leaf.crt")
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-nodes", "-keyout", leaf + ".key", "-subj", "/CN=leaf", "-addext",
+        "basicConstraints=CA:FALSE", "-out", leaf)
+    args = {"missing": ["--capf-cert", str(tmp_path / "nope.crt")],
+            "leaf": ["--capf-cert", leaf],
+            "mic": ["--capf-cert", ca["cert"], "--mic-roots", str(tmp_path / "nope.pem")]}[setting]
+    env = dict(os.environ, AXLPROV_DATABASE_URL=pg.url)
+    env.pop("AXLPROV_CONFIG", None)
+    cp = subprocess.run([BINARY, "--listen", "127.0.0.1:%d" % free_port(), "--sip-listen", "",
+                         *args], env=env, capture_output=True, text=True, timeout=30)
+    assert cp.returncode == 1
+    assert words in cp.stderr, cp.stderr
+
+
+def run_sh(pg, data, unique):
+    """db/run.sh against the test database; returns (process, its stdout
+    up to the CAPF CA line)."""
+    port = free_port()
+    env = dict(os.environ, AXLPROV_DATA=str(data), AXLPROV_DATABASE_URL=pg.url,
+               AXLPROV_LISTEN="127.0.0.1:%d" % port, AXLPROV_SIP_LISTEN="",
+               AXLPROV_ADMIN_USER=unique + "-run", AXLPROV_ADMIN_PASSWORD="Run-sh-Pass-1")
+    env.pop("AXLPROV_CONFIG", None)
+    proc = subprocess.Popen([os.path.join(TOP, "db", "run.sh")], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("CAPF CA:"):
+            break
+    wait_for_port(port, proc)
+    return proc, "".join(seen)
+
+
+def stop_run_sh(proc):
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    return out
+
+
+def test_make_run_creates_the_capf_ca_once(pg, unique, tmp_path):
+    proc, out = run_sh(pg, tmp_path, unique)
+    log = stop_run_sh(proc)
+    crt, key = tmp_path / "capf" / "ca.crt", tmp_path / "capf" / "ca.key"
+    assert "CAPF CA: %s" % crt in out
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    text = run("openssl", "x509", "-in", str(crt), "-noout", "-text").stdout
+    assert "NIST CURVE: P-384" in text and "CA:TRUE" in text
+    assert "CN = axlprov CAPF %s" % socket.gethostname() in text
+    end = run("openssl", "x509", "-in", str(crt), "-noout", "-enddate").stdout
+    years = time.strptime(end.strip().split("=", 1)[1], "%b %d %H:%M:%S %Y %Z").tm_year
+    assert years - time.gmtime().tm_year in (9, 10)
+    assert "CAPF CA /CN=axlprov CAPF" in log         # the server loaded it
+    first = run("openssl", "x509", "-in", str(crt), "-noout", "-fingerprint").stdout
+
+    proc, out = run_sh(pg, tmp_path, unique)       # a second start keeps it
+    stop_run_sh(proc)
+    assert run("openssl", "x509", "-in", str(crt), "-noout", "-fingerprint").stdout == first
