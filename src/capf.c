@@ -61,6 +61,9 @@ load_ca(struct capf_trust *t, const char *path, struct app_err *err)
 	t->ca_store = X509_STORE_new();
 	if (t->ca_store == NULL || X509_STORE_add_cert(t->ca_store, t->ca) != 1)
 		return app_err_set(err, APP_E_INTERNAL, "capf_cert", "out of memory");
+	/* The CAPF CA is trusted as configured, also when it is an
+	 * intermediate of some larger PKI whose root is not given. */
+	X509_STORE_set_flags(t->ca_store, X509_V_FLAG_PARTIAL_CHAIN);
 	return true;
 }
 
@@ -265,7 +268,8 @@ capf_cert_facts(const struct capf_trust *t, X509 *leaf, STACK_OF(X509) *chain, t
 		out->not_yet_valid = nb >= 0;
 		out->expired = na <= 0;
 	}
-	if (t != NULL && chains_to(t->ca_store, leaf, chain, now))
+	/* An LSC is signed by the CAPF CA itself: the peer's chain has no say. */
+	if (t != NULL && chains_to(t->ca_store, leaf, NULL, now))
 		out->kind = CERT_LSC;
 	else if (t != NULL && chains_to(t->mic_store, leaf, chain, now))
 		out->kind = CERT_MIC;

@@ -360,6 +360,58 @@ test_mic(void **state)
 	X509_free(x);
 }
 
+/* A CAPF CA that is an intermediate of another PKI, configured without
+ * its root, still vouches for the LSCs it signs. */
+static void
+test_intermediate_capf_ca(void **state)
+{
+	EVP_PKEY *sub_key = ec_key("P-256");
+	X509 *sub = make_cert(&(struct cert_spec) { "axlprov CAPF sub", sub_key, w.mic_root,
+						   w.mic_root_key, true, -DAY, 365 * DAY, 8 });
+	X509 *leaf = make_cert(&(struct cert_spec) { DEVICE, w.phone_ec, sub, sub_key, false, -DAY,
+						    DAY, 9 });
+	struct config cfg;
+	struct app_err err = { 0 };
+	struct capf_trust *t;
+	struct cert_facts f;
+
+	(void) state;
+	config_with(&cfg, write_pem(&sub, 1, NULL), "", "");
+	t = capf_trust_load(&cfg, false, &err);
+	assert_non_null(t);
+	capf_cert_facts(t, leaf, NULL, time(NULL), &f);
+	assert_int_equal(f.kind, CERT_LSC);
+	/* The test CAPF CA did not sign it. */
+	capf_cert_facts(w.trust, leaf, NULL, time(NULL), &f);
+	assert_int_equal(f.kind, CERT_UNTRUSTED);
+	capf_trust_free(t);
+	X509_free(leaf);
+	X509_free(sub);
+	EVP_PKEY_free(sub_key);
+}
+
+/* An LSC is signed by the CAPF CA itself: a certificate under some CA
+ * below it, sent with that CA as the chain, is not one. */
+static void
+test_lsc_only_direct(void **state)
+{
+	EVP_PKEY *sub_key = ec_key("P-256");
+	X509 *sub = make_cert(&(struct cert_spec) { "below CAPF", sub_key, w.ca, w.ca_key, true,
+						   -DAY, 365 * DAY, 10 });
+	X509 *leaf = make_cert(&(struct cert_spec) { DEVICE, w.phone_ec, sub, sub_key, false, -DAY,
+						    DAY, 11 });
+	STACK_OF(X509) *chain = chain_of(sub);
+	struct cert_facts f;
+
+	(void) state;
+	capf_cert_facts(w.trust, leaf, chain, time(NULL), &f);
+	assert_int_equal(f.kind, CERT_UNTRUSTED);
+	sk_X509_free(chain);
+	X509_free(leaf);
+	X509_free(sub);
+	EVP_PKEY_free(sub_key);
+}
+
 static void
 test_untrusted(void **state)
 {
@@ -813,6 +865,8 @@ main(void)
 		cmocka_unit_test(test_load_variants),
 		cmocka_unit_test(test_lsc),
 		cmocka_unit_test(test_mic),
+		cmocka_unit_test(test_intermediate_capf_ca),
+		cmocka_unit_test(test_lsc_only_direct),
 		cmocka_unit_test(test_untrusted),
 		cmocka_unit_test(test_no_cert),
 		cmocka_unit_test(test_expired_and_not_yet_valid),
