@@ -282,6 +282,27 @@ def test_refused_without_ca(axl, pg, ca, unique, tmp_path):
     assert lsc_row(pg, name) == []
 
 
+def test_unwritable_out_changes_nothing(axl, pg, ca, unique, tmp_path):
+    name = secure_phone(axl, unique)
+    out = str(tmp_path / "no-such-dir" / "lsc.pem")
+    cp = issue(pg, ca, name, csr(tmp_path, name), out)
+    assert cp.returncode != 0 and "cannot write beside %s" % out in cp.stderr, cp.stderr
+    assert status(axl, name) == ("Install/Upgrade", "Operation Pending")
+    assert lsc_row(pg, name) == [] and audits(pg, name, "capf issue") == []
+
+
+def test_7911_ships_a_mic(axl, unique):
+    """Migration 0008: the 7911 has a MIC like the 7965, so it takes an
+    Encrypted profile without an LSC."""
+    for model in ("Cisco 7911", "Cisco 7965"):
+        prof = "%s-%s" % (unique, model[-4:])
+        add_profile(axl, prof, phoneType=model, deviceSecurityMode="Encrypted")
+        r = axl.call("addPhone", "<phone><name>%s</name><product>%s</product><protocol>SIP"
+                     "</protocol><securityProfileName>%s</securityProfileName></phone>"
+                     % (sep_name(), model, prof))
+        assert r.status == 200, r.text
+
+
 def test_usage(pg):
     for args in (["capf", "issue"], ["capf", "issue", "SEP001122334455"],
                  ["capf", "issue", "--csr", "x"]):
