@@ -464,7 +464,7 @@ capf_complete_tx(struct db *db, const char *phone, const char *status, char resu
 	    !repo_phone_capf_complete(db, phone, status, &actor, result, err))
 		return false;
 	if (strcmp(ph.operation, "Delete") == 0 && strcmp(result, "Delete Success") == 0 &&
-	    !repo_capf_revoke(db, ph.uuid, revoked, err))
+	    !repo_capf_revoke(db, ph.uuid, &actor, revoked, err))
 		return false;
 	return db_commit(db, err);
 }
@@ -493,6 +493,7 @@ cmd_capf_complete(const struct config *cfg, int argc, char **argv)
 		return 2;
 	}
 	repo_phone_init();
+	repo_capf_init();
 	db = db_open(cfg->database_url);
 	ok = db != NULL && capf_complete_tx(db, phone, status, result, &revoked, &err);
 	if (!ok && db != NULL)

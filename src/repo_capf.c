@@ -26,6 +26,13 @@ static const struct db_stmt st_drop = {
 	"DELETE FROM phone_lsc WHERE phone_uuid = $1::uuid"
 	" RETURNING pg_notify('axlprov_lsc', phone_uuid::text)"
 };
+/* Revocation by `capf complete`: the same, audited with the serial. */
+#define SQL_REVOKE \
+	"DELETE FROM phone_lsc l USING phone p WHERE l.phone_uuid = $1::uuid" \
+	" AND p.pkid = l.phone_uuid RETURNING l.phone_uuid AS pkid, p.name, l.serial," \
+	" pg_notify('axlprov_lsc', l.phone_uuid::text)"
+static char sql_revoke_a[2048];
+static const struct db_stmt st_revoke = { "capf_lsc_revoke", sql_revoke_a };
 static const struct db_stmt st_insert = {
 	"capf_lsc_insert",
 	"INSERT INTO phone_lsc (phone_uuid, serial, fingerprint, not_after, certificate)"
@@ -43,6 +50,8 @@ void
 repo_capf_init(void)
 {
 	repo_audit_wrap(sql_done_a, sizeof(sql_done_a), SQL_DONE, 1, "phone", "w.name", NULL);
+	repo_audit_wrap(sql_revoke_a, sizeof(sql_revoke_a), SQL_REVOKE, 1, "phone", "w.name",
+			"jsonb_build_object('lscRevoked', w.serial)");
 }
 
 bool
@@ -69,16 +78,29 @@ repo_capf_lock_phone(struct db *db, const char *name, struct capf_phone *out,
 	return true;
 }
 
-bool
-repo_capf_revoke(struct db *db, const char *phone_uuid, bool *revoked, struct app_err *err)
+/* Deletes the phone's LSC (with the notification) by stmt, which takes
+ * nparams parameters. */
+static bool
+drop_lsc(struct db *db, const struct db_stmt *stmt, int nparams, const char **params,
+	 bool *dropped, struct app_err *err)
 {
-	PGresult *res = db_exec(db, &st_drop, 1, &phone_uuid, err);
+	PGresult *res = db_exec(db, stmt, nparams, params, err);
 
 	if (res == NULL)
 		return false;
-	*revoked = PQntuples(res) > 0;
+	*dropped = PQntuples(res) > 0;
 	PQclear(res);
 	return true;
+}
+
+bool
+repo_capf_revoke(struct db *db, const char *phone_uuid, const struct actor *actor,
+		 bool *revoked, struct app_err *err)
+{
+	const char *params[1 + AUDIT_NPARAMS] = { phone_uuid };
+
+	return drop_lsc(db, &st_revoke, repo_audit_params(params, 1, actor, "{}"), params, revoked,
+			err);
 }
 
 /* The audit's changes: the new CAPF state and the certificate's public
@@ -140,7 +162,7 @@ repo_capf_record_lsc(struct db *db, const struct capf_phone *ph, const struct ce
 	PGresult *res;
 
 	snprintf(not_after, sizeof(not_after), "%lld", f->not_after);
-	if (!repo_capf_revoke(db, ph->uuid, replaced, err))
+	if (!drop_lsc(db, &st_drop, 1, params, replaced, err))
 		return false;
 	res = db_exec(db, &st_insert, 5, params, err);
 	if (res == NULL)

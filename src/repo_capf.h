@@ -44,8 +44,9 @@ bool repo_capf_record_lsc(struct db *db, const struct capf_phone *ph, const stru
 			  const char *pem, const struct actor *actor, bool *replaced,
 			  struct app_err *err);
 
-/* Deletes the phone's LSC; *revoked says whether it had one (and the
- * notification went out). */
-bool repo_capf_revoke(struct db *db, const char *phone_uuid, bool *revoked, struct app_err *err);
+/* Deletes the phone's LSC; *revoked says whether it had one (then the
+ * notification went out and an audit row records the revoked serial). */
+bool repo_capf_revoke(struct db *db, const char *phone_uuid, const struct actor *actor,
+		      bool *revoked, struct app_err *err);
 
 #endif

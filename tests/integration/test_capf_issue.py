@@ -350,6 +350,11 @@ def test_complete_delete_revokes(axl, pg, ca, unique, tmp_path):
     assert listener.notifications() == [uuid]
     assert lsc_row(pg, name) == []
     assert status(axl, name) == ("No Pending Operation", "Delete Success")
+    [issued] = audits(pg, name, "capf issue")
+    changes = audits(pg, name, "capf complete")
+    assert {"certificateStatus": "Delete Success",
+            "certificateOperation": "No Pending Operation"} in changes
+    assert {"lscRevoked": issued["lscSerial"]} in changes and len(changes) == 2
 
 
 def test_complete_other_operations_keep_the_lsc(axl, pg, ca, unique, tmp_path):
@@ -363,6 +368,7 @@ def test_complete_other_operations_keep_the_lsc(axl, pg, ca, unique, tmp_path):
         assert cp.returncode == 0, cp.stderr
         assert "revoked" not in cp.stdout
         assert listener.notifications() == []
+        assert all("lscRevoked" not in c for c in audits(pg, name, "capf complete"))
         assert len(lsc_row(pg, name)) == 1
 
 
