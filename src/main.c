@@ -81,7 +81,8 @@ usage(FILE *out)
 		"      or a phone's or profile's uuid or name for its latest request.\n"
 		"  axlprovd check-config [--config FILE] [--setting VALUE ...]\n"
 		"      Check the settings (as serve would read them), log them, and exit\n"
-		"      0 if they are valid, 2 if not (for systemd's ExecStartPre).\n"
+		"      0 if they are valid (and capf_cert and mic_roots load), 2 if not\n"
+		"      (for systemd's ExecStartPre).\n"
 		"  axlprovd --help | --version\n\n",
 		AXLPROV_VERSION);
 	config_usage(out);
@@ -723,6 +724,7 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	struct app_err err = { 0 };
+	struct capf_trust *trust;
 
 	/* Kept for the life of the process, for SIGHUP (reread_settings). */
 	orig_argc = argc;
@@ -760,6 +762,10 @@ main(int argc, char **argv)
 			return 2;
 		}
 		config_log(&cfg);
+		/* The files serve would refuse to start with. */
+		if (!load_capf_trust(&cfg, &trust))
+			return 2;
+		capf_trust_free(trust);
 		printf("axlprovd: configuration OK\n");
 		return 0;
 	}

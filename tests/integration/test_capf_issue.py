@@ -418,6 +418,13 @@ def test_server_refuses_to_start_with_a_bad_trust_file(pg, ca, tmp_path, setting
                          *args], env=env, capture_output=True, text=True, timeout=30)
     assert cp.returncode == 1
     assert words in cp.stderr, cp.stderr
+    # check-config (systemd's ExecStartPre) finds the same problem.
+    cp = subprocess.run([BINARY, *args, "check-config"], env=env, capture_output=True,
+                        text=True, timeout=30)
+    assert cp.returncode == 2 and words in cp.stderr, cp.stderr
+    good = subprocess.run([BINARY, "--capf-cert", ca["cert"], "check-config"], env=env,
+                          capture_output=True, text=True, timeout=30)
+    assert good.returncode == 0 and "CAPF CA /CN=axlprov CAPF test" in good.stderr, good.stderr
 
 
 def run_sh(pg, data, unique):
