@@ -719,12 +719,29 @@ cmd_apply_status(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_check_config(const struct config *cfg, int argc, char **argv)
+{
+	struct capf_trust *trust;
+
+	if (argc > 0) {
+		fprintf(stderr, "axlprovd: unknown argument %s (see --help)\n", argv[0]);
+		return 2;
+	}
+	config_log(cfg);
+	/* The files serve would refuse to start with. */
+	if (!load_capf_trust(cfg, &trust))
+		return 2;
+	capf_trust_free(trust);
+	printf("axlprovd: configuration OK\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct config cfg;
 	struct app_err err = { 0 };
-	struct capf_trust *trust;
 
 	/* Kept for the life of the process, for SIGHUP (reread_settings). */
 	orig_argc = argc;
@@ -756,19 +773,8 @@ main(int argc, char **argv)
 		}
 		return cmd_serve(&cfg);
 	}
-	if (strcmp(argv[1], "check-config") == 0) {
-		if (argc > 2) {
-			fprintf(stderr, "axlprovd: unknown argument %s (see --help)\n", argv[2]);
-			return 2;
-		}
-		config_log(&cfg);
-		/* The files serve would refuse to start with. */
-		if (!load_capf_trust(&cfg, &trust))
-			return 2;
-		capf_trust_free(trust);
-		printf("axlprovd: configuration OK\n");
-		return 0;
-	}
+	if (strcmp(argv[1], "check-config") == 0)
+		return cmd_check_config(&cfg, argc - 2, argv + 2);
 	if (strcmp(argv[1], "user") == 0 && argc >= 3)
 		return cmd_user(&cfg, argv[2], argc - 3, argv + 3);
 	if (strcmp(argv[1], "audit") == 0)
