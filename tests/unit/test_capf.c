@@ -344,6 +344,7 @@ test_mic(void **state)
 	(void) state;
 	capf_cert_facts(w.trust, x, chain, time(NULL), &f);
 	assert_int_equal(f.kind, CERT_MIC);
+	assert_string_equal(capf_kind_name(f.kind), "MIC");
 	assert_string_equal(f.cn, "CP-8865-" DEVICE);
 	assert_string_equal(f.serial, "63");
 	/* Without the intermediate the root alone cannot vouch for it. */
