@@ -206,7 +206,8 @@ guard_refusal(const struct worker *w, char *msg, size_t size)
 static int
 too_large(const struct worker *w, char *msg, size_t size)
 {
-	snprintf(msg, size, "The request body exceeds the limit of %ld bytes.", w->cfg->max_body);
+	snprintf(msg, size, "The request is too large to process: the limit is %ld bytes.",
+		 w->cfg->max_body);
 	return 413;
 }
 
