@@ -306,6 +306,31 @@ http_body_unread(const struct worker *w)
 	return w->http->body_unread;
 }
 
+bool
+http_request_complete(const char *buf, size_t n, long max_body)
+{
+	const char *end, *line;
+	size_t head;
+	long long length = 0;
+
+	end = strstr(buf, "\r\n\r\n");
+	if (end != NULL)
+		head = (size_t) (end - buf) + 4;
+	else if ((end = strstr(buf, "\n\n")) != NULL)
+		head = (size_t) (end - buf) + 2;
+	else
+		return strlen(buf) != n;   /* a NUL: not HTTP, let gSOAP refuse it */
+	for (line = strchr(buf, '\n'); line != NULL && line < end; line = strchr(line, '\n')) {
+		line++;
+		if (strncasecmp(line, "Content-Length:", 15) == 0)
+			length = strtoll(line + 15, NULL, 10);
+		else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 ||
+			 strncasecmp(line, "Expect:", 7) == 0)
+			return true;
+	}
+	return length <= 0 || length > max_body || (long long) (n - head) >= length;
+}
+
 /* --- gSOAP's hooks: record and limit, answer nothing --------------------- */
 
 static bool

@@ -16,6 +16,14 @@
 
 struct worker;
 
+/* Whether buf (n bytes, a NUL at buf[n]) holds a whole request: its head
+ * and, by its Content-Length, its body.  True too for what this cannot
+ * tell (a chunked body, Expect: 100-continue, bytes that are not HTTP) and
+ * for a body over max_body (refused without waiting for it).  Pure: the
+ * connection layer's I/O thread asks it before it gives a connection to a
+ * worker. */
+bool http_request_complete(const char *buf, size_t n, long max_body);
+
 /* Makes w->http and installs the hooks and limits on w->soap (once per
  * worker); false when out of memory.  http_uninstall() frees w->http. */
 bool http_install(struct worker *w);

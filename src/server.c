@@ -1,6 +1,7 @@
 /*
- * server.c: the connection layer: sockets and threads, no HTTP and no AXL.
- * One thread accepts, and keeps idle keep-alive connections parked in
+ * server.c: the connection layer: sockets and threads, no AXL and no HTTP
+ * (http.c says when a parked connection's request is all there).  One
+ * thread accepts, and keeps idle keep-alive connections parked in
  * epoll until their next request arrives; a fixed pool of workers (each
  * with its own gSOAP context and PostgreSQL connection, request.c's) takes
  * ready connections one at a time, makes the TLS handshake, and hands each
@@ -24,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -33,6 +33,7 @@
 
 #include "soapH.h"
 
+#include "http.h"
 #include "log.h"
 #include "request.h"
 #include "tls.h"
@@ -549,12 +550,11 @@ make_ready(struct server *srv, struct conn *c)
 	pthread_mutex_unlock(&srv->lock);
 }
 
-/* Whether a plain connection's request has wholly arrived, looking at the
- * bytes waiting in the socket without taking them: only then does a worker
- * take it, so a client sending its request slowly waits here (until
- * idle_timeout) and holds no worker.  Anything this cannot tell (TLS, a
- * chunked body, Expect: 100-continue, more than PEEK_MAX bytes, a body
- * over max_body, the peer closing) goes to a worker at once. */
+/* Whether a plain connection's request has wholly arrived (asked of
+ * http.c, on the bytes waiting in the socket, without taking them): only
+ * then does a worker take it, so a client sending its request slowly waits
+ * here (until idle_timeout) and holds no worker.  TLS, more than PEEK_MAX
+ * bytes and the peer closing go to a worker at once. */
 #define PEEK_MAX 65536
 
 static bool
@@ -562,9 +562,6 @@ request_arrived(const struct server *srv, const struct conn *c)
 {
 	static char buf[PEEK_MAX];    /* the I/O thread's only */
 	ssize_t n;
-	const char *end, *line;
-	size_t head;
-	long long length = 0;
 
 	if (c->tls)
 		return true;
@@ -572,24 +569,7 @@ request_arrived(const struct server *srv, const struct conn *c)
 	if (n <= 0 || n == (ssize_t) sizeof(buf) - 1)
 		return true;
 	buf[n] = '\0';
-	end = strstr(buf, "\r\n\r\n");
-	if (end != NULL)
-		head = (size_t) (end - buf) + 4;
-	else if ((end = strstr(buf, "\n\n")) != NULL)
-		head = (size_t) (end - buf) + 2;
-	else
-		return strlen(buf) != (size_t) n;   /* a NUL: not HTTP, let gSOAP refuse it */
-	for (line = strchr(buf, '\n'); line != NULL && line < end; line = strchr(line, '\n')) {
-		line++;
-		if (strncasecmp(line, "Content-Length:", 15) == 0)
-			length = strtoll(line + 15, NULL, 10);
-		else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 ||
-			 strncasecmp(line, "Expect:", 7) == 0)
-			return true;
-	}
-	/* A body over max_body is refused without waiting for it. */
-	return length <= 0 || length > srv->cfg->max_body ||
-	       (long long) ((size_t) n - head) >= length;
+	return http_request_complete(buf, (size_t) n, srv->cfg->max_body);
 }
 
 /* Out of file descriptors: the pending connection would make epoll report
