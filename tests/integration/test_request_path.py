@@ -1,8 +1,9 @@
 """The request path's order and its one error writer (request.c, http.c):
 the HTTP head is judged and the caller authenticated before any of the
-body is read; a request without an HTTP head is never served; every HTTP
-error is the same Cisco-style page, with Retry-After on each 503 and one
-text per cause.
+body is read, and a refused request gets that one answer and nothing
+else; a request without an HTTP head is never served; every HTTP error is
+the same Cisco-style page, with Retry-After on each 503 and one text per
+cause.
 """
 
 import socket
@@ -33,6 +34,39 @@ def test_bare_xml_without_an_http_head_is_not_served(server):
     assert r.status is None and r.data == b"", r
     assert r.closed, r
     assert_serving(server)
+
+
+def read_all(s, timeout=5):
+    s.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        return data
+
+
+@pytest.mark.parametrize("path,content", [
+    ("/metrics", b"axlprov_"),
+    ("/axl/status/apply/none", b"{"),
+    ("/axl/", b"AXL Web Service"),
+    ("/other", b"AXL Web Service"),
+])
+def test_a_refused_get_gets_one_answer_and_nothing_else(server, path, content):
+    # gSOAP calls its GET hook after the head whatever happened before: a
+    # refusal must not be followed by the resource on the same connection.
+    s = connect(server.port)
+    try:
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+        data = read_all(s)
+    finally:
+        s.close()
+    assert data.count(b"HTTP/1.1 ") == 1, data
+    assert data.startswith(b"HTTP/1.1 401 " if path != "/other" else b"HTTP/1.1 404 "), data
+    assert content not in data, data
 
 
 def tls_connect(srv):
