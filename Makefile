@@ -272,8 +272,8 @@ fuzz-coverage: build/fuzz-cov/fuzz_request build/fuzz-cov/fuzz_register
 	  llvm-profdata-14 merge -sparse -o build/fuzz-cov/$$h.profdata build/fuzz-cov/$$h.profraw; \
 	  echo "== fuzz_$$h over $$dirs"; \
 	  files="src/sip.c src/sip_rules.c"; \
-	  [ $$h = register ] || files="src/server.c src/http.c src/xmlguard.c src/auth.c \
-	    src/version.c src/svc.c src/svc_profile.c src/svc_phone.c src/svc_user.c \
+	  [ $$h = register ] || files="src/server.c src/request.c src/http.c src/pages.c src/xmlguard.c \
+	    src/auth.c src/version.c src/svc.c src/svc_profile.c src/svc_phone.c src/svc_user.c \
 	    src/svc_apply.c src/axl_wire.c src/axl_fault.c src/profile.c src/profile_fields.c \
 	    src/phone.c src/phone_ops.c src/like.c src/uuid.c src/text.c src/apply_status.c"; \
 	  llvm-cov-14 report build/fuzz-cov/fuzz_$$h -instr-profile=build/fuzz-cov/$$h.profdata $$files \

@@ -58,8 +58,7 @@ fault_send(struct worker *w)
 {
 	xbuf_puts(&w->body, "</soapenv:Fault>" AXL_ENV_CLOSE);
 	/* CUCM closes the connection after every fault. */
-	w->close = true;
-	return http_send(w, 500, "text/xml;charset=UTF-8");
+	return http_send(w, 500, "text/xml;charset=UTF-8", true);
 }
 
 int

@@ -25,7 +25,7 @@ int
 axl_response_send(struct worker *w, const char *op)
 {
 	xbuf_printf(&w->body, "</ns:%sResponse>" AXL_ENV_CLOSE, op);
-	return http_send(w, 200, "text/xml;charset=UTF-8");
+	return http_send(w, 200, "text/xml;charset=UTF-8", false);
 }
 
 int

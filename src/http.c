@@ -1,38 +1,48 @@
 /*
- * http.c: HTTP handling around gSOAP.  gSOAP parses the request line and
- * headers; our fparse hook then decides, before any XML is read, whether
- * the request may go on (path, method, size, credentials).  Every response,
- * success or error, is assembled in the worker's wire buffer and written in
- * one send, with the headers CUCM sends.
+ * http.c: HTTP framing and limits around gSOAP (see http.h).  gSOAP parses
+ * the request line and headers; our hooks note what the request's owner
+ * needs to know (method, path, Connection, HTTP/1.0), stop the body at
+ * its Content-Length so that a truncated envelope is answered instead of
+ * waited on, and feed the raw body to the XML guard.  The method hooks
+ * (GET, PUT, ...) do nothing: gSOAP returns, and the owner answers.
  */
 #define _GNU_SOURCE /* strcasestr, memmem */
 #include "http.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "soapH.h"
 
-#include "apply_status.h"
-#include "auth.h"
 #include "log.h"
-#include "metrics.h"
-#include "observe.h"
 #include "reqlog.h"
 #include "worker.h"
+#include "xmlguard.h"
+
+/* The framing of the current request; reset by http_begin(). */
+struct http_state {
+	bool head_read;          /* gSOAP parsed a request line and headers */
+	bool close;              /* close the connection after the response */
+	bool keepalive_header;   /* the request said Connection: keep-alive */
+	bool http10;             /* the request line said HTTP/1.0 */
+	bool first_read;         /* the next raw read starts a request */
+	long long body_left;     /* body bytes not yet read (Content-Length), -1 = unknown */
+	bool body_capped;        /* we ended the body at its Content-Length */
+	bool peer_eof;           /* the peer closed its side */
+	bool body_unread;        /* a body follows the head and nobody read it yet */
+	bool guarding;           /* the body is being fed to the guard */
+	struct xmlguard guard;   /* DTD, depth and UTF-8 checks on the raw body */
+};
 
 /* gSOAP's own hooks, wrapped by ours (the same for every context). */
 static int (*parse0)(struct soap *);
 static int (*parsehdr0)(struct soap *, const char *, const char *);
 static size_t (*recv0)(struct soap *, char *, size_t);
 
-static const char page_get[] =
-	"<html><head><title>Cisco CallManager: AXL Web Service</title></head>"
-	"<body><h1>Cisco CallManager: AXL Web Service</h1>"
-	"<p>The AXL Web Service is working and accepting requests.<br/>"
-	"Use HTTP POST to send a request.</p></body></html>";
+/* --- writing responses ---------------------------------------------------- */
 
 static const char *
 reason(int status)
@@ -67,10 +77,10 @@ http_date(void)
 	return text;
 }
 
-static int
-send_full(struct worker *w, int status, const char *content_type, const char *extra)
+/* Status line and headers into w->wire. */
+static void
+put_head(struct worker *w, int status, const char *content_type, const char *extra)
 {
-	struct soap *s = w->soap;
 	char num[64];
 
 	xbuf_reset(&w->wire);
@@ -97,36 +107,47 @@ send_full(struct worker *w, int status, const char *content_type, const char *ex
 	xbuf_puts(&w->wire, "\r\n");
 	if (extra != NULL)
 		xbuf_puts(&w->wire, extra);
-	if (w->close)
+	if (w->http->close)
 		xbuf_puts(&w->wire, "Connection: close\r\n");
 	xbuf_puts(&w->wire, "\r\n");
+}
+
+static int
+send_full(struct worker *w, int status, const char *content_type, const char *extra, bool close)
+{
+	struct soap *s = w->soap;
+
+	if (close)
+		w->http->close = true;
+	put_head(w, status, content_type, extra);
 	if (w->body.oom || w->wire.oom) {
 		log_msg(LOG_ERROR, "out of memory building a %zu-byte response", w->body.len);
-		w->close = true;
+		w->http->close = true;
 		return s->error = SOAP_EOM;
 	}
 	xbuf_put(&w->wire, w->body.data ? w->body.data : "", w->body.len);
-	w->answered = true;
 	w->req.status = status;
-	/* gSOAP closes after its own handling (e.g. of GET) unless this is set. */
-	s->keep_alive = w->close ? 0 : 1;
+	s->keep_alive = w->http->close ? 0 : 1;
 	if (s->fsend(s, w->wire.data, w->wire.len) != SOAP_OK) {
-		w->close = true;
+		w->http->close = true;
 		return s->error = SOAP_EOF;
 	}
 	return s->error = SOAP_STOP;
 }
 
 int
-http_send(struct worker *w, int status, const char *content_type)
+http_send(struct worker *w, int status, const char *content_type, bool close)
 {
-	return send_full(w, status, content_type, w->extra_header[0] ? w->extra_header : NULL);
+	return send_full(w, status, content_type, w->extra_header[0] ? w->extra_header : NULL,
+			 close);
 }
 
-/* The Cisco-style HTML error page, into w->body. */
-static void
-page_body(struct worker *w, int status, const char *message)
+int
+http_error(struct worker *w, int status, const char *message, int retry_after, bool close)
 {
+	char extra[96];
+	int n = 0;
+
 	xbuf_reset(&w->body);
 	xbuf_printf(&w->body,
 		    "<!-- custom Cisco error page -->\n"
@@ -136,70 +157,93 @@ page_body(struct worker *w, int status, const char *message)
 		    status, reason(status), status);
 	xbuf_put_escaped(&w->body, message);
 	xbuf_puts(&w->body, "</p></div></body></html>");
-}
-
-int
-http_send_page(struct worker *w, int status, const char *message)
-{
-	const char *extra = NULL;
-
-	page_body(w, status, message);
+	extra[0] = '\0';
 	if (status == 401)
-		extra = "WWW-Authenticate: Basic realm=\"Cisco AXL API\"\r\n";
-	else if (status == 503)
-		extra = "Retry-After: 5\r\n";
-	/* The request body may be unread: the connection cannot be reused. */
-	w->close = true;
-	return send_full(w, status, "text/html;charset=utf-8", extra);
+		n = snprintf(extra, sizeof(extra), "WWW-Authenticate: Basic realm=\"Cisco AXL API\"\r\n");
+	if (retry_after > 0)
+		snprintf(extra + n, sizeof(extra) - (size_t) n, "Retry-After: %d\r\n", retry_after);
+	return send_full(w, status, "text/html;charset=utf-8", extra, close);
 }
 
-int
-http_send_busy(struct worker *w, int retry_after, const char *message)
-{
-	char extra[40];
-
-	page_body(w, 503, message);
-	snprintf(extra, sizeof(extra), "Retry-After: %d\r\n", retry_after);
-	return send_full(w, 503, "text/html;charset=utf-8", extra);
-}
-
-int
-http_send_guard_page(struct worker *w)
-{
-	char msg[160];
-
-	if (w->guard.result == XMLGUARD_TOO_DEEP)
-		snprintf(msg, sizeof(msg), "Malformed request: XML nested deeper than %ld levels.",
-			 w->cfg->max_depth);
-	else
-		snprintf(msg, sizeof(msg), "Malformed request: %s.",
-			 xmlguard_message(w->guard.result));
-	return http_send_page(w, 599, msg);
-}
-
-static bool
-chunked(const struct soap *s)
-{
-	return (s->imode & SOAP_IO) == SOAP_IO_CHUNK;
-}
+/* --- what framing says ---------------------------------------------------- */
 
 #define STATUS_PREFIX "/axl/status/apply/"
 
-static bool
-status_path(const char *path)
-{
-	return strncmp(path, STATUS_PREFIX, strlen(STATUS_PREFIX)) == 0 &&
-	       path[strlen(STATUS_PREFIX)] != '\0';
-}
-
-static bool
-path_ok(const char *path)
+/* The resource a path names, or -1. */
+static int
+path_resource(const char *path)
 {
 	size_t n = strcspn(path, "?");
 
-	return (n == 4 && strncmp(path, "/axl", 4) == 0) ||
-	       (n == 5 && strncmp(path, "/axl/", 5) == 0) || status_path(path) ||
-	       (n == 8 && strncmp(path, "/metrics", 8) == 0);
+	if ((n == 4 && strncmp(path, "/axl", 4) == 0) || (n == 5 && strncmp(path, "/axl/", 5) == 0))
+		return HTTP_RES_AXL;
+	if (strncmp(path, STATUS_PREFIX, strlen(STATUS_PREFIX)) == 0 &&
+	    path[strlen(STATUS_PREFIX)] != '\0')
+		return HTTP_RES_APPLY_STATUS;
+	if (n == 8 && strncmp(path, "/metrics", 8) == 0)
+		return HTTP_RES_METRICS;
+	return -1;
+}
+
+static int
+refuse(char *msg, size_t size, int status, const char *text)
+{
+	snprintf(msg, size, "%s", text);
+	return status;
+}
+
+static int
+guard_refusal(const struct worker *w, char *msg, size_t size)
+{
+	if (w->http->guard.result == XMLGUARD_TOO_DEEP)
+		snprintf(msg, size, "Malformed request: XML nested deeper than %ld levels.",
+			 w->cfg->max_depth);
+	else
+		snprintf(msg, size, "Malformed request: %s.", xmlguard_message(w->http->guard.result));
+	return 599;
+}
+
+static int
+too_large(const struct worker *w, char *msg, size_t size)
+{
+	snprintf(msg, size, "The request is too large to process: the limit is %ld bytes.",
+		 w->cfg->max_body);
+	return 413;
+}
+
+bool
+http_head_read(const struct worker *w)
+{
+	return w->http->head_read;
+}
+
+int
+http_check_head(const struct worker *w, char *msg, size_t size)
+{
+	const struct soap *s = w->soap;
+	int res = path_resource(s->path);
+
+	if (res < 0)
+		return refuse(msg, size, 404, "The requested resource is not available.");
+	if (s->status != SOAP_POST && s->status != SOAP_GET)
+		return refuse(msg, size, 405, "Use HTTP POST for AXL requests.");
+	if (s->status == SOAP_POST && res == HTTP_RES_APPLY_STATUS)
+		return refuse(msg, size, 405, "Use HTTP GET for the apply status.");
+	if (s->status == SOAP_POST && res == HTTP_RES_METRICS)
+		return refuse(msg, size, 405, "Use HTTP GET for the metrics.");
+	if (w->http->guard.result != XMLGUARD_OK)
+		return guard_refusal(w, msg, size);
+	if (s->length > (ULONG64) w->cfg->max_body)
+		return too_large(w, msg, size);
+	return 0;
+}
+
+enum http_resource
+http_resource(const struct worker *w)
+{
+	int res = path_resource(w->soap->path);
+
+	return res < 0 ? HTTP_RES_AXL : (enum http_resource) res;
 }
 
 static int
@@ -209,16 +253,13 @@ hexval(char c)
 	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* GET /axl/status/apply/<id>: id percent-decoded, query string ignored. */
-static int
-send_status(struct worker *w, const char *path)
+void
+http_apply_status_id(const struct worker *w, char *id, size_t size)
 {
-	char id[256];
+	const char *p = w->soap->path + strlen(STATUS_PREFIX);
 	size_t n = 0;
-	struct app_err err = { 0 };
 
-	for (const char *p = path + strlen(STATUS_PREFIX); *p && *p != '?' && n + 1 < sizeof(id);
-	     p++) {
+	for (; *p && *p != '?' && n + 1 < size; p++) {
 		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
 			id[n++] = (char) (hexval(p[1]) * 16 + hexval(p[2]));
 			p += 2;
@@ -227,182 +268,215 @@ send_status(struct worker *w, const char *path)
 		}
 	}
 	id[n] = '\0';
-	xbuf_reset(&w->body);
-	if (apply_status_json(w->db, id, &w->body, &err))
-		return http_send(w, 200, "application/json");
-	xbuf_reset(&w->body);
-	apply_status_error_json(&w->body, err.msg);
-	return http_send(w, err.code == APP_E_NOT_FOUND ? 404 :
-			    err.code == APP_E_DB_UNAVAILABLE ? 503 : 500, "application/json");
+}
+
+void
+http_body_begins(struct worker *w)
+{
+	w->http->body_unread = false;
+}
+
+int
+http_check_body(const struct worker *w, int rc, char *msg, size_t size)
+{
+	const struct http_state *h = w->http;
+
+	if (h->guard.result != XMLGUARD_OK)
+		return guard_refusal(w, msg, size);
+	if (h->peer_eof && !h->body_capped)
+		return -1;
+	if (rc == SOAP_EOF && h->body_capped)
+		return refuse(msg, size, 599,
+			      "Malformed request: the body is not a complete SOAP envelope.");
+	/* gSOAP's recv_maxlength: a body without a Content-Length passed max_body. */
+	if (rc == SOAP_EOM)
+		return too_large(w, msg, size);
+	return 0;
+}
+
+bool
+http_keep_alive(const struct worker *w)
+{
+	return w->req.status != 0 && !w->http->close;
+}
+
+bool
+http_body_unread(const struct worker *w)
+{
+	return w->http->body_unread;
+}
+
+bool
+http_request_complete(const char *buf, size_t n, long max_body)
+{
+	const char *end, *line;
+	size_t head;
+	long long length = 0;
+
+	end = strstr(buf, "\r\n\r\n");
+	if (end != NULL)
+		head = (size_t) (end - buf) + 4;
+	else if ((end = strstr(buf, "\n\n")) != NULL)
+		head = (size_t) (end - buf) + 2;
+	else
+		return strlen(buf) != n;   /* a NUL: not HTTP, let gSOAP refuse it */
+	for (line = strchr(buf, '\n'); line != NULL && line < end; line = strchr(line, '\n')) {
+		line++;
+		if (strncasecmp(line, "Content-Length:", 15) == 0)
+			length = strtoll(line + 15, NULL, 10);
+		else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 ||
+			 strncasecmp(line, "Expect:", 7) == 0)
+			return true;
+	}
+	return length <= 0 || length > max_body || (long long) (n - head) >= length;
+}
+
+/* --- gSOAP's hooks: record and limit, answer nothing --------------------- */
+
+static bool
+chunked(const struct soap *s)
+{
+	return (s->imode & SOAP_IO) == SOAP_IO_CHUNK;
 }
 
 static int
 on_parse(struct soap *s)
 {
 	struct worker *w = s->user;
+	struct http_state *h = w->http;
 	int rc = parse0(s);
 
 	if (rc != SOAP_OK)
 		return rc;
+	h->head_read = true;
 	/* HTTP/1.0 closes unless it asked to keep the connection. */
-	if (w->http10 && !w->keepalive_header)
-		w->close = true;
-	if (!path_ok(s->path))
-		return http_send_page(w, 404, "The requested resource is not available.");
+	if (h->http10 && !h->keepalive_header)
+		h->close = true;
 	/* From here on the parser reads the body: stop it at Content-Length,
 	 * so that a truncated envelope is answered instead of waited on. */
 	if (s->length > 0 || (s->status == SOAP_POST && !chunked(s))) {
 		long long buffered = (long long) (s->buflen - s->bufidx);
 
-		w->body_left = (long long) s->length > buffered ?
-			       (long long) s->length - buffered : 0;
+		h->body_left = (long long) s->length > buffered ? (long long) s->length - buffered : 0;
 	}
-	w->body_unread = true;
-	if (s->status != SOAP_POST && s->status != SOAP_GET)
-		return http_send_page(w, 405, "Use HTTP POST for AXL requests.");
-	if (s->status == SOAP_POST && status_path(s->path))
-		return http_send_page(w, 405, "Use HTTP GET for the apply status.");
-	if (s->status == SOAP_POST && strncmp(s->path, "/metrics", 8) == 0)
-		return http_send_page(w, 405, "Use HTTP GET for the metrics.");
+	/* gSOAP skips the body of the other methods itself. */
+	h->body_unread = s->status == SOAP_POST || s->status == SOAP_PUT ||
+			 s->status == SOAP_PATCH;
 	if (s->status == SOAP_POST) {
 		/* The guard sees the body from its first byte: what gSOAP has
 		 * buffered already, then every read (on_recv). */
-		xmlguard_init(&w->guard, (unsigned) w->cfg->max_depth);
-		w->guarding = true;
-		if (xmlguard_feed(&w->guard, s->buf + s->bufidx, s->buflen - s->bufidx) !=
-		    XMLGUARD_OK)
-			return http_send_guard_page(w);
+		xmlguard_init(&h->guard, (unsigned) w->cfg->max_depth);
+		h->guarding = true;
+		xmlguard_feed(&h->guard, s->buf + s->bufidx, s->buflen - s->bufidx);
 	}
-	if (s->length > (ULONG64) w->cfg->max_body) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "The request body exceeds the limit of %ld bytes.",
-			 w->cfg->max_body);
-		return http_send_page(w, 413, msg);
-	}
-	switch (auth_check(w->db, s->userid, s->passwd, w->req.peer, w->req.role)) {
-	case AUTH_OK:
-		snprintf(w->req.user, sizeof(w->req.user), "%s", s->userid);
-		break;
-	case AUTH_UNAVAILABLE:
-		return http_send_page(w, 503, "The user database is not reachable; try again later.");
-	case AUTH_DENIED:
-		log_msg(LOG_INFO, "authentication failed for user \"%.64s\" from %s",
-			s->userid ? s->userid : "", w->req.peer);
-		return http_send_page(w, 401, "Authentication failed: valid AXL API credentials are required.");
-	case AUTH_BACKOFF:
-		log_msg(LOG_INFO, "login from %s refused: too many failed logins (back-off)",
-			w->req.peer);
-		return http_send_page(w, 401, "Too many failed logins from this address: "
-				      "try again later.");
-	}
-	w->body_unread = false;
 	return SOAP_OK;
 }
 
 static int
 on_parsehdr(struct soap *s, const char *key, const char *val)
 {
-	struct worker *w = s->user;
+	struct http_state *h = ((struct worker *) s->user)->http;
 
 	if (strcasecmp(key, "Connection") == 0) {
 		if (strcasestr(val, "close") != NULL)
-			w->close = true;
+			h->close = true;
 		if (strcasestr(val, "keep-alive") != NULL)
-			w->keepalive_header = true;
+			h->keepalive_header = true;
 	}
 	return parsehdr0(s, key, val);
 }
 
+/* GET, PUT, PATCH, DELETE, HEAD, OPTIONS: gSOAP then returns SOAP_STOP and
+ * the owner answers (a GET page, or 405). */
 static int
-on_get(struct soap *s)
+on_method(struct soap *s)
 {
-	struct worker *w = s->user;
+	(void) s;
+	return SOAP_OK;
+}
 
-	if (status_path(s->path)) {
-		snprintf(w->req.op, sizeof(w->req.op), "%s", METRICS_OP_GET_STATUS);
-		return send_status(w, s->path);
-	}
-	if (strncmp(s->path, "/metrics", 8) == 0) {
-		snprintf(w->req.op, sizeof(w->req.op), "%s", METRICS_OP_GET_METRICS);
-		return observe_metrics_page(w);
-	}
-	snprintf(w->req.op, sizeof(w->req.op), "%s", METRICS_OP_GET_PAGE);
-	xbuf_reset(&w->body);
-	xbuf_puts(&w->body, page_get);
-	return http_send(w, 200, "text/html;charset=ISO-8859-1");
+/* The request line: "METHOD /path HTTP/1.x\r\n". */
+static void
+note_request_line(struct http_state *h, const char *buf, size_t n)
+{
+	const char *eol = memchr(buf, '\n', n < 512 ? n : 512);
+
+	h->first_read = false;
+	h->http10 = eol != NULL && eol - buf >= 9 && memcmp(eol - 9, "HTTP/1.0", 8) == 0;
 }
 
 static size_t
 on_recv(struct soap *s, char *buf, size_t len)
 {
-	struct worker *w = s->user;
+	struct http_state *h = ((struct worker *) s->user)->http;
 	size_t n;
 
-	if (w->body_left >= 0) {
-		if (w->body_left == 0) {
-			w->body_capped = true;
+	if (h->body_left >= 0) {
+		if (h->body_left == 0) {
+			h->body_capped = true;
 			return 0;
 		}
-		if ((long long) len > w->body_left)
-			len = (size_t) w->body_left;
+		if ((long long) len > h->body_left)
+			len = (size_t) h->body_left;
 	}
 	n = recv0(s, buf, len);
 	if (n == 0) {
-		w->peer_eof = true;
+		h->peer_eof = true;
 		return 0;
 	}
-	if (w->body_left >= 0)
-		w->body_left -= (long long) n;
-	if (w->first_read) {
-		/* The request line: "METHOD /path HTTP/1.x\r\n". */
-		const char *eol = memchr(buf, '\n', n < 512 ? n : 512);
-
-		w->first_read = false;
-		w->http10 = eol != NULL && eol - buf >= 9 &&
-			    memcmp(eol - 9, "HTTP/1.0", 8) == 0;
-	}
-	if (w->guarding && xmlguard_feed(&w->guard, buf, n) != XMLGUARD_OK)
-		return 0;   /* answered by the serve loop */
+	if (h->body_left >= 0)
+		h->body_left -= (long long) n;
+	if (h->first_read)
+		note_request_line(h, buf, n);
+	if (h->guarding && xmlguard_feed(&h->guard, buf, n) != XMLGUARD_OK)
+		return 0;   /* the owner answers (http_check_body) */
 	return n;
 }
 
-void
-http_install(struct soap *soap)
+bool
+http_install(struct worker *w)
 {
+	struct soap *s = w->soap;
+
+	w->http = calloc(1, sizeof(*w->http));
+	if (w->http == NULL)
+		return false;
 	if (parse0 == NULL) {
-		parse0 = soap->fparse;
-		parsehdr0 = soap->fparsehdr;
-		recv0 = soap->frecv;
+		parse0 = s->fparse;
+		parsehdr0 = s->fparsehdr;
+		recv0 = s->frecv;
 	}
-	soap->fparse = on_parse;
-	soap->fparsehdr = on_parsehdr;
-	soap->fget = on_get;
-	soap->frecv = on_recv;
+	s->fparse = on_parse;
+	s->fparsehdr = on_parsehdr;
+	s->frecv = on_recv;
+	s->fget = s->fput = s->fpatch = s->fdel = s->fhead = s->fopt = on_method;
+	s->recv_maxlength = (ULONG64) w->cfg->max_body;
+	s->maxlevel = (unsigned int) w->cfg->max_depth;
+	return true;
 }
 
 void
-http_request_begin(struct worker *w)
+http_uninstall(struct worker *w)
 {
-	w->req.version = 0;
+	free(w->http);
+	w->http = NULL;
+}
+
+void
+http_begin(struct worker *w)
+{
+	struct http_state *h = w->http;
+
+	h->head_read = false;
+	h->close = false;
+	h->keepalive_header = false;
+	h->http10 = false;
+	h->first_read = true;
+	h->body_left = -1;
+	h->body_capped = false;
+	h->peer_eof = false;
+	h->body_unread = false;
+	h->guarding = false;
+	h->guard.result = XMLGUARD_OK;
 	w->extra_header[0] = '\0';
-	w->keepalive_header = false;
-	w->http10 = false;
-	w->first_read = true;
-	w->body_left = -1;
-	w->body_capped = false;
-	w->peer_eof = false;
-	w->body_unread = false;
-	w->answered = false;
-	w->req.status = 0;
-	w->req.axlcode = 0;
-	w->req.role[0] = '\0';
-	w->req.user[0] = '\0';
-	w->req.op[0] = '\0';
-	w->guarding = false;
-	w->guard.result = XMLGUARD_OK;
-	w->req.throttled = false;
-	w->req.request_id[0] = '\0';
-	xbuf_reset(&w->body);
-	clock_gettime(CLOCK_MONOTONIC, &w->req.start);
 }

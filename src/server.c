@@ -1,9 +1,12 @@
 /*
- * server.c: accepting and serving connections.  One thread polls the
- * listening sockets and queues accepted connections; a fixed pool of
- * workers (each with its own gSOAP context and PostgreSQL connection) takes
- * them one at a time and runs the serve loop below, which owns the mapping
- * of gSOAP's parse outcomes to AXL's responses.
+ * server.c: the connection layer: sockets and threads, no AXL and no HTTP
+ * (http.c says when a parked connection's request is all there).  One
+ * thread accepts, and keeps idle keep-alive connections parked in
+ * epoll until their next request arrives; a fixed pool of workers (each
+ * with its own gSOAP context and PostgreSQL connection, request.c's) takes
+ * ready connections one at a time, makes the TLS handshake, and hands each
+ * request to request_serve(), which says what the connection is good for
+ * afterwards: the next request, a close, or a drain and a close.
  */
 #define _GNU_SOURCE /* accept4 */
 #include "server.h"
@@ -22,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -31,31 +33,11 @@
 
 #include "soapH.h"
 
-#include "access.h"
-#include "axl_fault.h"
-#include "db.h"
 #include "http.h"
 #include "log.h"
-#include "observe.h"
+#include "request.h"
 #include "tls.h"
-#include "version.h"
 #include "worker.h"
-
-/* Our namespace table: the AXL row matches every version's URI; the
- * version actually received is read back from the context's copy. */
-SOAP_NMAC struct Namespace namespaces[] = {
-	{ "SOAP-ENV", "http://schemas.xmlsoap.org/soap/envelope/",
-	  "http://www.w3.org/*/soap-envelope", NULL },
-	{ "SOAP-ENC", "http://schemas.xmlsoap.org/soap/encoding/",
-	  "http://www.w3.org/*/soap-encoding", NULL },
-	{ "xsi", "http://www.w3.org/2001/XMLSchema-instance",
-	  "http://www.w3.org/*/XMLSchema-instance", NULL },
-	{ "xsd", "http://www.w3.org/2001/XMLSchema", "http://www.w3.org/*/XMLSchema", NULL },
-	{ "svc", "http://www.cisco.com/AXLAPIService/", NULL, NULL },
-	{ "ns", "http://www.cisco.com/AXL/API/14.0", AXL_NS_PREFIX "*", NULL },
-	{ NULL, NULL, NULL, NULL },
-};
-#define NS_AXL 5
 
 #define QUEUE_CAP 4096
 
@@ -85,7 +67,8 @@ struct server {
 	int nlisteners;
 	struct worker *workers;
 	pthread_t *threads;
-	int nworkers;
+	int nworkers;                 /* workers made (request_worker_init) */
+	int nthreads;                 /* their threads started */
 	int epfd;                     /* listeners, the wake-up eventfd, parked connections */
 	int wakefd;
 
@@ -251,7 +234,7 @@ server_new(const struct config *cfg, struct app_err *err)
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->nonempty, NULL);
 	srv->tmpl = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING);
-	if (srv->tmpl == NULL || !observe_init(cfg)) {
+	if (srv->tmpl == NULL || !request_init(cfg)) {
 		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 		server_free(srv);
 		return NULL;
@@ -270,100 +253,6 @@ server_new(const struct config *cfg, struct app_err *err)
 		return NULL;
 	}
 	return srv;
-}
-
-/* Maps what gSOAP reported for a request that was not answered yet. */
-static void
-answer_failure(struct worker *w, int rc)
-{
-	struct soap *s = w->soap;
-	char msg[512];
-
-	if (w->answered)
-		return;
-	if (w->guard.result != XMLGUARD_OK) {
-		http_send_guard_page(w);
-		return;
-	}
-	if (w->peer_eof && !w->body_capped) {
-		/* The client closed, or stalled past a timeout: nobody to tell. */
-		w->close = true;
-		return;
-	}
-	if (rc == SOAP_EOF && w->body_capped) {
-		/* The body ended (at its Content-Length) before the envelope did. */
-		http_send_page(w, 599, "Malformed request: the body is not a complete SOAP envelope.");
-		return;
-	}
-	switch (rc) {
-	case SOAP_EOF:
-		/* The peer went away, stalled past a timeout, or sent more than
-		 * max_body without a Content-Length: nothing useful to say. */
-		w->close = true;
-		return;
-	case SOAP_NO_METHOD:
-		snprintf(msg, sizeof(msg),
-			 "The endpoint reference (EPR) for the Operation not found is "
-			 "/axl/services/AXLAPIService and the WSA Action = CUCM:DB ver=%s %s",
-			 w->req.version ? axl_version_ns(w->req.version) + strlen(AXL_NS_PREFIX) : "14.0",
-			 w->req.op[0] ? w->req.op : "(none)");
-		axl_fault_plain(w, true, msg);
-		return;
-	case SOAP_EOM:
-		http_send_page(w, 413, "The request is too large to process.");
-		return;
-	case SOAP_TYPE:
-	case SOAP_OCCURS:
-	case SOAP_LENGTH:
-	case SOAP_REQUIRED:
-	case SOAP_PROHIBITED:
-	case SOAP_EMPTY:
-		soap_set_fault(s);
-		snprintf(msg, sizeof(msg), "Invalid request: %s",
-			 *soap_faultstring(s) ? *soap_faultstring(s) : "bad value");
-		axl_fault_plain(w, true, msg);
-		return;
-	default:
-		soap_set_fault(s);
-		snprintf(msg, sizeof(msg), "Malformed request: %s",
-			 *soap_faultstring(s) ? *soap_faultstring(s) : "unreadable XML");
-		http_send_page(w, 599, msg);
-		return;
-	}
-}
-
-/* After the envelope and body start are read: which operation, which AXL
- * version.  Returns SOAP_OK to dispatch, or an already-answered status. */
-static int
-route(struct worker *w)
-{
-	struct soap *s = w->soap;
-	const char *colon, *uri;
-	char msg[256];
-
-	if (soap_peek_element(s) != SOAP_OK)
-		return s->error;
-	colon = strchr(s->tag, ':');
-	snprintf(w->req.op, sizeof(w->req.op), "%.63s", colon ? colon + 1 : s->tag);
-	/* A read-only AXL user's write: 401, as CUCM answers it. */
-	if (!access_allowed(w->req.role, w->req.op))
-		return http_send_page(w, 401, "This AXL user has read-only access: "
-				      "write operations are not permitted.");
-	/* Any prefix may name the AXL namespace; the table's wildcard row
-	 * records the URI actually received. */
-	uri = soap_current_namespace_tag(s, s->tag);
-	if (uri == NULL || strncmp(uri, AXL_NS_PREFIX, strlen(AXL_NS_PREFIX)) != 0)
-		return SOAP_NO_METHOD;
-	if (s->local_namespaces[NS_AXL].out != NULL)
-		uri = s->local_namespaces[NS_AXL].out;
-	w->req.version = axl_version_resolve(s->action, uri);
-	if (!axl_version_supported(w->req.version)) {
-		snprintf(msg, sizeof(msg), "Incorrect axl version. Supported axl versions are %s",
-			 axl_version_list());
-		w->req.version = 0;
-		return http_send_page(w, 599, msg);
-	}
-	return SOAP_OK;
 }
 
 static void
@@ -448,100 +337,80 @@ give_back(struct server *srv, struct soap *s, struct conn *c)
 	park(srv, c);
 }
 
-/* Serves requests on c until it closes, or until it goes idle: then it is
- * parked, so an idle keep-alive client never holds a worker. */
-static void
-serve_connection(struct server *srv, struct worker *w, struct conn *c)
+/* Puts c on w's context with the connection's limits and facts.  A TLS
+ * connection is handshaken first.  False when c is gone: the handshake
+ * failed (closed), or it is done but no request is here yet (parked:
+ * idle TLS clients must not hold the pool). */
+static bool
+attach(struct server *srv, struct worker *w, struct conn *c)
 {
 	struct soap *s = w->soap;
-	const struct config *cfg = w->cfg;
 
 	s->socket = c->fd;
-	w->req.tls = c->tls;
-	w->close = false;
-	snprintf(w->req.peer, sizeof(w->req.peer), "%s", c->peer);
-	s->recv_timeout = (int) cfg->idle_timeout;
-	s->send_timeout = (int) cfg->request_timeout;
-	s->transfer_timeout = (int) cfg->request_timeout;
-	s->recv_maxlength = (ULONG64) cfg->max_body;
-	s->maxlevel = (unsigned int) cfg->max_depth;
+	s->recv_timeout = (int) w->cfg->idle_timeout;
+	s->send_timeout = (int) w->cfg->request_timeout;
+	s->transfer_timeout = (int) w->cfg->request_timeout;
 	s->bufidx = s->buflen = 0;
+	w->req.tls = c->tls;
+	snprintf(w->req.peer, sizeof(w->req.peer), "%s", c->peer);
 	if (c->ssl != NULL) {
 		s->ssl = c->ssl;
 		s->bio = c->bio;
 		s->imode |= SOAP_ENC_SSL;
 		s->omode |= SOAP_ENC_SSL;
-	} else if (c->tls) {
-		if (tls_accept(srv, s) != SOAP_OK) {
-			log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
-			soap_force_closesock(s);
-			free(c);
-			return;
-		}
-		/* Handshake done, request not here yet: wait parked, not in
-		 * a worker (idle TLS clients must not hold the pool). */
-		if (SSL_pending(s->ssl) == 0 && !next_request_soon(srv, c->fd)) {
-			give_back(srv, s, c);
-			return;
-		}
+		return true;
 	}
-	for (;;) {
-		int rc;
-
-		http_request_begin(w);
-		soap_set_namespaces(s, namespaces);
-		/* soap_begin_serve() would answer some failures with gSOAP's own
-		 * fault; these four steps are the same minus that. */
-		rc = soap_begin_recv(s);
-		/* Our HTTP hooks may have answered already (401, GET, ...): then
-		 * nothing of the request may run, whatever gSOAP returned. */
-		if (w->answered)
-			rc = SOAP_STOP;
-		if (rc == SOAP_OK)
-			rc = soap_envelope_begin_in(s);
-		if (rc == SOAP_OK)
-			rc = soap_recv_header(s);
-		if (rc == SOAP_OK)
-			rc = soap_body_begin_in(s);
-		if (rc == SOAP_OK)
-			rc = route(w);
-		if (rc == SOAP_OK)
-			rc = observe_gate(w);
-		if (rc == SOAP_OK)
-			rc = soap_serve_request(s);
-		if (rc != SOAP_OK && rc != SOAP_STOP)
-			answer_failure(w, rc);
-		if (w->answered)
-			observe_request_done(w);   /* counters and the request line */
-		/* A transaction never outlives its request, even one whose
-		 * connection was lost (db.c refuses statements until then). */
-		db_rollback(w->db);
-		/* gSOAP closes the socket in soap_end() unless told to keep it;
-		 * we decide that ourselves (we wrote the response). */
-		s->keep_alive = (w->answered && !w->close && !stopping) ? 1 : 0;
-		/* Free the request's arena.  Not soap_end(): its soap_free_temp()
-		 * clears gSOAP's id tables, which soap_begin_recv() does again
-		 * for the next request anyway (a third of gSOAP's cost). */
-		soap_destroy(s);
-		soap_dealloc(s, NULL);
-		if (!w->answered || w->close || stopping)
-			break;
-		/* Bytes of a pipelined request already read, or the client's next
-		 * request arriving while nobody else waits for a worker: keep
-		 * serving here, which saves two thread hand-offs per request. */
-		if (s->bufidx < s->buflen || (s->ssl != NULL && SSL_pending(s->ssl) > 0) ||
-		    next_request_soon(srv, c->fd))
-			continue;
+	if (!c->tls)
+		return true;
+	if (tls_accept(srv, s) != SOAP_OK) {
+		log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
+		soap_force_closesock(s);
+		free(c);
+		return false;
+	}
+	if (SSL_pending(s->ssl) == 0 && !next_request_soon(srv, c->fd)) {
 		give_back(srv, s, c);
-		return;
+		return false;
 	}
-	if (w->body_unread && s->ssl == NULL)
+	return true;
+}
+
+/* Closes c, draining it first when its last request's body went unread. */
+static void
+detach_close(struct worker *w, struct conn *c, bool drain_first)
+{
+	struct soap *s = w->soap;
+
+	if (drain_first && s->ssl == NULL)
 		drain(c->fd);
 	soap_end(s);
 	soap_force_closesock(s);
 	s->imode &= ~SOAP_ENC_SSL;
 	s->omode &= ~SOAP_ENC_SSL;
 	free(c);
+}
+
+/* Serves requests on c until it closes, or until it goes idle: then it is
+ * parked, so an idle keep-alive client never holds a worker. */
+static void
+serve_connection(struct server *srv, struct worker *w, struct conn *c)
+{
+	struct soap *s = w->soap;
+	enum request_end end;
+
+	if (!attach(srv, w, c))
+		return;
+	while ((end = request_serve(w)) == REQUEST_KEEP && !stopping) {
+		/* Bytes of a pipelined request already read, or the client's
+		 * next request arriving while nobody else waits for a worker:
+		 * keep serving here, which saves two thread hand-offs. */
+		if (s->bufidx < s->buflen || (s->ssl != NULL && SSL_pending(s->ssl) > 0) ||
+		    next_request_soon(srv, c->fd))
+			continue;
+		give_back(srv, s, c);
+		return;
+	}
+	detach_close(w, c, end == REQUEST_DRAIN);
 }
 
 static struct conn *
@@ -593,31 +462,20 @@ start_workers(struct server *srv, struct app_err *err)
 	if (srv->workers == NULL || srv->threads == NULL || srv->active_fd == NULL)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 	for (int i = 0; i < n; i++) {
-		struct worker *w = &srv->workers[i];
-		struct worker_arg *arg = malloc(sizeof(*arg));
+		struct worker_arg *arg;
 
-		w->id = i;
-		w->cfg = srv->cfg;
-		xbuf_init(&w->body);
-		xbuf_init(&w->wire);
-		w->soap = soap_copy(srv->tmpl);
-		w->db = db_open(srv->cfg->database_url);
 		atomic_init(&srv->active_fd[i], -1);
-		if (w->soap == NULL || w->db == NULL || arg == NULL) {
-			free(arg);
-			srv->nworkers = i + 1;   /* so server_free releases this one too */
+		srv->nworkers = i + 1;   /* so server_free releases this one too */
+		if (!request_worker_init(&srv->workers[i], i, srv->tmpl, srv->cfg) ||
+		    (arg = malloc(sizeof(*arg))) == NULL)
 			return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
-		}
-		w->soap->user = w;
-		http_install(w->soap);
 		arg->srv = srv;
-		arg->w = w;
+		arg->w = &srv->workers[i];
 		if (pthread_create(&srv->threads[i], NULL, worker_main, arg) != 0) {
 			free(arg);
-			srv->nworkers = i + 1;
 			return app_err_set(err, APP_E_INTERNAL, NULL, "cannot start worker %d", i);
 		}
-		srv->nworkers = i + 1;
+		srv->nthreads = i + 1;
 	}
 	return true;
 }
@@ -692,12 +550,11 @@ make_ready(struct server *srv, struct conn *c)
 	pthread_mutex_unlock(&srv->lock);
 }
 
-/* Whether a plain connection's request has wholly arrived, looking at the
- * bytes waiting in the socket without taking them: only then does a worker
- * take it, so a client sending its request slowly waits here (until
- * idle_timeout) and holds no worker.  Anything this cannot tell (TLS, a
- * chunked body, Expect: 100-continue, more than PEEK_MAX bytes, a body
- * over max_body, the peer closing) goes to a worker at once. */
+/* Whether a plain connection's request has wholly arrived (asked of
+ * http.c, on the bytes waiting in the socket, without taking them): only
+ * then does a worker take it, so a client sending its request slowly waits
+ * here (until idle_timeout) and holds no worker.  TLS, more than PEEK_MAX
+ * bytes and the peer closing go to a worker at once. */
 #define PEEK_MAX 65536
 
 static bool
@@ -705,9 +562,6 @@ request_arrived(const struct server *srv, const struct conn *c)
 {
 	static char buf[PEEK_MAX];    /* the I/O thread's only */
 	ssize_t n;
-	const char *end, *line;
-	size_t head;
-	long long length = 0;
 
 	if (c->tls)
 		return true;
@@ -715,24 +569,7 @@ request_arrived(const struct server *srv, const struct conn *c)
 	if (n <= 0 || n == (ssize_t) sizeof(buf) - 1)
 		return true;
 	buf[n] = '\0';
-	end = strstr(buf, "\r\n\r\n");
-	if (end != NULL)
-		head = (size_t) (end - buf) + 4;
-	else if ((end = strstr(buf, "\n\n")) != NULL)
-		head = (size_t) (end - buf) + 2;
-	else
-		return strlen(buf) != (size_t) n;   /* a NUL: not HTTP, let gSOAP refuse it */
-	for (line = strchr(buf, '\n'); line != NULL && line < end; line = strchr(line, '\n')) {
-		line++;
-		if (strncasecmp(line, "Content-Length:", 15) == 0)
-			length = strtoll(line + 15, NULL, 10);
-		else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 ||
-			 strncasecmp(line, "Expect:", 7) == 0)
-			return true;
-	}
-	/* A body over max_body is refused without waiting for it. */
-	return length <= 0 || length > srv->cfg->max_body ||
-	       (long long) ((size_t) n - head) >= length;
+	return http_request_complete(buf, (size_t) n, srv->cfg->max_body);
 }
 
 /* Out of file descriptors: the pending connection would make epoll report
@@ -885,20 +722,20 @@ join_workers(struct server *srv)
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += (time_t) srv->cfg->request_timeout;
-	for (; i < srv->nworkers; i++)
+	for (; i < srv->nthreads; i++)
 		if (pthread_timedjoin_np(srv->threads[i], NULL, &deadline) != 0)
 			break;
-	if (i == srv->nworkers)
+	if (i == srv->nthreads)
 		return;
 	log_msg(LOG_WARN, "shutting down: requests still arriving after %llds; ending them",
 		(long long) srv->cfg->request_timeout);
-	for (int k = 0; k < srv->nworkers; k++) {
+	for (int k = 0; k < srv->nthreads; k++) {
 		int fd = atomic_load(&srv->active_fd[k]);
 
 		if (fd >= 0)
 			shutdown(fd, SHUT_RD);
 	}
-	for (; i < srv->nworkers; i++)
+	for (; i < srv->nthreads; i++)
 		pthread_join(srv->threads[i], NULL);
 }
 
@@ -942,16 +779,8 @@ server_free(struct server *srv)
 		return;
 	for (int i = 0; i < srv->nlisteners; i++)
 		close(srv->listeners[i].fd);
-	for (int i = 0; i < srv->nworkers; i++) {
-		struct worker *w = &srv->workers[i];
-
-		soap_destroy(w->soap);
-		soap_end(w->soap);
-		soap_free(w->soap);
-		db_close(w->db);
-		xbuf_free(&w->body);
-		xbuf_free(&w->wire);
-	}
+	for (int i = 0; i < srv->nworkers; i++)
+		request_worker_free(&srv->workers[i]);
 	free(srv->workers);
 	free(srv->threads);
 	free(srv->active_fd);
@@ -967,7 +796,7 @@ server_free(struct server *srv)
 	}
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->nonempty);
-	observe_free();
+	request_free();
 	free(srv);
 }
 

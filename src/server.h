@@ -1,7 +1,8 @@
 /*
- * server.h: listeners (HTTPS and plain HTTP), the worker pool and the
- * per-connection serve loop.  Owns every gSOAP context and every database
- * connection of the process.
+ * server.h: the connection layer: listeners (HTTPS and plain HTTP), TLS
+ * handshakes, idle keep-alive connections parked in epoll, and the worker
+ * pool whose threads serve one connection at a time (each request through
+ * request.h's request_serve()).
  */
 #ifndef AXLPROV_SERVER_H
 #define AXLPROV_SERVER_H
@@ -33,8 +34,9 @@ void server_set_reread(struct server *srv, server_reread_fn reread);
 
 void server_free(struct server *srv);
 
-/* Serves one plain connection on fd with a worker whose context is set up
- * like the pool's, until it closes (closes fd).  For the fuzz harness. */
+/* Serves one plain connection on fd with a worker made by
+ * request_worker_init(), until it closes (closes fd).  For the fuzz
+ * harness. */
 struct worker;
 void server_serve_fd(struct worker *w, int fd);
 

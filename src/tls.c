@@ -142,24 +142,55 @@ set_group(SSL_CTX *ctx, const struct tls_group *g, bool rsa, bool ec, int *serve
 	return true;
 }
 
+static const struct tls_group *
+find_group(const char *name, struct app_err *err)
+{
+	for (size_t i = 0; i < NGROUPS; i++)
+		if (strcmp(groups[i].name, name) == 0)
+			return &groups[i];
+	app_err_set(err, APP_E_INVALID_VALUE, "tls_ciphers", "unknown tls_ciphers %s", name);
+	return NULL;
+}
+
+/* tls_cert (RSA or ECDSA) and, beside an RSA one, tls_cert_ecdsa; *rsa and
+ * *ec say which kinds of key the context now serves. */
+static bool
+load_certificates(SSL_CTX *ctx, const struct config *cfg, bool *rsa, bool *ec,
+		  struct app_err *err)
+{
+	const char *key = cfg->tls_key[0] ? cfg->tls_key : cfg->tls_cert;
+	const char *eckey = cfg->tls_key_ecdsa[0] ? cfg->tls_key_ecdsa : cfg->tls_cert_ecdsa;
+	int kind, eckind;
+
+	if (!load_pair(ctx, "tls_cert", cfg->tls_cert, key, &kind, err))
+		return false;
+	*rsa = kind == EVP_PKEY_RSA;
+	*ec = kind == EVP_PKEY_EC;
+	if (cfg->tls_cert_ecdsa[0] == '\0')
+		return true;
+	if (*ec)
+		return app_err_set(err, APP_E_INVALID_VALUE, "tls_cert_ecdsa",
+				   "tls_cert_ecdsa is set but tls_cert %s is already an ECDSA certificate",
+				   cfg->tls_cert);
+	if (!load_pair(ctx, "tls_cert_ecdsa", cfg->tls_cert_ecdsa, eckey, &eckind, err))
+		return false;
+	if (eckind != EVP_PKEY_EC)
+		return app_err_set(err, APP_E_INVALID_VALUE, "tls_cert_ecdsa",
+				   "tls_cert_ecdsa %s is not an ECDSA certificate", cfg->tls_cert_ecdsa);
+	*ec = true;
+	return true;
+}
+
 static SSL_CTX *
 build(const struct config *cfg, char *desc, size_t dsize, struct app_err *err)
 {
-	const struct tls_group *g = NULL;
-	const char *key = cfg->tls_key[0] ? cfg->tls_key : cfg->tls_cert;
-	const char *eckey = cfg->tls_key_ecdsa[0] ? cfg->tls_key_ecdsa : cfg->tls_cert_ecdsa;
-	int kind, eckind, served;
+	const struct tls_group *g = find_group(cfg->tls_ciphers, err);
+	int served;
 	bool rsa = false, ec = false;
 	SSL_CTX *ctx;
 
-	for (size_t i = 0; i < NGROUPS; i++)
-		if (strcmp(groups[i].name, cfg->tls_ciphers) == 0)
-			g = &groups[i];
-	if (g == NULL) {
-		app_err_set(err, APP_E_INVALID_VALUE, "tls_ciphers", "unknown tls_ciphers %s",
-			    cfg->tls_ciphers);
+	if (g == NULL)
 		return NULL;
-	}
 	if (cfg->tls_cert[0] == '\0') {
 		app_err_set(err, APP_E_MISSING_FIELD, "tls_cert",
 			    "listen is set but tls_cert is not (set it, or listen to \"\" for plain HTTP only)");
@@ -178,37 +209,15 @@ build(const struct config *cfg, char *desc, size_t dsize, struct app_err *err)
 	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
 			    SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	if (!load_pair(ctx, "tls_cert", cfg->tls_cert, key, &kind, err))
-		goto fail;
-	rsa = kind == EVP_PKEY_RSA;
-	ec = kind == EVP_PKEY_EC;
-	if (cfg->tls_cert_ecdsa[0]) {
-		if (ec) {
-			app_err_set(err, APP_E_INVALID_VALUE, "tls_cert_ecdsa",
-				    "tls_cert_ecdsa is set but tls_cert %s is already an ECDSA certificate",
-				    cfg->tls_cert);
-			goto fail;
-		}
-		if (!load_pair(ctx, "tls_cert_ecdsa", cfg->tls_cert_ecdsa, eckey, &eckind, err))
-			goto fail;
-		if (eckind != EVP_PKEY_EC) {
-			app_err_set(err, APP_E_INVALID_VALUE, "tls_cert_ecdsa",
-				    "tls_cert_ecdsa %s is not an ECDSA certificate",
-				    cfg->tls_cert_ecdsa);
-			goto fail;
-		}
-		ec = true;
+	if (!load_certificates(ctx, cfg, &rsa, &ec, err) || !set_group(ctx, g, rsa, ec, &served, err)) {
+		SSL_CTX_free(ctx);
+		ERR_clear_error();
+		return NULL;
 	}
-	if (!set_group(ctx, g, rsa, ec, &served, err))
-		goto fail;
 	snprintf(desc, dsize, "tls_ciphers=%s (%d of %d TLS 1.2 suites servable; TLS 1.3: %s) "
 		 "certificates: %s%s%s", g->name, served, count_names(g->tls12), g->tls13,
 		 rsa ? "RSA " : "", rsa && ec ? "+ " : "", ec ? "ECDSA" : "");
 	return ctx;
-fail:
-	SSL_CTX_free(ctx);
-	ERR_clear_error();
-	return NULL;
 }
 
 struct tls *

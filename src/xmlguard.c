@@ -7,6 +7,7 @@
 
 #include "text.h"
 
+/* The tag states come first, up to S_ETAG: step() dispatches on that. */
 enum {
 	S_TEXT,      /* character data */
 	S_LT,        /* after '<' */
@@ -51,15 +52,11 @@ close_element(struct xmlguard *g)
 		g->depth--;
 }
 
-/* One byte of markup; UTF-8 is checked separately. */
+/* One byte after '<' or inside a start or end tag. */
 static enum xmlguard_result
-step(struct xmlguard *g, char c)
+step_tag(struct xmlguard *g, char c)
 {
 	switch (g->state) {
-	case S_TEXT:
-		if (c == '<')
-			g->state = S_LT;
-		return XMLGUARD_OK;
 	case S_LT:
 		if (c == '/')
 			g->state = S_ETAG;
@@ -94,12 +91,21 @@ step(struct xmlguard *g, char c)
 		if (c == g->quote)
 			g->state = S_STAG;
 		return XMLGUARD_OK;
-	case S_ETAG:
+	default:   /* S_ETAG */
 		if (c == '>') {
 			close_element(g);
 			g->state = S_TEXT;
 		}
 		return XMLGUARD_OK;
+	}
+}
+
+/* One byte of a processing instruction, or after "<!": a comment, CDATA,
+ * or (refused) a DTD declaration. */
+static enum xmlguard_result
+step_other(struct xmlguard *g, char c)
+{
+	switch (g->state) {
 	case S_PI:
 		if (c == '>' && g->run == 1)
 			g->state = S_TEXT;
@@ -127,13 +133,24 @@ step(struct xmlguard *g, char c)
 			g->state = S_TEXT;
 		g->run = c == '-' ? g->run + 1 : 0;
 		return XMLGUARD_OK;
-	case S_CDATA:
+	default:   /* S_CDATA */
 		if (c == '>' && g->run >= 2)
 			g->state = S_TEXT;
 		g->run = c == ']' ? g->run + 1 : 0;
 		return XMLGUARD_OK;
 	}
-	return XMLGUARD_OK;
+}
+
+/* One byte of markup; UTF-8 is checked separately. */
+static enum xmlguard_result
+step(struct xmlguard *g, char c)
+{
+	if (g->state == S_TEXT) {
+		if (c == '<')
+			g->state = S_LT;
+		return XMLGUARD_OK;
+	}
+	return g->state <= S_ETAG ? step_tag(g, c) : step_other(g, c);
 }
 
 /* Expected length of the UTF-8 character a lead byte starts (0: invalid). */

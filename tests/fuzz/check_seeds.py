@@ -15,7 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REQUEST = {
     "bad-version.http": "599", "doctype.http": "599", "get-status-missing.http": "404",
     "not-found-path.http": "404", "put.http": "405", "too-large.http": "413",
-    "truncated.http": None, "unauthorized.http": "401",
+    "truncated.http": None, "bare-xml.http": None, "unauthorized.http": "401",
     "unknown-op.http": "500",
     "read-only-user.http": "401",   # a read-only user's write, as CUCM answers it
     "removePhoneSecurityProfile-in-use.http": "500", "removeUser-in-use.http": "500",

@@ -2,11 +2,13 @@
  * fuzz_request.c: libFuzzer harness for the AXL request path.  Each input
  * is the raw bytes a client sends on one connection (one or more HTTP
  * requests).  They go into one end of a socketpair, and the other end is
- * served by the real serve loop (server_serve_fd) with a worker context
- * set up as the server's: gSOAP's HTTP parser under our hooks (path, size,
- * Basic authentication, the XML guard), the generated deserializers,
- * routing, the adapters and the rules, over the in-memory repositories of
- * fake_repo.c.  Responses are read and discarded.
+ * served by the real connection loop (server_serve_fd) with a worker made
+ * as the server makes its workers (request_worker_init): the request's
+ * owner (request.c) with gSOAP's HTTP parser under the framing hooks
+ * (path, size, the XML guard), Basic authentication, the generated
+ * deserializers, routing, the role check, the adapters and the rules, over
+ * the in-memory repositories of fake_repo.c.  Responses are read and
+ * discarded.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -21,11 +23,9 @@
 
 #include "auth.h"
 #include "config.h"
-#include "db.h"
 #include "fake_repo.h"
-#include "http.h"
 #include "log.h"
-#include "observe.h"
+#include "request.h"
 #include "server.h"
 #include "worker.h"
 
@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define INPUT_MAX 65536
 
 static struct config cfg;
+static struct soap *tmpl;
 static struct worker w;
 /* FUZZ_ECHO=1 in the environment: responses go to stderr (to check that
  * seeds get real answers, not faults). */
@@ -67,20 +68,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * depend on the clock, and a crash must reproduce from its input. */
 	cfg.throttle_writes_per_second = 0;
 	fake_repo_init();
-	if (!auth_init((int) cfg.auth_cache_ttl) || !observe_init(&cfg)) {
-		fprintf(stderr, "fuzz_request: auth_init or observe_init failed\n");
+	if (!auth_init((int) cfg.auth_cache_ttl) || !request_init(&cfg)) {
+		fprintf(stderr, "fuzz_request: auth_init or request_init failed\n");
 		abort();
 	}
-	/* As server_new and start_workers set up each worker. */
-	w.cfg = &cfg;
-	xbuf_init(&w.body);
-	xbuf_init(&w.wire);
-	w.soap = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING);
-	w.db = db_open(cfg.database_url);
-	if (w.soap == NULL || w.db == NULL)
+	/* As server_new makes the template and start_workers each worker. */
+	tmpl = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING);
+	if (tmpl == NULL || !request_worker_init(&w, 0, tmpl, &cfg))
 		abort();
-	w.soap->user = &w;
-	http_install(w.soap);
 	return 0;
 }
 

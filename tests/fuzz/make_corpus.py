@@ -224,6 +224,9 @@ def request_corpus(folder):
     write(folder, "unknown-op.http", post("getLine", "<name>x</name>"))
     write(folder, "bad-version.http", post("getPhone", "<name>x</name>", version="9.0"))
     write(folder, "truncated.http", post("getPhone", "<name>SEP001122334455</name>")[:-30])
+    # No HTTP head at all: gSOAP's parser reads bare XML too; never served.
+    write(folder, "bare-xml.http",
+          b"\r\n" + post("getPhone", "<name>SEP001122334455</name>").partition(b"\r\n\r\n")[2])
 
 
 # --- SIP ----------------------------------------------------------------------

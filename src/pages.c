@@ -1,0 +1,63 @@
+/*
+ * pages.c: the GET resources (see pages.h).  Each builds its body in
+ * w->body and sends it with http_send(); a failure of the server (the
+ * database down, say) goes out through http_error() like every other HTTP
+ * error.
+ */
+#include "pages.h"
+
+#include "apply_status.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "repo_metrics.h"
+#include "worker.h"
+
+static const char page_service[] =
+	"<html><head><title>Cisco CallManager: AXL Web Service</title></head>"
+	"<body><h1>Cisco CallManager: AXL Web Service</h1>"
+	"<p>The AXL Web Service is working and accepting requests.<br/>"
+	"Use HTTP POST to send a request.</p></body></html>";
+
+int
+pages_service(struct worker *w)
+{
+	xbuf_reset(&w->body);
+	xbuf_puts(&w->body, page_service);
+	return http_send(w, 200, "text/html;charset=ISO-8859-1", false);
+}
+
+int
+pages_metrics(struct worker *w)
+{
+	struct metrics_gauges g = { .ok = true };
+	struct app_err err = { 0 };
+
+	g.ok = repo_metrics_outbox(w->db, &g.outbox_pending, &g.outbox_sending, &err) &&
+	       repo_metrics_bindings(w->db, &g.sip_bindings, &err);
+	if (!g.ok)
+		log_msg(LOG_WARN, "metrics: %s", err.msg);
+	xbuf_reset(&w->body);
+	metrics_render(&w->body, &g);
+	return http_send(w, 200, "text/plain; version=0.0.4; charset=utf-8", false);
+}
+
+int
+pages_apply_status(struct worker *w)
+{
+	char id[256];
+	struct app_err err = { 0 };
+
+	http_apply_status_id(w, id, sizeof(id));
+	xbuf_reset(&w->body);
+	if (apply_status_json(w->db, id, &w->body, &err))
+		return http_send(w, 200, "application/json", false);
+	if (err.code == APP_E_DB_UNAVAILABLE)
+		return http_error(w, 503, "The database is not reachable; try again later.", 5, false);
+	if (err.code != APP_E_NOT_FOUND)
+		return http_error(w, 500, err.msg, 0, false);
+	/* No such request: the resource's own answer, as the CLI gives it. */
+	xbuf_reset(&w->body);
+	apply_status_error_json(&w->body, err.msg);
+	return http_send(w, 404, "application/json", false);
+}
