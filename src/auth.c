@@ -18,7 +18,7 @@
 #include "backoff.h"
 #include "err.h"
 #include "log.h"
-#include "repo_user.h"
+#include "repo_apiuser.h"
 
 #define PBKDF2_ITERATIONS 100000
 #define SALT_LEN 16
@@ -245,7 +245,7 @@ check(struct db *db, const char *user, const char *password, char role[16])
 		state = cache_lookup(tag, role, cached);
 	if (state == CACHE_FRESH)
 		return AUTH_OK;
-	if (!repo_user_get(db, user, hash, stored_role, &err)) {
+	if (!repo_apiuser_get(db, user, hash, stored_role, &err)) {
 		if (err.code != APP_E_NOT_FOUND)
 			return AUTH_UNAVAILABLE;
 		/* Spend the same time as a real check so that timing does not

@@ -4,7 +4,7 @@
  * PQexecPrepared with out-of-line parameters.  Errors are mapped here, once,
  * from SQLSTATE to enum app_errcode.
  */
-#include "db.h"
+#include "db_pq.h"
 
 #include <poll.h>
 #include <stdarg.h>
@@ -174,8 +174,7 @@ map_error(struct db *db, const PGresult *res, struct app_err *err)
 				   "Database unavailable: connection lost; try again later");
 	}
 	if (strcmp(state, "23505") == 0)
-		return app_err_set(err, APP_E_DUPLICATE, NULL,
-				   "Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:).");
+		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (strcmp(state, "23503") == 0)
 		return app_err_set(err, APP_E_IN_USE, NULL,
 				   "Key value for constraint (%s) is still being referenced.",

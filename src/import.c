@@ -42,7 +42,7 @@ lookup_profile(struct db *db, const struct phone *p, const char *mode, struct pr
 {
 	struct profile target;
 
-	if (strcmp(mode, "Non Secure") == 0)
+	if (!profile_mode_is_secure(mode))
 		return phone_ops_standard_profile(db, p, prof, err);
 	profile_defaults(&target);
 	snprintf(target.v[PF_NAME], PF_VALUE_MAX, "%.95s - %.4s %.16s Profile", p->v[PH_MODEL],
@@ -102,7 +102,7 @@ import_row(struct db *db, struct profile_cache *cache, struct phone *p, char **f
 	if (n < 4)
 		app_err_set(err, APP_E_MISSING_FIELD, NULL,
 			    "expected name,product,protocol,security mode[,description]");
-	if (ok && phone_profile_needs_certificate(&prof) && !phone_has_certificate(m, "None"))
+	if (ok && profile_needs_certificate(&prof) && !phone_has_certificate(m, "None"))
 		snprintf(p->v[PH_CERT_STATUS], PH_VALUE_MAX, "Upgrade Success");
 	ok = ok && repo_phone_insert(db, p, prof.uuid, NULL, cache->actor, err);
 	if (ok)

@@ -24,7 +24,7 @@
 #include "repo_phone.h"
 #include "repo_profile.h"
 #include "repo_sip.h"
-#include "repo_user.h"
+#include "repo_apiuser.h"
 
 #define MAX_PROFILES 96
 #define MAX_PHONES 24
@@ -841,7 +841,7 @@ repo_enduser_remove(struct db *db, const char *uuid, const struct actor *actor,
 static char admin_hash[USER_HASH_MAX], nobody_hash[USER_HASH_MAX];
 
 bool
-repo_user_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
+repo_apiuser_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
 	      char role[USER_ROLE_MAX], struct app_err *err)
 {
 	bool known = strcmp(userid, FAKE_ADMIN) == 0 || strcmp(userid, FAKE_READER) == 0;
