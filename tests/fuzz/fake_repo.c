@@ -20,6 +20,7 @@
 #include "fake_repo.h"
 #include "models.h"
 #include "repo_apply.h"
+#include "repo_enduser.h"
 #include "repo_metrics.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
@@ -87,9 +88,6 @@ struct db {
 /* The live store, its initial contents, and the transaction's and the
  * savepoint's snapshots. */
 static struct store *cur, *initial, *tx_snap, *sp_snap;
-
-static const char dup_msg[] =
-	"Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:).";
 
 /* Copies only the rows in use: the arrays are large and mostly empty. */
 static void
@@ -304,7 +302,7 @@ repo_profile_insert(struct db *db, struct profile *p, const struct actor *actor,
 
 	(void) db;
 	if (profile_name_taken(p->v[PF_NAME], NULL))
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nprofiles == MAX_PROFILES)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
 	f = &cur->profiles[cur->nprofiles++];
@@ -323,8 +321,7 @@ repo_profile_get(struct db *db, const struct item_key *key, struct profile *out,
 
 	(void) db;
 	if (f == NULL)
-		return app_err_set(err, APP_E_NOT_FOUND, key->name ? "name" : "uuid",
-				   "Item not valid: The specified Phone Security Profile was not found");
+		return app_err_kind(err, APP_E_NOT_FOUND, OBJ_PROFILE, key->name ? "name" : "uuid");
 	profile_out(f, out);
 	return true;
 }
@@ -345,7 +342,7 @@ repo_profile_update(struct db *db, const struct profile *p, const struct profile
 		return app_err_set(err, APP_E_CONFLICT, NULL,
 				   "Could not update %s: it kept changing; try again", p->v[PF_NAME]);
 	if (profile_name_taken(p->v[PF_NAME], f))
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	for (int i = 0; i < PF__COUNT; i++)
 		if (!(profile_fields[i].flags & PFF_FIXED))
 			snprintf(f->p.v[i], sizeof(f->p.v[i]), "%s", p->v[i]);
@@ -381,11 +378,9 @@ repo_profile_remove(struct db *db, const struct item_key *key, const struct acto
 
 	(void) db;
 	if (f == NULL)
-		return app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
-				   "Item not valid: The specified entry was not found");
+		return app_err_kind(err, APP_E_REMOVE_NOT_FOUND, OBJ_PROFILE, NULL);
 	if (f->p.standard)
-		return app_err_set(err, APP_E_READ_ONLY, NULL,
-				   "Cannot remove a predefined security profile: %s", f->p.v[PF_NAME]);
+		return app_err_predefined(err, OBJ_PROFILE, "remove", f->p.v[PF_NAME]);
 	if (phones_of_profile(f->p.uuid) > 0)
 		return app_err_set(err, APP_E_IN_USE, NULL,
 				   "Key value for constraint (%s) is still being referenced.",
@@ -579,7 +574,7 @@ repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
 	if (!phone_refs_ok(profile_uuid, user_uuid, err))
 		return false;
 	if (phone_name_taken(p->v[PH_NAME], NULL))
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nphones == MAX_PHONES)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
 	f = &cur->phones[cur->nphones++];
@@ -601,8 +596,7 @@ repo_phone_get(struct db *db, const struct item_key *key, struct phone *out,
 
 	(void) db;
 	if (f == NULL)
-		return app_err_set(err, APP_E_NOT_FOUND, key->name ? "name" : "uuid",
-				   "Item not valid: The specified Phone was not found");
+		return app_err_kind(err, APP_E_NOT_FOUND, OBJ_PHONE, key->name ? "name" : "uuid");
 	phone_out(f, out, profile_uuid);
 	return true;
 }
@@ -626,7 +620,7 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 	if (!phone_refs_ok(profile_uuid, user_uuid, err))
 		return false;
 	if (phone_name_taken(p->v[PH_NAME], f))
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	phone_store(f, p, profile_uuid, user_uuid);
 	f->version++;
 	return true;
@@ -641,8 +635,7 @@ repo_phone_remove(struct db *db, const struct item_key *key, const struct actor 
 
 	(void) db;
 	if (f == NULL)
-		return app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
-				   "Item not valid: The specified entry was not found");
+		return app_err_kind(err, APP_E_REMOVE_NOT_FOUND, OBJ_PHONE, NULL);
 	snprintf(uuid_out, UUID_DB_LEN + 1, "%s", f->p.uuid);
 	/* Its bindings go with it (ON DELETE CASCADE). */
 	for (int i = 0; i < cur->nbindings; i++)
@@ -765,7 +758,7 @@ repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
 
 	(void) db;
 	if (enduser_by(u->userid, NULL) != NULL)
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nusers == MAX_ENDUSERS)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
 	f = &cur->users[cur->nusers++];
@@ -777,16 +770,15 @@ repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
 }
 
 bool
-repo_enduser_find(struct db *db, const char *userid, const char *uuid, bool for_update,
-		  struct end_user *out, struct app_err *err)
+repo_enduser_get(struct db *db, const struct item_key *key, bool for_update,
+		 struct end_user *out, struct app_err *err)
 {
-	const struct fenduser *f = enduser_by(userid, uuid);
+	const struct fenduser *f = enduser_by(key->name, key->uuid);
 
 	(void) db;
 	(void) for_update;
 	if (f == NULL)
-		return app_err_set(err, APP_E_NOT_FOUND, userid ? "userid" : "uuid",
-				   "Item not valid: The specified User was not found");
+		return app_err_kind(err, APP_E_NOT_FOUND, OBJ_USER, key->name ? "userid" : "uuid");
 	*out = f->u;
 	return true;
 }
@@ -802,7 +794,7 @@ repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5
 	if (f == NULL)
 		return true;   /* UPDATE of no row */
 	if (other != NULL && other != f)
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	f->u = *u;
 	if (ha1_md5 != NULL)
 		snprintf(f->ha1_md5, sizeof(f->ha1_md5), "%s", ha1_md5);
@@ -812,17 +804,19 @@ repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5
 }
 
 bool
-repo_enduser_remove(struct db *db, const char *uuid, const struct actor *actor,
-		    struct app_err *err)
+repo_enduser_remove(struct db *db, const struct item_key *key, const struct actor *actor,
+		    char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
 {
 	(void) actor;
-	struct fenduser *f = enduser_by(NULL, uuid);
+	struct fenduser *f = enduser_by(key->name, key->uuid);
 
 	(void) db;
 	if (f == NULL)
-		return true;
+		return app_err_kind(err, APP_E_REMOVE_NOT_FOUND, OBJ_USER, NULL);
+	if (uuid_out != NULL)
+		snprintf(uuid_out, UUID_DB_LEN + 1, "%s", f->u.uuid);
 	for (int i = 0; i < cur->nphones; i++)
-		if (strcmp(cur->phones[i].user_uuid, uuid) == 0)
+		if (strcmp(cur->phones[i].user_uuid, f->u.uuid) == 0)
 			return app_err_set(err, APP_E_IN_USE, NULL,
 					   "Key value for constraint (%s) is still being referenced.",
 					   "phone_digest_user_id_fkey");
@@ -891,9 +885,9 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 		}
 	}
 	if (target_uuid == NULL)
-		return app_err_set(err, APP_E_NOT_FOUND, o->key->name ? "name" : "uuid",
-				   "Item not valid: The specified %s was not found",
-				   o->target == APPLY_PHONE ? "Phone" : "Phone Security Profile");
+		return app_err_kind(err, APP_E_NOT_FOUND,
+				    o->target == APPLY_PHONE ? OBJ_PHONE : OBJ_PROFILE,
+				    o->key->name ? "name" : "uuid");
 	/* The oldest request makes room. */
 	if (cur->napply == MAX_APPLY)
 		memmove(&cur->apply[0], &cur->apply[1], (MAX_APPLY - 1) * sizeof(cur->apply[0]));
