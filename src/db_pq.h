@@ -47,6 +47,18 @@ typedef void (*repo_row_fn)(const PGresult *res, int row, void *out);
 bool repo_get_by_key(struct db *db, const repo_by_key st, const struct item_key *key,
 		     enum obj_kind kind, repo_row_fn row, void *out, struct app_err *err);
 
+/* Runs an audited write (a statement repo_audit_wrap built): params[0 ..
+ * n - 1] are the write's own, with room for AUDIT_NPARAMS more; changes is
+ * the audit's JSON.  The result (to PQclear), or NULL with err set. */
+PGresult *repo_write(struct db *db, const struct db_stmt *st, const char **params, int n,
+		     const struct actor *actor, const char *changes, struct app_err *err);
+
+/* An optimistic update through repo_write: APP_E_CONFLICT naming `name`
+ * when no row was still at the version read (the caller reads again). */
+bool repo_update_checked(struct db *db, const struct db_stmt *st, const char **params, int n,
+			 const struct actor *actor, const char *changes, const char *name,
+			 struct app_err *err);
+
 /* Runs the audited delete (repo_audit_wrap) the key names, $1 = the key;
  * *removed tells whether a row went, its pkid into uuid_out (if not NULL). */
 bool repo_remove_by_key(struct db *db, const repo_by_key st, const struct item_key *key,

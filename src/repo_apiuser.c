@@ -80,7 +80,7 @@ audited_write(struct db *db, const struct db_stmt *st, const char **params, int 
 	PGresult *res;
 	bool found;
 
-	res = db_exec(db, st, repo_audit_params(params, n, actor, changes), params, err);
+	res = repo_write(db, st, params, n, actor, changes, err);
 	if (res == NULL)
 		return false;
 	found = PQntuples(res) == 1;

@@ -68,7 +68,7 @@ audited(struct db *db, const struct db_stmt *st, const char **params, int n,
 
 	xbuf_init(&changes);
 	enduser_changes(&changes, u, digest);
-	res = db_exec(db, st, repo_audit_params(params, n, actor, changes.data), params, err);
+	res = repo_write(db, st, params, n, actor, changes.data, err);
 	xbuf_free(&changes);
 	return res;
 }

@@ -212,8 +212,7 @@ repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
 	params[n++] = user_uuid;
 	xbuf_init(&changes);
 	phone_changes(&changes, p, mask);
-	res = db_exec(db, &st_insert, repo_audit_params(params, n, actor, changes.data), params,
-		      err);
+	res = repo_write(db, &st_insert, params, n, actor, changes.data, err);
 	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
@@ -254,8 +253,7 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 	const char *params[PH__COUNT + 4 + AUDIT_NPARAMS];
 	int n;
 	struct xbuf changes;
-	PGresult *res;
-	bool changed;
+	bool ok;
 
 	params[0] = p->uuid;
 	n = 1 + stored_params(p, params + 1);
@@ -264,16 +262,10 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 	params[n++] = p->row_version;
 	xbuf_init(&changes);
 	phone_changes(&changes, p, changed_fields);
-	res = db_exec(db, &st_update, repo_audit_params(params, n, actor, changes.data), params,
-		      err);
+	ok = repo_update_checked(db, &st_update, params, n, actor, changes.data, p->v[PH_NAME],
+				 err);
 	xbuf_free(&changes);
-	if (res == NULL)
-		return false;
-	changed = PQntuples(res) == 1;
-	PQclear(res);
-	return changed || app_err_set(err, APP_E_CONFLICT, NULL,
-				      "Could not update %s: it kept changing; try again",
-				      p->v[PH_NAME]);
+	return ok;
 }
 
 bool
@@ -371,8 +363,7 @@ repo_phone_capf_complete(struct db *db, const char *name, const char *status,
 			 const struct actor *actor, char status_out[64], struct app_err *err)
 {
 	const char *params[2 + AUDIT_NPARAMS] = { name, status };
-	PGresult *res = db_exec(db, &st_capf_complete, repo_audit_params(params, 2, actor, "{}"),
-				params, err);
+	PGresult *res = repo_write(db, &st_capf_complete, params, 2, actor, "{}", err);
 	bool done;
 
 	if (res == NULL)

@@ -246,8 +246,7 @@ repo_profile_insert(struct db *db, struct profile *p, const struct actor *actor,
 		params[i] = p->v[i];
 	xbuf_init(&changes);
 	profile_changes(&changes, p, NULL);
-	res = db_exec(db, &st_insert,
-		      repo_audit_params(params, PF__COUNT, actor, changes.data), params, err);
+	res = repo_write(db, &st_insert, params, PF__COUNT, actor, changes.data, err);
 	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
@@ -270,8 +269,7 @@ repo_profile_update(struct db *db, const struct profile *p, const struct profile
 	const char *params[PF__COUNT + 2 + AUDIT_NPARAMS];
 	int n = 0;
 	struct xbuf changes;
-	PGresult *res;
-	bool changed;
+	bool ok;
 
 	params[n++] = p->uuid;
 	for (int i = 0; i < PF__COUNT; i++)
@@ -280,19 +278,12 @@ repo_profile_update(struct db *db, const struct profile *p, const struct profile
 	params[n++] = p->row_version;
 	xbuf_init(&changes);
 	profile_changes(&changes, p, before);
-	res = db_exec(db, &st_update, repo_audit_params(params, n, actor, changes.data), params,
-		      err);
-	xbuf_free(&changes);
-	if (res == NULL)
-		return false;
-	changed = PQntuples(res) == 1;
-	PQclear(res);
 	/* Predefined rows were refused before; no row means another update
-	 * came first (or the profile was removed): the caller reads again. */
-	if (!changed)
-		return app_err_set(err, APP_E_CONFLICT, NULL,
-				   "Could not update %s: it kept changing; try again", p->v[PF_NAME]);
-	return true;
+	 * came first (or the profile was removed). */
+	ok = repo_update_checked(db, &st_update, params, n, actor, changes.data, p->v[PF_NAME],
+				 err);
+	xbuf_free(&changes);
+	return ok;
 }
 
 bool
@@ -303,14 +294,13 @@ repo_profile_set_description(struct db *db, const struct item_key *key, const ch
 	const char *params[2 + AUDIT_NPARAMS] = { key->name ? key->name : key->uuid, description };
 	struct xbuf changes;
 	PGresult *res;
-	int n;
 
 	xbuf_init(&changes);
 	audit_changes_begin(&changes);
 	audit_change(&changes, profile_fields[PF_DESCRIPTION].xml, description);
 	audit_changes_end(&changes);
-	n = repo_audit_params(params, 2, actor, changes.data);
-	res = db_exec(db, key->name ? &st_describe_name : &st_describe_uuid, n, params, err);
+	res = repo_write(db, key->name ? &st_describe_name : &st_describe_uuid, params, 2, actor,
+			 changes.data, err);
 	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
