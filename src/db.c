@@ -278,9 +278,15 @@ db_rollback(struct db *db)
 }
 
 bool
-db_run(struct db *db, const char *sql, struct app_err *err)
+db_savepoint(struct db *db, enum db_savepoint what, struct app_err *err)
 {
-	return simple(db, sql, err);
+	static const char *const sql[] = {
+		[DB_SAVEPOINT_SET] = "SAVEPOINT sp",
+		[DB_SAVEPOINT_RELEASE] = "RELEASE SAVEPOINT sp",
+		[DB_SAVEPOINT_ROLLBACK] = "ROLLBACK TO SAVEPOINT sp",
+	};
+
+	return simple(db, sql[what], err);
 }
 
 void

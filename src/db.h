@@ -36,7 +36,10 @@ bool db_in_tx(const struct db *db);
 /* Commits when a transaction is open (one was begun on demand). */
 bool db_commit_if_open(struct db *db, struct app_err *err);
 
-/* Runs a constant statement without parameters (SAVEPOINT and the like). */
-bool db_run(struct db *db, const char *sql, struct app_err *err);
+/* The one savepoint inside a transaction (a step that may fail and be
+ * retried, such as creating a profile another request may create too):
+ * set it, release it, or roll back to it. */
+enum db_savepoint { DB_SAVEPOINT_SET, DB_SAVEPOINT_RELEASE, DB_SAVEPOINT_ROLLBACK };
+bool db_savepoint(struct db *db, enum db_savepoint what, struct app_err *err);
 
 #endif

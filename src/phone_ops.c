@@ -31,14 +31,14 @@ phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *
 	 * transaction here if the caller did not need one so far.  Another
 	 * request may create the same profile at the same time: keep the
 	 * transaction alive past a duplicate and take theirs. */
-	if ((!db_in_tx(db) && !db_begin(db, err)) || !db_run(db, "SAVEPOINT find_or_create", err))
+	if ((!db_in_tx(db) && !db_begin(db, err)) || !db_savepoint(db, DB_SAVEPOINT_SET, err))
 		return false;
 	if (repo_profile_insert(db, target, actor, err)) {
 		*out = *target;
-		return db_run(db, "RELEASE SAVEPOINT find_or_create", err);
+		return db_savepoint(db, DB_SAVEPOINT_RELEASE, err);
 	}
 	if (err->code != APP_E_DUPLICATE ||
-	    !db_run(db, "ROLLBACK TO SAVEPOINT find_or_create", err) ||
+	    !db_savepoint(db, DB_SAVEPOINT_ROLLBACK, err) ||
 	    !repo_profile_find_same(db, target, &found, &exists, err))
 		return false;
 	if (!exists)

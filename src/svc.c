@@ -61,6 +61,8 @@ bool
 svc_key(struct op_call *c, int which, const char *value, const char *element,
 	struct svc_key *key)
 {
+	char what[64];
+
 	memset(key, 0, sizeof(*key));
 	if (which == SVC_KEY_NAME && value != NULL) {
 		key->key.name = value;
@@ -72,8 +74,6 @@ svc_key(struct op_call *c, int which, const char *value, const char *element,
 		key->key.uuid = key->uuid_buf;
 		return true;
 	}
-	char what[64];
-
 	snprintf(what, sizeof(what), "%s or uuid", element);
 	return app_err_missing(&c->err, element, what);
 }

@@ -228,16 +228,16 @@ db_commit_if_open(struct db *db, struct app_err *err)
 }
 
 bool
-db_run(struct db *db, const char *sql, struct app_err *err)
+db_savepoint(struct db *db, enum db_savepoint what, struct app_err *err)
 {
 	if (!db->in_tx)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE 25P01)");
-	if (strncmp(sql, "SAVEPOINT ", 10) == 0) {
+	if (what == DB_SAVEPOINT_SET) {
 		store_copy(sp_snap, cur);
 		db->savepoint = true;
-	} else if (strncmp(sql, "RELEASE SAVEPOINT ", 18) == 0 && db->savepoint) {
+	} else if (what == DB_SAVEPOINT_RELEASE && db->savepoint) {
 		db->savepoint = false;
-	} else if (strncmp(sql, "ROLLBACK TO SAVEPOINT ", 22) == 0 && db->savepoint) {
+	} else if (what == DB_SAVEPOINT_ROLLBACK && db->savepoint) {
 		store_copy(cur, sp_snap);
 	} else {
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE 3B001)");
@@ -861,6 +861,31 @@ phone_registered(const char *phone_uuid)
 	return false;
 }
 
+/* The phones a queued request reaches, counted into a. */
+static void
+apply_targets(struct fapply *a, enum apply_target target, const char *target_uuid)
+{
+	for (int i = 0; i < cur->nphones; i++) {
+		const struct fphone *f = &cur->phones[i];
+		bool registered;
+
+		if (target == APPLY_PHONE ? strcmp(f->p.uuid, target_uuid) != 0 :
+		    strcmp(f->profile_uuid, target_uuid) != 0)
+			continue;
+		registered = phone_registered(f->p.uuid) && strcmp(f->p.v[PH_PROTOCOL], "SIP") == 0;
+		a->st.targeted++;
+		if (registered)
+			a->st.pending++;
+		else
+			a->st.unreachable++;
+		if (a->nphones < MAX_APPLY_PHONES) {
+			snprintf(a->phones[a->nphones].name, sizeof(a->phones[0].name), "%s",
+				 f->p.v[PH_NAME]);
+			a->phones[a->nphones++].registered = registered;
+		}
+	}
+}
+
 bool
 repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued *out,
 		 struct app_err *err)
@@ -904,25 +929,7 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 	snprintf(a->st.target_uuid, sizeof(a->st.target_uuid), "%s", target_uuid);
 	snprintf(a->st.requested_by, sizeof(a->st.requested_by), "%s", o->actor->who);
 	snprintf(a->st.created_at, sizeof(a->st.created_at), "2026-01-01T00:00:00Z");
-	for (int i = 0; i < cur->nphones; i++) {
-		const struct fphone *f = &cur->phones[i];
-		bool registered;
-
-		if (o->target == APPLY_PHONE ? strcmp(f->p.uuid, target_uuid) != 0 :
-		    strcmp(f->profile_uuid, target_uuid) != 0)
-			continue;
-		registered = phone_registered(f->p.uuid) && strcmp(f->p.v[PH_PROTOCOL], "SIP") == 0;
-		a->st.targeted++;
-		if (registered)
-			a->st.pending++;
-		else
-			a->st.unreachable++;
-		if (a->nphones < MAX_APPLY_PHONES) {
-			snprintf(a->phones[a->nphones].name, sizeof(a->phones[0].name), "%s",
-				 f->p.v[PH_NAME]);
-			a->phones[a->nphones++].registered = registered;
-		}
-	}
+	apply_targets(a, o->target, target_uuid);
 	snprintf(out->request_uuid, sizeof(out->request_uuid), "%s", a->st.request_uuid);
 	snprintf(out->target_uuid, sizeof(out->target_uuid), "%s", target_uuid);
 	out->targeted = a->st.targeted;
