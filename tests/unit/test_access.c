@@ -1,5 +1,5 @@
 /*
- * test_access.c: the role rule (access.c), the failed-login back-off
+ * test_access.c: the operation table and role rule (ops.c), the failed-login back-off
  * (backoff.c) and the audit's changes JSON (audit.c).
  */
 #include "testutil.h"
