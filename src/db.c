@@ -174,7 +174,7 @@ map_error(struct db *db, const PGresult *res, struct app_err *err)
 				   "Database unavailable: connection lost; try again later");
 	}
 	if (strcmp(state, "23505") == 0)
-		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (strcmp(state, "23503") == 0)
 		return app_err_set(err, APP_E_IN_USE, NULL,
 				   "Key value for constraint (%s) is still being referenced.",

@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include "audit.h"
+#include "axl_fault.h"
 #include "db.h"
 #include "err.h"
 #include "uuid.h"

@@ -32,9 +32,6 @@ struct app_err {
 	char msg[512];         /* the full, client-facing text */
 };
 
-/* The kinds of object AXL faults speak of. */
-enum obj_kind { OBJ_NONE, OBJ_PROFILE, OBJ_PHONE, OBJ_USER, OBJ__COUNT };
-
 /* Set err (which may be NULL) and return false, so callers can write
  * `return app_err_set(...)`. */
 bool app_err_set(struct app_err *err, enum app_errcode code, const char *field,
@@ -43,28 +40,6 @@ bool app_err_set(struct app_err *err, enum app_errcode code, const char *field,
 /* The common "Invalid value for <field>: <value>" text, with a reason. */
 bool app_err_invalid(struct app_err *err, const char *field, const char *value,
 		     const char *reason);
-
-/* AXL's wording, one table keyed by code and object kind (err.c): callers
- * give the code, the kind and the names, never the text.  Each returns
- * false, like app_err_set().
- *   APP_E_NOT_FOUND         Item not valid: The specified <kind> was not found
- *   APP_E_REMOVE_NOT_FOUND  Item not valid: The specified entry was not found
- *   APP_E_DUPLICATE         Could not insert new row - duplicate value ...
- * field is the element the error is about (or NULL). */
-bool app_err_kind(struct app_err *err, enum app_errcode code, enum obj_kind kind,
-		  const char *field);
-
-/* "Missing required element: <what>", what defaulting to the element. */
-bool app_err_missing(struct app_err *err, const char *element, const char *what);
-
-/* A predefined item refuses the change (verb: "update", "remove"). */
-bool app_err_predefined(struct app_err *err, enum obj_kind kind, const char *verb,
-			const char *name);
-
-/* Still used by phones: "Cannot remove <kind> <name>: it is used by <n>
- * phone(s): A, B, C[ and <m> more]" (first_names: up to five). */
-bool app_err_in_use(struct app_err *err, enum obj_kind kind, const char *name, long count,
-		    const char *first_names);
 
 /* A text value: valid UTF-8 without control characters, at most maxc
  * characters and under size bytes (size 0: no byte limit). */

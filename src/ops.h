@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "err.h"
+#include "axl_fault.h"
 
 /* X(ID, name, writes, kind, handler, request type, response type) */
 #define AXL_OPS(X) \

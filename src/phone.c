@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "axl_fault.h"
 
 static const char *const protocols[] = { "SIP", "SCCP", NULL };
 static const char *const sides[] = { "User", "Network", NULL };
@@ -127,7 +128,7 @@ phone_check_name(const char *element, char *name, const struct model_caps *m,
 	size_t n = strlen(name);
 
 	if (n == 0)
-		return app_err_missing(err, element, NULL);
+		return axl_err_missing(err, element, NULL);
 	if (m->sep_name) {
 		bool ok = n == 15 && strncasecmp(name, "SEP", 3) == 0;
 
@@ -157,7 +158,7 @@ phone_check_add(struct phone *p, int version, const struct model_caps **model,
 
 	for (int i = 0; i < PH__COUNT; i++)
 		if ((phone_fields[i].flags & PHF_REQUIRED) && p->v[i][0] == '\0')
-			return app_err_missing(err, phone_fields[i].xml, NULL);
+			return axl_err_missing(err, phone_fields[i].xml, NULL);
 	m = models_find(p->v[PH_PRODUCT]);
 	if (m == NULL || m->model_independent || m->since > version)
 		return app_err_invalid(err, "product", p->v[PH_PRODUCT],

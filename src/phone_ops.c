@@ -42,7 +42,7 @@ phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *
 	    !repo_profile_find_same(db, target, &found, &exists, err))
 		return false;
 	if (!exists)
-		return app_err_kind(err, APP_E_DUPLICATE, OBJ_PROFILE, "name");
+		return axl_err(err, APP_E_DUPLICATE, OBJ_PROFILE, "name");
 	*out = found;
 	return true;
 }
@@ -148,5 +148,5 @@ phone_ops_unused(struct db *db, enum phone_dependency dep, enum obj_kind kind, c
 
 	if (!repo_phone_dependents(db, dep, uuid, &users, names, err))
 		return false;
-	return users == 0 || app_err_in_use(err, kind, name, users, names);
+	return users == 0 || axl_err_in_use(err, kind, name, users, names);
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "audit.h"
+#include "axl_fault.h"
 #include "err.h"
 #include "phone.h"
 #include "profile.h"

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "axl_fault.h"
 #include "models.h"
 
 #define BIT(id) (1u << (id))
@@ -79,7 +80,7 @@ bool
 profile_check_name(const char *element, const char *value, struct app_err *err)
 {
 	if (value == NULL || *value == '\0')
-		return app_err_missing(err, element, NULL);
+		return axl_err_missing(err, element, NULL);
 	return check_text(element, value, profile_fields[PF_NAME].max, err);
 }
 
@@ -164,7 +165,7 @@ profile_set(struct profile *p, enum pf_id id, const char *raw, struct app_err *e
 
 	p->given |= BIT(id);
 	if (val[0] == '\0' && (f->flags & PFF_REQUIRED))
-		return app_err_missing(err, f->xml, NULL);
+		return axl_err_missing(err, f->xml, NULL);
 	if (val[0] == '\0') {
 		snprintf(out, PF_VALUE_MAX, "%s", f->dflt ? f->dflt : "");
 		return true;
@@ -287,7 +288,7 @@ profile_finish(struct profile *p, const struct profile *before, int version,
 {
 	for (int i = 0; i < PF__COUNT; i++)
 		if ((profile_fields[i].flags & PFF_REQUIRED) && p->v[i][0] == '\0')
-			return app_err_missing(err, profile_fields[i].xml, NULL);
+			return axl_err_missing(err, profile_fields[i].xml, NULL);
 	derive(p, before);
 	if (!check_model(p, models_find(p->v[PF_PHONE_TYPE]), version, err))
 		return false;

@@ -4,13 +4,14 @@
  */
 #include "profile_ops.h"
 
+#include "axl_fault.h"
 #include "phone_ops.h"
 #include "repo_phone.h"
 
 bool
 profile_ops_changeable(const struct profile *stored, const char *verb, struct app_err *err)
 {
-	return !stored->standard || app_err_predefined(err, OBJ_PROFILE, verb, stored->v[PF_NAME]);
+	return !stored->standard || axl_err_predefined(err, OBJ_PROFILE, verb, stored->v[PF_NAME]);
 }
 
 bool

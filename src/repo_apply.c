@@ -92,7 +92,7 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 		out->pending = atol(PQgetvalue(res, 0, 3));
 	}
 	PQclear(res);
-	return found || app_err_kind(err, APP_E_NOT_FOUND,
+	return found || axl_err(err, APP_E_NOT_FOUND,
 				     o->target == APPLY_PHONE ? OBJ_PHONE : OBJ_PROFILE,
 				     o->key->name ? "name" : "uuid");
 }

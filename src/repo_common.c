@@ -30,7 +30,7 @@ repo_get_by_key(struct db *db, const repo_by_key st, const struct item_key *key,
 		row(res, 0, out);
 	PQclear(res);
 	/* End users are named by their userid, the rest by a name. */
-	return found || app_err_kind(err, APP_E_NOT_FOUND, kind,
+	return found || axl_err(err, APP_E_NOT_FOUND, kind,
 				     key->name == NULL ? "uuid" : kind == OBJ_USER ? "userid" : "name");
 }
 

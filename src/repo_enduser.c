@@ -128,5 +128,5 @@ repo_enduser_remove(struct db *db, const struct item_key *key, const struct acto
 	bool removed;
 
 	return repo_remove_by_key(db, st_remove, key, actor, uuid_out, &removed, err) &&
-	       (removed || app_err_kind(err, APP_E_REMOVE_NOT_FOUND, OBJ_USER, NULL));
+	       (removed || axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_USER, NULL));
 }

@@ -275,7 +275,7 @@ repo_phone_remove(struct db *db, const struct item_key *key, const struct actor 
 	bool removed;
 
 	return repo_remove_by_key(db, st_remove, key, actor, uuid_out, &removed, err) &&
-	       (removed || app_err_kind(err, APP_E_REMOVE_NOT_FOUND, OBJ_PHONE, NULL));
+	       (removed || axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_PHONE, NULL));
 }
 
 bool

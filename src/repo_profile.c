@@ -325,8 +325,8 @@ repo_profile_remove(struct db *db, const struct item_key *key, const struct acto
 	/* Nothing deleted: either it does not exist or it is predefined. */
 	if (!repo_profile_get(db, key, &existing, err))
 		return err->code == APP_E_NOT_FOUND ?
-		       app_err_kind(err, APP_E_REMOVE_NOT_FOUND, OBJ_PROFILE, NULL) : false;
-	return app_err_predefined(err, OBJ_PROFILE, "remove", existing.v[PF_NAME]);
+		       axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_PROFILE, NULL) : false;
+	return axl_err_predefined(err, OBJ_PROFILE, "remove", existing.v[PF_NAME]);
 }
 
 bool

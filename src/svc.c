@@ -75,7 +75,7 @@ svc_key(struct op_call *c, int which, const char *value, const char *element,
 		return true;
 	}
 	snprintf(what, sizeof(what), "%s or uuid", element);
-	return app_err_missing(&c->err, element, what);
+	return axl_err_missing(&c->err, element, what);
 }
 
 bool
@@ -180,7 +180,7 @@ svc_remove(struct op_call *c, const ULONG64 *sequence, const struct svc_key *key
 	 * query. */
 	if (!r->read(c, &key->key, item)) {
 		if (c->err.code == APP_E_NOT_FOUND)
-			app_err_kind(&c->err, APP_E_REMOVE_NOT_FOUND, c->kind, NULL);
+			axl_err(&c->err, APP_E_REMOVE_NOT_FOUND, c->kind, NULL);
 		return false;
 	}
 	if (!r->rules(c, item) || !r->remove(c, item, uuid) ||

@@ -119,7 +119,7 @@ svc_phone_add(struct op_call *c, void *req_)
 	if (p == NULL)
 		return svc_no_memory(c);
 	if (req->phone == NULL)
-		return app_err_missing(&c->err, "phone", NULL);
+		return axl_err_missing(&c->err, "phone", NULL);
 	phone_defaults(p);
 	/* A phone is one row: the lookups and the insert need no transaction
 	 * unless a CAPF change creates a profile (phone_ops opens one then). */
@@ -320,7 +320,7 @@ read_search(struct op_call *c, const struct ns__ListPhoneSearch *sc, struct phon
 			any = true;
 		}
 	}
-	return any || app_err_missing(&c->err, "searchCriteria",
+	return any || axl_err_missing(&c->err, "searchCriteria",
 				      "searchCriteria needs at least one search element");
 }
 

@@ -102,7 +102,7 @@ svc_profile_add(struct op_call *c, void *req_)
 	struct profile p;
 
 	if (x == NULL)
-		return app_err_missing(&c->err, "phoneSecurityProfile", NULL);
+		return axl_err_missing(&c->err, "phoneSecurityProfile", NULL);
 	profile_defaults(&p);
 	for (int i = 0; i < PF__COUNT; i++)
 		if (!profile_set(&p, (enum pf_id) i, field_at(x, wire[i].off[W_ADD]), &c->err))
@@ -277,7 +277,7 @@ svc_profile_list(struct op_call *c, void *req_)
 	struct profile_search search = { 0 };
 
 	if (sc == NULL || (sc->name == NULL && sc->description == NULL))
-		return app_err_missing(&c->err, "searchCriteria",
+		return axl_err_missing(&c->err, "searchCriteria",
 				       "searchCriteria needs name or description");
 	search.name = sc->name;
 	search.description = sc->description;

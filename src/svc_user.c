@@ -46,7 +46,7 @@ take(struct op_call *c, int field, const char *value, struct end_user *u)
 
 	if (value == NULL || *value == '\0') {
 		if (text_fields[field].required)
-			return app_err_missing(&c->err, text_fields[field].element, NULL);
+			return axl_err_missing(&c->err, text_fields[field].element, NULL);
 		out[0] = '\0';
 		return true;
 	}
@@ -90,7 +90,7 @@ svc_user_add(struct op_call *c, void *req_)
 	struct ha1 h = { "", "" };
 
 	if (x == NULL)
-		return app_err_missing(&c->err, "user", NULL);
+		return axl_err_missing(&c->err, "user", NULL);
 	memset(&u, 0, sizeof(u));
 	return take(c, U_USERID, x->userid, &u) && take(c, U_LAST, x->lastName, &u) &&
 	       take(c, U_FIRST, x->firstName, &u) &&

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "axl_fault.h"
 #include "db.h"
 #include "fake_repo.h"
 #include "models.h"
@@ -302,7 +303,7 @@ repo_profile_insert(struct db *db, struct profile *p, const struct actor *actor,
 
 	(void) db;
 	if (profile_name_taken(p->v[PF_NAME], NULL))
-		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nprofiles == MAX_PROFILES)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
 	f = &cur->profiles[cur->nprofiles++];
@@ -321,7 +322,7 @@ repo_profile_get(struct db *db, const struct item_key *key, struct profile *out,
 
 	(void) db;
 	if (f == NULL)
-		return app_err_kind(err, APP_E_NOT_FOUND, OBJ_PROFILE, key->name ? "name" : "uuid");
+		return axl_err(err, APP_E_NOT_FOUND, OBJ_PROFILE, key->name ? "name" : "uuid");
 	profile_out(f, out);
 	return true;
 }
@@ -342,7 +343,7 @@ repo_profile_update(struct db *db, const struct profile *p, const struct profile
 		return app_err_set(err, APP_E_CONFLICT, NULL,
 				   "Could not update %s: it kept changing; try again", p->v[PF_NAME]);
 	if (profile_name_taken(p->v[PF_NAME], f))
-		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	for (int i = 0; i < PF__COUNT; i++)
 		if (!(profile_fields[i].flags & PFF_FIXED))
 			snprintf(f->p.v[i], sizeof(f->p.v[i]), "%s", p->v[i]);
@@ -378,9 +379,9 @@ repo_profile_remove(struct db *db, const struct item_key *key, const struct acto
 
 	(void) db;
 	if (f == NULL)
-		return app_err_kind(err, APP_E_REMOVE_NOT_FOUND, OBJ_PROFILE, NULL);
+		return axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_PROFILE, NULL);
 	if (f->p.standard)
-		return app_err_predefined(err, OBJ_PROFILE, "remove", f->p.v[PF_NAME]);
+		return axl_err_predefined(err, OBJ_PROFILE, "remove", f->p.v[PF_NAME]);
 	if (phones_of_profile(f->p.uuid) > 0)
 		return app_err_set(err, APP_E_IN_USE, NULL,
 				   "Key value for constraint (%s) is still being referenced.",
@@ -574,7 +575,7 @@ repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
 	if (!phone_refs_ok(profile_uuid, user_uuid, err))
 		return false;
 	if (phone_name_taken(p->v[PH_NAME], NULL))
-		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nphones == MAX_PHONES)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
 	f = &cur->phones[cur->nphones++];
@@ -596,7 +597,7 @@ repo_phone_get(struct db *db, const struct item_key *key, struct phone *out,
 
 	(void) db;
 	if (f == NULL)
-		return app_err_kind(err, APP_E_NOT_FOUND, OBJ_PHONE, key->name ? "name" : "uuid");
+		return axl_err(err, APP_E_NOT_FOUND, OBJ_PHONE, key->name ? "name" : "uuid");
 	phone_out(f, out, profile_uuid);
 	return true;
 }
@@ -620,7 +621,7 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 	if (!phone_refs_ok(profile_uuid, user_uuid, err))
 		return false;
 	if (phone_name_taken(p->v[PH_NAME], f))
-		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	phone_store(f, p, profile_uuid, user_uuid);
 	f->version++;
 	return true;
@@ -635,7 +636,7 @@ repo_phone_remove(struct db *db, const struct item_key *key, const struct actor 
 
 	(void) db;
 	if (f == NULL)
-		return app_err_kind(err, APP_E_REMOVE_NOT_FOUND, OBJ_PHONE, NULL);
+		return axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_PHONE, NULL);
 	snprintf(uuid_out, UUID_DB_LEN + 1, "%s", f->p.uuid);
 	/* Its bindings go with it (ON DELETE CASCADE). */
 	for (int i = 0; i < cur->nbindings; i++)
@@ -758,7 +759,7 @@ repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
 
 	(void) db;
 	if (enduser_by(u->userid, NULL) != NULL)
-		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nusers == MAX_ENDUSERS)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
 	f = &cur->users[cur->nusers++];
@@ -778,7 +779,7 @@ repo_enduser_get(struct db *db, const struct item_key *key, bool for_update,
 	(void) db;
 	(void) for_update;
 	if (f == NULL)
-		return app_err_kind(err, APP_E_NOT_FOUND, OBJ_USER, key->name ? "userid" : "uuid");
+		return axl_err(err, APP_E_NOT_FOUND, OBJ_USER, key->name ? "userid" : "uuid");
 	*out = f->u;
 	return true;
 }
@@ -794,7 +795,7 @@ repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5
 	if (f == NULL)
 		return true;   /* UPDATE of no row */
 	if (other != NULL && other != f)
-		return app_err_kind(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	f->u = *u;
 	if (ha1_md5 != NULL)
 		snprintf(f->ha1_md5, sizeof(f->ha1_md5), "%s", ha1_md5);
@@ -812,7 +813,7 @@ repo_enduser_remove(struct db *db, const struct item_key *key, const struct acto
 
 	(void) db;
 	if (f == NULL)
-		return app_err_kind(err, APP_E_REMOVE_NOT_FOUND, OBJ_USER, NULL);
+		return axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_USER, NULL);
 	if (uuid_out != NULL)
 		snprintf(uuid_out, UUID_DB_LEN + 1, "%s", f->u.uuid);
 	for (int i = 0; i < cur->nphones; i++)
@@ -910,7 +911,7 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 		}
 	}
 	if (target_uuid == NULL)
-		return app_err_kind(err, APP_E_NOT_FOUND,
+		return axl_err(err, APP_E_NOT_FOUND,
 				    o->target == APPLY_PHONE ? OBJ_PHONE : OBJ_PROFILE,
 				    o->key->name ? "name" : "uuid");
 	/* The oldest request makes room. */

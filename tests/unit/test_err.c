@@ -1,9 +1,12 @@
 /*
  * test_err.c: app_err_set() and app_err_invalid() (err.c): they fill code,
  * field and message, word "Invalid value for <field>: <value>" the same way
- * everywhere, bound long input, tolerate a NULL err and always return false.
+ * everywhere, bound long input, tolerate a NULL err and always return false;
+ * AXL's wording (axl_fault.c) and the one text check.
  */
 #include "testutil.h"
+
+#include "axl_fault.h"
 
 static void
 test_set_fills_every_member(void **state)
@@ -115,38 +118,45 @@ test_axl_wording(void **state)
 	struct app_err err = { 0 };
 
 	(void) state;
-	assert_false(app_err_kind(&err, APP_E_NOT_FOUND, OBJ_PROFILE, "name"));
+	assert_false(axl_err(&err, APP_E_NOT_FOUND, OBJ_PROFILE, "name"));
 	assert_int_equal(err.code, APP_E_NOT_FOUND);
 	assert_string_equal(err.field, "name");
 	assert_string_equal(err.msg,
 			    "Item not valid: The specified Phone Security Profile was not found");
-	app_err_kind(&err, APP_E_NOT_FOUND, OBJ_PHONE, "uuid");
+	axl_err(&err, APP_E_NOT_FOUND, OBJ_PHONE, "uuid");
 	assert_string_equal(err.msg, "Item not valid: The specified Phone was not found");
-	app_err_kind(&err, APP_E_NOT_FOUND, OBJ_USER, "userid");
+	axl_err(&err, APP_E_NOT_FOUND, OBJ_USER, "userid");
 	assert_string_equal(err.msg, "Item not valid: The specified User was not found");
-	app_err_kind(&err, APP_E_REMOVE_NOT_FOUND, OBJ_USER, NULL);
+	axl_err(&err, APP_E_REMOVE_NOT_FOUND, OBJ_USER, NULL);
 	assert_string_equal(err.msg, "Item not valid: The specified entry was not found");
-	app_err_kind(&err, APP_E_DUPLICATE, OBJ_NONE, NULL);
+	axl_err(&err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	assert_string_equal(err.msg, "Could not insert new row - duplicate value in a UNIQUE "
 			    "INDEX column (Unique Index:).");
 	/* A code without AXL wording is a bug, said as one. */
-	app_err_kind(&err, APP_E_RULE, OBJ_PHONE, NULL);
+	axl_err(&err, APP_E_RULE, OBJ_PHONE, NULL);
 	assert_int_equal(err.code, APP_E_INTERNAL);
-	app_err_missing(&err, "name", "name or uuid");
+	axl_err_missing(&err, "name", "name or uuid");
 	assert_int_equal(err.code, APP_E_MISSING_FIELD);
 	assert_string_equal(err.field, "name");
 	assert_string_equal(err.msg, "Missing required element: name or uuid");
-	app_err_missing(&err, "phone", NULL);
+	axl_err_missing(&err, "phone", NULL);
 	assert_string_equal(err.msg, "Missing required element: phone");
-	app_err_predefined(&err, OBJ_PROFILE, "update", "X");
+	axl_err_predefined(&err, OBJ_PROFILE, "update", "X");
 	assert_int_equal(err.code, APP_E_READ_ONLY);
 	assert_string_equal(err.msg, "Cannot update a predefined security profile: X");
-	app_err_in_use(&err, OBJ_USER, "jd", 2, "A, B");
+	axl_err_in_use(&err, OBJ_USER, "jd", 2, "A, B");
 	assert_int_equal(err.code, APP_E_IN_USE);
 	assert_string_equal(err.msg, "Cannot remove User jd: it is used by 2 phone(s): A, B");
-	app_err_in_use(&err, OBJ_PROFILE, "P", 7, "A, B, C, D, E");
+	axl_err_in_use(&err, OBJ_PROFILE, "P", 7, "A, B, C, D, E");
 	assert_string_equal(err.msg, "Cannot remove Phone Security Profile P: it is used by 7 "
 			    "phone(s): A, B, C, D, E and 2 more");
+	/* Codes and faultcodes as CUCM sends them. */
+	assert_int_equal(axl_fault_code(APP_E_NOT_FOUND), 5007);
+	assert_int_equal(axl_fault_code(APP_E_DUPLICATE), -239);
+	assert_int_equal(axl_fault_code(APP_E_IN_USE), -692);
+	assert_int_equal(axl_fault_code(APP_E__COUNT), -1);
+	assert_true(axl_fault_is_client(APP_E_RULE));
+	assert_false(axl_fault_is_client(APP_E_MISSING_FIELD));
 }
 
 static void
