@@ -1,5 +1,6 @@
 /*
- * err.c: filling struct app_err.  Message texts for invalid values live here
+ * err.c: filling struct app_err.  Message texts for invalid values, and the
+ * one check of a text value (UTF-8, control characters, length), live here
  * so that every layer words them the same way.
  */
 #include "err.h"

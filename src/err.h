@@ -1,7 +1,7 @@
 /*
  * err.h: the application error every layer reports with.  Domain, repository
- * and config code fill a struct app_err; only axl_fault.c turns one into
- * wire bytes.  No gSOAP or libpq types here.
+ * and config code fill a struct app_err; axl_fault.c holds AXL's codes and
+ * wording for it, axl_wire.c writes the fault.  No gSOAP or libpq types here.
  */
 #ifndef AXLPROV_ERR_H
 #define AXLPROV_ERR_H
