@@ -202,7 +202,7 @@ cli_actor(const char *op)
 /* The password from AXLPROV_PASSWORD or the first line of standard input,
  * hashed into hash; prints why not and returns false. */
 static bool
-read_password_hash(char hash[USER_HASH_MAX])
+read_password_hash(char hash[APIUSER_HASH_MAX])
 {
 	const char *password = getenv("AXLPROV_PASSWORD");
 	char line[512];
@@ -219,7 +219,7 @@ read_password_hash(char hash[USER_HASH_MAX])
 		fprintf(stderr, "axlprovd: the password must not be empty\n");
 		return false;
 	}
-	if (!auth_hash_password(password, hash, USER_HASH_MAX)) {
+	if (!auth_hash_password(password, hash, APIUSER_HASH_MAX)) {
 		fprintf(stderr, "axlprovd: cannot hash the password\n");
 		return false;
 	}
@@ -312,7 +312,7 @@ static int
 cmd_user(const struct config *cfg, const char *sub, int argc, char **argv)
 {
 	const char *userid, *role;
-	char hash[USER_HASH_MAX], op[32];
+	char hash[APIUSER_HASH_MAX], op[32];
 	struct app_err err = { 0 };
 	struct actor actor;
 	struct db *db;

@@ -10,7 +10,7 @@
 #include "repo_audit.h"
 
 static const struct db_stmt st_get = {
-	"user_get", "SELECT password_hash, role FROM api_user WHERE userid = $1"
+	"apiuser_get", "SELECT password_hash, role FROM api_user WHERE userid = $1"
 };
 
 /* The writes, each wrapped with its audit insert (repo_audit_wrap) by
@@ -31,10 +31,10 @@ static const struct db_stmt st_get = {
 
 static char sql_put[USER_SQL_MAX], sql_add[USER_SQL_MAX], sql_passwd[USER_SQL_MAX],
 	    sql_remove[USER_SQL_MAX];
-static const struct db_stmt st_put = { "user_put", sql_put };
-static const struct db_stmt st_add = { "user_add", sql_add };
-static const struct db_stmt st_passwd = { "user_passwd", sql_passwd };
-static const struct db_stmt st_remove = { "user_remove", sql_remove };
+static const struct db_stmt st_put = { "apiuser_put", sql_put };
+static const struct db_stmt st_add = { "apiuser_add", sql_add };
+static const struct db_stmt st_passwd = { "apiuser_passwd", sql_passwd };
+static const struct db_stmt st_remove = { "apiuser_remove", sql_remove };
 
 void
 repo_apiuser_build(void)
@@ -46,7 +46,7 @@ repo_apiuser_build(void)
 }
 
 static const struct db_stmt st_list = {
-	"user_list",
+	"apiuser_list",
 	"SELECT userid, role,"
 	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -54,8 +54,8 @@ static const struct db_stmt st_list = {
 };
 
 bool
-repo_apiuser_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
-	      char role[USER_ROLE_MAX], struct app_err *err)
+repo_apiuser_get(struct db *db, const char *userid, char hash[APIUSER_HASH_MAX],
+	      char role[APIUSER_ROLE_MAX], struct app_err *err)
 {
 	PGresult *res = db_exec(db, &st_get, 1, &userid, err);
 	bool found;
@@ -64,8 +64,8 @@ repo_apiuser_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
 		return false;
 	found = PQntuples(res) == 1;
 	if (found) {
-		db_copy(res, 0, 0, hash, USER_HASH_MAX);
-		db_copy(res, 0, 1, role, USER_ROLE_MAX);
+		db_copy(res, 0, 0, hash, APIUSER_HASH_MAX);
+		db_copy(res, 0, 1, role, APIUSER_ROLE_MAX);
 	}
 	PQclear(res);
 	return found || app_err_set(err, APP_E_NOT_FOUND, "userid", "no such user");
@@ -147,7 +147,7 @@ repo_apiuser_remove(struct db *db, const char *userid, const struct actor *actor
 }
 
 bool
-repo_apiuser_list(struct db *db, user_row_fn fn, void *ctx, struct app_err *err)
+repo_apiuser_list(struct db *db, apiuser_row_fn fn, void *ctx, struct app_err *err)
 {
 	PGresult *res = db_exec(db, &st_list, 0, NULL, err);
 

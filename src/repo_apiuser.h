@@ -13,12 +13,12 @@
 
 struct db;
 
-#define USER_HASH_MAX 256
-#define USER_ROLE_MAX 16
+#define APIUSER_HASH_MAX 256
+#define APIUSER_ROLE_MAX 16
 
 /* APP_E_NOT_FOUND when there is no such user. */
-bool repo_apiuser_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
-		   char role[USER_ROLE_MAX], struct app_err *err);
+bool repo_apiuser_get(struct db *db, const char *userid, char hash[APIUSER_HASH_MAX],
+		   char role[APIUSER_ROLE_MAX], struct app_err *err);
 
 /* Creates the user or replaces its password hash and role. */
 bool repo_apiuser_put(struct db *db, const char *userid, const char *hash,
@@ -37,8 +37,8 @@ bool repo_apiuser_remove(struct db *db, const char *userid, const struct actor *
 		      struct app_err *err);
 
 /* Every user in userid order, without hashes; times as ISO 8601 UTC. */
-typedef bool (*user_row_fn)(void *ctx, const char *userid, const char *role,
+typedef bool (*apiuser_row_fn)(void *ctx, const char *userid, const char *role,
 			    const char *created, const char *changed);
-bool repo_apiuser_list(struct db *db, user_row_fn fn, void *ctx, struct app_err *err);
+bool repo_apiuser_list(struct db *db, apiuser_row_fn fn, void *ctx, struct app_err *err);
 
 #endif

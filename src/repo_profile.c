@@ -59,8 +59,8 @@ static const struct db_stmt st_same = { "profile_same", sql_same };
 	" AND NOT is_standard RETURNING pkid::text, name"
 static const repo_by_key st_remove = { { "profile_remove_name", sql_remove_name_a },
 				       { "profile_remove_uuid", sql_remove_uuid_a } };
-static const struct db_stmt st_describe_name = { "profile_describe_name", sql_describe_name_a };
-static const struct db_stmt st_describe_uuid = { "profile_describe_uuid", sql_describe_uuid_a };
+static const repo_by_key st_describe = { { "profile_describe_name", sql_describe_name_a },
+					 { "profile_describe_uuid", sql_describe_uuid_a } };
 static const struct db_stmt st_models = {
 	"models_load",
 	"SELECT name, sip, sccp, secure, cisco, model_independent, since, sep_name, mic"
@@ -299,8 +299,7 @@ repo_profile_set_description(struct db *db, const struct item_key *key, const ch
 	audit_changes_begin(&changes);
 	audit_change(&changes, profile_fields[PF_DESCRIPTION].xml, description);
 	audit_changes_end(&changes);
-	res = repo_write(db, key->name ? &st_describe_name : &st_describe_uuid, params, 2, actor,
-			 changes.data, err);
+	res = repo_write(db, &st_describe[key->name ? 0 : 1], params, 2, actor, changes.data, err);
 	xbuf_free(&changes);
 	if (res == NULL)
 		return false;

@@ -833,18 +833,18 @@ repo_enduser_remove(struct db *db, const struct item_key *key, const struct acto
  * knows: for an unknown user auth.c spends a full-cost PBKDF2 on purpose
  * (against timing probes), which would make every mutated user name cost
  * the fuzzer a second. */
-static char admin_hash[USER_HASH_MAX], nobody_hash[USER_HASH_MAX];
+static char admin_hash[APIUSER_HASH_MAX], nobody_hash[APIUSER_HASH_MAX];
 
 bool
-repo_apiuser_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
-	      char role[USER_ROLE_MAX], struct app_err *err)
+repo_apiuser_get(struct db *db, const char *userid, char hash[APIUSER_HASH_MAX],
+	      char role[APIUSER_ROLE_MAX], struct app_err *err)
 {
 	bool known = strcmp(userid, FAKE_ADMIN) == 0 || strcmp(userid, FAKE_READER) == 0;
 
 	(void) db;
 	(void) err;
-	snprintf(hash, USER_HASH_MAX, "%s", known ? admin_hash : nobody_hash);
-	snprintf(role, USER_ROLE_MAX, "%s", strcmp(userid, FAKE_ADMIN) == 0 ? "full" : "read-only");
+	snprintf(hash, APIUSER_HASH_MAX, "%s", known ? admin_hash : nobody_hash);
+	snprintf(role, APIUSER_ROLE_MAX, "%s", strcmp(userid, FAKE_ADMIN) == 0 ? "full" : "read-only");
 	return true;
 }
 
@@ -1305,7 +1305,7 @@ add_phone(const char *name, const char *model, const char *protocol, const char 
 }
 
 static void
-make_hash(const char *password, char out[USER_HASH_MAX])
+make_hash(const char *password, char out[APIUSER_HASH_MAX])
 {
 	unsigned char salt[16], hash[32], salt64[32], hash64[64];
 
@@ -1314,7 +1314,7 @@ make_hash(const char *password, char out[USER_HASH_MAX])
 			       EVP_sha256(), sizeof(hash), hash) == 1, "the API users", NULL);
 	EVP_EncodeBlock(salt64, salt, sizeof(salt));
 	EVP_EncodeBlock(hash64, hash, sizeof(hash));
-	snprintf(out, USER_HASH_MAX, "pbkdf2-sha256$1000$%s$%s", salt64, hash64);
+	snprintf(out, APIUSER_HASH_MAX, "pbkdf2-sha256$1000$%s$%s", salt64, hash64);
 }
 
 void
