@@ -172,7 +172,7 @@ unused(struct op_call *c, const void *item)
 {
 	const struct end_user *u = item;
 
-	return phone_ops_unused(c->w->db, DEP_USER, OBJ_USER, u->uuid, u->userid, &c->err);
+	return phone_ops_unused(c->w->db, DEP_USER, c->kind, u->uuid, u->userid, &c->err);
 }
 
 static bool
