@@ -29,18 +29,26 @@ SRC       := $(wildcard src/*.c)
 GEN_C     := generated/soapC.c generated/soapServer.c
 GEN_ALL   := generated/axl.h generated/soapH.h generated/soapStub.h $(GEN_C)
 # Modules that are pure C (no gSOAP, no libpq): what the unit tests link.
-PURE      := src/err.c src/version.c src/uuid.c src/xbuf.c src/profile_fields.c \
-             src/profile.c src/models.c src/like.c src/config.c src/log.c src/text.c src/xmlguard.c src/csv.c src/phone.c \
-             src/sip_rules.c src/access.c src/audit.c src/backoff.c \
+PURE      := src/err.c src/axl_fault.c src/version.c src/uuid.c src/xbuf.c src/profile_fields.c \
+             src/profile.c src/models.c src/like.c src/config.c src/log.c src/text.c src/xmlguard.c src/phone.c \
+             src/sip_rules.c src/audit.c src/backoff.c \
              src/ops.c src/metrics.c src/throttle.c src/reqlog.c src/capf.c
 UNIT      := $(wildcard tests/unit/test_*.c)
 
-.PHONY: all build asan deps generate check-generated unit unit-asan integration \
+.PHONY: all build asan deps generate check-generated check-libpq unit unit-asan integration \
         integration-asan test run clean docs check-docs format format-check
 
 all: build
-build: build/axlprovd
-asan: build/asan/axlprovd
+build: check-libpq build/axlprovd
+asan: check-libpq build/asan/axlprovd
+
+# libpq stays behind the database layer: only db.c and the repositories
+# (repo_*.c) may include libpq-fe.h or db_pq.h, the header that wraps it.
+LIBPQ_OK := src/db.c src/db_pq.h $(wildcard src/repo_*.c)
+check-libpq:
+	@bad=$$(grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](libpq-fe|db_pq)\.h[>"]' \
+	  $(filter-out $(LIBPQ_OK),$(wildcard src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c tests/fuzz/*.h))); \
+	  if [ -n "$$bad" ]; then echo "libpq outside db.c and repo_*.c: $$bad"; exit 1; fi
 
 # --- objects -------------------------------------------------------------
 build/%.o: src/%.c $(GEN_ALL) | build/.dirs
@@ -275,7 +283,8 @@ fuzz-coverage: build/fuzz-cov/fuzz_request build/fuzz-cov/fuzz_register
 	  [ $$h = register ] || files="src/server.c src/request.c src/http.c src/pages.c src/xmlguard.c \
 	    src/auth.c src/version.c src/svc.c src/svc_profile.c src/svc_phone.c src/svc_user.c \
 	    src/svc_apply.c src/axl_wire.c src/axl_fault.c src/profile.c src/profile_fields.c \
-	    src/phone.c src/phone_ops.c src/like.c src/uuid.c src/text.c src/apply_status.c"; \
+	    src/phone.c src/phone_ops.c src/profile_ops.c src/ops.c src/err.c src/like.c \
+	    src/uuid.c src/text.c src/apply_status.c"; \
 	  llvm-cov-14 report build/fuzz-cov/fuzz_$$h -instr-profile=build/fuzz-cov/$$h.profdata $$files \
 	    | awk 'BEGIN { fmt = "%-18s %6s %7s %11s %13s\n" } \
 		   NR == 1 { printf fmt, "file", "lines", "missed", "line-cover", "branch-cover" } \

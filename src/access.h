@@ -1,7 +1,8 @@
 /*
- * access.h: which AXL operations write, and which roles may call them.
- * The operation table (ops.c) says which operations write; the serve loop asks once per request, after
- * the operation is known and before anything is dispatched.
+ * access.h: which roles may call which AXL operations.  The rule is in
+ * ops.c, next to the table that says which operations write; the serve
+ * loop asks once per request, after the operation is known and before
+ * anything is dispatched.
  */
 #ifndef AXLPROV_ACCESS_H
 #define AXLPROV_ACCESS_H

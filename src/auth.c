@@ -18,7 +18,7 @@
 #include "backoff.h"
 #include "err.h"
 #include "log.h"
-#include "repo_user.h"
+#include "repo_apiuser.h"
 
 #define PBKDF2_ITERATIONS 100000
 #define SALT_LEN 16
@@ -28,7 +28,7 @@
 struct cache_entry {
 	unsigned char tag[HASH_LEN];
 	char role[16];
-	char stored[USER_HASH_MAX];   /* the hash the login was verified against */
+	char stored[APIUSER_HASH_MAX];   /* the hash the login was verified against */
 	time_t expires;
 	bool used;
 };
@@ -82,7 +82,7 @@ b64_decode(const char *in, unsigned char *out, size_t want)
 bool
 auth_verify_password(const char *password, const char *stored)
 {
-	char copy[USER_HASH_MAX];
+	char copy[APIUSER_HASH_MAX];
 	unsigned char salt[SALT_LEN], want[HASH_LEN], got[HASH_LEN];
 	char *iter_s, *salt_s, *hash_s, *save = NULL;
 	long iter;
@@ -165,7 +165,7 @@ enum cache_state { CACHE_MISS, CACHE_FRESH, CACHE_STALE };
  * against (a cheap query instead of PBKDF2 for every client at the moment
  * the entry expires). */
 static enum cache_state
-cache_lookup(const unsigned char tag[HASH_LEN], char role[16], char stored[USER_HASH_MAX])
+cache_lookup(const unsigned char tag[HASH_LEN], char role[16], char stored[APIUSER_HASH_MAX])
 {
 	time_t now = time(NULL);
 	enum cache_state state = CACHE_MISS;
@@ -177,7 +177,7 @@ cache_lookup(const unsigned char tag[HASH_LEN], char role[16], char stored[USER_
 		if (!e->used || CRYPTO_memcmp(e->tag, tag, HASH_LEN) != 0)
 			continue;
 		memcpy(role, e->role, 16);
-		memcpy(stored, e->stored, USER_HASH_MAX);
+		memcpy(stored, e->stored, APIUSER_HASH_MAX);
 		state = e->expires > now ? CACHE_FRESH : CACHE_STALE;
 	}
 	pthread_mutex_unlock(&cache_lock);
@@ -233,7 +233,7 @@ static enum auth_result
 check(struct db *db, const char *user, const char *password, char role[16])
 {
 	unsigned char tag[HASH_LEN];
-	char hash[USER_HASH_MAX], stored_role[USER_ROLE_MAX], cached[USER_HASH_MAX];
+	char hash[APIUSER_HASH_MAX], stored_role[APIUSER_ROLE_MAX], cached[APIUSER_HASH_MAX];
 	struct app_err err = { 0 };
 	enum cache_state state = CACHE_MISS;
 	bool tagged;
@@ -245,7 +245,7 @@ check(struct db *db, const char *user, const char *password, char role[16])
 		state = cache_lookup(tag, role, cached);
 	if (state == CACHE_FRESH)
 		return AUTH_OK;
-	if (!repo_user_get(db, user, hash, stored_role, &err)) {
+	if (!repo_apiuser_get(db, user, hash, stored_role, &err)) {
 		if (err.code != APP_E_NOT_FOUND)
 			return AUTH_UNAVAILABLE;
 		/* Spend the same time as a real check so that timing does not

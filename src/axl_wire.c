@@ -1,10 +1,12 @@
 /*
- * axl_wire.c: success envelopes.  See axl_fault.c for the failure side.
+ * axl_wire.c: the bytes of AXL answers: success envelopes, and the faults
+ * (codes and texts from axl_fault.c's tables).
  */
 #include "axl_wire.h"
 
 #include "axl_fault.h"
 #include "http.h"
+#include "log.h"
 #include "uuid.h"
 #include "version.h"
 
@@ -84,4 +86,49 @@ axl_list_end(struct axl_list *l, long matched)
 	} else
 		xbuf_puts(&w->body, "</return>");
 	return axl_response_send(w, l->op);
+}
+
+/* --- faults ------------------------------------------------------------- */
+
+static void
+fault_open(struct worker *w, bool client, const char *message)
+{
+	xbuf_reset(&w->body);
+	xbuf_puts(&w->body, AXL_XML_DECL AXL_ENV_OPEN "<soapenv:Fault><faultcode>");
+	xbuf_puts(&w->body, client ? "soapenv:Client" : "soapenv:Server");
+	xbuf_puts(&w->body, "</faultcode><faultstring>");
+	xbuf_put_escaped(&w->body, message);
+	xbuf_puts(&w->body, "</faultstring>");
+}
+
+static int
+fault_send(struct worker *w)
+{
+	xbuf_puts(&w->body, "</soapenv:Fault>" AXL_ENV_CLOSE);
+	/* CUCM closes the connection after every fault. */
+	return http_send(w, 500, "text/xml;charset=UTF-8", true);
+}
+
+int
+axl_fault(struct worker *w, const char *request, const struct app_err *err)
+{
+	int axlcode = axl_fault_code(err->code < APP_E__COUNT ? err->code : APP_E_INTERNAL);
+
+	w->req.axlcode = axlcode;
+	fault_open(w, axl_fault_is_client(err->code < APP_E__COUNT ? err->code : APP_E_INTERNAL),
+		   err->msg);
+	xbuf_printf(&w->body, "<detail><axlError><axlcode>%d</axlcode><axlmessage>", axlcode);
+	xbuf_put_escaped(&w->body, err->msg);
+	xbuf_puts(&w->body, "</axlmessage><request>");
+	xbuf_put_escaped(&w->body, request);
+	xbuf_puts(&w->body, "</request></axlError></detail>");
+	return fault_send(w);
+}
+
+int
+axl_fault_plain(struct worker *w, bool client, const char *message)
+{
+	fault_open(w, client, message);
+	xbuf_puts(&w->body, "<detail/>");
+	return fault_send(w);
 }

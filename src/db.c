@@ -4,7 +4,7 @@
  * PQexecPrepared with out-of-line parameters.  Errors are mapped here, once,
  * from SQLSTATE to enum app_errcode.
  */
-#include "db.h"
+#include "db_pq.h"
 
 #include <poll.h>
 #include <stdarg.h>
@@ -174,8 +174,7 @@ map_error(struct db *db, const PGresult *res, struct app_err *err)
 				   "Database unavailable: connection lost; try again later");
 	}
 	if (strcmp(state, "23505") == 0)
-		return app_err_set(err, APP_E_DUPLICATE, NULL,
-				   "Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:).");
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (strcmp(state, "23503") == 0)
 		return app_err_set(err, APP_E_IN_USE, NULL,
 				   "Key value for constraint (%s) is still being referenced.",
@@ -279,9 +278,15 @@ db_rollback(struct db *db)
 }
 
 bool
-db_run(struct db *db, const char *sql, struct app_err *err)
+db_savepoint(struct db *db, enum db_savepoint what, struct app_err *err)
 {
-	return simple(db, sql, err);
+	static const char *const sql[] = {
+		[DB_SAVEPOINT_SET] = "SAVEPOINT sp",
+		[DB_SAVEPOINT_RELEASE] = "RELEASE SAVEPOINT sp",
+		[DB_SAVEPOINT_ROLLBACK] = "ROLLBACK TO SAVEPOINT sp",
+	};
+
+	return simple(db, sql[what], err);
 }
 
 void

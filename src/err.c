@@ -1,5 +1,6 @@
 /*
- * err.c: filling struct app_err.  Message texts for invalid values live here
+ * err.c: filling struct app_err.  Message texts for invalid values, and the
+ * one check of a text value (UTF-8, control characters, length), live here
  * so that every layer words them the same way.
  */
 #include "err.h"
@@ -39,4 +40,20 @@ app_err_invalid(struct app_err *err, const char *field, const char *value,
 				   "Invalid value for %s: %s (%s)", field, shown, reason);
 	return app_err_set(err, APP_E_INVALID_VALUE, field, "Invalid value for %s: %s",
 			   field, shown);
+}
+
+bool
+app_err_check_text(struct app_err *err, const char *element, const char *value, long maxc,
+		   size_t size)
+{
+	long n = utf8_chars(value);
+	char why[48];
+
+	if (n < 0)
+		return app_err_invalid(err, element, value, "control characters or invalid UTF-8");
+	if (n > maxc || (size > 0 && strlen(value) >= size)) {
+		snprintf(why, sizeof(why), "at most %ld characters", maxc);
+		return app_err_invalid(err, element, value, why);
+	}
+	return true;
 }

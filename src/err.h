@@ -1,12 +1,13 @@
 /*
  * err.h: the application error every layer reports with.  Domain, repository
- * and config code fill a struct app_err; only axl_fault.c turns one into
- * wire bytes.  No gSOAP or libpq types here.
+ * and config code fill a struct app_err; axl_fault.c holds AXL's codes and
+ * wording for it, axl_wire.c writes the fault.  No gSOAP or libpq types here.
  */
 #ifndef AXLPROV_ERR_H
 #define AXLPROV_ERR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum app_errcode {
 	APP_OK = 0,
@@ -39,5 +40,10 @@ bool app_err_set(struct app_err *err, enum app_errcode code, const char *field,
 /* The common "Invalid value for <field>: <value>" text, with a reason. */
 bool app_err_invalid(struct app_err *err, const char *field, const char *value,
 		     const char *reason);
+
+/* A text value: valid UTF-8 without control characters, at most maxc
+ * characters and under size bytes (size 0: no byte limit). */
+bool app_err_check_text(struct app_err *err, const char *element, const char *value,
+			long maxc, size_t size);
 
 #endif

@@ -13,13 +13,54 @@
 #include <string.h>
 #include <strings.h>
 
-#include "csv.h"
 #include "db.h"
 #include "phone.h"
 #include "phone_ops.h"
 #include "repo_phone.h"
 
 enum { COL_NAME, COL_PRODUCT, COL_PROTOCOL, COL_MODE, COL_DESCRIPTION, NCOLS };
+
+/* Splits one CSV line (RFC 4180: commas, double-quoted fields with "" for
+ * a quote) in place, its trailing CR/LF removed, into at most max fields;
+ * the number of fields, or -1 for an unterminated quote, text after a
+ * closing quote or more than max fields. */
+static int
+csv_split(char *line, char **fields, int max)
+{
+	char *r = line, *w = line;
+	int n = 0;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	for (;;) {
+		if (n == max)
+			return -1;
+		fields[n++] = w;
+		if (*r == '"') {
+			for (r++;; r++) {
+				if (*r == '\0')
+					return -1;
+				if (*r == '"') {
+					if (r[1] != '"')
+						break;
+					r++;
+				}
+				*w++ = *r;
+			}
+			r++;
+			if (*r != ',' && *r != '\0')
+				return -1;
+		} else {
+			while (*r != ',' && *r != '\0')
+				*w++ = *r++;
+		}
+		if (*r == '\0') {
+			*w = '\0';
+			return n;
+		}
+		*w++ = '\0';
+		r++;
+	}
+}
 
 /* A fleet has few model/protocol/mode combinations: each is looked up (or
  * created) once per import, which is one transaction, not once per row. */
@@ -42,7 +83,7 @@ lookup_profile(struct db *db, const struct phone *p, const char *mode, struct pr
 {
 	struct profile target;
 
-	if (strcmp(mode, "Non Secure") == 0)
+	if (!profile_mode_is_secure(mode))
 		return phone_ops_standard_profile(db, p, prof, err);
 	profile_defaults(&target);
 	snprintf(target.v[PF_NAME], PF_VALUE_MAX, "%.95s - %.4s %.16s Profile", p->v[PH_MODEL],
@@ -102,7 +143,7 @@ import_row(struct db *db, struct profile_cache *cache, struct phone *p, char **f
 	if (n < 4)
 		app_err_set(err, APP_E_MISSING_FIELD, NULL,
 			    "expected name,product,protocol,security mode[,description]");
-	if (ok && phone_profile_needs_certificate(&prof) && !phone_has_certificate(m, "None"))
+	if (ok && profile_needs_certificate(&prof) && !phone_has_certificate(m, "None"))
 		snprintf(p->v[PH_CERT_STATUS], PH_VALUE_MAX, "Upgrade Success");
 	ok = ok && repo_phone_insert(db, p, prof.uuid, NULL, cache->actor, err);
 	if (ok)

@@ -30,7 +30,7 @@
 #include "repo_capf.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
-#include "repo_user.h"
+#include "repo_apiuser.h"
 #include "server.h"
 #include "sip.h"
 #include "xbuf.h"
@@ -187,8 +187,6 @@ serve(const struct config *cfg, const struct capf_trust *trust)
 	}
 	auth_backoff_init((int) cfg->login_backoff_after, (int) cfg->login_backoff_window,
 			  (int) cfg->login_backoff_max);
-	repo_profile_init();
-	repo_phone_init();
 	db = db_open(cfg->database_url);
 	if (db == NULL || !repo_models_load(db, &err)) {
 		log_msg(LOG_ERROR, "cannot load the phone models from the database: %s", err.msg);
@@ -261,7 +259,7 @@ cli_actor(const char *op)
 /* The password from AXLPROV_PASSWORD or the first line of standard input,
  * hashed into hash; prints why not and returns false. */
 static bool
-read_password_hash(char hash[USER_HASH_MAX])
+read_password_hash(char hash[APIUSER_HASH_MAX])
 {
 	const char *password = getenv("AXLPROV_PASSWORD");
 	char line[512];
@@ -278,7 +276,7 @@ read_password_hash(char hash[USER_HASH_MAX])
 		fprintf(stderr, "axlprovd: the password must not be empty\n");
 		return false;
 	}
-	if (!auth_hash_password(password, hash, USER_HASH_MAX)) {
+	if (!auth_hash_password(password, hash, APIUSER_HASH_MAX)) {
 		fprintf(stderr, "axlprovd: cannot hash the password\n");
 		return false;
 	}
@@ -300,40 +298,93 @@ print_user(void *ctx, const char *userid, const char *role, const char *created,
 	return true;
 }
 
-/* user add|set|passwd|remove|list. */
-static int
-cmd_user(const struct config *cfg, const char *sub, int argc, char **argv)
-{
-	const char *userid = NULL, *role = NULL;
-	char hash[USER_HASH_MAX], op[32];
-	struct app_err err = { 0 };
-	struct actor actor;
-	struct db *db;
-	bool ok, list = strcmp(sub, "list") == 0, passwd = strcmp(sub, "passwd") == 0,
-	     remove = strcmp(sub, "remove") == 0, add = strcmp(sub, "add") == 0;
+/* user add|set|passwd|remove|list: what each takes and says. */
+enum user_sub { US_ADD, US_SET, US_PASSWD, US_REMOVE, US_LIST, US__COUNT };
+static const struct {
+	const char *name;
+	bool userid, role, password;   /* takes a USERID, --role, a password */
+	const char *args;              /* for the usage line */
+} user_subs[US__COUNT] = {
+	[US_ADD]    = { "add", true, true, true, " USERID [--role full|read-only]" },
+	[US_SET]    = { "set", true, true, true, " USERID [--role full|read-only]" },
+	[US_PASSWD] = { "passwd", true, false, true, " USERID" },
+	[US_REMOVE] = { "remove", true, false, false, " USERID" },
+	[US_LIST]   = { "list", false, false, false, "" },
+};
 
-	if (!list && !passwd && !remove && !add && strcmp(sub, "set") != 0) {
-		fprintf(stderr, "axlprovd: unknown command user %s (see --help)\n", sub);
-		return 2;
-	}
+/* USERID and --role; 2 (usage) when they do not fit the subcommand. */
+static int
+user_args(enum user_sub us, int argc, char **argv, const char **userid, const char **role)
+{
+	*userid = NULL;
+	*role = ROLE_FULL;
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc && !list && !passwd && !remove)
-			role = argv[++i];
-		else if (userid == NULL && !list)
-			userid = argv[i];
+		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc && user_subs[us].role)
+			*role = argv[++i];
+		else if (*userid == NULL && user_subs[us].userid)
+			*userid = argv[i];
 		else {
 			fprintf(stderr, "axlprovd: unexpected argument %s\n", argv[i]);
 			return 2;
 		}
 	}
-	if (role == NULL)
-		role = ROLE_FULL;
-	if ((!list && userid == NULL) || !role_ok(role)) {
-		fprintf(stderr, "usage: axlprovd user %s%s\n", sub,
-			list ? "" : passwd || remove ? " USERID" : " USERID [--role full|read-only]");
+	if ((user_subs[us].userid && *userid == NULL) || !role_ok(*role)) {
+		fprintf(stderr, "usage: axlprovd user %s%s\n", user_subs[us].name,
+			user_subs[us].args);
 		return 2;
 	}
-	if (!list && !remove && !read_password_hash(hash))
+	return 0;
+}
+
+static bool
+user_run(struct db *db, enum user_sub us, const char *userid, const char *hash,
+	 const char *role, const struct actor *actor, struct app_err *err)
+{
+	switch (us) {
+	case US_LIST:
+		return repo_apiuser_list(db, print_user, NULL, err);
+	case US_ADD:
+		return repo_apiuser_add(db, userid, hash, role, actor, err);
+	case US_PASSWD:
+		return repo_apiuser_set_password(db, userid, hash, actor, err);
+	case US_REMOVE:
+		return repo_apiuser_remove(db, userid, actor, err);
+	default:
+		return repo_apiuser_put(db, userid, hash, role, actor, err);
+	}
+}
+
+static void
+user_done(enum user_sub us, const char *userid, const char *role)
+{
+	if (us == US_ADD || us == US_SET)
+		printf("user %s saved (role %s)\n", userid, role);
+	else if (us == US_PASSWD)
+		printf("password of user %s changed\n", userid);
+	else if (us == US_REMOVE)
+		printf("user %s removed\n", userid);
+}
+
+static int
+cmd_user(const struct config *cfg, const char *sub, int argc, char **argv)
+{
+	const char *userid, *role;
+	char hash[APIUSER_HASH_MAX], op[32];
+	struct app_err err = { 0 };
+	struct actor actor;
+	struct db *db;
+	int us = 0, rc;
+	bool ok;
+
+	while (us < US__COUNT && strcmp(sub, user_subs[us].name) != 0)
+		us++;
+	if (us == US__COUNT) {
+		fprintf(stderr, "axlprovd: unknown command user %s (see --help)\n", sub);
+		return 2;
+	}
+	if ((rc = user_args((enum user_sub) us, argc, argv, &userid, &role)) != 0)
+		return rc;
+	if (user_subs[us].password && !read_password_hash(hash))
 		return 2;
 	snprintf(op, sizeof(op), "user %s", sub);
 	actor = cli_actor(op);
@@ -342,32 +393,16 @@ cmd_user(const struct config *cfg, const char *sub, int argc, char **argv)
 		fprintf(stderr, "axlprovd: out of memory\n");
 		return 1;
 	}
-	if (list)
-		ok = repo_user_list(db, print_user, NULL, &err);
-	else if (add)
-		ok = repo_user_add(db, userid, hash, role, &actor, &err);
-	else if (passwd)
-		ok = repo_user_set_password(db, userid, hash, &actor, &err);
-	else if (remove)
-		ok = repo_user_remove(db, userid, &actor, &err);
-	else
-		ok = repo_user_put(db, userid, hash, role, &actor, &err);
+	ok = user_run(db, (enum user_sub) us, userid, hash, role, &actor, &err);
 	db_close(db);
-	if (!ok) {
-		if (err.code == APP_E_DUPLICATE)
-			fprintf(stderr, "axlprovd: AXL user %s already exists (use user passwd to "
-				"change its password)\n", userid);
-		else
-			fprintf(stderr, "axlprovd: %s\n", err.msg);
-		return 1;
-	}
-	if (add || !strcmp(sub, "set"))
-		printf("user %s saved (role %s)\n", userid, role);
-	else if (passwd)
-		printf("password of user %s changed\n", userid);
-	else if (remove)
-		printf("user %s removed\n", userid);
-	return 0;
+	if (!ok && err.code == APP_E_DUPLICATE)
+		fprintf(stderr, "axlprovd: AXL user %s already exists (use user passwd to "
+			"change its password)\n", userid);
+	else if (!ok)
+		fprintf(stderr, "axlprovd: %s\n", err.msg);
+	else
+		user_done((enum user_sub) us, userid, role);
+	return ok ? 0 : 1;
 }
 
 struct audit_print {
@@ -494,8 +529,6 @@ cmd_capf_complete(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "usage: axlprovd capf complete PHONE [--status STATUS]\n");
 		return 2;
 	}
-	repo_phone_init();
-	repo_capf_init();
 	db = db_open(cfg->database_url);
 	ok = db != NULL && capf_complete_tx(db, phone, status, result, &revoked, &err);
 	if (!ok && db != NULL)
@@ -647,7 +680,6 @@ cmd_capf_issue(const struct config *cfg, int argc, char **argv)
 
 	if (rc != 0)
 		return rc;
-	repo_capf_init();
 	t = capf_trust_load(cfg, true, &err);
 	ok = t != NULL && issue_and_deliver(cfg, t, &a, &c, &replaced, &err);
 	capf_trust_free(t);
@@ -678,8 +710,6 @@ cmd_import(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "usage: axlprovd import FILE.csv\n");
 		return 2;
 	}
-	repo_profile_init();
-	repo_phone_init();
 	db = db_open(cfg->database_url);
 	ok = db != NULL && repo_models_load(db, &err) &&
 	     import_csv(db, argv[0], &actor, stderr, &stats, &err);
@@ -784,6 +814,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level((enum log_level) log_level_parse(cfg.log_level));
+	repo_init();
 	if (argc < 2 || strcmp(argv[1], "serve") == 0) {
 		if (argc > 2) {
 			fprintf(stderr, "axlprovd: unknown argument %s (see --help)\n", argv[2]);

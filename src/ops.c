@@ -1,37 +1,23 @@
 /*
- * ops.c: the table of AXL operations (see ops.h).
+ * ops.c: the table of AXL operations (ops.h) and the role rule.  CUCM
+ * gives a read-only AXL user every read and answers a write with HTTP 401;
+ * so do we.
  */
 #include "ops.h"
+#include "access.h"
 
+#include <stddef.h>
 #include <string.h>
 
-/* Every operation served, and whether it changes data or queues NOTIFYs:
- * what throttling and the read-only role both go by. */
 static const struct {
 	const char *name;
 	bool write;
-} ops[] = {
-	{ "addPhoneSecurityProfile", true },
-	{ "getPhoneSecurityProfile", false },
-	{ "updatePhoneSecurityProfile", true },
-	{ "removePhoneSecurityProfile", true },
-	{ "listPhoneSecurityProfile", false },
-	{ "addPhone", true },
-	{ "getPhone", false },
-	{ "updatePhone", true },
-	{ "removePhone", true },
-	{ "listPhone", false },
-	{ "addUser", true },
-	{ "getUser", false },
-	{ "updateUser", true },
-	{ "removeUser", true },
-	{ "applyPhoneSecurityProfile", true },
-	{ "resetPhoneSecurityProfile", true },
-	{ "applyPhone", true },
-	{ "resetPhone", true },
-	{ "restartPhone", true },
+	enum obj_kind kind;
+} ops[OP__COUNT] = {
+#define OP_ROW(id, name, writes, kind, handler, req, res) [OP_##id] = { #name, writes, kind },
+	AXL_OPS(OP_ROW)
+#undef OP_ROW
 };
-#define NOPS ((int) (sizeof(ops) / sizeof(ops[0])))
 
 bool
 axl_op_is_write(const char *op)
@@ -44,13 +30,13 @@ axl_op_is_write(const char *op)
 int
 axl_op_count(void)
 {
-	return NOPS;
+	return OP__COUNT;
 }
 
 int
 axl_op_find(const char *op)
 {
-	for (int i = 0; i < NOPS; i++)
+	for (int i = 0; i < OP__COUNT; i++)
 		if (strcmp(op, ops[i].name) == 0)
 			return i;
 	return -1;
@@ -59,5 +45,17 @@ axl_op_find(const char *op)
 const char *
 axl_op_name(int i)
 {
-	return i >= 0 && i < NOPS ? ops[i].name : "other";
+	return i >= 0 && i < OP__COUNT ? ops[i].name : "other";
+}
+
+enum obj_kind
+axl_op_kind(enum op_id op)
+{
+	return ops[op].kind;
+}
+
+bool
+access_allowed(const char *role, const char *op)
+{
+	return (role != NULL && strcmp(role, ROLE_FULL) == 0) || !axl_op_is_write(op);
 }

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "text.h"
+#include "axl_fault.h"
 
 static const char *const protocols[] = { "SIP", "SCCP", NULL };
 static const char *const sides[] = { "User", "Network", NULL };
@@ -81,7 +81,6 @@ phone_set(struct phone *p, enum ph_id id, const char *raw, const char *ref_uuid,
 	  struct app_err *err)
 {
 	const struct ph_desc *f = &phone_fields[id];
-	long n;
 
 	if (raw == NULL && ref_uuid == NULL)
 		return true;
@@ -116,15 +115,8 @@ phone_set(struct phone *p, enum ph_id id, const char *raw, const char *ref_uuid,
 			}
 		return app_err_invalid(err, f->xml, raw, NULL);
 	}
-	n = utf8_chars(raw);
-	if (n < 0)
-		return app_err_invalid(err, f->xml, raw, "control characters or invalid UTF-8");
-	if (n > f->max) {
-		char why[64];
-
-		snprintf(why, sizeof(why), "at most %ld characters", f->max);
-		return app_err_invalid(err, f->xml, raw, why);
-	}
+	if (!app_err_check_text(err, f->xml, raw, f->max, 0))
+		return false;
 	snprintf(p->v[id], PH_VALUE_MAX, "%s", raw);
 	return true;
 }
@@ -136,8 +128,7 @@ phone_check_name(const char *element, char *name, const struct model_caps *m,
 	size_t n = strlen(name);
 
 	if (n == 0)
-		return app_err_set(err, APP_E_MISSING_FIELD, element,
-				   "Missing required element: %s", element);
+		return axl_err_missing(err, element, NULL);
 	if (m->sep_name) {
 		bool ok = n == 15 && strncasecmp(name, "SEP", 3) == 0;
 
@@ -167,8 +158,7 @@ phone_check_add(struct phone *p, int version, const struct model_caps **model,
 
 	for (int i = 0; i < PH__COUNT; i++)
 		if ((phone_fields[i].flags & PHF_REQUIRED) && p->v[i][0] == '\0')
-			return app_err_set(err, APP_E_MISSING_FIELD, phone_fields[i].xml,
-					   "Missing required element: %s", phone_fields[i].xml);
+			return axl_err_missing(err, phone_fields[i].xml, NULL);
 	m = models_find(p->v[PH_PRODUCT]);
 	if (m == NULL || m->model_independent || m->since > version)
 		return app_err_invalid(err, "product", p->v[PH_PRODUCT],
@@ -214,13 +204,6 @@ phone_profile_fits(const struct profile *prof, const char *model, const char *pr
 }
 
 bool
-phone_profile_needs_certificate(const struct profile *prof)
-{
-	return strcmp(prof->v[PF_SECURITY_MODE], "Non Secure") != 0 ||
-	       strncmp(prof->v[PF_AUTH_MODE], "By Existing Certificate", 23) == 0;
-}
-
-bool
 phone_has_certificate(const struct model_caps *m, const char *certificate_status)
 {
 	return (m != NULL && m->mic) || strcmp(certificate_status, "Upgrade Success") == 0;
@@ -231,16 +214,14 @@ phone_check_certificate(const char *phone_name, const struct model_caps *m,
 			const char *certificate_status, const struct profile *prof,
 			struct app_err *err)
 {
-	if (!phone_profile_needs_certificate(prof) ||
+	if (!profile_needs_certificate(prof) ||
 	    phone_has_certificate(m, certificate_status))
 		return true;
 	return app_err_set(err, APP_E_RULE, "securityProfileName",
 			   "The phone %s has no certificate, so it cannot use the security profile %s "
 			   "(%s). Apply a non-secure profile, install a certificate through CAPF "
 			   "(certificateOperation Install/Upgrade), then apply the secure profile.",
-			   phone_name, prof->v[PF_NAME],
-			   strcmp(prof->v[PF_SECURITY_MODE], "Non Secure") != 0 ?
-			   prof->v[PF_SECURITY_MODE] : prof->v[PF_AUTH_MODE]);
+			   phone_name, prof->v[PF_NAME], profile_security_shown(prof));
 }
 
 bool

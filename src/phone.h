@@ -100,9 +100,7 @@ void phone_standard_profile(const char *model, const char *protocol, char *out, 
 bool phone_profile_fits(const struct profile *prof, const char *model, const char *protocol,
 			struct app_err *err);
 
-/* Rule 5: a secure profile (or one that authenticates CAPF by an existing
- * certificate) needs a phone with a certificate. */
-bool phone_profile_needs_certificate(const struct profile *prof);
+/* Rule 5 (profile_needs_certificate()) for one phone. */
 bool phone_has_certificate(const struct model_caps *m, const char *certificate_status);
 bool phone_check_certificate(const char *phone_name, const struct model_caps *m,
 			     const char *certificate_status, const struct profile *prof,

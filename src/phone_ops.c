@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "repo_enduser.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
 
@@ -30,19 +31,18 @@ phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *
 	 * transaction here if the caller did not need one so far.  Another
 	 * request may create the same profile at the same time: keep the
 	 * transaction alive past a duplicate and take theirs. */
-	if ((!db_in_tx(db) && !db_begin(db, err)) || !db_run(db, "SAVEPOINT find_or_create", err))
+	if ((!db_in_tx(db) && !db_begin(db, err)) || !db_savepoint(db, DB_SAVEPOINT_SET, err))
 		return false;
 	if (repo_profile_insert(db, target, actor, err)) {
 		*out = *target;
-		return db_run(db, "RELEASE SAVEPOINT find_or_create", err);
+		return db_savepoint(db, DB_SAVEPOINT_RELEASE, err);
 	}
 	if (err->code != APP_E_DUPLICATE ||
-	    !db_run(db, "ROLLBACK TO SAVEPOINT find_or_create", err) ||
+	    !db_savepoint(db, DB_SAVEPOINT_ROLLBACK, err) ||
 	    !repo_profile_find_same(db, target, &found, &exists, err))
 		return false;
 	if (!exists)
-		return app_err_set(err, APP_E_DUPLICATE, "name",
-				   "Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:).");
+		return axl_err(err, APP_E_DUPLICATE, OBJ_PROFILE, "name");
 	*out = found;
 	return true;
 }
@@ -113,7 +113,7 @@ phone_ops_digest_user(struct db *db, const struct phone *p, char user_uuid[UUID_
 	user_uuid[0] = '\0';
 	if (p->v[PH_DIGEST_USER][0] == '\0')
 		return true;
-	if (!repo_enduser_find(db, p->v[PH_DIGEST_USER], NULL, false, &u, err))
+	if (!repo_enduser_get(db, &(struct item_key){ p->v[PH_DIGEST_USER], NULL }, false, &u, err))
 		return err->code == APP_E_NOT_FOUND ?
 		       app_err_invalid(err, "digestUser", p->v[PH_DIGEST_USER], "no such end user") :
 		       false;
@@ -139,3 +139,14 @@ phone_ops_settle(struct db *db, struct phone *p, const struct model_caps *m, con
 	return true;
 }
 
+bool
+phone_ops_unused(struct db *db, enum phone_dependency dep, enum obj_kind kind, const char *uuid,
+		 const char *name, struct app_err *err)
+{
+	long users = 0;
+	char names[512];
+
+	if (!repo_phone_dependents(db, dep, uuid, &users, names, err))
+		return false;
+	return users == 0 || axl_err_in_use(err, kind, name, users, names);
+}

@@ -9,9 +9,11 @@
 #include <stdbool.h>
 
 #include "audit.h"
+#include "axl_fault.h"
 #include "err.h"
 #include "phone.h"
 #include "profile.h"
+#include "repo_phone.h"
 
 struct db;
 
@@ -38,5 +40,10 @@ bool phone_ops_settle(struct db *db, struct phone *p, const struct model_caps *m
  * first existing one, or target inserted under its name. */
 bool phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *out,
 			      const struct actor *actor, struct app_err *err);
+
+/* No phone depends on the profile or end user (uuid, shown as name):
+ * otherwise the in-use refusal naming the first phones. */
+bool phone_ops_unused(struct db *db, enum phone_dependency dep, enum obj_kind kind,
+		      const char *uuid, const char *name, struct app_err *err);
 
 #endif

@@ -12,15 +12,35 @@
 #include <string.h>
 #include <strings.h>
 
+#include "axl_fault.h"
 #include "models.h"
-#include "text.h"
 
 #define BIT(id) (1u << (id))
 
-static bool
-is_secure(const char *mode)
+/* "Is this profile secure" is decided here and nowhere else. */
+bool
+profile_mode_is_secure(const char *mode)
 {
 	return strcmp(mode, "Non Secure") != 0;
+}
+
+bool
+profile_is_secure(const struct profile *p)
+{
+	return profile_mode_is_secure(p->v[PF_SECURITY_MODE]);
+}
+
+bool
+profile_needs_certificate(const struct profile *p)
+{
+	return profile_is_secure(p) ||
+	       strncmp(p->v[PF_AUTH_MODE], "By Existing Certificate", 23) == 0;
+}
+
+const char *
+profile_security_shown(const struct profile *p)
+{
+	return profile_is_secure(p) ? p->v[PF_SECURITY_MODE] : p->v[PF_AUTH_MODE];
 }
 
 static bool
@@ -48,16 +68,8 @@ static bool
 check_text(const char *element, const char *value, long maxc,
 	   struct app_err *err)
 {
-	long n = utf8_chars(value);
-	char why[96];
-
-	if (n < 0)
-		return app_err_invalid(err, element, value,
-				       "control characters or invalid UTF-8");
-	if (n > maxc) {
-		snprintf(why, sizeof(why), "at most %ld characters", maxc);
-		return app_err_invalid(err, element, value, why);
-	}
+	if (!app_err_check_text(err, element, value, maxc, 0))
+		return false;
 	if (strpbrk(value, forbidden) != NULL)
 		return app_err_invalid(err, element, value,
 				       "must not contain \" % & \\ < or >");
@@ -68,8 +80,7 @@ bool
 profile_check_name(const char *element, const char *value, struct app_err *err)
 {
 	if (value == NULL || *value == '\0')
-		return app_err_set(err, APP_E_MISSING_FIELD, element,
-				   "Missing required element: %s", element);
+		return axl_err_missing(err, element, NULL);
 	return check_text(element, value, profile_fields[PF_NAME].max, err);
 }
 
@@ -154,8 +165,7 @@ profile_set(struct profile *p, enum pf_id id, const char *raw, struct app_err *e
 
 	p->given |= BIT(id);
 	if (val[0] == '\0' && (f->flags & PFF_REQUIRED))
-		return app_err_set(err, APP_E_MISSING_FIELD, f->xml,
-				   "Missing required element: %s", f->xml);
+		return axl_err_missing(err, f->xml, NULL);
 	if (val[0] == '\0') {
 		snprintf(out, PF_VALUE_MAX, "%s", f->dflt ? f->dflt : "");
 		return true;
@@ -194,7 +204,7 @@ profile_set(struct profile *p, enum pf_id id, const char *raw, struct app_err *e
 static void
 derive(struct profile *p, const struct profile *before)
 {
-	bool secure = is_secure(p->v[PF_SECURITY_MODE]);
+	bool secure = profile_is_secure(p);
 
 	if (!(p->given & BIT(PF_TRANSPORT))) {
 		if (secure)
@@ -212,7 +222,7 @@ derive(struct profile *p, const struct profile *before)
 static const char *
 fixed_value(const struct profile *p, enum pf_id id)
 {
-	if (id == PF_TRANSPORT && is_secure(p->v[PF_SECURITY_MODE]))
+	if (id == PF_TRANSPORT && profile_is_secure(p))
 		return "TLS";
 	return profile_fields[id].dflt;
 }
@@ -245,7 +255,7 @@ check_model(const struct profile *p, const struct model_caps *m, int version,
 		snprintf(why, sizeof(why), "%s does not support %.8s", m->name, proto);
 		return app_err_invalid(err, "protocol", proto, why);
 	}
-	if (is_secure(p->v[PF_SECURITY_MODE]) && !m->secure) {
+	if (profile_is_secure(p) && !m->secure) {
 		snprintf(why, sizeof(why), "%s does not support secure modes", m->name);
 		return app_err_invalid(err, "deviceSecurityMode",
 				       p->v[PF_SECURITY_MODE], why);
@@ -263,10 +273,10 @@ check_transport(const struct profile *p, struct app_err *err)
 	const char *t = p->v[PF_TRANSPORT];
 	bool tls = strcmp(t, "TLS") == 0;
 
-	if (is_secure(p->v[PF_SECURITY_MODE]) && !tls)
+	if (profile_is_secure(p) && !tls)
 		return app_err_invalid(err, "transportType", t,
 				       "Authenticated and Encrypted profiles use TLS");
-	if (!is_secure(p->v[PF_SECURITY_MODE]) && tls)
+	if (!profile_is_secure(p) && tls)
 		return app_err_invalid(err, "transportType", t,
 				       "Non Secure profiles use TCP, UDP or TCP+UDP");
 	return true;
@@ -278,9 +288,7 @@ profile_finish(struct profile *p, const struct profile *before, int version,
 {
 	for (int i = 0; i < PF__COUNT; i++)
 		if ((profile_fields[i].flags & PFF_REQUIRED) && p->v[i][0] == '\0')
-			return app_err_set(err, APP_E_MISSING_FIELD, profile_fields[i].xml,
-					   "Missing required element: %s",
-					   profile_fields[i].xml);
+			return axl_err_missing(err, profile_fields[i].xml, NULL);
 	derive(p, before);
 	if (!check_model(p, models_find(p->v[PF_PHONE_TYPE]), version, err))
 		return false;

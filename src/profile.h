@@ -40,6 +40,19 @@ bool profile_check_name(const char *element, const char *value,
 bool profile_finish(struct profile *p, const struct profile *before,
 		    int version, struct app_err *err);
 
+/* Secure: a security mode other than Non Secure (the text of a mode, or a
+ * profile's).  The one place that decides it. */
+bool profile_mode_is_secure(const char *mode);
+bool profile_is_secure(const struct profile *p);
+
+/* Rule 5: a secure profile, or one that authenticates CAPF by an existing
+ * certificate, needs phones that have a certificate. */
+bool profile_needs_certificate(const struct profile *p);
+
+/* What makes a profile need a certificate, for messages: its security
+ * mode when secure, else its CAPF authentication mode. */
+const char *profile_security_shown(const struct profile *p);
+
 /* True when the field is to be printed for this AXL version. */
 bool profile_field_in_version(enum pf_id id, int version);
 

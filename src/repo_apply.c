@@ -3,14 +3,16 @@
  * Queueing is one statement, so it is atomic without an explicit
  * transaction: the request row, the config version bump and the outbox
  * rows commit together, and the outbox trigger's pg_notify wakes the
- * sender only then.
+ * sender only then.  The outbox backlog and binding counts for /metrics
+ * (repo_metrics.h) are here too.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db_pq.h"
 #include "repo_apply.h"
+#include "repo_metrics.h"
 
 /* The target, by name or uuid; then the request, the bump, the fan-out.
  * SCCP phones and phones without an active binding are recorded as
@@ -90,9 +92,9 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 		out->pending = atol(PQgetvalue(res, 0, 3));
 	}
 	PQclear(res);
-	return found || app_err_set(err, APP_E_NOT_FOUND, o->key->name ? "name" : "uuid",
-				    "Item not valid: The specified %s was not found",
-				    o->target == APPLY_PHONE ? "Phone" : "Phone Security Profile");
+	return found || axl_err(err, APP_E_NOT_FOUND,
+				     o->target == APPLY_PHONE ? OBJ_PHONE : OBJ_PROFILE,
+				     o->key->name ? "name" : "uuid");
 }
 
 /* A request uuid, else the latest request for a target uuid, else for a
@@ -174,6 +176,46 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 		};
 		ok = fn(ctx, &row);
 	}
+	PQclear(res);
+	return true;
+}
+
+/* --- the figures of repo_metrics.h -------------------------------------- */
+
+/* The WHERE clause matches notify_outbox_due's predicate, so the planner
+ * can read only that partial index. */
+static const struct db_stmt st_outbox = {
+	"metrics_outbox",
+	"SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'sending') "
+	"  FROM notify_outbox WHERE state IN ('pending', 'sending')"
+};
+
+static const struct db_stmt st_bindings = {
+	"metrics_bindings",
+	"SELECT count(*) FROM sip_registration WHERE expires_at > now()"
+};
+
+bool
+repo_metrics_outbox(struct db *db, long *pending, long *sending, struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_outbox, 0, NULL, err);
+
+	if (res == NULL)
+		return false;
+	*pending = atol(PQgetvalue(res, 0, 0));
+	*sending = atol(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return true;
+}
+
+bool
+repo_metrics_bindings(struct db *db, long *bindings, struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_bindings, 0, NULL, err);
+
+	if (res == NULL)
+		return false;
+	*bindings = atol(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return true;
 }

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "db.h"
+#include "db_pq.h"
 
 void
 repo_audit_wrap(char *out, size_t size, const char *write_sql, int nparams, const char *kind,

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "db.h"
+#include "db_pq.h"
 #include "repo_audit.h"
 #include "xbuf.h"
 
@@ -47,7 +47,7 @@ static char sql_done_a[2048];
 static const struct db_stmt st_done = { "capf_lsc_done", sql_done_a };
 
 void
-repo_capf_init(void)
+repo_capf_build(void)
 {
 	repo_audit_wrap(sql_done_a, sizeof(sql_done_a), SQL_DONE, 1, "phone", "w.name", NULL);
 	repo_audit_wrap(sql_revoke_a, sizeof(sql_revoke_a), SQL_REVOKE, 1, "phone", "w.name",

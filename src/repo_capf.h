@@ -27,9 +27,6 @@ struct capf_phone {
 	char ec_key_size[16];
 };
 
-/* Builds the audited statement; call once at start-up. */
-void repo_capf_init(void);
-
 /* Reads the phone named `name` and locks its row until the transaction
  * ends (call inside one).  APP_E_NOT_FOUND when there is none. */
 bool repo_capf_lock_phone(struct db *db, const char *name, struct capf_phone *out,

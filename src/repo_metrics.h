@@ -2,7 +2,8 @@
  * repo_metrics.h: the database figures for throttling and /metrics: the
  * NOTIFY outbox backlog (rows pending or sending, counted through the
  * partial index on those states, so the cost follows the backlog, not the
- * table) and the number of unexpired SIP bindings.
+ * table) and the number of unexpired SIP bindings.  The SQL is in
+ * repo_apply.c, with the rest of the outbox's.
  */
 #ifndef AXLPROV_REPO_METRICS_H
 #define AXLPROV_REPO_METRICS_H

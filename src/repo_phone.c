@@ -1,7 +1,7 @@
 /*
- * repo_phone.c: phone and end_user SQL.  The phone's select list, insert
- * and update are built once from phone_fields[] (repo_phone_init), so a
- * field is one table row plus a migration.
+ * repo_phone.c: phone SQL.  The phone's select list, insert and update
+ * are built once from phone_fields[] (repo_init), so a field is one table
+ * row plus a migration.
  */
 #include "repo_phone.h"
 
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db_pq.h"
 #include "repo_audit.h"
 #include "like.h"
 
@@ -19,18 +19,17 @@ static char sql_get_name[SQL_MAX], sql_get_uuid[SQL_MAX];
 static char sql_insert[SQL_MAX], sql_update[SQL_MAX], sql_list[SQL_MAX];
 /* The writes, each wrapped with its audit insert (repo_audit.h). */
 static char sql_insert_a[SQL_MAX], sql_update_a[SQL_MAX], sql_remove_name_a[SQL_MAX],
-	    sql_remove_uuid_a[SQL_MAX], sql_capf_a[SQL_MAX], sql_user_insert_a[SQL_MAX],
-	    sql_user_update_a[SQL_MAX], sql_user_remove_a[SQL_MAX];
+	    sql_remove_uuid_a[SQL_MAX], sql_capf_a[SQL_MAX];
 
-static const struct db_stmt st_get_name = { "phone_get_name", sql_get_name };
-static const struct db_stmt st_get_uuid = { "phone_get_uuid", sql_get_uuid };
+static const repo_by_key st_get = { { "phone_get_name", sql_get_name },
+				    { "phone_get_uuid", sql_get_uuid } };
 static const struct db_stmt st_insert = { "phone_insert", sql_insert_a };
 static const struct db_stmt st_update = { "phone_update", sql_update_a };
 static const struct db_stmt st_list = { "phone_list", sql_list };
 #define SQL_REMOVE_NAME "DELETE FROM phone WHERE name = $1 RETURNING pkid::text, name"
 #define SQL_REMOVE_UUID "DELETE FROM phone WHERE pkid = $1::uuid RETURNING pkid::text, name"
-static const struct db_stmt st_remove_name = { "phone_remove_name", sql_remove_name_a };
-static const struct db_stmt st_remove_uuid = { "phone_remove_uuid", sql_remove_uuid_a };
+static const repo_by_key st_remove = { { "phone_remove_name", sql_remove_name_a },
+				       { "phone_remove_uuid", sql_remove_uuid_a } };
 static const struct db_stmt st_dep_profile = {
 	"phone_dep_profile",
 	"SELECT count(*) OVER (), name FROM phone WHERE security_profile_id = $1::uuid"
@@ -54,15 +53,6 @@ static const struct db_stmt st_no_cert = {
 	" WHERE name = $1 AND certificate_operation <> 'No Pending Operation'" \
 	" RETURNING certificate_status, pkid::text, name"
 static const struct db_stmt st_capf_complete = { "phone_capf_complete", sql_capf_a };
-#define SQL_USER_INSERT \
-	"INSERT INTO end_user (userid, first_name, last_name, digest_ha1_md5, digest_ha1_sha256)" \
-	" VALUES ($1, $2, $3, $4, $5) RETURNING pkid::text, userid"
-#define SQL_USER_UPDATE \
-	"UPDATE end_user SET userid = $2, first_name = $3, last_name = $4," \
-	" digest_ha1_md5 = CASE WHEN $5::text IS NULL THEN digest_ha1_md5 ELSE $5 END," \
-	" digest_ha1_sha256 = CASE WHEN $6::text IS NULL THEN digest_ha1_sha256 ELSE $6 END" \
-	" WHERE pkid = $1::uuid RETURNING pkid::text, userid"
-#define SQL_USER_REMOVE "DELETE FROM end_user WHERE pkid = $1::uuid RETURNING pkid::text, userid"
 static const struct db_stmt st_exists = {
 	"phone_exists", "SELECT 1 FROM phone WHERE name = $1"
 };
@@ -125,7 +115,7 @@ select_list(char *buf)
 }
 
 void
-repo_phone_init(void)
+repo_phone_build(void)
 {
 	int n = 0;
 
@@ -159,9 +149,6 @@ repo_phone_init(void)
 	repo_audit_wrap(sql_capf_a, SQL_MAX, SQL_CAPF_COMPLETE, 2, "phone", "w.name",
 			"jsonb_build_object('certificateStatus', w.certificate_status,"
 			" 'certificateOperation', 'No Pending Operation')");
-	repo_audit_wrap(sql_user_insert_a, SQL_MAX, SQL_USER_INSERT, 5, "user", "w.userid", NULL);
-	repo_audit_wrap(sql_user_update_a, SQL_MAX, SQL_USER_UPDATE, 6, "user", "w.userid", NULL);
-	repo_audit_wrap(sql_user_remove_a, SQL_MAX, SQL_USER_REMOVE, 1, "user", "w.userid", NULL);
 
 	select_list(sql_list);
 	cat(sql_list, " WHERE p.name COLLATE \"C\" >= $9 AND p.name COLLATE \"C\" < $10"
@@ -225,8 +212,7 @@ repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
 	params[n++] = user_uuid;
 	xbuf_init(&changes);
 	phone_changes(&changes, p, mask);
-	res = db_exec(db, &st_insert, repo_audit_params(params, n, actor, changes.data), params,
-		      err);
+	res = repo_write(db, &st_insert, params, n, actor, changes.data, err);
 	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
@@ -236,23 +222,27 @@ repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
 	return true;
 }
 
+/* repo_get_by_key's row: the phone and its profile's key. */
+struct phone_row {
+	struct phone *p;
+	char *profile_uuid;
+};
+
+static void
+phone_row(const PGresult *res, int r, void *out)
+{
+	struct phone_row *row = out;
+
+	row_to_phone(res, r, row->p, row->profile_uuid);
+}
+
 bool
 repo_phone_get(struct db *db, const struct item_key *key, struct phone *out,
 	       char profile_uuid[UUID_DB_LEN + 1], struct app_err *err)
 {
-	const char *param = key->name ? key->name : key->uuid;
-	PGresult *res;
-	bool found;
+	struct phone_row r = { out, profile_uuid };
 
-	res = db_exec(db, key->name ? &st_get_name : &st_get_uuid, 1, &param, err);
-	if (res == NULL)
-		return false;
-	found = PQntuples(res) == 1;
-	if (found)
-		row_to_phone(res, 0, out, profile_uuid);
-	PQclear(res);
-	return found || app_err_set(err, APP_E_NOT_FOUND, key->name ? "name" : "uuid",
-				    "Item not valid: The specified Phone was not found");
+	return repo_get_by_key(db, st_get, key, OBJ_PHONE, phone_row, &r, err);
 }
 
 bool
@@ -263,8 +253,7 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 	const char *params[PH__COUNT + 4 + AUDIT_NPARAMS];
 	int n;
 	struct xbuf changes;
-	PGresult *res;
-	bool changed;
+	bool ok;
 
 	params[0] = p->uuid;
 	n = 1 + stored_params(p, params + 1);
@@ -273,35 +262,20 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 	params[n++] = p->row_version;
 	xbuf_init(&changes);
 	phone_changes(&changes, p, changed_fields);
-	res = db_exec(db, &st_update, repo_audit_params(params, n, actor, changes.data), params,
-		      err);
+	ok = repo_update_checked(db, &st_update, params, n, actor, changes.data, p->v[PH_NAME],
+				 err);
 	xbuf_free(&changes);
-	if (res == NULL)
-		return false;
-	changed = PQntuples(res) == 1;
-	PQclear(res);
-	return changed || app_err_set(err, APP_E_CONFLICT, NULL,
-				      "Could not update %s: it kept changing; try again",
-				      p->v[PH_NAME]);
+	return ok;
 }
 
 bool
 repo_phone_remove(struct db *db, const struct item_key *key, const struct actor *actor,
 		  char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
 {
-	const char *params[1 + AUDIT_NPARAMS] = { key->name ? key->name : key->uuid };
-	PGresult *res = db_exec(db, key->name ? &st_remove_name : &st_remove_uuid,
-				repo_audit_params(params, 1, actor, "{}"), params, err);
 	bool removed;
 
-	if (res == NULL)
-		return false;
-	removed = PQntuples(res) == 1;
-	if (removed)
-		db_copy(res, 0, 0, uuid_out, UUID_DB_LEN + 1);
-	PQclear(res);
-	return removed || app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
-				      "Item not valid: The specified entry was not found");
+	return repo_remove_by_key(db, st_remove, key, actor, uuid_out, &removed, err) &&
+	       (removed || axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_PHONE, NULL));
 }
 
 bool
@@ -389,8 +363,7 @@ repo_phone_capf_complete(struct db *db, const char *name, const char *status,
 			 const struct actor *actor, char status_out[64], struct app_err *err)
 {
 	const char *params[2 + AUDIT_NPARAMS] = { name, status };
-	PGresult *res = db_exec(db, &st_capf_complete, repo_audit_params(params, 2, actor, "{}"),
-				params, err);
+	PGresult *res = repo_write(db, &st_capf_complete, params, 2, actor, "{}", err);
 	bool done;
 
 	if (res == NULL)
@@ -410,119 +383,4 @@ repo_phone_capf_complete(struct db *db, const char *name, const char *status,
 		return app_err_set(err, APP_E_NOT_FOUND, "name", "no phone named %s", name);
 	return app_err_set(err, APP_E_RULE, "certificateOperation",
 			   "phone %s has no certificate operation pending", name);
-}
-
-/* --- end users ---------------------------------------------------------- */
-
-static const struct db_stmt st_user_insert = { "enduser_insert", sql_user_insert_a };
-static const struct db_stmt st_user_by_id = {
-	"enduser_by_id", "SELECT pkid::text, userid, first_name, last_name FROM end_user"
-	" WHERE userid = $1"
-};
-static const struct db_stmt st_user_by_uuid = {
-	"enduser_by_uuid", "SELECT pkid::text, userid, first_name, last_name FROM end_user"
-	" WHERE pkid = $1::uuid"
-};
-static const struct db_stmt st_user_lock_id = {
-	"enduser_lock_id", "SELECT pkid::text, userid, first_name, last_name FROM end_user"
-	" WHERE userid = $1 FOR UPDATE"
-};
-static const struct db_stmt st_user_lock_uuid = {
-	"enduser_lock_uuid", "SELECT pkid::text, userid, first_name, last_name FROM end_user"
-	" WHERE pkid = $1::uuid FOR UPDATE"
-};
-static const struct db_stmt st_user_update = { "enduser_update", sql_user_update_a };
-static const struct db_stmt st_user_remove = { "enduser_remove", sql_user_remove_a };
-
-/* The audit's changes for an end user: the digest credentials by name only. */
-static void
-enduser_changes(struct xbuf *b, const struct end_user *u, bool digest)
-{
-	audit_changes_begin(b);
-	audit_change(b, "userid", u->userid);
-	audit_change(b, "firstName", u->first_name);
-	audit_change(b, "lastName", u->last_name);
-	if (digest)
-		audit_change_secret(b, "digestCredentials");
-	audit_changes_end(b);
-}
-
-bool
-repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
-		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
-{
-	const char *params[5 + AUDIT_NPARAMS] = { u->userid, u->first_name, u->last_name, ha1_md5,
-						  ha1_sha256 };
-	struct xbuf changes;
-	PGresult *res;
-
-	xbuf_init(&changes);
-	enduser_changes(&changes, u, ha1_md5 != NULL);
-	res = db_exec(db, &st_user_insert, repo_audit_params(params, 5, actor, changes.data),
-		      params, err);
-	xbuf_free(&changes);
-	if (res == NULL)
-		return false;
-	db_copy(res, 0, 0, u->uuid, sizeof(u->uuid));
-	PQclear(res);
-	return true;
-}
-
-bool
-repo_enduser_find(struct db *db, const char *userid, const char *uuid, bool for_update,
-		  struct end_user *out, struct app_err *err)
-{
-	const struct db_stmt *st = userid ? (for_update ? &st_user_lock_id : &st_user_by_id)
-					  : (for_update ? &st_user_lock_uuid : &st_user_by_uuid);
-	const char *param = userid ? userid : uuid;
-	PGresult *res = db_exec(db, st, 1, &param, err);
-	bool found;
-
-	if (res == NULL)
-		return false;
-	found = PQntuples(res) == 1;
-	if (found) {
-		db_copy(res, 0, 0, out->uuid, sizeof(out->uuid));
-		db_copy(res, 0, 1, out->userid, sizeof(out->userid));
-		db_copy(res, 0, 2, out->first_name, sizeof(out->first_name));
-		db_copy(res, 0, 3, out->last_name, sizeof(out->last_name));
-	}
-	PQclear(res);
-	return found || app_err_set(err, APP_E_NOT_FOUND, userid ? "userid" : "uuid",
-				    "Item not valid: The specified User was not found");
-}
-
-bool
-repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5,
-		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
-{
-	const char *params[6 + AUDIT_NPARAMS] = { u->uuid, u->userid, u->first_name,
-						  u->last_name, ha1_md5, ha1_sha256 };
-	struct xbuf changes;
-	PGresult *res;
-
-	xbuf_init(&changes);
-	enduser_changes(&changes, u, ha1_md5 != NULL);
-	res = db_exec(db, &st_user_update, repo_audit_params(params, 6, actor, changes.data),
-		      params, err);
-	xbuf_free(&changes);
-
-	if (res == NULL)
-		return false;
-	PQclear(res);
-	return true;
-}
-
-bool
-repo_enduser_remove(struct db *db, const char *uuid, const struct actor *actor,
-		    struct app_err *err)
-{
-	const char *params[1 + AUDIT_NPARAMS] = { uuid };
-	PGresult *res = db_exec(db, &st_user_remove, repo_audit_params(params, 1, actor, "{}"),
-				params, err);
-
-	if (res == NULL)
-		return false;
-	PQclear(res);
-	return true;
 }

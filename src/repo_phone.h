@@ -1,5 +1,5 @@
 /*
- * repo_phone.h: SQL for phones and end users.  A phone row references its
+ * repo_phone.h: SQL for phones (end users: repo_enduser.h).  A phone row references its
  * security profile and digest user by key; reads join them, so a renamed
  * profile or a changed CAPF setting shows on every phone at once.
  */
@@ -13,9 +13,6 @@
 #include "phone.h"
 
 struct db;
-
-/* Builds the SQL texts from phone_fields[]; call once at start-up. */
-void repo_phone_init(void);
 
 /* Inserts p referring to the profile and (optional) end user keys; fills
  * p->uuid. */
@@ -63,23 +60,5 @@ bool repo_phone_without_certificate(struct db *db, const char *profile_uuid, lon
  * NULL means the success status of that operation.  Fills status_out. */
 bool repo_phone_capf_complete(struct db *db, const char *name, const char *status,
 			      const struct actor *actor, char status_out[64], struct app_err *err);
-
-/* End users. */
-struct end_user {
-	char uuid[UUID_DB_LEN + 1];
-	char userid[520];
-	char first_name[260];
-	char last_name[260];
-};
-
-bool repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
-		      const char *ha1_sha256, const struct actor *actor, struct app_err *err);
-bool repo_enduser_find(struct db *db, const char *userid, const char *uuid, bool for_update,
-		    struct end_user *out, struct app_err *err);
-/* ha1 NULL: keep the digest credentials. */
-bool repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5,
-		      const char *ha1_sha256, const struct actor *actor, struct app_err *err);
-bool repo_enduser_remove(struct db *db, const char *uuid, const struct actor *actor,
-			 struct app_err *err);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db_pq.h"
 #include "repo_audit.h"
 #include "like.h"
 #include "models.h"
@@ -25,8 +25,8 @@ static char sql_insert_a[SQL_MAX], sql_update_a[SQL_MAX];
 static char sql_remove_name_a[SQL_MAX], sql_remove_uuid_a[SQL_MAX];
 static char sql_describe_name_a[SQL_MAX], sql_describe_uuid_a[SQL_MAX];
 
-static const struct db_stmt st_get_name = { "profile_get_name", sql_select_by_name };
-static const struct db_stmt st_get_uuid = { "profile_get_uuid", sql_select_by_uuid };
+static const repo_by_key st_get = { { "profile_get_name", sql_select_by_name },
+				    { "profile_get_uuid", sql_select_by_uuid } };
 static const struct db_stmt st_insert = { "profile_insert", sql_insert_a };
 static const struct db_stmt st_update = { "profile_update", sql_update_a };
 static const struct db_stmt st_list = { "profile_list", sql_list };
@@ -57,10 +57,10 @@ static const struct db_stmt st_same = { "profile_same", sql_same };
 #define SQL_DESCRIBE_UUID \
 	"UPDATE phone_security_profile SET description = $2 WHERE pkid = $1::uuid" \
 	" AND NOT is_standard RETURNING pkid::text, name"
-static const struct db_stmt st_remove_name = { "profile_remove_name", sql_remove_name_a };
-static const struct db_stmt st_remove_uuid = { "profile_remove_uuid", sql_remove_uuid_a };
-static const struct db_stmt st_describe_name = { "profile_describe_name", sql_describe_name_a };
-static const struct db_stmt st_describe_uuid = { "profile_describe_uuid", sql_describe_uuid_a };
+static const repo_by_key st_remove = { { "profile_remove_name", sql_remove_name_a },
+				       { "profile_remove_uuid", sql_remove_uuid_a } };
+static const repo_by_key st_describe = { { "profile_describe_name", sql_describe_name_a },
+					 { "profile_describe_uuid", sql_describe_uuid_a } };
 static const struct db_stmt st_models = {
 	"models_load",
 	"SELECT name, sip, sccp, secure, cisco, model_independent, since, sep_name, mic"
@@ -89,7 +89,7 @@ select_list(char *buf)
 }
 
 void
-repo_profile_init(void)
+repo_profile_build(void)
 {
 	int n = 1;
 
@@ -210,8 +210,10 @@ repo_models_load(struct db *db, struct app_err *err)
 }
 
 static void
-row_to_profile(const PGresult *res, int row, struct profile *p)
+row_to_profile(const PGresult *res, int row, void *out)
 {
+	struct profile *p = out;
+
 	db_copy(res, row, 0, p->uuid, sizeof(p->uuid));
 	p->standard = strcmp(PQgetvalue(res, row, 1), "true") == 0;
 	p->given = 0;
@@ -244,8 +246,7 @@ repo_profile_insert(struct db *db, struct profile *p, const struct actor *actor,
 		params[i] = p->v[i];
 	xbuf_init(&changes);
 	profile_changes(&changes, p, NULL);
-	res = db_exec(db, &st_insert,
-		      repo_audit_params(params, PF__COUNT, actor, changes.data), params, err);
+	res = repo_write(db, &st_insert, params, PF__COUNT, actor, changes.data, err);
 	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
@@ -258,21 +259,7 @@ bool
 repo_profile_get(struct db *db, const struct item_key *key, struct profile *out,
 		 struct app_err *err)
 {
-	const char *param = key->name ? key->name : key->uuid;
-	PGresult *res;
-	bool found;
-
-	res = db_exec(db, key->name ? &st_get_name : &st_get_uuid, 1, &param, err);
-	if (res == NULL)
-		return false;
-	found = PQntuples(res) == 1;
-	if (found)
-		row_to_profile(res, 0, out);
-	PQclear(res);
-	if (!found)
-		return app_err_set(err, APP_E_NOT_FOUND, key->name ? "name" : "uuid",
-				   "Item not valid: The specified Phone Security Profile was not found");
-	return true;
+	return repo_get_by_key(db, st_get, key, OBJ_PROFILE, row_to_profile, out, err);
 }
 
 bool
@@ -282,8 +269,7 @@ repo_profile_update(struct db *db, const struct profile *p, const struct profile
 	const char *params[PF__COUNT + 2 + AUDIT_NPARAMS];
 	int n = 0;
 	struct xbuf changes;
-	PGresult *res;
-	bool changed;
+	bool ok;
 
 	params[n++] = p->uuid;
 	for (int i = 0; i < PF__COUNT; i++)
@@ -292,19 +278,12 @@ repo_profile_update(struct db *db, const struct profile *p, const struct profile
 	params[n++] = p->row_version;
 	xbuf_init(&changes);
 	profile_changes(&changes, p, before);
-	res = db_exec(db, &st_update, repo_audit_params(params, n, actor, changes.data), params,
-		      err);
-	xbuf_free(&changes);
-	if (res == NULL)
-		return false;
-	changed = PQntuples(res) == 1;
-	PQclear(res);
 	/* Predefined rows were refused before; no row means another update
-	 * came first (or the profile was removed): the caller reads again. */
-	if (!changed)
-		return app_err_set(err, APP_E_CONFLICT, NULL,
-				   "Could not update %s: it kept changing; try again", p->v[PF_NAME]);
-	return true;
+	 * came first (or the profile was removed). */
+	ok = repo_update_checked(db, &st_update, params, n, actor, changes.data, p->v[PF_NAME],
+				 err);
+	xbuf_free(&changes);
+	return ok;
 }
 
 bool
@@ -315,14 +294,12 @@ repo_profile_set_description(struct db *db, const struct item_key *key, const ch
 	const char *params[2 + AUDIT_NPARAMS] = { key->name ? key->name : key->uuid, description };
 	struct xbuf changes;
 	PGresult *res;
-	int n;
 
 	xbuf_init(&changes);
 	audit_changes_begin(&changes);
 	audit_change(&changes, profile_fields[PF_DESCRIPTION].xml, description);
 	audit_changes_end(&changes);
-	n = repo_audit_params(params, 2, actor, changes.data);
-	res = db_exec(db, key->name ? &st_describe_name : &st_describe_uuid, n, params, err);
+	res = repo_write(db, &st_describe[key->name ? 0 : 1], params, 2, actor, changes.data, err);
 	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
@@ -337,31 +314,18 @@ bool
 repo_profile_remove(struct db *db, const struct item_key *key, const struct actor *actor,
 		    char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
 {
-	const char *params[1 + AUDIT_NPARAMS] = { key->name ? key->name : key->uuid };
-	PGresult *res;
 	struct profile existing;
 	bool removed;
 
-	res = db_exec(db, key->name ? &st_remove_name : &st_remove_uuid,
-		      repo_audit_params(params, 1, actor, "{}"), params, err);
-	if (res == NULL)
+	if (!repo_remove_by_key(db, st_remove, key, actor, uuid_out, &removed, err))
 		return false;
-	removed = PQntuples(res) == 1;
-	if (removed)
-		snprintf(uuid_out, UUID_DB_LEN + 1, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
 	if (removed)
 		return true;
 	/* Nothing deleted: either it does not exist or it is predefined. */
-	if (!repo_profile_get(db, key, &existing, err)) {
-		if (err && err->code == APP_E_NOT_FOUND)
-			return app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
-					   "Item not valid: The specified entry was not found");
-		return false;
-	}
-	return app_err_set(err, APP_E_READ_ONLY, NULL,
-			   "Cannot remove a predefined security profile: %s",
-			   existing.v[PF_NAME]);
+	if (!repo_profile_get(db, key, &existing, err))
+		return err->code == APP_E_NOT_FOUND ?
+		       axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_PROFILE, NULL) : false;
+	return axl_err_predefined(err, OBJ_PROFILE, "remove", existing.v[PF_NAME]);
 }
 
 bool

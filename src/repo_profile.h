@@ -1,6 +1,6 @@
 /*
  * repo_profile.h: SQL for phone security profiles and the phone model table.
- * Statements are built once from profile_fields[] (repo_profile_init) and
+ * Statements are built once from profile_fields[] (repo_init) and
  * run through db.c.  Values cross this boundary as canonical text.
  */
 #ifndef AXLPROV_REPO_PROFILE_H
@@ -13,9 +13,6 @@
 #include "profile.h"
 
 struct db;
-
-/* Builds the SQL texts; call once before any other function here. */
-void repo_profile_init(void);
 
 /* Loads phone_model into models.c. */
 bool repo_models_load(struct db *db, struct app_err *err);

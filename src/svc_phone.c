@@ -1,6 +1,6 @@
 /*
- * svc_phone.c: addPhone, getPhone, updatePhone, listPhone, removePhone.
- * The adapters copy wire values into a struct phone through the offset
+ * svc_phone.c: the handlers of addPhone, getPhone, updatePhone, listPhone
+ * and removePhone (see ops.h).  They copy wire values into a struct phone through the offset
  * table below, resolve the references (security profile, digest user) and
  * apply the rules of phone.c inside one transaction; responses are written
  * straight from the stored row.
@@ -9,10 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "soapH.h"
-
-#include "axl_fault.h"
-#include "axl_wire.h"
 #include "db.h"
 #include "like.h"
 #include "phone.h"
@@ -101,57 +97,88 @@ read_fields(struct phone *p, const void *s, int shape, unsigned flag, struct app
 	return true;
 }
 
-int
-__svc__addPhone(struct soap *soap, struct ns__AddPhoneReq *req, struct ns__StandardResponse *res)
+/* The profile an add names, else the standard one of its model. */
+static bool
+add_profile(struct op_call *c, const struct phone *p, struct profile *prof)
 {
-	static const char op[] = "addPhone";
-	struct worker *w = soap->user;
-	struct actor actor = svc_actor(w, op);
-	struct app_err err = { 0 };
-	struct phone *p = soap_malloc(soap, sizeof(*p));  /* large: the request's arena */
+	if ((p->given & (1u << PH_SECURITY_PROFILE)) &&
+	    (p->v[PH_SECURITY_PROFILE][0] || p->ref_uuid[PH_SECURITY_PROFILE][0]))
+		return phone_ops_named_profile(c->w->db, p, prof, &c->err);
+	return phone_ops_standard_profile(c->w->db, p, prof, &c->err);
+}
+
+bool
+svc_phone_add(struct op_call *c, void *req_)
+{
+	struct ns__AddPhoneReq *req = req_;
+	struct phone *p = soap_malloc(c->w->soap, sizeof(*p));  /* large: the request's arena */
 	const struct model_caps *m = NULL;
 	struct profile prof;
 	char user_uuid[UUID_DB_LEN + 1];
 
-	(void) res;
 	if (p == NULL)
-		return soap->error = SOAP_EOM;
-	if (req->phone == NULL) {
-		app_err_set(&err, APP_E_MISSING_FIELD, "phone", "Missing required element: phone");
-		return axl_fault(w, op, &err);
-	}
+		return svc_no_memory(c);
+	if (req->phone == NULL)
+		return axl_err_missing(&c->err, "phone", NULL);
 	phone_defaults(p);
-	if (!read_fields(p, req->phone, W_ADD, PHF_ADD, &err) || !phone_check_add(p, w->req.version, &m, &err))
-		return axl_fault(w, op, &err);
 	/* A phone is one row: the lookups and the insert need no transaction
 	 * unless a CAPF change creates a profile (phone_ops opens one then). */
-	if (!(((p->given & (1u << PH_SECURITY_PROFILE)) &&
-	       (p->v[PH_SECURITY_PROFILE][0] || p->ref_uuid[PH_SECURITY_PROFILE][0])) ?
-	      phone_ops_named_profile(w->db, p, &prof, &err) : phone_ops_standard_profile(w->db, p, &prof, &err)) ||
-	    !phone_ops_digest_user(w->db, p, user_uuid, &err) ||
-	    !phone_ops_settle(w->db, p, m, p->v[PH_CERT_STATUS], &prof, NULL, &actor, &err) ||
-	    !repo_phone_insert(w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL, &actor,
-			       &err) ||
-	    !db_commit_if_open(w->db, &err)) {
-		db_rollback(w->db);
-		return axl_fault(w, op, &err);
+	return read_fields(p, req->phone, W_ADD, PHF_ADD, &c->err) &&
+	       phone_check_add(p, c->w->req.version, &m, &c->err) &&
+	       add_profile(c, p, &prof) &&
+	       phone_ops_digest_user(c->w->db, p, user_uuid, &c->err) &&
+	       phone_ops_settle(c->w->db, p, m, p->v[PH_CERT_STATUS], &prof, NULL, &c->actor,
+				&c->err) &&
+	       repo_phone_insert(c->w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL,
+				 &c->actor, &c->err) &&
+	       db_commit_if_open(c->w->db, &c->err) &&
+	       svc_answer_uuid(c, req->sequence, p->uuid);
+}
+
+struct update {
+	const struct ns__UpdatePhoneReq *req;
+	struct svc_key kb;
+	struct phone *p;
+};
+
+/* The profile the phone ends up with, when the request names one or
+ * changes CAPF settings; otherwise it keeps its own untouched. */
+static bool
+update_profile(struct op_call *c, struct phone *p, const struct model_caps *m,
+	       const char *old_status, char profile_uuid[UUID_DB_LEN + 1])
+{
+	struct profile prof;
+	unsigned capf = 0;
+
+	for (int i = 0; i < PH__COUNT; i++)
+		if (phone_fields[i].flags & PHF_PROFILE)
+			capf |= p->given & (1u << i);
+	if (!(p->given & (1u << PH_SECURITY_PROFILE)) && !capf) {
+		phone_mark_pending(p);
+		return true;
 	}
-	return axl_response_uuid(w, op, req->sequence, p->uuid);
+	if ((p->given & (1u << PH_SECURITY_PROFILE)) ?
+	    !phone_ops_named_profile(c->w->db, p, &prof, &c->err) :
+	    !repo_profile_get(c->w->db, &(struct item_key){ NULL, profile_uuid }, &prof, &c->err))
+		return false;
+	if (!phone_ops_settle(c->w->db, p, m, old_status, &prof, profile_uuid, &c->actor, &c->err))
+		return false;
+	snprintf(profile_uuid, UUID_DB_LEN + 1, "%s", prof.uuid);
+	return true;
 }
 
 /* One read-merge-write of an update; APP_E_CONFLICT when the phone changed
- * since it was read (the caller starts over). */
+ * since it was read (svc_retry starts over). */
 static bool
-update_once(struct worker *w, const struct ns__UpdatePhoneReq *req, const struct svc_key *kb,
-	    struct phone *p, const struct actor *actor, struct app_err *err)
+update_once(struct op_call *c, void *ctx)
 {
+	const struct update *u = ctx;
+	struct phone *p = u->p;
 	const struct model_caps *m;
-	struct profile prof;
 	char profile_uuid[UUID_DB_LEN + 1], user_uuid[UUID_DB_LEN + 1];
 	char old_status[PH_VALUE_MAX];
-	unsigned capf = 0;
 
-	if (!repo_phone_get(w->db, &kb->key, p, profile_uuid, err))
+	if (!repo_phone_get(c->w->db, &u->kb.key, p, profile_uuid, &c->err))
 		return false;
 	m = models_find(p->v[PH_MODEL]);
 	snprintf(old_status, sizeof(old_status), "%s", p->v[PH_CERT_STATUS]);
@@ -159,84 +186,48 @@ update_once(struct worker *w, const struct ns__UpdatePhoneReq *req, const struct
 	/* Input uuid attributes replace the stored ones only where given. */
 	p->given = 0;
 	memset(p->ref_uuid, 0, sizeof(p->ref_uuid));
-	if (!read_fields(p, req, W_UPDATE, PHF_UPDATE, err))
+	if (!read_fields(p, u->req, W_UPDATE, PHF_UPDATE, &c->err))
 		return false;
-	if (req->newName != NULL) {
-		snprintf(p->v[PH_NAME], PH_VALUE_MAX, "%s", req->newName);
-		if (m == NULL || !phone_check_name("newName", p->v[PH_NAME], m, err))
+	if (u->req->newName != NULL) {
+		snprintf(p->v[PH_NAME], PH_VALUE_MAX, "%s", u->req->newName);
+		if (m == NULL || !phone_check_name("newName", p->v[PH_NAME], m, &c->err))
 			return false;
 	}
-	if ((p->given & (1u << PH_DIGEST_USER)) && !phone_ops_digest_user(w->db, p, user_uuid, err))
+	if ((p->given & (1u << PH_DIGEST_USER)) &&
+	    !phone_ops_digest_user(c->w->db, p, user_uuid, &c->err))
 		return false;
-	for (int i = 0; i < PH__COUNT; i++)
-		if (phone_fields[i].flags & PHF_PROFILE)
-			capf |= p->given & (1u << i);
-	/* The profile matters only when the request names one or changes
-	 * CAPF settings; otherwise the phone keeps it untouched. */
-	if ((p->given & (1u << PH_SECURITY_PROFILE)) || capf) {
-		if ((p->given & (1u << PH_SECURITY_PROFILE)) ?
-		    !phone_ops_named_profile(w->db, p, &prof, err) :
-		    !repo_profile_get(w->db, &(struct item_key){ NULL, profile_uuid }, &prof, err))
-			return false;
-		if (!phone_ops_settle(w->db, p, m, old_status, &prof, profile_uuid, actor, err))
-			return false;
-		snprintf(profile_uuid, sizeof(profile_uuid), "%s", prof.uuid);
-	} else
-		phone_mark_pending(p);
 	/* The audit records what the request set (and a new name). */
-	return repo_phone_update(w->db, p, profile_uuid, user_uuid[0] ? user_uuid : NULL,
-				 p->given | (req->newName != NULL ? 1u << PH_NAME : 0), actor,
-				 err) &&
-	       db_commit_if_open(w->db, err);
+	return update_profile(c, p, m, old_status, profile_uuid) &&
+	       repo_phone_update(c->w->db, p, profile_uuid, user_uuid[0] ? user_uuid : NULL,
+				 p->given | (u->req->newName != NULL ? 1u << PH_NAME : 0),
+				 &c->actor, &c->err) &&
+	       db_commit_if_open(c->w->db, &c->err) &&
+	       svc_answer_uuid(c, u->req->sequence, p->uuid);
 }
 
-int
-__svc__updatePhone(struct soap *soap, struct ns__UpdatePhoneReq *req,
-		   struct ns__StandardResponse *res)
+bool
+svc_phone_update(struct op_call *c, void *req_)
 {
-	static const char op[] = "updatePhone";
-	struct worker *w = soap->user;
-	struct actor actor = svc_actor(w, op);
-	struct app_err err = { 0 };
-	struct phone *p = soap_malloc(soap, sizeof(*p));
-	struct svc_key kb;
+	struct update u = { .req = req_, .p = soap_malloc(c->w->soap, sizeof(*u.p)) };
 
-	(void) res;
-	if (p == NULL)
-		return soap->error = SOAP_EOM;
-	if (!svc_key(req->__union_UpdatePhoneReq, req->union_UpdatePhoneReq.name, "name", &kb,
-		     &err))
-		return axl_fault(w, op, &err);
-	for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-		if (update_once(w, req, &kb, p, &actor, &err))
-			return axl_response_uuid(w, op, req->sequence, p->uuid);
-		db_rollback(w->db);
-		if (err.code != APP_E_CONFLICT)
-			break;
-	}
-	return axl_fault(w, op, &err);
+	if (u.p == NULL)
+		return svc_no_memory(c);
+	return svc_key(c, u.req->__union_UpdatePhoneReq, u.req->union_UpdatePhoneReq.name, "name",
+		       &u.kb) &&
+	       svc_retry(c, update_once, &u);
 }
 
-/* The fields a returnedTags element asks for; all when absent or empty. */
 static unsigned
 returned_mask(const void *tags, int shape)
 {
-	unsigned mask = 0;
-
-	if (tags != NULL)
-		for (int i = 0; i < PH__COUNT; i++) {
-			const char *text, *uuid;
-
-			wire_get(tags, shape, i, &text, &uuid);
-			if (text != NULL)
-				mask |= 1u << i;
-		}
-	return mask ? mask : (1u << PH__COUNT) - 1;
+	return svc_returned_mask(tags, &wire[0].off[shape], sizeof(wire[0]), PH__COUNT);
 }
 
 static void
-put_phone(struct xbuf *b, unsigned mask, const struct phone *p)
+put_phone(struct worker *w, unsigned mask, const void *item)
 {
+	const struct phone *p = item;
+	struct xbuf *b = &w->body;
 	char uuid[UUID_AXL_LEN + 1];
 
 	uuid_format(p->uuid, uuid);
@@ -258,79 +249,63 @@ put_phone(struct xbuf *b, unsigned mask, const struct phone *p)
 	xbuf_puts(b, "</phone>");
 }
 
-int
-__svc__getPhone(struct soap *soap, struct ns__GetPhoneReq *req, struct ns__GetPhoneRes *res)
+static bool
+read_phone(struct op_call *c, const struct item_key *key, void *item)
 {
-	static const char op[] = "getPhone";
-	struct worker *w = soap->user;
-	struct app_err err = { 0 };
-	struct phone *p = soap_malloc(soap, sizeof(*p));
-	struct svc_key kb;
-
-	(void) res;
-	if (p == NULL)
-		return soap->error = SOAP_EOM;
-	if (!svc_key(req->__union_GetPhoneReq, req->union_GetPhoneReq.name, "name", &kb, &err) ||
-	    !repo_phone_get(w->db, &kb.key, p, NULL, &err))
-		return axl_fault(w, op, &err);
-	axl_response_open(w, op, req->sequence);
-	xbuf_puts(&w->body, "<return>");
-	put_phone(&w->body, returned_mask(req->returnedTags, W_GET), p);
-	xbuf_puts(&w->body, "</return>");
-	return axl_response_send(w, op);
+	return repo_phone_get(c->w->db, key, item, NULL, &c->err);
 }
 
-int
-__svc__removePhone(struct soap *soap, struct ns__NameAndGUIDRequest *req,
-		   struct ns__StandardResponse *res)
+bool
+svc_phone_get(struct op_call *c, void *req_)
 {
-	static const char op[] = "removePhone";
-	struct worker *w = soap->user;
-	struct actor actor = svc_actor(w, op);
-	struct app_err err = { 0 };
+	struct ns__GetPhoneReq *req = req_;
+	struct phone *p = soap_malloc(c->w->soap, sizeof(*p));
+	struct svc_key kb;
+
+	if (p == NULL)
+		return svc_no_memory(c);
+	return svc_key(c, req->__union_GetPhoneReq, req->union_GetPhoneReq.name, "name", &kb) &&
+	       svc_get(c, req->sequence, &kb, read_phone, p, put_phone,
+		       returned_mask(req->returnedTags, W_GET));
+}
+
+/* One statement: the repository tells a missing phone apart. */
+bool
+svc_phone_remove(struct op_call *c, void *req_)
+{
+	struct ns__NameAndGUIDRequest *req = req_;
 	struct svc_key kb;
 	char uuid[UUID_DB_LEN + 1];
 
-	(void) res;
-	if (!svc_key(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",
-		     &kb, &err) ||
-	    !repo_phone_remove(w->db, &kb.key, &actor, uuid, &err))
-		return axl_fault(w, op, &err);
-	return axl_response_uuid(w, op, req->sequence, uuid);
+	return svc_key(c, req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name,
+		       "name", &kb) &&
+	       repo_phone_remove(c->w->db, &kb.key, &c->actor, uuid, &c->err) &&
+	       svc_answer_uuid(c, req->sequence, uuid);
 }
-
-struct list_ctx {
-	struct axl_list list;
-	unsigned mask;
-};
 
 static bool
-list_row(void *vctx, const struct phone *p)
+list_row(void *ctx, const struct phone *p)
 {
-	struct list_ctx *c = vctx;
-
-	put_phone(&c->list.w->body, c->mask, p);
-	return axl_list_row(&c->list);
+	return svc_list_row(ctx, p);
 }
 
-int
-__svc__listPhone(struct soap *soap, struct ns__ListPhoneReq *req, struct ns__ListPhoneRes *res)
+static bool
+list_run(struct op_call *c, struct svc_list *l, const void *search, long *matched)
 {
-	static const char op[] = "listPhone";
-	struct worker *w = soap->user;
-	struct app_err err = { 0 };
-	const struct ns__ListPhoneSearch *sc = req->searchCriteria;
-	struct phone_search search = { 0 };
-	struct list_ctx ctx = { .mask = returned_mask(req->returnedTags, W_LIST) };
-	const char **pat[] = { &search.name, &search.description, &search.protocol,
-				     &search.css, &search.device_pool, &search.profile };
+	return repo_phone_list(c->w->db, search, list_row, l, matched, &c->err);
+}
+
+/* The search elements, each a LIKE pattern; at least one is required. */
+static bool
+read_search(struct op_call *c, const struct ns__ListPhoneSearch *sc, struct phone_search *s)
+{
 	static const char *const names[] = { "name", "description", "protocol",
 					      "callingSearchSpaceName", "devicePoolName",
 					      "securityProfileName" };
-	long matched = 0;
+	const char **pat[] = { &s->name, &s->description, &s->protocol, &s->css,
+			       &s->device_pool, &s->profile };
 	bool any = false;
 
-	(void) res;
 	if (sc != NULL) {
 		const char *given[] = { sc->name, sc->description, sc->protocol,
 					sc->callingSearchSpaceName, sc->devicePoolName,
@@ -339,24 +314,27 @@ __svc__listPhone(struct soap *soap, struct ns__ListPhoneReq *req, struct ns__Lis
 		for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
 			if (given[i] == NULL)
 				continue;
-			if (!like_check(names[i], given[i], &err))
-				return axl_fault(w, op, &err);
+			if (!like_check(names[i], given[i], &c->err))
+				return false;
 			*pat[i] = given[i];
 			any = true;
 		}
 	}
-	if (!any) {
-		app_err_set(&err, APP_E_MISSING_FIELD, "searchCriteria",
-			    "Missing required element: searchCriteria needs at least one search element");
-		return axl_fault(w, op, &err);
-	}
-	if (!svc_count("skip", req->skip, &search.skip, &err) ||
-	    !svc_count("first", req->first, &search.first, &err))
-		return axl_fault(w, op, &err);
-	if (search.skip < 0)
-		search.skip = 0;
-	axl_list_begin(&ctx.list, w, op, req->sequence);
-	if (!repo_phone_list(w->db, &search, list_row, &ctx, &matched, &err))
-		return axl_fault(w, op, &err);
-	return axl_list_end(&ctx.list, matched);
+	return any || axl_err_missing(&c->err, "searchCriteria",
+				      "searchCriteria needs at least one search element");
+}
+
+bool
+svc_phone_list(struct op_call *c, void *req_)
+{
+	struct ns__ListPhoneReq *req = req_;
+	struct svc_list l = { .mask = returned_mask(req->returnedTags, W_LIST), .put = put_phone };
+	struct phone_search search = { 0 };
+
+	if (!read_search(c, req->searchCriteria, &search) ||
+	    !svc_list_counts(c, &l, req->skip, req->first))
+		return false;
+	search.skip = l.skip;
+	search.first = l.first;
+	return svc_list(c, req->sequence, &l, list_run, &search);
 }

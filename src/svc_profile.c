@@ -1,26 +1,18 @@
 /*
- * svc_profile.c: the five PhoneSecurityProfile operations.  Each adapter
- * copies wire values into a struct profile (through the offset table
- * below), calls the rules in profile.c and the SQL in repo_profile.c, and
- * writes the response straight from the result.  No business rules here.
+ * svc_profile.c: the handlers of the five PhoneSecurityProfile operations
+ * (see ops.h).  Each copies wire values into a struct profile through the
+ * offset table below, calls the rules of profile.c and profile_ops.c and
+ * the SQL of repo_profile.c, and writes the response straight from the
+ * result.  No business rules here.
  */
 #include <stddef.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "soapH.h"
-
-#include "axl_fault.h"
-#include "phone.h"
-#include "axl_wire.h"
-#include "db.h"
 #include "like.h"
 #include "profile.h"
-#include "repo_phone.h"
+#include "profile_ops.h"
 #include "repo_profile.h"
 #include "svc.h"
-#include "uuid.h"
-#include "worker.h"
 
 /* Where each profile field sits in the add, get and list structs. */
 enum wire_shape { W_ADD, W_GET, W_LIST, W__COUNT };
@@ -68,60 +60,56 @@ field_at(const void *s, size_t off)
 	return *(char *const *) (const void *) ((const char *) s + off);
 }
 
-/* The fields a returnedTags element asks for; all when absent or empty. */
 static unsigned
 returned_mask(const void *tags, enum wire_shape shape)
 {
-	unsigned mask = 0;
-
-	if (tags != NULL)
-		for (int i = 0; i < PF__COUNT; i++)
-			if (field_at(tags, wire[i].off[shape]) != NULL)
-				mask |= 1u << i;
-	return mask ? mask : (1u << PF__COUNT) - 1;
+	return svc_returned_mask(tags, &wire[0].off[shape], sizeof(wire[0]), PF__COUNT);
 }
+
+/* A profile as the list and get responses print it. */
+struct shown {
+	const char *uuid;
+	const char *const *values;
+};
 
 static void
-put_profile(struct xbuf *b, int version, unsigned mask, const char *db_uuid,
-	    const char *const values[PF__COUNT])
+put_profile(struct worker *w, unsigned mask, const void *item)
 {
+	const struct shown *s = item;
 	char uuid[UUID_AXL_LEN + 1];
 
-	uuid_format(db_uuid, uuid);
-	xbuf_puts(b, "<phoneSecurityProfile uuid=\"");
-	xbuf_puts(b, uuid);
-	xbuf_puts(b, "\">");
+	uuid_format(s->uuid, uuid);
+	xbuf_puts(&w->body, "<phoneSecurityProfile uuid=\"");
+	xbuf_puts(&w->body, uuid);
+	xbuf_puts(&w->body, "\">");
 	for (int i = 0; i < PF__COUNT; i++)
-		if ((mask & (1u << i)) && profile_field_in_version((enum pf_id) i, version))
-			xbuf_element(b, profile_fields[i].xml, values[i]);
-	xbuf_puts(b, "</phoneSecurityProfile>");
+		if ((mask & (1u << i)) && profile_field_in_version((enum pf_id) i, w->req.version))
+			xbuf_element(&w->body, profile_fields[i].xml, s->values[i]);
+	xbuf_puts(&w->body, "</phoneSecurityProfile>");
 }
 
-int
-__svc__addPhoneSecurityProfile(struct soap *soap, struct ns__AddPhoneSecurityProfileReq *req,
-			       struct ns__StandardResponse *res)
+static bool
+read_profile(struct op_call *c, const struct item_key *key, void *item)
 {
-	static const char op[] = "addPhoneSecurityProfile";
-	struct worker *w = soap->user;
-	struct actor actor = svc_actor(w, op);
+	return repo_profile_get(c->w->db, key, item, &c->err);
+}
+
+bool
+svc_profile_add(struct op_call *c, void *req_)
+{
+	struct ns__AddPhoneSecurityProfileReq *req = req_;
 	const struct ns__XPhoneSecurityProfile *x = req->phoneSecurityProfile;
-	struct app_err err = { 0 };
 	struct profile p;
 
-	(void) res;
-	if (x == NULL) {
-		app_err_set(&err, APP_E_MISSING_FIELD, "phoneSecurityProfile",
-			    "Missing required element: phoneSecurityProfile");
-		return axl_fault(w, op, &err);
-	}
+	if (x == NULL)
+		return axl_err_missing(&c->err, "phoneSecurityProfile", NULL);
 	profile_defaults(&p);
 	for (int i = 0; i < PF__COUNT; i++)
-		if (!profile_set(&p, (enum pf_id) i, field_at(x, wire[i].off[W_ADD]), &err))
-			return axl_fault(w, op, &err);
-	if (!profile_finish(&p, NULL, w->req.version, &err) ||
-	    !repo_profile_insert(w->db, &p, &actor, &err))
-		return axl_fault(w, op, &err);
-	return axl_response_uuid(w, op, req->sequence, p.uuid);
+		if (!profile_set(&p, (enum pf_id) i, field_at(x, wire[i].off[W_ADD]), &c->err))
+			return false;
+	return profile_finish(&p, NULL, c->w->req.version, &c->err) &&
+	       repo_profile_insert(c->w->db, &p, &c->actor, &c->err) &&
+	       svc_answer_uuid(c, req->sequence, p.uuid);
 }
 
 /* Applies the update request to `p` (a copy of the stored profile). */
@@ -143,30 +131,6 @@ apply_update(struct profile *p, const struct profile *before,
 	return profile_finish(p, before, version, err);
 }
 
-/* Rule 5: a profile in use becomes secure only if all its phones have a
- * certificate. */
-static bool
-certificates_ok(struct worker *w, const struct profile *p, const struct profile *before,
-		struct app_err *err)
-{
-	long missing = 0;
-	char names[512];
-
-	if (!phone_profile_needs_certificate(p) || phone_profile_needs_certificate(before))
-		return true;
-	if (!repo_phone_without_certificate(w->db, p->uuid, &missing, names, err))
-		return false;
-	if (missing == 0)
-		return true;
-	return app_err_set(err, APP_E_RULE, NULL,
-			   "The phone %s has no certificate (%ld phone(s) using this profile have "
-			   "none: %s), so the profile cannot become %s. Apply a non-secure profile "
-			   "to those phones, install a certificate through CAPF, then apply the "
-			   "secure profile.", names, missing, names,
-			   strcmp(p->v[PF_SECURITY_MODE], "Non Secure") != 0 ?
-			   p->v[PF_SECURITY_MODE] : p->v[PF_AUTH_MODE]);
-}
-
 /* True when the update names nothing but a new description. */
 static bool
 description_only(const struct ns__UpdatePhoneSecurityProfileReq *req)
@@ -180,178 +144,148 @@ description_only(const struct ns__UpdatePhoneSecurityProfileReq *req)
 	return true;
 }
 
-int
-__svc__updatePhoneSecurityProfile(struct soap *soap,
-				  struct ns__UpdatePhoneSecurityProfileReq *req,
-				  struct ns__StandardResponse *res)
+/* No rule ties the description to another field: a description-only
+ * update is one statement (bulk relabelling is a common job).  *done is
+ * false when the profile is missing or predefined: the full path says
+ * why. */
+static bool
+update_description(struct op_call *c, const struct ns__UpdatePhoneSecurityProfileReq *req,
+		   const struct svc_key *kb, bool *done)
 {
-	static const char op[] = "updatePhoneSecurityProfile";
-	struct worker *w = soap->user;
-	struct actor actor = svc_actor(w, op);
-	struct app_err err = { 0 };
-	struct svc_key kb;
-	struct profile before, p;
-
-	(void) res;
-	if (!svc_key(req->__union_UpdatePhoneSecurityProfileReq,
-		     req->union_UpdatePhoneSecurityProfileReq.name, "name", &kb, &err))
-		return axl_fault(w, op, &err);
-	/* No rule ties the description to another field: a description-only
-	 * update is one statement (bulk relabelling is a common job).  A
-	 * profile that is missing or predefined takes the full path below,
-	 * which says why. */
-	if (description_only(req)) {
-		struct profile scratch = { 0 };
-		char uuid[UUID_DB_LEN + 1];
-		bool found = false;
-
-		if (!profile_set(&scratch, PF_DESCRIPTION, req->description, &err) ||
-		    !repo_profile_set_description(w->db, &kb.key, scratch.v[PF_DESCRIPTION],
-						  &actor, uuid, &found, &err))
-			return axl_fault(w, op, &err);
-		if (found)
-			return axl_response_uuid(w, op, req->sequence, uuid);
-	}
-	/* Read, merge, write only if the row is unchanged since the read, and
-	 * otherwise start over: concurrent partial updates of one profile keep
-	 * each other's fields, in two round trips without a transaction. */
-	for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-		if (!repo_profile_get(w->db, &kb.key,
-				      &before, &err))
-			break;
-		if (before.standard) {
-			app_err_set(&err, APP_E_READ_ONLY, NULL,
-				    "Cannot update a predefined security profile: %s",
-				    before.v[PF_NAME]);
-			break;
-		}
-		p = before;
-		if (!apply_update(&p, &before, req, w->req.version, &err) ||
-		    !certificates_ok(w, &p, &before, &err))
-			break;
-		if (repo_profile_update(w->db, &p, &before, &actor, &err))
-			return axl_response_uuid(w, op, req->sequence, p.uuid);
-		if (err.code != APP_E_CONFLICT)
-			break;
-	}
-	return axl_fault(w, op, &err);
-}
-
-int
-__svc__getPhoneSecurityProfile(struct soap *soap, struct ns__GetPhoneSecurityProfileReq *req,
-			       struct ns__GetPhoneSecurityProfileRes *res)
-{
-	static const char op[] = "getPhoneSecurityProfile";
-	struct worker *w = soap->user;
-	struct app_err err = { 0 };
-	struct svc_key kb;
-	struct profile p;
-	const char *values[PF__COUNT];
-
-	(void) res;
-	if (!svc_key(req->__union_GetPhoneSecurityProfileReq,
-		      req->union_GetPhoneSecurityProfileReq.name, "name", &kb, &err) ||
-	    !repo_profile_get(w->db, &kb.key, &p, &err))
-		return axl_fault(w, op, &err);
-	for (int i = 0; i < PF__COUNT; i++)
-		values[i] = p.v[i];
-	axl_response_open(w, op, req->sequence);
-	xbuf_puts(&w->body, "<return>");
-	put_profile(&w->body, w->req.version, returned_mask(req->returnedTags, W_GET), p.uuid,
-		    values);
-	xbuf_puts(&w->body, "</return>");
-	return axl_response_send(w, op);
-}
-
-int
-__svc__removePhoneSecurityProfile(struct soap *soap, struct ns__NameAndGUIDRequest *req,
-				  struct ns__StandardResponse *res)
-{
-	static const char op[] = "removePhoneSecurityProfile";
-	struct worker *w = soap->user;
-	struct actor actor = svc_actor(w, op);
-	struct app_err err = { 0 };
-	struct svc_key kb;
+	struct profile scratch = { 0 };
 	char uuid[UUID_DB_LEN + 1];
-	struct profile p;
-	long users = 0;
-	char names[512];
 
-	(void) res;
-	if (!svc_key(req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",
-		     &kb, &err))
-		return axl_fault(w, op, &err);
-	/* The row read here decides the fault, so a missing or predefined
-	 * profile costs one query.  A profile in use stays (the phones
-	 * reference it by key); say which phones use it, as CUCM's Dependency
-	 * Records would. */
-	if (!repo_profile_get(w->db, &kb.key, &p, &err)) {
-		if (err.code == APP_E_NOT_FOUND)
-			app_err_set(&err, APP_E_REMOVE_NOT_FOUND, NULL,
-				    "Item not valid: The specified entry was not found");
-		return axl_fault(w, op, &err);
-	}
-	if (p.standard) {
-		app_err_set(&err, APP_E_READ_ONLY, NULL,
-			    "Cannot remove a predefined security profile: %s", p.v[PF_NAME]);
-		return axl_fault(w, op, &err);
-	}
-	if (!repo_phone_dependents(w->db, DEP_PROFILE, p.uuid, &users, names, &err))
-		return axl_fault(w, op, &err);
-	if (users > 0) {
-		svc_in_use(&err, "Phone Security Profile", p.v[PF_NAME], users, names);
-		return axl_fault(w, op, &err);
-	}
-	/* By uuid: a rename since the read does not matter.  The repository
-	 * still tells a concurrent removal apart. */
-	if (!repo_profile_remove(w->db, &(struct item_key) { .uuid = p.uuid }, &actor, uuid, &err))
-		return axl_fault(w, op, &err);
-	return axl_response_uuid(w, op, req->sequence, uuid);
+	*done = false;
+	if (!profile_set(&scratch, PF_DESCRIPTION, req->description, &c->err) ||
+	    !repo_profile_set_description(c->w->db, &kb->key, scratch.v[PF_DESCRIPTION],
+					  &c->actor, uuid, done, &c->err))
+		return false;
+	return !*done || svc_answer_uuid(c, req->sequence, uuid);
 }
 
-struct list_ctx {
-	struct axl_list list;
-	unsigned mask;
+struct update {
+	const struct ns__UpdatePhoneSecurityProfileReq *req;
+	struct svc_key kb;
 };
 
+/* Read, merge, write only if the row is unchanged since the read:
+ * concurrent partial updates of one profile keep each other's fields, in
+ * two round trips without a transaction. */
 static bool
-list_row(void *vctx, const char *uuid, const char *const values[PF__COUNT])
+update_once(struct op_call *c, void *ctx)
 {
-	struct list_ctx *c = vctx;
+	const struct update *u = ctx;
+	struct profile before, p;
 
-	put_profile(&c->list.w->body, c->list.w->req.version, c->mask, uuid, values);
-	return axl_list_row(&c->list);
+	if (!repo_profile_get(c->w->db, &u->kb.key, &before, &c->err) ||
+	    !profile_ops_changeable(&before, "update", &c->err))
+		return false;
+	p = before;
+	return apply_update(&p, &before, u->req, c->w->req.version, &c->err) &&
+	       profile_ops_certificates_ok(c->w->db, &p, &before, &c->err) &&
+	       repo_profile_update(c->w->db, &p, &before, &c->actor, &c->err) &&
+	       svc_answer_uuid(c, u->req->sequence, p.uuid);
 }
 
-int
-__svc__listPhoneSecurityProfile(struct soap *soap, struct ns__ListPhoneSecurityProfileReq *req,
-				struct ns__ListPhoneSecurityProfileRes *res)
+bool
+svc_profile_update(struct op_call *c, void *req_)
 {
-	static const char op[] = "listPhoneSecurityProfile";
-	struct worker *w = soap->user;
-	struct app_err err = { 0 };
-	struct profile_search search = { 0 };
-	struct list_ctx ctx = { .mask = returned_mask(req->returnedTags, W_LIST) };
-	const struct ns__ListPhoneSecurityProfileSearch *sc = req->searchCriteria;
-	long matched = 0;
+	struct update u = { .req = req_ };
+	bool done = false;
 
-	(void) res;
-	if (sc == NULL || (sc->name == NULL && sc->description == NULL)) {
-		app_err_set(&err, APP_E_MISSING_FIELD, "searchCriteria",
-			    "Missing required element: searchCriteria needs name or description");
-		return axl_fault(w, op, &err);
-	}
+	if (!svc_key(c, u.req->__union_UpdatePhoneSecurityProfileReq,
+		     u.req->union_UpdatePhoneSecurityProfileReq.name, "name", &u.kb))
+		return false;
+	if (description_only(u.req) && !update_description(c, u.req, &u.kb, &done))
+		return false;
+	return done || svc_retry(c, update_once, &u);
+}
+
+static void
+put_stored(struct worker *w, unsigned mask, const void *item)
+{
+	const struct profile *p = item;
+	const char *values[PF__COUNT];
+
+	for (int i = 0; i < PF__COUNT; i++)
+		values[i] = p->v[i];
+	put_profile(w, mask, &(struct shown) { p->uuid, values });
+}
+
+bool
+svc_profile_get(struct op_call *c, void *req_)
+{
+	struct ns__GetPhoneSecurityProfileReq *req = req_;
+	struct svc_key kb;
+	struct profile p;
+
+	return svc_key(c, req->__union_GetPhoneSecurityProfileReq,
+		       req->union_GetPhoneSecurityProfileReq.name, "name", &kb) &&
+	       svc_get(c, req->sequence, &kb, read_profile, &p, put_stored,
+		       returned_mask(req->returnedTags, W_GET));
+}
+
+static bool
+removable(struct op_call *c, const void *item)
+{
+	return profile_ops_removable(c->w->db, item, &c->err);
+}
+
+/* By uuid: a rename since the read does not matter.  The repository
+ * still tells a concurrent removal apart. */
+static bool
+remove_profile(struct op_call *c, const void *item, char uuid[UUID_DB_LEN + 1])
+{
+	const struct profile *p = item;
+
+	return repo_profile_remove(c->w->db, &(struct item_key) { .uuid = p->uuid }, &c->actor,
+				   uuid, &c->err);
+}
+
+bool
+svc_profile_remove(struct op_call *c, void *req_)
+{
+	static const struct svc_remover remover = { false, read_profile, removable,
+						    remove_profile };
+	struct ns__NameAndGUIDRequest *req = req_;
+	struct svc_key kb;
+	struct profile p;
+
+	return svc_key(c, req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name,
+		       "name", &kb) &&
+	       svc_remove(c, req->sequence, &kb, &remover, &p);
+}
+
+static bool
+list_row(void *ctx, const char *uuid, const char *const values[PF__COUNT])
+{
+	return svc_list_row(ctx, &(struct shown) { uuid, values });
+}
+
+static bool
+list_run(struct op_call *c, struct svc_list *l, const void *search, long *matched)
+{
+	return repo_profile_list(c->w->db, search, l->mask, list_row, l, matched, &c->err);
+}
+
+bool
+svc_profile_list(struct op_call *c, void *req_)
+{
+	struct ns__ListPhoneSecurityProfileReq *req = req_;
+	const struct ns__ListPhoneSecurityProfileSearch *sc = req->searchCriteria;
+	struct svc_list l = { .mask = returned_mask(req->returnedTags, W_LIST), .put = put_profile };
+	struct profile_search search = { 0 };
+
+	if (sc == NULL || (sc->name == NULL && sc->description == NULL))
+		return axl_err_missing(&c->err, "searchCriteria",
+				       "searchCriteria needs name or description");
 	search.name = sc->name;
 	search.description = sc->description;
-	if ((search.name && !like_check("name", search.name, &err)) ||
-	    (search.description && !like_check("description", search.description, &err)) ||
-	    !svc_count("skip", req->skip, &search.skip, &err) ||
-	    !svc_count("first", req->first, &search.first, &err))
-		return axl_fault(w, op, &err);
-	if (search.skip < 0)
-		search.skip = 0;
-	axl_list_begin(&ctx.list, w, op, req->sequence);
-	if (!repo_profile_list(w->db, &search, ctx.mask, list_row, &ctx, &matched, &err))
-		return axl_fault(w, op, &err);
-	return axl_list_end(&ctx.list, matched);
+	if ((search.name && !like_check("name", search.name, &c->err)) ||
+	    (search.description && !like_check("description", search.description, &c->err)) ||
+	    !svc_list_counts(c, &l, req->skip, req->first))
+		return false;
+	search.skip = l.skip;
+	search.first = l.first;
+	return svc_list(c, req->sequence, &l, list_run, &search);
 }

@@ -16,15 +16,17 @@
 #include <time.h>
 
 #include "auth.h"
+#include "axl_fault.h"
 #include "db.h"
 #include "fake_repo.h"
 #include "models.h"
 #include "repo_apply.h"
+#include "repo_enduser.h"
 #include "repo_metrics.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
 #include "repo_sip.h"
-#include "repo_user.h"
+#include "repo_apiuser.h"
 
 #define MAX_PROFILES 96
 #define MAX_PHONES 24
@@ -87,9 +89,6 @@ struct db {
 /* The live store, its initial contents, and the transaction's and the
  * savepoint's snapshots. */
 static struct store *cur, *initial, *tx_snap, *sp_snap;
-
-static const char dup_msg[] =
-	"Could not insert new row - duplicate value in a UNIQUE INDEX column (Unique Index:).";
 
 /* Copies only the rows in use: the arrays are large and mostly empty. */
 static void
@@ -230,16 +229,16 @@ db_commit_if_open(struct db *db, struct app_err *err)
 }
 
 bool
-db_run(struct db *db, const char *sql, struct app_err *err)
+db_savepoint(struct db *db, enum db_savepoint what, struct app_err *err)
 {
 	if (!db->in_tx)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE 25P01)");
-	if (strncmp(sql, "SAVEPOINT ", 10) == 0) {
+	if (what == DB_SAVEPOINT_SET) {
 		store_copy(sp_snap, cur);
 		db->savepoint = true;
-	} else if (strncmp(sql, "RELEASE SAVEPOINT ", 18) == 0 && db->savepoint) {
+	} else if (what == DB_SAVEPOINT_RELEASE && db->savepoint) {
 		db->savepoint = false;
-	} else if (strncmp(sql, "ROLLBACK TO SAVEPOINT ", 22) == 0 && db->savepoint) {
+	} else if (what == DB_SAVEPOINT_ROLLBACK && db->savepoint) {
 		store_copy(cur, sp_snap);
 	} else {
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE 3B001)");
@@ -304,7 +303,7 @@ repo_profile_insert(struct db *db, struct profile *p, const struct actor *actor,
 
 	(void) db;
 	if (profile_name_taken(p->v[PF_NAME], NULL))
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nprofiles == MAX_PROFILES)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
 	f = &cur->profiles[cur->nprofiles++];
@@ -323,8 +322,7 @@ repo_profile_get(struct db *db, const struct item_key *key, struct profile *out,
 
 	(void) db;
 	if (f == NULL)
-		return app_err_set(err, APP_E_NOT_FOUND, key->name ? "name" : "uuid",
-				   "Item not valid: The specified Phone Security Profile was not found");
+		return axl_err(err, APP_E_NOT_FOUND, OBJ_PROFILE, key->name ? "name" : "uuid");
 	profile_out(f, out);
 	return true;
 }
@@ -345,7 +343,7 @@ repo_profile_update(struct db *db, const struct profile *p, const struct profile
 		return app_err_set(err, APP_E_CONFLICT, NULL,
 				   "Could not update %s: it kept changing; try again", p->v[PF_NAME]);
 	if (profile_name_taken(p->v[PF_NAME], f))
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	for (int i = 0; i < PF__COUNT; i++)
 		if (!(profile_fields[i].flags & PFF_FIXED))
 			snprintf(f->p.v[i], sizeof(f->p.v[i]), "%s", p->v[i]);
@@ -381,11 +379,9 @@ repo_profile_remove(struct db *db, const struct item_key *key, const struct acto
 
 	(void) db;
 	if (f == NULL)
-		return app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
-				   "Item not valid: The specified entry was not found");
+		return axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_PROFILE, NULL);
 	if (f->p.standard)
-		return app_err_set(err, APP_E_READ_ONLY, NULL,
-				   "Cannot remove a predefined security profile: %s", f->p.v[PF_NAME]);
+		return axl_err_predefined(err, OBJ_PROFILE, "remove", f->p.v[PF_NAME]);
 	if (phones_of_profile(f->p.uuid) > 0)
 		return app_err_set(err, APP_E_IN_USE, NULL,
 				   "Key value for constraint (%s) is still being referenced.",
@@ -579,7 +575,7 @@ repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
 	if (!phone_refs_ok(profile_uuid, user_uuid, err))
 		return false;
 	if (phone_name_taken(p->v[PH_NAME], NULL))
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nphones == MAX_PHONES)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
 	f = &cur->phones[cur->nphones++];
@@ -601,8 +597,7 @@ repo_phone_get(struct db *db, const struct item_key *key, struct phone *out,
 
 	(void) db;
 	if (f == NULL)
-		return app_err_set(err, APP_E_NOT_FOUND, key->name ? "name" : "uuid",
-				   "Item not valid: The specified Phone was not found");
+		return axl_err(err, APP_E_NOT_FOUND, OBJ_PHONE, key->name ? "name" : "uuid");
 	phone_out(f, out, profile_uuid);
 	return true;
 }
@@ -626,7 +621,7 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 	if (!phone_refs_ok(profile_uuid, user_uuid, err))
 		return false;
 	if (phone_name_taken(p->v[PH_NAME], f))
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	phone_store(f, p, profile_uuid, user_uuid);
 	f->version++;
 	return true;
@@ -641,8 +636,7 @@ repo_phone_remove(struct db *db, const struct item_key *key, const struct actor 
 
 	(void) db;
 	if (f == NULL)
-		return app_err_set(err, APP_E_REMOVE_NOT_FOUND, NULL,
-				   "Item not valid: The specified entry was not found");
+		return axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_PHONE, NULL);
 	snprintf(uuid_out, UUID_DB_LEN + 1, "%s", f->p.uuid);
 	/* Its bindings go with it (ON DELETE CASCADE). */
 	for (int i = 0; i < cur->nbindings; i++)
@@ -765,7 +759,7 @@ repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
 
 	(void) db;
 	if (enduser_by(u->userid, NULL) != NULL)
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nusers == MAX_ENDUSERS)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
 	f = &cur->users[cur->nusers++];
@@ -777,16 +771,15 @@ repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
 }
 
 bool
-repo_enduser_find(struct db *db, const char *userid, const char *uuid, bool for_update,
-		  struct end_user *out, struct app_err *err)
+repo_enduser_get(struct db *db, const struct item_key *key, bool for_update,
+		 struct end_user *out, struct app_err *err)
 {
-	const struct fenduser *f = enduser_by(userid, uuid);
+	const struct fenduser *f = enduser_by(key->name, key->uuid);
 
 	(void) db;
 	(void) for_update;
 	if (f == NULL)
-		return app_err_set(err, APP_E_NOT_FOUND, userid ? "userid" : "uuid",
-				   "Item not valid: The specified User was not found");
+		return axl_err(err, APP_E_NOT_FOUND, OBJ_USER, key->name ? "userid" : "uuid");
 	*out = f->u;
 	return true;
 }
@@ -802,7 +795,7 @@ repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5
 	if (f == NULL)
 		return true;   /* UPDATE of no row */
 	if (other != NULL && other != f)
-		return app_err_set(err, APP_E_DUPLICATE, NULL, "%s", dup_msg);
+		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	f->u = *u;
 	if (ha1_md5 != NULL)
 		snprintf(f->ha1_md5, sizeof(f->ha1_md5), "%s", ha1_md5);
@@ -812,17 +805,19 @@ repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5
 }
 
 bool
-repo_enduser_remove(struct db *db, const char *uuid, const struct actor *actor,
-		    struct app_err *err)
+repo_enduser_remove(struct db *db, const struct item_key *key, const struct actor *actor,
+		    char uuid_out[UUID_DB_LEN + 1], struct app_err *err)
 {
 	(void) actor;
-	struct fenduser *f = enduser_by(NULL, uuid);
+	struct fenduser *f = enduser_by(key->name, key->uuid);
 
 	(void) db;
 	if (f == NULL)
-		return true;
+		return axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_USER, NULL);
+	if (uuid_out != NULL)
+		snprintf(uuid_out, UUID_DB_LEN + 1, "%s", f->u.uuid);
 	for (int i = 0; i < cur->nphones; i++)
-		if (strcmp(cur->phones[i].user_uuid, uuid) == 0)
+		if (strcmp(cur->phones[i].user_uuid, f->u.uuid) == 0)
 			return app_err_set(err, APP_E_IN_USE, NULL,
 					   "Key value for constraint (%s) is still being referenced.",
 					   "phone_digest_user_id_fkey");
@@ -838,18 +833,18 @@ repo_enduser_remove(struct db *db, const char *uuid, const struct actor *actor,
  * knows: for an unknown user auth.c spends a full-cost PBKDF2 on purpose
  * (against timing probes), which would make every mutated user name cost
  * the fuzzer a second. */
-static char admin_hash[USER_HASH_MAX], nobody_hash[USER_HASH_MAX];
+static char admin_hash[APIUSER_HASH_MAX], nobody_hash[APIUSER_HASH_MAX];
 
 bool
-repo_user_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
-	      char role[USER_ROLE_MAX], struct app_err *err)
+repo_apiuser_get(struct db *db, const char *userid, char hash[APIUSER_HASH_MAX],
+	      char role[APIUSER_ROLE_MAX], struct app_err *err)
 {
 	bool known = strcmp(userid, FAKE_ADMIN) == 0 || strcmp(userid, FAKE_READER) == 0;
 
 	(void) db;
 	(void) err;
-	snprintf(hash, USER_HASH_MAX, "%s", known ? admin_hash : nobody_hash);
-	snprintf(role, USER_ROLE_MAX, "%s", strcmp(userid, FAKE_ADMIN) == 0 ? "full" : "read-only");
+	snprintf(hash, APIUSER_HASH_MAX, "%s", known ? admin_hash : nobody_hash);
+	snprintf(role, APIUSER_ROLE_MAX, "%s", strcmp(userid, FAKE_ADMIN) == 0 ? "full" : "read-only");
 	return true;
 }
 
@@ -865,6 +860,31 @@ phone_registered(const char *phone_uuid)
 		    cur->bindings[i].expires_at > now)
 			return true;
 	return false;
+}
+
+/* The phones a queued request reaches, counted into a. */
+static void
+apply_targets(struct fapply *a, enum apply_target target, const char *target_uuid)
+{
+	for (int i = 0; i < cur->nphones; i++) {
+		const struct fphone *f = &cur->phones[i];
+		bool registered;
+
+		if (target == APPLY_PHONE ? strcmp(f->p.uuid, target_uuid) != 0 :
+		    strcmp(f->profile_uuid, target_uuid) != 0)
+			continue;
+		registered = phone_registered(f->p.uuid) && strcmp(f->p.v[PH_PROTOCOL], "SIP") == 0;
+		a->st.targeted++;
+		if (registered)
+			a->st.pending++;
+		else
+			a->st.unreachable++;
+		if (a->nphones < MAX_APPLY_PHONES) {
+			snprintf(a->phones[a->nphones].name, sizeof(a->phones[0].name), "%s",
+				 f->p.v[PH_NAME]);
+			a->phones[a->nphones++].registered = registered;
+		}
+	}
 }
 
 bool
@@ -891,9 +911,9 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 		}
 	}
 	if (target_uuid == NULL)
-		return app_err_set(err, APP_E_NOT_FOUND, o->key->name ? "name" : "uuid",
-				   "Item not valid: The specified %s was not found",
-				   o->target == APPLY_PHONE ? "Phone" : "Phone Security Profile");
+		return axl_err(err, APP_E_NOT_FOUND,
+				    o->target == APPLY_PHONE ? OBJ_PHONE : OBJ_PROFILE,
+				    o->key->name ? "name" : "uuid");
 	/* The oldest request makes room. */
 	if (cur->napply == MAX_APPLY)
 		memmove(&cur->apply[0], &cur->apply[1], (MAX_APPLY - 1) * sizeof(cur->apply[0]));
@@ -910,25 +930,7 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 	snprintf(a->st.target_uuid, sizeof(a->st.target_uuid), "%s", target_uuid);
 	snprintf(a->st.requested_by, sizeof(a->st.requested_by), "%s", o->actor->who);
 	snprintf(a->st.created_at, sizeof(a->st.created_at), "2026-01-01T00:00:00Z");
-	for (int i = 0; i < cur->nphones; i++) {
-		const struct fphone *f = &cur->phones[i];
-		bool registered;
-
-		if (o->target == APPLY_PHONE ? strcmp(f->p.uuid, target_uuid) != 0 :
-		    strcmp(f->profile_uuid, target_uuid) != 0)
-			continue;
-		registered = phone_registered(f->p.uuid) && strcmp(f->p.v[PH_PROTOCOL], "SIP") == 0;
-		a->st.targeted++;
-		if (registered)
-			a->st.pending++;
-		else
-			a->st.unreachable++;
-		if (a->nphones < MAX_APPLY_PHONES) {
-			snprintf(a->phones[a->nphones].name, sizeof(a->phones[0].name), "%s",
-				 f->p.v[PH_NAME]);
-			a->phones[a->nphones++].registered = registered;
-		}
-	}
+	apply_targets(a, o->target, target_uuid);
 	snprintf(out->request_uuid, sizeof(out->request_uuid), "%s", a->st.request_uuid);
 	snprintf(out->target_uuid, sizeof(out->target_uuid), "%s", target_uuid);
 	out->targeted = a->st.targeted;
@@ -1303,7 +1305,7 @@ add_phone(const char *name, const char *model, const char *protocol, const char 
 }
 
 static void
-make_hash(const char *password, char out[USER_HASH_MAX])
+make_hash(const char *password, char out[APIUSER_HASH_MAX])
 {
 	unsigned char salt[16], hash[32], salt64[32], hash64[64];
 
@@ -1312,7 +1314,7 @@ make_hash(const char *password, char out[USER_HASH_MAX])
 			       EVP_sha256(), sizeof(hash), hash) == 1, "the API users", NULL);
 	EVP_EncodeBlock(salt64, salt, sizeof(salt));
 	EVP_EncodeBlock(hash64, hash, sizeof(hash));
-	snprintf(out, USER_HASH_MAX, "pbkdf2-sha256$1000$%s$%s", salt64, hash64);
+	snprintf(out, APIUSER_HASH_MAX, "pbkdf2-sha256$1000$%s$%s", salt64, hash64);
 }
 
 void

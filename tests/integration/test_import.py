@@ -68,6 +68,17 @@ def test_import_is_all_or_nothing(server, axl, tmp_path):
     assert axl.call("getPhone", "<name>%s</name>" % good).status == 500
 
 
+def test_import_rejects_rows_that_are_not_csv(server, tmp_path):
+    for row in ('%s,"Cisco 8845,SIP,Non Secure\n',           # unterminated quote
+                '%s,"Cisco 8845"x,SIP,Non Secure\n',         # text after a closing quote
+                '%s,Cisco 8845,SIP,Non Secure,desk,extra\n'):  # more than 5 fields
+        f = tmp_path / "x.csv"
+        f.write_text(row % sep())
+        r = run_import(server, f)
+        assert r.returncode == 1 and ":1: not a CSV row of at most 5 fields" in r.stderr, \
+            r.stderr
+
+
 def test_import_rejects_unknown_mode_and_model(server, tmp_path):
     for row, word in (("%s,Cisco 8845,SIP,Paranoid\n", "deviceSecurityMode"),
                       ("%s,Cisco 9999,SIP,Non Secure\n", "product"),

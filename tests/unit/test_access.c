@@ -1,5 +1,5 @@
 /*
- * test_access.c: the role rule (access.c), the failed-login back-off
+ * test_access.c: the operation table and role rule (ops.c), the failed-login back-off
  * (backoff.c) and the audit's changes JSON (audit.c).
  */
 #include "testutil.h"
@@ -35,6 +35,15 @@ test_writes_need_full_role(void **state)
 		assert_true(access_allowed("read-only", reads[i]));
 	}
 	assert_false(axl_op_is_write(NULL));
+	/* The table: 19 operations, each found by its name, with its kind. */
+	assert_int_equal(axl_op_count(), 19);
+	for (int i = 0; i < axl_op_count(); i++)
+		assert_int_equal(axl_op_find(axl_op_name(i)), i);
+	assert_string_equal(axl_op_name(OP_REMOVE_USER), "removeUser");
+	assert_string_equal(axl_op_name(-1), "other");
+	assert_int_equal(axl_op_kind(OP_LIST_PROFILE), OBJ_PROFILE);
+	assert_int_equal(axl_op_kind(OP_RESTART_PHONE), OBJ_PHONE);
+	assert_int_equal(axl_op_kind(OP_GET_USER), OBJ_USER);
 	assert_false(axl_op_is_write("addphone"));   /* names are case-sensitive */
 }
 

@@ -1,9 +1,12 @@
 /*
  * test_err.c: app_err_set() and app_err_invalid() (err.c): they fill code,
  * field and message, word "Invalid value for <field>: <value>" the same way
- * everywhere, bound long input, tolerate a NULL err and always return false.
+ * everywhere, bound long input, tolerate a NULL err and always return false;
+ * AXL's wording (axl_fault.c) and the one text check.
  */
 #include "testutil.h"
+
+#include "axl_fault.h"
 
 static void
 test_set_fills_every_member(void **state)
@@ -108,6 +111,70 @@ test_invalid_cuts_long_value(void **state)
 	assert_true(strlen(err.msg) < sizeof(err.msg) - 1);
 }
 
+/* AXL's texts, byte for byte: clients and the integration tests match them. */
+static void
+test_axl_wording(void **state)
+{
+	struct app_err err = { 0 };
+
+	(void) state;
+	assert_false(axl_err(&err, APP_E_NOT_FOUND, OBJ_PROFILE, "name"));
+	assert_int_equal(err.code, APP_E_NOT_FOUND);
+	assert_string_equal(err.field, "name");
+	assert_string_equal(err.msg,
+			    "Item not valid: The specified Phone Security Profile was not found");
+	axl_err(&err, APP_E_NOT_FOUND, OBJ_PHONE, "uuid");
+	assert_string_equal(err.msg, "Item not valid: The specified Phone was not found");
+	axl_err(&err, APP_E_NOT_FOUND, OBJ_USER, "userid");
+	assert_string_equal(err.msg, "Item not valid: The specified User was not found");
+	axl_err(&err, APP_E_REMOVE_NOT_FOUND, OBJ_USER, NULL);
+	assert_string_equal(err.msg, "Item not valid: The specified entry was not found");
+	axl_err(&err, APP_E_DUPLICATE, OBJ_NONE, NULL);
+	assert_string_equal(err.msg, "Could not insert new row - duplicate value in a UNIQUE "
+			    "INDEX column (Unique Index:).");
+	/* A code without AXL wording is a bug, said as one. */
+	axl_err(&err, APP_E_RULE, OBJ_PHONE, NULL);
+	assert_int_equal(err.code, APP_E_INTERNAL);
+	axl_err_missing(&err, "name", "name or uuid");
+	assert_int_equal(err.code, APP_E_MISSING_FIELD);
+	assert_string_equal(err.field, "name");
+	assert_string_equal(err.msg, "Missing required element: name or uuid");
+	axl_err_missing(&err, "phone", NULL);
+	assert_string_equal(err.msg, "Missing required element: phone");
+	axl_err_predefined(&err, OBJ_PROFILE, "update", "X");
+	assert_int_equal(err.code, APP_E_READ_ONLY);
+	assert_string_equal(err.msg, "Cannot update a predefined security profile: X");
+	axl_err_in_use(&err, OBJ_USER, "jd", 2, "A, B");
+	assert_int_equal(err.code, APP_E_IN_USE);
+	assert_string_equal(err.msg, "Cannot remove User jd: it is used by 2 phone(s): A, B");
+	axl_err_in_use(&err, OBJ_PROFILE, "P", 7, "A, B, C, D, E");
+	assert_string_equal(err.msg, "Cannot remove Phone Security Profile P: it is used by 7 "
+			    "phone(s): A, B, C, D, E and 2 more");
+	/* Codes and faultcodes as CUCM sends them. */
+	assert_int_equal(axl_fault_code(APP_E_NOT_FOUND), 5007);
+	assert_int_equal(axl_fault_code(APP_E_DUPLICATE), -239);
+	assert_int_equal(axl_fault_code(APP_E_IN_USE), -692);
+	assert_int_equal(axl_fault_code(APP_E__COUNT), -1);
+	assert_true(axl_fault_is_client(APP_E_RULE));
+	assert_false(axl_fault_is_client(APP_E_MISSING_FIELD));
+}
+
+static void
+test_check_text(void **state)
+{
+	struct app_err err = { 0 };
+
+	(void) state;
+	assert_true(app_err_check_text(&err, "lastName", "B\xc3\xa9rard", 6, 0));
+	assert_false(app_err_check_text(&err, "lastName", "B\xc3\xa9rards", 6, 0));
+	assert_string_equal(err.msg, "Invalid value for lastName: B\xc3\xa9rards (at most 6 characters)");
+	/* Six characters, but not under 7 bytes. */
+	assert_false(app_err_check_text(&err, "lastName", "B\xc3\xa9rard", 6, 7));
+	assert_false(app_err_check_text(&err, "userid", "a\tb", 64, 0));
+	assert_string_equal(err.msg,
+			    "Invalid value for userid: a\\x09b (control characters or invalid UTF-8)");
+}
+
 int
 main(void)
 {
@@ -120,6 +187,8 @@ main(void)
 		cmocka_unit_test(test_invalid_with_reason),
 		cmocka_unit_test(test_invalid_null_value_prints_empty),
 		cmocka_unit_test(test_invalid_cuts_long_value),
+		cmocka_unit_test(test_axl_wording),
+		cmocka_unit_test(test_check_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -142,9 +142,14 @@ test_certificates(void **state)
 
 	(void) state;
 	snprintf(by_cert.v[PF_AUTH_MODE], PF_VALUE_MAX, "By Existing Certificate (precedence to MIC)");
-	assert_false(phone_profile_needs_certificate(&open));
-	assert_true(phone_profile_needs_certificate(&secure));
-	assert_true(phone_profile_needs_certificate(&by_cert));
+	assert_false(profile_needs_certificate(&open));
+	assert_true(profile_needs_certificate(&secure));
+	assert_true(profile_needs_certificate(&by_cert));
+	assert_false(profile_is_secure(&by_cert));
+	assert_true(profile_is_secure(&secure));
+	assert_string_equal(profile_security_shown(&secure), "Encrypted");
+	assert_string_equal(profile_security_shown(&by_cert),
+			    "By Existing Certificate (precedence to MIC)");
 	assert_true(phone_has_certificate(models_find(M_SIP_SECURE), "None"));
 	assert_false(phone_has_certificate(soft, "None"));
 	assert_false(phone_has_certificate(soft, "Operation Pending"));

@@ -1,21 +1,20 @@
 /*
- * repo_user.c: the api_user table.  Each write is one statement that also
+ * repo_apiuser.c: the api_user table.  Each write is one statement that also
  * inserts its audit row (parameters after the write's own: repo_audit.h).
  */
-#include "repo_user.h"
+#include "repo_apiuser.h"
 
-#include <pthread.h>
 #include <stdio.h>
 
-#include "db.h"
+#include "db_pq.h"
 #include "repo_audit.h"
 
 static const struct db_stmt st_get = {
-	"user_get", "SELECT password_hash, role FROM api_user WHERE userid = $1"
+	"apiuser_get", "SELECT password_hash, role FROM api_user WHERE userid = $1"
 };
 
-/* The writes, each wrapped with its audit insert (repo_audit_wrap) on
- * first use; api users have no uuid, so the audit row's is NULL. */
+/* The writes, each wrapped with its audit insert (repo_audit_wrap) by
+ * repo_init(); api users have no uuid, so the audit row's is NULL. */
 #define SQL_PUT \
 	"INSERT INTO api_user (userid, password_hash, role) VALUES ($1, $2, $3)" \
 	" ON CONFLICT (userid) DO UPDATE SET password_hash = EXCLUDED.password_hash," \
@@ -32,14 +31,13 @@ static const struct db_stmt st_get = {
 
 static char sql_put[USER_SQL_MAX], sql_add[USER_SQL_MAX], sql_passwd[USER_SQL_MAX],
 	    sql_remove[USER_SQL_MAX];
-static const struct db_stmt st_put = { "user_put", sql_put };
-static const struct db_stmt st_add = { "user_add", sql_add };
-static const struct db_stmt st_passwd = { "user_passwd", sql_passwd };
-static const struct db_stmt st_remove = { "user_remove", sql_remove };
-static pthread_once_t built = PTHREAD_ONCE_INIT;
+static const struct db_stmt st_put = { "apiuser_put", sql_put };
+static const struct db_stmt st_add = { "apiuser_add", sql_add };
+static const struct db_stmt st_passwd = { "apiuser_passwd", sql_passwd };
+static const struct db_stmt st_remove = { "apiuser_remove", sql_remove };
 
-static void
-build(void)
+void
+repo_apiuser_build(void)
 {
 	repo_audit_wrap(sql_put, sizeof(sql_put), SQL_PUT, 3, "apiUser", "w.userid", NULL);
 	repo_audit_wrap(sql_add, sizeof(sql_add), SQL_ADD, 3, "apiUser", "w.userid", NULL);
@@ -48,7 +46,7 @@ build(void)
 }
 
 static const struct db_stmt st_list = {
-	"user_list",
+	"apiuser_list",
 	"SELECT userid, role,"
 	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -56,8 +54,8 @@ static const struct db_stmt st_list = {
 };
 
 bool
-repo_user_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
-	      char role[USER_ROLE_MAX], struct app_err *err)
+repo_apiuser_get(struct db *db, const char *userid, char hash[APIUSER_HASH_MAX],
+	      char role[APIUSER_ROLE_MAX], struct app_err *err)
 {
 	PGresult *res = db_exec(db, &st_get, 1, &userid, err);
 	bool found;
@@ -66,8 +64,8 @@ repo_user_get(struct db *db, const char *userid, char hash[USER_HASH_MAX],
 		return false;
 	found = PQntuples(res) == 1;
 	if (found) {
-		db_copy(res, 0, 0, hash, USER_HASH_MAX);
-		db_copy(res, 0, 1, role, USER_ROLE_MAX);
+		db_copy(res, 0, 0, hash, APIUSER_HASH_MAX);
+		db_copy(res, 0, 1, role, APIUSER_ROLE_MAX);
 	}
 	PQclear(res);
 	return found || app_err_set(err, APP_E_NOT_FOUND, "userid", "no such user");
@@ -82,8 +80,7 @@ audited_write(struct db *db, const struct db_stmt *st, const char **params, int 
 	PGresult *res;
 	bool found;
 
-	pthread_once(&built, build);
-	res = db_exec(db, st, repo_audit_params(params, n, actor, changes), params, err);
+	res = repo_write(db, st, params, n, actor, changes, err);
 	if (res == NULL)
 		return false;
 	found = PQntuples(res) == 1;
@@ -120,28 +117,28 @@ write_user(struct db *db, const struct db_stmt *st, const char *userid, const ch
 }
 
 bool
-repo_user_put(struct db *db, const char *userid, const char *hash, const char *role,
+repo_apiuser_put(struct db *db, const char *userid, const char *hash, const char *role,
 	      const struct actor *actor, struct app_err *err)
 {
 	return write_user(db, &st_put, userid, hash, role, actor, err);
 }
 
 bool
-repo_user_add(struct db *db, const char *userid, const char *hash, const char *role,
+repo_apiuser_add(struct db *db, const char *userid, const char *hash, const char *role,
 	      const struct actor *actor, struct app_err *err)
 {
 	return write_user(db, &st_add, userid, hash, role, actor, err);
 }
 
 bool
-repo_user_set_password(struct db *db, const char *userid, const char *hash,
+repo_apiuser_set_password(struct db *db, const char *userid, const char *hash,
 		       const struct actor *actor, struct app_err *err)
 {
 	return write_user(db, &st_passwd, userid, hash, NULL, actor, err);
 }
 
 bool
-repo_user_remove(struct db *db, const char *userid, const struct actor *actor,
+repo_apiuser_remove(struct db *db, const char *userid, const struct actor *actor,
 		 struct app_err *err)
 {
 	const char *params[1 + AUDIT_NPARAMS] = { userid };
@@ -150,7 +147,7 @@ repo_user_remove(struct db *db, const char *userid, const struct actor *actor,
 }
 
 bool
-repo_user_list(struct db *db, user_row_fn fn, void *ctx, struct app_err *err)
+repo_apiuser_list(struct db *db, apiuser_row_fn fn, void *ctx, struct app_err *err)
 {
 	PGresult *res = db_exec(db, &st_list, 0, NULL, err);
 
