@@ -1380,7 +1380,7 @@ def apply_section(a, csv_rows, problems):
     def secs(x, nd=2):
         return fmt(x, nd) if x is not None else "-"
 
-    out = ["apply config over SIP: %d SIPp phones over UDP (one socket, shared scenario phone_uac.xml%s), "
+    out = ["apply config over SIP: %d SIPp phones over UDP (one socket, scenario tests/sip/phone.xml%s), "
            "one applyPhoneSecurityProfile"
            % (a["phones"], ", strict: no -aa" if a["strict"] else ", -aa: a repeated NOTIFY is answered 200"),
            "(registration times from SIPp's start; NOTIFY times from sending the SOAP call to "
