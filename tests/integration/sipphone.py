@@ -20,6 +20,8 @@ import subprocess
 import tempfile
 import time
 
+import reaper
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPP_SCENARIO = os.path.join(TOP, "tests", "sip", "phone.xml")
 SIPP = shutil.which("sipp")
@@ -262,7 +264,7 @@ class Sipp:
                "-error_file", os.path.join(self.dir, "errors.log"), "-nostdin",
                "-max_socket", str(max(64, self.n + 16))]
         self.out = open(os.path.join(self.dir, "sipp.out"), "wb")
-        self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=self.out, stderr=subprocess.STDOUT)
+        self.proc = reaper.spawn(cmd, cwd=self.dir, stdout=self.out, stderr=subprocess.STDOUT)
 
     def logged(self, word):
         try:
