@@ -42,12 +42,13 @@ TOKEN_VAR = "AXLPROV_TEST_SESSION"
 # --------------------------------------------------------------------------
 
 _pipe = None
+_proc = None
 
 
 def start():
     """Starts this process's reaper and marks the environment that every
     child from now on inherits with a new session token."""
-    global _pipe
+    global _pipe, _proc
     if _pipe is not None:
         return
     token = uuid.uuid4().hex
@@ -55,12 +56,16 @@ def start():
     env.pop(TOKEN_VAR, None)            # the reaper must not match itself
     proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), token],
                             stdin=subprocess.PIPE, env=env, start_new_session=True)
-    _pipe = proc.stdin
+    _proc, _pipe = proc, proc.stdin
     os.environ[TOKEN_VAR] = token
 
 
 def active():
     return _pipe is not None
+
+
+def reaper_pid():
+    return _proc.pid if _proc is not None else None
 
 
 def _send(line):
