@@ -90,7 +90,8 @@ check-generated:
 # --- Debian and npm packages ---------------------------------------------
 # The npm part: `npm ci` into tests/node_modules exactly what
 # tests/package-lock.json pins (integrity-checked), skipped when the copy
-# of the lock file left by the last install says it is already in sync;
+# of the lock file left by the last install says it is already in sync
+# (and the package is there);
 # --prefer-offline takes what npm's cache holds without asking the registry.
 NPM_STAMP := tests/node_modules/.axlprov-package-lock.json
 
@@ -105,7 +106,7 @@ deps:
 	  $$SUDO apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	fi
-	@if cmp -s tests/package-lock.json $(NPM_STAMP); then \
+	@if cmp -s tests/package-lock.json $(NPM_STAMP) && [ -f tests/node_modules/cisco-axl/package.json ]; then \
 	  echo "tests/node_modules is in sync with tests/package-lock.json"; \
 	else \
 	  echo "npm ci --prefix tests --prefer-offline --no-audit --no-fund"; \
