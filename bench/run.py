@@ -6,7 +6,7 @@ axlprovd (plain + TLS listeners, SIP registrar on a free port) and the bare
 gSOAP baseline (bench/baseline.c), then drives both with wrk (bench/axl.lua)
 and PostgreSQL with pgbench (bench/pgbench/*.sql), each axlprovd figure
 measured right next to its limit.  The apply scenario registers SIPp phones
-(../shared/sip/phone_uac.xml) and times one applyPhoneSecurityProfile to the
+(tests/sip/phone.xml) and times one applyPhoneSecurityProfile to the
 last NOTIFY's 200 OK.  Prints the tables and writes
 bench/results/<timestamp>.txt and .csv.  Everything it starts is stopped on
 exit, also on failure or a signal.
@@ -50,9 +50,9 @@ NPROF = 10000
 NPHONES = 100000
 USER, PASSWORD = "bench", "Bench-Pass-1"
 
-# The apply scenario: SIPp phones from the shared scenario, their profile and
+# The apply scenario: SIPp phones from the tests' scenario, their profile and
 # digest password (bench/seed_apply.sql).
-SIPP_SCENARIO = os.path.join(os.path.dirname(TOP), "shared", "sip", "phone_uac.xml")
+SIPP_SCENARIO = os.path.join(TOP, "tests", "sip", "phone.xml")
 APPLY_PROFILE = "BenchApply-8845"
 SIP_PASSWORD = "Bench-Sip-1"
 SIP_NODE = "bench"
@@ -1380,7 +1380,7 @@ def apply_section(a, csv_rows, problems):
     def secs(x, nd=2):
         return fmt(x, nd) if x is not None else "-"
 
-    out = ["apply config over SIP: %d SIPp phones over UDP (one socket, shared scenario phone_uac.xml%s), "
+    out = ["apply config over SIP: %d SIPp phones over UDP (one socket, scenario tests/sip/phone.xml%s), "
            "one applyPhoneSecurityProfile"
            % (a["phones"], ", strict: no -aa" if a["strict"] else ", -aa: a repeated NOTIFY is answered 200"),
            "(registration times from SIPp's start; NOTIFY times from sending the SOAP call to "
