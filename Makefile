@@ -40,7 +40,7 @@ PURE      := src/err.c src/axl_fault.c src/version.c src/uuid.c src/xbuf.c src/p
 UNIT      := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all build asan deps generate check-generated check-libpq unit unit-asan integration \
-        integration-asan test run clean docs check-docs format format-check
+        integration-asan test run clean docs check-docs format format-check check-style
 
 all: build
 build: check-libpq build/axlprovd
@@ -120,6 +120,11 @@ format:
 format-check:
 	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRC)
 
+# The house rules a compiler does not check: no function over 60 lines
+# (tools/check_function_length.py).
+check-style:
+	$(PYTHON) tools/check_function_length.py $(filter %.c,$(FORMAT_SRC))
+
 # --- Debian and npm packages ---------------------------------------------
 # The npm part: `npm ci` into tests/node_modules exactly what
 # tests/package-lock.json pins (integrity-checked), skipped when the copy
@@ -167,6 +172,7 @@ integration-asan: build/asan/axlprovd
 test: deps
 	$(MAKE) check-generated
 	$(MAKE) check-docs
+	$(MAKE) check-style
 	$(MAKE) unit unit-asan
 	$(MAKE) integration
 	$(MAKE) integration-asan
