@@ -89,6 +89,17 @@ static const struct setting settings[] = {
 	  "writes get HTTP 503 while more NOTIFYs than this are pending or sending (0: off)"),
 	I(throttle_writes_per_second, throttle_writes_per_second, "0", 0, 1000000,
 	  "writes per second for all workers together, beyond that HTTP 503 (0: no limit)"),
+	S(capf_cert, capf_cert, "",
+	  "The CAPF CA's PEM certificate, which signs phones' LSCs (and its key, if capf_key "
+	  "is empty). Empty: no LSC is issued or trusted."),
+	S(capf_key, capf_key, "",
+	  "The CAPF CA's PEM private key; only `capf issue` reads it. Empty: the key is in "
+	  "capf_cert."),
+	I(capf_lsc_days, capf_lsc_days, "1825", 1, 36500,
+	  "How many days an LSC issued by `capf issue` is valid."),
+	S(mic_roots, mic_roots, "",
+	  "A PEM bundle of the certificates that phones' MICs (manufacture-installed "
+	  "certificates) chain to. Empty: no MIC is trusted."),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

@@ -39,6 +39,10 @@ struct config {
 	long login_backoff_max;    /* longest refusal, seconds */
 	long throttle_outbox_backlog;    /* writes get 503 above this many unsent NOTIFYs (0: off) */
 	long throttle_writes_per_second; /* write budget shared by all workers (0: off) */
+	char capf_cert[512];      /* PEM: the CAPF CA certificate that issues LSCs ("" = none) */
+	char capf_key[512];       /* PEM: its private key ("" = in capf_cert) */
+	long capf_lsc_days;       /* validity of an issued LSC, days */
+	char mic_roots[512];      /* PEM bundle: roots (or manufacturing CAs) MICs chain to */
 };
 
 /* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>

@@ -48,3 +48,18 @@ models_count(void)
 {
 	return ntable;
 }
+
+/* The mic column of phone_model (db/migrations/0003, corrected by 0008):
+ * Cisco's hardware phones from the 7906/7911/7941 generation on (7900
+ * SIP/SCCP phones but the 7940 and 7960, 6900, 7800, 8800, 8900, 9900 and
+ * the wireless 792x/882x) leave the factory with a MIC; the 7940/7960, the
+ * 3905, the ATAs, IP Communicator, Jabber-type soft clients and third-party
+ * devices do not.  That rests on Cisco's public lists of phones that
+ * support security by default (MIC) versus by CAPF-installed LSC only. */
+bool
+models_ships_mic(const char *model)
+{
+	const struct model_caps *m = models_find(model);
+
+	return m != NULL && m->mic;
+}

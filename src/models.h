@@ -32,4 +32,8 @@ void models_free(void);
 const struct model_caps *models_find(const char *name);
 size_t models_count(void);
 
+/* True if the model ships a manufacture-installed certificate (MIC); false
+ * for unknown models. */
+bool models_ships_mic(const char *model);
+
 #endif

@@ -52,6 +52,10 @@ static const struct {
 	SI(login_backoff_max, "60", "10", 1, 3600),
 	SI(throttle_outbox_backlog, "1500", "10", 0, 1000000000),
 	SI(throttle_writes_per_second, "0", "50", 0, 1000000),
+	SS(capf_cert, "", "/var/lib/axlprov/capf/ca.crt"),
+	SS(capf_key, "", "/var/lib/axlprov/capf/ca.key"),
+	SI(capf_lsc_days, "1825", "365", 1, 36500),
+	SS(mic_roots, "", "/etc/axlprov/mic-roots.pem"),
 #undef SS
 #undef SI
 };

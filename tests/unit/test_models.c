@@ -70,6 +70,20 @@ test_load_copies_and_replaces(void **state)
 	models_free();                                 /* twice is harmless */
 }
 
+/* models_ships_mic() follows the mic column; unknown models have none. */
+static void
+test_ships_mic(void **state)
+{
+	(void) state;
+	assert_true(models_ships_mic(M_SIP_SECURE));
+	assert_true(models_ships_mic("cisco 7965"));
+	assert_false(models_ships_mic(M_NOT_SECURE));
+	assert_false(models_ships_mic(M_SOFT_CLIENT));
+	assert_false(models_ships_mic(M_THIRD_PARTY));
+	assert_false(models_ships_mic("Cisco 9999"));
+	assert_false(models_ships_mic(NULL));
+}
+
 int
 main(void)
 {
@@ -79,6 +93,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_find_unknown, models_setup, models_teardown),
 		cmocka_unit_test_setup_teardown(test_load_copies_and_replaces, models_setup,
 						models_teardown),
+		cmocka_unit_test_setup_teardown(test_ships_mic, models_setup, models_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
