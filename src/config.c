@@ -40,6 +40,7 @@ static const struct {
 	const char *values;
 } choices[] = {
 	{ "tls_ciphers", "strongest-rsa|strongest-ecdsa|medium-rsa|medium-ecdsa|all-rsa|all-ecdsa" },
+	{ "sip_accept_mic", "off|on" },
 };
 
 static const struct setting settings[] = {
@@ -72,6 +73,16 @@ static const struct setting settings[] = {
 	  "debug, info, warn or error" },
 	S(sip_listen, sip_listen, "0.0.0.0:5060",
 	  "SIP registrar (UDP and TCP), address:port (empty: off)"),
+	S(sip_tls_listen, sip_tls_listen, "0.0.0.0:5061",
+	  "SIP registrar over TLS (TLS 1.2 and 1.3, a client certificate asked of every phone), "
+	  "address:port (empty: off)"),
+	S(sip_tls_cert, sip_tls_cert, "",
+	  "PEM certificate chain of the SIP TLS listener (and its key, if sip_tls_key is empty); "
+	  "empty: the HTTPS tls_cert and tls_key"),
+	S(sip_tls_key, sip_tls_key, "", "PEM private key of sip_tls_cert"),
+	CH(sip_accept_mic, sip_accept_mic, "off",
+	   "on: a phone may register with its MIC (manufacture-installed certificate) when its "
+	   "model ships one and it chains to mic_roots; off: LSCs only"),
 	S(sip_node, sip_node, "",
 	  "this instance's name in shared registrations, unique per instance (empty: host name)"),
 	I(sip_t1, sip_t1, "500", 10, 10000, "SIP timer T1, ms; a NOTIFY times out after 64*T1"),

@@ -19,6 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* First: it sets the types sofia-sip passes back to our callbacks. */
+#include "sip_priv.h"
+
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
@@ -31,7 +34,6 @@
 
 #include "db.h"
 #include "log.h"
-#include "sip_priv.h"
 #include "sip_registrar.h"
 #include "sip_rules.h"
 

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* First: it sets the types sofia-sip passes back to our callbacks. */
+#include "sip_priv.h"
+
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
@@ -17,7 +20,6 @@
 
 #include "log.h"
 #include "metrics.h"
-#include "sip_priv.h"
 #include "sip_rules.h"
 
 /* NOTIFYs in flight at once.  Each answer is a datagram waiting in the
@@ -199,11 +201,10 @@ sip_notifier_claim(struct sip *s)
 	struct app_err err = { 0 };
 	/* A row stays locked for longer than its transaction can last. */
 	long lock = (long) (64 * s->cfg->sip_t1 / 1000) + 10;
-	int claimed;
+	int claimed, room;
 
 	do {
-		int room = WINDOW - s->ninflight;
-
+		room = WINDOW - s->ninflight;
 		if (room <= 0)
 			return;
 		if (!repo_sip_claim(s->db, s->node, room, lock, send_job, s, &claimed, &err)) {

@@ -26,8 +26,14 @@
 static int
 answer(struct sip_answer *a, int status, const char *phrase)
 {
+	const char *p = phrase ? phrase : sip_status_phrase(status);
+	size_t n = p ? strlen(p) : 0;
+
+	if (n >= sizeof(a->phrase))
+		n = sizeof(a->phrase) - 1;   /* a long AOR in a 404: cut, never overrun */
 	a->status = status;
-	snprintf(a->phrase, sizeof(a->phrase), "%s", phrase ? phrase : sip_status_phrase(status));
+	memcpy(a->phrase, p ? p : "", n);
+	a->phrase[n] = '\0';
 	return status;
 }
 

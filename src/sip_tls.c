@@ -20,6 +20,7 @@
  * Every client is asked for a certificate and every certificate passes the
  * handshake: the registrar refuses with a 403 that says why.
  */
+#define _GNU_SOURCE /* accept4 */
 #define SU_WAKEUP_ARG_T struct relay
 struct relay;
 
