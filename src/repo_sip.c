@@ -128,7 +128,8 @@ static const struct db_stmt st_unbind_all = {
 };
 static const struct db_stmt st_unbind_tls = {
 	"sip_unbind_tls",
-	"DELETE FROM sip_registration WHERE phone_id = $1 AND transport = 'tls' RETURNING id"
+	"DELETE FROM sip_registration WHERE phone_id = $1 AND transport = 'tls' AND node = $2 "
+	"RETURNING id"
 };
 static const struct db_stmt st_expire = {
 	"sip_expire",
@@ -157,10 +158,12 @@ repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
 }
 
 bool
-repo_sip_unbind_tls(struct db *db, const char *phone_uuid, void (*fn)(void *ctx, long long id),
-		    void *ctx, struct app_err *err)
+repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
+		    void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
 {
-	return each_id(db_exec(db, &st_unbind_tls, 1, &phone_uuid, err), fn, ctx);
+	const char *params[2] = { phone_uuid, node };
+
+	return each_id(db_exec(db, &st_unbind_tls, 2, params, err), fn, ctx);
 }
 
 bool

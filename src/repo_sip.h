@@ -65,8 +65,9 @@ bool repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id,
 bool repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
 		     void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err);
 
-/* Removes the phone's TLS bindings (its LSC changed); each row id to fn. */
-bool repo_sip_unbind_tls(struct db *db, const char *phone_uuid,
+/* Removes the phone's TLS bindings held by node (its LSC changed: every
+ * instance drops the connections it holds); each row id to fn. */
+bool repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
 			 void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err);
 
 /* The phone's active bindings, for the 200 OK: contact and seconds left. */

@@ -114,7 +114,7 @@ on_lsc_change(void *ctx, const char *phone_uuid)
 	struct sip *s = ctx;
 	struct app_err err = { 0 };
 
-	if (!repo_sip_unbind_tls(s->db, phone_uuid, drop_tls_binding, s, &err))
+	if (!repo_sip_unbind_tls(s->db, phone_uuid, s->node, drop_tls_binding, s, &err))
 		log_msg(LOG_WARN, "sip: dropping TLS bindings after an LSC change: %s", err.msg);
 	else
 		log_msg(LOG_INFO, "sip: LSC of phone %s changed: its TLS bindings are dropped",

@@ -15,7 +15,11 @@
  * TCP connection to nta's TCP transport, in the same event loop.  The
  * relay's local port names the TLS connection: sip.c asks sip_tls_peer()
  * for the phone's real address and certificate, and a NOTIFY sent down the
- * relay's nta connection reaches the phone encrypted.
+ * relay's nta connection reaches the phone encrypted.  nta drops a request
+ * whose top Via names another transport than the one it came over, so the
+ * relay frames the stream (headers, Content-Length) and swaps "TLS" and
+ * "TCP" in each message's top Via, the same length either way: TCP towards
+ * nta, TLS towards the phone.
  *
  * Every client is asked for a certificate and every certificate passes the
  * handshake: the registrar refuses with a 403 that says why.
@@ -33,6 +37,7 @@ struct relay;
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +65,8 @@ struct relay {
 	unsigned port;
 	struct cert_facts cert;
 	size_t uplen, downlen;
+	size_t up_ready, down_ready;   /* framed, Via rewritten: may be passed on */
+	size_t up_body, down_body;     /* body bytes of the current message still to come */
 	char up[RELAY_BUF];            /* decrypted from the phone, for nta */
 	char down[RELAY_BUF];          /* from nta, for the phone */
 	struct relay *prev, *next;
@@ -150,6 +157,76 @@ ssl_outcome(struct relay *r, int n)
 	return -1;
 }
 
+/* The value of the first header named `name` (or its compact form) in a
+ * header block, or NULL. */
+static const char *
+header_value(const char *head, size_t len, const char *name, const char *compact)
+{
+	const char *end = head + len, *p = memchr(head, '\n', len);
+
+	for (; p != NULL && p + 1 < end; p = memchr(p + 1, '\n', (size_t) (end - p - 1))) {
+		const char *n = p + 1, *colon = memchr(n, ':', (size_t) (end - n));
+		size_t nl;
+
+		if (colon == NULL)
+			return NULL;
+		nl = (size_t) (colon - n);
+		while (nl > 0 && (n[nl - 1] == ' ' || n[nl - 1] == '\t'))
+			nl--;
+		if ((nl == strlen(name) && strncasecmp(n, name, nl) == 0) ||
+		    (nl == strlen(compact) && strncasecmp(n, compact, nl) == 0)) {
+			for (colon++; colon < end && (*colon == ' ' || *colon == '\t'); colon++)
+				;
+			return colon;
+		}
+	}
+	return NULL;
+}
+
+/* Frames what arrived in buf[*ready, len): each complete header block gets
+ * its top Via's transport `from` swapped for `to`, and its body is passed
+ * through.  False when a header block cannot fit the buffer. */
+static bool
+frame(char *buf, size_t len, size_t *ready, size_t *body, const char *from, const char *to)
+{
+	while (*ready < len) {
+		char *head = buf + *ready, *end, *v;
+		size_t hlen, n;
+
+		if (*body > 0) {
+			n = len - *ready < *body ? len - *ready : *body;
+			*ready += n;
+			*body -= n;
+			continue;
+		}
+		if (*head == '\r' || *head == '\n') {   /* keep-alive CRLFs */
+			(*ready)++;
+			continue;
+		}
+		end = memmem(head, len - *ready, "\r\n\r\n", 4);
+		if (end == NULL)
+			return *ready > 0 || len < RELAY_BUF;
+		hlen = (size_t) (end + 4 - head);
+		v = (char *) header_value(head, hlen, "Via", "v");
+		if (v != NULL && head + hlen - v > 11 && strncasecmp(v, "SIP/2.0/", 8) == 0 &&
+		    strncasecmp(v + 8, from, 3) == 0)
+			memcpy(v + 8, to, 3);
+		v = (char *) header_value(head, hlen, "Content-Length", "l");
+		*body = v != NULL ? strtoul(v, NULL, 10) : 0;
+		*ready += hlen;
+	}
+	return true;
+}
+
+/* Drops the first n bytes of a buffer that were passed on. */
+static void
+consume(char *buf, size_t *len, size_t *ready, size_t n)
+{
+	memmove(buf, buf + n, *len - n);
+	*len -= n;
+	*ready -= n;
+}
+
 /* Phone to nta: decrypt what fits, pass on what nta takes. */
 static int
 pump_up(struct relay *r, bool *progress)
@@ -165,16 +242,15 @@ pump_up(struct relay *r, bool *progress)
 			*progress = true;
 		}
 	}
-	if (rc < 0)
+	if (rc < 0 || !frame(r->up, r->uplen, &r->up_ready, &r->up_body, "TLS", "TCP"))
 		return -1;
-	if (r->uplen > 0) {
-		ssize_t w = send(r->ufd, r->up, r->uplen, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (r->up_ready > 0) {
+		ssize_t w = send(r->ufd, r->up, r->up_ready, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
 		if (w > 0) {
-			memmove(r->up, r->up + w, r->uplen - (size_t) w);
-			r->uplen -= (size_t) w;
+			consume(r->up, &r->uplen, &r->up_ready, (size_t) w);
 			*progress = true;
 		}
 	}
@@ -195,16 +271,17 @@ pump_down(struct relay *r, bool *progress)
 			*progress = true;
 		}
 	}
-	while (r->downlen > 0) {
-		int n = SSL_write(r->ssl, r->down, (int) r->downlen);
+	if (!frame(r->down, r->downlen, &r->down_ready, &r->down_body, "TCP", "TLS"))
+		return -1;
+	while (r->down_ready > 0) {
+		int n = SSL_write(r->ssl, r->down, (int) r->down_ready);
 		int rc = ssl_outcome(r, n);
 
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
 			break;
-		memmove(r->down, r->down + n, r->downlen - (size_t) n);
-		r->downlen -= (size_t) n;
+		consume(r->down, &r->downlen, &r->down_ready, (size_t) n);
 		*progress = true;
 	}
 	return 0;
@@ -299,6 +376,8 @@ relay_connect(struct relay *r)
 		return false;
 	}
 	t->by_port[r->relay_port] = r;
+	log_msg(LOG_DEBUG, "sip: TLS from %s:%u relayed from %s:%u (certificate: %s)", r->ip, r->port,
+		r->relay_ip, r->relay_port, capf_kind_name(r->cert.kind));
 	return true;
 }
 
