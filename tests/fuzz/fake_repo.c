@@ -67,6 +67,7 @@ struct fbinding {
 	char call_id[257];
 	unsigned long cseq;
 	time_t expires_at;
+	bool tls;
 };
 
 struct store {
@@ -1013,7 +1014,11 @@ repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct ap
 			 prof->p.v[PF_TRANSPORT]);
 		snprintf(out->security_mode, sizeof(out->security_mode), "%s",
 			 prof->p.v[PF_SECURITY_MODE]);
+		if (strcmp(prof->p.v[PF_SECURITY_MODE], "Non Secure") != 0)
+			snprintf(out->lsc_fingerprint, sizeof(out->lsc_fingerprint), "%s",
+				 FAKE_LSC_FINGERPRINT);
 	}
+	snprintf(out->model, sizeof(out->model), "%s", f->p.v[PH_PRODUCT]);
 	if (u != NULL) {
 		snprintf(out->digest_user, sizeof(out->digest_user), "%s", u->u.userid);
 		snprintf(out->ha1_md5, sizeof(out->ha1_md5), "%s", u->ha1_md5);
@@ -1064,6 +1069,13 @@ repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct 
 	snprintf(f->call_id, sizeof(f->call_id), "%s", b->call_id);
 	f->cseq = b->cseq;
 	f->expires_at = time(NULL) + b->expires;
+	f->tls = strcmp(b->transport, "tls") == 0;
+	/* What the schema checks (0009): a TLS binding names its certificate. */
+	if (f->tls != (b->cert_kind != NULL && b->cert_kind[0] != '\0')) {
+		fprintf(stderr, "fake_repo: binding over %s with certificate kind \"%s\"\n",
+			b->transport, b->cert_kind ? b->cert_kind : "(null)");
+		abort();
+	}
 	*id = f->id;
 	return true;
 }
@@ -1083,6 +1095,24 @@ repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
 		fn(ctx, f->id);
 		cur->bindings[i--] = cur->bindings[--cur->nbindings];
 	}
+	return true;
+}
+
+bool
+repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
+		    void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
+{
+	(void) node;   /* one instance */
+	for (int i = 0; i < cur->nbindings; i++) {
+		struct fbinding *f = &cur->bindings[i];
+
+		if (strcmp(f->phone_uuid, phone_uuid) != 0 || !f->tls)
+			continue;
+		fn(ctx, f->id);
+		cur->bindings[i--] = cur->bindings[--cur->nbindings];
+	}
+	(void) db;
+	(void) err;
 	return true;
 }
 
@@ -1208,10 +1238,13 @@ repo_sip_listen_fd(const struct sip_listener *l)
 }
 
 bool
-repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken)
+repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken,
+		     void (*lsc)(void *ctx, const char *phone_uuid), void *ctx)
 {
 	(void) l;
 	(void) node;
+	(void) lsc;
+	(void) ctx;
 	*woken = false;
 	return false;
 }
@@ -1374,6 +1407,11 @@ fake_repo_init(void)
 	add_phone("SEP0011223344DD", "Cisco 8845", "SIP", "Fuzz 8845 Digest", "shared");
 	add_phone("SEP0011223344EE", "Cisco 8851", "SIP",
 		  "Cisco 8851 - Standard SIP Non-Secure Profile", "shared");
+	/* Last, so that the uuids the request seeds name stay as they were. */
+	add_profile("Fuzz CSF Encrypted", "Cisco Unified Client Services Framework", "SIP", false,
+		    encrypted);
+	add_phone("CSFFUZZ", "Cisco Unified Client Services Framework", "SIP",
+		  "Fuzz CSF Encrypted", NULL);
 	store_copy(initial, cur);
 }
 
