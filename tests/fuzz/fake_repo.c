@@ -1348,28 +1348,12 @@ make_hash(const char *password, char out[USER_HASH_MAX])
 	snprintf(out, USER_HASH_MAX, "pbkdf2-sha256$1000$%s$%s", salt64, hash64);
 }
 
-void
-fake_repo_init(void)
+/* The predefined profiles, as migration 0002 makes them. */
+static void
+add_predefined_profiles(void)
 {
-	static const char *const digest[] = {
-		"enableDigestAuthentication", "true", "nonceValidityTime", "86400", NULL,
-	};
-	static const char *const encrypted[] = {
-		"deviceSecurityMode", "Encrypted", "transportType", "TLS", NULL,
-	};
-	static const char *const udp_only[] = { "transportType", "UDP", NULL };
 	char name[128];
 
-	cur = calloc(1, sizeof(*cur));
-	initial = calloc(1, sizeof(*initial));
-	tx_snap = calloc(1, sizeof(*tx_snap));
-	sp_snap = calloc(1, sizeof(*sp_snap));
-	must(cur && initial && tx_snap && sp_snap, "the store", NULL);
-	must(models_load(fake_models, sizeof(fake_models) / sizeof(fake_models[0])), "models",
-	     NULL);
-	make_hash(FAKE_PASSWORD, admin_hash);
-	make_hash("\x01 not a password anyone sends", nobody_hash);
-	/* The predefined profiles, as migration 0002 makes them. */
 	for (size_t i = 0; i < sizeof(fake_models) / sizeof(fake_models[0]); i++) {
 		const struct model_caps *m = &fake_models[i];
 
@@ -1384,6 +1368,29 @@ fake_repo_init(void)
 			add_profile(name, m->name, "SCCP", true, NULL);
 		}
 	}
+}
+
+void
+fake_repo_init(void)
+{
+	static const char *const digest[] = {
+		"enableDigestAuthentication", "true", "nonceValidityTime", "86400", NULL,
+	};
+	static const char *const encrypted[] = {
+		"deviceSecurityMode", "Encrypted", "transportType", "TLS", NULL,
+	};
+	static const char *const udp_only[] = { "transportType", "UDP", NULL };
+
+	cur = calloc(1, sizeof(*cur));
+	initial = calloc(1, sizeof(*initial));
+	tx_snap = calloc(1, sizeof(*tx_snap));
+	sp_snap = calloc(1, sizeof(*sp_snap));
+	must(cur && initial && tx_snap && sp_snap, "the store", NULL);
+	must(models_load(fake_models, sizeof(fake_models) / sizeof(fake_models[0])), "models",
+	     NULL);
+	make_hash(FAKE_PASSWORD, admin_hash);
+	make_hash("\x01 not a password anyone sends", nobody_hash);
+	add_predefined_profiles();
 	add_profile("Universal Device Template - Model-independent Security Profile",
 		    "Universal Device Template", "SIP", true, NULL);
 	/* What the registrar needs: phones with and without digest, a secure
