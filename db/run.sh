@@ -1,8 +1,8 @@
 #!/bin/sh
 # db/run.sh: what `make run` does after building: a private PostgreSQL under
 # $AXLPROV_DATA (unless AXLPROV_DATABASE_URL names one), the migrations, a
-# self-signed certificate and the admin user, then axlprovd in the
-# foreground.  Ctrl-C or SIGTERM stops the server and its PostgreSQL.
+# self-signed certificate, the CAPF CA that signs phones' LSCs and the admin
+# user, then axlprovd in the foreground.  Ctrl-C or SIGTERM stops the server and its PostgreSQL.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +36,24 @@ if [ ! -f "$tls/server.pem" ]; then
 	chmod 600 "$tls/server.key" "$tls/server.pem"
 fi
 
+# The CAPF CA: created once, kept across runs (LSCs it signed stay valid).
+# EC P-384, ten years; the key is 0600 from the moment it exists.
+capf=$data/capf
+if [ ! -f "$capf/ca.crt" ]; then
+	mkdir -p "$capf"
+	(umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 \
+		-out "$capf/ca.key" 2>/dev/null)
+	openssl req -x509 -new -key "$capf/ca.key" -days 3650 -sha384 \
+		-subj "/CN=axlprov CAPF $(hostname)" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-out "$capf/ca.crt"
+	chmod 600 "$capf/ca.key"
+	chmod 644 "$capf/ca.crt"
+fi
+# capf issue and capf complete, run by hand, read the same settings.
+export AXLPROV_CAPF_CERT="$capf/ca.crt" AXLPROV_CAPF_KEY="$capf/ca.key"
+
 if [ -n "${AXLPROV_ADMIN_PASSWORD:-}" ]; then
 	password=$AXLPROV_ADMIN_PASSWORD
 elif [ -f "$data/admin-password" ]; then
@@ -55,6 +73,7 @@ cat <<MSG
     password:  $password
     database:  $url
     SIP:       ${sip:-off}   (registrar for phones, UDP and TCP; apply config notifies them)
+CAPF CA: $capf/ca.crt   (signs phones' LSCs: axlprovd capf issue PHONE --csr FILE)
 
   Try:  curl -k -u '$admin:$password' https://localhost:$port/axl/
   Stop: Ctrl-C
@@ -68,7 +87,8 @@ stop() {
 	exit 0
 }
 trap stop INT TERM
-"$top/build/axlprovd" --listen "$listen" --tls-cert "$tls/server.pem" &
+"$top/build/axlprovd" --listen "$listen" --tls-cert "$tls/server.pem" \
+	--capf-cert "$capf/ca.crt" --capf-key "$capf/ca.key" &
 pid=$!
 wait "$pid" || true
 pid=

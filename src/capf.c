@@ -61,6 +61,9 @@ load_ca(struct capf_trust *t, const char *path, struct app_err *err)
 	t->ca_store = X509_STORE_new();
 	if (t->ca_store == NULL || X509_STORE_add_cert(t->ca_store, t->ca) != 1)
 		return app_err_set(err, APP_E_INTERNAL, "capf_cert", "out of memory");
+	/* The CAPF CA is trusted as configured, also when it is an
+	 * intermediate of some larger PKI whose root is not given. */
+	X509_STORE_set_flags(t->ca_store, X509_V_FLAG_PARTIAL_CHAIN);
 	return true;
 }
 
@@ -242,6 +245,15 @@ asn1_time_epoch(const ASN1_TIME *t)
 	return (long long) timegm(&tm);
 }
 
+/* X509_cmp_time: -1 when the field is at or before `now`, 1 after, 0 on a
+ * malformed time, which counts as outside the period. */
+static void
+validity(X509 *leaf, time_t now, struct cert_facts *out)
+{
+	out->not_yet_valid = X509_cmp_time(X509_get0_notBefore(leaf), &now) >= 0;
+	out->expired = X509_cmp_time(X509_get0_notAfter(leaf), &now) <= 0;
+}
+
 void
 capf_cert_facts(const struct capf_trust *t, X509 *leaf, STACK_OF(X509) *chain, time_t now,
 		struct cert_facts *out)
@@ -255,17 +267,9 @@ capf_cert_facts(const struct capf_trust *t, X509 *leaf, STACK_OF(X509) *chain, t
 	serial_hex(leaf, out->serial, sizeof(out->serial));
 	fingerprint_hex(leaf, out->fingerprint);
 	out->not_after = asn1_time_epoch(X509_get0_notAfter(leaf));
-	/* X509_cmp_time: -1 when the field is before `now`, 1 after, 0 on a
-	 * malformed time, which counts as outside the period. */
-	{
-		time_t when = now;
-		int nb = X509_cmp_time(X509_get0_notBefore(leaf), &when);
-		int na = X509_cmp_time(X509_get0_notAfter(leaf), &when);
-
-		out->not_yet_valid = nb >= 0;
-		out->expired = na <= 0;
-	}
-	if (t != NULL && chains_to(t->ca_store, leaf, chain, now))
+	validity(leaf, now, out);
+	/* An LSC is signed by the CAPF CA itself: the peer's chain has no say. */
+	if (t != NULL && chains_to(t->ca_store, leaf, NULL, now))
 		out->kind = CERT_LSC;
 	else if (t != NULL && chains_to(t->mic_store, leaf, chain, now))
 		out->kind = CERT_MIC;

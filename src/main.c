@@ -4,24 +4,29 @@
  * `axlprovd audit` prints the audit trail.  Wiring only: settings, start
  * order, signals.
  */
+#include <errno.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "access.h"
 #include "apply_status.h"
 #include "audit.h"
 #include "auth.h"
+#include "capf.h"
 #include "config.h"
 #include "db.h"
 #include "import.h"
 #include "log.h"
 #include "models.h"
 #include "repo_audit.h"
+#include "repo_capf.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
 #include "repo_user.h"
@@ -57,8 +62,14 @@ usage(FILE *out)
 		"      who, from where, which operation, target and changed fields.\n"
 		"  axlprovd capf complete PHONE [--status STATUS]\n"
 		"      Record that the CAPF operation pending on a phone finished (there is\n"
-		"      no CAPF service yet): STATUS defaults to the operation's success\n"
-		"      (Upgrade Success, Delete Success, Troubleshoot Success).\n"
+		"      no online CAPF service yet): STATUS defaults to the operation's success\n"
+		"      (Upgrade Success, Delete Success, Troubleshoot Success).  A Delete\n"
+		"      that succeeds revokes the phone's LSC.\n"
+		"  axlprovd capf issue PHONE --csr FILE [--out FILE]\n"
+		"      Sign a phone's PKCS#10 request (PEM or DER) with the CAPF CA as its\n"
+		"      LSC, if the phone has an Install/Upgrade operation pending and the\n"
+		"      request's CN and key are what its profile orders; record it (replacing\n"
+		"      any earlier LSC) and write it as PEM to FILE or standard output.\n"
 		"  axlprovd import FILE.csv\n"
 		"      Import existing devices (name,product,protocol,security mode[,description])\n"
 		"      in one transaction, creating a profile per model, protocol and secure\n"
@@ -70,7 +81,8 @@ usage(FILE *out)
 		"      or a phone's or profile's uuid or name for its latest request.\n"
 		"  axlprovd check-config [--config FILE] [--setting VALUE ...]\n"
 		"      Check the settings (as serve would read them), log them, and exit\n"
-		"      0 if they are valid, 2 if not (for systemd's ExecStartPre).\n"
+		"      0 if they are valid (and capf_cert and mic_roots load), 2 if not\n"
+		"      (for systemd's ExecStartPre).\n"
 		"  axlprovd --help | --version\n\n",
 		AXLPROV_VERSION);
 	config_usage(out);
@@ -131,8 +143,38 @@ raise_fd_limit(void)
 	}
 }
 
+/* The phone certificate trust (CAPF CA, MIC roots), read once at start
+ * when capf_cert or mic_roots is set: a bad file stops the start.  Logs the
+ * CA's subject and expiry (the key is not read here). */
+static bool
+load_capf_trust(const struct config *cfg, struct capf_trust **out)
+{
+	struct app_err err = { 0 };
+	char subject[256], until[32];
+	long long not_after;
+	time_t t;
+	struct tm tm;
+
+	*out = NULL;
+	if (cfg->capf_cert[0] == '\0' && cfg->mic_roots[0] == '\0')
+		return true;
+	if ((*out = capf_trust_load(cfg, false, &err)) == NULL) {
+		log_msg(LOG_ERROR, "cannot load the phone certificate trust: %s", err.msg);
+		return false;
+	}
+	if (capf_ca_describe(*out, subject, sizeof(subject), &not_after)) {
+		t = (time_t) not_after;
+		gmtime_r(&t, &tm);
+		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		log_msg(LOG_INFO, "CAPF CA %s (%s), valid until %s", subject, cfg->capf_cert, until);
+	}
+	if (cfg->mic_roots[0] != '\0')
+		log_msg(LOG_INFO, "MIC roots from %s", cfg->mic_roots);
+	return true;
+}
+
 static int
-cmd_serve(const struct config *cfg)
+serve(const struct config *cfg, const struct capf_trust *trust)
 {
 	struct app_err err = { 0 };
 	struct db *db;
@@ -141,6 +183,7 @@ cmd_serve(const struct config *cfg)
 	struct sigaction sa;
 	bool ok;
 
+	(void) trust;  /* loaded and checked; the TLS registrar is what uses it */
 	if (!auth_init((int) cfg->auth_cache_ttl)) {
 		log_msg(LOG_ERROR, "cannot seed the random generator");
 		return 1;
@@ -191,6 +234,19 @@ cmd_serve(const struct config *cfg)
 	server_free(srv);
 	log_msg(LOG_INFO, "stopped");
 	return ok ? 0 : 1;
+}
+
+static int
+cmd_serve(const struct config *cfg)
+{
+	struct capf_trust *trust;
+	int rc;
+
+	if (!load_capf_trust(cfg, &trust))
+		return 1;
+	rc = serve(cfg, trust);
+	capf_trust_free(trust);
+	return rc;
 }
 
 /* The actor of an admin command: the OS user running it, source "cli". */
@@ -401,15 +457,33 @@ cmd_audit(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* Completes the operation and, for a successful Delete, revokes the phone's
+ * LSC: one transaction, so the notification goes out only with both. */
+static bool
+capf_complete_tx(struct db *db, const char *phone, const char *status, char result[64],
+		 bool *revoked, struct app_err *err)
+{
+	struct actor actor = cli_actor("capf complete");
+	struct capf_phone ph;
+
+	*revoked = false;
+	if (!db_begin(db, err) || !repo_capf_lock_phone(db, phone, &ph, err) ||
+	    !repo_phone_capf_complete(db, phone, status, &actor, result, err))
+		return false;
+	if (strcmp(ph.operation, "Delete") == 0 && strcmp(result, "Delete Success") == 0 &&
+	    !repo_capf_revoke(db, ph.uuid, &actor, revoked, err))
+		return false;
+	return db_commit(db, err);
+}
+
 static int
 cmd_capf_complete(const struct config *cfg, int argc, char **argv)
 {
 	const char *phone = NULL, *status = NULL;
-	struct actor actor = cli_actor("capf complete");
 	char result[64];
 	struct app_err err = { 0 };
 	struct db *db;
-	bool ok;
+	bool ok, revoked;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
@@ -426,14 +500,173 @@ cmd_capf_complete(const struct config *cfg, int argc, char **argv)
 		return 2;
 	}
 	repo_phone_init();
+	repo_capf_init();
 	db = db_open(cfg->database_url);
-	ok = db != NULL && repo_phone_capf_complete(db, phone, status, &actor, result, &err);
+	ok = db != NULL && capf_complete_tx(db, phone, status, result, &revoked, &err);
+	if (!ok && db != NULL)
+		db_rollback(db);
 	db_close(db);
 	if (!ok) {
 		fprintf(stderr, "axlprovd: %s\n", err.msg);
 		return 1;
 	}
-	printf("phone %s: certificate status %s\n", phone, result);
+	printf("phone %s: certificate status %s%s\n", phone, result,
+	       revoked ? "; its LSC is revoked" : "");
+	return 0;
+}
+
+struct issue_args {
+	const char *phone, *csr, *out;
+};
+
+static int
+issue_usage(void)
+{
+	fprintf(stderr, "usage: axlprovd capf issue PHONE --csr FILE [--out FILE]\n");
+	return 2;
+}
+
+static int
+parse_issue_args(int argc, char **argv, struct issue_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--csr") == 0 && i + 1 < argc)
+			a->csr = argv[++i];
+		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			a->out = argv[++i];
+		else if (a->phone == NULL && argv[i][0] != '-')
+			a->phone = argv[i];
+		else
+			return issue_usage();
+	}
+	return a->phone != NULL && a->csr != NULL ? 0 : issue_usage();
+}
+
+/* The request file, at most CSR_MAX bytes (a request is a few KB). */
+#define CSR_MAX (64 * 1024)
+static bool
+read_csr(const char *path, unsigned char *buf, size_t *len, struct app_err *err)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return app_err_set(err, APP_E_INVALID_VALUE, "csr", "cannot open %s: %s", path,
+				   strerror(errno));
+	*len = fread(buf, 1, CSR_MAX + 1, f);
+	fclose(f);
+	if (*len > CSR_MAX)
+		return app_err_set(err, APP_E_INVALID_VALUE, "csr",
+				   "%s is larger than %d bytes: not a certificate request", path,
+				   CSR_MAX);
+	return true;
+}
+
+/* Checks, signs and records inside one transaction the caller commits. */
+static bool
+issue_tx(struct db *db, const struct capf_trust *t, long days, const char *phone,
+	 const unsigned char *csr, size_t len, struct capf_issued *out, bool *replaced,
+	 struct app_err *err)
+{
+	struct actor actor = cli_actor("capf issue");
+	struct capf_key_rules rules;
+	struct capf_phone ph;
+
+	if (!db_begin(db, err) || !repo_capf_lock_phone(db, phone, &ph, err))
+		return false;
+	if (strcmp(ph.operation, "Install/Upgrade") != 0)
+		return app_err_set(err, APP_E_RULE, "certificateOperation",
+				   "phone %s has no Install/Upgrade certificate operation pending "
+				   "(certificateOperation is %s); set one with updatePhone first",
+				   ph.name, ph.operation);
+	rules = (struct capf_key_rules) { ph.name, ph.key_order, ph.key_size, ph.ec_key_size };
+	return capf_issue(t, csr, len, &rules, days, time(NULL), out, err) &&
+	       repo_capf_record_lsc(db, &ph, &out->facts, out->pem, &actor, replaced, err);
+}
+
+/* The certificate goes to a temporary file beside --out before the
+ * commit, and takes its name after: a failed write changes nothing, and a
+ * failed commit leaves no certificate behind. */
+static bool
+stage_out(const char *path, const char *pem, char *tmp, size_t size, struct app_err *err)
+{
+	int fd;
+	FILE *f;
+	bool ok;
+
+	snprintf(tmp, size, "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		tmp[0] = '\0';
+		return app_err_set(err, APP_E_INVALID_VALUE, "out", "cannot write beside %s: %s",
+				   path, strerror(errno));
+	}
+	f = fdopen(fd, "w");
+	ok = f != NULL && fchmod(fd, 0644) == 0 && fputs(pem, f) >= 0 && fflush(f) == 0 &&
+	     fsync(fd) == 0;
+	if (f != NULL ? fclose(f) != 0 : close(fd) != 0)
+		ok = false;
+	if (!ok)
+		app_err_set(err, APP_E_INVALID_VALUE, "out", "cannot write %s: %s", tmp,
+			    strerror(errno));
+	return ok;
+}
+
+static bool
+issue_and_deliver(const struct config *cfg, const struct capf_trust *t,
+		  const struct issue_args *a, struct capf_issued *c, bool *replaced,
+		  struct app_err *err)
+{
+	static unsigned char csr[CSR_MAX + 1];
+	char tmp[600] = "";
+	size_t len = 0;
+	struct db *db;
+	bool ok;
+
+	if (!read_csr(a->csr, csr, &len, err))
+		return false;
+	db = db_open(cfg->database_url);
+	ok = db != NULL && issue_tx(db, t, cfg->capf_lsc_days, a->phone, csr, len, c, replaced, err) &&
+	     (a->out == NULL || stage_out(a->out, c->pem, tmp, sizeof(tmp), err)) &&
+	     db_commit(db, err);
+	if (!ok && db != NULL)
+		db_rollback(db);
+	db_close(db);
+	if (ok && tmp[0] && rename(tmp, a->out) != 0)
+		ok = app_err_set(err, APP_E_INTERNAL, "out", "the LSC is recorded, but cannot be "
+				 "renamed from %s to %s: %s", tmp, a->out, strerror(errno));
+	else if (!ok && tmp[0])
+		unlink(tmp);
+	return ok;
+}
+
+static int
+cmd_capf_issue(const struct config *cfg, int argc, char **argv)
+{
+	struct issue_args a;
+	struct app_err err = { 0 };
+	struct capf_issued c = { 0 };
+	struct capf_trust *t;
+	bool ok, replaced = false;
+	int rc = parse_issue_args(argc, argv, &a);
+
+	if (rc != 0)
+		return rc;
+	repo_capf_init();
+	t = capf_trust_load(cfg, true, &err);
+	ok = t != NULL && issue_and_deliver(cfg, t, &a, &c, &replaced, &err);
+	capf_trust_free(t);
+	if (!ok) {
+		fprintf(stderr, "axlprovd: capf issue %s: %s\n", a.phone, err.msg);
+		capf_issued_free(&c);
+		return 1;
+	}
+	if (a.out == NULL)
+		fputs(c.pem, stdout);
+	fprintf(a.out ? stdout : stderr, "phone %s: LSC serial %s, SHA-256 %s, valid %ld days%s\n",
+		a.phone, c.facts.serial, c.facts.fingerprint, cfg->capf_lsc_days,
+		replaced ? "; it replaces the previous LSC" : "");
+	capf_issued_free(&c);
 	return 0;
 }
 
@@ -492,6 +725,24 @@ cmd_apply_status(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_check_config(const struct config *cfg, int argc, char **argv)
+{
+	struct capf_trust *trust;
+
+	if (argc > 0) {
+		fprintf(stderr, "axlprovd: unknown argument %s (see --help)\n", argv[0]);
+		return 2;
+	}
+	config_log(cfg);
+	/* The files serve would refuse to start with. */
+	if (!load_capf_trust(cfg, &trust))
+		return 2;
+	capf_trust_free(trust);
+	printf("axlprovd: configuration OK\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -528,15 +779,8 @@ main(int argc, char **argv)
 		}
 		return cmd_serve(&cfg);
 	}
-	if (strcmp(argv[1], "check-config") == 0) {
-		if (argc > 2) {
-			fprintf(stderr, "axlprovd: unknown argument %s (see --help)\n", argv[2]);
-			return 2;
-		}
-		config_log(&cfg);
-		printf("axlprovd: configuration OK\n");
-		return 0;
-	}
+	if (strcmp(argv[1], "check-config") == 0)
+		return cmd_check_config(&cfg, argc - 2, argv + 2);
 	if (strcmp(argv[1], "user") == 0 && argc >= 3)
 		return cmd_user(&cfg, argv[2], argc - 3, argv + 3);
 	if (strcmp(argv[1], "audit") == 0)
@@ -547,6 +791,8 @@ main(int argc, char **argv)
 		return cmd_apply_status(&cfg, argc - 2, argv + 2);
 	if (strcmp(argv[1], "capf") == 0 && argc >= 3 && strcmp(argv[2], "complete") == 0)
 		return cmd_capf_complete(&cfg, argc - 3, argv + 3);
+	if (strcmp(argv[1], "capf") == 0 && argc >= 3 && strcmp(argv[2], "issue") == 0)
+		return cmd_capf_issue(&cfg, argc - 3, argv + 3);
 	fprintf(stderr, "axlprovd: unknown command %s (see --help)\n", argv[1]);
 	return 2;
 }
