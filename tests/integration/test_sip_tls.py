@@ -11,13 +11,16 @@ TCP for an Encrypted profile, a Non Secure profile over TLS, digest over
 TLS, the NOTIFY of an apply over the phone's TLS connection (recorded
 delivered, or unreachable once the connection is gone), a profile going
 from Non Secure to Encrypted and back, TLS versions, and SIGHUP reloading
-the certificate.
+the certificate; and the whole life of an LSC: `capf issue` from a
+request made with openssl, registration with it, certificateOperation
+Delete and `capf complete` closing its connection.
 """
 
 import os
 import signal
 import socket
 import ssl
+import subprocess
 import tempfile
 import time
 
@@ -25,7 +28,8 @@ import pytest
 
 from cryptography.hazmat.primitives import serialization
 
-from conftest import finish_server, start_server
+from conftest import (add_phone, add_profile, axlprovd_cli, finish_server, sep_name,
+                      start_server, update_phone)
 from sipphone import SipPhone
 from test_sip import Lab, apply, settled, wait_status
 from tlsphone import Pki, TlsPhone, client_context
@@ -450,3 +454,44 @@ def test_sighup_reloads_the_certificate(pg, pki):
 def test_bad_certificate_setting_refuses_to_start(pg, pki):
     with pytest.raises(RuntimeError):
         tls_server(pg, pki, "--sip-tls-cert", "/nonexistent/sip.pem")
+
+
+# --------------------------------------------------------------------------
+# the whole certificate life: capf issue, register, certificateOperation
+# Delete, capf complete
+# --------------------------------------------------------------------------
+
+class IssuedLsc:
+    """An LSC `axlprovd capf issue` wrote, with the key its request was made with."""
+
+    def __init__(self, cert_path, key_path):
+        self.cert_path, self.key_path = cert_path, key_path
+
+
+def test_capf_issue_register_then_complete_delete(srv, pki, axl, unique, tmp_path):
+    profile = "%sp" % unique
+    add_profile(axl, profile, deviceSecurityMode="Encrypted", transportType="TLS",
+                keyOrder="EC Only", ecKeySize="256")
+    name = sep_name()
+    add_phone(axl, name, securityProfileName=profile, certificateOperation="Install/Upgrade")
+    req, key, out = (str(tmp_path / f) for f in ("phone.csr", "phone.key", "lsc.pem"))
+    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-subj", "/CN=" + name,
+                    "-out", req], check=True, capture_output=True)
+    cp = axlprovd_cli(srv.pg, "capf", "issue", name, "--csr", req, "--out", out,
+                      "--capf-cert", pki.capf.cert_path, "--capf-key", pki.capf.key_path)
+    assert cp.returncode == 0, cp.stderr
+    lsc = IssuedLsc(out, key)
+    ph = TlsPhone(srv.sip_tls_port, name, cert=lsc)
+    try:
+        assert ph.register().status == 200
+        assert bindings(srv.pg, name)[0][:2] == ["tls", "LSC"]
+        assert update_phone(axl, ("name", name), certificateOperation="Delete").status == 200
+        assert not ph.closed_by_server(timeout=1)   # pending is not done
+        cp = axlprovd_cli(srv.pg, "capf", "complete", name)
+        assert cp.returncode == 0, cp.stderr
+        assert ph.closed_by_server()
+        assert bindings(srv.pg, name) == []
+    finally:
+        ph.close()
+    refused(srv, name, lsc, "Forbidden: LSC is not the one on record (replaced or revoked)")

@@ -76,6 +76,8 @@ class Pki:
                 .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
                 .add_extension(x509.KeyUsage(False, False, False, False, False, True, True,
                                              False, False), critical=True)
+                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                               critical=False)
                 .sign(key, hashes.SHA256()))
         return Cert(self.folder, label, cert, key)
 
