@@ -78,6 +78,21 @@ repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err)
 	return ok || app_err_set(err, APP_E_INTERNAL, NULL, "the sip_secret row is missing");
 }
 
+static const struct db_stmt st_session = {
+	"sip_session", "SELECT set_config('synchronous_commit', 'off', false)"
+};
+
+bool
+repo_sip_session(struct db *db, struct app_err *err)
+{
+	PGresult *res = db_exec(db, &st_session, 0, NULL, err);
+
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	return true;
+}
+
 static const struct db_stmt st_bind = {
 	"sip_bind",
 	"INSERT INTO sip_registration (phone_id, aor, contact_uri, call_id, cseq, expires_at, "

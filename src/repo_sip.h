@@ -37,6 +37,13 @@ bool repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, stru
 
 bool repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err);
 
+/* The SIP thread's connection commits without waiting for the WAL flush:
+ * what it writes is soft state (bindings a phone refreshes, delivery
+ * records whose loss means one NOTIFY sent twice), and its one thread must
+ * not wait on the disk for every REGISTER.  A crash loses at most the last
+ * fraction of a second of it, never consistency. */
+bool repo_sip_session(struct db *db, struct app_err *err);
+
 struct sip_binding {
 	const char *phone_uuid;
 	const char *aor;

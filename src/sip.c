@@ -338,7 +338,8 @@ setup(struct sip *s)
 		return app_err_set(&s->err, APP_E_INVALID_VALUE, "sip_listen",
 				   "sip_listen must be address:port, not %s", s->cfg->sip_listen);
 	s->db = db_open(s->cfg->database_url);
-	if (s->db == NULL || !repo_sip_secret(s->db, s->secret, sizeof(s->secret), &s->err) ||
+	if (s->db == NULL || !repo_sip_session(s->db, &s->err) ||
+	    !repo_sip_secret(s->db, s->secret, sizeof(s->secret), &s->err) ||
 	    !repo_sip_release(s->db, s->node, &s->err))
 		return false;
 	s->root = su_root_create(s);

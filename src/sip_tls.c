@@ -435,6 +435,9 @@ on_accept(struct sip *s, su_wait_t *w, struct relay *unused)
 	(void) unused;
 	while ((fd = accept4(t->lfd, (struct sockaddr *) &sa, &len,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		/* Answers are small and follow the handshake's last flight:
+		 * Nagle would hold them for the phone's delayed ACK (40 ms). */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof(int));
 		r = relay_new(t, fd, (struct sockaddr *) &sa, len);
 		if (r == NULL || su_wait_create(r->cwait, fd, SU_WAIT_IN) != 0 ||
 		    (r->cidx = su_root_register(s->root, r->cwait, on_relay, r, 0)) <= 0) {
