@@ -143,8 +143,10 @@ static const struct db_stmt st_unbind_all = {
 };
 static const struct db_stmt st_unbind_tls = {
 	"sip_unbind_tls",
-	"DELETE FROM sip_registration WHERE phone_id = $1 AND transport = 'tls' AND node = $2 "
-	"RETURNING id"
+	"DELETE FROM sip_registration r WHERE r.phone_id = $1 AND r.transport = 'tls' "
+	"   AND r.node = $2 AND r.cert_kind = 'LSC' AND r.cert_serial IS DISTINCT FROM "
+	"       (SELECT l.serial FROM phone_lsc l WHERE l.phone_uuid = $1) "
+	"RETURNING r.id"
 };
 static const struct db_stmt st_expire = {
 	"sip_expire",

@@ -72,8 +72,10 @@ bool repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id,
 bool repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
 		     void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err);
 
-/* Removes the phone's TLS bindings held by node (its LSC changed: every
- * instance drops the connections it holds); each row id to fn. */
+/* The phone's LSC changed (replaced or revoked): removes its bindings held
+ * by node that were made with an LSC other than the one on record now
+ * (every instance drops the connections it holds; a phone that already
+ * registered with its new LSC keeps that binding); each row id to fn. */
 bool repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
 			 void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err);
 

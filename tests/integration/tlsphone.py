@@ -52,7 +52,9 @@ class Cert:
 
     @property
     def serial(self):
-        return "%X" % self.cert.serial_number
+        """Upper-case hex in whole bytes, as OpenSSL's BN_bn2hex writes it."""
+        h = "%X" % self.cert.serial_number
+        return "0" * (len(h) % 2) + h
 
     @property
     def not_after(self):
