@@ -238,6 +238,8 @@ on_tick(struct sip *s, su_timer_t *t, struct sip *arg)
 	s->ticks++;
 	if (s->listener == NULL && s->ticks % 10 == 0)
 		listen_open(s);
+	if (s->tls != NULL)
+		sip_tls_tick(s->tls);
 	if (s->ticks % JANITOR_TICKS == 0 && !repo_sip_expire(s->db, sip_tport_forget, s, &err))
 		log_msg(LOG_WARN, "sip: expiring bindings: %s", err.msg);
 	/* Retries fall due by time, and wake-ups are lost while LISTEN is down. */

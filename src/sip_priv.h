@@ -106,6 +106,8 @@ bool sip_tls_peer(struct sip_tls *t, const char *relay_ip, unsigned relay_port, 
 		  size_t ipsize, unsigned *peer_port, const struct cert_facts **cert);
 /* Closes the TLS connection behind an nta connection (a revoked LSC). */
 void sip_tls_close_tport(struct sip_tls *t, tport_t *tp);
+/* Once a second: closes connections whose handshake is taking too long. */
+void sip_tls_tick(struct sip_tls *t);
 void sip_tls_stop(struct sip_tls *t);
 
 #endif

@@ -51,6 +51,9 @@ struct relay;
 
 #define RELAY_BUF 16384
 #define PORTS 65536
+/* A connection that has not finished its handshake by then is closed:
+ * otherwise idle connections would hold descriptors for ever. */
+#define HANDSHAKE_SECONDS 10
 
 struct relay {
 	struct sip_tls *t;
@@ -59,6 +62,7 @@ struct relay {
 	su_wait_t cwait[1], uwait[1];
 	int cidx, uidx;                /* su_root registrations, 0 = none */
 	bool handshaken, want_write;
+	time_t born;
 	unsigned relay_port;           /* ufd's local port: what nta sees */
 	char relay_ip[64];
 	char ip[64];                   /* the phone */
@@ -404,6 +408,7 @@ relay_new(struct sip_tls *t, int fd, const struct sockaddr *sa, socklen_t salen)
 		return NULL;
 	}
 	r->t = t;
+	r->born = time(NULL);
 	r->cfd = fd;
 	r->ufd = -1;
 	getnameinfo(sa, salen, r->ip, sizeof(r->ip), port, sizeof(port),
@@ -591,6 +596,22 @@ sip_tls_close_tport(struct sip_tls *t, tport_t *tp)
 
 	if (r != NULL && n->tpn_host != NULL && strcmp(n->tpn_host, r->relay_ip) == 0)
 		relay_close(r);
+}
+
+void
+sip_tls_tick(struct sip_tls *t)
+{
+	time_t now = time(NULL);
+	struct relay *r = t->all, *next;
+
+	for (; r != NULL; r = next) {
+		next = r->next;
+		if (!r->handshaken && now - r->born > HANDSHAKE_SECONDS) {
+			log_msg(LOG_DEBUG, "sip: TLS handshake with %s:%u took too long", r->ip,
+				r->port);
+			relay_close(r);
+		}
+	}
 }
 
 void

@@ -495,3 +495,12 @@ def test_capf_issue_register_then_complete_delete(srv, pki, axl, unique, tmp_pat
     finally:
         ph.close()
     refused(srv, name, lsc, "Forbidden: LSC is not the one on record (replaced or revoked)")
+
+
+def test_connection_without_handshake_is_closed(srv):
+    """A client that connects and never says anything loses its connection
+    (10 s for the handshake), so idle connections cannot pile up."""
+    with socket.create_connection(("127.0.0.1", srv.sip_tls_port), timeout=20) as raw:
+        t = time.time()
+        assert raw.recv(100) == b""
+        assert 9 <= time.time() - t <= 16
