@@ -504,3 +504,18 @@ def test_connection_without_handshake_is_closed(srv):
         t = time.time()
         assert raw.recv(100) == b""
         assert 9 <= time.time() - t <= 16
+
+
+def test_mic_of_a_model_that_ships_none(mic_srv, pki, lab):
+    """Jabber (Client Services Framework) can run an Encrypted profile but
+    leaves no factory with a MIC: a MIC-looking certificate for it is
+    refused even with sip_accept_mic on."""
+    model = "Cisco Unified Client Services Framework"
+    secure = lab.profile(model=model, deviceSecurityMode="Encrypted", transportType="TLS")
+    name, _, _ = lab.phone(lab.profile(model=model), model=model)
+    # AXL lets a phone without a MIC onto a secure profile only once it
+    # holds an LSC; the registrar must refuse the MIC whatever got it there.
+    mic_srv.pg.sql("UPDATE phone SET security_profile_id = "
+                   "(SELECT pkid FROM phone_security_profile WHERE name = :'v2') "
+                   "WHERE name = :'v1'", name, secure)
+    refused(mic_srv, name, pki.mic(name, model="CSF"), "Forbidden: model ships no MIC")
