@@ -349,7 +349,7 @@ setup(struct sip *s)
 		return app_err_set(&s->err, APP_E_INTERNAL, NULL, "sip: cannot create the event loop");
 	if (!make_agent(s) || !setup_loop(s))
 		return false;
-	if (s->cfg->sip_tls_listen[0] && (s->tls = sip_tls_start(s, &s->err)) == NULL)
+	if (sip_tls_wanted(s->cfg) && (s->tls = sip_tls_start(s, &s->err)) == NULL)
 		return false;
 	listen_open(s);
 	return true;

@@ -97,6 +97,8 @@ void sip_notifier_stop(struct sip *s);
  * connections are decrypted here and relayed, over loopback TCP, to nta's
  * TCP transport; the registrar learns the TLS peer's address and
  * certificate from the relay's port. */
+/* Whether sip_tls_listen is set and there is a certificate to serve. */
+bool sip_tls_wanted(const struct config *cfg);
 struct sip_tls *sip_tls_start(struct sip *s, struct app_err *err);
 bool sip_tls_reload(struct sip_tls *t, const struct config *cfg, struct app_err *err);
 /* For a request nta received over TCP from relay_ip:relay_port: true when

@@ -89,17 +89,18 @@ struct sip_tls {
 	struct relay *by_port[PORTS];
 };
 
-/* The settings tls.c builds a context from: the SIP certificate. */
+/* The settings tls.c builds a context from: sip_tls_cert, else the HTTPS
+ * certificate(s) as they are. */
 static void
 tls_settings(const struct config *cfg, struct config *out)
 {
 	*out = *cfg;
 	if (cfg->sip_tls_cert[0]) {
+		/* One certificate of its own; its key type picks the suites. */
 		snprintf(out->tls_cert, sizeof(out->tls_cert), "%s", cfg->sip_tls_cert);
 		snprintf(out->tls_key, sizeof(out->tls_key), "%s", cfg->sip_tls_key);
+		out->tls_cert_ecdsa[0] = out->tls_key_ecdsa[0] = '\0';
 	}
-	/* One certificate; its own key type picks the suites. */
-	out->tls_cert_ecdsa[0] = out->tls_key_ecdsa[0] = '\0';
 }
 
 /* --- relays --------------------------------------------------------------- */
@@ -519,6 +520,20 @@ listen_tls(struct sip_tls *t, const char *value, struct app_err *err)
 	return true;
 }
 
+bool
+sip_tls_wanted(const struct config *cfg)
+{
+	if (cfg->sip_tls_listen[0] == '\0')
+		return false;
+	if (cfg->sip_tls_cert[0] || cfg->tls_cert[0])
+		return true;
+	/* The default listener with no certificate anywhere (a plain-HTTP
+	 * set-up behind a proxy): off, and said so. */
+	log_msg(LOG_WARN, "sip: SIP over TLS is off: no certificate (set sip_tls_cert or tls_cert, "
+		"or sip_tls_listen to \"\" to silence this)");
+	return false;
+}
+
 struct sip_tls *
 sip_tls_start(struct sip *s, struct app_err *err)
 {
@@ -534,11 +549,7 @@ sip_tls_start(struct sip *s, struct app_err *err)
 	t->s = s;
 	t->lfd = -1;
 	tls_settings(s->cfg, c);
-	if (c->tls_cert[0] == '\0')
-		app_err_set(err, APP_E_MISSING_FIELD, "sip_tls_cert",
-			    "sip_tls_listen is set but neither sip_tls_cert nor tls_cert is "
-			    "(set one, or sip_tls_listen to \"\" to turn SIP over TLS off)");
-	else if ((t->tls = tls_new(c, err)) != NULL &&
+	if ((t->tls = tls_new(c, err)) != NULL &&
 		 (t->trust = capf_trust_load(s->cfg, false, err)) != NULL &&
 		 resolve("sip_listen", s->cfg->sip_listen, true, &t->nta, &t->nta_len, err) &&
 		 listen_tls(t, s->cfg->sip_tls_listen, err)) {
