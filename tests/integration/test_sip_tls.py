@@ -28,8 +28,8 @@ import pytest
 
 from cryptography.hazmat.primitives import serialization
 
-from conftest import (add_phone, add_profile, axlprovd_cli, finish_server, sep_name,
-                      start_server, update_phone)
+from conftest import (BINARY, add_phone, add_profile, axlprovd_cli, finish_server, free_port,
+                      sep_name, start_server, update_phone, wait_for_port)
 from sipphone import SipPhone
 from test_sip import Lab, apply, settled, wait_status
 from tlsphone import Pki, TlsPhone, client_context
@@ -519,3 +519,34 @@ def test_mic_of_a_model_that_ships_none(mic_srv, pki, lab):
                    "(SELECT pkid FROM phone_security_profile WHERE name = :'v2') "
                    "WHERE name = :'v1'", name, secure)
     refused(mic_srv, name, pki.mic(name, model="CSF"), "Forbidden: model ships no MIC")
+
+
+def test_no_certificate_anywhere_leaves_tls_off(pg, tmp_path):
+    """Plain HTTP behind a proxy has no certificate: the default SIP over TLS
+    listener stays off and says why; SIP over UDP/TCP and SIGHUP go on."""
+    port, sip, sip_tls = (free_port() for _ in range(3))
+    env = dict(os.environ, AXLPROV_DATABASE_URL=pg.url)
+    env.pop("AXLPROV_CONFIG", None)
+    log = tmp_path / "axlprovd.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([BINARY, "--listen", "", "--plain-listen", "127.0.0.1:%d" % port,
+                                 "--sip-listen", "127.0.0.1:%d" % sip,
+                                 "--sip-tls-listen", "127.0.0.1:%d" % sip_tls, "--workers", "2"],
+                                env=env, stdout=out, stderr=out)
+    try:
+        wait_for_port(port, proc)
+        assert "sip: SIP over TLS is off: no certificate" in log.read_text()
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", sip_tls), timeout=2)
+        ph = SipPhone(sip, "SEPFFFFFFFFFFFF")
+        try:
+            assert ph.register().status == 404   # the registrar is up
+        finally:
+            ph.close()
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(30)
+    assert rc == 0, log.read_text()
