@@ -17,6 +17,7 @@ Delete and `capf complete` closing its connection.
 """
 
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -550,3 +551,30 @@ def test_no_certificate_anywhere_leaves_tls_off(pg, tmp_path):
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(30)
     assert rc == 0, log.read_text()
+
+
+def test_sighup_rereads_the_capf_ca(pg, pki, lab, tmp_path):
+    """A new CAPF CA (a rollover): after SIGHUP, new connections are judged
+    by the CA the capf_cert file holds now."""
+    old_ca, new_ca = pki.ca("old-ca", "old CAPF"), pki.ca("new-ca", "new CAPF")
+    ca_file = str(tmp_path / "capf.pem")
+    shutil.copy(old_ca.cert_path, ca_file)
+    s = start_server(pg, extra_args=["--capf-cert", ca_file])
+    try:
+        name, _, _, _ = secure_phone(s.pg, lab)
+        lsc = pki.leaf(new_ca, name)
+        record_lsc(s.pg, name, lsc)
+        refused(s, name, lsc, "Forbidden: certificate not trusted")
+        shutil.copy(new_ca.cert_path, ca_file + ".new")
+        os.replace(ca_file + ".new", ca_file)
+        s.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while "sip: TLS certificate reloaded" not in s.log_text() and time.time() < deadline:
+            time.sleep(0.1)
+        ph = TlsPhone(s.sip_tls_port, name, cert=lsc)
+        try:
+            assert ph.register().status == 200
+        finally:
+            ph.close()
+    finally:
+        finish_server(s)
