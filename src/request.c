@@ -107,6 +107,7 @@ serve_get(struct worker *w)
 		[HTTP_RES_AXL] = { METRICS_OP_GET_PAGE, pages_service },
 		[HTTP_RES_APPLY_STATUS] = { METRICS_OP_GET_STATUS, pages_apply_status },
 		[HTTP_RES_METRICS] = { METRICS_OP_GET_METRICS, pages_metrics },
+		[HTTP_RES_CONSOLE] = { METRICS_OP_GET_CONSOLE, pages_console },
 	};
 	enum http_resource res = http_resource(w);
 
@@ -224,6 +225,11 @@ after_head(struct worker *w, int rc)
 
 	if (status != 0)
 		return http_error(w, status, msg, 0, true);
+	/* The console's files are public: it signs in through AXL itself. */
+	if (rc == SOAP_STOP && http_resource(w) == HTTP_RES_CONSOLE) {
+		snprintf(w->req.op, sizeof(w->req.op), "%s", METRICS_OP_GET_CONSOLE);
+		return pages_console(w);
+	}
 	if ((who = authenticate(w)) != SOAP_OK)
 		return who;
 	if (rc == SOAP_OK)
