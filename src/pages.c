@@ -6,6 +6,7 @@
  */
 #include "pages.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,6 +83,20 @@ console_find(const char *name)
 	return NULL;
 }
 
+/* If-None-Match names this ETag (gSOAP hands header values over with
+ * their quotes removed; a client may send either form). */
+static bool
+etag_matches(const char *header, const char *etag)
+{
+	size_t n = strlen(header), e = strlen(etag) - 2;
+
+	if (n >= 2 && header[0] == '"' && header[n - 1] == '"') {
+		header++;
+		n -= 2;
+	}
+	return n == e && strncmp(header, etag + 1, e) == 0;
+}
+
 int
 pages_console(struct worker *w)
 {
@@ -92,7 +107,7 @@ pages_console(struct worker *w)
 	if ((f = console_find(name)) == NULL)
 		return http_error(w, 404, "The requested resource is not available.", 0, false);
 	xbuf_reset(&w->body);
-	if (strcmp(http_if_none_match(w), f->etag) == 0)
+	if (etag_matches(http_if_none_match(w), f->etag))
 		return http_send_console(w, 304, f->type, f->etag);
 	xbuf_put(&w->body, (const char *) f->data, f->len);
 	return http_send_console(w, 200, f->type, f->etag);
