@@ -101,6 +101,12 @@ function setupMenu() {
       b.setAttribute("aria-expanded", String(open));
     });
   }
+  // A menu item for the page already shown opens it afresh.
+  for (const a of document.querySelectorAll("#menu a")) {
+    a.addEventListener("click", (ev) => {
+      if (a.hash === location.hash) { ev.preventDefault(); route(); }
+    });
+  }
   document.getElementById("logout").addEventListener("click", () => signOut("You signed out."));
   document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") closeMenus(); });
 }

@@ -68,6 +68,8 @@ export function findList(cfg) {
 
   async function find() {
     status("");
+    state.rows = null;   // the old results go at once: nothing stale to act on
+    draw();
     const server = {};
     for (const [f, pat, text] of state.criteria) {
       const side = cfg.params.find((p) => p[0] === f)[2];

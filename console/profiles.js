@@ -73,9 +73,10 @@ function valueOf(c) {
 export async function configPage(ctx, mode, q) {
   let p;
   if (mode === "new") {
-    let base = PROFILE_DEFAULTS;
-    try { base = await axl.get("PhoneSecurityProfile", predefinedName(q.get("type"), q.get("protocol"))); }
-    catch (e) { /* no predefined profile for it: the schema's defaults */ }
+    // The defaults: the type's predefined profile, else the schema's.
+    const found = await axl.list("PhoneSecurityProfile", { name: predefinedName(q.get("type"), q.get("protocol")) },
+                                 Object.keys(PROFILE_DEFAULTS));
+    const base = found.length ? found[0] : PROFILE_DEFAULTS;
     p = Object.assign({}, base, { name: "", description: "", phoneType: q.get("type"),
                                   protocol: q.get("protocol") });
   } else {

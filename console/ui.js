@@ -64,7 +64,7 @@ export function confirmDialog(title, message, withCancel = true) {
 
 export function page(title, ...children) {
   const main = document.getElementById("main");
-  main.replaceChildren(el("h1", {}, title), ...children);
+  main.replaceChildren(el("h1", {}, title), ...children.flat().filter((c) => c !== null && c !== ""));
   document.title = title + " - Cisco Unified CM Console";
 }
 

@@ -157,3 +157,199 @@ def test_idle_page_asks_to_sign_in_again(browser, server):
     browser.wait_for_text("You were idle too long: sign in again.", timeout=8)
     assert browser.field("Password").get_attribute("value") == ""
     assert browser.console_errors() == []
+
+
+# --------------------------------------------------------------------------
+# Find Phone Security Profile
+# --------------------------------------------------------------------------
+
+def test_find_with_two_criteria_paging_and_reverse_sort(admin, axl, unique):
+    for i in range(12):
+        add_profile(axl, "%s-%02d" % (unique, i), description="find test",
+                    deviceSecurityMode="Authenticated" if i in (3, 7) else None)
+    rows = find_profiles(admin, ("Name", "begins with", unique),
+                         ("Device Security Mode", "is exactly", "Authenticated"))
+    assert names(rows) == ["%s-03" % unique, "%s-07" % unique]
+    admin.screenshot("find-and-list-profiles")
+    # Reverse sort: the list header's arrow.
+    admin.click("Name, sorted ascending: reverse the sort order")
+    admin.wait(lambda: names(admin.table_rows()) == ["%s-07" % unique, "%s-03" % unique],
+               what="reverse order")
+    admin.click("Name, sorted descending: reverse the sort order")
+    # − removes the last criterion; paging with Rows per Page.
+    admin.click("Remove last search criterion")
+    admin.click("Find")
+    admin.wait_for_text("12 Phone Security Profiles found")
+    admin.choose("Rows per Page", "10")
+    admin.wait(lambda: len(admin.table_rows()) == 10, what="10 rows")
+    assert "Page 1 of 2" in admin.text()
+    admin.click("Next")
+    admin.wait(lambda: names(admin.table_rows()) == ["%s-10" % unique, "%s-11" % unique],
+               what="page 2")
+    admin.click("Previous")
+    admin.wait(lambda: len(admin.table_rows()) == 10, what="page 1 again")
+    # Other patterns: contains, ends with, is not empty.
+    assert names(find_profiles(admin, ("Name", "contains", unique + "-1"))) == \
+        ["%s-10" % unique, "%s-11" % unique]
+    assert names(find_profiles(admin, ("Name", "ends with", unique + "-05"))) == ["%s-05" % unique]
+    assert len(find_profiles(admin, ("Name", "begins with", unique),
+                             ("Description", "is not empty", None))) == 10
+    # Each row links to its configuration page.
+    find_profiles(admin, ("Name", "is exactly", unique + "-07"))
+    admin.link(unique + "-07").click()
+    admin.wait_heading("Phone Security Profile Configuration")
+    assert admin.field("Name").get_attribute("value") == unique + "-07"
+    assert admin.selected("Device Security Mode") == "Authenticated"
+
+
+# --------------------------------------------------------------------------
+# Set Up Phone Security Profile: Add New, Copy, Save
+# --------------------------------------------------------------------------
+
+SIP_ONLY = ["Nonce Validity Time", "Transport Type", "Enable Digest Authentication",
+            "Exclude Digest Credentials in Configuration File", "SIP Phone Port"]
+CISCO_ONLY = ["TFTP Encrypted Config", "Authentication Mode", "Key Order", "Key Size (Bits)",
+              "EC Key Size (Bits)"]
+
+
+def add_new(b, phone_type, protocol):
+    b.menu("System", "Security", "Phone Security Profile")
+    b.click("Add New")
+    b.choose("Phone Security Profile Type", phone_type)
+    b.choose("Protocol", protocol)
+    b.screenshot("add-new-choose-type")
+    b.click("Next")
+    b.wait(lambda: b.visible("//dt[normalize-space(.)='Device Protocol']/following-sibling::dd[1]"
+                             "[normalize-space(.)='%s']" % protocol), what="the new profile's form")
+
+
+def test_add_new_for_a_model_shows_only_its_fields_and_saves(admin, axl, unique):
+    add_new(admin, "Cisco 7942", "SCCP")
+    shown = admin.fields_labelled()
+    assert shown[:3] == ["Name", "Description", "Device Security Mode"]
+    assert all(f in shown for f in CISCO_ONLY) and not any(f in shown for f in SIP_ONLY), shown
+    admin.screenshot("add-new-sccp")
+    admin.type("Name", unique + "-sccp")
+    admin.type("Description", "made in the console")
+    admin.choose("Key Size (Bits)", "3072")
+    admin.click("Save")
+    admin.wait_for_text("Add successful")
+    r = get_profile(axl, unique + "-sccp")
+    got = {c.tag: c.text or "" for c in r.ret()[0]}
+    assert (got["phoneType"], got["protocol"], got["keySize"], got["description"]) == \
+        ("Cisco 7942", "SCCP", "3072", "made in the console")
+
+    add_new(admin, "Cisco 8845", "SIP")
+    shown = admin.fields_labelled()
+    assert all(f in shown for f in SIP_ONLY + CISCO_ONLY), shown
+    # Defaults from the type's predefined profile.
+    assert admin.field("SIP Phone Port").get_attribute("value") == "5060"
+    assert admin.selected("Transport Type") == "TCP+UDP"
+    admin.screenshot("add-new-sip")
+
+    add_new(admin, "Third-party SIP Device (Basic)", "SIP")
+    shown = admin.fields_labelled()
+    assert "Transport Type" in shown and not any(f in shown for f in CISCO_ONLY), shown
+
+
+def test_copy_opens_the_copied_settings_and_saves_a_new_profile(admin, axl, unique):
+    add_profile(axl, unique + "-orig", description="original", deviceSecurityMode="Encrypted",
+                keySize="4096", transportType="TLS")
+    find_profiles(admin, ("Name", "begins with", unique))
+    admin.click("Copy " + unique + "-orig")
+    admin.wait(lambda: admin.field("Name").get_attribute("value") == "Copy of " + unique + "-orig",
+               what="the copy")
+    assert admin.selected("Device Security Mode") == "Encrypted"
+    assert admin.selected("Key Size (Bits)") == "4096"
+    admin.screenshot("copy")
+    admin.type("Name", unique + "-copy")
+    admin.click("Save")
+    admin.wait_for_text("Add successful")
+    a = {c.tag: c.text for c in get_profile(axl, unique + "-orig").ret()[0]}
+    b = {c.tag: c.text for c in get_profile(axl, unique + "-copy").ret()[0]}
+    assert {k: v for k, v in a.items() if k != "name"} == {k: v for k, v in b.items() if k != "name"}
+
+
+def test_save_changes_and_faults_show_next_to_their_field(admin, axl, unique):
+    add_profile(axl, unique + "-edit")
+    find_profiles(admin, ("Name", "is exactly", unique + "-edit"))
+    admin.link(unique + "-edit").click()
+    admin.wait_heading("Phone Security Profile Configuration")
+    admin.type("Description", "changed here")
+    admin.choose("Device Security Mode", "Authenticated")
+    admin.choose("Transport Type", "TLS")
+    admin.click("Save")
+    admin.wait_for_text("Update successful")
+    got = {c.tag: c.text for c in get_profile(axl, unique + "-edit").ret()[0]}
+    assert (got["description"], got["deviceSecurityMode"]) == ("changed here", "Authenticated")
+    admin.screenshot("profile-configuration")
+    # A refused value: the fault in words next to the field it names.
+    admin.allow_fault_responses()
+    admin.type("Nonce Validity Time", "0")
+    admin.click("Save")
+    field = admin.field("Nonce Validity Time")
+    note = admin.driver.find_element("id", field.get_attribute("aria-describedby"))
+    admin.wait(lambda: "nonceValidityTime" in note.text, what="the fault next to the field")
+    assert admin.button("Save").is_displayed()
+    admin.screenshot("profile-fault")
+    assert {c.tag: c.text for c in get_profile(axl, unique + "-edit").ret()[0]}["nonceValidityTime"] == "600"
+
+
+def test_predefined_profile_is_read_only_with_the_reason(admin):
+    name = "Cisco 8845 - Standard SIP Non-Secure Profile"
+    find_profiles(admin, ("Name", "is exactly", name))
+    admin.link(name).click()
+    admin.wait_for_text("This is a predefined profile: it cannot be changed or deleted.")
+    assert not admin.field("Name").is_enabled() and not admin.field("Device Security Mode").is_enabled()
+    assert admin.buttons("Save") == [] and admin.buttons("Delete") == []
+    assert admin.buttons("Copy") != []
+    admin.screenshot("profile-predefined")
+
+
+# --------------------------------------------------------------------------
+# Delete Phone Security Profile, Dependency Records
+# --------------------------------------------------------------------------
+
+def test_delete_selected_asks_first(admin, axl, unique):
+    for s in ("a", "b", "c"):
+        add_profile(axl, "%s-%s" % (unique, s))
+    find_profiles(admin, ("Name", "begins with", unique))
+    admin.click("Select All")
+    boxes = admin.visible("//tbody//input[@type='checkbox']")
+    assert len(boxes) == 3 and all(b.is_selected() for b in boxes)
+    admin.click("Clear All")
+    assert not any(b.is_selected() for b in admin.visible("//tbody//input[@type='checkbox']"))
+    admin.field("Select %s-a" % unique).click()
+    admin.field("Select %s-c" % unique).click()
+    admin.click("Delete Selected")
+    admin.one("//dialog[@open]", "the confirmation")
+    admin.screenshot("delete-selected-confirm")
+    admin.one("//dialog[@open]//button[normalize-space(.)='Cancel']", "Cancel").click()
+    assert get_profile(axl, unique + "-a").status == 200
+    admin.click("Delete Selected")
+    admin.dialog_ok("Delete Selected")
+    admin.wait_for_text("2 deleted.")
+    assert names(admin.table_rows()) == [unique + "-b"]
+    assert get_profile(axl, unique + "-a").status == 500
+    assert get_profile(axl, unique + "-c").status == 500
+
+
+def test_dependency_records_name_the_phone_and_a_profile_in_use_is_not_deleted(admin, axl, unique):
+    add_profile(axl, unique + "-used")
+    phone = sep_name()
+    add_phone(axl, phone, securityProfileName=unique + "-used")
+    find_profiles(admin, ("Name", "is exactly", unique + "-used"))
+    admin.link(unique + "-used").click()
+    admin.click("Dependency Records")
+    admin.wait(lambda: admin.visible("//table//a[normalize-space(.)='%s']" % phone),
+               what="the phone in the dependency records")
+    admin.screenshot("dependency-records")
+    find_profiles(admin, ("Name", "is exactly", unique + "-used"))
+    admin.allow_fault_responses()
+    admin.field("Select %s-used" % unique).click()
+    admin.click("Delete Selected")
+    admin.dialog_ok("Delete Selected")
+    admin.wait_for_text("Not deleted: %s-used:" % unique)
+    assert phone in admin.status()
+    admin.screenshot("delete-in-use-refused")
+    assert get_profile(axl, unique + "-used").status == 200
