@@ -45,7 +45,8 @@ export function listPage(ctx) {
 // model-independent one.
 async function profilesFor(phone) {
   const all = await axl.list("PhoneSecurityProfile", { name: "%" }, ["name", "phoneType", "protocol"]);
-  return all.filter((p) => (p.phoneType === phone.model && p.protocol === phone.protocol) ||
+  const model = phone.model || phone.product;
+  return all.filter((p) => (p.phoneType === model && p.protocol === phone.protocol) ||
                            p.phoneType === "Universal Device Template").map((p) => p.name).sort();
 }
 

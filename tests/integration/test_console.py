@@ -6,13 +6,14 @@ keyboard), and a screenshot of each page under build/console-screenshots/."""
 
 import json
 import subprocess
-import time
 
 import pytest
 
+from selenium.webdriver.common.keys import Keys
+
 from browser import CHROMEDRIVER, CHROMIUM, Browser
-from conftest import (BINARY, add_phone, add_profile, add_user, get_profile, phone_of, profile_xml,
-                      sep_name)
+from conftest import (ADMIN_PASSWORD, ADMIN_USER, BINARY, add_phone, add_profile, add_user,
+                      get_profile, phone_of, sep_name)
 from sipphone import SIPP, Sipp
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
@@ -353,3 +354,199 @@ def test_dependency_records_name_the_phone_and_a_profile_in_use_is_not_deleted(a
     assert phone in admin.status()
     admin.screenshot("delete-in-use-refused")
     assert get_profile(axl, unique + "-used").status == 200
+
+
+# --------------------------------------------------------------------------
+# Apply Config (Synchronize Phone Security Profile with Phones)
+# --------------------------------------------------------------------------
+
+@pytest.mark.skipif(SIPP is None, reason="sipp (Debian sip-tester) not installed")
+def test_apply_config_through_the_dialog_shows_delivery_to_a_sipp_phone(admin, axl, server, unique):
+    add_profile(axl, unique + "-apply", enableDigestAuthentication="false")
+    user = unique + "u"
+    add_user(axl, user, digestCredentials="pw")
+    phone = sep_name()
+    add_phone(axl, phone, securityProfileName=unique + "-apply", digestUser=user)
+    sipp = Sipp(server.sip_port, [(user, "pw")])
+    try:
+        sipp.wait_registered()
+        find_profiles(admin, ("Name", "is exactly", unique + "-apply"))
+        admin.link(unique + "-apply").click()
+        admin.click("Apply Config")
+        admin.one("//dialog[@open]", "the Apply Configuration Information dialog")
+        admin.screenshot("apply-config-dialog")
+        admin.dialog_ok("Apply Configuration Information")
+        admin.wait_for_text("targeted: 1, delivered: 1, pending: 0", timeout=30)
+        rows = admin.table_rows()
+        assert [phone, "delivered"] == rows[-1][:2], rows
+        admin.screenshot("apply-config-delivery")
+        assert sipp.wait() == 0, sipp.diagnostics()
+        assert len(sipp.logged("NOTIFY received")) == 1
+    finally:
+        sipp.cleanup()
+
+
+# --------------------------------------------------------------------------
+# Apply Security Profiles to Phone; Find Phones with Phone Security Profiles
+# --------------------------------------------------------------------------
+
+def open_phone(b, profile, phone):
+    b.menu("Device", "Phone")
+    b.wait_heading("Find and List Phones")
+    b.click("Clear Filter")
+    b.choose("Search parameter 1", "Security Profile")
+    b.choose("Search pattern 1", "is exactly")
+    b.type("Search text 1", profile)
+    b.click("Find")
+    b.wait_for_text("found")
+    assert [r[0] for r in b.table_rows()] == [phone]
+    b.screenshot("find-and-list-phones")
+    b.link(phone).click()
+    b.wait_heading("Phone Configuration")
+
+
+def test_phone_profile_changes_through_the_filtered_drop_down(admin, axl, unique):
+    add_profile(axl, unique + "-A")
+    add_profile(axl, unique + "-B")
+    add_profile(axl, unique + "-other-model", phoneType="Cisco 7942")
+    add_profile(axl, unique + "-other-protocol", phoneType="Cisco 7942", protocol="SCCP")
+    phone = sep_name()
+    add_phone(axl, phone, securityProfileName=unique + "-A")
+    open_phone(admin, unique + "-A", phone)
+    choices = admin.options("Device Security Profile")
+    assert unique + "-A" in choices and unique + "-B" in choices
+    assert "Cisco 8845 - Standard SIP Non-Secure Profile" in choices
+    assert not any("7942" in c for c in choices), choices
+    assert admin.selected("Device Security Profile") == unique + "-A"
+    admin.screenshot("phone-configuration")
+    admin.choose("Device Security Profile", unique + "-B")
+    admin.click("Save")
+    admin.wait_for_text("Update successful")
+    assert phone_of(axl, phone).findtext("securityProfileName") == unique + "-B"
+    # Apply Config for the phone: it is not registered, so unreachable.
+    admin.click("Apply Config")
+    admin.dialog_ok("Apply Configuration Information")
+    admin.wait_for_text("targeted: 1, delivered: 0, pending: 0, failed: 0, unreachable: 1", timeout=30)
+
+
+def test_capf_change_on_the_phone_creates_then_shares_a_profile(admin, axl, unique):
+    add_profile(axl, unique + "-capf")
+    first, second = sep_name(), sep_name()
+    for p in (first, second):
+        add_phone(axl, p, securityProfileName=unique + "-capf")
+    notes = []
+    for p in (first, second):
+        admin.menu("Device", "Phone")
+        admin.click("Clear Filter")
+        admin.choose("Search parameter 1", "Device Name")
+        admin.choose("Search pattern 1", "is exactly")
+        admin.type("Search text 1", p)
+        admin.click("Find")
+        admin.link(p).click()
+        admin.wait_heading("Phone Configuration")
+        admin.choose("Certificate Operation", "Install/Upgrade")
+        admin.choose("Key Size (Bits)", "3072")
+        admin.click("Save")
+        admin.wait_for_text("Update successful")
+        notes.append(admin.status())
+        if p == first:
+            admin.screenshot("phone-capf-created")
+    created = phone_of(axl, first).findtext("securityProfileName")
+    assert created != unique + "-capf"
+    assert notes[0] == "Update successful: created profile %s for the new CAPF settings" % created
+    assert notes[1] == "Update successful: the phone moved to profile %s" % created
+    assert phone_of(axl, second).findtext("securityProfileName") == created
+    # The certificate status shows on the page.
+    assert "Operation Pending" in admin.text()
+    p = {c.tag: c.text for c in get_profile(axl, created).ret()[0]}
+    assert p["keySize"] == "3072"
+
+
+# --------------------------------------------------------------------------
+# the read-only user
+# --------------------------------------------------------------------------
+
+def test_read_only_user_sees_the_pages_without_write_buttons(browser, axl, server, pg, unique):
+    ro = "ro" + unique
+    cp = subprocess.run([BINARY, "user", "add", ro, "--role", "read-only"], input=RO_PASSWORD + "\n",
+                        text=True, capture_output=True, env=dict(server.env))
+    assert cp.returncode == 0, cp.stderr
+    add_profile(axl, unique + "-ro")
+    phone = sep_name()
+    add_phone(axl, phone, securityProfileName=unique + "-ro")
+    browser.sign_in(ro, RO_PASSWORD)
+    browser.wait_heading("Find and List Phone Security Profiles")
+    assert browser.buttons("Add New") == []
+    rows = find_profiles(browser, ("Name", "begins with", unique))
+    assert names(rows, 0) == [unique + "-ro"]
+    assert browser.buttons("Delete Selected") == [] and browser.buttons("Select All") == []
+    assert browser.visible("//button[starts-with(normalize-space(.), 'Copy')]") == []
+    browser.screenshot("read-only-find-and-list")
+    browser.link(unique + "-ro").click()
+    browser.wait_for_text("Your user has read-only access")
+    for b in ("Save", "Delete", "Copy", "Apply Config", "Add New"):
+        assert browser.buttons(b) == [], b
+    assert not browser.field("Name").is_enabled()
+    browser.click("Dependency Records")
+    browser.link(phone)
+    browser.screenshot("read-only-profile")
+    browser.link(phone).click()
+    browser.wait_heading("Phone Configuration")
+    assert browser.buttons("Save") == [] and browser.buttons("Apply Config") == []
+    assert not browser.field("Device Security Profile").is_enabled()
+    assert browser.console_errors() == []
+
+
+# --------------------------------------------------------------------------
+# accessibility: labels, roles, the keyboard
+# --------------------------------------------------------------------------
+
+UNLABELLED = """
+return Array.from(document.querySelectorAll('input, select, textarea')).filter(function (e) {
+  if (e.offsetParent === null) return false;
+  var byFor = e.id && document.querySelector('label[for="' + e.id + '"]');
+  return !(byFor || e.getAttribute('aria-label') || e.closest('label'));
+}).map(function (e) { return e.outerHTML; });
+"""
+
+
+def check_page(b, name):
+    """Every visible control has a label; focus reaches every button and link."""
+    assert b.driver.execute_script(UNLABELLED) == [], name
+    wanted = [e.get_attribute("aria-label") or e.text.strip()
+              for e in b.visible("//main//button | //main//a | //nav//button")
+              if e.is_enabled()]
+    reached = b.focus_reaches()
+    missing = [w for w in wanted if w not in reached]
+    assert missing == [], (name, missing, reached)
+    roles = b.driver.execute_script(
+        "return [document.querySelectorAll('main h1').length,"
+        " document.querySelectorAll('nav[aria-label]').length,"
+        " Array.from(document.querySelectorAll('main table')).every(t => t.querySelector('caption'))]")
+    assert roles == [1, 1, True], (name, roles)
+
+
+def test_pages_have_labels_and_keyboard_reaches_every_button(admin, axl, unique):
+    add_profile(axl, unique + "-a11y")
+    phone = sep_name()
+    add_phone(axl, phone, securityProfileName=unique + "-a11y")
+    find_profiles(admin, ("Name", "begins with", unique))
+    check_page(admin, "find and list profiles")
+    admin.link(unique + "-a11y").click()
+    admin.wait_heading("Phone Security Profile Configuration")
+    admin.click("Dependency Records")
+    admin.link(phone)
+    check_page(admin, "profile configuration")
+    admin.click("Add New")
+    admin.field("Phone Security Profile Type")
+    check_page(admin, "add new")
+    open_phone(admin, unique + "-a11y", phone)
+    check_page(admin, "phone configuration")
+    # The sign-in page, by keyboard alone: type, Tab, type, Enter.
+    admin.click("Logout")
+    user = admin.field("User Name")
+    assert admin.driver.switch_to.active_element == user
+    user.send_keys(ADMIN_USER, Keys.TAB)
+    admin.driver.switch_to.active_element.send_keys(ADMIN_PASSWORD, Keys.ENTER)
+    admin.wait_heading("Phone Configuration")
+
