@@ -9,9 +9,9 @@
 #include <stddef.h>
 
 struct console_file {
-	const char *name;                /* file name under /ccmadmin/, e.g. "app.js" */
-	const char *type;                /* its Content-Type */
-	const char *etag;                /* quoted ETag: a hash of the bytes */
+	const char *name; /* file name under /ccmadmin/, e.g. "app.js" */
+	const char *type; /* its Content-Type */
+	const char *etag; /* quoted ETag: a hash of the bytes */
 	const unsigned char *data;
 	size_t len;
 };
