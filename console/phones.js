@@ -50,60 +50,75 @@ async function profilesFor(phone) {
                            p.phoneType === "Universal Device Template").map((p) => p.name).sort();
 }
 
-export async function configPage(ctx, q) {
-  const name = q.get("name");
-  const phone = await axl.get("Phone", name);
-  const choices = await profilesFor(phone);
-  const ro = !ctx.writable;
-  const description = el("input", { type: "text", value: phone.description || "", disabled: ro });
-  const profile = select(choices, phone.securityProfileName, { disabled: ro });
-  const capf = new Map(CAPF.map(([tag, , opts]) => [tag, opts
-    ? select(opts, phone[tag] || (tag === "certificateOperation" ? "No Pending Operation" : ""), { disabled: ro })
-    : el("input", { type: "text", value: phone[tag] || "", disabled: ro })]));
-  const labelled = [["description", "Description"], ["securityProfileName", "Device Security Profile"], ...CAPF];
-  const controls = new Map([["description", description], ["securityProfileName", profile], ...capf]);
-  const extra = el("div", { class: "extra" });
+const NO_OP = "No Pending Operation";
 
-  async function save() {
-    for (const e of document.querySelectorAll(".field-error")) e.textContent = "";
-    const changed = [...controls].filter(([tag, c]) => c.value !== (phone[tag] || (tag === "certificateOperation" ? "No Pending Operation" : "")));
-    if (changed.length === 0) { status("Nothing changed.", "info"); return; }
-    // The schema: CAPF settings change only with a certificate operation.
-    if (changed.some(([t]) => PROFILE_CAPF.includes(t) || t === "authenticationString") &&
-        !changed.some(([t]) => t === "certificateOperation"))
-      changed.push(["certificateOperation", capf.get("certificateOperation")]);
-    try {
-      await axl.call("updatePhone", axl.xml([["name", name], ...changed.map(([t, c]) => [t, c.value])]));
-      const after = await axl.get("Phone", name);
-      let note = "Update successful";
-      if (after.securityProfileName !== phone.securityProfileName &&
-          after.securityProfileName !== profile.value)
-        note += choices.includes(after.securityProfileName)
-          ? ": the phone moved to profile " + after.securityProfileName
-          : ": created profile " + after.securityProfileName + " for the new CAPF settings";
-      ctx.flash = note;
-      ctx.route();
-    } catch (e) {
-      const tag = fieldOfFault(e.message, labelled);
-      if (tag) document.getElementById(controls.get(tag).id + "-err").textContent = e.message;
-      status(e.message, "error");
-    }
+function stored(phone, tag) {
+  return phone[tag] || (tag === "certificateOperation" ? NO_OP : "");
+}
+
+// The page's controls: description, profile and the CAPF settings.
+function controlsFor(phone, choices, readOnly) {
+  const controls = new Map([
+    ["description", el("input", { type: "text", value: phone.description || "", disabled: readOnly })],
+    ["securityProfileName", select(choices, phone.securityProfileName, { disabled: readOnly })]]);
+  for (const [tag, , opts] of CAPF)
+    controls.set(tag, opts ? select(opts, stored(phone, tag), { disabled: readOnly })
+                           : el("input", { type: "text", value: phone[tag] || "", disabled: readOnly }));
+  return controls;
+}
+
+// What Save did to the profile: the server moves a phone whose CAPF
+// settings changed to a profile that has them, or makes one.
+function profileNote(before, after, chosen, choices) {
+  if (after === before || after === chosen) return "";
+  return choices.includes(after) ? ": the phone moved to profile " + after
+                                 : ": created profile " + after + " for the new CAPF settings";
+}
+
+// Save: updatePhone with what changed; the schema lets CAPF settings
+// change only together with a certificate operation.
+async function save(ctx, phone, choices, controls) {
+  for (const e of document.querySelectorAll(".field-error")) e.textContent = "";
+  const changed = [...controls].filter(([tag, c]) => c.value !== stored(phone, tag));
+  if (changed.length === 0) { status("Nothing changed.", "info"); return; }
+  if (changed.some(([t]) => PROFILE_CAPF.includes(t) || t === "authenticationString") &&
+      !changed.some(([t]) => t === "certificateOperation"))
+    changed.push(["certificateOperation", controls.get("certificateOperation")]);
+  try {
+    await axl.call("updatePhone", axl.xml([["name", phone.name], ...changed.map(([t, c]) => [t, c.value])]));
+    const after = await axl.get("Phone", phone.name);
+    ctx.flash = "Update successful" + profileNote(phone.securityProfileName, after.securityProfileName,
+                                                  controls.get("securityProfileName").value, choices);
+    ctx.route();
+  } catch (e) {
+    const tag = fieldOfFault(e.message, [["description", "Description"],
+                                         ["securityProfileName", "Device Security Profile"], ...CAPF]);
+    if (tag) document.getElementById(controls.get(tag).id + "-err").textContent = e.message;
+    status(e.message, "error");
   }
+}
 
+export async function configPage(ctx, q) {
+  const phone = await axl.get("Phone", q.get("name"));
+  const choices = await profilesFor(phone);
+  const controls = controlsFor(phone, choices, !ctx.writable);
+  const extra = el("div", { class: "extra" });
+  const fact = (k, v) => [el("dt", {}, k), el("dd", {}, v)];
   page("Phone Configuration",
     el("div", { class: "buttons toolbar" },
-       ctx.writable ? button("Save", save) : null,
-       ctx.writable ? button("Apply Config", () => deliveryPanel(extra, "Phone", name)) : null,
+       ctx.writable ? button("Save", () => save(ctx, phone, choices, controls)) : null,
+       ctx.writable ? button("Apply Config", () => deliveryPanel(extra, "Phone", phone.name)) : null,
        link("Back to Find/List", href("phones"))),
-    !ctx.writable ? el("p", { class: "notice", role: "note" }, "Your user has read-only access: nothing here can be changed.") : null,
-    el("dl", { class: "facts" }, el("dt", {}, "Device Name"), el("dd", {}, phone.name),
-       el("dt", {}, "Device Type"), el("dd", {}, phone.model || phone.product),
-       el("dt", {}, "Device Protocol"), el("dd", {}, phone.protocol),
-       el("dt", {}, "Certificate Operation Status"), el("dd", {}, phone.certificateStatus || "None")),
+    ctx.writable ? null : el("p", { class: "notice", role: "note" },
+                             "Your user has read-only access: nothing here can be changed."),
+    el("dl", { class: "facts" }, fact("Device Name", phone.name), fact("Device Type", phone.model || phone.product),
+       fact("Device Protocol", phone.protocol),
+       fact("Certificate Operation Status", phone.certificateStatus || "None")),
     el("form", { class: "form", onsubmit: (ev) => ev.preventDefault(), "aria-label": "Phone Configuration" },
-       el("h2", {}, "Device Information"), row("Description", description),
-       el("h2", {}, "Protocol Specific Information"), row("Device Security Profile", profile),
+       el("h2", {}, "Device Information"), row("Description", controls.get("description")),
+       el("h2", {}, "Protocol Specific Information"),
+       row("Device Security Profile", controls.get("securityProfileName")),
        el("h2", {}, "Certification Authority Proxy Function (CAPF) Information"),
-       CAPF.map(([tag, label]) => row(label, capf.get(tag)))),
+       CAPF.map(([tag, label]) => row(label, controls.get(tag)))),
     extra);
 }

@@ -53,6 +53,7 @@ reason(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 301: return "Moved Permanently";
 	case 304: return "Not Modified";
 	case 401: return "Unauthorized";
 	case 404: return "Not Found";
@@ -218,7 +219,9 @@ path_resource(const char *path)
 		return HTTP_RES_APPLY_STATUS;
 	if (n == 8 && strncmp(path, "/metrics", 8) == 0)
 		return HTTP_RES_METRICS;
-	if (strncmp(path, CONSOLE_PREFIX, strlen(CONSOLE_PREFIX)) == 0)
+	/* "/ccmadmin" too: CUCM's address as administrators type it. */
+	if (strncmp(path, CONSOLE_PREFIX, strlen(CONSOLE_PREFIX)) == 0 ||
+	    (n == strlen(CONSOLE_PREFIX) - 1 && strncmp(path, CONSOLE_PREFIX, n) == 0))
 		return HTTP_RES_CONSOLE;
 	return -1;
 }
@@ -310,12 +313,16 @@ http_apply_status_id(const struct worker *w, char *id, size_t size)
 	id[n] = '\0';
 }
 
-void
+bool
 http_console_name(const struct worker *w, char *name, size_t size)
 {
-	const char *p = w->soap->path + strlen(CONSOLE_PREFIX);
+	const char *p = w->soap->path;
 
+	if (strncmp(p, CONSOLE_PREFIX, strlen(CONSOLE_PREFIX)) != 0)
+		return false;
+	p += strlen(CONSOLE_PREFIX);
 	snprintf(name, size, "%.*s", (int) strcspn(p, "?#"), p);
+	return true;
 }
 
 void

@@ -47,7 +47,7 @@ enum http_resource {
 	HTTP_RES_AXL,            /* /axl or /axl/: the SOAP endpoint, or its GET page */
 	HTTP_RES_APPLY_STATUS,   /* /axl/status/apply/<id> */
 	HTTP_RES_METRICS,        /* /metrics */
-	HTTP_RES_CONSOLE,        /* /ccmadmin/<file>: the console's static files, public */
+	HTTP_RES_CONSOLE,        /* /ccmadmin and /ccmadmin/<file>: the console's files, public */
 };
 enum http_resource http_resource(const struct worker *w);
 
@@ -55,8 +55,9 @@ enum http_resource http_resource(const struct worker *w);
 void http_apply_status_id(const struct worker *w, char *id, size_t size);
 
 /* The <file> of /ccmadmin/<file> (not decoded: the names are plain), the
- * query ignored; "" for /ccmadmin/ itself. */
-void http_console_name(const struct worker *w, char *name, size_t size);
+ * query ignored; "" for /ccmadmin/ itself.  False for /ccmadmin without
+ * its slash (the caller redirects: the pages' relative links need it). */
+bool http_console_name(const struct worker *w, char *name, size_t size);
 
 /* The request's If-None-Match header, or "". */
 const char *http_if_none_match(const struct worker *w);

@@ -103,7 +103,11 @@ pages_console(struct worker *w)
 	char name[128];
 	const struct console_file *f;
 
-	http_console_name(w, name, sizeof(name));
+	if (!http_console_name(w, name, sizeof(name))) {
+		xbuf_reset(&w->body);
+		snprintf(w->extra_header, sizeof(w->extra_header), "Location: /ccmadmin/\r\n");
+		return http_send(w, 301, "text/plain; charset=utf-8", false);
+	}
 	if ((f = console_find(name)) == NULL)
 		return http_error(w, 404, "The requested resource is not available.", 0, false);
 	xbuf_reset(&w->body);

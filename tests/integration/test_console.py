@@ -98,6 +98,9 @@ def test_console_revalidates_with_etag_and_refuses_unknown_files_and_posts(axl_t
     for path in ("/ccmadmin/nothing.js", "/ccmadmin/../axl/", "/ccmadmin/sub/app.js"):
         assert axl_tls.raw("GET", path, auth=False).status == 404, path
     assert axl_tls.raw("POST", "/ccmadmin/", body="x", auth=False).status == 405
+    bare = axl_tls.raw("GET", "/ccmadmin", auth=False)
+    assert bare.status == 301 and bare.header("Location") == "/ccmadmin/"
+    assert axl_tls.raw("GET", "/ccmadminx", auth=False).status == 404
 
 
 def test_axl_refuses_cross_origin_browser_requests(axl_tls):
