@@ -548,6 +548,9 @@ def test_pages_have_labels_and_keyboard_reaches_every_button(admin, axl, unique)
     # The sign-in page, by keyboard alone: type, Tab, type, Enter.
     admin.click("Logout")
     user = admin.field("User Name")
+    check_page(admin, "sign in")
+    user = admin.field("User Name")
+    user.click()
     assert admin.driver.switch_to.active_element == user
     user.send_keys(ADMIN_USER, Keys.TAB)
     admin.driver.switch_to.active_element.send_keys(ADMIN_PASSWORD, Keys.ENTER)
