@@ -94,10 +94,10 @@ int http_send_console(struct worker *w, int status, const char *content_type, co
 
 /* The one writer of HTTP errors: Cisco's HTML error page for status with
  * message, WWW-Authenticate for a 401 (unless the request carried
- * X-Requested-With: a script, such as the console, asked and will say so
- * itself; the browser must not put up its own password prompt), Retry-After when retry_after > 0,
- * and the connection closed after it when close is set.  Returns as
- * http_send(). */
+ * X-Requested-With: a script such as the console asked, and says so
+ * itself; the browser must not put up its own password prompt),
+ * Retry-After when retry_after > 0, and the connection closed after it
+ * when close is set.  Returns as http_send(). */
 int http_error(struct worker *w, int status, const char *message, int retry_after, bool close);
 
 #endif

@@ -4,6 +4,7 @@
  *
  *   HTTP head      gSOAP's parser under http.c's hooks, which only record
  *                  and limit; then what framing says (404, 405, 413, 599)
+ *   public GET     the console's files (/ccmadmin/), before anyone is asked
  *   authenticate   who is asking (auth.c: Basic credentials, back-off)
  *   GET            the resource the path names (pages.c)
  *   POST           the envelope up to the body's first element, then
@@ -226,10 +227,8 @@ after_head(struct worker *w, int rc)
 	if (status != 0)
 		return http_error(w, status, msg, 0, true);
 	/* The console's files are public: it signs in through AXL itself. */
-	if (rc == SOAP_STOP && http_resource(w) == HTTP_RES_CONSOLE) {
-		snprintf(w->req.op, sizeof(w->req.op), "%s", METRICS_OP_GET_CONSOLE);
-		return pages_console(w);
-	}
+	if (rc == SOAP_STOP && http_resource(w) == HTTP_RES_CONSOLE)
+		return serve_get(w);
 	if ((who = authenticate(w)) != SOAP_OK)
 		return who;
 	if (rc == SOAP_OK)

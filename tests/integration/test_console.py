@@ -83,6 +83,9 @@ def test_console_files_are_public_with_security_headers(axl_tls):
         assert r.header("Cache-Control") == "no-cache"
         assert r.header("ETag").startswith('"')
         assert r.header("Access-Control-Allow-Origin") is None
+    # Counted in the metrics under their own label.
+    metrics = axl_tls.raw("GET", "/metrics").text
+    assert 'axlprov_requests_total{operation="GET /ccmadmin/",outcome="ok"}' in metrics
     # No inline script or style in the page itself.
     page = axl_tls.raw("GET", "/ccmadmin/", auth=False).text
     assert "<script>" not in page and "<style" not in page and "style=" not in page
