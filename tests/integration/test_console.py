@@ -5,7 +5,9 @@ pages, the security headers, the browser's log, accessibility (labels,
 keyboard), and a screenshot of each page under build/console-screenshots/."""
 
 import json
+import os
 import subprocess
+import sys
 
 import pytest
 
@@ -559,3 +561,21 @@ def test_pages_have_labels_and_keyboard_reaches_every_button(admin, axl, unique)
     admin.driver.switch_to.active_element.send_keys(ADMIN_PASSWORD, Keys.ENTER)
     admin.wait_heading("Phone Configuration")
 
+
+
+def test_embedding_refuses_a_file_it_has_no_content_type_for(tmp_path):
+    """tools/embed_console.py: a stray file in console/ stops the build
+    instead of being served with a guessed type."""
+    top = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    src = tmp_path / "console"
+    src.mkdir()
+    (src / "index.html").write_text("<!DOCTYPE html>")
+    out = tmp_path / "files.c"
+    ok = subprocess.run([sys.executable, os.path.join(top, "tools", "embed_console.py"), str(src), str(out)],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and '"index.html", "text/html; charset=utf-8"' in out.read_text()
+    (src / "notes.txt").write_text("x")
+    bad = subprocess.run([sys.executable, os.path.join(top, "tools", "embed_console.py"), str(src),
+                          str(tmp_path / "other.c")], capture_output=True, text=True)
+    assert bad.returncode != 0 and "notes.txt" in bad.stderr
+    assert not (tmp_path / "other.c").exists()
