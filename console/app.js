@@ -25,6 +25,7 @@ function touch() {
 function signOut(message) {
   axl.signOut();
   clearTimeout(idleTimer);
+  for (const d of document.querySelectorAll("dialog")) d.remove();   // nothing left to confirm
   document.getElementById("menu").hidden = true;
   document.getElementById("who").textContent = "";
   signInPage(message);

@@ -9,6 +9,8 @@ import { findList } from "./findlist.js";
 import { PROFILE_FIELDS, PROFILE_DEFAULTS, predefinedName, isPredefined, fieldOfFault } from "./fields.js";
 import { deliveryPanel } from "./delivery.js";
 
+// The schema's lengths: the browser stops the typing, the server checks anyway.
+const MAX_LENGTH = { name: 100, description: 50 };
 const LIST_TAGS = ["name", "description", "phoneType", "protocol", "deviceSecurityMode"];
 
 export function href(route, params) {
@@ -76,7 +78,8 @@ function control(f, value, readOnly) {
   let c;
   if (kind === "select") c = select(options, value);
   else if (kind === "checkbox") c = el("input", { type: "checkbox", checked: value === "true" });
-  else c = el("input", { type: kind, value: value || "", required: tag === "name" });
+  else c = el("input", { type: kind, value: value || "", required: tag === "name",
+                         maxlength: MAX_LENGTH[tag] });
   c.name = tag;
   c.disabled = readOnly;
   return c;

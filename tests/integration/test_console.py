@@ -161,10 +161,16 @@ def test_sign_in_keeps_credentials_in_memory_only(admin, server):
 
 
 def test_idle_page_asks_to_sign_in_again(browser, server):
-    browser.sign_in(server.user, server.password, path="/ccmadmin/?idle=2")
+    browser.sign_in(server.user, server.password, path="/ccmadmin/?idle=3")
     browser.wait_heading("Find and List Phone Security Profiles")
+    # A dialog left open goes too: nothing can be confirmed after sign-out.
+    browser.sign_in(server.user, server.password, path="/ccmadmin/?idle=3#/profile?name="
+                    "Cisco+8845+-+Standard+SIP+Non-Secure+Profile")
+    browser.click("Apply Config")
+    browser.one("//dialog[@open]", "the Apply Configuration Information dialog")
     browser.wait_for_text("You were idle too long: sign in again.", timeout=8)
     assert browser.field("Password").get_attribute("value") == ""
+    assert browser.visible("//dialog") == []
     assert browser.console_errors() == []
 
 
