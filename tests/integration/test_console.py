@@ -244,6 +244,8 @@ def test_add_new_for_a_model_shows_only_its_fields_and_saves(admin, axl, unique)
     assert shown[:3] == ["Name", "Description", "Device Security Mode"]
     assert all(f in shown for f in CISCO_ONLY) and not any(f in shown for f in SIP_ONLY), shown
     admin.screenshot("add-new-sccp")
+    assert (admin.field("Name").get_attribute("maxlength"),
+            admin.field("Description").get_attribute("maxlength")) == ("100", "50")
     admin.type("Name", unique + "-sccp")
     admin.type("Description", "made in the console")
     admin.choose("Key Size (Bits)", "3072")
