@@ -312,6 +312,26 @@ def test_save_changes_and_faults_show_next_to_their_field(admin, axl, unique):
     assert {c.tag: c.text for c in get_profile(axl, unique + "-edit").ret()[0]}["nonceValidityTime"] == "600"
 
 
+def test_configuration_page_copy_and_delete(admin, axl, unique):
+    add_profile(axl, unique + "-page", description="from the page", sipPhonePort="5070")
+    find_profiles(admin, ("Name", "is exactly", unique + "-page"))
+    admin.link(unique + "-page").click()
+    admin.wait_heading("Phone Security Profile Configuration")
+    admin.click("Copy")
+    admin.wait(lambda: admin.field("Name").get_attribute("value") == "Copy of " + unique + "-page",
+               what="the copy")
+    assert admin.field("SIP Phone Port").get_attribute("value") == "5070"
+    admin.click("Save")
+    admin.wait_for_text("Add successful")
+    assert get_profile(axl, "Copy of " + unique + "-page").status == 200
+    admin.click("Delete")
+    admin.dialog_ok("Delete")
+    admin.wait_heading("Find and List Phone Security Profiles")
+    admin.wait_for_text("Delete successful")
+    assert get_profile(axl, "Copy of " + unique + "-page").status == 500
+    assert get_profile(axl, unique + "-page").status == 200
+
+
 def test_predefined_profile_is_read_only_with_the_reason(admin):
     name = "Cisco 8845 - Standard SIP Non-Secure Profile"
     find_profiles(admin, ("Name", "is exactly", name))
