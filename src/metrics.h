@@ -19,6 +19,7 @@ struct xbuf;
 #define METRICS_OP_GET_PAGE "GET /axl/"
 #define METRICS_OP_GET_METRICS "GET /metrics"
 #define METRICS_OP_GET_STATUS "GET /axl/status/apply"
+#define METRICS_OP_GET_CONSOLE "GET /ccmadmin/"
 
 enum metrics_notify {
 	METRICS_NOTIFY_DELIVERED,

@@ -4,6 +4,7 @@
  *
  *   HTTP head      gSOAP's parser under http.c's hooks, which only record
  *                  and limit; then what framing says (404, 405, 413, 599)
+ *   public GET     the console's files (/ccmadmin/), before anyone is asked
  *   authenticate   who is asking (auth.c: Basic credentials, back-off)
  *   GET            the resource the path names (pages.c)
  *   POST           the envelope up to the body's first element, then
@@ -107,6 +108,7 @@ serve_get(struct worker *w)
 		[HTTP_RES_AXL] = { METRICS_OP_GET_PAGE, pages_service },
 		[HTTP_RES_APPLY_STATUS] = { METRICS_OP_GET_STATUS, pages_apply_status },
 		[HTTP_RES_METRICS] = { METRICS_OP_GET_METRICS, pages_metrics },
+		[HTTP_RES_CONSOLE] = { METRICS_OP_GET_CONSOLE, pages_console },
 	};
 	enum http_resource res = http_resource(w);
 
@@ -224,6 +226,9 @@ after_head(struct worker *w, int rc)
 
 	if (status != 0)
 		return http_error(w, status, msg, 0, true);
+	/* The console's files are public: it signs in through AXL itself. */
+	if (rc == SOAP_STOP && http_resource(w) == HTTP_RES_CONSOLE)
+		return serve_get(w);
 	if ((who = authenticate(w)) != SOAP_OK)
 		return who;
 	if (rc == SOAP_OK)

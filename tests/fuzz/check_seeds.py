@@ -18,6 +18,7 @@ REQUEST = {
     "truncated.http": None, "bare-xml.http": None, "unauthorized.http": "401",
     "unknown-op.http": "500",
     "read-only-user.http": "401",   # a read-only user's write, as CUCM answers it
+    "get-console-bare.http": "301",   # /ccmadmin -> /ccmadmin/
     "removePhoneSecurityProfile-in-use.http": "500", "removeUser-in-use.http": "500",
     "updatePhoneSecurityProfile-predefined.http": "500",
     "addPhoneSecurityProfile-duplicate.http": "500", "addUser-duplicate.http": "500",

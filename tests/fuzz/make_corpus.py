@@ -214,6 +214,11 @@ def request_corpus(folder):
           + AUTH.encode() + b"\r\n\r\n")
     write(folder, "get-status-missing.http", b"GET /axl/status/apply/%7Bnone%7D?x=1 HTTP/1.1\r\n"
           b"Authorization: Basic " + AUTH.encode() + b"\r\n\r\n")
+    # The console's files: public (no credentials), revalidated by ETag,
+    # and /ccmadmin without its slash redirected.
+    write(folder, "get-console.http", b"GET /ccmadmin/ HTTP/1.1\r\nX-Requested-With: XMLHttpRequest\r\n\r\n"
+          b"GET /ccmadmin/app.js HTTP/1.1\r\nIf-None-Match: \"0\"\r\n\r\n")
+    write(folder, "get-console-bare.http", b"GET /ccmadmin?x HTTP/1.1\r\n\r\n")
     write(folder, "unauthorized.http", post("getPhone", "<name>SEP001122334455</name>",
                                             auth=base64.b64encode(b"admin:wrong").decode()))
     write(folder, "read-only-user.http", post("removePhone", "<name>SEP001122334455</name>",
