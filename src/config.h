@@ -30,6 +30,7 @@ struct config {
 	long auth_cache_ttl;      /* seconds a verified login is remembered */
 	char log_level[16];
 	char sip_listen[128];     /* SIP registrar, UDP and TCP address:port, "" = off */
+	char ccm_version[32];     /* what getCCMVersion reports, e.g. 14.0.1.13900-155 */
 	char sip_node[64];        /* this instance's name in registrations ("" = host name) */
 	long sip_t1;              /* SIP timer T1, ms: a NOTIFY times out after 64*T1 */
 	long notify_attempts;     /* NOTIFY tries before a phone is marked failed */

@@ -1,7 +1,9 @@
 /*
- * pages.h: the GET resources, each answering one authenticated GET whose
+ * pages.h: the GET resources, each answering one GET whose
  * path http.c named: the page saying the AXL service works, the Prometheus
- * metrics, and an apply request's delivery status.  They are the GET
+ * metrics, and an apply request's delivery status; and the two public
+ * ones (the product page and the UDS version) that request.c serves
+ * without credentials.  They are the GET
  * side's adapters: the request's owner (request.c) routes to them.
  */
 #ifndef AXLPROV_PAGES_H
@@ -18,5 +20,14 @@ int pages_metrics(struct worker *w);
 /* GET /axl/status/apply/<id>: the JSON document (404 with a JSON error
  * when there is no such request). */
 int pages_apply_status(struct worker *w);
+
+/* GET /, public: a small page naming the product, carrying the text
+ * "Cisco Unified Communications Manager" in an element of its own (the
+ * marker cucm-py looks for) and linking the AXL endpoint. */
+int pages_root(struct worker *w);
+
+/* GET /cucm-uds/version, public: <versionInformation version="..."
+ * uri="..."/> with the ccm_version setting, as CUCM's UDS answers. */
+int pages_uds_version(struct worker *w);
 
 #endif

@@ -42,6 +42,7 @@
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
+#include "repo_registration.h"
 #include "repo_sip.h"
 #include "sip.h"
 #include "sip_rules.h"
@@ -331,6 +332,23 @@ update_bindings(struct sip *s, nta_incoming_t *irq, sip_t const *sip, const stru
 	return rc;
 }
 
+/* What the answer says of the phone, for listRegistrationDynamic and the
+ * confirmation of delivered configuration (repo_registration.c).  Its
+ * failure costs only that record: the phone has its answer. */
+static void
+record_outcome(struct sip *s, const struct reg_event *ev)
+{
+	struct app_err err = { 0 };
+	long confirmed;
+
+	if (!repo_registration_record(s->db, ev, &confirmed, &err))
+		log_msg(LOG_WARN, "sip: registration state of %s not recorded: %s", ev->phone_uuid,
+			err.msg);
+	else if (confirmed > 0)
+		log_msg(LOG_INFO, "sip: %s confirmed %ld delivered NOTIFY(s) by a new registration",
+			ev->phone_uuid, confirmed);
+}
+
 static int
 on_register(struct sip *s, nta_incoming_t *irq, sip_t const *sip)
 {
@@ -341,7 +359,7 @@ on_register(struct sip *s, nta_incoming_t *irq, sip_t const *sip)
 	const char *transport = tp ? tport_name(tp)->tpn_proto : "udp";
 	char ip[64] = "", port[16] = "0";
 	const char *user = sip->sip_to ? sip->sip_to->a_url->url_user : NULL;
-	struct sip_phone ph;
+	struct sip_phone ph = { .uuid = "" };
 	struct app_err err = { 0 };
 	struct contact_list contacts = { .len = 0 };
 	const char *phrase;
@@ -383,6 +401,11 @@ on_register(struct sip *s, nta_incoming_t *irq, sip_t const *sip)
 		log_msg(LOG_DEBUG, "sip: REGISTER %s as %s over %s from %s:%s", user, ph.name,
 			transport, ip, port);
 	}
+	if (ph.uuid[0] != '\0')
+		record_outcome(s, &(struct reg_event) {
+			.phone_uuid = ph.uuid, .status = rc, .bound = contacts.len > 0,
+			.call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "",
+			.source_ip = ip, .node = s->node });
 	metrics_register(rc);
 	if (tp != NULL)
 		tport_unref(tp);
