@@ -15,8 +15,8 @@ import pytest
 
 from conftest import (SCHEMA_VERSIONS, expect_axl_fault, finish_server, start_server,
                       validate_body)
-from sipphone import SipPhone
-from test_sip import Lab, registered_phone, status, wait_status
+from sipphone import SIPP, Sipp, SipPhone
+from test_sip import Lab, registered_phone, settled, status, wait_status
 
 DEFAULT_CCM = "14.0.1.13900-155"
 NEWER = ["11.5", "12.0", "12.5", "14.0", "15.0"]   # the versions with listRegistrationDynamic
@@ -188,6 +188,38 @@ def test_do_device_reset_reaches_the_phone(server, axl, lab, choice, action):
         assert audit == [["doDeviceReset", action]]
     finally:
         ph.close()
+
+
+@pytest.mark.skipif(SIPP is None, reason="sipp (Debian sip-tester) not installed")
+def test_do_device_reset_of_each_type_reaches_sipp_phones(server, axl, lab):
+    """Real phones (our SIPp scenario): each hears the event of its type;
+    afterwards listRegistrationDynamic shows each as it left: un-REGISTERed."""
+    profile = lab.profile(digest=True)
+    phones = [lab.phone(profile) for _ in range(3)]
+    choices = [("<isHardReset>true</isHardReset>", "reset"),
+               ("<isHardReset>false</isHardReset>", "restart"),
+               ("<deviceResetType>Apply Configuration</deviceResetType>", "apply-config")]
+    sipp = Sipp(server.sip_port, [(u, p) for _, u, p in phones])
+    try:
+        sipp.wait_registered()
+        for (name, _, _), _ in zip(phones, choices):
+            assert row_of(axl, name, ris("Registered"))["risStatus"] == "Registered"
+        requests = []
+        for (name, _, _), (choice, _) in zip(phones, choices):
+            r = reset(axl, "<deviceName>%s</deviceName>" % name, choice)
+            assert r.status == 200, r.text
+            requests.append(r.header("X-Axlprov-Apply-Request"))
+        assert sipp.wait() == 0, sipp.diagnostics()
+        got = " ".join(sipp.logged("NOTIFY received"))
+        for (_, userid, _), (_, action) in zip(phones, choices):
+            assert "Event=service-control action=%s" % action in got, got
+        for ident, (_, action) in zip(requests, choices):
+            st = wait_status(axl, ident, settled)
+            assert (st["operation"], st["action"], st["delivered"]) == ("doDeviceReset", action, 1)
+        for name, _, _ in phones:
+            assert row_of(axl, name, ris("Unregistered"))["risStatus"] == "Unregistered"
+    finally:
+        sipp.cleanup()
 
 
 def test_do_device_reset_by_uuid(axl, lab, server):
