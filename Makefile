@@ -11,7 +11,7 @@ PKGS      := libpq openssl gsoapssl sofia-sip-ua
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
              openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
              libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format \
-             ansible
+             baresip-core python3-cryptography ansible
 # Node.js and npm for the tests' npm packages (tests/package.json): Debian's,
 # installed only when no npm is on the PATH (NodeSource's nodejs carries its
 # own npm and conflicts with Debian's npm package).
@@ -41,7 +41,7 @@ PURE      := src/err.c src/axl_fault.c src/version.c src/uuid.c src/xbuf.c src/p
 UNIT      := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all build asan deps generate check-generated check-libpq unit unit-asan integration \
-        integration-asan test run clean docs check-docs format format-check
+        integration-asan test run clean docs check-docs format format-check check-style
 
 all: build
 build: check-libpq build/axlprovd
@@ -121,6 +121,11 @@ format:
 format-check:
 	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRC)
 
+# The house rules a compiler does not check: no function over 60 lines
+# (tools/check_function_length.py).
+check-style:
+	$(PYTHON) tools/check_function_length.py $(filter %.c,$(FORMAT_SRC))
+
 # --- Debian and npm packages ---------------------------------------------
 # The npm part: `npm ci` into tests/node_modules exactly what
 # tests/package-lock.json pins (integrity-checked), skipped when the copy
@@ -168,6 +173,7 @@ integration-asan: build/asan/axlprovd
 test: deps
 	$(MAKE) check-generated
 	$(MAKE) check-docs
+	$(MAKE) check-style
 	$(MAKE) unit unit-asan
 	$(MAKE) integration
 	$(MAKE) integration-asan

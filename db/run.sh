@@ -12,6 +12,7 @@ data=$(cd "$data" && pwd)
 listen=${AXLPROV_LISTEN:-0.0.0.0:8443}
 # axlprovd reads AXLPROV_SIP_LISTEN itself; empty turns SIP off.
 sip=${AXLPROV_SIP_LISTEN-0.0.0.0:5060}
+sip_tls=${AXLPROV_SIP_TLS_LISTEN-0.0.0.0:5061}
 admin=${AXLPROV_ADMIN_USER:-admin}
 own_pg=
 
@@ -73,6 +74,7 @@ cat <<MSG
     password:  $password
     database:  $url
     SIP:       ${sip:-off}   (registrar for phones, UDP and TCP; apply config notifies them)
+    SIP TLS:   ${sip_tls:-off}   (phones with Authenticated or Encrypted profiles, with their LSC)
 CAPF CA: $capf/ca.crt   (signs phones' LSCs: axlprovd capf issue PHONE --csr FILE)
 
   Try:  curl -k -u '$admin:$password' https://localhost:$port/axl/

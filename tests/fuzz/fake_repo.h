@@ -13,6 +13,11 @@
 #define FAKE_READER "reader"
 #define FAKE_PASSWORD "fuzzpass"
 
+/* The LSC on record (SHA-256 of its DER, as phone_lsc keeps it) of the
+ * phones with a secure profile (SEP0011223344AA, Encrypted, and CSFFUZZ, a
+ * model that ships no MIC); the others have none. */
+#define FAKE_LSC_FINGERPRINT "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed"
+
 /* Loads the phone models and builds the initial contents (predefined
  * profiles, API users, a few phones and end users); call once. */
 void fake_repo_init(void);
