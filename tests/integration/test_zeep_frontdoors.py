@@ -1,5 +1,5 @@
 """getCCMVersion, doDeviceReset and listRegistrationDynamic driven by
-python-zeep on Cisco's unmodified WSDL, 14.0 and 15.0 (the cisco-axl
+python-zeep on Cisco's unmodified WSDL, 12.5, 14.0 and 15.0 (the cisco-axl
 package's schema folder, located by conftest), as scripts call them; every
 answer zeep received is validated against that version's XSD.
 """
@@ -15,7 +15,7 @@ from test_zeep_compat import ZeepAxl, axl_error, http_url
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
 
-@pytest.fixture(scope="module", params=["14.0", "15.0"])
+@pytest.fixture(scope="module", params=["12.5", "14.0", "15.0"])
 def z(request, server):
     return ZeepAxl(request.param, server.user, server.password)
 
