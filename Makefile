@@ -12,7 +12,7 @@ DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgre
              openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
              libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format \
              baresip-core python3-cryptography \
-             chromium chromium-driver python3-selenium
+             chromium chromium-driver python3-selenium ansible
 # Node.js and npm for the tests' npm packages (tests/package.json): Debian's,
 # installed only when no npm is on the PATH (NodeSource's nodejs carries its
 # own npm and conflicts with Debian's npm package).

@@ -34,6 +34,7 @@ struct config {
 	char sip_tls_cert[512];   /* PEM: its certificate chain ("" = tls_cert) */
 	char sip_tls_key[512];    /* PEM: its key ("" = in sip_tls_cert, or tls_key) */
 	char sip_accept_mic[8];   /* on: MICs may register (model ships one, chains to mic_roots) */
+	char ccm_version[32];     /* what getCCMVersion reports, e.g. 14.0.1.13900-155 */
 	char sip_node[64];        /* this instance's name in registrations ("" = host name) */
 	long sip_t1;              /* SIP timer T1, ms: a NOTIFY times out after 64*T1 */
 	long notify_attempts;     /* NOTIFY tries before a phone is marked failed */

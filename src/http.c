@@ -223,6 +223,10 @@ path_resource(const char *path)
 	if (strncmp(path, CONSOLE_PREFIX, strlen(CONSOLE_PREFIX)) == 0 ||
 	    (n == strlen(CONSOLE_PREFIX) - 1 && strncmp(path, CONSOLE_PREFIX, n) == 0))
 		return HTTP_RES_CONSOLE;
+	if (n == 1 && path[0] == '/')
+		return HTTP_RES_ROOT;
+	if (n == 17 && strncmp(path, "/cucm-uds/version", 17) == 0)
+		return HTTP_RES_UDS_VERSION;
 	return -1;
 }
 
@@ -274,6 +278,8 @@ http_check_head(const struct worker *w, char *msg, size_t size)
 		return refuse(msg, size, 405, "Use HTTP GET for the metrics.");
 	if (s->status == SOAP_POST && res == HTTP_RES_CONSOLE)
 		return refuse(msg, size, 405, "Use HTTP GET for the console; AXL is at /axl/.");
+	if (s->status == SOAP_POST && (res == HTTP_RES_ROOT || res == HTTP_RES_UDS_VERSION))
+		return refuse(msg, size, 405, "Use HTTP GET for this page.");
 	if (w->http->guard.result != XMLGUARD_OK)
 		return guard_refusal(w, msg, size);
 	if (s->length > (ULONG64) w->cfg->max_body)

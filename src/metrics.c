@@ -14,7 +14,7 @@
 /* Labels after the AXL operations (ops.h), in this order. */
 static const char *const extra_labels[] = {
 	"other", "none", METRICS_OP_GET_PAGE, METRICS_OP_GET_METRICS, METRICS_OP_GET_STATUS,
-	METRICS_OP_GET_CONSOLE,
+	METRICS_OP_GET_CONSOLE, METRICS_OP_GET_ROOT, METRICS_OP_GET_UDS_VERSION,
 };
 #define NEXTRA ((int) (sizeof(extra_labels) / sizeof(extra_labels[0])))
 /* Enough for ops.c's table; checked in metrics_init(). */

@@ -20,6 +20,8 @@ struct xbuf;
 #define METRICS_OP_GET_METRICS "GET /metrics"
 #define METRICS_OP_GET_STATUS "GET /axl/status/apply"
 #define METRICS_OP_GET_CONSOLE "GET /ccmadmin/"
+#define METRICS_OP_GET_ROOT "GET /"
+#define METRICS_OP_GET_UDS_VERSION "GET /cucm-uds/version"
 
 enum metrics_notify {
 	METRICS_NOTIFY_DELIVERED,

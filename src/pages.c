@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "soapH.h"
+
 #include "apply_status.h"
 #include "console_files.h"
 #include "http.h"
@@ -33,6 +35,55 @@ pages_service(struct worker *w)
 	 * (the console hides its write buttons from a read-only user). */
 	snprintf(w->extra_header, sizeof(w->extra_header), "X-Axlprov-Role: %s\r\n", w->req.role);
 	return http_send(w, 200, "text/html;charset=ISO-8859-1", false);
+}
+
+/* The product's own page.  The marker cucm-py checks is the whole text of
+ * one element. */
+static const char page_root[] =
+	"<html><head><title>axlprov</title></head><body>"
+	"<h1>axlprov</h1>"
+	"<p>An AXL provisioning server and SIP registrar that answers as</p>"
+	"<p>Cisco Unified Communications Manager</p>"
+	"<p>AXL endpoint: <a href=\"/axl/\">/axl/</a></p></body></html>";
+
+int
+pages_root(struct worker *w)
+{
+	xbuf_reset(&w->body);
+	xbuf_puts(&w->body, page_root);
+	return http_send(w, 200, "text/html;charset=UTF-8", false);
+}
+
+/* The host the client named (its Host header, which gSOAP keeps as
+ * scheme://host in soap->endpoint), "" when it sent none. */
+static void
+request_host(const struct worker *w, char *out, size_t size)
+{
+	const char *p = strstr(w->soap->endpoint, "://");
+	size_t n;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	p += 3;
+	n = strcspn(p, "/");
+	snprintf(out, size, "%.*s", (int) (n < size ? n : size - 1), p);
+}
+
+int
+pages_uds_version(struct worker *w)
+{
+	char host[256];
+
+	request_host(w, host, sizeof(host));
+	xbuf_reset(&w->body);
+	xbuf_puts(&w->body, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>"
+			    "<versionInformation version=\"");
+	xbuf_put_escaped(&w->body, w->cfg->ccm_version);
+	xbuf_printf(&w->body, "\" uri=\"%s://", w->req.tls ? "https" : "http");
+	xbuf_put_escaped(&w->body, host[0] ? host : "localhost");
+	xbuf_puts(&w->body, "/cucm-uds/version\"/>");
+	return http_send(w, 200, "application/xml", false);
 }
 
 int

@@ -22,6 +22,9 @@ REQUEST = {
     "removePhoneSecurityProfile-in-use.http": "500", "removeUser-in-use.http": "500",
     "updatePhoneSecurityProfile-predefined.http": "500",
     "addPhoneSecurityProfile-duplicate.http": "500", "addUser-duplicate.http": "500",
+    "getCCMVersion-other-node.http": "500", "doDeviceReset-prt.http": "500",
+    "getPhone-1.0.http": "599", "listRegistrationDynamic-11.0.http": "500",
+    "post-uds-version.http": "405",
 }
 REGISTER = {
     "bad-cseq.sip": None, "by-digest-user.sip": "401", "contact-star-bad.sip": "400",

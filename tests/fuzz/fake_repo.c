@@ -25,6 +25,7 @@
 #include "repo_metrics.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
+#include "repo_registration.h"
 #include "repo_sip.h"
 #include "repo_apiuser.h"
 
@@ -45,6 +46,9 @@ struct fphone {
 	char profile_uuid[UUID_DB_LEN + 1];
 	char user_uuid[UUID_DB_LEN + 1]; /* "" = no digest user */
 	unsigned version;
+	char reg_outcome[16];            /* phone_registration_state; "" = never seen */
+	char reg_call_id[257];
+	time_t reg_seen;
 };
 
 struct fenduser {
@@ -970,6 +974,7 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 			.sip_status = "",
 			.reason = a->phones[i].registered ? "" : "not registered",
 			.done_at = a->phones[i].registered ? "" : a->st.created_at,
+			.confirmed_at = "",
 		};
 
 		if (!fn(ctx, &row))
@@ -1425,4 +1430,63 @@ void
 fake_repo_reset(void)
 {
 	store_copy(cur, initial);
+}
+
+/* --- registration state (repo_registration.h) ------------------------------ */
+
+bool
+repo_registration_record(struct db *db, const struct reg_event *ev, long *confirmed,
+			 struct app_err *err)
+{
+	const char *outcome = reg_outcome(ev->status, ev->bound);
+	struct item_key key = { .uuid = ev->phone_uuid };
+	struct fphone *f = phone_by_key(&key);
+
+	(void) db;
+	(void) err;
+	*confirmed = 0;
+	if (outcome == NULL || f == NULL)
+		return true;
+	snprintf(f->reg_outcome, sizeof(f->reg_outcome), "%s", outcome);
+	if (strcmp(outcome, "rejected") != 0)
+		snprintf(f->reg_call_id, sizeof(f->reg_call_id), "%s", ev->call_id);
+	f->reg_seen = time(NULL);
+	return true;
+}
+
+bool
+repo_registration_list(struct db *db, const struct reg_search *s, reg_row_fn fn, void *ctx,
+		       long *matched, struct app_err *err)
+{
+	int order[MAX_PHONES], n = 0, start, end;
+	long skip = s->first >= 0 ? s->skip : 0;
+	char seen[24];
+
+	(void) db;
+	(void) err;
+	for (int i = 0; i < cur->nphones; i++)
+		order[i] = i;
+	qsort(order, (size_t) cur->nphones, sizeof(order[0]), cmp_phone_idx);
+	for (int i = 0; i < cur->nphones; i++)
+		if (like(s->device, cur->phones[order[i]].p.v[PH_NAME]))
+			order[n++] = order[i];
+	start = skip < n ? (int) skip : n;
+	end = s->first >= 0 && s->first < n - start ? start + (int) s->first : n;
+	*matched = end - start;
+	for (int i = start; i < end; i++) {
+		const struct fphone *f = &cur->phones[order[i]];
+		const char *status = strcmp(f->reg_outcome, "rejected") == 0 ? "Rejected" :
+				     phone_registered(f->p.uuid) ? "Registered" :
+				     f->reg_outcome[0] ? "Unregistered" : "Unknown";
+		struct reg_row row = { .name = f->p.v[PH_NAME], .uuid = f->p.uuid, .ip = "",
+				       .node = "", .config_version = "", .last_seen = seen,
+				       .status = status };
+
+		snprintf(seen, sizeof(seen), "%lld", f->reg_outcome[0] ? (long long) f->reg_seen : 0LL);
+		if (!f->reg_outcome[0])
+			seen[0] = '\0';
+		if (!fn(ctx, &row))
+			break;
+	}
+	return true;
 }
