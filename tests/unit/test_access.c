@@ -17,10 +17,11 @@ test_writes_need_full_role(void **state)
 		"removePhoneSecurityProfile", "applyPhoneSecurityProfile",
 		"resetPhoneSecurityProfile", "addPhone", "updatePhone", "removePhone",
 		"applyPhone", "resetPhone", "restartPhone", "addUser", "updateUser", "removeUser",
+		"executeSQLUpdate",
 	};
 	static const char *const reads[] = {
 		"getPhoneSecurityProfile", "listPhoneSecurityProfile", "getPhone", "listPhone",
-		"getUser", "doSomethingUnknown", "",
+		"getUser", "executeSQLQuery", "executeSQLQueryInactive", "doSomethingUnknown", "",
 	};
 
 	(void) state;
@@ -35,8 +36,8 @@ test_writes_need_full_role(void **state)
 		assert_true(access_allowed("read-only", reads[i]));
 	}
 	assert_false(axl_op_is_write(NULL));
-	/* The table: 19 operations, each found by its name, with its kind. */
-	assert_int_equal(axl_op_count(), 19);
+	/* The table: 22 operations, each found by its name, with its kind. */
+	assert_int_equal(axl_op_count(), 22);
 	for (int i = 0; i < axl_op_count(); i++)
 		assert_int_equal(axl_op_find(axl_op_name(i)), i);
 	assert_string_equal(axl_op_name(OP_REMOVE_USER), "removeUser");

@@ -37,7 +37,7 @@ test_write_ops(void **state)
 		assert_true(axl_op_is_write(writes[i]));
 	for (size_t i = 0; i < NELEM(reads); i++)
 		assert_false(axl_op_is_write(reads[i]));
-	assert_int_equal(axl_op_count(), 19);
+	assert_int_equal(axl_op_count(), 22);
 	for (int i = 0; i < axl_op_count(); i++)
 		assert_int_equal(axl_op_find(axl_op_name(i)), i);
 	assert_int_equal(axl_op_find("getphone"), -1);
