@@ -10,7 +10,8 @@
 PKGS      := libpq openssl gsoapssl sofia-sip-ua
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
              openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
-             libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format
+             libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format \
+             ansible python3-xmltodict
 PYTHON    := /usr/bin/python3
 GSOAP_IMPORT := /usr/share/gsoap/import
 

@@ -87,8 +87,10 @@ svc_sql_query(struct op_call *c, void *req_)
 /* What changes the data dictionary's contents here: the AXL operations. */
 #define SQL_WRITES \
 	"this server's data dictionary is a read-only view of what it holds; change it " \
-	"through AXL: add/update/removePhoneSecurityProfile, add/update/removePhone, " \
-	"add/update/removeUser, and apply/reset/restart for phones"
+	"through AXL: addPhoneSecurityProfile, updatePhoneSecurityProfile, " \
+	"removePhoneSecurityProfile, addPhone, updatePhone, removePhone, addUser, updateUser, " \
+	"removeUser (and applyPhone, resetPhone, restartPhone, applyPhoneSecurityProfile, " \
+	"resetPhoneSecurityProfile to tell phones)"
 
 bool
 svc_sql_refuse(struct op_call *c, void *req_)
