@@ -351,3 +351,34 @@ def test_zeep_faults(zsvc):
                  message_prefix="Only SELECT")
     expect_fault(lambda: zsvc.executeSQLUpdate(sql="delete from device"), -746,
                  message_prefix="executeSQLUpdate is not served")
+
+
+# --- Ansible, as Cisco's axl_sql_query.yml does it ------------------------------
+
+def test_ansible_playbook_writes_csv(server, data, tmp_path):
+    """examples/ansible/axl_sql_query.yml run by ansible-playbook over HTTPS:
+    CUCM's two-space SOAPAction, xmltodict on the literal prefixes, CSV."""
+    import csv
+    import json
+    import os
+    import subprocess
+    from conftest import TOP
+
+    out = tmp_path / "rows.csv"
+    extra = {"axl_host": "127.0.0.1", "axl_port": server.tls_port, "axl_user": server.user,
+             "axl_password": server.password, "csv_file": str(out),
+             "axl_sql": "select name, description, fkenduser from device where description "
+                        "like '%s %%' order by name" % data["tag"]}
+    env = dict(os.environ, ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_HOME=str(tmp_path / "ansible-home"))
+    p = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
+                        os.path.join(TOP, "examples", "ansible", "axl_sql_query.yml"),
+                        "-e", json.dumps(extra)], env=env, capture_output=True, text=True,
+                       timeout=180)
+    assert p.returncode == 0, p.stdout + p.stderr
+    with open(out, newline="") as f:
+        got = list(csv.reader(f))
+    assert got[0] == ["name", "description", "fkenduser"]
+    assert [r[0] for r in got[1:]] == data["names"]
+    assert all(r[2] == "" for r in got[1:])
+    assert "%d rows written" % PHONES in p.stdout
