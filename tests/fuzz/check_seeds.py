@@ -21,6 +21,10 @@ REQUEST = {
     "removePhoneSecurityProfile-in-use.http": "500", "removeUser-in-use.http": "500",
     "updatePhoneSecurityProfile-predefined.http": "500",
     "addPhoneSecurityProfile-duplicate.http": "500", "addUser-duplicate.http": "500",
+    "executeSQLQuery-too-large.http": "500", "executeSQLQuery-db-error.http": "500",
+    "executeSQLQuery-two-statements.http": "500", "executeSQLQuery-matches.http": "500",
+    "executeSQLQuery-catalog.http": "500", "executeSQLUpdate.http": "500",
+    "executeSQLQueryInactive.http": "500",
 }
 REGISTER = {
     "bad-cseq.sip": "400", "by-digest-user.sip": "401", "contact-star-bad.sip": "400",
