@@ -382,3 +382,15 @@ def test_ansible_playbook_writes_csv(server, data, tmp_path):
     assert [r[0] for r in got[1:]] == data["names"]
     assert all(r[2] == "" for r in got[1:])
     assert "%d rows written" % PHONES in p.stdout
+
+
+def test_lost_connection_is_a_fault_then_reconnects(axl, data):
+    """A statement that ends its own connection gets the "Database
+    unavailable" fault; the worker reconnects for the next one."""
+    for _ in range(3):
+        r = sql_call(axl, "select pg_terminate_backend(pg_backend_pid())")
+        msg = expect_axl_fault(r, -1, "soapenv:Server", OP)
+        assert msg.startswith("Database unavailable"), msg
+    for _ in range(10):
+        assert values(axl, "select count(*) from device where description like '%s %%'"
+                      % data["tag"]) == [[str(PHONES)]]
