@@ -210,17 +210,28 @@ CREATE VIEW ccm.applyoutbox AS
 -- it, see sql_query_database_url), reads the views in ccm and nothing else:
 -- no base table is granted to it, it owns nothing, and every session is
 -- read-only with search_path ccm.  Roles are per cluster; another database
--- of the same cluster may have made it already.
+-- of the same cluster may have made it already.  Creating and configuring
+-- a role needs CREATEROLE: a migrating user without it gets a notice, not a
+-- failed migration, and executeSQLQuery answers "Database unavailable"
+-- until an administrator runs the statements below (docs/sql-query.md).
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'axlprov_sql') THEN
         CREATE ROLE axlprov_sql LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT
             NOREPLICATION NOBYPASSRLS;
     END IF;
+    GRANT USAGE ON SCHEMA ccm TO axlprov_sql;
+    GRANT SELECT ON ALL TABLES IN SCHEMA ccm TO axlprov_sql;
+    -- Session defaults (axlprovd sets them per statement anyway).
+    BEGIN
+        ALTER ROLE axlprov_sql SET search_path = ccm;
+        ALTER ROLE axlprov_sql SET default_transaction_read_only = on;
+        ALTER ROLE axlprov_sql SET statement_timeout = '10s';
+    EXCEPTION WHEN insufficient_privilege THEN
+        RAISE NOTICE 'role axlprov_sql: session defaults not set (%)', SQLERRM;
+    END;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'role axlprov_sql not set up (%): executeSQLQuery needs it, see docs/sql-query.md',
+        SQLERRM;
 END
 $$;
-ALTER ROLE axlprov_sql SET search_path = ccm;
-ALTER ROLE axlprov_sql SET default_transaction_read_only = on;
-ALTER ROLE axlprov_sql SET statement_timeout = '10s';
-GRANT USAGE ON SCHEMA ccm TO axlprov_sql;
-GRANT SELECT ON ALL TABLES IN SCHEMA ccm TO axlprov_sql;
