@@ -94,8 +94,10 @@ failed(PGconn *conn, const PGresult *res, struct app_err *err)
 		return app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
 				   "Database unavailable: connection lost; try again later");
 	}
-	return app_err_set(err, APP_E_SQL, "sql", "%s", msg ? msg : "the database refused the "
-			   "statement");
+	return app_err_set(err, APP_E_SQL, "sql", "%s",
+			   msg ? msg :
+				 "the database refused the "
+				 "statement");
 }
 
 static bool
@@ -105,8 +107,10 @@ begin(PGconn *conn, long timeout_s, struct app_err *err)
 	PGresult *res;
 	bool ok;
 
-	snprintf(sql, sizeof(sql), "BEGIN READ ONLY; SET LOCAL statement_timeout = %ld; "
-		 "SET LOCAL search_path = ccm", timeout_s * 1000);
+	snprintf(sql, sizeof(sql),
+		 "BEGIN READ ONLY; SET LOCAL statement_timeout = %ld; "
+		 "SET LOCAL search_path = ccm",
+		 timeout_s * 1000);
 	res = PQexec(conn, sql);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)

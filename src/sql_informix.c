@@ -15,11 +15,11 @@ enum tok { T_END, T_WORD, T_NUMBER, T_STRING, T_QNAME, T_SEMI, T_LPAREN, T_OTHER
 
 struct lex {
 	const char *s;
-	size_t pos;           /* after the current token */
-	size_t start, end;    /* the current token */
-	size_t prev_end;      /* where the token before it ends */
+	size_t pos;        /* after the current token */
+	size_t start, end; /* the current token */
+	size_t prev_end;   /* where the token before it ends */
 	enum tok t;
-	const char *bad;      /* why T_BAD */
+	const char *bad; /* why T_BAD */
 };
 
 static bool
@@ -123,10 +123,11 @@ next_quoted(struct lex *l, char c)
 	if (c == '\'')
 		return quoted(l, '\'', false) ? (l->t = T_STRING) : bad(l, "unterminated string");
 	if (c == '"')
-		return quoted(l, '"', false) ? (l->t = T_QNAME) : bad(l, "unterminated quoted name");
+		return quoted(l, '"', false) ? (l->t = T_QNAME) :
+					       bad(l, "unterminated quoted name");
 	if (dollar_quoted(l))
 		return l->t = T_STRING;
-	return T_END;   /* not a quoted token */
+	return T_END; /* not a quoted token */
 }
 
 static enum tok
@@ -191,8 +192,8 @@ catalog_name(const struct lex *l, enum tok after)
 
 /* What the translation changes: Informix's projection clause. */
 struct edits {
-	size_t cut_from, cut_to;      /* SKIP/FIRST/LIMIT/UNIQUE words, removed */
-	char skip[24], first[24];     /* "" when absent */
+	size_t cut_from, cut_to;  /* SKIP/FIRST/LIMIT/UNIQUE words, removed */
+	char skip[24], first[24]; /* "" when absent */
 	bool unique;
 };
 
@@ -252,17 +253,19 @@ body(struct lex *l, size_t *last, struct app_err *err)
 			return refuse(err, l->bad);
 		if (l->t == T_SEMI) {
 			if (next(&peek) != T_END)
-				return refuse(err, "One statement per request: nothing may follow ';'");
+				return refuse(err,
+					      "One statement per request: nothing may follow ';'");
 			return true;
 		}
 		*last = l->end;
 		if (is_word(l, "matches"))
 			return refuse(err, "MATCHES is Informix's and is not supported: use LIKE "
-				      "('%' any run, '_' one character)");
+					   "('%' any run, '_' one character)");
 		if (catalog_name(l, next(&peek)))
-			return refuse(err, "The system catalogs are not served: the data "
-				      "dictionary's tables are device, securityprofile, enduser and "
-				      "the type tables (docs/sql-query.md)");
+			return refuse(
+				err, "The system catalogs are not served: the data "
+				     "dictionary's tables are device, securityprofile, enduser and "
+				     "the type tables (docs/sql-query.md)");
 	}
 	return true;
 }
@@ -295,7 +298,8 @@ sql_informix_translate(const char *sql, char *out, size_t out_size, struct app_e
 	if (l.t == T_BAD)
 		return refuse(err, l.bad);
 	if (!is_word(&l, "select") && !is_word(&l, "with"))
-		return refuse(err, "Only SELECT statements are served: this server's data "
+		return refuse(err,
+			      "Only SELECT statements are served: this server's data "
 			      "dictionary is read-only (change it through the AXL add, update and "
 			      "remove operations)");
 	if (is_word(&l, "select")) {
@@ -325,7 +329,7 @@ sql_column_element(const char *column, char *out, size_t size)
 	    column[0] == '.')
 		out[n++] = '_';
 	for (const unsigned char *p = (const unsigned char *) column; *p && n + 1 < size; p++)
-		out[n++] = isalnum(*p) || *p == '_' || *p == '-' || *p == '.' ?
-			   (char) tolower(*p) : '_';
+		out[n++] = isalnum(*p) || *p == '_' || *p == '-' || *p == '.' ? (char) tolower(*p) :
+										'_';
 	out[n < size ? n : size - 1] = '\0';
 }

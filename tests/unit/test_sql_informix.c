@@ -50,15 +50,15 @@ test_passes_postgresql_through(void **state)
 		"where s.pkid = d.fksecurityprofile",
 		"select count(*) from device",
 		"select upper(userid), lower(lastname) from enduser",
-		"select first from t",                      /* a column named first */
-		"select 'a; b' as x",                       /* ';' in a string */
+		"select first from t", /* a column named first */
+		"select 'a; b' as x",  /* ';' in a string */
 		"select 'it''s; matches' as x",
-		"select E'\\'; drop' as x",                 /* escaped quote */
+		"select E'\\'; drop' as x", /* escaped quote */
 		"select $$; pg_class$$ as x",
 		"select $t$ ; $t$ as x",
 		"select \"a;b\" from device",
 		"with d as (select name from device) select * from d",
-		"select pg_sleep(1)",                       /* a function: the role decides */
+		"select pg_sleep(1)", /* a function: the role decides */
 	};
 	char out[256];
 	struct app_err err;
@@ -125,7 +125,8 @@ test_column_elements(void **state)
 {
 	static const char *const cases[][2] = {
 		{ "name", "name" }, { "Count", "count" }, { "?column?", "_column_" },
-		{ "2x", "_2x" }, { "a b<c", "a_b_c" }, { "", "_" }, { "_ok", "_ok" },
+		{ "2x", "_2x" },    { "a b<c", "a_b_c" }, { "", "_" },
+		{ "_ok", "_ok" },
 	};
 	char out[16];
 
