@@ -100,23 +100,28 @@ failed(PGconn *conn, const PGresult *res, struct app_err *err)
 				 "statement");
 }
 
+/* One round trip, pipelined: BEGIN READ ONLY and the settings, a Sync,
+ * the statement, ROLLBACK, a Sync.  The first Sync matters: in the
+ * extended protocol statement_timeout runs from a query message to the
+ * next Sync, so the client's statement gets a timer of its own, with the
+ * value just set. */
 static bool
-begin(PGconn *conn, long timeout_s, struct app_err *err)
+send_pipeline(PGconn *conn, long timeout_s, const char *sql)
 {
-	char sql[160];
-	PGresult *res;
-	bool ok;
+	char ms[24];
+	const char *param = ms;
 
-	snprintf(sql, sizeof(sql),
-		 "BEGIN READ ONLY; SET LOCAL statement_timeout = %ld; "
-		 "SET LOCAL search_path = ccm",
-		 timeout_s * 1000);
-	res = PQexec(conn, sql);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
-		failed(conn, res, err);
-	PQclear(res);
-	return ok;
+	snprintf(ms, sizeof(ms), "%ld", timeout_s * 1000);
+	return PQenterPipelineMode(conn) == 1 &&
+	       PQsendQueryParams(conn, "BEGIN READ ONLY", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+	       PQsendQueryParams(conn,
+				 "SELECT set_config('statement_timeout', $1, true),"
+				 " set_config('search_path', 'ccm', true)",
+				 1, NULL, &param, NULL, NULL, 0) == 1 &&
+	       PQpipelineSync(conn) == 1 &&
+	       PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+	       PQsendQueryParams(conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+	       PQpipelineSync(conn) == 1;
 }
 
 /* The state of one statement's reading. */
@@ -124,6 +129,8 @@ struct reading {
 	const struct sql_rows *rows;
 	const char **values;
 	bool started, writing, broken;
+	bool began;  /* BEGIN succeeded: the statement was reached */
+	bool single; /* single-row mode asked for the statement */
 	long matched;
 };
 
@@ -155,27 +162,51 @@ take_row(struct reading *r, const PGresult *res)
 	r->writing = r->rows->row(r->rows->ctx, n, r->values);
 }
 
-/* Reads every result of the statement sent; false with err set. */
+/* What the pipeline answers, in order; each query's results end with a
+ * NULL from PQgetResult, a Sync's with its one PGRES_PIPELINE_SYNC. */
+enum unit { U_BEGIN, U_SETTINGS, U_SYNC1, U_STATEMENT, U_ROLLBACK, U_SYNC2, U__END };
+
 static bool
-read_rows(PGconn *conn, struct reading *r, struct app_err *err)
+take(PGconn *conn, struct reading *r, enum unit u, PGresult *res, bool ok, struct app_err *err)
 {
-	PGresult *res;
+	ExecStatusType st = PQresultStatus(res);
+
+	if (u == U_BEGIN && st == PGRES_COMMAND_OK)
+		r->began = true;
+	if (u == U_STATEMENT && (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK))
+		take_row(r, res);
+	else if (st == PGRES_FATAL_ERROR && ok)
+		return failed(conn, res, err);
+	return ok;
+}
+
+/* Reads the pipeline's answers; false with err set. */
+static bool
+read_pipeline(PGconn *conn, struct reading *r, struct app_err *err)
+{
 	bool ok = true;
 
-	while ((res = PQgetResult(conn)) != NULL) {
-		ExecStatusType st = PQresultStatus(res);
+	for (enum unit u = U_BEGIN; u < U__END;) {
+		PGresult *res;
 
-		if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK)
-			take_row(r, res);
-		else if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
-			/* Never reached through sql_informix.c; a connection in COPY
-			 * state is not worth saving. */
+		/* Rows one at a time; without it a result would be held whole. */
+		if (u == U_STATEMENT && !r->single &&
+		    !(r->single = PQsetSingleRowMode(conn) == 1)) {
 			r->broken = true;
-			ok = app_err_set(err, APP_E_SQL, "sql", "COPY is not served");
-			PQclear(res);
-			break;
-		} else if (st != PGRES_COMMAND_OK && ok)
-			ok = failed(conn, res, err);
+			return app_err_set(err, APP_E_INTERNAL, NULL, "Internal error: row mode");
+		}
+		if ((res = PQgetResult(conn)) == NULL) {
+			if (PQstatus(conn) != CONNECTION_OK) {
+				r->broken = true;
+				return ok ? failed(conn, NULL, err) : false;
+			}
+			u++;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC)
+			u++;
+		else
+			ok = take(conn, r, u, res, ok, err);
 		PQclear(res);
 	}
 	if (ok && r->broken)
@@ -183,46 +214,46 @@ read_rows(PGconn *conn, struct reading *r, struct app_err *err)
 	return ok;
 }
 
-/* A connection in a transaction begun: a stale one (the server restarted)
- * is replaced once. */
-static PGconn *
-ready(const struct config *cfg, struct app_err *err)
+/* Sends and reads one statement on conn; afterwards no transaction is left
+ * open (or the connection is dropped). */
+static bool
+run(PGconn *conn, const struct config *cfg, const char *sql, struct reading *r, struct app_err *err)
 {
-	for (int attempt = 0; attempt < 2; attempt++) {
-		PGconn *conn = connection(cfg, err);
+	bool ok = send_pipeline(conn, cfg->sql_query_timeout, sql) ?
+			  read_pipeline(conn, r, err) :
+			  (r->broken = true, failed(conn, NULL, err));
 
-		if (conn == NULL)
-			return NULL;
-		if (begin(conn, cfg->sql_query_timeout, err))
-			return conn;
+	if (r->broken || PQstatus(conn) != CONNECTION_OK || PQexitPipelineMode(conn) != 1) {
 		conn_drop(conn);
-		if (err->code != APP_E_DB_UNAVAILABLE)
-			break;
+		return ok;
 	}
-	return NULL;
+	/* A failed statement leaves its transaction aborted, not ended. */
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		conn_drop(conn);
+	return ok;
 }
 
 bool
 repo_sql_query(const struct config *cfg, const char *sql, const struct sql_rows *rows,
 	       long *matched, struct app_err *err)
 {
-	PGconn *conn = ready(cfg, err);
-	struct reading r = { .rows = rows };
-	bool ok;
+	/* A stale connection (the server restarted) fails before the statement
+	 * is reached: then once more on a new one. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		PGconn *conn = connection(cfg, err);
+		struct reading r = { .rows = rows };
+		bool ok;
 
-	*matched = 0;
-	if (conn == NULL)
-		return false;
-	if (PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0) == 1) {
-		PQsetSingleRowMode(conn);
-		ok = read_rows(conn, &r, err);
-	} else
-		ok = failed(conn, NULL, err);
-	free(r.values);
-	*matched = r.matched;
-	if (r.broken || PQstatus(conn) != CONNECTION_OK)
-		conn_drop(conn);
-	else
-		PQclear(PQexec(conn, "ROLLBACK"));
-	return ok;
+		*matched = 0;
+		if (conn == NULL)
+			return false;
+		ok = run(conn, cfg, sql, &r, err);
+		free(r.values);
+		*matched = r.matched;
+		if (ok || r.began || err->code != APP_E_DB_UNAVAILABLE)
+			return ok;
+	}
+	return false;
 }
