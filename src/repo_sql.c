@@ -4,7 +4,8 @@
  * extended protocol (PostgreSQL refuses a second statement there), inside
  * a transaction this file opens READ ONLY and always rolls back: whatever
  * the statement sets (set_config, a role it may not take anyway) ends with
- * it.
+ * it.  The transaction's statements and the client's go in one pipeline,
+ * so a statement costs one round trip.
  */
 #include "repo_sql.h"
 
