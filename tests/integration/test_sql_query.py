@@ -394,3 +394,12 @@ def test_lost_connection_is_a_fault_then_reconnects(axl, data):
     for _ in range(10):
         assert values(axl, "select count(*) from device where description like '%s %%'"
                       % data["tag"]) == [[str(PHONES)]]
+
+
+@pytest.mark.parametrize("version", ["11.0", "12.5", "15.0"])
+def test_other_versions(axl, data, version):
+    r = axl.call(OP, "<sql>select name from device where name = '%s'</sql>" % data["names"][0],
+                 version=version)
+    assert r.status == 200, r.text
+    assert ('xmlns:ns="http://www.cisco.com/AXL/API/%s"' % version).encode() in r.body
+    assert [[c.text for c in row] for row in r.ret().findall("row")] == [[data["names"][0]]]
