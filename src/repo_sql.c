@@ -21,6 +21,7 @@
  * the thread ends. */
 static pthread_key_t conn_key;
 static pthread_once_t conn_once = PTHREAD_ONCE_INIT;
+static __thread bool conn_down;
 
 static void
 conn_free(void *conn)
@@ -71,13 +72,17 @@ connection(const struct config *cfg, struct app_err *err)
 		conn_drop(conn);
 	conn = conn_open(cfg);
 	if (PQstatus(conn) != CONNECTION_OK) {
-		log_msg(LOG_WARN, "executeSQLQuery: cannot connect as the query role: %s",
-			PQerrorMessage(conn));
+		/* Once per outage and worker, not once per request. */
+		if (!conn_down)
+			log_msg(LOG_WARN, "executeSQLQuery: cannot connect as the query role: %s",
+				PQerrorMessage(conn));
+		conn_down = true;
 		PQfinish(conn);
 		app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
 			    "Database unavailable: could not connect; try again later");
 		return NULL;
 	}
+	conn_down = false;
 	pthread_setspecific(conn_key, conn);
 	return conn;
 }

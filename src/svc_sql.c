@@ -54,9 +54,15 @@ answer_row(void *ctx, int n, const char *const *values)
 static void
 note_statement(struct worker *w, const char *sql)
 {
+	size_t cut = sizeof(w->req.sql) - 4;
+
 	snprintf(w->req.sql, sizeof(w->req.sql), "%s", sql);
-	if (strlen(sql) >= sizeof(w->req.sql))
-		memcpy(w->req.sql + sizeof(w->req.sql) - 4, "...", 4);
+	if (strlen(sql) < sizeof(w->req.sql))
+		return;
+	/* Not inside a UTF-8 character. */
+	while (cut > 0 && (w->req.sql[cut] & 0xC0) == 0x80)
+		cut--;
+	memcpy(w->req.sql + cut, "...", 4);
 }
 
 bool

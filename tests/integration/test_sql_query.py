@@ -403,3 +403,29 @@ def test_other_versions(axl, data, version):
     assert r.status == 200, r.text
     assert ('xmlns:ns="http://www.cisco.com/AXL/API/%s"' % version).encode() in r.body
     assert [[c.text for c in row] for row in r.ret().findall("row")] == [[data["names"][0]]]
+
+
+def test_sql_query_database_url(pg):
+    """The setting names the query role's connection: one that cannot log
+    in gets "Database unavailable" (logged once per worker, not per
+    request); the role's own works."""
+    bad = start_server(pg, extra_args=(
+        "--sql-query-database-url", pg.url.replace("user=axlprov", "user=nosuchrole")))
+    try:
+        axl = Axl(bad)
+        for _ in range(12):
+            r = sql_call(axl, "select 1 as one")
+            msg = expect_axl_fault(r, -1, "soapenv:Server", OP)
+            assert msg.startswith("Database unavailable: could not connect"), msg
+        warnings = bad.log_text().count("cannot connect as the query role")
+        assert 1 <= warnings <= 8, warnings
+    finally:
+        finish_server(bad)
+    good = start_server(pg, extra_args=(
+        "--sql-query-database-url", pg.url.replace("user=axlprov", "user=axlprov_sql")))
+    try:
+        axl = Axl(good)
+        r = sql_call(axl, "select current_user as who")
+        assert values_of(r) == [["axlprov_sql"]]
+    finally:
+        finish_server(good)
