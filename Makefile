@@ -12,7 +12,7 @@ DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgre
              openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
              libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format \
              baresip-core python3-cryptography \
-             chromium chromium-driver python3-selenium ansible
+             chromium chromium-driver python3-selenium ansible python3-xmltodict
 # Node.js and npm for the tests' npm packages (tests/package.json): Debian's,
 # installed only when no npm is on the PATH (NodeSource's nodejs carries its
 # own npm and conflicts with Debian's npm package).
@@ -38,7 +38,7 @@ GEN_ALL   := generated/axl.h generated/soapH.h generated/soapStub.h $(GEN_C)
 PURE      := src/err.c src/axl_fault.c src/version.c src/uuid.c src/xbuf.c src/profile_fields.c \
              src/profile.c src/models.c src/like.c src/config.c src/log.c src/text.c src/xmlguard.c src/phone.c \
              src/sip_rules.c src/audit.c src/backoff.c \
-             src/ops.c src/metrics.c src/throttle.c src/reqlog.c src/capf.c
+             src/ops.c src/metrics.c src/throttle.c src/reqlog.c src/capf.c src/sql_informix.c
 UNIT      := $(wildcard tests/unit/test_*.c)
 # The administration console's static files, built into the binary as
 # build/console_files.c (tools/embed_console.py; served by pages.c).

@@ -18,7 +18,7 @@ A commercial use license is available from Genivia Inc., contact@genivia.com
 
 #include "soapH.h"
 
-SOAP_SOURCE_STAMP("@(#) soapC.c ver 2.8.124 2026-12-03 08:15:18 GMT")
+SOAP_SOURCE_STAMP("@(#) soapC.c ver 2.8.124 2026-12-03 08:52:36 GMT")
 
 
 #ifndef WITH_NOGLOBAL
@@ -192,6 +192,12 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		return soap_in_int(soap, tag, NULL, "xsd:int");
 	case SOAP_TYPE_ULONG64:
 		return soap_in_ULONG64(soap, tag, NULL, "xsd:unsignedLong");
+	case SOAP_TYPE_ns__ExecuteSQLUpdateRes:
+		return soap_in_ns__ExecuteSQLUpdateRes(soap, tag, NULL, "ns:ExecuteSQLUpdateRes");
+	case SOAP_TYPE_ns__ExecuteSQLQueryRes:
+		return soap_in_ns__ExecuteSQLQueryRes(soap, tag, NULL, "ns:ExecuteSQLQueryRes");
+	case SOAP_TYPE_ns__ExecuteSQLQueryReq:
+		return soap_in_ns__ExecuteSQLQueryReq(soap, tag, NULL, "ns:ExecuteSQLQueryReq");
 	case SOAP_TYPE_ns__ListRegistrationDynamicRes:
 		return soap_in_ns__ListRegistrationDynamicRes(soap, tag, NULL, "ns:ListRegistrationDynamicRes");
 	case SOAP_TYPE_ns__ListRegistrationDynamicReq:
@@ -270,6 +276,12 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		return soap_in_ns__AXLError(soap, tag, NULL, "ns:AXLError");
 	case SOAP_TYPE_PointerTons__AXLError:
 		return soap_in_PointerTons__AXLError(soap, tag, NULL, "ns:AXLError");
+	case SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes:
+		return soap_in_PointerTons__ExecuteSQLUpdateRes(soap, tag, NULL, "ns:ExecuteSQLUpdateRes");
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryRes:
+		return soap_in_PointerTons__ExecuteSQLQueryRes(soap, tag, NULL, "ns:ExecuteSQLQueryRes");
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryReq:
+		return soap_in_PointerTons__ExecuteSQLQueryReq(soap, tag, NULL, "ns:ExecuteSQLQueryReq");
 	case SOAP_TYPE_PointerTons__ListRegistrationDynamicRes:
 		return soap_in_PointerTons__ListRegistrationDynamicRes(soap, tag, NULL, "ns:ListRegistrationDynamicRes");
 	case SOAP_TYPE_PointerTons__ListRegistrationDynamicReq:
@@ -374,6 +386,18 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		if (!soap_match_tag(soap, t, "xsd:unsignedLong"))
 		{	*type = SOAP_TYPE_ULONG64;
 			return soap_in_ULONG64(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ExecuteSQLUpdateRes"))
+		{	*type = SOAP_TYPE_ns__ExecuteSQLUpdateRes;
+			return soap_in_ns__ExecuteSQLUpdateRes(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ExecuteSQLQueryRes"))
+		{	*type = SOAP_TYPE_ns__ExecuteSQLQueryRes;
+			return soap_in_ns__ExecuteSQLQueryRes(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ExecuteSQLQueryReq"))
+		{	*type = SOAP_TYPE_ns__ExecuteSQLQueryReq;
+			return soap_in_ns__ExecuteSQLQueryReq(soap, tag, NULL, NULL);
 		}
 		if (!soap_match_tag(soap, t, "ns:ListRegistrationDynamicRes"))
 		{	*type = SOAP_TYPE_ns__ListRegistrationDynamicRes;
@@ -540,6 +564,14 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 			return s ? *s : NULL;
 		}
 		t = soap->tag;
+		if (!soap_match_tag(soap, t, "ns:ExecuteSQLUpdateRes-return"))
+		{	*type = SOAP_TYPE__ns__ExecuteSQLUpdateRes_return;
+			return soap_in__ns__ExecuteSQLUpdateRes_return(soap, NULL, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ExecuteSQLQueryRes-return"))
+		{	*type = SOAP_TYPE__ns__ExecuteSQLQueryRes_return;
+			return soap_in__ns__ExecuteSQLQueryRes_return(soap, NULL, NULL, NULL);
+		}
 		if (!soap_match_tag(soap, t, "ns:ListRegistrationDynamicRes-return"))
 		{	*type = SOAP_TYPE__ns__ListRegistrationDynamicRes_return;
 			return soap_in__ns__ListRegistrationDynamicRes_return(soap, NULL, NULL, NULL);
@@ -629,6 +661,16 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_putelement(struct soap *soap, const void *ptr, co
 		return soap_out_int(soap, tag, id, (const int *)ptr, "xsd:int");
 	case SOAP_TYPE_ULONG64:
 		return soap_out_ULONG64(soap, tag, id, (const ULONG64 *)ptr, "xsd:unsignedLong");
+	case SOAP_TYPE__ns__ExecuteSQLUpdateRes_return:
+		return soap_out__ns__ExecuteSQLUpdateRes_return(soap, "ns:ExecuteSQLUpdateRes-return", id, (const struct _ns__ExecuteSQLUpdateRes_return *)ptr, "");
+	case SOAP_TYPE_ns__ExecuteSQLUpdateRes:
+		return soap_out_ns__ExecuteSQLUpdateRes(soap, tag, id, (const struct ns__ExecuteSQLUpdateRes *)ptr, "ns:ExecuteSQLUpdateRes");
+	case SOAP_TYPE__ns__ExecuteSQLQueryRes_return:
+		return soap_out__ns__ExecuteSQLQueryRes_return(soap, "ns:ExecuteSQLQueryRes-return", id, (const struct _ns__ExecuteSQLQueryRes_return *)ptr, "");
+	case SOAP_TYPE_ns__ExecuteSQLQueryRes:
+		return soap_out_ns__ExecuteSQLQueryRes(soap, tag, id, (const struct ns__ExecuteSQLQueryRes *)ptr, "ns:ExecuteSQLQueryRes");
+	case SOAP_TYPE_ns__ExecuteSQLQueryReq:
+		return soap_out_ns__ExecuteSQLQueryReq(soap, tag, id, (const struct ns__ExecuteSQLQueryReq *)ptr, "ns:ExecuteSQLQueryReq");
 	case SOAP_TYPE__ns__ListRegistrationDynamicRes_return:
 		return soap_out__ns__ListRegistrationDynamicRes_return(soap, "ns:ListRegistrationDynamicRes-return", id, (const struct _ns__ListRegistrationDynamicRes_return *)ptr, "");
 	case SOAP_TYPE_ns__ListRegistrationDynamicRes:
@@ -723,6 +765,12 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_putelement(struct soap *soap, const void *ptr, co
 		return soap_out_ns__AXLError(soap, tag, id, (const struct ns__AXLError *)ptr, "ns:AXLError");
 	case SOAP_TYPE_PointerTons__AXLError:
 		return soap_out_PointerTons__AXLError(soap, tag, id, (struct ns__AXLError *const*)ptr, "ns:AXLError");
+	case SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes:
+		return soap_out_PointerTons__ExecuteSQLUpdateRes(soap, tag, id, (struct ns__ExecuteSQLUpdateRes *const*)ptr, "ns:ExecuteSQLUpdateRes");
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryRes:
+		return soap_out_PointerTons__ExecuteSQLQueryRes(soap, tag, id, (struct ns__ExecuteSQLQueryRes *const*)ptr, "ns:ExecuteSQLQueryRes");
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryReq:
+		return soap_out_PointerTons__ExecuteSQLQueryReq(soap, tag, id, (struct ns__ExecuteSQLQueryReq *const*)ptr, "ns:ExecuteSQLQueryReq");
 	case SOAP_TYPE_PointerTons__ListRegistrationDynamicRes:
 		return soap_out_PointerTons__ListRegistrationDynamicRes(soap, tag, id, (struct ns__ListRegistrationDynamicRes *const*)ptr, "ns:ListRegistrationDynamicRes");
 	case SOAP_TYPE_PointerTons__ListRegistrationDynamicReq:
@@ -816,6 +864,15 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 	(void)soap; (void)ptr; (void)type; /* appease -Wall -Werror */
 	switch (type)
 	{
+	case SOAP_TYPE___svc__executeSQLQueryInactive:
+		soap_serialize___svc__executeSQLQueryInactive(soap, (const struct __svc__executeSQLQueryInactive *)ptr);
+		break;
+	case SOAP_TYPE___svc__executeSQLUpdate:
+		soap_serialize___svc__executeSQLUpdate(soap, (const struct __svc__executeSQLUpdate *)ptr);
+		break;
+	case SOAP_TYPE___svc__executeSQLQuery:
+		soap_serialize___svc__executeSQLQuery(soap, (const struct __svc__executeSQLQuery *)ptr);
+		break;
 	case SOAP_TYPE___svc__listRegistrationDynamic:
 		soap_serialize___svc__listRegistrationDynamic(soap, (const struct __svc__listRegistrationDynamic *)ptr);
 		break;
@@ -881,6 +938,21 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 		break;
 	case SOAP_TYPE___svc__addPhoneSecurityProfile:
 		soap_serialize___svc__addPhoneSecurityProfile(soap, (const struct __svc__addPhoneSecurityProfile *)ptr);
+		break;
+	case SOAP_TYPE__ns__ExecuteSQLUpdateRes_return:
+		soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, (const struct _ns__ExecuteSQLUpdateRes_return *)ptr);
+		break;
+	case SOAP_TYPE_ns__ExecuteSQLUpdateRes:
+		soap_serialize_ns__ExecuteSQLUpdateRes(soap, (const struct ns__ExecuteSQLUpdateRes *)ptr);
+		break;
+	case SOAP_TYPE__ns__ExecuteSQLQueryRes_return:
+		soap_serialize__ns__ExecuteSQLQueryRes_return(soap, (const struct _ns__ExecuteSQLQueryRes_return *)ptr);
+		break;
+	case SOAP_TYPE_ns__ExecuteSQLQueryRes:
+		soap_serialize_ns__ExecuteSQLQueryRes(soap, (const struct ns__ExecuteSQLQueryRes *)ptr);
+		break;
+	case SOAP_TYPE_ns__ExecuteSQLQueryReq:
+		soap_serialize_ns__ExecuteSQLQueryReq(soap, (const struct ns__ExecuteSQLQueryReq *)ptr);
 		break;
 	case SOAP_TYPE__ns__ListRegistrationDynamicRes_return:
 		soap_serialize__ns__ListRegistrationDynamicRes_return(soap, (const struct _ns__ListRegistrationDynamicRes_return *)ptr);
@@ -1022,6 +1094,15 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 		break;
 	case SOAP_TYPE_PointerTons__AXLError:
 		soap_serialize_PointerTons__AXLError(soap, (struct ns__AXLError *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes:
+		soap_serialize_PointerTons__ExecuteSQLUpdateRes(soap, (struct ns__ExecuteSQLUpdateRes *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryRes:
+		soap_serialize_PointerTons__ExecuteSQLQueryRes(soap, (struct ns__ExecuteSQLQueryRes *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryReq:
+		soap_serialize_PointerTons__ExecuteSQLQueryReq(soap, (struct ns__ExecuteSQLQueryReq *const*)ptr);
 		break;
 	case SOAP_TYPE_PointerTons__ListRegistrationDynamicRes:
 		soap_serialize_PointerTons__ListRegistrationDynamicRes(soap, (struct ns__ListRegistrationDynamicRes *const*)ptr);
@@ -1830,6 +1911,231 @@ SOAP_FMAC3 struct SOAP_ENV__Header * SOAP_FMAC4 soap_get_SOAP_ENV__Header(struct
 }
 
 #endif
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLQueryInactive(struct soap *soap, struct __svc__executeSQLQueryInactive *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__executeSQLQueryInactive = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLQueryInactive(struct soap *soap, const struct __svc__executeSQLQueryInactive *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__ExecuteSQLQueryReq(soap, &a->ns__executeSQLQueryInactive);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLQueryInactive(struct soap *soap, const char *tag, int id, const struct __svc__executeSQLQueryInactive *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLQueryInactive", -1, &a->ns__executeSQLQueryInactive, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_in___svc__executeSQLQueryInactive(struct soap *soap, const char *tag, struct __svc__executeSQLQueryInactive *a, const char *type)
+{
+	size_t soap_flag_ns__executeSQLQueryInactive = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__executeSQLQueryInactive*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__executeSQLQueryInactive, sizeof(struct __svc__executeSQLQueryInactive), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__executeSQLQueryInactive(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__executeSQLQueryInactive && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLQueryInactive", &a->ns__executeSQLQueryInactive, "ns:ExecuteSQLQueryReq"))
+				{	soap_flag_ns__executeSQLQueryInactive--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_new___svc__executeSQLQueryInactive(struct soap *soap, int n)
+{
+	struct __svc__executeSQLQueryInactive *p;
+	struct __svc__executeSQLQueryInactive *a = (struct __svc__executeSQLQueryInactive*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__executeSQLQueryInactive));
+	for (p = a; p && n--; p++)
+		soap_default___svc__executeSQLQueryInactive(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLQueryInactive(struct soap *soap, const struct __svc__executeSQLQueryInactive *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__executeSQLQueryInactive(soap, tag ? tag : "-svc:executeSQLQueryInactive", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_get___svc__executeSQLQueryInactive(struct soap *soap, struct __svc__executeSQLQueryInactive *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__executeSQLQueryInactive(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLUpdate(struct soap *soap, struct __svc__executeSQLUpdate *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__executeSQLUpdate = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLUpdate(struct soap *soap, const struct __svc__executeSQLUpdate *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__ExecuteSQLQueryReq(soap, &a->ns__executeSQLUpdate);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLUpdate(struct soap *soap, const char *tag, int id, const struct __svc__executeSQLUpdate *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLUpdate", -1, &a->ns__executeSQLUpdate, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_in___svc__executeSQLUpdate(struct soap *soap, const char *tag, struct __svc__executeSQLUpdate *a, const char *type)
+{
+	size_t soap_flag_ns__executeSQLUpdate = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__executeSQLUpdate*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__executeSQLUpdate, sizeof(struct __svc__executeSQLUpdate), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__executeSQLUpdate(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__executeSQLUpdate && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLUpdate", &a->ns__executeSQLUpdate, "ns:ExecuteSQLQueryReq"))
+				{	soap_flag_ns__executeSQLUpdate--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_new___svc__executeSQLUpdate(struct soap *soap, int n)
+{
+	struct __svc__executeSQLUpdate *p;
+	struct __svc__executeSQLUpdate *a = (struct __svc__executeSQLUpdate*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__executeSQLUpdate));
+	for (p = a; p && n--; p++)
+		soap_default___svc__executeSQLUpdate(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLUpdate(struct soap *soap, const struct __svc__executeSQLUpdate *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__executeSQLUpdate(soap, tag ? tag : "-svc:executeSQLUpdate", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_get___svc__executeSQLUpdate(struct soap *soap, struct __svc__executeSQLUpdate *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__executeSQLUpdate(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLQuery(struct soap *soap, struct __svc__executeSQLQuery *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__executeSQLQuery = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLQuery(struct soap *soap, const struct __svc__executeSQLQuery *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__ExecuteSQLQueryReq(soap, &a->ns__executeSQLQuery);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLQuery(struct soap *soap, const char *tag, int id, const struct __svc__executeSQLQuery *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLQuery", -1, &a->ns__executeSQLQuery, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_in___svc__executeSQLQuery(struct soap *soap, const char *tag, struct __svc__executeSQLQuery *a, const char *type)
+{
+	size_t soap_flag_ns__executeSQLQuery = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__executeSQLQuery*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__executeSQLQuery, sizeof(struct __svc__executeSQLQuery), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__executeSQLQuery(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__executeSQLQuery && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLQuery", &a->ns__executeSQLQuery, "ns:ExecuteSQLQueryReq"))
+				{	soap_flag_ns__executeSQLQuery--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_new___svc__executeSQLQuery(struct soap *soap, int n)
+{
+	struct __svc__executeSQLQuery *p;
+	struct __svc__executeSQLQuery *a = (struct __svc__executeSQLQuery*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__executeSQLQuery));
+	for (p = a; p && n--; p++)
+		soap_default___svc__executeSQLQuery(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLQuery(struct soap *soap, const struct __svc__executeSQLQuery *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__executeSQLQuery(soap, tag ? tag : "-svc:executeSQLQuery", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_get___svc__executeSQLQuery(struct soap *soap, struct __svc__executeSQLQuery *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__executeSQLQuery(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
 
 SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__listRegistrationDynamic(struct soap *soap, struct __svc__listRegistrationDynamic *a)
 {
@@ -3476,6 +3782,536 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__addPhoneSecurityProfile(struct soap *s
 SOAP_FMAC3 struct __svc__addPhoneSecurityProfile * SOAP_FMAC4 soap_get___svc__addPhoneSecurityProfile(struct soap *soap, struct __svc__addPhoneSecurityProfile *p, const char *tag, const char *type)
 {
 	if ((p = soap_in___svc__addPhoneSecurityProfile(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ExecuteSQLUpdateRes_return(struct soap *soap, struct _ns__ExecuteSQLUpdateRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->rowsUpdated);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ExecuteSQLUpdateRes_return(struct soap *soap, const struct _ns__ExecuteSQLUpdateRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->rowsUpdated);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ExecuteSQLUpdateRes_return(struct soap *soap, const char *tag, int id, const struct _ns__ExecuteSQLUpdateRes_return *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE__ns__ExecuteSQLUpdateRes_return), type))
+		return soap->error;
+	if (!a->rowsUpdated)
+	{	if (soap_element_empty(soap, "rowsUpdated", 0, NULL))
+			return soap->error;
+	}
+	else if (soap_out_string(soap, "rowsUpdated", -1, (char*const*)&a->rowsUpdated, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_in__ns__ExecuteSQLUpdateRes_return(struct soap *soap, const char *tag, struct _ns__ExecuteSQLUpdateRes_return *a, const char *type)
+{
+	size_t soap_flag_rowsUpdated = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct _ns__ExecuteSQLUpdateRes_return*)soap_id_enter(soap, soap->id, a, SOAP_TYPE__ns__ExecuteSQLUpdateRes_return, sizeof(struct _ns__ExecuteSQLUpdateRes_return), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default__ns__ExecuteSQLUpdateRes_return(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_rowsUpdated && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "rowsUpdated", (char**)&a->rowsUpdated, "xsd:string"))
+				{	soap_flag_rowsUpdated--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (!a->rowsUpdated))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct _ns__ExecuteSQLUpdateRes_return *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE__ns__ExecuteSQLUpdateRes_return, SOAP_TYPE__ns__ExecuteSQLUpdateRes_return, sizeof(struct _ns__ExecuteSQLUpdateRes_return), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_new__ns__ExecuteSQLUpdateRes_return(struct soap *soap, int n)
+{
+	struct _ns__ExecuteSQLUpdateRes_return *p;
+	struct _ns__ExecuteSQLUpdateRes_return *a = (struct _ns__ExecuteSQLUpdateRes_return*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct _ns__ExecuteSQLUpdateRes_return));
+	for (p = a; p && n--; p++)
+		soap_default__ns__ExecuteSQLUpdateRes_return(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ExecuteSQLUpdateRes_return(struct soap *soap, const struct _ns__ExecuteSQLUpdateRes_return *a, const char *tag, const char *type)
+{
+	if (soap_out__ns__ExecuteSQLUpdateRes_return(soap, tag ? tag : "ns:ExecuteSQLUpdateRes-return", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_get__ns__ExecuteSQLUpdateRes_return(struct soap *soap, struct _ns__ExecuteSQLUpdateRes_return *p, const char *tag, const char *type)
+{
+	if ((p = soap_in__ns__ExecuteSQLUpdateRes_return(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLUpdateRes(struct soap *soap, struct ns__ExecuteSQLUpdateRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default__ns__ExecuteSQLUpdateRes_return(soap, &a->return_);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLUpdateRes(struct soap *soap, const struct ns__ExecuteSQLUpdateRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, &a->return_);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLUpdateRes(struct soap *soap, const char *tag, int id, const struct ns__ExecuteSQLUpdateRes *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ExecuteSQLUpdateRes), type))
+		return soap->error;
+	if (soap_out__ns__ExecuteSQLUpdateRes_return(soap, "return", -1, &a->return_, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_in_ns__ExecuteSQLUpdateRes(struct soap *soap, const char *tag, struct ns__ExecuteSQLUpdateRes *a, const char *type)
+{
+	size_t soap_flag_return_ = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ExecuteSQLUpdateRes*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ExecuteSQLUpdateRes, sizeof(struct ns__ExecuteSQLUpdateRes), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ExecuteSQLUpdateRes(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_return_ && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__ExecuteSQLUpdateRes_return(soap, "return", &a->return_, ""))
+				{	soap_flag_return_--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (soap_flag_return_ > 0))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLUpdateRes *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ExecuteSQLUpdateRes, SOAP_TYPE_ns__ExecuteSQLUpdateRes, sizeof(struct ns__ExecuteSQLUpdateRes), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_new_ns__ExecuteSQLUpdateRes(struct soap *soap, int n)
+{
+	struct ns__ExecuteSQLUpdateRes *p;
+	struct ns__ExecuteSQLUpdateRes *a = (struct ns__ExecuteSQLUpdateRes*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ExecuteSQLUpdateRes));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ExecuteSQLUpdateRes(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLUpdateRes(struct soap *soap, const struct ns__ExecuteSQLUpdateRes *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ExecuteSQLUpdateRes(soap, tag ? tag : "ns:ExecuteSQLUpdateRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_get_ns__ExecuteSQLUpdateRes(struct soap *soap, struct ns__ExecuteSQLUpdateRes *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ExecuteSQLUpdateRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ExecuteSQLQueryRes_return(struct soap *soap, struct _ns__ExecuteSQLQueryRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->__sizerow = 0;
+	a->row = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ExecuteSQLQueryRes_return(struct soap *soap, const struct _ns__ExecuteSQLQueryRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ExecuteSQLQueryRes_return(struct soap *soap, const char *tag, int id, const struct _ns__ExecuteSQLQueryRes_return *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE__ns__ExecuteSQLQueryRes_return), type))
+		return soap->error;
+	if (a->row)
+	{	int i;
+		for (i = 0; i < (int)a->__sizerow; i++)
+			if (soap_outliteral(soap, "row", (char*const*)(a->row + i), NULL))
+				return soap->error;
+	}
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_in__ns__ExecuteSQLQueryRes_return(struct soap *soap, const char *tag, struct _ns__ExecuteSQLQueryRes_return *a, const char *type)
+{
+	struct soap_blist *soap_blist_row = NULL;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct _ns__ExecuteSQLQueryRes_return*)soap_id_enter(soap, soap->id, a, SOAP_TYPE__ns__ExecuteSQLQueryRes_return, sizeof(struct _ns__ExecuteSQLQueryRes_return), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default__ns__ExecuteSQLQueryRes_return(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap->error == SOAP_TAG_MISMATCH && !soap_element_begin_in(soap, "row", 1, NULL))
+			{	if (a->row == NULL)
+				{	if (soap_blist_row == NULL)
+						soap_blist_row = soap_alloc_block(soap);
+					a->row = (char **)soap_push_block_max(soap, soap_blist_row, sizeof(char *));
+					if (a->row == NULL)
+						return NULL;
+					*a->row = NULL;
+				}
+				soap_revert(soap);
+				if (soap_inliteral(soap, "row", (char**)a->row))
+				{	a->__sizerow++;
+					a->row = NULL;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (a->row)
+			soap_pop_block(soap, soap_blist_row);
+		if (a->__sizerow)
+		{	a->row = (char **)soap_save_block(soap, soap_blist_row, NULL, 1);
+		}
+		else
+		{	a->row = NULL;
+			if (soap_blist_row)
+				soap_end_block(soap, soap_blist_row);
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct _ns__ExecuteSQLQueryRes_return *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE__ns__ExecuteSQLQueryRes_return, SOAP_TYPE__ns__ExecuteSQLQueryRes_return, sizeof(struct _ns__ExecuteSQLQueryRes_return), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_new__ns__ExecuteSQLQueryRes_return(struct soap *soap, int n)
+{
+	struct _ns__ExecuteSQLQueryRes_return *p;
+	struct _ns__ExecuteSQLQueryRes_return *a = (struct _ns__ExecuteSQLQueryRes_return*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct _ns__ExecuteSQLQueryRes_return));
+	for (p = a; p && n--; p++)
+		soap_default__ns__ExecuteSQLQueryRes_return(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ExecuteSQLQueryRes_return(struct soap *soap, const struct _ns__ExecuteSQLQueryRes_return *a, const char *tag, const char *type)
+{
+	if (soap_out__ns__ExecuteSQLQueryRes_return(soap, tag ? tag : "ns:ExecuteSQLQueryRes-return", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_get__ns__ExecuteSQLQueryRes_return(struct soap *soap, struct _ns__ExecuteSQLQueryRes_return *p, const char *tag, const char *type)
+{
+	if ((p = soap_in__ns__ExecuteSQLQueryRes_return(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLQueryRes(struct soap *soap, struct ns__ExecuteSQLQueryRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default__ns__ExecuteSQLQueryRes_return(soap, &a->return_);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLQueryRes(struct soap *soap, const struct ns__ExecuteSQLQueryRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__ExecuteSQLQueryRes_return(soap, &a->return_);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLQueryRes(struct soap *soap, const char *tag, int id, const struct ns__ExecuteSQLQueryRes *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ExecuteSQLQueryRes), type))
+		return soap->error;
+	if (soap_out__ns__ExecuteSQLQueryRes_return(soap, "return", -1, &a->return_, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_in_ns__ExecuteSQLQueryRes(struct soap *soap, const char *tag, struct ns__ExecuteSQLQueryRes *a, const char *type)
+{
+	size_t soap_flag_return_ = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ExecuteSQLQueryRes*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ExecuteSQLQueryRes, sizeof(struct ns__ExecuteSQLQueryRes), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ExecuteSQLQueryRes(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_return_ && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__ExecuteSQLQueryRes_return(soap, "return", &a->return_, ""))
+				{	soap_flag_return_--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (soap_flag_return_ > 0))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLQueryRes *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ExecuteSQLQueryRes, SOAP_TYPE_ns__ExecuteSQLQueryRes, sizeof(struct ns__ExecuteSQLQueryRes), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_new_ns__ExecuteSQLQueryRes(struct soap *soap, int n)
+{
+	struct ns__ExecuteSQLQueryRes *p;
+	struct ns__ExecuteSQLQueryRes *a = (struct ns__ExecuteSQLQueryRes*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ExecuteSQLQueryRes));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ExecuteSQLQueryRes(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLQueryRes(struct soap *soap, const struct ns__ExecuteSQLQueryRes *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ExecuteSQLQueryRes(soap, tag ? tag : "ns:ExecuteSQLQueryRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_get_ns__ExecuteSQLQueryRes(struct soap *soap, struct ns__ExecuteSQLQueryRes *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ExecuteSQLQueryRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLQueryReq(struct soap *soap, struct ns__ExecuteSQLQueryReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->sql);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLQueryReq(struct soap *soap, const struct ns__ExecuteSQLQueryReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->sql);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLQueryReq(struct soap *soap, const char *tag, int id, const struct ns__ExecuteSQLQueryReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ExecuteSQLQueryReq), type))
+		return soap->error;
+	if (soap_out_string(soap, "sql", -1, (char*const*)&a->sql, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_in_ns__ExecuteSQLQueryReq(struct soap *soap, const char *tag, struct ns__ExecuteSQLQueryReq *a, const char *type)
+{
+	size_t soap_flag_sql = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ExecuteSQLQueryReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ExecuteSQLQueryReq, sizeof(struct ns__ExecuteSQLQueryReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ExecuteSQLQueryReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_sql && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "sql", (char**)&a->sql, "xsd:string"))
+				{	soap_flag_sql--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLQueryReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ExecuteSQLQueryReq, SOAP_TYPE_ns__ExecuteSQLQueryReq, sizeof(struct ns__ExecuteSQLQueryReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_new_ns__ExecuteSQLQueryReq(struct soap *soap, int n)
+{
+	struct ns__ExecuteSQLQueryReq *p;
+	struct ns__ExecuteSQLQueryReq *a = (struct ns__ExecuteSQLQueryReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ExecuteSQLQueryReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ExecuteSQLQueryReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLQueryReq(struct soap *soap, const struct ns__ExecuteSQLQueryReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ExecuteSQLQueryReq(soap, tag ? tag : "ns:ExecuteSQLQueryReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_get_ns__ExecuteSQLQueryReq(struct soap *soap, struct ns__ExecuteSQLQueryReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ExecuteSQLQueryReq(soap, tag, p, type)))
 		if (soap_getindependent(soap))
 			return NULL;
 	return p;
@@ -10709,6 +11545,168 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AXLError(struct soap *soap, stru
 SOAP_FMAC3 struct ns__AXLError ** SOAP_FMAC4 soap_get_PointerTons__AXLError(struct soap *soap, struct ns__AXLError **p, const char *tag, const char *type)
 {
 	if ((p = soap_in_PointerTons__AXLError(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLUpdateRes(struct soap *soap, struct ns__ExecuteSQLUpdateRes *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ExecuteSQLUpdateRes))
+		soap_serialize_ns__ExecuteSQLUpdateRes(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLUpdateRes(struct soap *soap, const char *tag, int id, struct ns__ExecuteSQLUpdateRes *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ExecuteSQLUpdateRes, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ExecuteSQLUpdateRes(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLUpdateRes(struct soap *soap, const char *tag, struct ns__ExecuteSQLUpdateRes **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ExecuteSQLUpdateRes **)soap_malloc(soap, sizeof(struct ns__ExecuteSQLUpdateRes *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ExecuteSQLUpdateRes(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLUpdateRes **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ExecuteSQLUpdateRes, sizeof(struct ns__ExecuteSQLUpdateRes), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLUpdateRes(struct soap *soap, struct ns__ExecuteSQLUpdateRes *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ExecuteSQLUpdateRes(soap, tag ? tag : "ns:ExecuteSQLUpdateRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLUpdateRes(struct soap *soap, struct ns__ExecuteSQLUpdateRes **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ExecuteSQLUpdateRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLQueryRes(struct soap *soap, struct ns__ExecuteSQLQueryRes *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ExecuteSQLQueryRes))
+		soap_serialize_ns__ExecuteSQLQueryRes(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLQueryRes(struct soap *soap, const char *tag, int id, struct ns__ExecuteSQLQueryRes *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ExecuteSQLQueryRes, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ExecuteSQLQueryRes(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLQueryRes(struct soap *soap, const char *tag, struct ns__ExecuteSQLQueryRes **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ExecuteSQLQueryRes **)soap_malloc(soap, sizeof(struct ns__ExecuteSQLQueryRes *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ExecuteSQLQueryRes(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLQueryRes **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ExecuteSQLQueryRes, sizeof(struct ns__ExecuteSQLQueryRes), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLQueryRes(struct soap *soap, struct ns__ExecuteSQLQueryRes *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ExecuteSQLQueryRes(soap, tag ? tag : "ns:ExecuteSQLQueryRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLQueryRes(struct soap *soap, struct ns__ExecuteSQLQueryRes **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ExecuteSQLQueryRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLQueryReq(struct soap *soap, struct ns__ExecuteSQLQueryReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ExecuteSQLQueryReq))
+		soap_serialize_ns__ExecuteSQLQueryReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLQueryReq(struct soap *soap, const char *tag, int id, struct ns__ExecuteSQLQueryReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ExecuteSQLQueryReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ExecuteSQLQueryReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLQueryReq(struct soap *soap, const char *tag, struct ns__ExecuteSQLQueryReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ExecuteSQLQueryReq **)soap_malloc(soap, sizeof(struct ns__ExecuteSQLQueryReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ExecuteSQLQueryReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLQueryReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ExecuteSQLQueryReq, sizeof(struct ns__ExecuteSQLQueryReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLQueryReq(struct soap *soap, struct ns__ExecuteSQLQueryReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ExecuteSQLQueryReq(soap, tag ? tag : "ns:ExecuteSQLQueryReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLQueryReq(struct soap *soap, struct ns__ExecuteSQLQueryReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ExecuteSQLQueryReq(soap, tag, p, type)))
 		if (soap_getindependent(soap))
 			return NULL;
 	return p;

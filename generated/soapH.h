@@ -433,6 +433,147 @@ SOAP_FMAC3 struct SOAP_ENV__Header * SOAP_FMAC4 soap_get_SOAP_ENV__Header(struct
 
 #endif
 
+#ifndef SOAP_TYPE___svc__executeSQLQueryInactive_DEFINED
+#define SOAP_TYPE___svc__executeSQLQueryInactive_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLQueryInactive(struct soap*, struct __svc__executeSQLQueryInactive *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLQueryInactive(struct soap*, const struct __svc__executeSQLQueryInactive *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLQueryInactive(struct soap*, const char*, int, const struct __svc__executeSQLQueryInactive *, const char*);
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_in___svc__executeSQLQueryInactive(struct soap*, const char*, struct __svc__executeSQLQueryInactive *, const char*);
+
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_new___svc__executeSQLQueryInactive(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLQueryInactive(struct soap*, const struct __svc__executeSQLQueryInactive *, const char*, const char*);
+
+#ifndef soap_write___svc__executeSQLQueryInactive
+#define soap_write___svc__executeSQLQueryInactive(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__executeSQLQueryInactive(soap, data), 0) || soap_put___svc__executeSQLQueryInactive(soap, data, "-svc:executeSQLQueryInactive", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__executeSQLQueryInactive
+#define soap_PUT___svc__executeSQLQueryInactive(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQueryInactive(soap, data), 0) || soap_put___svc__executeSQLQueryInactive(soap, data, "-svc:executeSQLQueryInactive", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__executeSQLQueryInactive
+#define soap_PATCH___svc__executeSQLQueryInactive(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQueryInactive(soap, data), 0) || soap_put___svc__executeSQLQueryInactive(soap, data, "-svc:executeSQLQueryInactive", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__executeSQLQueryInactive
+#define soap_POST_send___svc__executeSQLQueryInactive(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQueryInactive(soap, data), 0) || soap_put___svc__executeSQLQueryInactive(soap, data, "-svc:executeSQLQueryInactive", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_get___svc__executeSQLQueryInactive(struct soap*, struct __svc__executeSQLQueryInactive *, const char*, const char*);
+
+#ifndef soap_read___svc__executeSQLQueryInactive
+#define soap_read___svc__executeSQLQueryInactive(soap, data) ( ((data) ? (soap_default___svc__executeSQLQueryInactive(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__executeSQLQueryInactive(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__executeSQLQueryInactive
+#define soap_GET___svc__executeSQLQueryInactive(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__executeSQLQueryInactive(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__executeSQLQueryInactive
+#define soap_POST_recv___svc__executeSQLQueryInactive(soap, data) ( soap_read___svc__executeSQLQueryInactive(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__executeSQLUpdate_DEFINED
+#define SOAP_TYPE___svc__executeSQLUpdate_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLUpdate(struct soap*, struct __svc__executeSQLUpdate *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLUpdate(struct soap*, const struct __svc__executeSQLUpdate *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLUpdate(struct soap*, const char*, int, const struct __svc__executeSQLUpdate *, const char*);
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_in___svc__executeSQLUpdate(struct soap*, const char*, struct __svc__executeSQLUpdate *, const char*);
+
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_new___svc__executeSQLUpdate(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLUpdate(struct soap*, const struct __svc__executeSQLUpdate *, const char*, const char*);
+
+#ifndef soap_write___svc__executeSQLUpdate
+#define soap_write___svc__executeSQLUpdate(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__executeSQLUpdate(soap, data), 0) || soap_put___svc__executeSQLUpdate(soap, data, "-svc:executeSQLUpdate", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__executeSQLUpdate
+#define soap_PUT___svc__executeSQLUpdate(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLUpdate(soap, data), 0) || soap_put___svc__executeSQLUpdate(soap, data, "-svc:executeSQLUpdate", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__executeSQLUpdate
+#define soap_PATCH___svc__executeSQLUpdate(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLUpdate(soap, data), 0) || soap_put___svc__executeSQLUpdate(soap, data, "-svc:executeSQLUpdate", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__executeSQLUpdate
+#define soap_POST_send___svc__executeSQLUpdate(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLUpdate(soap, data), 0) || soap_put___svc__executeSQLUpdate(soap, data, "-svc:executeSQLUpdate", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_get___svc__executeSQLUpdate(struct soap*, struct __svc__executeSQLUpdate *, const char*, const char*);
+
+#ifndef soap_read___svc__executeSQLUpdate
+#define soap_read___svc__executeSQLUpdate(soap, data) ( ((data) ? (soap_default___svc__executeSQLUpdate(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__executeSQLUpdate(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__executeSQLUpdate
+#define soap_GET___svc__executeSQLUpdate(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__executeSQLUpdate(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__executeSQLUpdate
+#define soap_POST_recv___svc__executeSQLUpdate(soap, data) ( soap_read___svc__executeSQLUpdate(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__executeSQLQuery_DEFINED
+#define SOAP_TYPE___svc__executeSQLQuery_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLQuery(struct soap*, struct __svc__executeSQLQuery *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLQuery(struct soap*, const struct __svc__executeSQLQuery *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLQuery(struct soap*, const char*, int, const struct __svc__executeSQLQuery *, const char*);
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_in___svc__executeSQLQuery(struct soap*, const char*, struct __svc__executeSQLQuery *, const char*);
+
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_new___svc__executeSQLQuery(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLQuery(struct soap*, const struct __svc__executeSQLQuery *, const char*, const char*);
+
+#ifndef soap_write___svc__executeSQLQuery
+#define soap_write___svc__executeSQLQuery(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__executeSQLQuery(soap, data), 0) || soap_put___svc__executeSQLQuery(soap, data, "-svc:executeSQLQuery", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__executeSQLQuery
+#define soap_PUT___svc__executeSQLQuery(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQuery(soap, data), 0) || soap_put___svc__executeSQLQuery(soap, data, "-svc:executeSQLQuery", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__executeSQLQuery
+#define soap_PATCH___svc__executeSQLQuery(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQuery(soap, data), 0) || soap_put___svc__executeSQLQuery(soap, data, "-svc:executeSQLQuery", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__executeSQLQuery
+#define soap_POST_send___svc__executeSQLQuery(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQuery(soap, data), 0) || soap_put___svc__executeSQLQuery(soap, data, "-svc:executeSQLQuery", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_get___svc__executeSQLQuery(struct soap*, struct __svc__executeSQLQuery *, const char*, const char*);
+
+#ifndef soap_read___svc__executeSQLQuery
+#define soap_read___svc__executeSQLQuery(soap, data) ( ((data) ? (soap_default___svc__executeSQLQuery(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__executeSQLQuery(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__executeSQLQuery
+#define soap_GET___svc__executeSQLQuery(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__executeSQLQuery(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__executeSQLQuery
+#define soap_POST_recv___svc__executeSQLQuery(soap, data) ( soap_read___svc__executeSQLQuery(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
 #ifndef SOAP_TYPE___svc__listRegistrationDynamic_DEFINED
 #define SOAP_TYPE___svc__listRegistrationDynamic_DEFINED
 SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__listRegistrationDynamic(struct soap*, struct __svc__listRegistrationDynamic *);
@@ -1463,6 +1604,241 @@ SOAP_FMAC3 struct __svc__addPhoneSecurityProfile * SOAP_FMAC4 soap_get___svc__ad
 
 #ifndef soap_POST_recv___svc__addPhoneSecurityProfile
 #define soap_POST_recv___svc__addPhoneSecurityProfile(soap, data) ( soap_read___svc__addPhoneSecurityProfile(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE__ns__ExecuteSQLUpdateRes_return_DEFINED
+#define SOAP_TYPE__ns__ExecuteSQLUpdateRes_return_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ExecuteSQLUpdateRes_return(struct soap*, struct _ns__ExecuteSQLUpdateRes_return *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ExecuteSQLUpdateRes_return(struct soap*, const struct _ns__ExecuteSQLUpdateRes_return *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ExecuteSQLUpdateRes_return(struct soap*, const char*, int, const struct _ns__ExecuteSQLUpdateRes_return *, const char*);
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_in__ns__ExecuteSQLUpdateRes_return(struct soap*, const char*, struct _ns__ExecuteSQLUpdateRes_return *, const char*);
+
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_new__ns__ExecuteSQLUpdateRes_return(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ExecuteSQLUpdateRes_return(struct soap*, const struct _ns__ExecuteSQLUpdateRes_return *, const char*, const char*);
+
+#ifndef soap_write__ns__ExecuteSQLUpdateRes_return
+#define soap_write__ns__ExecuteSQLUpdateRes_return(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLUpdateRes_return(soap, data, "ns:ExecuteSQLUpdateRes-return", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT__ns__ExecuteSQLUpdateRes_return
+#define soap_PUT__ns__ExecuteSQLUpdateRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLUpdateRes_return(soap, data, "ns:ExecuteSQLUpdateRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH__ns__ExecuteSQLUpdateRes_return
+#define soap_PATCH__ns__ExecuteSQLUpdateRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLUpdateRes_return(soap, data, "ns:ExecuteSQLUpdateRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send__ns__ExecuteSQLUpdateRes_return
+#define soap_POST_send__ns__ExecuteSQLUpdateRes_return(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLUpdateRes_return(soap, data, "ns:ExecuteSQLUpdateRes-return", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_get__ns__ExecuteSQLUpdateRes_return(struct soap*, struct _ns__ExecuteSQLUpdateRes_return *, const char*, const char*);
+
+#ifndef soap_read__ns__ExecuteSQLUpdateRes_return
+#define soap_read__ns__ExecuteSQLUpdateRes_return(soap, data) ( ((data) ? (soap_default__ns__ExecuteSQLUpdateRes_return(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get__ns__ExecuteSQLUpdateRes_return(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET__ns__ExecuteSQLUpdateRes_return
+#define soap_GET__ns__ExecuteSQLUpdateRes_return(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read__ns__ExecuteSQLUpdateRes_return(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv__ns__ExecuteSQLUpdateRes_return
+#define soap_POST_recv__ns__ExecuteSQLUpdateRes_return(soap, data) ( soap_read__ns__ExecuteSQLUpdateRes_return(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ExecuteSQLUpdateRes_DEFINED
+#define SOAP_TYPE_ns__ExecuteSQLUpdateRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLUpdateRes(struct soap*, struct ns__ExecuteSQLUpdateRes *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLUpdateRes(struct soap*, const struct ns__ExecuteSQLUpdateRes *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLUpdateRes(struct soap*, const char*, int, const struct ns__ExecuteSQLUpdateRes *, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_in_ns__ExecuteSQLUpdateRes(struct soap*, const char*, struct ns__ExecuteSQLUpdateRes *, const char*);
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_new_ns__ExecuteSQLUpdateRes(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLUpdateRes(struct soap*, const struct ns__ExecuteSQLUpdateRes *, const char*, const char*);
+
+#ifndef soap_write_ns__ExecuteSQLUpdateRes
+#define soap_write_ns__ExecuteSQLUpdateRes(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ExecuteSQLUpdateRes(soap, data), 0) || soap_put_ns__ExecuteSQLUpdateRes(soap, data, "ns:ExecuteSQLUpdateRes", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ExecuteSQLUpdateRes
+#define soap_PUT_ns__ExecuteSQLUpdateRes(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLUpdateRes(soap, data), 0) || soap_put_ns__ExecuteSQLUpdateRes(soap, data, "ns:ExecuteSQLUpdateRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ExecuteSQLUpdateRes
+#define soap_PATCH_ns__ExecuteSQLUpdateRes(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLUpdateRes(soap, data), 0) || soap_put_ns__ExecuteSQLUpdateRes(soap, data, "ns:ExecuteSQLUpdateRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ExecuteSQLUpdateRes
+#define soap_POST_send_ns__ExecuteSQLUpdateRes(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLUpdateRes(soap, data), 0) || soap_put_ns__ExecuteSQLUpdateRes(soap, data, "ns:ExecuteSQLUpdateRes", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_get_ns__ExecuteSQLUpdateRes(struct soap*, struct ns__ExecuteSQLUpdateRes *, const char*, const char*);
+
+#ifndef soap_read_ns__ExecuteSQLUpdateRes
+#define soap_read_ns__ExecuteSQLUpdateRes(soap, data) ( ((data) ? (soap_default_ns__ExecuteSQLUpdateRes(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ExecuteSQLUpdateRes(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ExecuteSQLUpdateRes
+#define soap_GET_ns__ExecuteSQLUpdateRes(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ExecuteSQLUpdateRes(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ExecuteSQLUpdateRes
+#define soap_POST_recv_ns__ExecuteSQLUpdateRes(soap, data) ( soap_read_ns__ExecuteSQLUpdateRes(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE__ns__ExecuteSQLQueryRes_return_DEFINED
+#define SOAP_TYPE__ns__ExecuteSQLQueryRes_return_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ExecuteSQLQueryRes_return(struct soap*, struct _ns__ExecuteSQLQueryRes_return *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ExecuteSQLQueryRes_return(struct soap*, const struct _ns__ExecuteSQLQueryRes_return *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ExecuteSQLQueryRes_return(struct soap*, const char*, int, const struct _ns__ExecuteSQLQueryRes_return *, const char*);
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_in__ns__ExecuteSQLQueryRes_return(struct soap*, const char*, struct _ns__ExecuteSQLQueryRes_return *, const char*);
+
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_new__ns__ExecuteSQLQueryRes_return(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ExecuteSQLQueryRes_return(struct soap*, const struct _ns__ExecuteSQLQueryRes_return *, const char*, const char*);
+
+#ifndef soap_write__ns__ExecuteSQLQueryRes_return
+#define soap_write__ns__ExecuteSQLQueryRes_return(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize__ns__ExecuteSQLQueryRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLQueryRes_return(soap, data, "ns:ExecuteSQLQueryRes-return", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT__ns__ExecuteSQLQueryRes_return
+#define soap_PUT__ns__ExecuteSQLQueryRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLQueryRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLQueryRes_return(soap, data, "ns:ExecuteSQLQueryRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH__ns__ExecuteSQLQueryRes_return
+#define soap_PATCH__ns__ExecuteSQLQueryRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLQueryRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLQueryRes_return(soap, data, "ns:ExecuteSQLQueryRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send__ns__ExecuteSQLQueryRes_return
+#define soap_POST_send__ns__ExecuteSQLQueryRes_return(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLQueryRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLQueryRes_return(soap, data, "ns:ExecuteSQLQueryRes-return", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_get__ns__ExecuteSQLQueryRes_return(struct soap*, struct _ns__ExecuteSQLQueryRes_return *, const char*, const char*);
+
+#ifndef soap_read__ns__ExecuteSQLQueryRes_return
+#define soap_read__ns__ExecuteSQLQueryRes_return(soap, data) ( ((data) ? (soap_default__ns__ExecuteSQLQueryRes_return(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get__ns__ExecuteSQLQueryRes_return(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET__ns__ExecuteSQLQueryRes_return
+#define soap_GET__ns__ExecuteSQLQueryRes_return(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read__ns__ExecuteSQLQueryRes_return(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv__ns__ExecuteSQLQueryRes_return
+#define soap_POST_recv__ns__ExecuteSQLQueryRes_return(soap, data) ( soap_read__ns__ExecuteSQLQueryRes_return(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryRes_DEFINED
+#define SOAP_TYPE_ns__ExecuteSQLQueryRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLQueryRes(struct soap*, struct ns__ExecuteSQLQueryRes *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLQueryRes(struct soap*, const struct ns__ExecuteSQLQueryRes *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLQueryRes(struct soap*, const char*, int, const struct ns__ExecuteSQLQueryRes *, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_in_ns__ExecuteSQLQueryRes(struct soap*, const char*, struct ns__ExecuteSQLQueryRes *, const char*);
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_new_ns__ExecuteSQLQueryRes(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLQueryRes(struct soap*, const struct ns__ExecuteSQLQueryRes *, const char*, const char*);
+
+#ifndef soap_write_ns__ExecuteSQLQueryRes
+#define soap_write_ns__ExecuteSQLQueryRes(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ExecuteSQLQueryRes(soap, data), 0) || soap_put_ns__ExecuteSQLQueryRes(soap, data, "ns:ExecuteSQLQueryRes", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ExecuteSQLQueryRes
+#define soap_PUT_ns__ExecuteSQLQueryRes(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryRes(soap, data), 0) || soap_put_ns__ExecuteSQLQueryRes(soap, data, "ns:ExecuteSQLQueryRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ExecuteSQLQueryRes
+#define soap_PATCH_ns__ExecuteSQLQueryRes(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryRes(soap, data), 0) || soap_put_ns__ExecuteSQLQueryRes(soap, data, "ns:ExecuteSQLQueryRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ExecuteSQLQueryRes
+#define soap_POST_send_ns__ExecuteSQLQueryRes(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryRes(soap, data), 0) || soap_put_ns__ExecuteSQLQueryRes(soap, data, "ns:ExecuteSQLQueryRes", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_get_ns__ExecuteSQLQueryRes(struct soap*, struct ns__ExecuteSQLQueryRes *, const char*, const char*);
+
+#ifndef soap_read_ns__ExecuteSQLQueryRes
+#define soap_read_ns__ExecuteSQLQueryRes(soap, data) ( ((data) ? (soap_default_ns__ExecuteSQLQueryRes(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ExecuteSQLQueryRes(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ExecuteSQLQueryRes
+#define soap_GET_ns__ExecuteSQLQueryRes(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ExecuteSQLQueryRes(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ExecuteSQLQueryRes
+#define soap_POST_recv_ns__ExecuteSQLQueryRes(soap, data) ( soap_read_ns__ExecuteSQLQueryRes(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryReq_DEFINED
+#define SOAP_TYPE_ns__ExecuteSQLQueryReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLQueryReq(struct soap*, struct ns__ExecuteSQLQueryReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLQueryReq(struct soap*, const struct ns__ExecuteSQLQueryReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLQueryReq(struct soap*, const char*, int, const struct ns__ExecuteSQLQueryReq *, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_in_ns__ExecuteSQLQueryReq(struct soap*, const char*, struct ns__ExecuteSQLQueryReq *, const char*);
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_new_ns__ExecuteSQLQueryReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLQueryReq(struct soap*, const struct ns__ExecuteSQLQueryReq *, const char*, const char*);
+
+#ifndef soap_write_ns__ExecuteSQLQueryReq
+#define soap_write_ns__ExecuteSQLQueryReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ExecuteSQLQueryReq(soap, data), 0) || soap_put_ns__ExecuteSQLQueryReq(soap, data, "ns:ExecuteSQLQueryReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ExecuteSQLQueryReq
+#define soap_PUT_ns__ExecuteSQLQueryReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryReq(soap, data), 0) || soap_put_ns__ExecuteSQLQueryReq(soap, data, "ns:ExecuteSQLQueryReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ExecuteSQLQueryReq
+#define soap_PATCH_ns__ExecuteSQLQueryReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryReq(soap, data), 0) || soap_put_ns__ExecuteSQLQueryReq(soap, data, "ns:ExecuteSQLQueryReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ExecuteSQLQueryReq
+#define soap_POST_send_ns__ExecuteSQLQueryReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryReq(soap, data), 0) || soap_put_ns__ExecuteSQLQueryReq(soap, data, "ns:ExecuteSQLQueryReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_get_ns__ExecuteSQLQueryReq(struct soap*, struct ns__ExecuteSQLQueryReq *, const char*, const char*);
+
+#ifndef soap_read_ns__ExecuteSQLQueryReq
+#define soap_read_ns__ExecuteSQLQueryReq(soap, data) ( ((data) ? (soap_default_ns__ExecuteSQLQueryReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ExecuteSQLQueryReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ExecuteSQLQueryReq
+#define soap_GET_ns__ExecuteSQLQueryReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ExecuteSQLQueryReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ExecuteSQLQueryReq
+#define soap_POST_recv_ns__ExecuteSQLQueryReq(soap, data) ( soap_read_ns__ExecuteSQLQueryReq(soap, (data)) || soap_closesock(soap), (soap)->error )
 #endif
 
 #endif
@@ -3733,6 +4109,33 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AXLError(struct soap*, struct ns
 SOAP_FMAC3 struct ns__AXLError ** SOAP_FMAC4 soap_get_PointerTons__AXLError(struct soap*, struct ns__AXLError **, const char*, const char*);
 #endif
 
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes_DEFINED
+#define SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLUpdateRes(struct soap*, struct ns__ExecuteSQLUpdateRes *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLUpdateRes(struct soap*, const char *, int, struct ns__ExecuteSQLUpdateRes *const*, const char *);
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLUpdateRes(struct soap*, const char*, struct ns__ExecuteSQLUpdateRes **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLUpdateRes(struct soap*, struct ns__ExecuteSQLUpdateRes *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLUpdateRes(struct soap*, struct ns__ExecuteSQLUpdateRes **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLQueryRes_DEFINED
+#define SOAP_TYPE_PointerTons__ExecuteSQLQueryRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLQueryRes(struct soap*, struct ns__ExecuteSQLQueryRes *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLQueryRes(struct soap*, const char *, int, struct ns__ExecuteSQLQueryRes *const*, const char *);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLQueryRes(struct soap*, const char*, struct ns__ExecuteSQLQueryRes **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLQueryRes(struct soap*, struct ns__ExecuteSQLQueryRes *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLQueryRes(struct soap*, struct ns__ExecuteSQLQueryRes **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLQueryReq_DEFINED
+#define SOAP_TYPE_PointerTons__ExecuteSQLQueryReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLQueryReq(struct soap*, struct ns__ExecuteSQLQueryReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLQueryReq(struct soap*, const char *, int, struct ns__ExecuteSQLQueryReq *const*, const char *);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLQueryReq(struct soap*, const char*, struct ns__ExecuteSQLQueryReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLQueryReq(struct soap*, struct ns__ExecuteSQLQueryReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLQueryReq(struct soap*, struct ns__ExecuteSQLQueryReq **, const char*, const char*);
+#endif
+
 #ifndef SOAP_TYPE_PointerTons__ListRegistrationDynamicRes_DEFINED
 #define SOAP_TYPE_PointerTons__ListRegistrationDynamicRes_DEFINED
 SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListRegistrationDynamicRes(struct soap*, struct ns__ListRegistrationDynamicRes *const*);
@@ -3947,6 +4350,10 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__AddPhoneSecurityProfileReq(struc
 SOAP_FMAC3 struct ns__AddPhoneSecurityProfileReq ** SOAP_FMAC4 soap_in_PointerTons__AddPhoneSecurityProfileReq(struct soap*, const char*, struct ns__AddPhoneSecurityProfileReq **, const char*);
 SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AddPhoneSecurityProfileReq(struct soap*, struct ns__AddPhoneSecurityProfileReq *const*, const char*, const char*);
 SOAP_FMAC3 struct ns__AddPhoneSecurityProfileReq ** SOAP_FMAC4 soap_get_PointerTons__AddPhoneSecurityProfileReq(struct soap*, struct ns__AddPhoneSecurityProfileReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTo_XML_DEFINED
+#define SOAP_TYPE_PointerTo_XML_DEFINED
 #endif
 
 #ifndef SOAP_TYPE_PointerTons__LRegistrationDynamic_DEFINED

@@ -87,29 +87,37 @@ struct ns__ListRegistrationDynamicSearch;	/* axl.h:895 */
 struct ns__ListRegistrationDynamicReq;	/* axl.h:903 */
 struct _ns__ListRegistrationDynamicRes_return;	/* axl.h:921 */
 struct ns__ListRegistrationDynamicRes;	/* axl.h:919 */
+struct ns__ExecuteSQLQueryReq;	/* axl.h:934 */
+struct _ns__ExecuteSQLQueryRes_return;	/* axl.h:946 */
+struct ns__ExecuteSQLQueryRes;	/* axl.h:944 */
+struct _ns__ExecuteSQLUpdateRes_return;	/* axl.h:961 */
+struct ns__ExecuteSQLUpdateRes;	/* axl.h:959 */
 struct ns__XFkType;	/* axl.h:420 */
-struct __svc__addPhoneSecurityProfile;	/* axl.h:1130 */
-struct __svc__updatePhoneSecurityProfile;	/* axl.h:1166 */
-struct __svc__getPhoneSecurityProfile;	/* axl.h:1202 */
-struct __svc__removePhoneSecurityProfile;	/* axl.h:1238 */
-struct __svc__listPhoneSecurityProfile;	/* axl.h:1274 */
-struct __svc__addPhone;	/* axl.h:1310 */
-struct __svc__updatePhone;	/* axl.h:1346 */
-struct __svc__getPhone;	/* axl.h:1382 */
-struct __svc__removePhone;	/* axl.h:1418 */
-struct __svc__listPhone;	/* axl.h:1454 */
-struct __svc__addUser;	/* axl.h:1490 */
-struct __svc__updateUser;	/* axl.h:1526 */
-struct __svc__getUser;	/* axl.h:1562 */
-struct __svc__removeUser;	/* axl.h:1598 */
-struct __svc__applyPhoneSecurityProfile;	/* axl.h:1634 */
-struct __svc__resetPhoneSecurityProfile;	/* axl.h:1670 */
-struct __svc__applyPhone;	/* axl.h:1706 */
-struct __svc__resetPhone;	/* axl.h:1742 */
-struct __svc__restartPhone;	/* axl.h:1778 */
-struct __svc__getCCMVersion;	/* axl.h:1814 */
-struct __svc__doDeviceReset;	/* axl.h:1850 */
-struct __svc__listRegistrationDynamic;	/* axl.h:1886 */
+struct __svc__addPhoneSecurityProfile;	/* axl.h:1180 */
+struct __svc__updatePhoneSecurityProfile;	/* axl.h:1216 */
+struct __svc__getPhoneSecurityProfile;	/* axl.h:1252 */
+struct __svc__removePhoneSecurityProfile;	/* axl.h:1288 */
+struct __svc__listPhoneSecurityProfile;	/* axl.h:1324 */
+struct __svc__addPhone;	/* axl.h:1360 */
+struct __svc__updatePhone;	/* axl.h:1396 */
+struct __svc__getPhone;	/* axl.h:1432 */
+struct __svc__removePhone;	/* axl.h:1468 */
+struct __svc__listPhone;	/* axl.h:1504 */
+struct __svc__addUser;	/* axl.h:1540 */
+struct __svc__updateUser;	/* axl.h:1576 */
+struct __svc__getUser;	/* axl.h:1612 */
+struct __svc__removeUser;	/* axl.h:1648 */
+struct __svc__applyPhoneSecurityProfile;	/* axl.h:1684 */
+struct __svc__resetPhoneSecurityProfile;	/* axl.h:1720 */
+struct __svc__applyPhone;	/* axl.h:1756 */
+struct __svc__resetPhone;	/* axl.h:1792 */
+struct __svc__restartPhone;	/* axl.h:1828 */
+struct __svc__getCCMVersion;	/* axl.h:1864 */
+struct __svc__doDeviceReset;	/* axl.h:1900 */
+struct __svc__listRegistrationDynamic;	/* axl.h:1936 */
+struct __svc__executeSQLQuery;	/* axl.h:1972 */
+struct __svc__executeSQLUpdate;	/* axl.h:2008 */
+struct __svc__executeSQLQueryInactive;	/* axl.h:2044 */
 
 /* axl.h:118 */
 #ifndef SOAP_TYPE_ns__AXLError
@@ -1102,6 +1110,63 @@ struct ns__ListRegistrationDynamicRes {
 };
 #endif
 
+/* axl.h:934 */
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryReq
+#define SOAP_TYPE_ns__ExecuteSQLQueryReq (76)
+/* complex XML schema type 'ns:ExecuteSQLQueryReq': */
+struct ns__ExecuteSQLQueryReq {
+        /** Optional element 'sql' of XML schema type 'xsd:string' */
+        char *sql;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:946 */
+#ifndef SOAP_TYPE__ns__ExecuteSQLQueryRes_return
+#define SOAP_TYPE__ns__ExecuteSQLQueryRes_return (78)
+/* complex XML schema type 'ns:ExecuteSQLQueryRes-return': */
+struct _ns__ExecuteSQLQueryRes_return {
+        /** Sequence of elements 'row' of XML schema type 'xsd:anyType' stored in dynamic array row of length __sizerow */
+        int __sizerow;
+        char **row;
+};
+#endif
+
+/* axl.h:944 */
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryRes
+#define SOAP_TYPE_ns__ExecuteSQLQueryRes (77)
+/* complex XML schema type 'ns:ExecuteSQLQueryRes': */
+struct ns__ExecuteSQLQueryRes {
+        /** Required element 'return' of XML schema type 'ns:ExecuteSQLQueryRes-return' */
+        struct _ns__ExecuteSQLQueryRes_return return_;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:961 */
+#ifndef SOAP_TYPE__ns__ExecuteSQLUpdateRes_return
+#define SOAP_TYPE__ns__ExecuteSQLUpdateRes_return (81)
+/* complex XML schema type 'ns:ExecuteSQLUpdateRes-return': */
+struct _ns__ExecuteSQLUpdateRes_return {
+        /** Required element 'rowsUpdated' of XML schema type 'xsd:string' */
+        char *rowsUpdated;
+};
+#endif
+
+/* axl.h:959 */
+#ifndef SOAP_TYPE_ns__ExecuteSQLUpdateRes
+#define SOAP_TYPE_ns__ExecuteSQLUpdateRes (80)
+/* complex XML schema type 'ns:ExecuteSQLUpdateRes': */
+struct ns__ExecuteSQLUpdateRes {
+        /** Required element 'return' of XML schema type 'ns:ExecuteSQLUpdateRes-return' */
+        struct _ns__ExecuteSQLUpdateRes_return return_;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
 /* axl.h:420 */
 #ifndef SOAP_TYPE_ns__XFkType
 #define SOAP_TYPE_ns__XFkType (32)
@@ -1114,9 +1179,9 @@ struct ns__XFkType {
 };
 #endif
 
-/* axl.h:1130 */
+/* axl.h:1180 */
 #ifndef SOAP_TYPE___svc__addPhoneSecurityProfile
-#define SOAP_TYPE___svc__addPhoneSecurityProfile (79)
+#define SOAP_TYPE___svc__addPhoneSecurityProfile (85)
 /* Wrapper: */
 struct __svc__addPhoneSecurityProfile {
         /** Optional element 'ns:addPhoneSecurityProfile' of XML schema type 'ns:AddPhoneSecurityProfileReq' */
@@ -1124,9 +1189,9 @@ struct __svc__addPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1166 */
+/* axl.h:1216 */
 #ifndef SOAP_TYPE___svc__updatePhoneSecurityProfile
-#define SOAP_TYPE___svc__updatePhoneSecurityProfile (82)
+#define SOAP_TYPE___svc__updatePhoneSecurityProfile (88)
 /* Wrapper: */
 struct __svc__updatePhoneSecurityProfile {
         /** Optional element 'ns:updatePhoneSecurityProfile' of XML schema type 'ns:UpdatePhoneSecurityProfileReq' */
@@ -1134,9 +1199,9 @@ struct __svc__updatePhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1202 */
+/* axl.h:1252 */
 #ifndef SOAP_TYPE___svc__getPhoneSecurityProfile
-#define SOAP_TYPE___svc__getPhoneSecurityProfile (86)
+#define SOAP_TYPE___svc__getPhoneSecurityProfile (92)
 /* Wrapper: */
 struct __svc__getPhoneSecurityProfile {
         /** Optional element 'ns:getPhoneSecurityProfile' of XML schema type 'ns:GetPhoneSecurityProfileReq' */
@@ -1144,9 +1209,9 @@ struct __svc__getPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1238 */
+/* axl.h:1288 */
 #ifndef SOAP_TYPE___svc__removePhoneSecurityProfile
-#define SOAP_TYPE___svc__removePhoneSecurityProfile (89)
+#define SOAP_TYPE___svc__removePhoneSecurityProfile (95)
 /* Wrapper: */
 struct __svc__removePhoneSecurityProfile {
         /** Optional element 'ns:removePhoneSecurityProfile' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1154,9 +1219,9 @@ struct __svc__removePhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1274 */
+/* axl.h:1324 */
 #ifndef SOAP_TYPE___svc__listPhoneSecurityProfile
-#define SOAP_TYPE___svc__listPhoneSecurityProfile (93)
+#define SOAP_TYPE___svc__listPhoneSecurityProfile (99)
 /* Wrapper: */
 struct __svc__listPhoneSecurityProfile {
         /** Optional element 'ns:listPhoneSecurityProfile' of XML schema type 'ns:ListPhoneSecurityProfileReq' */
@@ -1164,9 +1229,9 @@ struct __svc__listPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1310 */
+/* axl.h:1360 */
 #ifndef SOAP_TYPE___svc__addPhone
-#define SOAP_TYPE___svc__addPhone (96)
+#define SOAP_TYPE___svc__addPhone (102)
 /* Wrapper: */
 struct __svc__addPhone {
         /** Optional element 'ns:addPhone' of XML schema type 'ns:AddPhoneReq' */
@@ -1174,9 +1239,9 @@ struct __svc__addPhone {
 };
 #endif
 
-/* axl.h:1346 */
+/* axl.h:1396 */
 #ifndef SOAP_TYPE___svc__updatePhone
-#define SOAP_TYPE___svc__updatePhone (99)
+#define SOAP_TYPE___svc__updatePhone (105)
 /* Wrapper: */
 struct __svc__updatePhone {
         /** Optional element 'ns:updatePhone' of XML schema type 'ns:UpdatePhoneReq' */
@@ -1184,9 +1249,9 @@ struct __svc__updatePhone {
 };
 #endif
 
-/* axl.h:1382 */
+/* axl.h:1432 */
 #ifndef SOAP_TYPE___svc__getPhone
-#define SOAP_TYPE___svc__getPhone (103)
+#define SOAP_TYPE___svc__getPhone (109)
 /* Wrapper: */
 struct __svc__getPhone {
         /** Optional element 'ns:getPhone' of XML schema type 'ns:GetPhoneReq' */
@@ -1194,9 +1259,9 @@ struct __svc__getPhone {
 };
 #endif
 
-/* axl.h:1418 */
+/* axl.h:1468 */
 #ifndef SOAP_TYPE___svc__removePhone
-#define SOAP_TYPE___svc__removePhone (105)
+#define SOAP_TYPE___svc__removePhone (111)
 /* Wrapper: */
 struct __svc__removePhone {
         /** Optional element 'ns:removePhone' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1204,9 +1269,9 @@ struct __svc__removePhone {
 };
 #endif
 
-/* axl.h:1454 */
+/* axl.h:1504 */
 #ifndef SOAP_TYPE___svc__listPhone
-#define SOAP_TYPE___svc__listPhone (109)
+#define SOAP_TYPE___svc__listPhone (115)
 /* Wrapper: */
 struct __svc__listPhone {
         /** Optional element 'ns:listPhone' of XML schema type 'ns:ListPhoneReq' */
@@ -1214,9 +1279,9 @@ struct __svc__listPhone {
 };
 #endif
 
-/* axl.h:1490 */
+/* axl.h:1540 */
 #ifndef SOAP_TYPE___svc__addUser
-#define SOAP_TYPE___svc__addUser (112)
+#define SOAP_TYPE___svc__addUser (118)
 /* Wrapper: */
 struct __svc__addUser {
         /** Optional element 'ns:addUser' of XML schema type 'ns:AddUserReq' */
@@ -1224,9 +1289,9 @@ struct __svc__addUser {
 };
 #endif
 
-/* axl.h:1526 */
+/* axl.h:1576 */
 #ifndef SOAP_TYPE___svc__updateUser
-#define SOAP_TYPE___svc__updateUser (115)
+#define SOAP_TYPE___svc__updateUser (121)
 /* Wrapper: */
 struct __svc__updateUser {
         /** Optional element 'ns:updateUser' of XML schema type 'ns:UpdateUserReq' */
@@ -1234,9 +1299,9 @@ struct __svc__updateUser {
 };
 #endif
 
-/* axl.h:1562 */
+/* axl.h:1612 */
 #ifndef SOAP_TYPE___svc__getUser
-#define SOAP_TYPE___svc__getUser (119)
+#define SOAP_TYPE___svc__getUser (125)
 /* Wrapper: */
 struct __svc__getUser {
         /** Optional element 'ns:getUser' of XML schema type 'ns:GetUserReq' */
@@ -1244,9 +1309,9 @@ struct __svc__getUser {
 };
 #endif
 
-/* axl.h:1598 */
+/* axl.h:1648 */
 #ifndef SOAP_TYPE___svc__removeUser
-#define SOAP_TYPE___svc__removeUser (122)
+#define SOAP_TYPE___svc__removeUser (128)
 /* Wrapper: */
 struct __svc__removeUser {
         /** Optional element 'ns:removeUser' of XML schema type 'ns:RemoveUserReq' */
@@ -1254,9 +1319,9 @@ struct __svc__removeUser {
 };
 #endif
 
-/* axl.h:1634 */
+/* axl.h:1684 */
 #ifndef SOAP_TYPE___svc__applyPhoneSecurityProfile
-#define SOAP_TYPE___svc__applyPhoneSecurityProfile (124)
+#define SOAP_TYPE___svc__applyPhoneSecurityProfile (130)
 /* Wrapper: */
 struct __svc__applyPhoneSecurityProfile {
         /** Optional element 'ns:applyPhoneSecurityProfile' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1264,9 +1329,9 @@ struct __svc__applyPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1670 */
+/* axl.h:1720 */
 #ifndef SOAP_TYPE___svc__resetPhoneSecurityProfile
-#define SOAP_TYPE___svc__resetPhoneSecurityProfile (126)
+#define SOAP_TYPE___svc__resetPhoneSecurityProfile (132)
 /* Wrapper: */
 struct __svc__resetPhoneSecurityProfile {
         /** Optional element 'ns:resetPhoneSecurityProfile' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1274,9 +1339,9 @@ struct __svc__resetPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1706 */
+/* axl.h:1756 */
 #ifndef SOAP_TYPE___svc__applyPhone
-#define SOAP_TYPE___svc__applyPhone (128)
+#define SOAP_TYPE___svc__applyPhone (134)
 /* Wrapper: */
 struct __svc__applyPhone {
         /** Optional element 'ns:applyPhone' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1284,9 +1349,9 @@ struct __svc__applyPhone {
 };
 #endif
 
-/* axl.h:1742 */
+/* axl.h:1792 */
 #ifndef SOAP_TYPE___svc__resetPhone
-#define SOAP_TYPE___svc__resetPhone (130)
+#define SOAP_TYPE___svc__resetPhone (136)
 /* Wrapper: */
 struct __svc__resetPhone {
         /** Optional element 'ns:resetPhone' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1294,9 +1359,9 @@ struct __svc__resetPhone {
 };
 #endif
 
-/* axl.h:1778 */
+/* axl.h:1828 */
 #ifndef SOAP_TYPE___svc__restartPhone
-#define SOAP_TYPE___svc__restartPhone (132)
+#define SOAP_TYPE___svc__restartPhone (138)
 /* Wrapper: */
 struct __svc__restartPhone {
         /** Optional element 'ns:restartPhone' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1304,9 +1369,9 @@ struct __svc__restartPhone {
 };
 #endif
 
-/* axl.h:1814 */
+/* axl.h:1864 */
 #ifndef SOAP_TYPE___svc__getCCMVersion
-#define SOAP_TYPE___svc__getCCMVersion (136)
+#define SOAP_TYPE___svc__getCCMVersion (142)
 /* Wrapper: */
 struct __svc__getCCMVersion {
         /** Optional element 'ns:getCCMVersion' of XML schema type 'ns:GetCCMVersionReq' */
@@ -1314,9 +1379,9 @@ struct __svc__getCCMVersion {
 };
 #endif
 
-/* axl.h:1850 */
+/* axl.h:1900 */
 #ifndef SOAP_TYPE___svc__doDeviceReset
-#define SOAP_TYPE___svc__doDeviceReset (139)
+#define SOAP_TYPE___svc__doDeviceReset (145)
 /* Wrapper: */
 struct __svc__doDeviceReset {
         /** Optional element 'ns:doDeviceReset' of XML schema type 'ns:DoDeviceResetReq' */
@@ -1324,9 +1389,9 @@ struct __svc__doDeviceReset {
 };
 #endif
 
-/* axl.h:1886 */
+/* axl.h:1936 */
 #ifndef SOAP_TYPE___svc__listRegistrationDynamic
-#define SOAP_TYPE___svc__listRegistrationDynamic (143)
+#define SOAP_TYPE___svc__listRegistrationDynamic (149)
 /* Wrapper: */
 struct __svc__listRegistrationDynamic {
         /** Optional element 'ns:listRegistrationDynamic' of XML schema type 'ns:ListRegistrationDynamicReq' */
@@ -1334,10 +1399,40 @@ struct __svc__listRegistrationDynamic {
 };
 #endif
 
+/* axl.h:1972 */
+#ifndef SOAP_TYPE___svc__executeSQLQuery
+#define SOAP_TYPE___svc__executeSQLQuery (153)
+/* Wrapper: */
+struct __svc__executeSQLQuery {
+        /** Optional element 'ns:executeSQLQuery' of XML schema type 'ns:ExecuteSQLQueryReq' */
+        struct ns__ExecuteSQLQueryReq *ns__executeSQLQuery;
+};
+#endif
+
+/* axl.h:2008 */
+#ifndef SOAP_TYPE___svc__executeSQLUpdate
+#define SOAP_TYPE___svc__executeSQLUpdate (156)
+/* Wrapper: */
+struct __svc__executeSQLUpdate {
+        /** Optional element 'ns:executeSQLUpdate' of XML schema type 'ns:ExecuteSQLQueryReq' */
+        struct ns__ExecuteSQLQueryReq *ns__executeSQLUpdate;
+};
+#endif
+
+/* axl.h:2044 */
+#ifndef SOAP_TYPE___svc__executeSQLQueryInactive
+#define SOAP_TYPE___svc__executeSQLQueryInactive (158)
+/* Wrapper: */
+struct __svc__executeSQLQueryInactive {
+        /** Optional element 'ns:executeSQLQueryInactive' of XML schema type 'ns:ExecuteSQLQueryReq' */
+        struct ns__ExecuteSQLQueryReq *ns__executeSQLQueryInactive;
+};
+#endif
+
 /* axlsvc.h:8 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Header
-#define SOAP_TYPE_SOAP_ENV__Header (144)
+#define SOAP_TYPE_SOAP_ENV__Header (159)
 /* SOAP_ENV__Header: */
 struct SOAP_ENV__Header {
         /** Transient (not serialized) */
@@ -1349,7 +1444,7 @@ struct SOAP_ENV__Header {
 /* axlsvc.h:9 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Detail
-#define SOAP_TYPE_SOAP_ENV__Detail (146)
+#define SOAP_TYPE_SOAP_ENV__Detail (161)
 /* SOAP_ENV__Detail: */
 struct SOAP_ENV__Detail {
         /** Optional element 'axlError' of XML schema type 'ns:AXLError' */
@@ -1366,7 +1461,7 @@ struct SOAP_ENV__Detail {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Code
-#define SOAP_TYPE_SOAP_ENV__Code (150)
+#define SOAP_TYPE_SOAP_ENV__Code (165)
 /* Type SOAP_ENV__Code is a recursive data type, (in)directly referencing itself through its (base or derived class) members */
 /* SOAP_ENV__Code: */
 struct SOAP_ENV__Code {
@@ -1381,7 +1476,7 @@ struct SOAP_ENV__Code {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Reason
-#define SOAP_TYPE_SOAP_ENV__Reason (152)
+#define SOAP_TYPE_SOAP_ENV__Reason (167)
 /* SOAP_ENV__Reason: */
 struct SOAP_ENV__Reason {
         /** Optional element 'SOAP-ENV:Text' of XML schema type 'xsd:string' */
@@ -1393,7 +1488,7 @@ struct SOAP_ENV__Reason {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Fault
-#define SOAP_TYPE_SOAP_ENV__Fault (153)
+#define SOAP_TYPE_SOAP_ENV__Fault (168)
 /* SOAP_ENV__Fault: */
 struct SOAP_ENV__Fault {
         /** Optional element 'faultcode' of XML schema type 'xsd:QName' */
@@ -1461,27 +1556,52 @@ typedef char *_QName;
 
 /* struct SOAP_ENV__Fault has binding name 'SOAP_ENV__Fault' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Fault
-#define SOAP_TYPE_SOAP_ENV__Fault (153)
+#define SOAP_TYPE_SOAP_ENV__Fault (168)
 #endif
 
 /* struct SOAP_ENV__Reason has binding name 'SOAP_ENV__Reason' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Reason
-#define SOAP_TYPE_SOAP_ENV__Reason (152)
+#define SOAP_TYPE_SOAP_ENV__Reason (167)
 #endif
 
 /* struct SOAP_ENV__Code has binding name 'SOAP_ENV__Code' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Code
-#define SOAP_TYPE_SOAP_ENV__Code (150)
+#define SOAP_TYPE_SOAP_ENV__Code (165)
 #endif
 
 /* struct SOAP_ENV__Detail has binding name 'SOAP_ENV__Detail' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Detail
-#define SOAP_TYPE_SOAP_ENV__Detail (146)
+#define SOAP_TYPE_SOAP_ENV__Detail (161)
 #endif
 
 /* struct SOAP_ENV__Header has binding name 'SOAP_ENV__Header' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Header
-#define SOAP_TYPE_SOAP_ENV__Header (144)
+#define SOAP_TYPE_SOAP_ENV__Header (159)
+#endif
+
+/* struct _ns__ExecuteSQLUpdateRes_return has binding name '_ns__ExecuteSQLUpdateRes_return' for type '' */
+#ifndef SOAP_TYPE__ns__ExecuteSQLUpdateRes_return
+#define SOAP_TYPE__ns__ExecuteSQLUpdateRes_return (81)
+#endif
+
+/* struct ns__ExecuteSQLUpdateRes has binding name 'ns__ExecuteSQLUpdateRes' for type 'ns:ExecuteSQLUpdateRes' */
+#ifndef SOAP_TYPE_ns__ExecuteSQLUpdateRes
+#define SOAP_TYPE_ns__ExecuteSQLUpdateRes (80)
+#endif
+
+/* struct _ns__ExecuteSQLQueryRes_return has binding name '_ns__ExecuteSQLQueryRes_return' for type '' */
+#ifndef SOAP_TYPE__ns__ExecuteSQLQueryRes_return
+#define SOAP_TYPE__ns__ExecuteSQLQueryRes_return (78)
+#endif
+
+/* struct ns__ExecuteSQLQueryRes has binding name 'ns__ExecuteSQLQueryRes' for type 'ns:ExecuteSQLQueryRes' */
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryRes
+#define SOAP_TYPE_ns__ExecuteSQLQueryRes (77)
+#endif
+
+/* struct ns__ExecuteSQLQueryReq has binding name 'ns__ExecuteSQLQueryReq' for type 'ns:ExecuteSQLQueryReq' */
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryReq
+#define SOAP_TYPE_ns__ExecuteSQLQueryReq (76)
 #endif
 
 /* struct _ns__ListRegistrationDynamicRes_return has binding name '_ns__ListRegistrationDynamicRes_return' for type '' */
@@ -1716,142 +1836,162 @@ typedef char *_QName;
 
 /* struct SOAP_ENV__Reason * has binding name 'PointerToSOAP_ENV__Reason' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Reason
-#define SOAP_TYPE_PointerToSOAP_ENV__Reason (155)
+#define SOAP_TYPE_PointerToSOAP_ENV__Reason (170)
 #endif
 
 /* struct SOAP_ENV__Detail * has binding name 'PointerToSOAP_ENV__Detail' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Detail
-#define SOAP_TYPE_PointerToSOAP_ENV__Detail (154)
+#define SOAP_TYPE_PointerToSOAP_ENV__Detail (169)
 #endif
 
 /* struct SOAP_ENV__Code * has binding name 'PointerToSOAP_ENV__Code' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Code
-#define SOAP_TYPE_PointerToSOAP_ENV__Code (151)
+#define SOAP_TYPE_PointerToSOAP_ENV__Code (166)
 #endif
 
 /* struct ns__AXLError * has binding name 'PointerTons__AXLError' for type 'ns:AXLError' */
 #ifndef SOAP_TYPE_PointerTons__AXLError
-#define SOAP_TYPE_PointerTons__AXLError (147)
+#define SOAP_TYPE_PointerTons__AXLError (162)
+#endif
+
+/* struct ns__ExecuteSQLUpdateRes * has binding name 'PointerTons__ExecuteSQLUpdateRes' for type 'ns:ExecuteSQLUpdateRes' */
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes
+#define SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes (154)
+#endif
+
+/* struct ns__ExecuteSQLQueryRes * has binding name 'PointerTons__ExecuteSQLQueryRes' for type 'ns:ExecuteSQLQueryRes' */
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLQueryRes
+#define SOAP_TYPE_PointerTons__ExecuteSQLQueryRes (151)
+#endif
+
+/* struct ns__ExecuteSQLQueryReq * has binding name 'PointerTons__ExecuteSQLQueryReq' for type 'ns:ExecuteSQLQueryReq' */
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLQueryReq
+#define SOAP_TYPE_PointerTons__ExecuteSQLQueryReq (150)
 #endif
 
 /* struct ns__ListRegistrationDynamicRes * has binding name 'PointerTons__ListRegistrationDynamicRes' for type 'ns:ListRegistrationDynamicRes' */
 #ifndef SOAP_TYPE_PointerTons__ListRegistrationDynamicRes
-#define SOAP_TYPE_PointerTons__ListRegistrationDynamicRes (141)
+#define SOAP_TYPE_PointerTons__ListRegistrationDynamicRes (147)
 #endif
 
 /* struct ns__ListRegistrationDynamicReq * has binding name 'PointerTons__ListRegistrationDynamicReq' for type 'ns:ListRegistrationDynamicReq' */
 #ifndef SOAP_TYPE_PointerTons__ListRegistrationDynamicReq
-#define SOAP_TYPE_PointerTons__ListRegistrationDynamicReq (140)
+#define SOAP_TYPE_PointerTons__ListRegistrationDynamicReq (146)
 #endif
 
 /* struct ns__DoDeviceResetReq * has binding name 'PointerTons__DoDeviceResetReq' for type 'ns:DoDeviceResetReq' */
 #ifndef SOAP_TYPE_PointerTons__DoDeviceResetReq
-#define SOAP_TYPE_PointerTons__DoDeviceResetReq (137)
+#define SOAP_TYPE_PointerTons__DoDeviceResetReq (143)
 #endif
 
 /* struct ns__GetCCMVersionRes * has binding name 'PointerTons__GetCCMVersionRes' for type 'ns:GetCCMVersionRes' */
 #ifndef SOAP_TYPE_PointerTons__GetCCMVersionRes
-#define SOAP_TYPE_PointerTons__GetCCMVersionRes (134)
+#define SOAP_TYPE_PointerTons__GetCCMVersionRes (140)
 #endif
 
 /* struct ns__GetCCMVersionReq * has binding name 'PointerTons__GetCCMVersionReq' for type 'ns:GetCCMVersionReq' */
 #ifndef SOAP_TYPE_PointerTons__GetCCMVersionReq
-#define SOAP_TYPE_PointerTons__GetCCMVersionReq (133)
+#define SOAP_TYPE_PointerTons__GetCCMVersionReq (139)
 #endif
 
 /* struct ns__RemoveUserReq * has binding name 'PointerTons__RemoveUserReq' for type 'ns:RemoveUserReq' */
 #ifndef SOAP_TYPE_PointerTons__RemoveUserReq
-#define SOAP_TYPE_PointerTons__RemoveUserReq (120)
+#define SOAP_TYPE_PointerTons__RemoveUserReq (126)
 #endif
 
 /* struct ns__GetUserRes * has binding name 'PointerTons__GetUserRes' for type 'ns:GetUserRes' */
 #ifndef SOAP_TYPE_PointerTons__GetUserRes
-#define SOAP_TYPE_PointerTons__GetUserRes (117)
+#define SOAP_TYPE_PointerTons__GetUserRes (123)
 #endif
 
 /* struct ns__GetUserReq * has binding name 'PointerTons__GetUserReq' for type 'ns:GetUserReq' */
 #ifndef SOAP_TYPE_PointerTons__GetUserReq
-#define SOAP_TYPE_PointerTons__GetUserReq (116)
+#define SOAP_TYPE_PointerTons__GetUserReq (122)
 #endif
 
 /* struct ns__UpdateUserReq * has binding name 'PointerTons__UpdateUserReq' for type 'ns:UpdateUserReq' */
 #ifndef SOAP_TYPE_PointerTons__UpdateUserReq
-#define SOAP_TYPE_PointerTons__UpdateUserReq (113)
+#define SOAP_TYPE_PointerTons__UpdateUserReq (119)
 #endif
 
 /* struct ns__AddUserReq * has binding name 'PointerTons__AddUserReq' for type 'ns:AddUserReq' */
 #ifndef SOAP_TYPE_PointerTons__AddUserReq
-#define SOAP_TYPE_PointerTons__AddUserReq (110)
+#define SOAP_TYPE_PointerTons__AddUserReq (116)
 #endif
 
 /* struct ns__ListPhoneRes * has binding name 'PointerTons__ListPhoneRes' for type 'ns:ListPhoneRes' */
 #ifndef SOAP_TYPE_PointerTons__ListPhoneRes
-#define SOAP_TYPE_PointerTons__ListPhoneRes (107)
+#define SOAP_TYPE_PointerTons__ListPhoneRes (113)
 #endif
 
 /* struct ns__ListPhoneReq * has binding name 'PointerTons__ListPhoneReq' for type 'ns:ListPhoneReq' */
 #ifndef SOAP_TYPE_PointerTons__ListPhoneReq
-#define SOAP_TYPE_PointerTons__ListPhoneReq (106)
+#define SOAP_TYPE_PointerTons__ListPhoneReq (112)
 #endif
 
 /* struct ns__GetPhoneRes * has binding name 'PointerTons__GetPhoneRes' for type 'ns:GetPhoneRes' */
 #ifndef SOAP_TYPE_PointerTons__GetPhoneRes
-#define SOAP_TYPE_PointerTons__GetPhoneRes (101)
+#define SOAP_TYPE_PointerTons__GetPhoneRes (107)
 #endif
 
 /* struct ns__GetPhoneReq * has binding name 'PointerTons__GetPhoneReq' for type 'ns:GetPhoneReq' */
 #ifndef SOAP_TYPE_PointerTons__GetPhoneReq
-#define SOAP_TYPE_PointerTons__GetPhoneReq (100)
+#define SOAP_TYPE_PointerTons__GetPhoneReq (106)
 #endif
 
 /* struct ns__UpdatePhoneReq * has binding name 'PointerTons__UpdatePhoneReq' for type 'ns:UpdatePhoneReq' */
 #ifndef SOAP_TYPE_PointerTons__UpdatePhoneReq
-#define SOAP_TYPE_PointerTons__UpdatePhoneReq (97)
+#define SOAP_TYPE_PointerTons__UpdatePhoneReq (103)
 #endif
 
 /* struct ns__AddPhoneReq * has binding name 'PointerTons__AddPhoneReq' for type 'ns:AddPhoneReq' */
 #ifndef SOAP_TYPE_PointerTons__AddPhoneReq
-#define SOAP_TYPE_PointerTons__AddPhoneReq (94)
+#define SOAP_TYPE_PointerTons__AddPhoneReq (100)
 #endif
 
 /* struct ns__ListPhoneSecurityProfileRes * has binding name 'PointerTons__ListPhoneSecurityProfileRes' for type 'ns:ListPhoneSecurityProfileRes' */
 #ifndef SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes
-#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes (91)
+#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes (97)
 #endif
 
 /* struct ns__ListPhoneSecurityProfileReq * has binding name 'PointerTons__ListPhoneSecurityProfileReq' for type 'ns:ListPhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq (90)
+#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq (96)
 #endif
 
 /* struct ns__NameAndGUIDRequest * has binding name 'PointerTons__NameAndGUIDRequest' for type 'ns:NameAndGUIDRequest' */
 #ifndef SOAP_TYPE_PointerTons__NameAndGUIDRequest
-#define SOAP_TYPE_PointerTons__NameAndGUIDRequest (87)
+#define SOAP_TYPE_PointerTons__NameAndGUIDRequest (93)
 #endif
 
 /* struct ns__GetPhoneSecurityProfileRes * has binding name 'PointerTons__GetPhoneSecurityProfileRes' for type 'ns:GetPhoneSecurityProfileRes' */
 #ifndef SOAP_TYPE_PointerTons__GetPhoneSecurityProfileRes
-#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileRes (84)
+#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileRes (90)
 #endif
 
 /* struct ns__GetPhoneSecurityProfileReq * has binding name 'PointerTons__GetPhoneSecurityProfileReq' for type 'ns:GetPhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__GetPhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileReq (83)
+#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileReq (89)
 #endif
 
 /* struct ns__UpdatePhoneSecurityProfileReq * has binding name 'PointerTons__UpdatePhoneSecurityProfileReq' for type 'ns:UpdatePhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__UpdatePhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__UpdatePhoneSecurityProfileReq (80)
+#define SOAP_TYPE_PointerTons__UpdatePhoneSecurityProfileReq (86)
 #endif
 
 /* struct ns__StandardResponse * has binding name 'PointerTons__StandardResponse' for type 'ns:StandardResponse' */
 #ifndef SOAP_TYPE_PointerTons__StandardResponse
-#define SOAP_TYPE_PointerTons__StandardResponse (77)
+#define SOAP_TYPE_PointerTons__StandardResponse (83)
 #endif
 
 /* struct ns__AddPhoneSecurityProfileReq * has binding name 'PointerTons__AddPhoneSecurityProfileReq' for type 'ns:AddPhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq (76)
+#define SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq (82)
+#endif
+
+/* char ** has binding name 'PointerTo_XML' for type '' */
+#ifndef SOAP_TYPE_PointerTo_XML
+#define SOAP_TYPE_PointerTo_XML (79)
 #endif
 
 /* struct ns__LRegistrationDynamic * has binding name 'PointerTons__LRegistrationDynamic' for type 'ns:LRegistrationDynamic' */
@@ -1996,6 +2136,12 @@ typedef char *_QName;
     SOAP_FMAC5 int SOAP_FMAC6 __svc__doDeviceReset(struct soap*, struct ns__DoDeviceResetReq *ns__doDeviceReset, struct ns__StandardResponse *ns__doDeviceResetResponse);
     /** Web service operation '__svc__listRegistrationDynamic' implementation, should return SOAP_OK or error code */
     SOAP_FMAC5 int SOAP_FMAC6 __svc__listRegistrationDynamic(struct soap*, struct ns__ListRegistrationDynamicReq *ns__listRegistrationDynamic, struct ns__ListRegistrationDynamicRes *ns__listRegistrationDynamicResponse);
+    /** Web service operation '__svc__executeSQLQuery' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__executeSQLQuery(struct soap*, struct ns__ExecuteSQLQueryReq *ns__executeSQLQuery, struct ns__ExecuteSQLQueryRes *ns__executeSQLQueryResponse);
+    /** Web service operation '__svc__executeSQLUpdate' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__executeSQLUpdate(struct soap*, struct ns__ExecuteSQLQueryReq *ns__executeSQLUpdate, struct ns__ExecuteSQLUpdateRes *ns__executeSQLUpdateResponse);
+    /** Web service operation '__svc__executeSQLQueryInactive' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__executeSQLQueryInactive(struct soap*, struct ns__ExecuteSQLQueryReq *ns__executeSQLQueryInactive, struct ns__ExecuteSQLQueryRes *ns__executeSQLQueryInactiveResponse);
 
 /******************************************************************************\
  *                                                                            *
@@ -2050,6 +2196,12 @@ SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__getCCMVersion(struct soap*);
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__doDeviceReset(struct soap*);
 
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__listRegistrationDynamic(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__executeSQLQuery(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__executeSQLUpdate(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__executeSQLQueryInactive(struct soap*);
 
 #endif
 

@@ -135,6 +135,13 @@ static const struct setting settings[] = {
 	S(mic_roots, mic_roots, "",
 	  "A PEM bundle of the certificates that phones' MICs (manufacture-installed "
 	  "certificates) chain to. Empty: no MIC is trusted."),
+	I(sql_query_timeout, sql_query_timeout, "10", 1, 3600,
+	  "seconds an executeSQLQuery statement may run (PostgreSQL's statement_timeout), "
+	  "counting its rows included"),
+	S(sql_query_database_url, sql_query_database_url, "",
+	  "libpq connection string or URI for executeSQLQuery's statements, which must log in "
+	  "as a role that can read only the data dictionary's views (see docs/sql-query.md). "
+	  "Empty: `database_url` with user axlprov_sql"),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

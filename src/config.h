@@ -48,6 +48,8 @@ struct config {
 	char capf_key[512];       /* PEM: its private key ("" = in capf_cert) */
 	long capf_lsc_days;       /* validity of an issued LSC, days */
 	char mic_roots[512];      /* PEM bundle: roots (or manufacturing CAs) MICs chain to */
+	long sql_query_timeout;   /* executeSQLQuery's statement_timeout, seconds */
+	char sql_query_database_url[1024]; /* its connection ("" = database_url as axlprov_sql) */
 };
 
 /* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>

@@ -60,7 +60,7 @@ request_begin(struct worker *w)
 	struct request *r = &w->req;
 
 	r->version = 0;
-	r->op[0] = r->user[0] = r->role[0] = '\0';
+	r->op[0] = r->user[0] = r->role[0] = r->sql[0] = '\0';
 	r->status = r->axlcode = 0;
 	r->throttled = false;
 	r->request_id[0] = '\0';

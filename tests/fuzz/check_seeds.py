@@ -25,6 +25,10 @@ REQUEST = {
     "getCCMVersion-other-node.http": "500", "doDeviceReset-prt.http": "500",
     "getPhone-1.0.http": "599", "listRegistrationDynamic-11.0.http": "500",
     "post-uds-version.http": "405",
+    "executeSQLQuery-too-large.http": "500", "executeSQLQuery-db-error.http": "500",
+    "executeSQLQuery-two-statements.http": "500", "executeSQLQuery-matches.http": "500",
+    "executeSQLQuery-catalog.http": "500", "executeSQLUpdate.http": "500",
+    "executeSQLQueryInactive.http": "500",
 }
 REGISTER = {
     "bad-cseq.sip": None, "by-digest-user.sip": "401", "contact-star-bad.sip": "400",

@@ -134,6 +134,26 @@ REQUESTS = {
                                         "<keySize>3072</keySize>"),
     "updatePhone-by-uuid": ("updatePhone", "<uuid>{00000015-F00D-4000-8000-0000FA8CFB85}</uuid>"
                                            "<description>by uuid</description><digestUser/>"),
+    # executeSQLQuery (fake_repo.c answers with its phones; "repeat" passes the
+    # harness's 64 KB cap, "nosuch" is the database's refusal).
+    "executeSQLQuery": ("executeSQLQuery", "<sql>select name, description from device where "
+                                           "name like 'SEP%' order by name</sql>"),
+    "executeSQLQuery-skip-first": ("executeSQLQuery", "<sql>SELECT SKIP 1 FIRST 2 UNIQUE name "
+                                                      "FROM device ORDER BY name;</sql>"),
+    "executeSQLQuery-join": ("executeSQLQuery",
+                             "<sql>select d.name, s.name as p, count(*) from device d, "
+                             "securityprofile s where s.pkid = d.fksecurityprofile and "
+                             "lower(d.name) like 'sep%' /* ; */ group by 1, 2 -- x</sql>"),
+    "executeSQLQuery-too-large": ("executeSQLQuery",
+                                  "<sql>select repeat('x', 1000) from device</sql>"),
+    "executeSQLQuery-db-error": ("executeSQLQuery", "<sql>select * from nosuchtable</sql>"),
+    "executeSQLQuery-two-statements": ("executeSQLQuery",
+                                       "<sql>select 1; delete from device</sql>"),
+    "executeSQLQuery-matches": ("executeSQLQuery",
+                                "<sql>select name from device where name matches 'SEP*'</sql>"),
+    "executeSQLQuery-catalog": ("executeSQLQuery", "<sql>select * from \"pg_authid\"</sql>"),
+    "executeSQLUpdate": ("executeSQLUpdate", "<sql>update device set description = ''</sql>"),
+    "executeSQLQueryInactive": ("executeSQLQueryInactive", "<sql>select name from device</sql>"),
     "updatePhoneSecurityProfile-predefined": (
         "updatePhoneSecurityProfile", "<name>Cisco 8845 - Standard SIP Non-Secure Profile</name>"
         "<description>x</description>"),

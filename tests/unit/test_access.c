@@ -17,11 +17,12 @@ test_writes_need_full_role(void **state)
 		"removePhoneSecurityProfile", "applyPhoneSecurityProfile",
 		"resetPhoneSecurityProfile", "addPhone", "updatePhone", "removePhone",
 		"applyPhone", "resetPhone", "restartPhone", "addUser", "updateUser", "removeUser",
-		"doDeviceReset",
+		"doDeviceReset", "executeSQLUpdate",
 	};
 	static const char *const reads[] = {
 		"getPhoneSecurityProfile", "listPhoneSecurityProfile", "getPhone", "listPhone",
-		"getUser", "getCCMVersion", "listRegistrationDynamic", "doSomethingUnknown", "",
+		"getUser", "getCCMVersion", "listRegistrationDynamic",
+		"executeSQLQuery", "executeSQLQueryInactive", "doSomethingUnknown", "",
 	};
 
 	(void) state;
@@ -38,7 +39,7 @@ test_writes_need_full_role(void **state)
 	assert_false(axl_op_is_write(NULL));
 	/* The table: every operation found by its name, with its kind. */
 	assert_int_equal(axl_op_count(), OP__COUNT);
-	assert_true(axl_op_count() >= 22);
+	assert_true(axl_op_count() >= 25);
 	for (int i = 0; i < axl_op_count(); i++)
 		assert_int_equal(axl_op_find(axl_op_name(i)), i);
 	assert_string_equal(axl_op_name(OP_REMOVE_USER), "removeUser");

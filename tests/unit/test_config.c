@@ -63,6 +63,8 @@ static const struct {
 	SS(capf_key, "", "/var/lib/axlprov/capf/ca.key"),
 	SI(capf_lsc_days, "1825", "365", 1, 36500),
 	SS(mic_roots, "", "/etc/axlprov/mic-roots.pem"),
+	SI(sql_query_timeout, "10", "2", 1, 3600),
+	SS(sql_query_database_url, "", "host=db dbname=axlprov user=axlprov_sql"),
 #undef SS
 #undef SI
 };

@@ -207,6 +207,14 @@ test_logfmt(void **state)
 	assert_int_equal(len, strlen(buf));
 	assert_string_equal(buf, "request id=00000000000000ab user=\"\" source=127.0.0.1:4000 "
 				 "op=\"GET /metrics\" outcome=ok status=200 axlcode=-239 duration_ms=1.235");
+	/* executeSQLQuery's statement comes last, quoted. */
+	r.sql = "select name\nfrom device";
+	reqlog_format(buf, sizeof(buf), &r);
+	assert_non_null(strstr(buf, " duration_ms=1.235 sql=\"select name\\nfrom device\""));
+	r.sql = "";
+	reqlog_format(buf, sizeof(buf), &r);
+	assert_null(strstr(buf, "sql="));
+	r.sql = NULL;
 	len = 0;
 	buf[0] = '\0';
 	reqlog_put(buf, sizeof(buf), &len, "op", "a\"b\\c\nd\te=f\x01");
