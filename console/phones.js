@@ -77,7 +77,7 @@ function profileNote(before, after, chosen, choices) {
 
 // Save: updatePhone with what changed; the schema lets CAPF settings
 // change only together with a certificate operation.
-async function save(ctx, phone, choices, controls) {
+async function save(ctx, phone, controls) {
   for (const e of document.querySelectorAll(".field-error")) e.textContent = "";
   const changed = [...controls].filter(([tag, c]) => c.value !== stored(phone, tag));
   if (changed.length === 0) { status("Nothing changed.", "info"); return; }
@@ -85,10 +85,14 @@ async function save(ctx, phone, choices, controls) {
       !changed.some(([t]) => t === "certificateOperation"))
     changed.push(["certificateOperation", controls.get("certificateOperation")]);
   try {
+    // The profiles as they are just before the update (the page's list may
+    // be older than another administrator's change): a target among them
+    // was moved to, any other was created by this update.
+    const existing = await profilesFor(phone);
     await axl.call("updatePhone", axl.xml([["name", phone.name], ...changed.map(([t, c]) => [t, c.value])]));
     const after = await axl.get("Phone", phone.name);
     ctx.flash = "Update successful" + profileNote(phone.securityProfileName, after.securityProfileName,
-                                                  controls.get("securityProfileName").value, choices);
+                                                  controls.get("securityProfileName").value, existing);
     ctx.route();
   } catch (e) {
     const tag = fieldOfFault(e.message, [["description", "Description"],
@@ -106,7 +110,7 @@ export async function configPage(ctx, q) {
   const fact = (k, v) => [el("dt", {}, k), el("dd", {}, v)];
   page("Phone Configuration",
     el("div", { class: "buttons toolbar" },
-       ctx.writable ? button("Save", () => save(ctx, phone, choices, controls)) : null,
+       ctx.writable ? button("Save", () => save(ctx, phone, controls)) : null,
        ctx.writable ? button("Apply Config", () => deliveryPanel(extra, "Phone", phone.name)) : null,
        link("Back to Find/List", href("phones"))),
     ctx.writable ? null : el("p", { class: "notice", role: "note" },
