@@ -43,6 +43,8 @@ struct config {
 	char capf_key[512];       /* PEM: its private key ("" = in capf_cert) */
 	long capf_lsc_days;       /* validity of an issued LSC, days */
 	char mic_roots[512];      /* PEM bundle: roots (or manufacturing CAs) MICs chain to */
+	char capf_listen[128];    /* EST (online LSC enrollment) address:port, "" = off */
+	long capf_rate_limit;     /* EST requests per address per minute (0: no limit) */
 };
 
 /* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>

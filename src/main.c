@@ -21,6 +21,8 @@
 #include "audit.h"
 #include "auth.h"
 #include "capf.h"
+#include "capf_ops.h"
+#include "est.h"
 #include "config.h"
 #include "db.h"
 #include "import.h"
@@ -155,7 +157,8 @@ load_capf_trust(const struct config *cfg, struct capf_trust **out)
 	*out = NULL;
 	if (cfg->capf_cert[0] == '\0' && cfg->mic_roots[0] == '\0')
 		return true;
-	if ((*out = capf_trust_load(cfg, false, &err)) == NULL) {
+	/* The EST listener signs LSCs: then the CA's key is needed too. */
+	if ((*out = capf_trust_load(cfg, est_enabled(cfg), &err)) == NULL) {
 		log_msg(LOG_ERROR, "cannot load the phone certificate trust: %s", err.msg);
 		return false;
 	}
@@ -180,7 +183,10 @@ serve(const struct config *cfg, const struct capf_trust *trust)
 	struct sigaction sa;
 	bool ok;
 
-	(void) trust;  /* loaded and checked; the TLS registrar is what uses it */
+	if (est_enabled(cfg) && !est_init(cfg, trust, &err)) {
+		log_msg(LOG_ERROR, "%s", err.msg);
+		return 1;
+	}
 	if (!auth_init((int) cfg->auth_cache_ttl)) {
 		log_msg(LOG_ERROR, "cannot seed the random generator");
 		return 1;
@@ -225,6 +231,7 @@ serve(const struct config *cfg, const struct capf_trust *trust)
 	ok = server_run(srv);
 	sip_stop(sip);
 	server_free(srv);
+	est_free();
 	log_msg(LOG_INFO, "stopped");
 	return ok ? 0 : 1;
 }
@@ -597,7 +604,6 @@ issue_tx(struct db *db, const struct capf_trust *t, long days, const char *phone
 	 struct app_err *err)
 {
 	struct actor actor = cli_actor("capf issue");
-	struct capf_key_rules rules;
 	struct capf_phone ph;
 
 	if (!db_begin(db, err) || !repo_capf_lock_phone(db, phone, &ph, err))
@@ -607,9 +613,7 @@ issue_tx(struct db *db, const struct capf_trust *t, long days, const char *phone
 				   "phone %s has no Install/Upgrade certificate operation pending "
 				   "(certificateOperation is %s); set one with updatePhone first",
 				   ph.name, ph.operation);
-	rules = (struct capf_key_rules) { ph.name, ph.key_order, ph.key_size, ph.ec_key_size };
-	return capf_issue(t, csr, len, &rules, days, time(NULL), out, err) &&
-	       repo_capf_record_lsc(db, &ph, &out->facts, out->pem, &actor, replaced, err);
+	return capf_ops_issue(db, t, days, &ph, csr, len, &actor, false, out, replaced, err);
 }
 
 /* The certificate goes to a temporary file beside --out before the
