@@ -129,6 +129,9 @@ class Server:
         self.port = free_port()
         self.tls_port = free_port()
         self.sip_port = free_port()
+        # The EST listener (on only when a test gives --capf-cert): a free
+        # port each, never the default 3804 that servers would share.
+        self.capf_port = free_port()
         self.cert = os.path.join(self.dir, "server.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
@@ -150,6 +153,7 @@ class Server:
                      # Each server its own SIP port and node: several share a database.
                      "--sip-listen", "127.0.0.1:%d" % self.sip_port,
                      "--sip-node", "test-%d" % self.sip_port,
+                     "--capf-listen", "127.0.0.1:%d" % self.capf_port,
                      # Every test connects from 127.0.0.1: no login back-off
                      # unless a test asks for it (test_roles.py).
                      "--login-backoff-after", "0",
