@@ -58,6 +58,8 @@ static const struct {
 	SS(capf_key, "", "/var/lib/axlprov/capf/ca.key"),
 	SI(capf_lsc_days, "1825", "365", 1, 36500),
 	SS(mic_roots, "", "/etc/axlprov/mic-roots.pem"),
+	SS(capf_listen, "0.0.0.0:3804", "127.0.0.1:13804"),
+	SI(capf_rate_limit, "60", "5", 0, 1000000),
 #undef SS
 #undef SI
 };
