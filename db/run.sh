@@ -12,6 +12,8 @@ data=$(cd "$data" && pwd)
 listen=${AXLPROV_LISTEN:-0.0.0.0:8443}
 # axlprovd reads AXLPROV_SIP_LISTEN itself; empty turns SIP off.
 sip=${AXLPROV_SIP_LISTEN-0.0.0.0:5060}
+# EST, where phones obtain their LSC online; empty turns it off.
+capf_listen=${AXLPROV_CAPF_LISTEN-0.0.0.0:3804}
 admin=${AXLPROV_ADMIN_USER:-admin}
 own_pg=
 
@@ -74,6 +76,7 @@ cat <<MSG
     database:  $url
     SIP:       ${sip:-off}   (registrar for phones, UDP and TCP; apply config notifies them)
 CAPF CA: $capf/ca.crt   (signs phones' LSCs: axlprovd capf issue PHONE --csr FILE)
+    EST:       ${capf_listen:-off}   (phones enroll online: https://localhost:${capf_listen##*:}/.well-known/est/, see docs/certificates.md)
 
   Try:  curl -k -u '$admin:$password' https://localhost:$port/axl/
   Stop: Ctrl-C
@@ -88,7 +91,7 @@ stop() {
 }
 trap stop INT TERM
 "$top/build/axlprovd" --listen "$listen" --tls-cert "$tls/server.pem" \
-	--capf-cert "$capf/ca.crt" --capf-key "$capf/ca.key" &
+	--capf-cert "$capf/ca.crt" --capf-key "$capf/ca.key" --capf-listen "$capf_listen" &
 pid=$!
 wait "$pid" || true
 pid=

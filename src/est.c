@@ -42,6 +42,7 @@
 #include "xbuf.h"
 
 #define EST_PREFIX "/.well-known/est/"
+#define EST_DISCARD_MAX (1024 * 1024)
 #define P7_TYPE "application/pkcs7-mime; smime-type=certs-only"
 #define B64_HEADER "Content-Transfer-Encoding: base64\r\n"
 
@@ -486,6 +487,15 @@ est_serve(struct worker *w, int rc)
 	if (s->length > EST_MAX_BODY) {
 		snprintf(msg, sizeof(msg), "The request is too large: the limit is %d bytes.",
 			 EST_MAX_BODY);
+		/* A TLS connection is not drained after an answer: a body up to
+		 * EST_DISCARD_MAX is read (and dropped) first, so that the client
+		 * gets the 413 instead of a reset. */
+		if (s->length <= EST_DISCARD_MAX) {
+			size_t len;
+
+			http_body_begins(w);
+			(void) soap_http_get_body(s, &len);
+		}
 		return http_error(w, 413, msg, 0, true);
 	}
 	if ((rc = limited(w, r)) != SOAP_OK)

@@ -159,7 +159,9 @@ load_capf_trust(const struct config *cfg, struct capf_trust **out)
 		return true;
 	/* The EST listener signs LSCs: then the CA's key is needed too. */
 	if ((*out = capf_trust_load(cfg, est_enabled(cfg), &err)) == NULL) {
-		log_msg(LOG_ERROR, "cannot load the phone certificate trust: %s", err.msg);
+		log_msg(LOG_ERROR, "cannot load the phone certificate trust: %s%s", err.msg,
+			est_enabled(cfg) ? " (the EST listener, capf_listen, signs LSCs with the "
+			"CAPF CA's key; set capf_listen to \"\" to run without it)" : "");
 		return false;
 	}
 	if (capf_ca_describe(*out, subject, sizeof(subject), &not_after)) {

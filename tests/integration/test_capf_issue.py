@@ -412,6 +412,7 @@ def test_server_refuses_to_start_with_a_bad_trust_file(pg, ca, tmp_path, setting
     args = {"missing": ["--capf-cert", str(tmp_path / "nope.crt")],
             "leaf": ["--capf-cert", leaf],
             "mic": ["--capf-cert", ca["cert"], "--mic-roots", str(tmp_path / "nope.pem")]}[setting]
+    args += ["--capf-listen", ""]      # EST off: these carry no CA key (test_est.py has that case)
     env = dict(os.environ, AXLPROV_DATABASE_URL=pg.url)
     env.pop("AXLPROV_CONFIG", None)
     cp = subprocess.run([BINARY, "--listen", "127.0.0.1:%d" % free_port(), "--sip-listen", "",
@@ -422,17 +423,21 @@ def test_server_refuses_to_start_with_a_bad_trust_file(pg, ca, tmp_path, setting
     cp = subprocess.run([BINARY, *args, "check-config"], env=env, capture_output=True,
                         text=True, timeout=30)
     assert cp.returncode == 2 and words in cp.stderr, cp.stderr
-    good = subprocess.run([BINARY, "--capf-cert", ca["cert"], "check-config"], env=env,
+    # Without EST (capf_listen ""), the CA's certificate alone is enough.
+    good = subprocess.run([BINARY, "--capf-cert", ca["cert"], "--capf-listen", "", "check-config"],
+                          env=env,
                           capture_output=True, text=True, timeout=30)
     assert good.returncode == 0 and "CAPF CA /CN=axlprov CAPF test" in good.stderr, good.stderr
 
 
-def run_sh(pg, data, unique):
-    """db/run.sh against the test database; returns (process, its stdout
-    up to the CAPF CA line)."""
+def run_sh(pg, data, unique, capf_port=None):
+    """db/run.sh against the test database (its EST listener on capf_port,
+    a free one by default); returns (process, its stdout up to the CAPF CA
+    line)."""
     port = free_port()
     env = dict(os.environ, AXLPROV_DATA=str(data), AXLPROV_DATABASE_URL=pg.url,
                AXLPROV_LISTEN="127.0.0.1:%d" % port, AXLPROV_SIP_LISTEN="",
+               AXLPROV_CAPF_LISTEN="127.0.0.1:%d" % (capf_port or free_port()),
                AXLPROV_ADMIN_USER=unique + "-run", AXLPROV_ADMIN_PASSWORD="Run-sh-Pass-1")
     env.pop("AXLPROV_CONFIG", None)
     proc = subprocess.Popen([os.path.join(TOP, "db", "run.sh")], env=env, stdout=subprocess.PIPE,

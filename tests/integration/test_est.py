@@ -537,3 +537,80 @@ def test_metrics_count_enrollments(est, tmp_path):
     assert set(counts) == {"issued", "renewed", "challenged", "denied", "refused", "expired",
                            "rate_limited", "error"}
     assert 'operation="EST simpleenroll"' in text
+
+
+def test_make_run_serves_est(pg, unique, tmp_path):
+    """`make run` (db/run.sh) turns EST on at AXLPROV_CAPF_LISTEN with its CAPF CA."""
+    from conftest import free_port, wait_for_port
+    from test_capf_issue import run_sh, stop_run_sh
+    port = free_port()
+    proc, _ = run_sh(pg, tmp_path, unique, capf_port=port)
+    try:
+        wait_for_port(port, proc)
+        cp = subprocess.run(["curl", "-sSk", "https://127.0.0.1:%d%scacerts" % (port, EST)],
+                            check=True, capture_output=True)
+        der = subprocess.run(["openssl", "base64", "-d"], input=cp.stdout, check=True,
+                             capture_output=True).stdout
+        pem = subprocess.run(["openssl", "pkcs7", "-inform", "DER", "-print_certs"], input=der,
+                             check=True, capture_output=True).stdout.decode()
+        with open(tmp_path / "capf" / "ca.crt") as f:
+            assert f.read().split("-----BEGIN")[1].strip() == pem.split("-----BEGIN")[1].strip()
+    finally:
+        log = stop_run_sh(proc)
+    assert "/.well-known/est/ (EST)" in log
+
+
+def test_est_needs_the_ca_key(pg, pki):
+    """EST on (the default capf_listen) signs LSCs: a CA certificate without
+    its key stops the start with a message that says what to do."""
+    env = dict(os.environ, AXLPROV_DATABASE_URL=pg.url)
+    env.pop("AXLPROV_CONFIG", None)
+    from conftest import BINARY
+    cp = subprocess.run([BINARY, "--capf-cert", pki["ca"]["cert"], "check-config"], env=env,
+                        capture_output=True, text=True, timeout=30)
+    assert cp.returncode == 2 and "capf_listen" in cp.stderr, cp.stderr
+    cp = subprocess.run([BINARY, "--capf-cert", pki["ca"]["cert"], "--capf-key", pki["ca"]["key"],
+                         "check-config"], env=env, capture_output=True, text=True, timeout=30)
+    assert cp.returncode == 0, cp.stderr
+
+
+# --------------------------------------------------------------------------
+# the walk-through of docs/certificates.md, "Enrolling online (EST)"
+# --------------------------------------------------------------------------
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_walkthrough_zeep_then_curl(est, server, pg, pki, unique, tmp_path):
+    """An admin script (zeep) makes an Encrypted profile with By
+    Authentication String, a phone on it, and starts its install with an
+    authentication string; the phone (curl + openssl) enrolls over EST."""
+    from test_zeep_compat import ZeepAxl, https_url
+    from test_zeep_phones import xphone
+    svc = ZeepAxl("14.0", server.user, server.password).service(https_url(server))
+    prof = unique + "-est-walk"
+    svc.addPhoneSecurityProfile(phoneSecurityProfile={
+        "phoneType": "Cisco 8845", "protocol": "SIP", "name": prof,
+        "deviceSecurityMode": "Encrypted", "authenticationMode": "By Authentication String",
+        "keyOrder": "EC Only", "ecKeySize": "256"})
+    name = sep_name()
+    svc.addPhone(phone=xphone(name, securityProfileName=prof))
+    svc.updatePhone(name=name, certificateOperation="Install/Upgrade", authenticationString="8642")
+    tags = {"certificateOperation": "", "certificateStatus": "", "securityProfileName": ""}
+    p = svc.getPhone(name=name, returnedTags=tags)["return"]["phone"]
+    assert (p.certificateOperation, p.certificateStatus, p.securityProfileName["_value_1"]) == \
+        ("Install/Upgrade", "Operation Pending", prof)
+
+    # The phone: its key and request, then simpleenroll with its name and string.
+    key = str(tmp_path / (name + ".key"))
+    req = str(tmp_path / (name + ".b64"))
+    run("sh", "-c", "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+        "-keyout %s -subj /CN=%s -outform DER | openssl base64 > %s" % (key, name, req))
+    a = curl(est, tmp_path, "simpleenroll", data=req, user=(name, "8642"))
+    assert a.status == 200, a.body
+    lsc, _ = certs_of(tmp_path, a, name + ".crt")
+    verify(pki, lsc)
+    assert subject_cn(lsc) == name
+
+    p = svc.getPhone(name=name, returnedTags=tags)["return"]["phone"]
+    assert (p.certificateOperation, p.certificateStatus) == ("No Pending Operation", "Upgrade Success")
+    assert lsc_serial(pg, name) == serial_of(lsc)
+    assert audit_actors(pg, name)[-1] == "capf:" + name
