@@ -217,7 +217,7 @@ static int
 server_failure(struct worker *w, const struct app_err *err)
 {
 	metrics_enroll(METRICS_ENROLL_ERROR);
-	log_msg(LOG_ERROR, "EST %s from %s failed: %s", w->req.op, w->req.peer, err->msg);
+	log_msg(LOG_ERROR, "%s from %s failed: %s", w->req.op, w->req.peer, err->msg);
 	if (err->code == APP_E_DB_UNAVAILABLE)
 		return http_error(w, 503, "The database is not reachable; try again later.", 5,
 				  false);
@@ -229,7 +229,7 @@ static int
 refuse_early(struct worker *w, int status, const char *why)
 {
 	metrics_enroll(METRICS_ENROLL_REFUSED);
-	log_msg(LOG_INFO, "EST %s from %s refused: %s", w->req.op, w->req.peer, why);
+	log_msg(LOG_INFO, "%s from %s refused: %s", w->req.op, w->req.peer, why);
 	return http_error(w, status, why, 0, false);
 }
 
@@ -267,7 +267,7 @@ refuse(struct worker *w, struct enrollment *e)
 			     &err) || !db_commit(w->db, &err)))
 		return server_failure(w, &err);
 	metrics_enroll(e->v.outcome);
-	log_msg(LOG_INFO, "EST %s for %s from %s refused (%d): %s%s%s", w->req.op, e->ph.name,
+	log_msg(LOG_INFO, "%s for %s from %s refused (%d): %s%s%s", w->req.op, e->ph.name,
 		w->req.peer, e->v.http, e->v.why, changed ? "; certificateStatus " : "",
 		changed ? e->v.status : "");
 	return http_error(w, e->v.http, e->v.why, 0, false);
@@ -295,7 +295,7 @@ issue(struct worker *w, struct enrollment *e)
 		return refuse(w, e);
 	}
 	metrics_enroll(e->v.outcome);
-	log_msg(LOG_INFO, "EST %s for %s from %s: LSC serial %s%s", w->req.op, e->ph.name,
+	log_msg(LOG_INFO, "%s for %s from %s: LSC serial %s%s", w->req.op, e->ph.name,
 		w->req.peer, c.facts.serial, replaced ? " (replaces the previous LSC)" : "");
 	xbuf_reset(&w->body);
 	rc = pem_p7_base64(c.pem, &w->body) ? SOAP_OK : SOAP_EOM;

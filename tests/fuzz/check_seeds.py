@@ -21,6 +21,12 @@ REQUEST = {
     "removePhoneSecurityProfile-in-use.http": "500", "removeUser-in-use.http": "500",
     "updatePhoneSecurityProfile-predefined.http": "500",
     "addPhoneSecurityProfile-duplicate.http": "500", "addUser-duplicate.http": "500",
+    # EST (est.c): the refusals, each with its status.
+    "est-enroll-string-wrong.http": "401", "est-enroll-string-none.http": "401",
+    "est-enroll-rsa.http": "400", "est-enroll-unknown.http": "403",
+    "est-enroll-no-pending.http": "403", "est-enroll-garbage.http": "400",
+    "est-reenroll.http": "401", "est-not-found.http": "404", "est-method.http": "405",
+    "est-too-large.http": "413",
 }
 REGISTER = {
     "bad-cseq.sip": "400", "by-digest-user.sip": "401", "contact-star-bad.sip": "400",
