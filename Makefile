@@ -10,7 +10,12 @@
 PKGS      := libpq openssl gsoapssl sofia-sip-ua
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
              openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
-             libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format
+             libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format \
+             baresip-core python3-cryptography
+# Node.js and npm for the tests' npm packages (tests/package.json): Debian's,
+# installed only when no npm is on the PATH (NodeSource's nodejs carries its
+# own npm and conflicts with Debian's npm package).
+NODE_DEB_PKGS := nodejs npm
 PYTHON    := /usr/bin/python3
 GSOAP_IMPORT := /usr/share/gsoap/import
 
@@ -36,7 +41,7 @@ PURE      := src/err.c src/axl_fault.c src/version.c src/uuid.c src/xbuf.c src/p
 UNIT      := $(wildcard tests/unit/test_*.c)
 
 .PHONY: all build asan deps generate check-generated check-libpq unit unit-asan integration \
-        integration-asan test run clean docs check-docs format format-check
+        integration-asan test run clean docs check-docs format format-check check-style
 
 all: build
 build: check-libpq build/axlprovd
@@ -116,16 +121,36 @@ format:
 format-check:
 	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRC)
 
-# --- Debian packages -----------------------------------------------------
+# The house rules a compiler does not check: no function over 60 lines
+# (tools/check_function_length.py).
+check-style:
+	$(PYTHON) tools/check_function_length.py $(filter %.c,$(FORMAT_SRC))
+
+# --- Debian and npm packages ---------------------------------------------
+# The npm part: `npm ci` into tests/node_modules exactly what
+# tests/package-lock.json pins (integrity-checked), skipped when the copy
+# of the lock file left by the last install says it is already in sync
+# (and the package is there);
+# --prefer-offline takes what npm's cache holds without asking the registry.
+NPM_STAMP := tests/node_modules/.axlprov-package-lock.json
+
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing $(NODE_DEB_PKGS)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@if cmp -s tests/package-lock.json $(NPM_STAMP) && [ -f tests/node_modules/cisco-axl/package.json ]; then \
+	  echo "tests/node_modules is in sync with tests/package-lock.json"; \
+	else \
+	  echo "npm ci --prefix tests --prefer-offline --no-audit --no-fund"; \
+	  npm ci --prefix tests --prefer-offline --no-audit --no-fund && \
+	  cp tests/package-lock.json $(NPM_STAMP); \
 	fi
 
 # --- tests ---------------------------------------------------------------
@@ -148,6 +173,7 @@ integration-asan: build/asan/axlprovd
 test: deps
 	$(MAKE) check-generated
 	$(MAKE) check-docs
+	$(MAKE) check-style
 	$(MAKE) unit unit-asan
 	$(MAKE) integration
 	$(MAKE) integration-asan

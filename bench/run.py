@@ -6,12 +6,12 @@ axlprovd (plain + TLS listeners, SIP registrar on a free port) and the bare
 gSOAP baseline (bench/baseline.c), then drives both with wrk (bench/axl.lua)
 and PostgreSQL with pgbench (bench/pgbench/*.sql), each axlprovd figure
 measured right next to its limit.  The apply scenario registers SIPp phones
-(../shared/sip/phone_uac.xml) and times one applyPhoneSecurityProfile to the
+(tests/sip/phone.xml) and times one applyPhoneSecurityProfile to the
 last NOTIFY's 200 OK.  Prints the tables and writes
 bench/results/<timestamp>.txt and .csv.  Everything it starts is stopped on
 exit, also on failure or a signal.
 
-  bench/run.py [--quick] [--only all|apply] [--duration SECONDS] [--workers N]
+  bench/run.py [--quick] [--only all|apply|tls-register] [--duration SECONDS] [--workers N]
                [--apply-phones N] [--apply-rate PER_SECOND] [--apply-strict]
 """
 
@@ -50,9 +50,9 @@ NPROF = 10000
 NPHONES = 100000
 USER, PASSWORD = "bench", "Bench-Pass-1"
 
-# The apply scenario: SIPp phones from the shared scenario, their profile and
+# The apply scenario: SIPp phones from the tests' scenario, their profile and
 # digest password (bench/seed_apply.sql).
-SIPP_SCENARIO = os.path.join(os.path.dirname(TOP), "shared", "sip", "phone_uac.xml")
+SIPP_SCENARIO = os.path.join(TOP, "tests", "sip", "phone.xml")
 APPLY_PROFILE = "BenchApply-8845"
 SIP_PASSWORD = "Bench-Sip-1"
 SIP_NODE = "bench"
@@ -375,6 +375,8 @@ class Env:
         cmd = [self.server_bin, "--listen", "127.0.0.1:%d" % self.tls_port,
                "--plain-listen", "127.0.0.1:%d" % self.port, "--tls-cert", self.pem,
                "--sip-listen", "127.0.0.1:%d" % self.sip_port, "--sip-node", SIP_NODE,
+               # SIP over TLS is measured by tls_register() on a server of its own.
+               "--sip-tls-listen", "",
                "--database-url", self.url]
         if args.workers:
             cmd += ["--workers", str(args.workers)]
@@ -968,8 +970,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="bench-quick: shorter runs, fewer points")
     ap.add_argument("--duration", type=float, help="seconds per measured run")
     ap.add_argument("--workers", type=int, help="axlprovd --workers (default: the server's)")
-    ap.add_argument("--only", choices=["all", "apply"], default="all",
-                    help="apply: only the apply scenario (SIPp phones, applyPhoneSecurityProfile)")
+    ap.add_argument("--only", choices=["all", "apply", "tls-register"], default="all",
+                    help="apply: only the apply scenario (SIPp phones, applyPhoneSecurityProfile); "
+                    "tls-register: only TLS registrations beside OpenSSL's handshake rate")
     ap.add_argument("--apply-phones", type=int, help="SIPp phones in the apply scenario (2000; quick 500)")
     ap.add_argument("--apply-rate", type=int, help="phones per second SIPp starts registering (default %d)"
                     % MODES["full"]["apply_rate"])
@@ -986,18 +989,20 @@ def main():
         mode["apply_phones"] = args.apply_phones
     if args.apply_rate:
         mode["apply_rate"] = max(1, args.apply_rate)
-    tools = ("psql", "openssl", "sipp") if only_apply else ("wrk", "psql", "openssl", "sipp")
+    # The apply and tls-register scenarios need neither wrk, pgbench nor the baseline.
+    light = args.only in ("apply", "tls-register")
+    tools = ("psql", "openssl", "sipp") if light else ("wrk", "psql", "openssl", "sipp")
     for tool in tools:
         if shutil.which(tool) is None:
             raise SystemExit("bench: %s is missing (apt-get install %s)"
                              % (tool, {"psql": "postgresql-client", "sipp": "sip-tester"}.get(tool, tool)))
     if not os.path.exists(SIPP_SCENARIO):
         raise SystemExit("bench: the shared SIPp scenario %s is missing" % SIPP_SCENARIO)
-    if not only_apply and (pg_bindir() is None
+    if not light and (pg_bindir() is None
                            or not os.access(os.path.join(pg_bindir(), "pgbench"), os.X_OK)):
         raise SystemExit("bench: pgbench is missing (apt-get install postgresql)")
     needed = [os.path.join(TOP, "build", "axlprovd")]
-    if not only_apply:
+    if not light:
         needed.append(os.path.join(TOP, "build", "bench", "baseline"))
     for f in needed:
         if not os.access(f, os.X_OK):
@@ -1007,6 +1012,9 @@ def main():
     log("mode %s%s: %gs per run; deadline %ds" % ("quick" if args.quick else "full",
                                                   ", apply scenario only" if only_apply else "",
                                                   dur, mode["deadline"]))
+    if args.only == "tls-register":
+        tls_register(Env(args, with_baseline=False), stamp, mode)
+        return
     env = Env(args, with_baseline=not only_apply)
     if only_apply:
         apply = apply_scenario(env, stamp, mode["apply_phones"], mode["apply_rate"], mode["apply_wait"],
@@ -1087,6 +1095,31 @@ def main():
 
     report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_pg, bulk_axl, mem, n1, n2,
            apply)
+    tls_register(env, stamp, mode)
+
+
+def tls_register(env, stamp, mode):
+    """TLS registrations per second (new connection, client certificate,
+    REGISTER with digest) beside OpenSSL's bare handshake rate with client
+    certificates (bench/tls_register.py); printed and written to
+    bench/results/<stamp>-tls-register.txt."""
+    import tls_register as tr   # bench/, next to this file
+    n = 200 if mode is MODES["quick"] else 1000
+    r = tr.run(env, log, n)
+    lines = ["TLS registrations: %d phones, %d client processes" % (r["phones"], r["procs"]),
+             "  axlprovd: %.0f registrations/s (new TLS connection with a client certificate, "
+             "REGISTER, 401, REGISTER with digest, 200), %d errors%s"
+             % (r["register_per_s"], r["register_errors"],
+                " (first: %s)" % r["first_error"] if r["first_error"] else ""),
+             "  limit:    %.0f handshakes/s (openssl s_server -Verify, same clients and "
+             "certificates), %d errors" % (r["handshake_per_s"], r["handshake_errors"]),
+             "  ratio:    %.2f (goal >= 0.5)" % r["ratio"]]
+    print("\n".join(lines))
+    os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
+    with open(os.path.join(BENCH, "results", "%s-tls-register.txt" % stamp), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    if r["register_errors"] or r["handshake_errors"]:
+        raise SystemExit("bench: tls-register: errors (see above)")
 
 
 # ---------------------------------------------------------------------------
@@ -1380,7 +1413,7 @@ def apply_section(a, csv_rows, problems):
     def secs(x, nd=2):
         return fmt(x, nd) if x is not None else "-"
 
-    out = ["apply config over SIP: %d SIPp phones over UDP (one socket, shared scenario phone_uac.xml%s), "
+    out = ["apply config over SIP: %d SIPp phones over UDP (one socket, scenario tests/sip/phone.xml%s), "
            "one applyPhoneSecurityProfile"
            % (a["phones"], ", strict: no -aa" if a["strict"] else ", -aa: a repeated NOTIFY is answered 200"),
            "(registration times from SIPp's start; NOTIFY times from sending the SOAP call to "

@@ -12,6 +12,7 @@ data=$(cd "$data" && pwd)
 listen=${AXLPROV_LISTEN:-0.0.0.0:8443}
 # axlprovd reads AXLPROV_SIP_LISTEN itself; empty turns SIP off.
 sip=${AXLPROV_SIP_LISTEN-0.0.0.0:5060}
+sip_tls=${AXLPROV_SIP_TLS_LISTEN-0.0.0.0:5061}
 # EST, where phones obtain their LSC online; empty turns it off.
 capf_listen=${AXLPROV_CAPF_LISTEN-0.0.0.0:3804}
 admin=${AXLPROV_ADMIN_USER:-admin}
@@ -75,6 +76,7 @@ cat <<MSG
     password:  $password
     database:  $url
     SIP:       ${sip:-off}   (registrar for phones, UDP and TCP; apply config notifies them)
+    SIP TLS:   ${sip_tls:-off}   (phones with Authenticated or Encrypted profiles, with their LSC)
 CAPF CA: $capf/ca.crt   (signs phones' LSCs: axlprovd capf issue PHONE --csr FILE)
     EST:       ${capf_listen:-off}   (phones enroll online: https://localhost:${capf_listen##*:}/.well-known/est/, see docs/certificates.md)
 

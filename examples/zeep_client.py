@@ -10,8 +10,10 @@ updates it (a partial update with a rename) and removes it again.
     python3 zeep_client.py --url https://axl.example.net:8443/axl/ \\
         --user admin --password SECRET --ca-file server.pem
 
-The WSDL default is the 14.0 schema of this project's shared folder
-(../shared/axl-schema/14.0/AXLAPI.wsdl seen from the repository root).
+--wsdl defaults to Cisco's 14.0 AXLAPI.wsdl as the npm package cisco-axl
+ships it, which `make deps` installs for the tests
+(tests/node_modules/cisco-axl/schema/14.0/AXLAPI.wsdl in the repository);
+give --wsdl for another copy, e.g. the one in Cisco's AXL SQL Toolkit.
 Needs zeep and requests (Debian: python3-zeep).
 """
 
@@ -28,7 +30,8 @@ from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_WSDL = os.path.join(HERE, "..", "..", "shared", "axl-schema", "14.0", "AXLAPI.wsdl")
+DEFAULT_WSDL = os.path.join(HERE, "..", "tests", "node_modules", "cisco-axl", "schema", "14.0",
+                            "AXLAPI.wsdl")
 BINDING = "{http://www.cisco.com/AXLAPIService/}AXLAPIBinding"
 
 
@@ -50,6 +53,8 @@ def parse_args():
     args = p.parse_args()
     if not args.password:
         p.error("give --password or set AXLPROV_ADMIN_PASSWORD")
+    if not os.path.isfile(args.wsdl):
+        p.error("no WSDL at %s: run `make deps`, or give --wsdl" % args.wsdl)
     return args
 
 

@@ -44,6 +44,7 @@ static const struct {
 } choices[] = {
 	{ "tls_ciphers",
 	  "strongest-rsa|strongest-ecdsa|medium-rsa|medium-ecdsa|all-rsa|all-ecdsa" },
+	{ "sip_accept_mic", "off|on" },
 };
 
 /*
@@ -86,6 +87,16 @@ static const struct setting settings[] = {
 	  "`error`, `warn`, `info` (adds one line per request, see docs/monitoring.md) or `debug`" },
 	S(sip_listen, sip_listen, "0.0.0.0:5060",
 	  "SIP registrar (UDP and TCP), address:port (empty: SIP off, an API-only instance)"),
+	S(sip_tls_listen, sip_tls_listen, "0.0.0.0:5061",
+	  "SIP registrar over TLS (TLS 1.2 and 1.3, a client certificate asked of every phone), "
+	  "address:port (empty: off)"),
+	S(sip_tls_cert, sip_tls_cert, "",
+	  "PEM certificate chain of the SIP TLS listener (and its key, if sip_tls_key is empty); "
+	  "empty: the HTTPS tls_cert and tls_key"),
+	S(sip_tls_key, sip_tls_key, "", "PEM private key of sip_tls_cert"),
+	CH(sip_accept_mic, sip_accept_mic, "off",
+	   "on: a phone may register with its MIC (manufacture-installed certificate) when its "
+	   "model ships one and it chains to mic_roots; off: LSCs only"),
 	S(sip_node, sip_node, "",
 	  "this instance's name in shared registrations; unique per instance, stable across "
 	  "restarts (empty: the host name)"),

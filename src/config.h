@@ -30,6 +30,10 @@ struct config {
 	long auth_cache_ttl;      /* seconds a verified login is remembered */
 	char log_level[16];
 	char sip_listen[128];     /* SIP registrar, UDP and TCP address:port, "" = off */
+	char sip_tls_listen[128]; /* SIP over TLS address:port, "" = off */
+	char sip_tls_cert[512];   /* PEM: its certificate chain ("" = tls_cert) */
+	char sip_tls_key[512];    /* PEM: its key ("" = in sip_tls_cert, or tls_key) */
+	char sip_accept_mic[8];   /* on: MICs may register (model ships one, chains to mic_roots) */
 	char sip_node[64];        /* this instance's name in registrations ("" = host name) */
 	long sip_t1;              /* SIP timer T1, ms: a NOTIFY times out after 64*T1 */
 	long notify_attempts;     /* NOTIFY tries before a phone is marked failed */

@@ -102,11 +102,15 @@ on_signal(int sig)
 	server_stop();
 }
 
+/* The SIP thread, for SIGHUP. */
+static struct sip *running_sip;
+
 static void
 on_sighup(int sig)
 {
 	(void) sig;
 	server_reload();
+	sip_reload(running_sip);
 }
 
 /* The command line as given, so that SIGHUP can read the settings again
@@ -203,10 +207,11 @@ serve(const struct config *cfg, const struct capf_trust *trust)
 	}
 	db_close(db);
 	/* SIP first: once the HTTP port accepts, the whole server is up. */
-	if (cfg->sip_listen[0] && (sip = sip_start(cfg, &err)) == NULL) {
+	if (cfg->sip_listen[0] && (sip = sip_start(cfg, reread_settings, &err)) == NULL) {
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return 1;
 	}
+	running_sip = sip;
 	/* SIGHUP before the ports open: a reload asked for that early waits for
 	 * the server loop instead of killing the process.  SA_RESTART: a
 	 * reload must not interrupt other threads' reads. */
@@ -231,6 +236,7 @@ serve(const struct config *cfg, const struct capf_trust *trust)
 	config_log(cfg);
 	log_msg(LOG_INFO, "axlprovd %s ready", AXLPROV_VERSION);
 	ok = server_run(srv);
+	running_sip = NULL;
 	sip_stop(sip);
 	server_free(srv);
 	est_free();

@@ -12,9 +12,11 @@
 	"SELECT p.pkid::text, p.name, p.protocol = 'SIP', s.enable_digest, " \
 	"       s.nonce_validity_time, s.transport_type, s.device_security_mode, " \
 	"       coalesce(u.userid, ''), coalesce(u.digest_ha1_md5, ''), " \
-	"       coalesce(u.digest_ha1_sha256, ''), p.name = $1 " \
+	"       coalesce(u.digest_ha1_sha256, ''), p.name = $1, p.model, " \
+	"       coalesce(l.fingerprint, '') " \
 	"  FROM phone p JOIN phone_security_profile s ON s.pkid = p.security_profile_id " \
-	"  LEFT JOIN end_user u ON u.pkid = p.digest_user_id "
+	"  LEFT JOIN end_user u ON u.pkid = p.digest_user_id " \
+	"  LEFT JOIN phone_lsc l ON l.phone_uuid = p.pkid "
 
 /* By name first; two rows by userid means the AOR is ambiguous. */
 static const struct db_stmt st_phone = {
@@ -53,6 +55,8 @@ repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct ap
 	db_copy(res, 0, 7, out->digest_user, sizeof(out->digest_user));
 	db_copy(res, 0, 8, out->ha1_md5, sizeof(out->ha1_md5));
 	db_copy(res, 0, 9, out->ha1_sha256, sizeof(out->ha1_sha256));
+	db_copy(res, 0, 11, out->model, sizeof(out->model));
+	db_copy(res, 0, 12, out->lsc_fingerprint, sizeof(out->lsc_fingerprint));
 	PQclear(res);
 	return true;
 }
@@ -77,13 +81,17 @@ repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err)
 static const struct db_stmt st_bind = {
 	"sip_bind",
 	"INSERT INTO sip_registration (phone_id, aor, contact_uri, call_id, cseq, expires_at, "
-	"       transport, source_ip, source_port, node, user_agent) "
-	"VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8, $9, $10, $11) "
+	"       transport, source_ip, source_port, node, user_agent, cert_kind, cert_serial, "
+	"       cert_not_after) "
+	"VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8, $9, $10, $11, "
+	"        $12, $13, CASE WHEN $12 <> '' THEN to_timestamp($14::bigint) END) "
 	"ON CONFLICT (phone_id, contact_uri) DO UPDATE "
 	"   SET aor = EXCLUDED.aor, call_id = EXCLUDED.call_id, cseq = EXCLUDED.cseq, "
 	"       expires_at = EXCLUDED.expires_at, transport = EXCLUDED.transport, "
 	"       source_ip = EXCLUDED.source_ip, source_port = EXCLUDED.source_port, "
-	"       node = EXCLUDED.node, user_agent = EXCLUDED.user_agent, updated_at = now() "
+	"       node = EXCLUDED.node, user_agent = EXCLUDED.user_agent, "
+	"       cert_kind = EXCLUDED.cert_kind, cert_serial = EXCLUDED.cert_serial, "
+	"       cert_not_after = EXCLUDED.cert_not_after, updated_at = now() "
 	" WHERE sip_registration.call_id <> EXCLUDED.call_id "
 	"    OR sip_registration.cseq < EXCLUDED.cseq "
 	"RETURNING id"
@@ -92,15 +100,18 @@ static const struct db_stmt st_bind = {
 bool
 repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct app_err *err)
 {
-	char cseq[24], expires[24], port[16];
-	const char *params[11] = { b->phone_uuid, b->aor, b->contact, b->call_id, cseq, expires,
-				   b->transport, b->source_ip, port, b->node, b->user_agent };
+	char cseq[24], expires[24], port[16], not_after[24];
+	const char *params[14] = { b->phone_uuid, b->aor, b->contact, b->call_id, cseq, expires,
+				   b->transport, b->source_ip, port, b->node, b->user_agent,
+				   b->cert_kind ? b->cert_kind : "",
+				   b->cert_serial ? b->cert_serial : "", not_after };
 	PGresult *res;
 
 	snprintf(cseq, sizeof(cseq), "%lu", b->cseq);
 	snprintf(expires, sizeof(expires), "%ld", b->expires);
 	snprintf(port, sizeof(port), "%u", b->source_port);
-	res = db_exec(db, &st_bind, 11, params, err);
+	snprintf(not_after, sizeof(not_after), "%lld", b->cert_not_after);
+	res = db_exec(db, &st_bind, 14, params, err);
 	if (res == NULL)
 		return false;
 	*id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
@@ -114,6 +125,13 @@ static const struct db_stmt st_unbind_one = {
 };
 static const struct db_stmt st_unbind_all = {
 	"sip_unbind_all", "DELETE FROM sip_registration WHERE phone_id = $1 RETURNING id"
+};
+static const struct db_stmt st_unbind_tls = {
+	"sip_unbind_tls",
+	"DELETE FROM sip_registration r WHERE r.phone_id = $1 AND r.transport = 'tls' "
+	"   AND r.node = $2 AND r.cert_kind = 'LSC' AND r.cert_serial IS DISTINCT FROM "
+	"       (SELECT l.serial FROM phone_lsc l WHERE l.phone_uuid = $1) "
+	"RETURNING r.id"
 };
 static const struct db_stmt st_expire = {
 	"sip_expire",
@@ -139,6 +157,15 @@ repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
 
 	return each_id(db_exec(db, contact ? &st_unbind_one : &st_unbind_all, contact ? 2 : 1,
 			       params, err), fn, ctx);
+}
+
+bool
+repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
+		    void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
+{
+	const char *params[2] = { phone_uuid, node };
+
+	return each_id(db_exec(db, &st_unbind_tls, 2, params, err), fn, ctx);
 }
 
 bool
@@ -187,8 +214,10 @@ static const struct db_stmt st_claim = {
 	"SELECT c.id, c.event, c.action, c.attempts, c.config_version, "
 	"       c.phone_name, coalesce(r.id, 0), coalesce(r.aor, ''), coalesce(r.contact_uri, ''), "
 	"       coalesce(r.call_id, ''), coalesce(r.transport, ''), coalesce(host(r.source_ip), ''), "
-	"       coalesce(r.source_port, 0) "
-	"  FROM claimed c LEFT JOIN LATERAL (SELECT * FROM sip_registration s "
+	"       coalesce(r.source_port, 0), coalesce(sp.device_security_mode, 'Non Secure') "
+	"  FROM claimed c LEFT JOIN phone p ON p.pkid = c.phone_id "
+	"  LEFT JOIN phone_security_profile sp ON sp.pkid = p.security_profile_id "
+	"  LEFT JOIN LATERAL (SELECT * FROM sip_registration s "
 	"     WHERE s.phone_id = c.phone_id AND s.expires_at > now() "
 	"     ORDER BY s.id = c.registration_id DESC, s.updated_at DESC LIMIT 1) r ON true"
 };
@@ -225,6 +254,7 @@ repo_sip_claim(struct db *db, const char *node, int limit, long lock_seconds,
 		db_copy(res, r, 10, job.transport, sizeof(job.transport));
 		db_copy(res, r, 11, job.source_ip, sizeof(job.source_ip));
 		job.source_port = (unsigned) atoi(PQgetvalue(res, r, 12));
+		db_copy(res, r, 13, job.security_mode, sizeof(job.security_mode));
 		fn(ctx, &job);
 	}
 	PQclear(res);
@@ -367,7 +397,7 @@ repo_sip_listen(const char *conninfo, struct app_err *err)
 		repo_sip_listen_close(l);
 		return NULL;
 	}
-	res = PQexec(l->conn, "LISTEN axlprov_outbox");
+	res = PQexec(l->conn, "LISTEN axlprov_outbox; LISTEN axlprov_lsc");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		app_err_set(err, APP_E_DB_UNAVAILABLE, NULL, "LISTEN: %s", PQerrorMessage(l->conn));
 		PQclear(res);
@@ -385,14 +415,17 @@ repo_sip_listen_fd(const struct sip_listener *l)
 }
 
 bool
-repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken)
+repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken,
+		     void (*lsc)(void *ctx, const char *phone_uuid), void *ctx)
 {
 	PGnotify *n;
 
 	if (PQconsumeInput(l->conn) != 1 || PQstatus(l->conn) != CONNECTION_OK)
 		return false;
 	while ((n = PQnotifies(l->conn)) != NULL) {
-		if (n->extra[0] == '\0' || strcmp(n->extra, node) == 0)
+		if (strcmp(n->relname, "axlprov_lsc") == 0)
+			lsc(ctx, n->extra);
+		else if (n->extra[0] == '\0' || strcmp(n->extra, node) == 0)
 			*woken = true;
 		PQfreemem(n);
 	}

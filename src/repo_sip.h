@@ -26,6 +26,8 @@ struct sip_phone {
 	char digest_user[136];     /* "" when the phone has none */
 	char ha1_md5[40];
 	char ha1_sha256[72];
+	char model[64];
+	char lsc_fingerprint[65];  /* the phone's LSC on record, "" when none */
 };
 
 /* The AOR's user part is the phone's name or its digest user's userid.
@@ -47,6 +49,9 @@ struct sip_binding {
 	unsigned source_port;
 	const char *node;
 	const char *user_agent;
+	const char *cert_kind;     /* "LSC", "MIC", or "" (not TLS) */
+	const char *cert_serial;   /* "" when none */
+	long long cert_not_after;  /* seconds since the epoch, 0 when none */
 };
 
 /* Adds or refreshes a binding: *id gets its row id, or 0 when the same
@@ -59,6 +64,13 @@ bool repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id,
  * Each removed row id goes to fn. */
 bool repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
 		     void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err);
+
+/* The phone's LSC changed (replaced or revoked): removes its bindings held
+ * by node that were made with an LSC other than the one on record now
+ * (every instance drops the connections it holds; a phone that already
+ * registered with its new LSC keeps that binding); each row id to fn. */
+bool repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
+			 void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err);
 
 /* The phone's active bindings, for the 200 OK: contact and seconds left. */
 bool repo_sip_bindings(struct db *db, const char *phone_uuid,
@@ -78,6 +90,7 @@ struct sip_job {
 	int attempts;
 	long long config_version;
 	char phone[64];
+	char security_mode[16];   /* the phone's profile's, now */
 	long long registration_id;
 	char aor[256];
 	char contact[1024];
@@ -118,13 +131,16 @@ bool repo_sip_results(struct db *db, const struct sip_result *r, int n, int max_
 /* A claimed NOTIFY whose phone has no active binding any more. */
 bool repo_sip_unreachable(struct db *db, long long id, const char *reason, struct app_err *err);
 
-/* The LISTEN connection for outbox wake-ups. */
+/* The LISTEN connection: outbox wake-ups (axlprov_outbox, payload: node)
+ * and LSC changes (axlprov_lsc, payload: the phone's uuid). */
 struct sip_listener;
 struct sip_listener *repo_sip_listen(const char *conninfo, struct app_err *err);
 int repo_sip_listen_fd(const struct sip_listener *l);
 /* Consumes input; true while the connection is healthy.  *woken is set when
- * a notification for node (or any, for an empty payload) arrived. */
-bool repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken);
+ * an outbox notification for node (or any, for an empty payload) arrived;
+ * each LSC change goes to lsc. */
+bool repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken,
+			  void (*lsc)(void *ctx, const char *phone_uuid), void *ctx);
 void repo_sip_listen_close(struct sip_listener *l);
 
 #endif

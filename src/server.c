@@ -172,7 +172,7 @@ setup_tls(struct server *srv, struct tls **t, bool est, struct app_err *err)
 	char desc[512];
 
 	soap_ssl_init();
-	*t = tls_new(srv->cfg, est, err);
+	*t = est ? tls_new_est(srv->cfg, err) : tls_new(srv->cfg, err);
 	if (*t == NULL)
 		return false;
 	log_msg(LOG_INFO, "TLS%s: %s", est ? " (EST)" : "", tls_describe(*t, desc, sizeof(desc)));

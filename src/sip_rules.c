@@ -1,6 +1,7 @@
 /*
- * sip_rules.c: digest nonces and responses, the security profile's say on
- * a REGISTER, expiry, NOTIFY text and retry policy (see sip_rules.h).
+ * sip_rules.c: digest nonces and responses, the security profile's and the
+ * phone certificate's say on a REGISTER, expiry, NOTIFY text and retry
+ * policy (see sip_rules.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,30 +136,96 @@ sip_digest_ok(const struct sip_digest *d, const char *method, const char *ha1_md
 	       CRYPTO_memcmp(expect, d->response, strlen(expect)) == 0;
 }
 
-int
-sip_policy_check(const struct sip_policy *p, const char *transport, const char **phrase)
+/* Non Secure: the transports transportType names, never TLS. */
+static int
+admit_plain(const struct sip_admission *a, const char **phrase)
 {
-	const char *t = p->transport_type;
+	static const struct {
+		const char *type, *tls_phrase;
+		bool udp, tcp;
+	} types[] = {
+		{ "TCP+UDP", "Forbidden: Non Secure profile allows TCP and UDP only", true, true },
+		{ "UDP", "Forbidden: Non Secure profile allows UDP only", true, false },
+		{ "TCP", "Forbidden: Non Secure profile allows TCP only", false, true },
+		{ "TLS", "Forbidden: Non Secure profile allows no TLS (make it Authenticated or Encrypted)",
+		  false, false },
+	};
 
-	if (!p->sip) {
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (strcmp(types[i].type, a->transport_type) != 0)
+			continue;
+		if (strcmp(a->transport, "tls") == 0)
+			*phrase = types[i].tls_phrase;
+		else if (strcmp(a->transport, "udp") == 0 && !types[i].udp)
+			*phrase = "Forbidden: UDP is not allowed by the phone's security profile";
+		else if (strcmp(a->transport, "tcp") == 0 && !types[i].tcp)
+			*phrase = "Forbidden: TCP is not allowed by the phone's security profile";
+		else
+			return 0;
+		return 403;
+	}
+	*phrase = "Forbidden: unknown transport type in the phone's security profile";
+	return 403;
+}
+
+/* The certificate of a TLS REGISTER for an Authenticated or Encrypted
+ * profile: NULL when accepted, else why not. */
+static const char *
+cert_refusal(const struct sip_admission *a, bool encrypted)
+{
+	const struct cert_facts *c = a->cert;
+
+	if (c == NULL || c->kind == CERT_NONE)
+		return encrypted ? "Forbidden: Encrypted profile requires a phone certificate (LSC)" :
+		       "Forbidden: Authenticated profile requires a phone certificate (LSC)";
+	if (c->kind != CERT_LSC && c->kind != CERT_MIC)
+		return "Forbidden: certificate not trusted";
+	if (c->expired)
+		return "Forbidden: certificate expired";
+	if (c->not_yet_valid)
+		return "Forbidden: certificate not yet valid";
+	if (!capf_cn_names(c->kind, c->cn, a->device))
+		return "Forbidden: certificate names another device";
+	if (c->kind == CERT_MIC && !a->accept_mic)
+		return "Forbidden: MIC not accepted for registration (sip_accept_mic is off)";
+	if (c->kind == CERT_MIC && !a->model_ships_mic)
+		return "Forbidden: model ships no MIC";
+	if (c->kind == CERT_LSC && (a->lsc_fingerprint == NULL ||
+				    strcmp(a->lsc_fingerprint, c->fingerprint) != 0))
+		return "Forbidden: LSC is not the one on record (replaced or revoked)";
+	return NULL;
+}
+
+int
+sip_admit(const struct sip_admission *a, enum cert_kind *kind, const char **phrase)
+{
+	bool encrypted = strcmp(a->security_mode, "Encrypted") == 0;
+
+	*kind = CERT_NONE;
+	*phrase = NULL;
+	if (!a->sip) {
 		*phrase = "Forbidden: the phone is configured for SCCP";
 		return 403;
 	}
-	if (strcmp(p->security_mode, "Non Secure") != 0 && strcmp(transport, "tls") != 0) {
-		*phrase = strcmp(p->security_mode, "Encrypted") == 0 ?
-			  "Forbidden: Encrypted security profile requires SIP over TLS (not offered yet)" :
-			  "Forbidden: Authenticated security profile requires SIP over TLS (not offered yet)";
+	if (strcmp(a->security_mode, "Non Secure") == 0)
+		return admit_plain(a, phrase);
+	if (strcmp(a->transport, "tls") != 0) {
+		*phrase = encrypted ?
+			  "Forbidden: Encrypted security profile requires SIP over TLS with a phone certificate" :
+			  "Forbidden: Authenticated security profile requires SIP over TLS with a phone certificate";
 		return 403;
 	}
-	if ((strcmp(transport, "udp") == 0 && strcmp(t, "UDP") != 0 && strcmp(t, "TCP+UDP") != 0) ||
-	    (strcmp(transport, "tcp") == 0 && strcmp(t, "TCP") != 0 && strcmp(t, "TCP+UDP") != 0)) {
-		*phrase = strcmp(transport, "udp") == 0 ?
-			  "Forbidden: UDP is not allowed by the phone's security profile" :
-			  "Forbidden: TCP is not allowed by the phone's security profile";
+	*phrase = cert_refusal(a, encrypted);
+	if (*phrase != NULL)
 		return 403;
-	}
-	*phrase = NULL;
+	*kind = a->cert->kind;
 	return 0;
+}
+
+bool
+sip_binding_notifiable(const char *security_mode, const char *transport)
+{
+	return (strcmp(security_mode, "Non Secure") == 0) == (strcmp(transport, "tls") != 0);
 }
 
 long

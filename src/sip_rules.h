@@ -1,9 +1,10 @@
 /*
  * sip_rules.h: the registrar's and the sender's decisions, free of any SIP
  * stack or database: digest nonces and responses (RFC 7616), what a
- * security profile lets through, registration expiry (RFC 3261 §10.3),
- * the NOTIFY that carries an action, and which delivery failures are
- * retried.  sip.c applies them to real messages.
+ * security profile and the phone's certificate let through, registration
+ * expiry (RFC 3261 §10.3), the NOTIFY that carries an action, and which
+ * delivery failures are retried.  sip_registrar.c and sip_notifier.c apply
+ * them to real messages.
  */
 #ifndef AXLPROV_SIP_RULES_H
 #define AXLPROV_SIP_RULES_H
@@ -11,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+
+#include "capf.h"
 
 /* The realm CUCM challenges SIP phones with; end users' HA1s are for it. */
 #define SIP_REALM "ccmsipline"
@@ -50,15 +53,33 @@ struct sip_digest {
 bool sip_digest_ok(const struct sip_digest *d, const char *method, const char *ha1_md5,
 		   const char *ha1_sha256);
 
-/* What the phone's security profile makes of a REGISTER over a transport
- * ("udp", "tcp", "tls").  0 when accepted, otherwise the SIP status to
- * answer, with *phrase set to the reason. */
-struct sip_policy {
-	bool sip;                  /* protocol SIP (SCCP phones cannot register here) */
-	const char *security_mode; /* Non Secure, Authenticated, Encrypted */
-	const char *transport_type;/* TCP+UDP, TCP, UDP, TLS */
+/* What the phone's security profile makes of a REGISTER: Non Secure lets
+ * through the transports its transportType names (never TLS: a CUCM Non
+ * Secure profile has none); Authenticated and Encrypted want TLS with a
+ * phone certificate that the server trusts, is valid now, names the phone,
+ * and is the phone's LSC on record, or a MIC when sip_accept_mic is on and
+ * the model ships one. */
+struct sip_admission {
+	bool sip;                      /* protocol SIP (SCCP phones cannot register here) */
+	const char *security_mode;     /* Non Secure, Authenticated, Encrypted */
+	const char *transport_type;    /* TCP+UDP, TCP, UDP, TLS */
+	const char *transport;         /* the request's: udp, tcp, tls */
+	const struct cert_facts *cert; /* tls: what the phone presented; else NULL */
+	const char *device;            /* the phone's name (SEP...) */
+	bool model_ships_mic;
+	const char *lsc_fingerprint;   /* the phone's LSC on record, "" when none */
+	bool accept_mic;               /* sip_accept_mic */
 };
-int sip_policy_check(const struct sip_policy *p, const char *transport, const char **phrase);
+
+/* 0 when accepted (*kind: the certificate that admitted it, CERT_NONE for
+ * Non Secure), otherwise 403 with *phrase saying why. */
+int sip_admit(const struct sip_admission *a, enum cert_kind *kind, const char **phrase);
+
+/* Whether a binding made over `transport` may still get NOTIFYs under the
+ * phone's current security mode: the profile may have changed since the
+ * phone registered, and a secure profile's phone is reached over TLS only
+ * (a Non Secure one never over TLS). */
+bool sip_binding_notifiable(const char *security_mode, const char *transport);
 
 /* The expiry a contact asked for (Contact expires param, else Expires
  * header, each -1 when absent): the granted seconds, 0 to remove, or -1

@@ -246,8 +246,8 @@ build(const struct config *cfg, bool est, char *desc, size_t dsize, struct app_e
 	return ctx;
 }
 
-struct tls *
-tls_new(const struct config *cfg, bool est, struct app_err *err)
+static struct tls *
+make(const struct config *cfg, bool est, struct app_err *err)
 {
 	struct tls *t = calloc(1, sizeof(*t));
 
@@ -263,6 +263,18 @@ tls_new(const struct config *cfg, bool est, struct app_err *err)
 		return NULL;
 	}
 	return t;
+}
+
+struct tls *
+tls_new(const struct config *cfg, struct app_err *err)
+{
+	return make(cfg, false, err);
+}
+
+struct tls *
+tls_new_est(const struct config *cfg, struct app_err *err)
+{
+	return make(cfg, true, err);
 }
 
 bool

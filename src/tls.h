@@ -19,12 +19,15 @@
 struct tls;
 
 /* Loads cfg's tls_cert/tls_key (and tls_cert_ecdsa/tls_key_ecdsa) with
- * cfg's tls_ciphers group.  est: the EST listener's context, which asks
- * every client for a certificate but requires none and refuses none at the
- * handshake (EST's rules judge what was presented: est.c).  Fails, naming the setting, on an unreadable or
+ * cfg's tls_ciphers group.  Fails, naming the setting, on an unreadable or
  * mismatched certificate or key, or a group none of whose TLS 1.2 suites the
  * certificates can serve. */
-struct tls *tls_new(const struct config *cfg, bool est, struct app_err *err);
+struct tls *tls_new(const struct config *cfg, struct app_err *err);
+
+/* The same for the EST listener, whose contexts ask every client for a
+ * certificate but require none and refuse none at the handshake (EST's
+ * rules judge what was presented: est.c). */
+struct tls *tls_new_est(const struct config *cfg, struct app_err *err);
 
 /* Builds a context from cfg and makes it the current one.  On failure the
  * current context stays as it was and err says why. */

@@ -29,16 +29,28 @@ REQUEST = {
     "est-too-large.http": "413",
 }
 REGISTER = {
-    "bad-cseq.sip": "400", "by-digest-user.sip": "401", "contact-star-bad.sip": "400",
+    "bad-cseq.sip": None, "by-digest-user.sip": "401", "contact-star-bad.sip": "400",
     "digest-no-auth.sip": "401", "digest-no-user.sip": "403", "digest-stale-nonce.sip": "401",
     "digest-wrong-password.sip": "403", "digest-wrong-user.sip": "403",
     "encrypted.sip": "403", "garbage.sip": None, "invite.sip": "405",
     "no-to-user.sip": "400", "require.sip": "420", "sccp.sip": "403",
-    "shared-user.sip": "403", "tcp-via.sip": None, "too-brief.sip": "423",
-    "unknown.sip": "404", "stun-binding.bin": None,
+    "shared-user.sip": "403", "tcp-via.sip": "403", "tcp-encrypted.sip": "403",
+    "too-brief.sip": "423", "unknown.sip": "404",
     # Made with a nonce of the day the corpus was written: 200 while it is
     # fresh, a stale challenge afterwards; either proves the digest matched.
     "digest-md5.sip": ("200", "401"), "digest-sha256.sip": ("200", "401"),
+    # Over TLS: the certificate decides.
+    "tls-lsc.sip": "200", "tls-mic-on.sip": "200",
+    "tls-lsc-replaced.sip": "403 Forbidden: LSC is not the one on record (replaced or revoked)",
+    "tls-no-cert.sip": "403 Forbidden: Encrypted profile requires a phone certificate (LSC)",
+    "tls-expired.sip": "403 Forbidden: certificate expired",
+    "tls-not-yet-valid.sip": "403 Forbidden: certificate not yet valid",
+    "tls-untrusted.sip": "403 Forbidden: certificate not trusted",
+    "tls-other-phone.sip": "403 Forbidden: certificate names another device",
+    "tls-mic-off.sip":
+        "403 Forbidden: MIC not accepted for registration (sip_accept_mic is off)",
+    "tls-mic-no-mic-model.sip": "403 Forbidden: model ships no MIC",
+    "tls-non-secure.sip": "403 Forbidden: Non Secure profile allows TCP and UDP only",
 }
 
 
@@ -57,12 +69,15 @@ def http_status(binary, path):
 
 
 def sip_status(binary, path):
-    """The first answer that is not to the harness's own sync OPTIONS."""
-    for block in run(binary, path).split("\n----\n"):
-        status = re.search(r"^SIP/2\.0 (\d{3})", block, re.M)
-        if status and not re.search(r"^Call-ID: fuzz-sync-", block, re.M):
-            return status.group(1)
-    return None
+    """The status of the harness's answer; with the reason phrase when the
+    expectation names one."""
+    status = re.search(r"^SIP/2\.0 (\d{3}) ?([^\r\n]*)", run(binary, path), re.M)
+    if status is None:
+        return None
+    want = REGISTER.get(os.path.basename(path), "200")
+    if isinstance(want, str) and len(want) > 3:
+        return "%s %s" % status.groups()
+    return status.group(1)
 
 
 def check(binary, folder, expected, status):

@@ -71,6 +71,7 @@ struct fbinding {
 	char call_id[257];
 	unsigned long cseq;
 	time_t expires_at;
+	bool tls;
 };
 
 struct store {
@@ -1017,7 +1018,11 @@ repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct ap
 			 prof->p.v[PF_TRANSPORT]);
 		snprintf(out->security_mode, sizeof(out->security_mode), "%s",
 			 prof->p.v[PF_SECURITY_MODE]);
+		if (strcmp(prof->p.v[PF_SECURITY_MODE], "Non Secure") != 0)
+			snprintf(out->lsc_fingerprint, sizeof(out->lsc_fingerprint), "%s",
+				 FAKE_LSC_FINGERPRINT);
 	}
+	snprintf(out->model, sizeof(out->model), "%s", f->p.v[PH_PRODUCT]);
 	if (u != NULL) {
 		snprintf(out->digest_user, sizeof(out->digest_user), "%s", u->u.userid);
 		snprintf(out->ha1_md5, sizeof(out->ha1_md5), "%s", u->ha1_md5);
@@ -1068,6 +1073,13 @@ repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct 
 	snprintf(f->call_id, sizeof(f->call_id), "%s", b->call_id);
 	f->cseq = b->cseq;
 	f->expires_at = time(NULL) + b->expires;
+	f->tls = strcmp(b->transport, "tls") == 0;
+	/* What the schema checks (0009): a TLS binding names its certificate. */
+	if (f->tls != (b->cert_kind != NULL && b->cert_kind[0] != '\0')) {
+		fprintf(stderr, "fake_repo: binding over %s with certificate kind \"%s\"\n",
+			b->transport, b->cert_kind ? b->cert_kind : "(null)");
+		abort();
+	}
 	*id = f->id;
 	return true;
 }
@@ -1087,6 +1099,21 @@ repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
 		fn(ctx, f->id);
 		cur->bindings[i--] = cur->bindings[--cur->nbindings];
 	}
+	return true;
+}
+
+/* The fake's LSCs never change (there is no capf in memory), so no binding
+ * was made with an LSC other than the one on record: nothing to remove. */
+bool
+repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
+		    void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
+{
+	(void) db;
+	(void) phone_uuid;
+	(void) node;
+	(void) fn;
+	(void) ctx;
+	(void) err;
 	return true;
 }
 
@@ -1212,10 +1239,13 @@ repo_sip_listen_fd(const struct sip_listener *l)
 }
 
 bool
-repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken)
+repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken,
+		     void (*lsc)(void *ctx, const char *phone_uuid), void *ctx)
 {
 	(void) l;
 	(void) node;
+	(void) lsc;
+	(void) ctx;
 	*woken = false;
 	return false;
 }
@@ -1345,28 +1375,12 @@ add_est_phones(void)
 	}
 }
 
-void
-fake_repo_init(void)
+/* The predefined profiles, as migration 0002 makes them. */
+static void
+add_predefined_profiles(void)
 {
-	static const char *const digest[] = {
-		"enableDigestAuthentication", "true", "nonceValidityTime", "86400", NULL,
-	};
-	static const char *const encrypted[] = {
-		"deviceSecurityMode", "Encrypted", "transportType", "TLS", NULL,
-	};
-	static const char *const udp_only[] = { "transportType", "UDP", NULL };
 	char name[128];
 
-	cur = calloc(1, sizeof(*cur));
-	initial = calloc(1, sizeof(*initial));
-	tx_snap = calloc(1, sizeof(*tx_snap));
-	sp_snap = calloc(1, sizeof(*sp_snap));
-	must(cur && initial && tx_snap && sp_snap, "the store", NULL);
-	must(models_load(fake_models, sizeof(fake_models) / sizeof(fake_models[0])), "models",
-	     NULL);
-	make_hash(FAKE_PASSWORD, admin_hash);
-	make_hash("\x01 not a password anyone sends", nobody_hash);
-	/* The predefined profiles, as migration 0002 makes them. */
 	for (size_t i = 0; i < sizeof(fake_models) / sizeof(fake_models[0]); i++) {
 		const struct model_caps *m = &fake_models[i];
 
@@ -1381,6 +1395,29 @@ fake_repo_init(void)
 			add_profile(name, m->name, "SCCP", true, NULL);
 		}
 	}
+}
+
+void
+fake_repo_init(void)
+{
+	static const char *const digest[] = {
+		"enableDigestAuthentication", "true", "nonceValidityTime", "86400", NULL,
+	};
+	static const char *const encrypted[] = {
+		"deviceSecurityMode", "Encrypted", "transportType", "TLS", NULL,
+	};
+	static const char *const udp_only[] = { "transportType", "UDP", NULL };
+
+	cur = calloc(1, sizeof(*cur));
+	initial = calloc(1, sizeof(*initial));
+	tx_snap = calloc(1, sizeof(*tx_snap));
+	sp_snap = calloc(1, sizeof(*sp_snap));
+	must(cur && initial && tx_snap && sp_snap, "the store", NULL);
+	must(models_load(fake_models, sizeof(fake_models) / sizeof(fake_models[0])), "models",
+	     NULL);
+	make_hash(FAKE_PASSWORD, admin_hash);
+	make_hash("\x01 not a password anyone sends", nobody_hash);
+	add_predefined_profiles();
 	add_profile("Universal Device Template - Model-independent Security Profile",
 		    "Universal Device Template", "SIP", true, NULL);
 	/* What the registrar needs: phones with and without digest, a secure
@@ -1404,6 +1441,11 @@ fake_repo_init(void)
 	add_phone("SEP0011223344DD", "Cisco 8845", "SIP", "Fuzz 8845 Digest", "shared");
 	add_phone("SEP0011223344EE", "Cisco 8851", "SIP",
 		  "Cisco 8851 - Standard SIP Non-Secure Profile", "shared");
+	/* Last, so that the uuids the request seeds name stay as they were. */
+	add_profile("Fuzz CSF Encrypted", "Cisco Unified Client Services Framework", "SIP", false,
+		    encrypted);
+	add_phone("CSFFUZZ", "Cisco Unified Client Services Framework", "SIP",
+		  "Fuzz CSF Encrypted", NULL);
 	add_est_phones();
 	store_copy(initial, cur);
 }

@@ -13,6 +13,11 @@
 #define FAKE_READER "reader"
 #define FAKE_PASSWORD "fuzzpass"
 
+/* The LSC on record (SHA-256 of its DER, as phone_lsc keeps it) of the
+ * phones with a secure profile (SEP0011223344AA, Encrypted, and CSFFUZZ, a
+ * model that ships no MIC); the others have none. */
+#define FAKE_LSC_FINGERPRINT "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed"
+
 /* The phones EST enrolls (Install/Upgrade pending, EC P-256 keys ordered):
  * one by Null String, one by authentication string FAKE_EST_STRING. */
 #define FAKE_EST_NULL_PHONE "SEP00112233E501"

@@ -1,82 +1,56 @@
 /*
- * fuzz_register.c: libFuzzer harness for the SIP registrar.  Each input is
- * one datagram a phone sends.  The real registrar (sip_start: its thread,
- * sofia-sip's nta agent and parser, our REGISTER handling and digest
- * checks) runs on a loopback UDP port over the in-memory repositories of
- * fake_repo.c, which hold phones with and without digest authentication.
+ * fuzz_register.c: libFuzzer harness for the SIP registrar, in process.
+ * Each input is what a phone's connection tells the registrar: three
+ * control bytes (the transport, and what the TLS handshake learnt of the
+ * phone's certificate), then one SIP message.  The message is parsed by
+ * sofia-sip's own SIP parser, passed the checks nta makes before it calls
+ * us (sip_sanity_check: a request line and the mandatory headers), and
+ * handed to sip_registrar_handle() (the registrar's order of checks,
+ * sip_admit's decision by profile and certificate, digest, bindings) over
+ * the in-memory repositories of fake_repo.c.  No socket, thread or nta
+ * transaction: tens of thousands of inputs a second instead of a loopback
+ * round trip each.
  *
- * A registrar is started per input: nta keeps a server transaction for 32
- * seconds and answers a request with the same branch, Call-ID and CSeq as
- * a retransmission, without calling us, so a long-lived agent would see
- * most mutations as retransmissions.  After the input, an OPTIONS is sent
- * from the same socket; nta handles datagrams in order on its one thread,
- * so its answer means the input has been handled, and the registrar is
- * stopped.
+ * Control bytes:
+ *   0: transport, "udp" "tcp" "tls" by value modulo 3
+ *   1: the certificate (tls only): bits 0-1 kind (none, LSC, MIC,
+ *      untrusted), bit 2 expired, bit 3 not yet valid, bit 4 its fingerprint
+ *      is the one on record (FAKE_LSC_FINGERPRINT), bit 5 sip_accept_mic on
+ *   2: its CN, modulo 4: the To URI's user, "CP-8845-" + that user (a MIC's
+ *      form), another phone's name, empty
+ *
+ * FUZZ_ECHO=1 writes each answer's status line to stderr (check_seeds.py).
+ * What nta does below us (transactions, retransmissions, sockets, its
+ * STUN server) is not reached here; tests/integration/test_sip_stun.py
+ * replays the datagrams that once leaked there against a real server.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include <sofia-sip/msg.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_util.h>
 
 #include "config.h"
+#include "db.h"
 #include "fake_repo.h"
 #include "log.h"
-#include "sip.h"
+#include "repo_sip.h"
+#include "sip_registrar.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The largest UDP payload over IPv4. */
-#define DATAGRAM_MAX 65507
-#define ANSWER_WAIT_MS 3000
-#define SYNC_TRIES 5
+#define CONTROL 3
+#define OTHER_PHONE "SEP0011223344AB"
 
 static struct config cfg;
-static int sock = -1;
-static struct sockaddr_in registrar;
-static unsigned long sentinel_seq;
-static bool echo;   /* FUZZ_ECHO=1: answers go to stderr */
-
-/* A port free for both UDP and TCP on 127.0.0.1 (the registrar binds both). */
-static int
-free_port(void)
-{
-	for (int attempt = 0; attempt < 100; attempt++) {
-		struct sockaddr_in a = { .sin_family = AF_INET };
-		socklen_t len = sizeof(a);
-		int u = socket(AF_INET, SOCK_DGRAM, 0), t = socket(AF_INET, SOCK_STREAM, 0);
-		int port = -1;
-
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (u >= 0 && t >= 0 && bind(u, (struct sockaddr *) &a, sizeof(a)) == 0 &&
-		    getsockname(u, (struct sockaddr *) &a, &len) == 0 &&
-		    bind(t, (struct sockaddr *) &a, sizeof(a)) == 0)
-			port = ntohs(a.sin_port);
-		close(u);
-		close(t);
-		if (port > 0)
-			return port;
-	}
-	fprintf(stderr, "fuzz_register: no free port\n");
-	abort();
-}
-
-static void
-pick_port(void)
-{
-	int port = free_port();
-
-	snprintf(cfg.sip_listen, sizeof(cfg.sip_listen), "127.0.0.1:%d", port);
-	registrar.sin_family = AF_INET;
-	registrar.sin_port = htons((uint16_t) port);
-	registrar.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-}
+static struct db *db;
+static bool echo;
+static char secret[128];
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -84,7 +58,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct app_err err = { 0 };
 	int one = 1;
 	char *args[] = { (char *) "fuzz_register", NULL };
-	struct sockaddr_in self = { .sin_family = AF_INET };
 
 	(void) argc;
 	(void) argv;
@@ -94,104 +67,118 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	echo = getenv("FUZZ_ECHO") != NULL;
 	log_set_level(echo ? LOG_DEBUG : LOG_ERROR);
-	snprintf(cfg.sip_node, sizeof(cfg.sip_node), "fuzz");
 	fake_repo_init();
-	pick_port();
-	/* The phone's socket: 127.0.0.1:5062 in the seeds' Via and Contact is
-	 * only text; answers come back here (rport). */
-	self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sock < 0 || bind(sock, (struct sockaddr *) &self, sizeof(self)) != 0) {
-		perror("fuzz_register: socket");
+	db = db_open("");
+	if (db == NULL || !repo_sip_secret(db, secret, sizeof(secret), &err))
 		abort();
-	}
 	return 0;
 }
 
+/* A binding is remembered with its connection: never one over UDP. */
 static void
-send_datagram(const void *data, size_t size)
+on_bound(void *ctx, long long id)
 {
-	if (sendto(sock, data, size, 0, (const struct sockaddr *) &registrar,
-		   sizeof(registrar)) < 0) {
-		perror("fuzz_register: sendto");
+	const struct sip_peer *peer = ctx;
+
+	if (id <= 0 || strcmp(peer->transport, "udp") == 0)
 		abort();
-	}
 }
 
-/* Sends an OPTIONS and reads answers until its own: true when it came
- * within ANSWER_WAIT_MS. */
-static bool
-sync_once(void)
-{
-	char msg[512], call_id[64], buf[65536];
-	struct sockaddr_in self;
-	socklen_t len = sizeof(self);
-	int n;
-
-	getsockname(sock, (struct sockaddr *) &self, &len);
-	snprintf(call_id, sizeof(call_id), "fuzz-sync-%lu", ++sentinel_seq);
-	n = snprintf(msg, sizeof(msg),
-		     "OPTIONS sip:127.0.0.1 SIP/2.0\r\n"
-		     "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-%s;rport\r\n"
-		     "Max-Forwards: 70\r\nFrom: <sip:fuzz@127.0.0.1>;tag=sync\r\n"
-		     "To: <sip:127.0.0.1>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
-		     "Content-Length: 0\r\n\r\n", ntohs(self.sin_port), call_id, call_id);
-	send_datagram(msg, (size_t) n);
-	for (;;) {
-		struct pollfd p = { .fd = sock, .events = POLLIN };
-		ssize_t got;
-
-		if (poll(&p, 1, ANSWER_WAIT_MS) != 1)
-			return false;
-		got = recv(sock, buf, sizeof(buf) - 1, 0);
-		if (got <= 0)
-			continue;
-		buf[got] = '\0';
-		if (echo)
-			fprintf(stderr, "%s\n----\n", buf);
-		/* Its own answer: the Call-ID line, not a mention elsewhere. */
-		if (strstr(buf, "\nCall-ID: ") != NULL &&
-		    strncmp(strstr(buf, "\nCall-ID: ") + 10, call_id, strlen(call_id)) == 0 &&
-		    strchr("\r\n", strstr(buf, "\nCall-ID: ")[10 + strlen(call_id)]) != NULL)
-			return true;
-	}
-}
-
-/* UDP may drop a datagram on a loaded machine: a few tries before calling
- * the registrar stuck. */
 static void
-sync_with_registrar(void)
+on_forget(void *ctx, long long id)
 {
-	for (int i = 0; i < SYNC_TRIES; i++)
-		if (sync_once())
-			return;
-	fprintf(stderr, "fuzz_register: the registrar did not answer %d OPTIONS in %d s\n",
-		SYNC_TRIES, SYNC_TRIES * ANSWER_WAIT_MS / 1000);
-	abort();
+	(void) ctx;
+	if (id <= 0)
+		abort();
+}
+
+/* The certificate facts control bytes 1 and 2 describe, for a phone that
+ * names itself `user`. */
+static void
+make_facts(uint8_t c1, uint8_t c2, const char *user, struct cert_facts *c)
+{
+	static const enum cert_kind kinds[] = { CERT_NONE, CERT_LSC, CERT_MIC, CERT_UNTRUSTED };
+
+	memset(c, 0, sizeof(*c));
+	c->kind = kinds[c1 & 3];
+	c->expired = (c1 & 4) != 0;
+	c->not_yet_valid = (c1 & 8) != 0;
+	snprintf(c->fingerprint, sizeof(c->fingerprint), "%s",
+		 (c1 & 16) ? FAKE_LSC_FINGERPRINT :
+		 "0000000000000000000000000000000000000000000000000000000000000000");
+	snprintf(c->serial, sizeof(c->serial), "%X", c1 * 256u + c2);
+	c->not_after = 1900000000;
+	switch (c2 % 4) {
+	case 0:
+		snprintf(c->cn, sizeof(c->cn), "%s", user);
+		break;
+	case 1:
+		snprintf(c->cn, sizeof(c->cn), "CP-8845-%s", user);
+		break;
+	case 2:
+		snprintf(c->cn, sizeof(c->cn), OTHER_PHONE);
+		break;
+	default:
+		break;
+	}
+	if (c->kind == CERT_NONE)
+		memset(c, 0, sizeof(*c));
+}
+
+/* What nta refuses before calling the registrar (nta.c, agent_recv_request). */
+static bool
+nta_would_pass(sip_t const *sip)
+{
+	return sip != NULL && sip->sip_request != NULL && !(sip->sip_flags & MSG_FLG_ERROR) &&
+	       sip_sanity_check(sip) >= 0 &&
+	       strcmp(sip->sip_request->rq_version, "SIP/2.0") == 0;
+}
+
+static void
+echo_answer(const struct sip_answer *a)
+{
+	fprintf(stderr, "SIP/2.0 %d %s\r\n", a->status, a->phrase);
+	if (a->www_authenticate[0])
+		fprintf(stderr, "WWW-Authenticate: %s\r\n", a->www_authenticate);
+	if (a->contact[0])
+		fprintf(stderr, "Contact: %s\r\n", a->contact);
+	fprintf(stderr, "\r\n----\n");
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct app_err err = { 0 };
-	struct sip *sip;
+	static const char *const transports[] = { "udp", "tcp", "tls" };
+	struct cert_facts facts;
+	struct sip_answer a;
+	msg_t *msg;
+	sip_t const *sip;
 
-	if (size == 0)
+	if (size <= CONTROL)
 		return 0;
-	if (size > DATAGRAM_MAX)
-		size = DATAGRAM_MAX;
 	fake_repo_reset();
-	/* The port can be briefly unusable after the last registrar (a TCP
-	 * connection it opened to answer a TCP Via): then take another. */
-	for (int i = 0; (sip = sip_start(&cfg, &err)) == NULL; i++) {
-		if (i == 5) {
-			fprintf(stderr, "fuzz_register: %s\n", err.msg);
-			abort();
-		}
-		pick_port();
+	msg = msg_make(sip_default_mclass(), 0, data + CONTROL, (ssize_t) (size - CONTROL));
+	sip = msg != NULL ? sip_object(msg) : NULL;
+	if (nta_would_pass(sip)) {
+		const char *user = sip->sip_to->a_url->url_user;
+		struct sip_peer peer = {
+			.transport = transports[data[0] % 3], .ip = "127.0.0.1", .port = 5062,
+		};
+		struct sip_registrar r = {
+			.db = db, .secret = secret, .node = "fuzz",
+			.accept_mic = (data[1] & 32) != 0, .bound = on_bound, .forget = on_forget,
+			.ctx = &peer,
+		};
+
+		make_facts(data[1], data[2], user ? user : "", &facts);
+		if (strcmp(peer.transport, "tls") == 0)
+			peer.cert = &facts;
+		sip_registrar_handle(&r, sip, &peer, &a);
+		if (a.status < 100 || a.status > 699)
+			abort();   /* the answer must be a SIP status */
+		if (echo)
+			echo_answer(&a);
 	}
-	send_datagram(data, size);
-	sync_with_registrar();
-	sip_stop(sip);
+	msg_destroy(msg);
 	return 0;
 }

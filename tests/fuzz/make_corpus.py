@@ -9,10 +9,14 @@ few refusals (401, 404, 405, 413, DOCTYPE); and EST requests (est-*.http,
 served as the EST listener's: each resource, each way an enrollment ends).  Envelopes are built as
 tests/integration/conftest.py builds them.
 
-tests/fuzz/corpus/register/: one SIP datagram each: REGISTERs for the
-phones in fake_repo.c with and without digest (MD5 and SHA-256 answers to
-a nonce made with the fake's secret), Expires 0, Contact *, a TCP Via,
-OPTIONS, and malformed ones.
+tests/fuzz/corpus/register/: fuzz_register.c's three control bytes
+(transport, the TLS certificate's facts, its CN) and one SIP message each:
+REGISTERs for the phones in fake_repo.c with and without digest (MD5 and
+SHA-256 answers to a nonce made with the fake's secret), Expires 0,
+Contact *, TCP, OPTIONS, malformed ones, and TLS with every kind of
+certificate the registrar tells apart (LSC on record or not, MIC with
+sip_accept_mic off and on, expired, not yet valid, untrusted, another
+phone's, none).
 
 Run from the repository root; rewrites both folders.
 """
@@ -322,46 +326,80 @@ def digest(user, password, nonce, algorithm="MD5", uri="sip:127.0.0.1"):
             % (user, REALM, nonce, uri, resp, algorithm, nc, cnonce))
 
 
+# fuzz_register.c's control bytes: transport, certificate, CN form.
+TRANSPORTS = {"udp": 0, "tcp": 1, "tls": 2}
+KINDS = {"none": 0, "lsc": 1, "mic": 2, "untrusted": 3}
+CNS = {"user": 0, "mic-form": 1, "other": 2, "empty": 3}
+
+
+def control(transport="udp", kind="none", expired=False, not_yet_valid=False, on_record=False,
+            accept_mic=False, cn="user"):
+    cert = (KINDS[kind] | (4 if expired else 0) | (8 if not_yet_valid else 0)
+            | (16 if on_record else 0) | (32 if accept_mic else 0))
+    return bytes([TRANSPORTS[transport], cert, CNS[cn]])
+
+
 def register_corpus(folder, nonce):
-    write(folder, "plain.sip", register("SEP001122334455"))
-    write(folder, "by-digest-user.sip", register("1001", call_id="fuzz-2"))
-    write(folder, "digest-no-auth.sip", register("SEP001122334466"))
-    write(folder, "digest-md5.sip", register("SEP001122334466", auth=digest(
-        "1001", "secret1001", nonce)))
-    write(folder, "digest-sha256.sip", register("SEP001122334466", auth=digest(
-        "1001", "secret1001", nonce, "SHA-256")))
-    write(folder, "digest-wrong-password.sip", register("SEP001122334466", auth=digest(
-        "1001", "nope", nonce)))
-    write(folder, "digest-wrong-user.sip", register("SEP001122334466", auth=digest(
-        "1002", "secret1002", nonce)))
-    write(folder, "digest-stale-nonce.sip", register("SEP001122334466", auth=digest(
-        "1001", "secret1001", "0000000000000000deadbeef")))
-    write(folder, "digest-no-user.sip", register("SEP001122334477"))
-    write(folder, "encrypted.sip", register("SEP0011223344AA"))
-    write(folder, "sccp.sip", register("SEP0011223344CC"))
-    write(folder, "shared-user.sip", register("shared"))
-    write(folder, "unknown.sip", register("SEPFFFFFFFFFFFF"))
-    write(folder, "expires-0.sip", register("SEP001122334455", expires=0))
-    write(folder, "contact-expires.sip", register(
-        "SEP001122334455", contact="<sip:%s@127.0.0.1:5062>;expires=60, <sip:b@127.0.0.1:5064>",
-        expires=None))
-    write(folder, "contact-star.sip", register("SEP001122334455", contact="*", expires=0))
-    write(folder, "contact-star-bad.sip", register("SEP001122334455", contact="*", expires=60))
-    write(folder, "too-brief.sip", register("SEP001122334455", expires=5))
-    write(folder, "no-contact.sip", register("SEP001122334455", contact=None, expires=None))
-    write(folder, "tcp-via.sip", register(
-        "SEP0011223344BB", via="SIP/2.0/TCP 127.0.0.1:5062;branch=z9hG4bK-%s"))
-    write(folder, "require.sip", register("SEP001122334455", extra="Require: gruu"))
-    write(folder, "options.sip", register("SEP001122334455").replace(
-        b"REGISTER sip", b"OPTIONS sip").replace(b"1 REGISTER", b"1 OPTIONS"))
-    write(folder, "invite.sip", register("SEP001122334455").replace(
-        b"REGISTER sip", b"INVITE sip").replace(b"1 REGISTER", b"1 INVITE"))
-    write(folder, "no-to-user.sip", register("SEP001122334455").replace(
-        b"To: <sip:SEP001122334455@", b"To: <sip:"))
-    write(folder, "garbage.sip", b"REGISTER\r\n\r\n")
-    write(folder, "bad-cseq.sip", register("SEP001122334455").replace(b"CSeq: 1", b"CSeq: x"))
-    # A STUN binding request on the SIP port (phones send keep-alives like it).
-    write(folder, "stun-binding.bin", b"\x00\x01\x00\x00\x21\x12\xa4\x42" + b"axlprov-fuzz")
+    plain = control()
+    seeds = {
+        "plain.sip": register("SEP001122334455"),
+        "by-digest-user.sip": register("1001", call_id="fuzz-2"),
+        "digest-no-auth.sip": register("SEP001122334466"),
+        "digest-md5.sip": register("SEP001122334466", auth=digest("1001", "secret1001", nonce)),
+        "digest-sha256.sip": register("SEP001122334466", auth=digest(
+            "1001", "secret1001", nonce, "SHA-256")),
+        "digest-wrong-password.sip": register("SEP001122334466", auth=digest(
+            "1001", "nope", nonce)),
+        "digest-wrong-user.sip": register("SEP001122334466", auth=digest(
+            "1002", "secret1002", nonce)),
+        "digest-stale-nonce.sip": register("SEP001122334466", auth=digest(
+            "1001", "secret1001", "0000000000000000deadbeef")),
+        "digest-no-user.sip": register("SEP001122334477"),
+        "encrypted.sip": register("SEP0011223344AA"),
+        "sccp.sip": register("SEP0011223344CC"),
+        "shared-user.sip": register("shared"),
+        "unknown.sip": register("SEPFFFFFFFFFFFF"),
+        "expires-0.sip": register("SEP001122334455", expires=0),
+        "contact-expires.sip": register(
+            "SEP001122334455",
+            contact="<sip:%s@127.0.0.1:5062>;expires=60, <sip:b@127.0.0.1:5064>", expires=None),
+        "contact-star.sip": register("SEP001122334455", contact="*", expires=0),
+        "contact-star-bad.sip": register("SEP001122334455", contact="*", expires=60),
+        "too-brief.sip": register("SEP001122334455", expires=5),
+        "no-contact.sip": register("SEP001122334455", contact=None, expires=None),
+        "require.sip": register("SEP001122334455", extra="Require: gruu"),
+        "options.sip": register("SEP001122334455").replace(
+            b"REGISTER sip", b"OPTIONS sip").replace(b"1 REGISTER", b"1 OPTIONS"),
+        "invite.sip": register("SEP001122334455").replace(
+            b"REGISTER sip", b"INVITE sip").replace(b"1 REGISTER", b"1 INVITE"),
+        "no-to-user.sip": register("SEP001122334455").replace(
+            b"To: <sip:SEP001122334455@", b"To: <sip:"),
+        "garbage.sip": b"REGISTER\r\n\r\n",
+        "bad-cseq.sip": register("SEP001122334455").replace(b"CSeq: 1", b"CSeq: x"),
+    }
+    for name, msg in seeds.items():
+        write(folder, name, plain + msg)
+    tcp_via = "SIP/2.0/TCP 127.0.0.1:5062;branch=z9hG4bK-%s"
+    tls_via = "SIP/2.0/TLS 127.0.0.1:5062;branch=z9hG4bK-%s"
+    write(folder, "tcp-via.sip", control("tcp") + register("SEP0011223344BB", via=tcp_via))
+    write(folder, "tcp-encrypted.sip", control("tcp") + register("SEP0011223344AA", via=tcp_via))
+    # Over TLS, with what the handshake learnt of the phone's certificate.
+    tls = {
+        "tls-lsc.sip": ("SEP0011223344AA", dict(kind="lsc", on_record=True)),
+        "tls-lsc-replaced.sip": ("SEP0011223344AA", dict(kind="lsc")),
+        "tls-no-cert.sip": ("SEP0011223344AA", dict()),
+        "tls-expired.sip": ("SEP0011223344AA", dict(kind="lsc", on_record=True, expired=True)),
+        "tls-not-yet-valid.sip": ("SEP0011223344AA",
+                                  dict(kind="lsc", on_record=True, not_yet_valid=True)),
+        "tls-untrusted.sip": ("SEP0011223344AA", dict(kind="untrusted")),
+        "tls-other-phone.sip": ("SEP0011223344AA", dict(kind="lsc", on_record=True, cn="other")),
+        "tls-mic-off.sip": ("SEP0011223344AA", dict(kind="mic", cn="mic-form")),
+        "tls-mic-on.sip": ("SEP0011223344AA", dict(kind="mic", cn="mic-form", accept_mic=True)),
+        "tls-mic-no-mic-model.sip": ("CSFFUZZ", dict(kind="mic", accept_mic=True)),
+        "tls-non-secure.sip": ("SEP001122334455", dict(kind="lsc", on_record=True)),
+    }
+    for name, (user, facts) in tls.items():
+        write(folder, name, control("tls", **facts) + register(user, via=tls_via))
 
 
 def main():

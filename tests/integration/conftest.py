@@ -8,12 +8,21 @@ validates every successful AXL response against Cisco's schema for the
 version requested.  Tests share the database, so each one makes its own
 names with the `unique` fixture.
 
+Cisco's schema (AXLAPI.wsdl, AXLSoap.xsd, AXLEnums.xsd, unmodified, for
+11.0 to 15.0) comes from the npm package cisco-axl, pinned in
+tests/package-lock.json and installed by `make deps` into tests/node_modules.
+
+Every process the harness starts runs in a session of its own and is
+registered, with every PostgreSQL cluster, with a reaper process
+(reaper.py) that stops them all when pytest ends, however it ends.
+
 When AXLPROV_TEST_SANITIZED is set, the server's stderr is checked for
 AddressSanitizer / UndefinedBehaviorSanitizer / LeakSanitizer reports at the
 end of the session, and any report fails the run.
 """
 
 import base64
+import hashlib
 import http.client
 import os
 import re
@@ -29,9 +38,13 @@ import uuid as uuidlib
 import pytest
 from lxml import etree
 
+import reaper
+
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SHARED = os.path.abspath(os.path.join(TOP, "..", "shared"))
-SCHEMA_DIR = os.path.join(SHARED, "axl-schema")
+# Cisco's schema per AXL version, as the cisco-axl package ships it:
+# SCHEMA_DIR/<version>/{AXLAPI.wsdl,AXLSoap.xsd,AXLEnums.xsd}.
+SCHEMA_DIR = os.path.join(TOP, "tests", "node_modules", "cisco-axl", "schema")
+SCHEMA_VERSIONS = ("11.0", "11.5", "12.0", "12.5", "14.0", "15.0")
 BINARY = os.environ.get("AXLPROV_TEST_BINARY", os.path.join(TOP, "build", "axlprovd"))
 SANITIZED = bool(os.environ.get("AXLPROV_TEST_SANITIZED"))
 
@@ -41,6 +54,26 @@ ADMIN_USER = "admin"
 ADMIN_PASSWORD = "Adm1n-Test-Pass"
 SANITIZER_PATTERNS = re.compile(
     r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer")
+
+# Before any child starts: every child inherits the session's token.
+reaper.start()
+
+
+def schema_file(version, name):
+    """A file of Cisco's schema for one version; a clear failure when
+    `make deps` has not installed it."""
+    path = os.path.join(SCHEMA_DIR, version, name)
+    if not os.path.isfile(path):
+        raise AssertionError("%s is missing: run `make deps` (npm ci --prefix tests)" % path)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cisco_schema():
+    """Fails every test at once, with the reason, when the schema is absent."""
+    for v in SCHEMA_VERSIONS:
+        for name in ("AXLAPI.wsdl", "AXLSoap.xsd", "AXLEnums.xsd"):
+            schema_file(v, name)
 
 
 def free_port():
@@ -73,6 +106,8 @@ class Postgres:
         self.dir = tempfile.mkdtemp(prefix="axlprov-it-")
         os.chmod(self.dir, 0o755)
         self.port = free_port()
+        for c in self.clusters():
+            reaper.watch_cluster(c)
         env = dict(os.environ, AXLPROV_PG_FAST="1")
         subprocess.run([os.path.join(TOP, "db", "pg.sh"), "start", self.dir, str(self.port)],
                        check=True, env=env)
@@ -91,8 +126,17 @@ class Postgres:
         out = subprocess.run(cmd, input=query, check=True, capture_output=True, text=True).stdout
         return [line.split("\t") for line in out.splitlines() if line != ""]
 
+    def clusters(self):
+        """Where db/pg.sh may put the cluster: in the data folder, or (when
+        PostgreSQL's user cannot reach it) in /var/tmp under a hash of it."""
+        key = hashlib.sha1(self.dir.encode()).hexdigest()[:12]
+        return [os.path.join(self.dir, "pg", "cluster"),
+                os.path.join("/var/tmp", "axlprov-pg-" + key, "cluster")]
+
     def stop(self):
         subprocess.run([os.path.join(TOP, "db", "pg.sh"), "stop", self.dir, str(self.port)])
+        for c in self.clusters():
+            reaper.forget_cluster(c)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -129,6 +173,7 @@ class Server:
         self.port = free_port()
         self.tls_port = free_port()
         self.sip_port = free_port()
+        self.sip_tls_port = free_port()
         # The EST listener (on only when a test gives --capf-cert): a free
         # port each, never the default 3804 that servers would share.
         self.capf_port = free_port()
@@ -153,6 +198,7 @@ class Server:
                      # Each server its own SIP port and node: several share a database.
                      "--sip-listen", "127.0.0.1:%d" % self.sip_port,
                      "--sip-node", "test-%d" % self.sip_port,
+                     "--sip-tls-listen", "127.0.0.1:%d" % self.sip_tls_port,
                      "--capf-listen", "127.0.0.1:%d" % self.capf_port,
                      # Every test connects from 127.0.0.1: no login back-off
                      # unless a test asks for it (test_roles.py).
@@ -163,7 +209,7 @@ class Server:
 
     def start(self):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args, env=self.env, stdout=self.log, stderr=self.log)
+        self.proc = reaper.spawn(self.args, env=self.env, stdout=self.log, stderr=self.log)
         wait_for_port(self.port, self.proc)
         wait_for_port(self.tls_port, self.proc)
 
@@ -225,11 +271,11 @@ _schemas = {}
 
 
 def schema_for(version):
-    """Cisco's schema for a version; versions we have no schema for are
-    checked against 14.0's (their elements are a subset of it)."""
-    key = version if version in ("14.0", "15.0") else "14.0"
+    """Cisco's schema for a version; a version Cisco publishes none for
+    (a test's made-up one) is checked against 14.0's."""
+    key = version if version in SCHEMA_VERSIONS else "14.0"
     if key not in _schemas:
-        _schemas[key] = etree.XMLSchema(etree.parse(os.path.join(SCHEMA_DIR, key, "AXLSoap.xsd")))
+        _schemas[key] = etree.XMLSchema(etree.parse(schema_file(key, "AXLSoap.xsd")))
     return key, _schemas[key]
 
 

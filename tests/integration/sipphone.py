@@ -6,8 +6,8 @@ password), receives the server's requests and answers them (or stays
 silent). It is deliberately small and strict, so that tests can look at
 each message the server sends.
 
-Sipp runs the shared SIPp phone scenario (../shared/sip/phone_uac.xml) as
-real phones: REGISTER with digest, wait for the NOTIFY, answer, un-REGISTER.
+Sipp runs our SIPp phone scenario (tests/sip/phone.xml) as real phones:
+REGISTER with digest, wait for the NOTIFY, answer, un-REGISTER.
 """
 
 import hashlib
@@ -20,8 +20,10 @@ import subprocess
 import tempfile
 import time
 
+import reaper
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED_SIP = os.path.join(os.path.dirname(TOP), "shared", "sip")
+SIPP_SCENARIO = os.path.join(TOP, "tests", "sip", "phone.xml")
 SIPP = shutil.which("sipp")
 
 
@@ -240,7 +242,7 @@ def free_udp_tcp_port():
 
 
 class Sipp:
-    """N SIPp phones from ../shared/sip/phone_uac.xml, users given as
+    """N SIPp phones from tests/sip/phone.xml, users given as
     (userid, password) pairs, registering to 127.0.0.1:port."""
 
     def __init__(self, port, users, transport="u1", rate=50, recv_timeout_ms=30000):
@@ -254,7 +256,7 @@ class Sipp:
         self.n = len(users)
         self.log = os.path.join(self.dir, "phones.log")
         local_port = free_udp_tcp_port()
-        cmd = [SIPP, "127.0.0.1:%d" % port, "-sf", os.path.join(SHARED_SIP, "phone_uac.xml"),
+        cmd = [SIPP, "127.0.0.1:%d" % port, "-sf", SIPP_SCENARIO,
                "-i", "127.0.0.1", "-p", str(local_port), "-t", transport, "-m", str(self.n), "-l", str(self.n),
                "-r", str(rate), "-inf", "phones.csv", "-recv_timeout", str(recv_timeout_ms),
                "-timeout", "%ds" % (recv_timeout_ms // 1000 + 30), "-timeout_error",
@@ -262,7 +264,7 @@ class Sipp:
                "-error_file", os.path.join(self.dir, "errors.log"), "-nostdin",
                "-max_socket", str(max(64, self.n + 16))]
         self.out = open(os.path.join(self.dir, "sipp.out"), "wb")
-        self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=self.out, stderr=subprocess.STDOUT)
+        self.proc = reaper.spawn(cmd, cwd=self.dir, stdout=self.out, stderr=subprocess.STDOUT)
 
     def logged(self, word):
         try:

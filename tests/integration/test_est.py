@@ -145,10 +145,10 @@ def enroll(srv, d, name, key="ec:P-256", user=None, cert=None, cn=None, resource
 # --------------------------------------------------------------------------
 
 def secure_phone(axl, unique, mode, keyOrder="EC Only", ecKeySize="256", keySize="2048",
-                 product="Cisco 8845", **phone):
+                 product="Cisco 8845", security=None, **phone):
     prof = "%s-%s" % (unique, sep_name()[-6:])
-    add_profile(axl, prof, phoneType=product, authenticationMode=mode, keyOrder=keyOrder,
-                ecKeySize=ecKeySize, keySize=keySize)
+    add_profile(axl, prof, phoneType=product, deviceSecurityMode=security,
+                authenticationMode=mode, keyOrder=keyOrder, ecKeySize=ecKeySize, keySize=keySize)
     name = sep_name()
     phone.setdefault("certificateOperation", "Install/Upgrade")
     add_phone(axl, name, product=product, securityProfileName=prof, **phone)
@@ -304,10 +304,11 @@ def test_garbage_body_refused(est, axl, pg, unique, tmp_path):
 # --------------------------------------------------------------------------
 
 def test_null_string_enrolls(est, axl, pg, pki, unique, tmp_path):
-    name = secure_phone(axl, unique, "By Null String")
-    a, _ = enroll(est, tmp_path, name)
-    expect_issued(axl, pg, pki, tmp_path, name, a)
+    name = secure_phone(axl, unique, "By Null String", security="Authenticated")
+    a, key = enroll(est, tmp_path, name)
+    lsc = expect_issued(axl, pg, pki, tmp_path, name, a)
     assert "capf:" + name in audit_actors(pg, name)
+    register_tls(est, pg, name, lsc, key)
 
 
 @pytest.mark.parametrize("order,ec,rsa,key", [
@@ -500,13 +501,14 @@ def test_lsc_from_capf_issue_authenticates(est, axl, pg, pki, unique, tmp_path):
 # --------------------------------------------------------------------------
 
 def test_reenroll_with_current_lsc_then_revoked(est, axl, pg, pki, unique, tmp_path):
-    name = secure_phone(axl, unique, "By Null String")
+    name = secure_phone(axl, unique, "By Null String", security="Encrypted")
     csr, key = make_csr(tmp_path, name)
     lsc = expect_issued(axl, pg, pki, tmp_path, name, curl(est, tmp_path, "simpleenroll", data=csr))
     # Renewal needs no pending operation; the new LSC replaces the old.
     a, key2 = enroll(est, tmp_path, name, cert=(lsc, key), resource="simplereenroll")
     new = expect_issued(axl, pg, pki, tmp_path, name, a)
     assert serial_of(new) != serial_of(lsc)
+    register_tls(est, pg, name, new, key2)
     before = state(axl, pg, name)
     a, _ = enroll(est, tmp_path, name, cert=(lsc, key), resource="simplereenroll")
     expect_refused(axl, pg, name, before, a, 401, None, "not a valid LSC")
@@ -614,3 +616,27 @@ def test_walkthrough_zeep_then_curl(est, server, pg, pki, unique, tmp_path):
     assert (p.certificateOperation, p.certificateStatus) == ("No Pending Operation", "Upgrade Success")
     assert lsc_serial(pg, name) == serial_of(lsc)
     assert audit_actors(pg, name)[-1] == "capf:" + name
+
+    # At once, the phone registers over TLS with the key and the new LSC.
+    register_tls(est, pg, name, lsc, key)
+
+
+def register_tls(srv, pg, name, cert_path, key_path):
+    """A REGISTER over SIP TLS presenting the certificate: 200, and the
+    binding records transport tls and the LSC's serial."""
+    from tlsphone import TlsPhone
+
+    class Presented:
+        pass
+    presented = Presented()
+    presented.cert_path, presented.key_path = cert_path, key_path
+    ph = TlsPhone(srv.sip_tls_port, name, cert=presented)
+    try:
+        r = ph.register()
+        assert r.status == 200, r.raw
+    finally:
+        ph.close()
+    rows = pg.sql("SELECT r.transport, r.cert_kind, r.cert_serial FROM sip_registration r"
+                  " JOIN phone p ON p.pkid = r.phone_id WHERE p.name = :'v1'"
+                  " AND r.expires_at > now()", name)
+    assert rows == [["tls", "LSC", serial_of(cert_path)]], rows

@@ -1,6 +1,6 @@
 """The SIP registrar and apply config end to end.
 
-Real SIPp phones (../shared/sip/phone_uac.xml) register over UDP and TCP,
+Real SIPp phones (tests/sip/phone.xml) register over UDP and TCP,
 with and without digest, and must each receive the NOTIFY of an apply;
 scripted phones (sipphone.SipPhone) look at every message: the registrar's
 answers (404, 403, 401 and stale nonces, 423, Expires 0, Contact *, CSeq

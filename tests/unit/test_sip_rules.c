@@ -2,7 +2,8 @@
  * test_sip_rules.c: the registrar's and the NOTIFY sender's decisions in
  * sip_rules.c: stateless digest nonces, digest responses (checked against
  * values computed here with OpenSSL and against the RFC 2617 and RFC 7616
- * worked examples), the security profile's say on a REGISTER, expiry,
+ * worked examples), the security profile's and the phone certificate's
+ * say on a REGISTER (sip_admit), expiry,
  * the NOTIFY text and the retry policy.
  */
 #include "testutil.h"
@@ -509,95 +510,258 @@ test_digest_rfc7616_example(void **state)
 	assert_false(sip_digest_ok(&d, "GET", ha1_md5, ""));
 }
 
-/* --- security profile -------------------------------------------------- */
+/* --- security profile and certificate ------------------------------------ */
 
-/* Accepted: 0 and the phrase cleared. */
-#define assert_policy_ok(p, transport)                                             \
-	do {                                                                       \
-		const char *phrase_ = "not touched";                               \
-		assert_int_equal(sip_policy_check((p), (transport), &phrase_), 0); \
-		assert_null(phrase_);                                              \
+#define DEVICE "SEP001122334455"
+#define FPR "aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11"
+
+/* A phone whose LSC on record is FPR, presenting that LSC over TLS to an
+ * Encrypted profile: accepted.  Each test changes one thing. */
+static struct cert_facts
+good_lsc(void)
+{
+	struct cert_facts c = { .kind = CERT_LSC, .not_after = 1900000000 };
+
+	snprintf(c.cn, sizeof(c.cn), DEVICE);
+	snprintf(c.serial, sizeof(c.serial), "0A1B");
+	snprintf(c.fingerprint, sizeof(c.fingerprint), FPR);
+	return c;
+}
+
+static struct sip_admission
+secure(const struct cert_facts *c)
+{
+	return (struct sip_admission) {
+		.sip = true, .security_mode = "Encrypted", .transport_type = "TLS",
+		.transport = "tls", .cert = c, .device = DEVICE, .model_ships_mic = true,
+		.lsc_fingerprint = FPR, .accept_mic = false,
+	};
+}
+
+/* Accepted with the certificate kind `want`, phrase cleared. */
+#define assert_admit(a, want)                                                  \
+	do {                                                                   \
+		const char *phrase_ = "not touched";                           \
+		enum cert_kind kind_ = CERT_UNTRUSTED;                         \
+		assert_int_equal(sip_admit((a), &kind_, &phrase_), 0);         \
+		assert_null(phrase_);                                          \
+		assert_int_equal(kind_, (want));                               \
+	} while (0)
+
+/* Refused with 403 and exactly `phrase`. */
+#define assert_refused(a, phrase)                                              \
+	do {                                                                   \
+		const char *phrase_ = NULL;                                    \
+		enum cert_kind kind_ = CERT_LSC;                               \
+		assert_int_equal(sip_admit((a), &kind_, &phrase_), 403);       \
+		assert_non_null(phrase_);                                      \
+		assert_string_equal(phrase_, (phrase));                        \
+		assert_int_equal(kind_, CERT_NONE);                            \
 	} while (0)
 
 /* Refused with 403 and a phrase containing `mentions`. */
-#define assert_policy_403(p, transport, mentions)                                    \
-	do {                                                                         \
-		const char *phrase_ = NULL;                                          \
-		assert_int_equal(sip_policy_check((p), (transport), &phrase_), 403); \
-		assert_non_null(phrase_);                                            \
-		if (strstr(phrase_, (mentions)) == NULL)                             \
-			fail_msg("phrase \"%s\" does not mention %s", phrase_,       \
-				 (mentions));                                        \
+#define assert_admit_403(a, mentions)                                          \
+	do {                                                                   \
+		const char *phrase_ = NULL;                                    \
+		enum cert_kind kind_;                                          \
+		assert_int_equal(sip_admit((a), &kind_, &phrase_), 403);       \
+		assert_non_null(phrase_);                                      \
+		if (strstr(phrase_, (mentions)) == NULL)                       \
+			fail_msg("phrase \"%s\" does not mention %s", phrase_, \
+				 (mentions));                                  \
 	} while (0)
 
 static void
 test_policy_sccp(void **state)
 {
-	struct sip_policy p = { false, "Non Secure", "TCP+UDP" };
+	struct cert_facts c = good_lsc();
+	struct sip_admission a = secure(&c);
 
 	(void) state;
-	assert_policy_403(&p, "udp", "SCCP");
-	assert_policy_403(&p, "tcp", "SCCP");
-	assert_policy_403(&p, "tls", "SCCP");
-	p.security_mode = "Encrypted";
-	p.transport_type = "TLS";
-	assert_policy_403(&p, "tls", "SCCP");
+	a.sip = false;
+	assert_admit_403(&a, "SCCP");
+	a.security_mode = "Non Secure";
+	a.transport_type = "TCP+UDP";
+	a.cert = NULL;
+	a.transport = "udp";
+	assert_admit_403(&a, "SCCP");
+	a.transport = "tcp";
+	assert_admit_403(&a, "SCCP");
 }
 
 static void
 test_policy_secure_needs_tls(void **state)
 {
-	struct sip_policy p = { true, "Authenticated", "TCP+UDP" };
+	struct cert_facts c = good_lsc();
+	struct sip_admission a = secure(NULL);
 
 	(void) state;
-	assert_policy_403(&p, "udp", "TLS");
-	assert_policy_403(&p, "tcp", "TLS");
-	assert_policy_403(&p, "udp", "Authenticated");
-	p.security_mode = "Encrypted";
-	assert_policy_403(&p, "udp", "TLS");
-	assert_policy_403(&p, "tcp", "TLS");
-	assert_policy_403(&p, "tcp", "Encrypted");
-	/* Even when the transport type names the transport. */
-	p.transport_type = "TCP";
-	assert_policy_403(&p, "tcp", "TLS");
-	p.transport_type = "UDP";
-	assert_policy_403(&p, "udp", "TLS");
-	p.security_mode = "Authenticated";
-	p.transport_type = "TLS";
-	assert_policy_403(&p, "tcp", "TLS");
+	a.transport = "udp";
+	assert_refused(&a, "Forbidden: Encrypted security profile requires SIP over TLS with a phone certificate");
+	a.transport = "tcp";
+	assert_refused(&a, "Forbidden: Encrypted security profile requires SIP over TLS with a phone certificate");
+	a.security_mode = "Authenticated";
+	assert_refused(&a, "Forbidden: Authenticated security profile requires SIP over TLS with a phone certificate");
+	/* Even when the transport type names the transport, and even with a
+	 * good certificate (a relay cannot carry one over plain TCP, but the
+	 * rule does not depend on it). */
+	a.transport_type = "TCP";
+	a.cert = &c;
+	assert_admit_403(&a, "requires SIP over TLS");
 }
 
-/* Secure profiles over TLS with a TLS transport type pass (the code checks
- * the transport type only for udp and tcp). */
 static void
-test_policy_tls(void **state)
+test_policy_no_certificate(void **state)
 {
-	struct sip_policy p = { true, "Authenticated", "TLS" };
+	struct cert_facts none = { .kind = CERT_NONE };
+	struct sip_admission a = secure(NULL);
 
 	(void) state;
-	assert_policy_ok(&p, "tls");
-	p.security_mode = "Encrypted";
-	assert_policy_ok(&p, "tls");
-	/* A TLS-only Non Secure profile refuses plain udp and tcp. */
-	p.security_mode = "Non Secure";
-	assert_policy_403(&p, "udp", "UDP");
-	assert_policy_403(&p, "tcp", "TCP");
+	assert_refused(&a, "Forbidden: Encrypted profile requires a phone certificate (LSC)");
+	a.cert = &none;
+	assert_refused(&a, "Forbidden: Encrypted profile requires a phone certificate (LSC)");
+	a.security_mode = "Authenticated";
+	assert_refused(&a, "Forbidden: Authenticated profile requires a phone certificate (LSC)");
+}
+
+static void
+test_policy_lsc(void **state)
+{
+	struct cert_facts c = good_lsc();
+	struct sip_admission a = secure(&c);
+
+	(void) state;
+	assert_admit(&a, CERT_LSC);
+	a.security_mode = "Authenticated";
+	assert_admit(&a, CERT_LSC);
+	/* Replaced or revoked: another fingerprint, or none, on record. */
+	a.lsc_fingerprint = "bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22";
+	assert_refused(&a, "Forbidden: LSC is not the one on record (replaced or revoked)");
+	a.lsc_fingerprint = "";
+	assert_refused(&a, "Forbidden: LSC is not the one on record (replaced or revoked)");
+	a.lsc_fingerprint = NULL;
+	assert_refused(&a, "Forbidden: LSC is not the one on record (replaced or revoked)");
+	/* sip_accept_mic and the model's MIC do not matter to an LSC. */
+	a = secure(&c);
+	a.model_ships_mic = false;
+	a.accept_mic = true;
+	assert_admit(&a, CERT_LSC);
+}
+
+static void
+test_policy_certificate_faults(void **state)
+{
+	struct cert_facts c = good_lsc();
+	struct sip_admission a = secure(&c);
+
+	(void) state;
+	c.kind = CERT_UNTRUSTED;
+	assert_refused(&a, "Forbidden: certificate not trusted");
+	c = good_lsc();
+	c.expired = true;
+	assert_refused(&a, "Forbidden: certificate expired");
+	c = good_lsc();
+	c.not_yet_valid = true;
+	assert_refused(&a, "Forbidden: certificate not yet valid");
+	c = good_lsc();
+	snprintf(c.cn, sizeof(c.cn), "SEP001122334466");
+	assert_refused(&a, "Forbidden: certificate names another device");
+	/* An LSC's CN is the name itself; the MIC form is not an LSC's. */
+	snprintf(c.cn, sizeof(c.cn), "CP-8845-" DEVICE);
+	assert_refused(&a, "Forbidden: certificate names another device");
+	/* Untrusted wins over everything the certificate says. */
+	c.kind = CERT_UNTRUSTED;
+	c.expired = true;
+	assert_refused(&a, "Forbidden: certificate not trusted");
+}
+
+static void
+test_policy_mic(void **state)
+{
+	struct cert_facts c = good_lsc();
+	struct sip_admission a = secure(&c);
+
+	(void) state;
+	c.kind = CERT_MIC;
+	snprintf(c.cn, sizeof(c.cn), "CP-8845-" DEVICE);
+	assert_refused(&a, "Forbidden: MIC not accepted for registration (sip_accept_mic is off)");
+	a.accept_mic = true;
+	assert_admit(&a, CERT_MIC);
+	snprintf(c.cn, sizeof(c.cn), DEVICE);
+	assert_admit(&a, CERT_MIC);
+	a.model_ships_mic = false;
+	assert_refused(&a, "Forbidden: model ships no MIC");
+	a.model_ships_mic = true;
+	snprintf(c.cn, sizeof(c.cn), "CP-8845-SEP001122334466");
+	assert_refused(&a, "Forbidden: certificate names another device");
+	snprintf(c.cn, sizeof(c.cn), "CP-8845" DEVICE);   /* no dash */
+	assert_refused(&a, "Forbidden: certificate names another device");
+	snprintf(c.cn, sizeof(c.cn), "CP-8845-" DEVICE);
+	c.expired = true;
+	assert_refused(&a, "Forbidden: certificate expired");
+}
+
+static void
+test_policy_non_secure(void **state)
+{
+	struct cert_facts c = good_lsc();
+	struct sip_admission a = secure(NULL);
+
+	(void) state;
+	a.security_mode = "Non Secure";
+	a.transport_type = "TCP+UDP";
+	a.transport = "udp";
+	assert_admit(&a, CERT_NONE);
+	a.transport = "tcp";
+	assert_admit(&a, CERT_NONE);
+	/* Never over TLS, whatever the certificate. */
+	a.transport = "tls";
+	a.cert = &c;
+	assert_refused(&a, "Forbidden: Non Secure profile allows TCP and UDP only");
+	a.transport_type = "UDP";
+	assert_refused(&a, "Forbidden: Non Secure profile allows UDP only");
+	a.transport_type = "TCP";
+	assert_refused(&a, "Forbidden: Non Secure profile allows TCP only");
+	a.transport_type = "TLS";
+	assert_admit_403(&a, "Non Secure profile allows no TLS");
 }
 
 static void
 test_policy_transport_type(void **state)
 {
-	struct sip_policy p = { true, "Non Secure", "TCP+UDP" };
+	struct sip_admission a = secure(NULL);
 
 	(void) state;
-	assert_policy_ok(&p, "udp");
-	assert_policy_ok(&p, "tcp");
-	p.transport_type = "TCP";
-	assert_policy_403(&p, "udp", "UDP");
-	assert_policy_ok(&p, "tcp");
-	p.transport_type = "UDP";
-	assert_policy_403(&p, "tcp", "TCP");
-	assert_policy_ok(&p, "udp");
+	a.security_mode = "Non Secure";
+	a.transport_type = "TCP";
+	a.transport = "udp";
+	assert_refused(&a, "Forbidden: UDP is not allowed by the phone's security profile");
+	a.transport = "tcp";
+	assert_admit(&a, CERT_NONE);
+	a.transport_type = "UDP";
+	assert_refused(&a, "Forbidden: TCP is not allowed by the phone's security profile");
+	a.transport = "udp";
+	assert_admit(&a, CERT_NONE);
+	/* A TLS-only Non Secure profile refuses plain udp and tcp. */
+	a.transport_type = "TLS";
+	assert_admit_403(&a, "UDP");
+	a.transport = "tcp";
+	assert_admit_403(&a, "TCP");
+	a.transport_type = "bogus";
+	assert_admit_403(&a, "unknown transport type");
+}
+
+static void
+test_binding_notifiable(void **state)
+{
+	(void) state;
+	assert_true(sip_binding_notifiable("Non Secure", "udp"));
+	assert_true(sip_binding_notifiable("Non Secure", "tcp"));
+	assert_false(sip_binding_notifiable("Non Secure", "tls"));
+	assert_true(sip_binding_notifiable("Encrypted", "tls"));
+	assert_true(sip_binding_notifiable("Authenticated", "tls"));
+	assert_false(sip_binding_notifiable("Encrypted", "udp"));
+	assert_false(sip_binding_notifiable("Authenticated", "tcp"));
 }
 
 /* --- expiry ------------------------------------------------------------ */
@@ -804,8 +968,13 @@ main(void)
 		cmocka_unit_test(test_digest_rfc7616_example),
 		cmocka_unit_test(test_policy_sccp),
 		cmocka_unit_test(test_policy_secure_needs_tls),
-		cmocka_unit_test(test_policy_tls),
+		cmocka_unit_test(test_policy_no_certificate),
+		cmocka_unit_test(test_policy_lsc),
+		cmocka_unit_test(test_policy_certificate_faults),
+		cmocka_unit_test(test_policy_mic),
+		cmocka_unit_test(test_policy_non_secure),
 		cmocka_unit_test(test_policy_transport_type),
+		cmocka_unit_test(test_binding_notifiable),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_notify_service_control_apply),
 		cmocka_unit_test(test_notify_service_control_reset_restart),

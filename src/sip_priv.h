@@ -1,0 +1,115 @@
+/*
+ * sip_priv.h: the SIP thread's state, shared by the files that make it up
+ * and by nothing else: sip.c (the thread, its event loop, sofia-sip's
+ * agent, the connections bindings were made over), sip_notifier.c (the
+ * outbox sender) and sip_tls.c (the TLS listener in front of nta).
+ * Everything here is touched only by the SIP thread, except what sip.c's
+ * start/stop/reload handshake says otherwise.
+ */
+#ifndef AXLPROV_SIP_PRIV_H
+#define AXLPROV_SIP_PRIV_H
+
+/* sip_tls.c wakes on its own objects and defines SU_WAKEUP_ARG_T first. */
+#define SU_ROOT_MAGIC_T struct sip
+#ifndef SU_WAKEUP_ARG_T
+#define SU_WAKEUP_ARG_T struct sip
+#endif
+#define SU_TIMER_ARG_T struct sip
+#define NTA_LEG_MAGIC_T struct sip
+#define NTA_OUTGOING_MAGIC_T struct notify
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport.h>
+
+#include "capf.h"
+#include "config.h"
+#include "err.h"
+#include "repo_sip.h"
+#include "sip.h"
+
+#define SIP_TPORT_BUCKETS 1024
+#define SIP_USER_AGENT "axlprov"
+
+/* A connection-oriented binding's transport, kept so that a NOTIFY goes
+ * back down the connection the REGISTER came on. */
+struct tport_entry {
+	long long registration_id;
+	tport_t *tport;
+	struct tport_entry *next;
+};
+
+struct notify;
+struct sip_tls;
+
+struct sip {
+	const struct config *cfg;
+	char node[64];
+	pthread_t thread;
+	int stop_fd;
+	int reload_fd;          /* SIGHUP: reload the TLS certificate */
+	sip_reread_fn reread;
+
+	/* Start-up handshake. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int state;             /* 0 starting, 1 running, -1 failed */
+	struct app_err err;
+
+	/* Owned by the thread. */
+	su_root_t *root;
+	nta_agent_t *agent;
+	nta_leg_t *leg;
+	su_timer_t *tick;
+	su_wait_t stop_wait[1];
+	su_wait_t reload_wait[1];
+	su_wait_t listen_wait[1];
+	struct db *db;
+	struct sip_listener *listener;
+	char secret[128];
+	unsigned ticks;
+	struct sip_tls *tls;            /* NULL when sip_tls_listen is "" */
+	struct capf_trust *trust;       /* for phones' certificates */
+	struct notify *inflight;
+	int ninflight;
+	struct sip_result results[SIP_RESULTS_MAX];
+	int nresults;
+	su_timer_t *flush;
+	bool flush_armed;
+	struct tport_entry *tports[SIP_TPORT_BUCKETS];
+	tport_t *current_tport;         /* the request being handled came over it */
+};
+
+/* sip.c: the connection a binding was made over. */
+struct tport_entry *sip_tport_find(struct sip *s, long long id);
+void sip_tport_remember(void *ctx, long long id);
+void sip_tport_forget(void *ctx, long long id);
+
+/* sip_notifier.c: claims due outbox rows and sends their NOTIFYs. */
+void sip_notifier_claim(struct sip *s);
+/* Records what is pending and abandons NOTIFYs in flight (stopping). */
+void sip_notifier_stop(struct sip *s);
+
+/* sip_tls.c: SIP over TLS.  A listener on sip_tls_listen whose
+ * connections are decrypted here and relayed, over loopback TCP, to nta's
+ * TCP transport; the registrar learns the TLS peer's address and
+ * certificate from the relay's port. */
+/* Whether sip_tls_listen is set and there is a certificate to serve. */
+bool sip_tls_wanted(const struct config *cfg);
+struct sip_tls *sip_tls_start(struct sip *s, struct app_err *err);
+bool sip_tls_reload(struct sip_tls *t, const struct config *cfg, struct app_err *err);
+/* For a request nta received over TCP from relay_ip:relay_port: true when
+ * it came through the TLS relay, with the phone's address (into ip and
+ * *peer_port) and the facts of its certificate. */
+bool sip_tls_peer(struct sip_tls *t, const char *relay_ip, unsigned relay_port, char *ip,
+		  size_t ipsize, unsigned *peer_port, const struct cert_facts **cert);
+/* Closes the TLS connection behind an nta connection (a revoked LSC). */
+void sip_tls_close_tport(struct sip_tls *t, tport_t *tp);
+/* Once a second: closes connections whose handshake is taking too long. */
+void sip_tls_tick(struct sip_tls *t);
+void sip_tls_stop(struct sip_tls *t);
+
+#endif

@@ -1,0 +1,309 @@
+/*
+ * sip_registrar.c: the registrar (see sip_registrar.h).  Owns the order of
+ * checks for a REGISTER (RFC 3261 §10.3): the phone the To URI names, its
+ * security profile and certificate (sip_admit), the digest challenge, then
+ * the bindings, in one transaction.  It decides answers and writes
+ * bindings; sending the answer is sip.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sofia-sip/auth_digest.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+
+#include "db.h"
+#include "log.h"
+#include "metrics.h"
+#include "models.h"
+#include "repo_sip.h"
+#include "sip_registrar.h"
+#include "sip_rules.h"
+
+static int
+answer(struct sip_answer *a, int status, const char *phrase)
+{
+	const char *p = phrase ? phrase : sip_status_phrase(status);
+	size_t n = p ? strlen(p) : 0;
+
+	if (n >= sizeof(a->phrase))
+		n = sizeof(a->phrase) - 1;   /* a long AOR in a 404: cut, never overrun */
+	a->status = status;
+	memcpy(a->phrase, p ? p : "", n);
+	a->phrase[n] = '\0';
+	return status;
+}
+
+static int
+challenge(const struct sip_registrar *r, struct sip_answer *a, bool stale)
+{
+	char nonce[SIP_NONCE_LEN + 1];
+
+	sip_nonce_make(r->secret, time(NULL), nonce);
+	snprintf(a->www_authenticate, sizeof(a->www_authenticate),
+		 "Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, qop=\"auth\"%s", SIP_REALM,
+		 nonce, stale ? ", stale=true" : "");
+	return answer(a, 401, NULL);
+}
+
+static int
+unavailable(struct sip_answer *a, const struct app_err *err)
+{
+	log_msg(LOG_WARN, "sip: database: %s", err->msg);
+	a->retry_after = true;
+	return answer(a, 503, "Service Unavailable: database not reachable");
+}
+
+/* The Digest credentials for our realm (or the last Digest ones). */
+static void
+find_credentials(su_home_t *home, sip_authorization_t const *au, auth_response_t *ar)
+{
+	for (; au != NULL; au = au->au_next) {
+		auth_response_t tmp[1] = { { .ar_size = sizeof(tmp[0]) } };
+
+		if (au->au_scheme == NULL || strcasecmp(au->au_scheme, "Digest") != 0 ||
+		    auth_digest_response_get(home, tmp, au->au_params) < 0)
+			continue;
+		*ar = *tmp;
+		if (tmp->ar_realm != NULL && strcmp(tmp->ar_realm, SIP_REALM) == 0)
+			break;
+	}
+}
+
+/* 0 when the request may go on, else the status answered. */
+static int
+authenticate(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
+	     struct sip_answer *a)
+{
+	auth_response_t ar[1] = { { .ar_size = sizeof(ar[0]) } };
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	enum nonce_state nonce = NONCE_BAD;
+	struct sip_digest d;
+	int rc = 0;
+
+	if (ph->digest_user[0] == '\0')
+		return answer(a, 403, "Forbidden: digest authentication is on but the phone has no digest user");
+	find_credentials(home, sip->sip_authorization, ar);
+	if (ar->ar_nonce != NULL && ar->ar_username != NULL &&
+	    strcmp(ar->ar_username, ph->digest_user) == 0)
+		nonce = sip_nonce_check(r->secret, ar->ar_nonce, time(NULL), ph->nonce_validity);
+	d = (struct sip_digest) {
+		.algorithm = ar->ar_algorithm, .nonce = ar->ar_nonce, .uri = ar->ar_uri,
+		.qop = ar->ar_qop, .nc = ar->ar_nc, .cnonce = ar->ar_cnonce,
+		.response = ar->ar_response,
+	};
+	if (ar->ar_nonce == NULL) {
+		rc = challenge(r, a, false);
+	} else if (ar->ar_username == NULL || strcmp(ar->ar_username, ph->digest_user) != 0) {
+		rc = answer(a, 403, "Forbidden: wrong digest user for this phone");
+	} else if (nonce == NONCE_BAD) {
+		rc = challenge(r, a, false);
+	} else if (!sip_digest_ok(&d, "REGISTER", ph->ha1_md5, ph->ha1_sha256)) {
+		log_msg(LOG_INFO, "sip: bad digest credentials for %s (user %s)", ph->name,
+			ph->digest_user);
+		rc = answer(a, 403, "Forbidden: bad credentials");
+	} else if (nonce == NONCE_STALE) {
+		rc = challenge(r, a, true);
+	}
+	su_home_deinit(home);
+	return rc;
+}
+
+static void
+add_contact(void *ctx, const char *contact, long expires)
+{
+	struct sip_answer *a = ctx;
+	size_t len = strlen(a->contact);
+	int n = snprintf(a->contact + len, sizeof(a->contact) - len, "%s<%s>;expires=%ld",
+			 len ? ", " : "", contact, expires);
+
+	if (n < 0 || (size_t) n >= sizeof(a->contact) - len)
+		a->contact[len] = '\0';   /* the list is cut, never overrun */
+}
+
+static long
+param_long(const char *s)
+{
+	return s != NULL && *s >= '0' && *s <= '9' ? strtol(s, NULL, 10) : -1;
+}
+
+/* What a binding records of the certificate that admitted it. */
+static void
+binding_cert(struct sip_binding *b, enum cert_kind kind, const struct cert_facts *c)
+{
+	b->cert_kind = kind == CERT_LSC ? "LSC" : kind == CERT_MIC ? "MIC" : "";
+	b->cert_serial = kind != CERT_NONE && c != NULL ? c->serial : "";
+	b->cert_not_after = kind != CERT_NONE && c != NULL ? c->not_after : 0;
+}
+
+/* One Contact of a REGISTER: 0 when done, -1 on a database error, else
+ * the status answered. */
+static int
+bind_one(const struct sip_registrar *r, sip_t const *sip, sip_contact_t const *m,
+	 struct sip_binding *b, struct sip_answer *a, struct app_err *err)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	long header = sip->sip_expires ? (long) sip->sip_expires->ex_delta : -1;
+	char *contact = url_as_string(home, m->m_url);
+	long long id = 0;
+	int rc = 0;
+
+	b->expires = sip_expiry(param_long(m->m_expires), header);
+	b->contact = contact;
+	if (contact == NULL || b->aor == NULL)
+		rc = answer(a, 500, NULL);
+	else if (strlen(contact) > 1024 || strlen(b->call_id) > 256 || strlen(b->aor) > 255)
+		rc = answer(a, 400, "Bad Request: Contact, To or Call-ID too long");
+	else if (b->expires == 0 ? !repo_sip_unbind(r->db, b->phone_uuid, contact, r->forget,
+						     r->ctx, err) :
+		 !repo_sip_bind(r->db, b, &id, err))
+		rc = -1;
+	else if (b->expires > 0 && id == 0)
+		rc = answer(a, 400, "Bad Request: CSeq not above the last REGISTER of this Call-ID");
+	else if (id > 0 && strcmp(b->transport, "udp") != 0 && r->bound != NULL)
+		r->bound(r->ctx, id);
+	su_home_deinit(home);
+	return rc;
+}
+
+/* Applies every Contact of an authenticated REGISTER in one transaction:
+ * 0 when done, else the status answered. */
+static int
+update_bindings(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
+		const struct sip_peer *peer, enum cert_kind kind, struct sip_answer *a)
+{
+	long header = sip->sip_expires ? (long) sip->sip_expires->ex_delta : -1;
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct app_err err = { 0 };
+	sip_contact_t const *m;
+	int rc = 0;
+	struct sip_binding b = {
+		.phone_uuid = ph->uuid, .call_id = sip->sip_call_id->i_id,
+		.cseq = sip->sip_cseq->cs_seq, .transport = peer->transport,
+		.source_ip = peer->ip, .source_port = peer->port, .node = r->node,
+		.user_agent = sip->sip_user_agent ? sip->sip_user_agent->g_string : "",
+	};
+
+	if (sip->sip_contact != NULL && sip->sip_contact->m_url->url_type == url_any) {
+		if (sip->sip_contact->m_next != NULL || header != 0)
+			return answer(a, 400, "Bad Request: Contact * needs Expires: 0 and no other Contact");
+		if (!repo_sip_unbind(r->db, ph->uuid, NULL, r->forget, r->ctx, &err))
+			return unavailable(a, &err);
+		return 0;
+	}
+	for (m = sip->sip_contact; m != NULL; m = m->m_next)
+		if (sip_expiry(param_long(m->m_expires), header) < 0) {
+			a->min_expires = true;
+			return answer(a, 423, NULL);
+		}
+	/* Several contacts change together or not at all; one needs no
+	 * transaction (a round trip each for BEGIN and COMMIT saved). */
+	if (sip->sip_contact != NULL && sip->sip_contact->m_next != NULL && !db_begin(r->db, &err))
+		return unavailable(a, &err);
+	b.aor = url_as_string(home, sip->sip_to->a_url);
+	binding_cert(&b, kind, peer->cert);
+	for (m = sip->sip_contact; m != NULL && rc == 0; m = m->m_next)
+		rc = bind_one(r, sip, m, &b, a, &err);
+	if (rc == 0 && !db_commit_if_open(r->db, &err))
+		rc = -1;
+	if (rc != 0 && db_in_tx(r->db))
+		db_rollback(r->db);
+	if (rc == -1)
+		rc = unavailable(a, &err);
+	su_home_deinit(home);
+	return rc;
+}
+
+/* The phone the To URI names: 0 when found, else the status answered. */
+static int
+find_phone(const struct sip_registrar *r, const char *user, struct sip_phone *ph,
+	   struct sip_answer *a)
+{
+	struct app_err err = { 0 };
+	char text[200];
+
+	if (user == NULL || *user == '\0' || strlen(user) > 128)
+		return answer(a, 400, "Bad Request: the To URI must name the phone or its digest user");
+	if (repo_sip_phone(r->db, user, ph, &err))
+		return 0;
+	if (err.code == APP_E_NOT_FOUND) {
+		snprintf(text, sizeof(text), "Not Found: unknown device %s", user);
+		return answer(a, 404, text);
+	}
+	if (err.code == APP_E_RULE)
+		return answer(a, 403, err.msg);
+	return unavailable(a, &err);
+}
+
+/* The profile's and the certificate's say: 0 when admitted. */
+static int
+admit(const struct sip_registrar *r, const struct sip_phone *ph, const struct sip_peer *peer,
+      enum cert_kind *kind, struct sip_answer *a)
+{
+	const char *phrase;
+	struct sip_admission adm = {
+		.sip = ph->sip, .security_mode = ph->security_mode,
+		.transport_type = ph->transport_type, .transport = peer->transport,
+		.cert = peer->cert, .device = ph->name,
+		.model_ships_mic = models_ships_mic(ph->model),
+		.lsc_fingerprint = ph->lsc_fingerprint, .accept_mic = r->accept_mic,
+	};
+
+	if (sip_admit(&adm, kind, &phrase) == 0)
+		return 0;
+	log_msg(LOG_INFO, "sip: REGISTER of %s over %s from %s refused: %s", ph->name,
+		peer->transport, peer->ip, phrase);
+	return answer(a, 403, phrase);
+}
+
+static int
+on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *peer,
+	    struct sip_answer *a)
+{
+	const char *user = sip->sip_to ? sip->sip_to->a_url->url_user : NULL;
+	struct app_err err = { 0 };
+	enum cert_kind kind = CERT_NONE;
+	struct sip_phone ph;
+
+	/* nta refuses requests without these; the fuzzer's parser may not. */
+	if (sip->sip_call_id == NULL || sip->sip_cseq == NULL || sip->sip_to == NULL)
+		return answer(a, 400, "Bad Request: To, Call-ID and CSeq are required");
+	if (sip->sip_require != NULL) {
+		a->unsupported = true;
+		return answer(a, 420, NULL);
+	}
+	if (find_phone(r, user, &ph, a) != 0 || admit(r, &ph, peer, &kind, a) != 0 ||
+	    (ph.digest && authenticate(r, sip, &ph, a) != 0) ||
+	    update_bindings(r, sip, &ph, peer, kind, a) != 0)
+		return a->status;
+	if (!repo_sip_bindings(r->db, ph.uuid, add_contact, a, &err))
+		return unavailable(a, &err);
+	a->date = true;
+	log_msg(LOG_DEBUG, "sip: REGISTER %s as %s over %s from %s:%u%s%s", user, ph.name,
+		peer->transport, peer->ip, peer->port, kind != CERT_NONE ? " with its " : "",
+		kind != CERT_NONE ? capf_kind_name(kind) : "");
+	return answer(a, 200, NULL);
+}
+
+void
+sip_registrar_handle(const struct sip_registrar *r, sip_t const *sip,
+		     const struct sip_peer *peer, struct sip_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	switch (sip->sip_request->rq_method) {
+	case sip_method_register:
+		metrics_register(on_register(r, sip, peer, a));
+		break;
+	case sip_method_options:
+		a->allow = true;
+		answer(a, 200, NULL);
+		break;
+	default:
+		a->allow = true;
+		answer(a, 405, NULL);
+		break;
+	}
+}
