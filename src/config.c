@@ -131,8 +131,8 @@ static const struct setting settings[] = {
 	  "certificates) chain to. Empty: no MIC is trusted."),
 	S(capf_listen, capf_listen, "0.0.0.0:3804",
 	  "EST listener (RFC 7030) where phones obtain their LSC online, address:port, TLS with "
-	  "the HTTPS certificate; on only when `capf_cert` is set, see docs/certificates.md "
-	  "(empty: off)"),
+	  "the HTTPS certificate; on only when `capf_cert` and its key are readable, see "
+	  "docs/certificates.md (empty: off)"),
 	I(capf_rate_limit, capf_rate_limit, "60", 0, 1000000,
 	  "EST requests per client address per minute, beyond that HTTP 429 (0: no limit)"),
 };

@@ -102,6 +102,12 @@ pem_p7_base64(const char *pem, struct xbuf *out)
 }
 
 bool
+est_running(void)
+{
+	return est_trust != NULL;
+}
+
+bool
 est_init(const struct config *cfg, const struct capf_trust *trust, struct app_err *err)
 {
 	FILE *f = fopen(cfg->capf_cert, "r");

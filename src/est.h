@@ -20,8 +20,12 @@ struct worker;
 /* The largest EST request body accepted (larger: 413). */
 #define EST_MAX_BODY 65536
 
-/* Whether the EST listener runs: capf_listen and capf_cert set. */
+/* Whether EST is asked for: capf_listen and capf_cert set (it runs when
+ * the CA's key loads too: est_init). */
 bool est_enabled(const struct config *cfg);
+
+/* Whether est_init() ran: the listener is made only then. */
+bool est_running(void);
 
 /* Keeps trust (loaded with the CA's key; the caller frees it after
  * est_free) and prepares the cacerts answer and the rate limit. */

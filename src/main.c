@@ -146,11 +146,33 @@ raise_fd_limit(void)
 	}
 }
 
+/* With EST on (capf_listen, capf_cert), the trust with the CA's key, which
+ * EST signs with; when the key cannot be read EST stays off with a warning
+ * (*signing false) and the rest runs on the certificate alone, as a server
+ * that only checks LSCs does. */
+static struct capf_trust *
+trust_load(const struct config *cfg, bool *signing, struct app_err *err)
+{
+	struct app_err why = { 0 };
+	struct capf_trust *t;
+
+	*signing = false;
+	if (est_enabled(cfg) && (t = capf_trust_load(cfg, true, &why)) != NULL) {
+		*signing = true;
+		return t;
+	}
+	t = capf_trust_load(cfg, false, err);
+	if (t != NULL && est_enabled(cfg))
+		log_msg(LOG_WARN, "EST (capf_listen %s) is off: %s; set capf_key to let phones "
+			"enroll online", cfg->capf_listen, why.msg);
+	return t;
+}
+
 /* The phone certificate trust (CAPF CA, MIC roots), read once at start
  * when capf_cert or mic_roots is set: a bad file stops the start.  Logs the
- * CA's subject and expiry (the key is not read here). */
+ * CA's subject and expiry; *signing: the CA's key is loaded too (EST). */
 static bool
-load_capf_trust(const struct config *cfg, struct capf_trust **out)
+load_capf_trust(const struct config *cfg, struct capf_trust **out, bool *signing)
 {
 	struct app_err err = { 0 };
 	char subject[256], until[32];
@@ -159,13 +181,11 @@ load_capf_trust(const struct config *cfg, struct capf_trust **out)
 	struct tm tm;
 
 	*out = NULL;
+	*signing = false;
 	if (cfg->capf_cert[0] == '\0' && cfg->mic_roots[0] == '\0')
 		return true;
-	/* The EST listener signs LSCs: then the CA's key is needed too. */
-	if ((*out = capf_trust_load(cfg, est_enabled(cfg), &err)) == NULL) {
-		log_msg(LOG_ERROR, "cannot load the phone certificate trust: %s%s", err.msg,
-			est_enabled(cfg) ? " (the EST listener, capf_listen, signs LSCs with the "
-			"CAPF CA's key; set capf_listen to \"\" to run without it)" : "");
+	if ((*out = trust_load(cfg, signing, &err)) == NULL) {
+		log_msg(LOG_ERROR, "cannot load the phone certificate trust: %s", err.msg);
 		return false;
 	}
 	if (capf_ca_describe(*out, subject, sizeof(subject), &not_after)) {
@@ -180,7 +200,7 @@ load_capf_trust(const struct config *cfg, struct capf_trust **out)
 }
 
 static int
-serve(const struct config *cfg, const struct capf_trust *trust)
+serve(const struct config *cfg, const struct capf_trust *trust, bool signing)
 {
 	struct app_err err = { 0 };
 	struct db *db;
@@ -189,7 +209,7 @@ serve(const struct config *cfg, const struct capf_trust *trust)
 	struct sigaction sa;
 	bool ok;
 
-	if (est_enabled(cfg) && !est_init(cfg, trust, &err)) {
+	if (signing && !est_init(cfg, trust, &err)) {
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return 1;
 	}
@@ -248,11 +268,12 @@ static int
 cmd_serve(const struct config *cfg)
 {
 	struct capf_trust *trust;
+	bool signing;
 	int rc;
 
-	if (!load_capf_trust(cfg, &trust))
+	if (!load_capf_trust(cfg, &trust, &signing))
 		return 1;
-	rc = serve(cfg, trust);
+	rc = serve(cfg, trust, signing);
 	capf_trust_free(trust);
 	return rc;
 }
@@ -766,6 +787,7 @@ static int
 cmd_check_config(const struct config *cfg, int argc, char **argv)
 {
 	struct capf_trust *trust;
+	bool signing;
 
 	if (argc > 0) {
 		fprintf(stderr, "axlprovd: unknown argument %s (see --help)\n", argv[0]);
@@ -773,7 +795,7 @@ cmd_check_config(const struct config *cfg, int argc, char **argv)
 	}
 	config_log(cfg);
 	/* The files serve would refuse to start with. */
-	if (!load_capf_trust(cfg, &trust))
+	if (!load_capf_trust(cfg, &trust, &signing))
 		return 2;
 	capf_trust_free(trust);
 	printf("axlprovd: configuration OK\n");

@@ -254,7 +254,7 @@ server_new(const struct config *cfg, struct app_err *err)
 				!bind_listener(srv, cfg->listen, "0.0.0.0", true, SITE_AXL, err))) ||
 	    (cfg->plain_listen[0] &&
 	     !bind_listener(srv, cfg->plain_listen, "127.0.0.1", false, SITE_AXL, err)) ||
-	    (est_enabled(cfg) && (!setup_tls(srv, &srv->est_tls, true, err) ||
+	    (est_running() && (!setup_tls(srv, &srv->est_tls, true, err) ||
 				  !bind_listener(srv, cfg->capf_listen, "0.0.0.0", true, SITE_EST,
 						 err)))) {
 		server_free(srv);

@@ -412,7 +412,6 @@ def test_server_refuses_to_start_with_a_bad_trust_file(pg, ca, tmp_path, setting
     args = {"missing": ["--capf-cert", str(tmp_path / "nope.crt")],
             "leaf": ["--capf-cert", leaf],
             "mic": ["--capf-cert", ca["cert"], "--mic-roots", str(tmp_path / "nope.pem")]}[setting]
-    args += ["--capf-listen", ""]      # EST off: these carry no CA key (test_est.py has that case)
     env = dict(os.environ, AXLPROV_DATABASE_URL=pg.url)
     env.pop("AXLPROV_CONFIG", None)
     cp = subprocess.run([BINARY, "--listen", "127.0.0.1:%d" % free_port(), "--sip-listen", "",
@@ -423,9 +422,7 @@ def test_server_refuses_to_start_with_a_bad_trust_file(pg, ca, tmp_path, setting
     cp = subprocess.run([BINARY, *args, "check-config"], env=env, capture_output=True,
                         text=True, timeout=30)
     assert cp.returncode == 2 and words in cp.stderr, cp.stderr
-    # Without EST (capf_listen ""), the CA's certificate alone is enough.
-    good = subprocess.run([BINARY, "--capf-cert", ca["cert"], "--capf-listen", "", "check-config"],
-                          env=env,
+    good = subprocess.run([BINARY, "--capf-cert", ca["cert"], "check-config"], env=env,
                           capture_output=True, text=True, timeout=30)
     assert good.returncode == 0 and "CAPF CA /CN=axlprov CAPF test" in good.stderr, good.stderr
 

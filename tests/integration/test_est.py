@@ -562,18 +562,25 @@ def test_make_run_serves_est(pg, unique, tmp_path):
     assert "/.well-known/est/ (EST)" in log
 
 
-def test_est_needs_the_ca_key(pg, pki):
-    """EST on (the default capf_listen) signs LSCs: a CA certificate without
-    its key stops the start with a message that says what to do."""
+def test_est_off_without_the_ca_key(pg, pki, tmp_path):
+    """EST signs with the CAPF CA's key: a server given the CA certificate
+    alone (it checks LSCs, as the registrar does) runs, and says that EST
+    is off and why; check-config says the same and passes."""
+    from conftest import BINARY
     env = dict(os.environ, AXLPROV_DATABASE_URL=pg.url)
     env.pop("AXLPROV_CONFIG", None)
-    from conftest import BINARY
     cp = subprocess.run([BINARY, "--capf-cert", pki["ca"]["cert"], "check-config"], env=env,
                         capture_output=True, text=True, timeout=30)
-    assert cp.returncode == 2 and "capf_listen" in cp.stderr, cp.stderr
-    cp = subprocess.run([BINARY, "--capf-cert", pki["ca"]["cert"], "--capf-key", pki["ca"]["key"],
-                         "check-config"], env=env, capture_output=True, text=True, timeout=30)
-    assert cp.returncode == 0, cp.stderr
+    assert cp.returncode == 0 and "EST (capf_listen" in cp.stderr and "capf_key" in cp.stderr, \
+        cp.stderr
+    srv = start_server(pg, extra_args=["--capf-cert", pki["ca"]["cert"]])
+    try:
+        assert "is off" in srv.log_text()
+        with pytest.raises(subprocess.CalledProcessError) as e:
+            curl(srv, tmp_path, "cacerts")
+        assert e.value.returncode == 7          # curl: could not connect
+    finally:
+        finish_server(srv)
 
 
 # --------------------------------------------------------------------------
