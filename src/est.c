@@ -239,6 +239,25 @@ refuse_early(struct worker *w, int status, const char *why)
 	return http_error(w, status, why, 0, false);
 }
 
+/* The body, waiting no longer than request_timeout for any of it: a
+ * client that stalls halfway holds a worker no longer than that, even
+ * where idle_timeout (the wait between requests) is longer. */
+static char *
+read_body(struct worker *w, size_t *len)
+{
+	struct soap *s = w->soap;
+	int idle = s->recv_timeout;
+	ULONG64 want = s->length;   /* Content-Length, 0 if none */
+	char *body;
+
+	if (s->recv_timeout > (int) w->cfg->request_timeout)
+		s->recv_timeout = (int) w->cfg->request_timeout;
+	body = soap_http_get_body(s, len);
+	s->recv_timeout = idle;
+	/* Cut short (a stall, a close): nobody to answer. */
+	return body != NULL && (want == 0 || *len >= want) ? body : NULL;
+}
+
 /* The body in, decoded, its CN read. */
 static int
 read_enrollment(struct worker *w, struct enrollment *e)
@@ -247,9 +266,9 @@ read_enrollment(struct worker *w, struct enrollment *e)
 	char *body;
 
 	http_body_begins(w);
-	body = soap_http_get_body(w->soap, &len);
+	body = read_body(w, &len);
 	if (body == NULL)
-		return w->soap->error ? w->soap->error : SOAP_EOF;
+		return SOAP_EOF;   /* the connection closes */
 	if (len > EST_MAX_BODY)
 		return http_error(w, 413, "The request is too large.", 0, true);
 	if (!decode_body(body, len, e->der, sizeof(e->der), &e->len))

@@ -647,3 +647,27 @@ def register_tls(srv, pg, name, cert_path, key_path):
                   " JOIN phone p ON p.pkid = r.phone_id WHERE p.name = :'v1'"
                   " AND r.expires_at > now()", name)
     assert rows == [["tls", "LSC", serial_of(cert_path)]], rows
+
+
+def test_slow_request_holds_no_worker_past_request_timeout(pg, pki):
+    """A client that sends half a request and stalls is cut off after
+    request_timeout, not idle_timeout."""
+    import socket
+    import ssl
+    srv = start_server(pg, extra_args=est_args(pki, "--request-timeout", "2",
+                                               "--idle-timeout", "30"))
+    try:
+        ctx = ssl.create_default_context(cafile=srv.cert)
+        with socket.create_connection(("127.0.0.1", srv.capf_port), timeout=20) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(b"POST /.well-known/est/simpleenroll HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Length: 1000\r\n\r\nMIIB")
+                start = time.monotonic()
+                try:
+                    while s.recv(4096):
+                        pass
+                except (ssl.SSLError, ConnectionError):
+                    pass
+                assert time.monotonic() - start < 10
+    finally:
+        finish_server(srv)
