@@ -11,7 +11,8 @@ PKGS      := libpq openssl gsoapssl sofia-sip-ua
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
              openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
              libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format \
-             baresip-core python3-cryptography
+             baresip-core python3-cryptography \
+             chromium chromium-driver python3-selenium ansible python3-xmltodict
 # Node.js and npm for the tests' npm packages (tests/package.json): Debian's,
 # installed only when no npm is on the PATH (NodeSource's nodejs carries its
 # own npm and conflicts with Debian's npm package).
@@ -37,8 +38,11 @@ GEN_ALL   := generated/axl.h generated/soapH.h generated/soapStub.h $(GEN_C)
 PURE      := src/err.c src/axl_fault.c src/version.c src/uuid.c src/xbuf.c src/profile_fields.c \
              src/profile.c src/models.c src/like.c src/config.c src/log.c src/text.c src/xmlguard.c src/phone.c \
              src/sip_rules.c src/audit.c src/backoff.c \
-             src/ops.c src/metrics.c src/throttle.c src/reqlog.c src/capf.c src/est_rules.c
+             src/ops.c src/metrics.c src/throttle.c src/reqlog.c src/capf.c src/sql_informix.c src/est_rules.c
 UNIT      := $(wildcard tests/unit/test_*.c)
+# The administration console's static files, built into the binary as
+# build/console_files.c (tools/embed_console.py; served by pages.c).
+CONSOLE   := $(wildcard console/*)
 
 .PHONY: all build asan deps generate check-generated check-libpq unit unit-asan integration \
         integration-asan test run clean docs check-docs format format-check check-style
@@ -60,14 +64,22 @@ build/%.o: src/%.c $(GEN_ALL) | build/.dirs
 	$(CC) $(STD) $(OPT) $(WARN) -Isrc -isystem generated $(pkgflags) -MMD -MP -c -o $@ $<
 build/gen/%.o: generated/%.c $(GEN_ALL) | build/.dirs
 	$(CC) $(STD) $(OPT) -w -isystem generated $(pkgflags) -c -o $@ $<
-build/axlprovd: $(SRC:src/%.c=build/%.o) $(GEN_C:generated/%.c=build/gen/%.o)
+build/console_files.c: $(CONSOLE) tools/embed_console.py | build/.dirs
+	$(PYTHON) tools/embed_console.py console $@
+build/console_files.o: build/console_files.c src/console_files.h
+	$(CC) $(STD) $(OPT) $(WARN) -Isrc -c -o $@ $<
+build/asan/console_files.o: build/console_files.c src/console_files.h | build/.dirs
+	$(CC) $(STD) $(SAN) $(WARN) -Isrc -c -o $@ $<
+
+build/axlprovd: $(SRC:src/%.c=build/%.o) $(GEN_C:generated/%.c=build/gen/%.o) build/console_files.o
 	$(CC) $(OPT) -o $@ $^ $(pkglibs) -lpq
 
 build/asan/%.o: src/%.c $(GEN_ALL) | build/.dirs
 	$(CC) $(STD) $(SAN) $(WARN) -Isrc -isystem generated $(pkgflags) -MMD -MP -c -o $@ $<
 build/asan/gen/%.o: generated/%.c $(GEN_ALL) | build/.dirs
 	$(CC) $(STD) $(SAN) -w -isystem generated $(pkgflags) -c -o $@ $<
-build/asan/axlprovd: $(SRC:src/%.c=build/asan/%.o) $(GEN_C:generated/%.c=build/asan/gen/%.o)
+build/asan/axlprovd: $(SRC:src/%.c=build/asan/%.o) $(GEN_C:generated/%.c=build/asan/gen/%.o) \
+                     build/asan/console_files.o
 	$(CC) $(SAN) -o $@ $^ $(pkglibs) -lpq
 
 build/.dirs:
@@ -224,7 +236,7 @@ FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZ_SRC     := $(filter-out src/main.c src/db.c $(wildcard src/repo_*.c),$(SRC)) \
                 tests/fuzz/fake_repo.c
 FUZZ_OBJ     := $(patsubst %.c,build/fuzz/%.o,$(notdir $(FUZZ_SRC))) \
-                $(GEN_C:generated/%.c=build/fuzz/gen/%.o)
+                $(GEN_C:generated/%.c=build/fuzz/gen/%.o) build/fuzz/console_files.o
 FUZZ_BINS    := build/fuzz/fuzz_request build/fuzz/fuzz_register
 FUZZ_RUN     := -max_len=65536 -timeout=25 -rss_limit_mb=4096 -detect_leaks=1 \
                 -print_final_stats=1
@@ -238,6 +250,10 @@ build/fuzz/%.o: src/%.c $(GEN_ALL) | build/fuzz/.dirs
 build/fuzz/%.o: tests/fuzz/%.c $(GEN_ALL) | build/fuzz/.dirs
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(FUZZ_WARN) -Isrc -Itests/fuzz \
 	  -isystem generated $(pkgflags) -MMD -MP -c -o $@ $<
+build/fuzz/console_files.o: build/console_files.c src/console_files.h | build/fuzz/.dirs
+	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -Isrc -c -o $@ $<
+build/fuzz-cov/console_files.o: build/console_files.c src/console_files.h | build/fuzz-cov/.dirs
+	$(FUZZ_CC) $(STD) $(COV_FLAGS) -fsanitize=fuzzer-no-link -Isrc -c -o $@ $<
 build/fuzz/gen/%.o: generated/%.c $(GEN_ALL) | build/fuzz/.dirs
 	$(FUZZ_CC) $(STD) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -isystem generated \
 	  $(pkgflags) -c -o $@ $<

@@ -18,7 +18,7 @@ A commercial use license is available from Genivia Inc., contact@genivia.com
 
 #include "soapH.h"
 
-SOAP_SOURCE_STAMP("@(#) soapC.c ver 2.8.124 2026-11-26 17:00:37 GMT")
+SOAP_SOURCE_STAMP("@(#) soapC.c ver 2.8.124 2026-12-03 08:52:36 GMT")
 
 
 #ifndef WITH_NOGLOBAL
@@ -192,6 +192,26 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		return soap_in_int(soap, tag, NULL, "xsd:int");
 	case SOAP_TYPE_ULONG64:
 		return soap_in_ULONG64(soap, tag, NULL, "xsd:unsignedLong");
+	case SOAP_TYPE_ns__ExecuteSQLUpdateRes:
+		return soap_in_ns__ExecuteSQLUpdateRes(soap, tag, NULL, "ns:ExecuteSQLUpdateRes");
+	case SOAP_TYPE_ns__ExecuteSQLQueryRes:
+		return soap_in_ns__ExecuteSQLQueryRes(soap, tag, NULL, "ns:ExecuteSQLQueryRes");
+	case SOAP_TYPE_ns__ExecuteSQLQueryReq:
+		return soap_in_ns__ExecuteSQLQueryReq(soap, tag, NULL, "ns:ExecuteSQLQueryReq");
+	case SOAP_TYPE_ns__ListRegistrationDynamicRes:
+		return soap_in_ns__ListRegistrationDynamicRes(soap, tag, NULL, "ns:ListRegistrationDynamicRes");
+	case SOAP_TYPE_ns__ListRegistrationDynamicReq:
+		return soap_in_ns__ListRegistrationDynamicReq(soap, tag, NULL, "ns:ListRegistrationDynamicReq");
+	case SOAP_TYPE_ns__ListRegistrationDynamicSearch:
+		return soap_in_ns__ListRegistrationDynamicSearch(soap, tag, NULL, "ns:ListRegistrationDynamicSearch");
+	case SOAP_TYPE_ns__LRegistrationDynamic:
+		return soap_in_ns__LRegistrationDynamic(soap, tag, NULL, "ns:LRegistrationDynamic");
+	case SOAP_TYPE_ns__DoDeviceResetReq:
+		return soap_in_ns__DoDeviceResetReq(soap, tag, NULL, "ns:DoDeviceResetReq");
+	case SOAP_TYPE_ns__GetCCMVersionRes:
+		return soap_in_ns__GetCCMVersionRes(soap, tag, NULL, "ns:GetCCMVersionRes");
+	case SOAP_TYPE_ns__GetCCMVersionReq:
+		return soap_in_ns__GetCCMVersionReq(soap, tag, NULL, "ns:GetCCMVersionReq");
 	case SOAP_TYPE_ns__GetUserRes:
 		return soap_in_ns__GetUserRes(soap, tag, NULL, "ns:GetUserRes");
 	case SOAP_TYPE_ns__RemoveUserReq:
@@ -256,6 +276,22 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		return soap_in_ns__AXLError(soap, tag, NULL, "ns:AXLError");
 	case SOAP_TYPE_PointerTons__AXLError:
 		return soap_in_PointerTons__AXLError(soap, tag, NULL, "ns:AXLError");
+	case SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes:
+		return soap_in_PointerTons__ExecuteSQLUpdateRes(soap, tag, NULL, "ns:ExecuteSQLUpdateRes");
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryRes:
+		return soap_in_PointerTons__ExecuteSQLQueryRes(soap, tag, NULL, "ns:ExecuteSQLQueryRes");
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryReq:
+		return soap_in_PointerTons__ExecuteSQLQueryReq(soap, tag, NULL, "ns:ExecuteSQLQueryReq");
+	case SOAP_TYPE_PointerTons__ListRegistrationDynamicRes:
+		return soap_in_PointerTons__ListRegistrationDynamicRes(soap, tag, NULL, "ns:ListRegistrationDynamicRes");
+	case SOAP_TYPE_PointerTons__ListRegistrationDynamicReq:
+		return soap_in_PointerTons__ListRegistrationDynamicReq(soap, tag, NULL, "ns:ListRegistrationDynamicReq");
+	case SOAP_TYPE_PointerTons__DoDeviceResetReq:
+		return soap_in_PointerTons__DoDeviceResetReq(soap, tag, NULL, "ns:DoDeviceResetReq");
+	case SOAP_TYPE_PointerTons__GetCCMVersionRes:
+		return soap_in_PointerTons__GetCCMVersionRes(soap, tag, NULL, "ns:GetCCMVersionRes");
+	case SOAP_TYPE_PointerTons__GetCCMVersionReq:
+		return soap_in_PointerTons__GetCCMVersionReq(soap, tag, NULL, "ns:GetCCMVersionReq");
 	case SOAP_TYPE_PointerTons__RemoveUserReq:
 		return soap_in_PointerTons__RemoveUserReq(soap, tag, NULL, "ns:RemoveUserReq");
 	case SOAP_TYPE_PointerTons__GetUserRes:
@@ -294,6 +330,10 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		return soap_in_PointerTons__StandardResponse(soap, tag, NULL, "ns:StandardResponse");
 	case SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq:
 		return soap_in_PointerTons__AddPhoneSecurityProfileReq(soap, tag, NULL, "ns:AddPhoneSecurityProfileReq");
+	case SOAP_TYPE_PointerTons__LRegistrationDynamic:
+		return soap_in_PointerTons__LRegistrationDynamic(soap, tag, NULL, "ns:LRegistrationDynamic");
+	case SOAP_TYPE_PointerTons__ListRegistrationDynamicSearch:
+		return soap_in_PointerTons__ListRegistrationDynamicSearch(soap, tag, NULL, "ns:ListRegistrationDynamicSearch");
 	case SOAP_TYPE_PointerTons__RUser:
 		return soap_in_PointerTons__RUser(soap, tag, NULL, "ns:RUser");
 	case SOAP_TYPE_PointerTons__XUser:
@@ -346,6 +386,46 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 		if (!soap_match_tag(soap, t, "xsd:unsignedLong"))
 		{	*type = SOAP_TYPE_ULONG64;
 			return soap_in_ULONG64(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ExecuteSQLUpdateRes"))
+		{	*type = SOAP_TYPE_ns__ExecuteSQLUpdateRes;
+			return soap_in_ns__ExecuteSQLUpdateRes(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ExecuteSQLQueryRes"))
+		{	*type = SOAP_TYPE_ns__ExecuteSQLQueryRes;
+			return soap_in_ns__ExecuteSQLQueryRes(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ExecuteSQLQueryReq"))
+		{	*type = SOAP_TYPE_ns__ExecuteSQLQueryReq;
+			return soap_in_ns__ExecuteSQLQueryReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ListRegistrationDynamicRes"))
+		{	*type = SOAP_TYPE_ns__ListRegistrationDynamicRes;
+			return soap_in_ns__ListRegistrationDynamicRes(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ListRegistrationDynamicReq"))
+		{	*type = SOAP_TYPE_ns__ListRegistrationDynamicReq;
+			return soap_in_ns__ListRegistrationDynamicReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ListRegistrationDynamicSearch"))
+		{	*type = SOAP_TYPE_ns__ListRegistrationDynamicSearch;
+			return soap_in_ns__ListRegistrationDynamicSearch(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:LRegistrationDynamic"))
+		{	*type = SOAP_TYPE_ns__LRegistrationDynamic;
+			return soap_in_ns__LRegistrationDynamic(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:DoDeviceResetReq"))
+		{	*type = SOAP_TYPE_ns__DoDeviceResetReq;
+			return soap_in_ns__DoDeviceResetReq(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:GetCCMVersionRes"))
+		{	*type = SOAP_TYPE_ns__GetCCMVersionRes;
+			return soap_in_ns__GetCCMVersionRes(soap, tag, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:GetCCMVersionReq"))
+		{	*type = SOAP_TYPE_ns__GetCCMVersionReq;
+			return soap_in_ns__GetCCMVersionReq(soap, tag, NULL, NULL);
 		}
 		if (!soap_match_tag(soap, t, "ns:GetUserRes"))
 		{	*type = SOAP_TYPE_ns__GetUserRes;
@@ -484,6 +564,26 @@ SOAP_FMAC3 void * SOAP_FMAC4 soap_getelement(struct soap *soap, const char *tag,
 			return s ? *s : NULL;
 		}
 		t = soap->tag;
+		if (!soap_match_tag(soap, t, "ns:ExecuteSQLUpdateRes-return"))
+		{	*type = SOAP_TYPE__ns__ExecuteSQLUpdateRes_return;
+			return soap_in__ns__ExecuteSQLUpdateRes_return(soap, NULL, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ExecuteSQLQueryRes-return"))
+		{	*type = SOAP_TYPE__ns__ExecuteSQLQueryRes_return;
+			return soap_in__ns__ExecuteSQLQueryRes_return(soap, NULL, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:ListRegistrationDynamicRes-return"))
+		{	*type = SOAP_TYPE__ns__ListRegistrationDynamicRes_return;
+			return soap_in__ns__ListRegistrationDynamicRes_return(soap, NULL, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:GetCCMVersionRes-return-componentVersion"))
+		{	*type = SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion;
+			return soap_in__ns__GetCCMVersionRes_return_componentVersion(soap, NULL, NULL, NULL);
+		}
+		if (!soap_match_tag(soap, t, "ns:GetCCMVersionRes-return"))
+		{	*type = SOAP_TYPE__ns__GetCCMVersionRes_return;
+			return soap_in__ns__GetCCMVersionRes_return(soap, NULL, NULL, NULL);
+		}
 		if (!soap_match_tag(soap, t, "ns:GetUserRes-return"))
 		{	*type = SOAP_TYPE__ns__GetUserRes_return;
 			return soap_in__ns__GetUserRes_return(soap, NULL, NULL, NULL);
@@ -561,6 +661,36 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_putelement(struct soap *soap, const void *ptr, co
 		return soap_out_int(soap, tag, id, (const int *)ptr, "xsd:int");
 	case SOAP_TYPE_ULONG64:
 		return soap_out_ULONG64(soap, tag, id, (const ULONG64 *)ptr, "xsd:unsignedLong");
+	case SOAP_TYPE__ns__ExecuteSQLUpdateRes_return:
+		return soap_out__ns__ExecuteSQLUpdateRes_return(soap, "ns:ExecuteSQLUpdateRes-return", id, (const struct _ns__ExecuteSQLUpdateRes_return *)ptr, "");
+	case SOAP_TYPE_ns__ExecuteSQLUpdateRes:
+		return soap_out_ns__ExecuteSQLUpdateRes(soap, tag, id, (const struct ns__ExecuteSQLUpdateRes *)ptr, "ns:ExecuteSQLUpdateRes");
+	case SOAP_TYPE__ns__ExecuteSQLQueryRes_return:
+		return soap_out__ns__ExecuteSQLQueryRes_return(soap, "ns:ExecuteSQLQueryRes-return", id, (const struct _ns__ExecuteSQLQueryRes_return *)ptr, "");
+	case SOAP_TYPE_ns__ExecuteSQLQueryRes:
+		return soap_out_ns__ExecuteSQLQueryRes(soap, tag, id, (const struct ns__ExecuteSQLQueryRes *)ptr, "ns:ExecuteSQLQueryRes");
+	case SOAP_TYPE_ns__ExecuteSQLQueryReq:
+		return soap_out_ns__ExecuteSQLQueryReq(soap, tag, id, (const struct ns__ExecuteSQLQueryReq *)ptr, "ns:ExecuteSQLQueryReq");
+	case SOAP_TYPE__ns__ListRegistrationDynamicRes_return:
+		return soap_out__ns__ListRegistrationDynamicRes_return(soap, "ns:ListRegistrationDynamicRes-return", id, (const struct _ns__ListRegistrationDynamicRes_return *)ptr, "");
+	case SOAP_TYPE_ns__ListRegistrationDynamicRes:
+		return soap_out_ns__ListRegistrationDynamicRes(soap, tag, id, (const struct ns__ListRegistrationDynamicRes *)ptr, "ns:ListRegistrationDynamicRes");
+	case SOAP_TYPE_ns__ListRegistrationDynamicReq:
+		return soap_out_ns__ListRegistrationDynamicReq(soap, tag, id, (const struct ns__ListRegistrationDynamicReq *)ptr, "ns:ListRegistrationDynamicReq");
+	case SOAP_TYPE_ns__ListRegistrationDynamicSearch:
+		return soap_out_ns__ListRegistrationDynamicSearch(soap, tag, id, (const struct ns__ListRegistrationDynamicSearch *)ptr, "ns:ListRegistrationDynamicSearch");
+	case SOAP_TYPE_ns__LRegistrationDynamic:
+		return soap_out_ns__LRegistrationDynamic(soap, tag, id, (const struct ns__LRegistrationDynamic *)ptr, "ns:LRegistrationDynamic");
+	case SOAP_TYPE_ns__DoDeviceResetReq:
+		return soap_out_ns__DoDeviceResetReq(soap, tag, id, (const struct ns__DoDeviceResetReq *)ptr, "ns:DoDeviceResetReq");
+	case SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion:
+		return soap_out__ns__GetCCMVersionRes_return_componentVersion(soap, "ns:GetCCMVersionRes-return-componentVersion", id, (const struct _ns__GetCCMVersionRes_return_componentVersion *)ptr, "");
+	case SOAP_TYPE__ns__GetCCMVersionRes_return:
+		return soap_out__ns__GetCCMVersionRes_return(soap, "ns:GetCCMVersionRes-return", id, (const struct _ns__GetCCMVersionRes_return *)ptr, "");
+	case SOAP_TYPE_ns__GetCCMVersionRes:
+		return soap_out_ns__GetCCMVersionRes(soap, tag, id, (const struct ns__GetCCMVersionRes *)ptr, "ns:GetCCMVersionRes");
+	case SOAP_TYPE_ns__GetCCMVersionReq:
+		return soap_out_ns__GetCCMVersionReq(soap, tag, id, (const struct ns__GetCCMVersionReq *)ptr, "ns:GetCCMVersionReq");
 	case SOAP_TYPE__ns__GetUserRes_return:
 		return soap_out__ns__GetUserRes_return(soap, "ns:GetUserRes-return", id, (const struct _ns__GetUserRes_return *)ptr, "");
 	case SOAP_TYPE_ns__GetUserRes:
@@ -635,6 +765,22 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_putelement(struct soap *soap, const void *ptr, co
 		return soap_out_ns__AXLError(soap, tag, id, (const struct ns__AXLError *)ptr, "ns:AXLError");
 	case SOAP_TYPE_PointerTons__AXLError:
 		return soap_out_PointerTons__AXLError(soap, tag, id, (struct ns__AXLError *const*)ptr, "ns:AXLError");
+	case SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes:
+		return soap_out_PointerTons__ExecuteSQLUpdateRes(soap, tag, id, (struct ns__ExecuteSQLUpdateRes *const*)ptr, "ns:ExecuteSQLUpdateRes");
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryRes:
+		return soap_out_PointerTons__ExecuteSQLQueryRes(soap, tag, id, (struct ns__ExecuteSQLQueryRes *const*)ptr, "ns:ExecuteSQLQueryRes");
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryReq:
+		return soap_out_PointerTons__ExecuteSQLQueryReq(soap, tag, id, (struct ns__ExecuteSQLQueryReq *const*)ptr, "ns:ExecuteSQLQueryReq");
+	case SOAP_TYPE_PointerTons__ListRegistrationDynamicRes:
+		return soap_out_PointerTons__ListRegistrationDynamicRes(soap, tag, id, (struct ns__ListRegistrationDynamicRes *const*)ptr, "ns:ListRegistrationDynamicRes");
+	case SOAP_TYPE_PointerTons__ListRegistrationDynamicReq:
+		return soap_out_PointerTons__ListRegistrationDynamicReq(soap, tag, id, (struct ns__ListRegistrationDynamicReq *const*)ptr, "ns:ListRegistrationDynamicReq");
+	case SOAP_TYPE_PointerTons__DoDeviceResetReq:
+		return soap_out_PointerTons__DoDeviceResetReq(soap, tag, id, (struct ns__DoDeviceResetReq *const*)ptr, "ns:DoDeviceResetReq");
+	case SOAP_TYPE_PointerTons__GetCCMVersionRes:
+		return soap_out_PointerTons__GetCCMVersionRes(soap, tag, id, (struct ns__GetCCMVersionRes *const*)ptr, "ns:GetCCMVersionRes");
+	case SOAP_TYPE_PointerTons__GetCCMVersionReq:
+		return soap_out_PointerTons__GetCCMVersionReq(soap, tag, id, (struct ns__GetCCMVersionReq *const*)ptr, "ns:GetCCMVersionReq");
 	case SOAP_TYPE_PointerTons__RemoveUserReq:
 		return soap_out_PointerTons__RemoveUserReq(soap, tag, id, (struct ns__RemoveUserReq *const*)ptr, "ns:RemoveUserReq");
 	case SOAP_TYPE_PointerTons__GetUserRes:
@@ -673,6 +819,10 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_putelement(struct soap *soap, const void *ptr, co
 		return soap_out_PointerTons__StandardResponse(soap, tag, id, (struct ns__StandardResponse *const*)ptr, "ns:StandardResponse");
 	case SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq:
 		return soap_out_PointerTons__AddPhoneSecurityProfileReq(soap, tag, id, (struct ns__AddPhoneSecurityProfileReq *const*)ptr, "ns:AddPhoneSecurityProfileReq");
+	case SOAP_TYPE_PointerTons__LRegistrationDynamic:
+		return soap_out_PointerTons__LRegistrationDynamic(soap, tag, id, (struct ns__LRegistrationDynamic *const*)ptr, "ns:LRegistrationDynamic");
+	case SOAP_TYPE_PointerTons__ListRegistrationDynamicSearch:
+		return soap_out_PointerTons__ListRegistrationDynamicSearch(soap, tag, id, (struct ns__ListRegistrationDynamicSearch *const*)ptr, "ns:ListRegistrationDynamicSearch");
 	case SOAP_TYPE_PointerTons__RUser:
 		return soap_out_PointerTons__RUser(soap, tag, id, (struct ns__RUser *const*)ptr, "ns:RUser");
 	case SOAP_TYPE_PointerTons__XUser:
@@ -714,6 +864,24 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 	(void)soap; (void)ptr; (void)type; /* appease -Wall -Werror */
 	switch (type)
 	{
+	case SOAP_TYPE___svc__executeSQLQueryInactive:
+		soap_serialize___svc__executeSQLQueryInactive(soap, (const struct __svc__executeSQLQueryInactive *)ptr);
+		break;
+	case SOAP_TYPE___svc__executeSQLUpdate:
+		soap_serialize___svc__executeSQLUpdate(soap, (const struct __svc__executeSQLUpdate *)ptr);
+		break;
+	case SOAP_TYPE___svc__executeSQLQuery:
+		soap_serialize___svc__executeSQLQuery(soap, (const struct __svc__executeSQLQuery *)ptr);
+		break;
+	case SOAP_TYPE___svc__listRegistrationDynamic:
+		soap_serialize___svc__listRegistrationDynamic(soap, (const struct __svc__listRegistrationDynamic *)ptr);
+		break;
+	case SOAP_TYPE___svc__doDeviceReset:
+		soap_serialize___svc__doDeviceReset(soap, (const struct __svc__doDeviceReset *)ptr);
+		break;
+	case SOAP_TYPE___svc__getCCMVersion:
+		soap_serialize___svc__getCCMVersion(soap, (const struct __svc__getCCMVersion *)ptr);
+		break;
 	case SOAP_TYPE___svc__restartPhone:
 		soap_serialize___svc__restartPhone(soap, (const struct __svc__restartPhone *)ptr);
 		break;
@@ -770,6 +938,51 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 		break;
 	case SOAP_TYPE___svc__addPhoneSecurityProfile:
 		soap_serialize___svc__addPhoneSecurityProfile(soap, (const struct __svc__addPhoneSecurityProfile *)ptr);
+		break;
+	case SOAP_TYPE__ns__ExecuteSQLUpdateRes_return:
+		soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, (const struct _ns__ExecuteSQLUpdateRes_return *)ptr);
+		break;
+	case SOAP_TYPE_ns__ExecuteSQLUpdateRes:
+		soap_serialize_ns__ExecuteSQLUpdateRes(soap, (const struct ns__ExecuteSQLUpdateRes *)ptr);
+		break;
+	case SOAP_TYPE__ns__ExecuteSQLQueryRes_return:
+		soap_serialize__ns__ExecuteSQLQueryRes_return(soap, (const struct _ns__ExecuteSQLQueryRes_return *)ptr);
+		break;
+	case SOAP_TYPE_ns__ExecuteSQLQueryRes:
+		soap_serialize_ns__ExecuteSQLQueryRes(soap, (const struct ns__ExecuteSQLQueryRes *)ptr);
+		break;
+	case SOAP_TYPE_ns__ExecuteSQLQueryReq:
+		soap_serialize_ns__ExecuteSQLQueryReq(soap, (const struct ns__ExecuteSQLQueryReq *)ptr);
+		break;
+	case SOAP_TYPE__ns__ListRegistrationDynamicRes_return:
+		soap_serialize__ns__ListRegistrationDynamicRes_return(soap, (const struct _ns__ListRegistrationDynamicRes_return *)ptr);
+		break;
+	case SOAP_TYPE_ns__ListRegistrationDynamicRes:
+		soap_serialize_ns__ListRegistrationDynamicRes(soap, (const struct ns__ListRegistrationDynamicRes *)ptr);
+		break;
+	case SOAP_TYPE_ns__ListRegistrationDynamicReq:
+		soap_serialize_ns__ListRegistrationDynamicReq(soap, (const struct ns__ListRegistrationDynamicReq *)ptr);
+		break;
+	case SOAP_TYPE_ns__ListRegistrationDynamicSearch:
+		soap_serialize_ns__ListRegistrationDynamicSearch(soap, (const struct ns__ListRegistrationDynamicSearch *)ptr);
+		break;
+	case SOAP_TYPE_ns__LRegistrationDynamic:
+		soap_serialize_ns__LRegistrationDynamic(soap, (const struct ns__LRegistrationDynamic *)ptr);
+		break;
+	case SOAP_TYPE_ns__DoDeviceResetReq:
+		soap_serialize_ns__DoDeviceResetReq(soap, (const struct ns__DoDeviceResetReq *)ptr);
+		break;
+	case SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion:
+		soap_serialize__ns__GetCCMVersionRes_return_componentVersion(soap, (const struct _ns__GetCCMVersionRes_return_componentVersion *)ptr);
+		break;
+	case SOAP_TYPE__ns__GetCCMVersionRes_return:
+		soap_serialize__ns__GetCCMVersionRes_return(soap, (const struct _ns__GetCCMVersionRes_return *)ptr);
+		break;
+	case SOAP_TYPE_ns__GetCCMVersionRes:
+		soap_serialize_ns__GetCCMVersionRes(soap, (const struct ns__GetCCMVersionRes *)ptr);
+		break;
+	case SOAP_TYPE_ns__GetCCMVersionReq:
+		soap_serialize_ns__GetCCMVersionReq(soap, (const struct ns__GetCCMVersionReq *)ptr);
 		break;
 	case SOAP_TYPE__ns__GetUserRes_return:
 		soap_serialize__ns__GetUserRes_return(soap, (const struct _ns__GetUserRes_return *)ptr);
@@ -882,6 +1095,30 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 	case SOAP_TYPE_PointerTons__AXLError:
 		soap_serialize_PointerTons__AXLError(soap, (struct ns__AXLError *const*)ptr);
 		break;
+	case SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes:
+		soap_serialize_PointerTons__ExecuteSQLUpdateRes(soap, (struct ns__ExecuteSQLUpdateRes *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryRes:
+		soap_serialize_PointerTons__ExecuteSQLQueryRes(soap, (struct ns__ExecuteSQLQueryRes *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ExecuteSQLQueryReq:
+		soap_serialize_PointerTons__ExecuteSQLQueryReq(soap, (struct ns__ExecuteSQLQueryReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ListRegistrationDynamicRes:
+		soap_serialize_PointerTons__ListRegistrationDynamicRes(soap, (struct ns__ListRegistrationDynamicRes *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ListRegistrationDynamicReq:
+		soap_serialize_PointerTons__ListRegistrationDynamicReq(soap, (struct ns__ListRegistrationDynamicReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__DoDeviceResetReq:
+		soap_serialize_PointerTons__DoDeviceResetReq(soap, (struct ns__DoDeviceResetReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__GetCCMVersionRes:
+		soap_serialize_PointerTons__GetCCMVersionRes(soap, (struct ns__GetCCMVersionRes *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__GetCCMVersionReq:
+		soap_serialize_PointerTons__GetCCMVersionReq(soap, (struct ns__GetCCMVersionReq *const*)ptr);
+		break;
 	case SOAP_TYPE_PointerTons__RemoveUserReq:
 		soap_serialize_PointerTons__RemoveUserReq(soap, (struct ns__RemoveUserReq *const*)ptr);
 		break;
@@ -938,6 +1175,12 @@ SOAP_FMAC3 void SOAP_FMAC4 soap_markelement(struct soap *soap, const void *ptr, 
 		break;
 	case SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq:
 		soap_serialize_PointerTons__AddPhoneSecurityProfileReq(soap, (struct ns__AddPhoneSecurityProfileReq *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__LRegistrationDynamic:
+		soap_serialize_PointerTons__LRegistrationDynamic(soap, (struct ns__LRegistrationDynamic *const*)ptr);
+		break;
+	case SOAP_TYPE_PointerTons__ListRegistrationDynamicSearch:
+		soap_serialize_PointerTons__ListRegistrationDynamicSearch(soap, (struct ns__ListRegistrationDynamicSearch *const*)ptr);
 		break;
 	case SOAP_TYPE_PointerTons__RUser:
 		soap_serialize_PointerTons__RUser(soap, (struct ns__RUser *const*)ptr);
@@ -1668,6 +1911,456 @@ SOAP_FMAC3 struct SOAP_ENV__Header * SOAP_FMAC4 soap_get_SOAP_ENV__Header(struct
 }
 
 #endif
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLQueryInactive(struct soap *soap, struct __svc__executeSQLQueryInactive *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__executeSQLQueryInactive = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLQueryInactive(struct soap *soap, const struct __svc__executeSQLQueryInactive *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__ExecuteSQLQueryReq(soap, &a->ns__executeSQLQueryInactive);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLQueryInactive(struct soap *soap, const char *tag, int id, const struct __svc__executeSQLQueryInactive *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLQueryInactive", -1, &a->ns__executeSQLQueryInactive, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_in___svc__executeSQLQueryInactive(struct soap *soap, const char *tag, struct __svc__executeSQLQueryInactive *a, const char *type)
+{
+	size_t soap_flag_ns__executeSQLQueryInactive = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__executeSQLQueryInactive*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__executeSQLQueryInactive, sizeof(struct __svc__executeSQLQueryInactive), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__executeSQLQueryInactive(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__executeSQLQueryInactive && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLQueryInactive", &a->ns__executeSQLQueryInactive, "ns:ExecuteSQLQueryReq"))
+				{	soap_flag_ns__executeSQLQueryInactive--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_new___svc__executeSQLQueryInactive(struct soap *soap, int n)
+{
+	struct __svc__executeSQLQueryInactive *p;
+	struct __svc__executeSQLQueryInactive *a = (struct __svc__executeSQLQueryInactive*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__executeSQLQueryInactive));
+	for (p = a; p && n--; p++)
+		soap_default___svc__executeSQLQueryInactive(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLQueryInactive(struct soap *soap, const struct __svc__executeSQLQueryInactive *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__executeSQLQueryInactive(soap, tag ? tag : "-svc:executeSQLQueryInactive", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_get___svc__executeSQLQueryInactive(struct soap *soap, struct __svc__executeSQLQueryInactive *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__executeSQLQueryInactive(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLUpdate(struct soap *soap, struct __svc__executeSQLUpdate *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__executeSQLUpdate = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLUpdate(struct soap *soap, const struct __svc__executeSQLUpdate *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__ExecuteSQLQueryReq(soap, &a->ns__executeSQLUpdate);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLUpdate(struct soap *soap, const char *tag, int id, const struct __svc__executeSQLUpdate *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLUpdate", -1, &a->ns__executeSQLUpdate, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_in___svc__executeSQLUpdate(struct soap *soap, const char *tag, struct __svc__executeSQLUpdate *a, const char *type)
+{
+	size_t soap_flag_ns__executeSQLUpdate = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__executeSQLUpdate*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__executeSQLUpdate, sizeof(struct __svc__executeSQLUpdate), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__executeSQLUpdate(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__executeSQLUpdate && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLUpdate", &a->ns__executeSQLUpdate, "ns:ExecuteSQLQueryReq"))
+				{	soap_flag_ns__executeSQLUpdate--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_new___svc__executeSQLUpdate(struct soap *soap, int n)
+{
+	struct __svc__executeSQLUpdate *p;
+	struct __svc__executeSQLUpdate *a = (struct __svc__executeSQLUpdate*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__executeSQLUpdate));
+	for (p = a; p && n--; p++)
+		soap_default___svc__executeSQLUpdate(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLUpdate(struct soap *soap, const struct __svc__executeSQLUpdate *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__executeSQLUpdate(soap, tag ? tag : "-svc:executeSQLUpdate", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_get___svc__executeSQLUpdate(struct soap *soap, struct __svc__executeSQLUpdate *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__executeSQLUpdate(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLQuery(struct soap *soap, struct __svc__executeSQLQuery *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__executeSQLQuery = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLQuery(struct soap *soap, const struct __svc__executeSQLQuery *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__ExecuteSQLQueryReq(soap, &a->ns__executeSQLQuery);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLQuery(struct soap *soap, const char *tag, int id, const struct __svc__executeSQLQuery *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLQuery", -1, &a->ns__executeSQLQuery, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_in___svc__executeSQLQuery(struct soap *soap, const char *tag, struct __svc__executeSQLQuery *a, const char *type)
+{
+	size_t soap_flag_ns__executeSQLQuery = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__executeSQLQuery*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__executeSQLQuery, sizeof(struct __svc__executeSQLQuery), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__executeSQLQuery(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__executeSQLQuery && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__ExecuteSQLQueryReq(soap, "ns:executeSQLQuery", &a->ns__executeSQLQuery, "ns:ExecuteSQLQueryReq"))
+				{	soap_flag_ns__executeSQLQuery--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_new___svc__executeSQLQuery(struct soap *soap, int n)
+{
+	struct __svc__executeSQLQuery *p;
+	struct __svc__executeSQLQuery *a = (struct __svc__executeSQLQuery*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__executeSQLQuery));
+	for (p = a; p && n--; p++)
+		soap_default___svc__executeSQLQuery(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLQuery(struct soap *soap, const struct __svc__executeSQLQuery *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__executeSQLQuery(soap, tag ? tag : "-svc:executeSQLQuery", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_get___svc__executeSQLQuery(struct soap *soap, struct __svc__executeSQLQuery *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__executeSQLQuery(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__listRegistrationDynamic(struct soap *soap, struct __svc__listRegistrationDynamic *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__listRegistrationDynamic = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__listRegistrationDynamic(struct soap *soap, const struct __svc__listRegistrationDynamic *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__ListRegistrationDynamicReq(soap, &a->ns__listRegistrationDynamic);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__listRegistrationDynamic(struct soap *soap, const char *tag, int id, const struct __svc__listRegistrationDynamic *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__ListRegistrationDynamicReq(soap, "ns:listRegistrationDynamic", -1, &a->ns__listRegistrationDynamic, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__listRegistrationDynamic * SOAP_FMAC4 soap_in___svc__listRegistrationDynamic(struct soap *soap, const char *tag, struct __svc__listRegistrationDynamic *a, const char *type)
+{
+	size_t soap_flag_ns__listRegistrationDynamic = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__listRegistrationDynamic*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__listRegistrationDynamic, sizeof(struct __svc__listRegistrationDynamic), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__listRegistrationDynamic(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__listRegistrationDynamic && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__ListRegistrationDynamicReq(soap, "ns:listRegistrationDynamic", &a->ns__listRegistrationDynamic, "ns:ListRegistrationDynamicReq"))
+				{	soap_flag_ns__listRegistrationDynamic--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__listRegistrationDynamic * SOAP_FMAC4 soap_new___svc__listRegistrationDynamic(struct soap *soap, int n)
+{
+	struct __svc__listRegistrationDynamic *p;
+	struct __svc__listRegistrationDynamic *a = (struct __svc__listRegistrationDynamic*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__listRegistrationDynamic));
+	for (p = a; p && n--; p++)
+		soap_default___svc__listRegistrationDynamic(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__listRegistrationDynamic(struct soap *soap, const struct __svc__listRegistrationDynamic *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__listRegistrationDynamic(soap, tag ? tag : "-svc:listRegistrationDynamic", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__listRegistrationDynamic * SOAP_FMAC4 soap_get___svc__listRegistrationDynamic(struct soap *soap, struct __svc__listRegistrationDynamic *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__listRegistrationDynamic(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__doDeviceReset(struct soap *soap, struct __svc__doDeviceReset *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__doDeviceReset = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__doDeviceReset(struct soap *soap, const struct __svc__doDeviceReset *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__DoDeviceResetReq(soap, &a->ns__doDeviceReset);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__doDeviceReset(struct soap *soap, const char *tag, int id, const struct __svc__doDeviceReset *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__DoDeviceResetReq(soap, "ns:doDeviceReset", -1, &a->ns__doDeviceReset, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__doDeviceReset * SOAP_FMAC4 soap_in___svc__doDeviceReset(struct soap *soap, const char *tag, struct __svc__doDeviceReset *a, const char *type)
+{
+	size_t soap_flag_ns__doDeviceReset = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__doDeviceReset*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__doDeviceReset, sizeof(struct __svc__doDeviceReset), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__doDeviceReset(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__doDeviceReset && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__DoDeviceResetReq(soap, "ns:doDeviceReset", &a->ns__doDeviceReset, "ns:DoDeviceResetReq"))
+				{	soap_flag_ns__doDeviceReset--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__doDeviceReset * SOAP_FMAC4 soap_new___svc__doDeviceReset(struct soap *soap, int n)
+{
+	struct __svc__doDeviceReset *p;
+	struct __svc__doDeviceReset *a = (struct __svc__doDeviceReset*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__doDeviceReset));
+	for (p = a; p && n--; p++)
+		soap_default___svc__doDeviceReset(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__doDeviceReset(struct soap *soap, const struct __svc__doDeviceReset *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__doDeviceReset(soap, tag ? tag : "-svc:doDeviceReset", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__doDeviceReset * SOAP_FMAC4 soap_get___svc__doDeviceReset(struct soap *soap, struct __svc__doDeviceReset *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__doDeviceReset(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__getCCMVersion(struct soap *soap, struct __svc__getCCMVersion *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->ns__getCCMVersion = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__getCCMVersion(struct soap *soap, const struct __svc__getCCMVersion *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__GetCCMVersionReq(soap, &a->ns__getCCMVersion);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__getCCMVersion(struct soap *soap, const char *tag, int id, const struct __svc__getCCMVersion *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_out_PointerTons__GetCCMVersionReq(soap, "ns:getCCMVersion", -1, &a->ns__getCCMVersion, ""))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__getCCMVersion * SOAP_FMAC4 soap_in___svc__getCCMVersion(struct soap *soap, const char *tag, struct __svc__getCCMVersion *a, const char *type)
+{
+	size_t soap_flag_ns__getCCMVersion = 1;
+	short soap_flag;
+	(void)tag; (void)type; /* appease -Wall -Werror */
+	a = (struct __svc__getCCMVersion*)soap_id_enter(soap, "", a, SOAP_TYPE___svc__getCCMVersion, sizeof(struct __svc__getCCMVersion), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default___svc__getCCMVersion(soap, a);
+		for (soap_flag = 0;; soap_flag = 1)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_ns__getCCMVersion && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__GetCCMVersionReq(soap, "ns:getCCMVersion", &a->ns__getCCMVersion, "ns:GetCCMVersionReq"))
+				{	soap_flag_ns__getCCMVersion--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH && soap_flag)
+			{	soap->error = SOAP_OK;
+				break;
+			}
+			if (soap_flag && soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+	return a;
+}
+
+SOAP_FMAC3 struct __svc__getCCMVersion * SOAP_FMAC4 soap_new___svc__getCCMVersion(struct soap *soap, int n)
+{
+	struct __svc__getCCMVersion *p;
+	struct __svc__getCCMVersion *a = (struct __svc__getCCMVersion*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct __svc__getCCMVersion));
+	for (p = a; p && n--; p++)
+		soap_default___svc__getCCMVersion(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__getCCMVersion(struct soap *soap, const struct __svc__getCCMVersion *a, const char *tag, const char *type)
+{
+	if (soap_out___svc__getCCMVersion(soap, tag ? tag : "-svc:getCCMVersion", -2, a, type))
+		return soap->error;
+	return SOAP_OK;
+}
+
+SOAP_FMAC3 struct __svc__getCCMVersion * SOAP_FMAC4 soap_get___svc__getCCMVersion(struct soap *soap, struct __svc__getCCMVersion *p, const char *tag, const char *type)
+{
+	if ((p = soap_in___svc__getCCMVersion(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
 
 SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__restartPhone(struct soap *soap, struct __svc__restartPhone *a)
 {
@@ -3089,6 +3782,1697 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__addPhoneSecurityProfile(struct soap *s
 SOAP_FMAC3 struct __svc__addPhoneSecurityProfile * SOAP_FMAC4 soap_get___svc__addPhoneSecurityProfile(struct soap *soap, struct __svc__addPhoneSecurityProfile *p, const char *tag, const char *type)
 {
 	if ((p = soap_in___svc__addPhoneSecurityProfile(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ExecuteSQLUpdateRes_return(struct soap *soap, struct _ns__ExecuteSQLUpdateRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->rowsUpdated);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ExecuteSQLUpdateRes_return(struct soap *soap, const struct _ns__ExecuteSQLUpdateRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->rowsUpdated);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ExecuteSQLUpdateRes_return(struct soap *soap, const char *tag, int id, const struct _ns__ExecuteSQLUpdateRes_return *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE__ns__ExecuteSQLUpdateRes_return), type))
+		return soap->error;
+	if (!a->rowsUpdated)
+	{	if (soap_element_empty(soap, "rowsUpdated", 0, NULL))
+			return soap->error;
+	}
+	else if (soap_out_string(soap, "rowsUpdated", -1, (char*const*)&a->rowsUpdated, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_in__ns__ExecuteSQLUpdateRes_return(struct soap *soap, const char *tag, struct _ns__ExecuteSQLUpdateRes_return *a, const char *type)
+{
+	size_t soap_flag_rowsUpdated = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct _ns__ExecuteSQLUpdateRes_return*)soap_id_enter(soap, soap->id, a, SOAP_TYPE__ns__ExecuteSQLUpdateRes_return, sizeof(struct _ns__ExecuteSQLUpdateRes_return), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default__ns__ExecuteSQLUpdateRes_return(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_rowsUpdated && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "rowsUpdated", (char**)&a->rowsUpdated, "xsd:string"))
+				{	soap_flag_rowsUpdated--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (!a->rowsUpdated))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct _ns__ExecuteSQLUpdateRes_return *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE__ns__ExecuteSQLUpdateRes_return, SOAP_TYPE__ns__ExecuteSQLUpdateRes_return, sizeof(struct _ns__ExecuteSQLUpdateRes_return), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_new__ns__ExecuteSQLUpdateRes_return(struct soap *soap, int n)
+{
+	struct _ns__ExecuteSQLUpdateRes_return *p;
+	struct _ns__ExecuteSQLUpdateRes_return *a = (struct _ns__ExecuteSQLUpdateRes_return*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct _ns__ExecuteSQLUpdateRes_return));
+	for (p = a; p && n--; p++)
+		soap_default__ns__ExecuteSQLUpdateRes_return(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ExecuteSQLUpdateRes_return(struct soap *soap, const struct _ns__ExecuteSQLUpdateRes_return *a, const char *tag, const char *type)
+{
+	if (soap_out__ns__ExecuteSQLUpdateRes_return(soap, tag ? tag : "ns:ExecuteSQLUpdateRes-return", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_get__ns__ExecuteSQLUpdateRes_return(struct soap *soap, struct _ns__ExecuteSQLUpdateRes_return *p, const char *tag, const char *type)
+{
+	if ((p = soap_in__ns__ExecuteSQLUpdateRes_return(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLUpdateRes(struct soap *soap, struct ns__ExecuteSQLUpdateRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default__ns__ExecuteSQLUpdateRes_return(soap, &a->return_);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLUpdateRes(struct soap *soap, const struct ns__ExecuteSQLUpdateRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, &a->return_);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLUpdateRes(struct soap *soap, const char *tag, int id, const struct ns__ExecuteSQLUpdateRes *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ExecuteSQLUpdateRes), type))
+		return soap->error;
+	if (soap_out__ns__ExecuteSQLUpdateRes_return(soap, "return", -1, &a->return_, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_in_ns__ExecuteSQLUpdateRes(struct soap *soap, const char *tag, struct ns__ExecuteSQLUpdateRes *a, const char *type)
+{
+	size_t soap_flag_return_ = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ExecuteSQLUpdateRes*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ExecuteSQLUpdateRes, sizeof(struct ns__ExecuteSQLUpdateRes), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ExecuteSQLUpdateRes(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_return_ && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__ExecuteSQLUpdateRes_return(soap, "return", &a->return_, ""))
+				{	soap_flag_return_--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (soap_flag_return_ > 0))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLUpdateRes *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ExecuteSQLUpdateRes, SOAP_TYPE_ns__ExecuteSQLUpdateRes, sizeof(struct ns__ExecuteSQLUpdateRes), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_new_ns__ExecuteSQLUpdateRes(struct soap *soap, int n)
+{
+	struct ns__ExecuteSQLUpdateRes *p;
+	struct ns__ExecuteSQLUpdateRes *a = (struct ns__ExecuteSQLUpdateRes*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ExecuteSQLUpdateRes));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ExecuteSQLUpdateRes(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLUpdateRes(struct soap *soap, const struct ns__ExecuteSQLUpdateRes *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ExecuteSQLUpdateRes(soap, tag ? tag : "ns:ExecuteSQLUpdateRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_get_ns__ExecuteSQLUpdateRes(struct soap *soap, struct ns__ExecuteSQLUpdateRes *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ExecuteSQLUpdateRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ExecuteSQLQueryRes_return(struct soap *soap, struct _ns__ExecuteSQLQueryRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->__sizerow = 0;
+	a->row = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ExecuteSQLQueryRes_return(struct soap *soap, const struct _ns__ExecuteSQLQueryRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ExecuteSQLQueryRes_return(struct soap *soap, const char *tag, int id, const struct _ns__ExecuteSQLQueryRes_return *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE__ns__ExecuteSQLQueryRes_return), type))
+		return soap->error;
+	if (a->row)
+	{	int i;
+		for (i = 0; i < (int)a->__sizerow; i++)
+			if (soap_outliteral(soap, "row", (char*const*)(a->row + i), NULL))
+				return soap->error;
+	}
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_in__ns__ExecuteSQLQueryRes_return(struct soap *soap, const char *tag, struct _ns__ExecuteSQLQueryRes_return *a, const char *type)
+{
+	struct soap_blist *soap_blist_row = NULL;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct _ns__ExecuteSQLQueryRes_return*)soap_id_enter(soap, soap->id, a, SOAP_TYPE__ns__ExecuteSQLQueryRes_return, sizeof(struct _ns__ExecuteSQLQueryRes_return), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default__ns__ExecuteSQLQueryRes_return(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap->error == SOAP_TAG_MISMATCH && !soap_element_begin_in(soap, "row", 1, NULL))
+			{	if (a->row == NULL)
+				{	if (soap_blist_row == NULL)
+						soap_blist_row = soap_alloc_block(soap);
+					a->row = (char **)soap_push_block_max(soap, soap_blist_row, sizeof(char *));
+					if (a->row == NULL)
+						return NULL;
+					*a->row = NULL;
+				}
+				soap_revert(soap);
+				if (soap_inliteral(soap, "row", (char**)a->row))
+				{	a->__sizerow++;
+					a->row = NULL;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (a->row)
+			soap_pop_block(soap, soap_blist_row);
+		if (a->__sizerow)
+		{	a->row = (char **)soap_save_block(soap, soap_blist_row, NULL, 1);
+		}
+		else
+		{	a->row = NULL;
+			if (soap_blist_row)
+				soap_end_block(soap, soap_blist_row);
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct _ns__ExecuteSQLQueryRes_return *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE__ns__ExecuteSQLQueryRes_return, SOAP_TYPE__ns__ExecuteSQLQueryRes_return, sizeof(struct _ns__ExecuteSQLQueryRes_return), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_new__ns__ExecuteSQLQueryRes_return(struct soap *soap, int n)
+{
+	struct _ns__ExecuteSQLQueryRes_return *p;
+	struct _ns__ExecuteSQLQueryRes_return *a = (struct _ns__ExecuteSQLQueryRes_return*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct _ns__ExecuteSQLQueryRes_return));
+	for (p = a; p && n--; p++)
+		soap_default__ns__ExecuteSQLQueryRes_return(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ExecuteSQLQueryRes_return(struct soap *soap, const struct _ns__ExecuteSQLQueryRes_return *a, const char *tag, const char *type)
+{
+	if (soap_out__ns__ExecuteSQLQueryRes_return(soap, tag ? tag : "ns:ExecuteSQLQueryRes-return", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_get__ns__ExecuteSQLQueryRes_return(struct soap *soap, struct _ns__ExecuteSQLQueryRes_return *p, const char *tag, const char *type)
+{
+	if ((p = soap_in__ns__ExecuteSQLQueryRes_return(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLQueryRes(struct soap *soap, struct ns__ExecuteSQLQueryRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default__ns__ExecuteSQLQueryRes_return(soap, &a->return_);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLQueryRes(struct soap *soap, const struct ns__ExecuteSQLQueryRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__ExecuteSQLQueryRes_return(soap, &a->return_);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLQueryRes(struct soap *soap, const char *tag, int id, const struct ns__ExecuteSQLQueryRes *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ExecuteSQLQueryRes), type))
+		return soap->error;
+	if (soap_out__ns__ExecuteSQLQueryRes_return(soap, "return", -1, &a->return_, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_in_ns__ExecuteSQLQueryRes(struct soap *soap, const char *tag, struct ns__ExecuteSQLQueryRes *a, const char *type)
+{
+	size_t soap_flag_return_ = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ExecuteSQLQueryRes*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ExecuteSQLQueryRes, sizeof(struct ns__ExecuteSQLQueryRes), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ExecuteSQLQueryRes(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_return_ && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__ExecuteSQLQueryRes_return(soap, "return", &a->return_, ""))
+				{	soap_flag_return_--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (soap_flag_return_ > 0))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLQueryRes *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ExecuteSQLQueryRes, SOAP_TYPE_ns__ExecuteSQLQueryRes, sizeof(struct ns__ExecuteSQLQueryRes), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_new_ns__ExecuteSQLQueryRes(struct soap *soap, int n)
+{
+	struct ns__ExecuteSQLQueryRes *p;
+	struct ns__ExecuteSQLQueryRes *a = (struct ns__ExecuteSQLQueryRes*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ExecuteSQLQueryRes));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ExecuteSQLQueryRes(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLQueryRes(struct soap *soap, const struct ns__ExecuteSQLQueryRes *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ExecuteSQLQueryRes(soap, tag ? tag : "ns:ExecuteSQLQueryRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_get_ns__ExecuteSQLQueryRes(struct soap *soap, struct ns__ExecuteSQLQueryRes *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ExecuteSQLQueryRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLQueryReq(struct soap *soap, struct ns__ExecuteSQLQueryReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->sql);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLQueryReq(struct soap *soap, const struct ns__ExecuteSQLQueryReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->sql);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLQueryReq(struct soap *soap, const char *tag, int id, const struct ns__ExecuteSQLQueryReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ExecuteSQLQueryReq), type))
+		return soap->error;
+	if (soap_out_string(soap, "sql", -1, (char*const*)&a->sql, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_in_ns__ExecuteSQLQueryReq(struct soap *soap, const char *tag, struct ns__ExecuteSQLQueryReq *a, const char *type)
+{
+	size_t soap_flag_sql = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ExecuteSQLQueryReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ExecuteSQLQueryReq, sizeof(struct ns__ExecuteSQLQueryReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ExecuteSQLQueryReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_sql && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "sql", (char**)&a->sql, "xsd:string"))
+				{	soap_flag_sql--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLQueryReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ExecuteSQLQueryReq, SOAP_TYPE_ns__ExecuteSQLQueryReq, sizeof(struct ns__ExecuteSQLQueryReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_new_ns__ExecuteSQLQueryReq(struct soap *soap, int n)
+{
+	struct ns__ExecuteSQLQueryReq *p;
+	struct ns__ExecuteSQLQueryReq *a = (struct ns__ExecuteSQLQueryReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ExecuteSQLQueryReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ExecuteSQLQueryReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLQueryReq(struct soap *soap, const struct ns__ExecuteSQLQueryReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ExecuteSQLQueryReq(soap, tag ? tag : "ns:ExecuteSQLQueryReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_get_ns__ExecuteSQLQueryReq(struct soap *soap, struct ns__ExecuteSQLQueryReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ExecuteSQLQueryReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ListRegistrationDynamicRes_return(struct soap *soap, struct _ns__ListRegistrationDynamicRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->__sizeregistrationDynamic = 0;
+	a->registrationDynamic = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ListRegistrationDynamicRes_return(struct soap *soap, const struct _ns__ListRegistrationDynamicRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (a->registrationDynamic)
+	{	int i;
+		for (i = 0; i < (int)a->__sizeregistrationDynamic; i++)
+		{
+			soap_embedded(soap, a->registrationDynamic + i, SOAP_TYPE_ns__LRegistrationDynamic);
+			soap_serialize_ns__LRegistrationDynamic(soap, a->registrationDynamic + i);
+		}
+	}
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ListRegistrationDynamicRes_return(struct soap *soap, const char *tag, int id, const struct _ns__ListRegistrationDynamicRes_return *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE__ns__ListRegistrationDynamicRes_return), type))
+		return soap->error;
+	if (a->registrationDynamic)
+	{	int i;
+		for (i = 0; i < (int)a->__sizeregistrationDynamic; i++)
+			if (soap_out_ns__LRegistrationDynamic(soap, "registrationDynamic", -1, a->registrationDynamic + i, ""))
+				return soap->error;
+	}
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct _ns__ListRegistrationDynamicRes_return * SOAP_FMAC4 soap_in__ns__ListRegistrationDynamicRes_return(struct soap *soap, const char *tag, struct _ns__ListRegistrationDynamicRes_return *a, const char *type)
+{
+	struct soap_blist *soap_blist_registrationDynamic = NULL;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct _ns__ListRegistrationDynamicRes_return*)soap_id_enter(soap, soap->id, a, SOAP_TYPE__ns__ListRegistrationDynamicRes_return, sizeof(struct _ns__ListRegistrationDynamicRes_return), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default__ns__ListRegistrationDynamicRes_return(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap->error == SOAP_TAG_MISMATCH && !soap_element_begin_in(soap, "registrationDynamic", 1, NULL))
+			{	if (a->registrationDynamic == NULL)
+				{	if (soap_blist_registrationDynamic == NULL)
+						soap_blist_registrationDynamic = soap_alloc_block(soap);
+					a->registrationDynamic = (struct ns__LRegistrationDynamic *)soap_push_block_max(soap, soap_blist_registrationDynamic, sizeof(struct ns__LRegistrationDynamic));
+					if (a->registrationDynamic == NULL)
+						return NULL;
+					soap_default_ns__LRegistrationDynamic(soap, a->registrationDynamic);
+				}
+				soap_revert(soap);
+				if (soap_in_ns__LRegistrationDynamic(soap, "registrationDynamic", a->registrationDynamic, "ns:LRegistrationDynamic"))
+				{	a->__sizeregistrationDynamic++;
+					a->registrationDynamic = NULL;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (a->registrationDynamic)
+			soap_pop_block(soap, soap_blist_registrationDynamic);
+		if (a->__sizeregistrationDynamic)
+		{	a->registrationDynamic = (struct ns__LRegistrationDynamic *)soap_save_block(soap, soap_blist_registrationDynamic, NULL, 1);
+		}
+		else
+		{	a->registrationDynamic = NULL;
+			if (soap_blist_registrationDynamic)
+				soap_end_block(soap, soap_blist_registrationDynamic);
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct _ns__ListRegistrationDynamicRes_return *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE__ns__ListRegistrationDynamicRes_return, SOAP_TYPE__ns__ListRegistrationDynamicRes_return, sizeof(struct _ns__ListRegistrationDynamicRes_return), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct _ns__ListRegistrationDynamicRes_return * SOAP_FMAC4 soap_new__ns__ListRegistrationDynamicRes_return(struct soap *soap, int n)
+{
+	struct _ns__ListRegistrationDynamicRes_return *p;
+	struct _ns__ListRegistrationDynamicRes_return *a = (struct _ns__ListRegistrationDynamicRes_return*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct _ns__ListRegistrationDynamicRes_return));
+	for (p = a; p && n--; p++)
+		soap_default__ns__ListRegistrationDynamicRes_return(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ListRegistrationDynamicRes_return(struct soap *soap, const struct _ns__ListRegistrationDynamicRes_return *a, const char *tag, const char *type)
+{
+	if (soap_out__ns__ListRegistrationDynamicRes_return(soap, tag ? tag : "ns:ListRegistrationDynamicRes-return", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct _ns__ListRegistrationDynamicRes_return * SOAP_FMAC4 soap_get__ns__ListRegistrationDynamicRes_return(struct soap *soap, struct _ns__ListRegistrationDynamicRes_return *p, const char *tag, const char *type)
+{
+	if ((p = soap_in__ns__ListRegistrationDynamicRes_return(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListRegistrationDynamicRes(struct soap *soap, struct ns__ListRegistrationDynamicRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default__ns__ListRegistrationDynamicRes_return(soap, &a->return_);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListRegistrationDynamicRes(struct soap *soap, const struct ns__ListRegistrationDynamicRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__ListRegistrationDynamicRes_return(soap, &a->return_);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListRegistrationDynamicRes(struct soap *soap, const char *tag, int id, const struct ns__ListRegistrationDynamicRes *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ListRegistrationDynamicRes), type))
+		return soap->error;
+	if (soap_out__ns__ListRegistrationDynamicRes_return(soap, "return", -1, &a->return_, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicRes * SOAP_FMAC4 soap_in_ns__ListRegistrationDynamicRes(struct soap *soap, const char *tag, struct ns__ListRegistrationDynamicRes *a, const char *type)
+{
+	size_t soap_flag_return_ = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ListRegistrationDynamicRes*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ListRegistrationDynamicRes, sizeof(struct ns__ListRegistrationDynamicRes), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ListRegistrationDynamicRes(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_return_ && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__ListRegistrationDynamicRes_return(soap, "return", &a->return_, ""))
+				{	soap_flag_return_--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (soap_flag_return_ > 0))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct ns__ListRegistrationDynamicRes *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ListRegistrationDynamicRes, SOAP_TYPE_ns__ListRegistrationDynamicRes, sizeof(struct ns__ListRegistrationDynamicRes), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicRes * SOAP_FMAC4 soap_new_ns__ListRegistrationDynamicRes(struct soap *soap, int n)
+{
+	struct ns__ListRegistrationDynamicRes *p;
+	struct ns__ListRegistrationDynamicRes *a = (struct ns__ListRegistrationDynamicRes*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ListRegistrationDynamicRes));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ListRegistrationDynamicRes(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListRegistrationDynamicRes(struct soap *soap, const struct ns__ListRegistrationDynamicRes *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ListRegistrationDynamicRes(soap, tag ? tag : "ns:ListRegistrationDynamicRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicRes * SOAP_FMAC4 soap_get_ns__ListRegistrationDynamicRes(struct soap *soap, struct ns__ListRegistrationDynamicRes *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ListRegistrationDynamicRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListRegistrationDynamicReq(struct soap *soap, struct ns__ListRegistrationDynamicReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->searchCriteria = NULL;
+	a->returnedTags = NULL;
+	soap_default_string(soap, &a->skip);
+	soap_default_string(soap, &a->first);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListRegistrationDynamicReq(struct soap *soap, const struct ns__ListRegistrationDynamicReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__ListRegistrationDynamicSearch(soap, &a->searchCriteria);
+	soap_serialize_PointerTons__LRegistrationDynamic(soap, &a->returnedTags);
+	soap_serialize_string(soap, (char*const*)&a->skip);
+	soap_serialize_string(soap, (char*const*)&a->first);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListRegistrationDynamicReq(struct soap *soap, const char *tag, int id, const struct ns__ListRegistrationDynamicReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ListRegistrationDynamicReq), type))
+		return soap->error;
+	if (soap_out_PointerTons__ListRegistrationDynamicSearch(soap, "searchCriteria", -1, &a->searchCriteria, ""))
+		return soap->error;
+	if (soap_out_PointerTons__LRegistrationDynamic(soap, "returnedTags", -1, &a->returnedTags, ""))
+		return soap->error;
+	if (soap_out_string(soap, "skip", -1, (char*const*)&a->skip, ""))
+		return soap->error;
+	if (soap_out_string(soap, "first", -1, (char*const*)&a->first, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicReq * SOAP_FMAC4 soap_in_ns__ListRegistrationDynamicReq(struct soap *soap, const char *tag, struct ns__ListRegistrationDynamicReq *a, const char *type)
+{
+	size_t soap_flag_searchCriteria = 1;
+	size_t soap_flag_returnedTags = 1;
+	size_t soap_flag_skip = 1;
+	size_t soap_flag_first = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ListRegistrationDynamicReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ListRegistrationDynamicReq, sizeof(struct ns__ListRegistrationDynamicReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ListRegistrationDynamicReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_searchCriteria && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__ListRegistrationDynamicSearch(soap, "searchCriteria", &a->searchCriteria, "ns:ListRegistrationDynamicSearch"))
+				{	soap_flag_searchCriteria--;
+					continue;
+				}
+			}
+			if (soap_flag_returnedTags && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__LRegistrationDynamic(soap, "returnedTags", &a->returnedTags, "ns:LRegistrationDynamic"))
+				{	soap_flag_returnedTags--;
+					continue;
+				}
+			}
+			if (soap_flag_skip && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "skip", (char**)&a->skip, "xsd:string"))
+				{	soap_flag_skip--;
+					continue;
+				}
+			}
+			if (soap_flag_first && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "first", (char**)&a->first, "xsd:string"))
+				{	soap_flag_first--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ListRegistrationDynamicReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ListRegistrationDynamicReq, SOAP_TYPE_ns__ListRegistrationDynamicReq, sizeof(struct ns__ListRegistrationDynamicReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicReq * SOAP_FMAC4 soap_new_ns__ListRegistrationDynamicReq(struct soap *soap, int n)
+{
+	struct ns__ListRegistrationDynamicReq *p;
+	struct ns__ListRegistrationDynamicReq *a = (struct ns__ListRegistrationDynamicReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ListRegistrationDynamicReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ListRegistrationDynamicReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListRegistrationDynamicReq(struct soap *soap, const struct ns__ListRegistrationDynamicReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ListRegistrationDynamicReq(soap, tag ? tag : "ns:ListRegistrationDynamicReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicReq * SOAP_FMAC4 soap_get_ns__ListRegistrationDynamicReq(struct soap *soap, struct ns__ListRegistrationDynamicReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ListRegistrationDynamicReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListRegistrationDynamicSearch(struct soap *soap, struct ns__ListRegistrationDynamicSearch *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->device);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListRegistrationDynamicSearch(struct soap *soap, const struct ns__ListRegistrationDynamicSearch *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->device);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListRegistrationDynamicSearch(struct soap *soap, const char *tag, int id, const struct ns__ListRegistrationDynamicSearch *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__ListRegistrationDynamicSearch), type))
+		return soap->error;
+	if (soap_out_string(soap, "device", -1, (char*const*)&a->device, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicSearch * SOAP_FMAC4 soap_in_ns__ListRegistrationDynamicSearch(struct soap *soap, const char *tag, struct ns__ListRegistrationDynamicSearch *a, const char *type)
+{
+	size_t soap_flag_device = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__ListRegistrationDynamicSearch*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__ListRegistrationDynamicSearch, sizeof(struct ns__ListRegistrationDynamicSearch), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__ListRegistrationDynamicSearch(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_device && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "device", (char**)&a->device, "xsd:string"))
+				{	soap_flag_device--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ListRegistrationDynamicSearch *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__ListRegistrationDynamicSearch, SOAP_TYPE_ns__ListRegistrationDynamicSearch, sizeof(struct ns__ListRegistrationDynamicSearch), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicSearch * SOAP_FMAC4 soap_new_ns__ListRegistrationDynamicSearch(struct soap *soap, int n)
+{
+	struct ns__ListRegistrationDynamicSearch *p;
+	struct ns__ListRegistrationDynamicSearch *a = (struct ns__ListRegistrationDynamicSearch*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__ListRegistrationDynamicSearch));
+	for (p = a; p && n--; p++)
+		soap_default_ns__ListRegistrationDynamicSearch(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListRegistrationDynamicSearch(struct soap *soap, const struct ns__ListRegistrationDynamicSearch *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__ListRegistrationDynamicSearch(soap, tag ? tag : "ns:ListRegistrationDynamicSearch", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicSearch * SOAP_FMAC4 soap_get_ns__ListRegistrationDynamicSearch(struct soap *soap, struct ns__ListRegistrationDynamicSearch *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__ListRegistrationDynamicSearch(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__LRegistrationDynamic(struct soap *soap, struct ns__LRegistrationDynamic *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->device = NULL;
+	soap_default_string(soap, &a->lastKnownIpAddress);
+	soap_default_string(soap, &a->lastKnownUcm);
+	soap_default_string(soap, &a->lastKnownConfigVersion);
+	soap_default_string(soap, &a->locationDetails);
+	soap_default_string(soap, &a->endpointConnection);
+	soap_default_string(soap, &a->portOrSsid);
+	soap_default_string(soap, &a->lastSeen);
+	soap_default_string(soap, &a->risStatus);
+	soap_default_string(soap, &a->uuid);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__LRegistrationDynamic(struct soap *soap, const struct ns__LRegistrationDynamic *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__XFkType(soap, &a->device);
+	soap_serialize_string(soap, (char*const*)&a->lastKnownIpAddress);
+	soap_serialize_string(soap, (char*const*)&a->lastKnownUcm);
+	soap_serialize_string(soap, (char*const*)&a->lastKnownConfigVersion);
+	soap_serialize_string(soap, (char*const*)&a->locationDetails);
+	soap_serialize_string(soap, (char*const*)&a->endpointConnection);
+	soap_serialize_string(soap, (char*const*)&a->portOrSsid);
+	soap_serialize_string(soap, (char*const*)&a->lastSeen);
+	soap_serialize_string(soap, (char*const*)&a->risStatus);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__LRegistrationDynamic(struct soap *soap, const char *tag, int id, const struct ns__LRegistrationDynamic *a, const char *type)
+{
+	if (a->uuid)
+		soap_set_attr(soap, "uuid", soap_string2s(soap, a->uuid), 1);
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__LRegistrationDynamic), type))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "device", -1, &a->device, ""))
+		return soap->error;
+	if (soap_out_string(soap, "lastKnownIpAddress", -1, (char*const*)&a->lastKnownIpAddress, ""))
+		return soap->error;
+	if (soap_out_string(soap, "lastKnownUcm", -1, (char*const*)&a->lastKnownUcm, ""))
+		return soap->error;
+	if (soap_out_string(soap, "lastKnownConfigVersion", -1, (char*const*)&a->lastKnownConfigVersion, ""))
+		return soap->error;
+	if (soap_out_string(soap, "locationDetails", -1, (char*const*)&a->locationDetails, ""))
+		return soap->error;
+	if (soap_out_string(soap, "endpointConnection", -1, (char*const*)&a->endpointConnection, ""))
+		return soap->error;
+	if (soap_out_string(soap, "portOrSsid", -1, (char*const*)&a->portOrSsid, ""))
+		return soap->error;
+	if (soap_out_string(soap, "lastSeen", -1, (char*const*)&a->lastSeen, ""))
+		return soap->error;
+	if (soap_out_string(soap, "risStatus", -1, (char*const*)&a->risStatus, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__LRegistrationDynamic * SOAP_FMAC4 soap_in_ns__LRegistrationDynamic(struct soap *soap, const char *tag, struct ns__LRegistrationDynamic *a, const char *type)
+{
+	size_t soap_flag_device = 1;
+	size_t soap_flag_lastKnownIpAddress = 1;
+	size_t soap_flag_lastKnownUcm = 1;
+	size_t soap_flag_lastKnownConfigVersion = 1;
+	size_t soap_flag_locationDetails = 1;
+	size_t soap_flag_endpointConnection = 1;
+	size_t soap_flag_portOrSsid = 1;
+	size_t soap_flag_lastSeen = 1;
+	size_t soap_flag_risStatus = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__LRegistrationDynamic*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__LRegistrationDynamic, sizeof(struct ns__LRegistrationDynamic), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__LRegistrationDynamic(soap, a);
+	if (soap_s2string(soap, soap_attr_value(soap, "uuid", 1, 0), &a->uuid))
+		return NULL;
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_device && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "device", &a->device, "ns:XFkType"))
+				{	soap_flag_device--;
+					continue;
+				}
+			}
+			if (soap_flag_lastKnownIpAddress && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "lastKnownIpAddress", (char**)&a->lastKnownIpAddress, "xsd:string"))
+				{	soap_flag_lastKnownIpAddress--;
+					continue;
+				}
+			}
+			if (soap_flag_lastKnownUcm && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "lastKnownUcm", (char**)&a->lastKnownUcm, "xsd:string"))
+				{	soap_flag_lastKnownUcm--;
+					continue;
+				}
+			}
+			if (soap_flag_lastKnownConfigVersion && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "lastKnownConfigVersion", (char**)&a->lastKnownConfigVersion, "xsd:string"))
+				{	soap_flag_lastKnownConfigVersion--;
+					continue;
+				}
+			}
+			if (soap_flag_locationDetails && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "locationDetails", (char**)&a->locationDetails, "xsd:string"))
+				{	soap_flag_locationDetails--;
+					continue;
+				}
+			}
+			if (soap_flag_endpointConnection && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "endpointConnection", (char**)&a->endpointConnection, "xsd:string"))
+				{	soap_flag_endpointConnection--;
+					continue;
+				}
+			}
+			if (soap_flag_portOrSsid && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "portOrSsid", (char**)&a->portOrSsid, "xsd:string"))
+				{	soap_flag_portOrSsid--;
+					continue;
+				}
+			}
+			if (soap_flag_lastSeen && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "lastSeen", (char**)&a->lastSeen, "xsd:string"))
+				{	soap_flag_lastSeen--;
+					continue;
+				}
+			}
+			if (soap_flag_risStatus && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "risStatus", (char**)&a->risStatus, "xsd:string"))
+				{	soap_flag_risStatus--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__LRegistrationDynamic *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__LRegistrationDynamic, SOAP_TYPE_ns__LRegistrationDynamic, sizeof(struct ns__LRegistrationDynamic), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__LRegistrationDynamic * SOAP_FMAC4 soap_new_ns__LRegistrationDynamic(struct soap *soap, int n)
+{
+	struct ns__LRegistrationDynamic *p;
+	struct ns__LRegistrationDynamic *a = (struct ns__LRegistrationDynamic*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__LRegistrationDynamic));
+	for (p = a; p && n--; p++)
+		soap_default_ns__LRegistrationDynamic(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__LRegistrationDynamic(struct soap *soap, const struct ns__LRegistrationDynamic *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__LRegistrationDynamic(soap, tag ? tag : "ns:LRegistrationDynamic", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__LRegistrationDynamic * SOAP_FMAC4 soap_get_ns__LRegistrationDynamic(struct soap *soap, struct ns__LRegistrationDynamic *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__LRegistrationDynamic(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__DoDeviceResetReq(struct soap *soap, struct ns__DoDeviceResetReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	a->deviceName = NULL;
+	soap_default_string(soap, &a->isHardReset);
+	soap_default_string(soap, &a->deviceResetType);
+	soap_default_string(soap, &a->isMGCP);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__DoDeviceResetReq(struct soap *soap, const struct ns__DoDeviceResetReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_PointerTons__XFkType(soap, &a->deviceName);
+	soap_serialize_string(soap, (char*const*)&a->isHardReset);
+	soap_serialize_string(soap, (char*const*)&a->deviceResetType);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__DoDeviceResetReq(struct soap *soap, const char *tag, int id, const struct ns__DoDeviceResetReq *a, const char *type)
+{
+	if (a->isMGCP)
+		soap_set_attr(soap, "isMGCP", soap_string2s(soap, a->isMGCP), 1);
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__DoDeviceResetReq), type))
+		return soap->error;
+	if (soap_out_PointerTons__XFkType(soap, "deviceName", -1, &a->deviceName, ""))
+		return soap->error;
+	if (soap_out_string(soap, "isHardReset", -1, (char*const*)&a->isHardReset, ""))
+		return soap->error;
+	if (soap_out_string(soap, "deviceResetType", -1, (char*const*)&a->deviceResetType, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__DoDeviceResetReq * SOAP_FMAC4 soap_in_ns__DoDeviceResetReq(struct soap *soap, const char *tag, struct ns__DoDeviceResetReq *a, const char *type)
+{
+	size_t soap_flag_deviceName = 1;
+	size_t soap_flag_isHardReset = 1;
+	size_t soap_flag_deviceResetType = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__DoDeviceResetReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__DoDeviceResetReq, sizeof(struct ns__DoDeviceResetReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__DoDeviceResetReq(soap, a);
+	if (soap_s2string(soap, soap_attr_value(soap, "isMGCP", 1, 0), &a->isMGCP))
+		return NULL;
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_deviceName && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in_PointerTons__XFkType(soap, "deviceName", &a->deviceName, "ns:XFkType"))
+				{	soap_flag_deviceName--;
+					continue;
+				}
+			}
+			if (soap_flag_isHardReset && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "isHardReset", (char**)&a->isHardReset, "xsd:string"))
+				{	soap_flag_isHardReset--;
+					continue;
+				}
+			}
+			if (soap_flag_deviceResetType && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "deviceResetType", (char**)&a->deviceResetType, "xsd:string"))
+				{	soap_flag_deviceResetType--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__DoDeviceResetReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__DoDeviceResetReq, SOAP_TYPE_ns__DoDeviceResetReq, sizeof(struct ns__DoDeviceResetReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__DoDeviceResetReq * SOAP_FMAC4 soap_new_ns__DoDeviceResetReq(struct soap *soap, int n)
+{
+	struct ns__DoDeviceResetReq *p;
+	struct ns__DoDeviceResetReq *a = (struct ns__DoDeviceResetReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__DoDeviceResetReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__DoDeviceResetReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__DoDeviceResetReq(struct soap *soap, const struct ns__DoDeviceResetReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__DoDeviceResetReq(soap, tag ? tag : "ns:DoDeviceResetReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__DoDeviceResetReq * SOAP_FMAC4 soap_get_ns__DoDeviceResetReq(struct soap *soap, struct ns__DoDeviceResetReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__DoDeviceResetReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__GetCCMVersionRes_return_componentVersion(struct soap *soap, struct _ns__GetCCMVersionRes_return_componentVersion *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->version);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__GetCCMVersionRes_return_componentVersion(struct soap *soap, const struct _ns__GetCCMVersionRes_return_componentVersion *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->version);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__GetCCMVersionRes_return_componentVersion(struct soap *soap, const char *tag, int id, const struct _ns__GetCCMVersionRes_return_componentVersion *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion), type))
+		return soap->error;
+	if (!a->version)
+	{	if (soap_element_empty(soap, "version", 0, NULL))
+			return soap->error;
+	}
+	else if (soap_out_string(soap, "version", -1, (char*const*)&a->version, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return_componentVersion * SOAP_FMAC4 soap_in__ns__GetCCMVersionRes_return_componentVersion(struct soap *soap, const char *tag, struct _ns__GetCCMVersionRes_return_componentVersion *a, const char *type)
+{
+	size_t soap_flag_version = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct _ns__GetCCMVersionRes_return_componentVersion*)soap_id_enter(soap, soap->id, a, SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion, sizeof(struct _ns__GetCCMVersionRes_return_componentVersion), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default__ns__GetCCMVersionRes_return_componentVersion(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_version && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "version", (char**)&a->version, "xsd:string"))
+				{	soap_flag_version--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (!a->version))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct _ns__GetCCMVersionRes_return_componentVersion *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion, SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion, sizeof(struct _ns__GetCCMVersionRes_return_componentVersion), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return_componentVersion * SOAP_FMAC4 soap_new__ns__GetCCMVersionRes_return_componentVersion(struct soap *soap, int n)
+{
+	struct _ns__GetCCMVersionRes_return_componentVersion *p;
+	struct _ns__GetCCMVersionRes_return_componentVersion *a = (struct _ns__GetCCMVersionRes_return_componentVersion*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct _ns__GetCCMVersionRes_return_componentVersion));
+	for (p = a; p && n--; p++)
+		soap_default__ns__GetCCMVersionRes_return_componentVersion(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__GetCCMVersionRes_return_componentVersion(struct soap *soap, const struct _ns__GetCCMVersionRes_return_componentVersion *a, const char *tag, const char *type)
+{
+	if (soap_out__ns__GetCCMVersionRes_return_componentVersion(soap, tag ? tag : "ns:GetCCMVersionRes-return-componentVersion", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return_componentVersion * SOAP_FMAC4 soap_get__ns__GetCCMVersionRes_return_componentVersion(struct soap *soap, struct _ns__GetCCMVersionRes_return_componentVersion *p, const char *tag, const char *type)
+{
+	if ((p = soap_in__ns__GetCCMVersionRes_return_componentVersion(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__GetCCMVersionRes_return(struct soap *soap, struct _ns__GetCCMVersionRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default__ns__GetCCMVersionRes_return_componentVersion(soap, &a->componentVersion);
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__GetCCMVersionRes_return(struct soap *soap, const struct _ns__GetCCMVersionRes_return *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__GetCCMVersionRes_return_componentVersion(soap, &a->componentVersion);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__GetCCMVersionRes_return(struct soap *soap, const char *tag, int id, const struct _ns__GetCCMVersionRes_return *a, const char *type)
+{
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE__ns__GetCCMVersionRes_return), type))
+		return soap->error;
+	if (soap_out__ns__GetCCMVersionRes_return_componentVersion(soap, "componentVersion", -1, &a->componentVersion, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return * SOAP_FMAC4 soap_in__ns__GetCCMVersionRes_return(struct soap *soap, const char *tag, struct _ns__GetCCMVersionRes_return *a, const char *type)
+{
+	size_t soap_flag_componentVersion = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct _ns__GetCCMVersionRes_return*)soap_id_enter(soap, soap->id, a, SOAP_TYPE__ns__GetCCMVersionRes_return, sizeof(struct _ns__GetCCMVersionRes_return), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default__ns__GetCCMVersionRes_return(soap, a);
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_componentVersion && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__GetCCMVersionRes_return_componentVersion(soap, "componentVersion", &a->componentVersion, ""))
+				{	soap_flag_componentVersion--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (soap_flag_componentVersion > 0))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct _ns__GetCCMVersionRes_return *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE__ns__GetCCMVersionRes_return, SOAP_TYPE__ns__GetCCMVersionRes_return, sizeof(struct _ns__GetCCMVersionRes_return), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return * SOAP_FMAC4 soap_new__ns__GetCCMVersionRes_return(struct soap *soap, int n)
+{
+	struct _ns__GetCCMVersionRes_return *p;
+	struct _ns__GetCCMVersionRes_return *a = (struct _ns__GetCCMVersionRes_return*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct _ns__GetCCMVersionRes_return));
+	for (p = a; p && n--; p++)
+		soap_default__ns__GetCCMVersionRes_return(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__GetCCMVersionRes_return(struct soap *soap, const struct _ns__GetCCMVersionRes_return *a, const char *tag, const char *type)
+{
+	if (soap_out__ns__GetCCMVersionRes_return(soap, tag ? tag : "ns:GetCCMVersionRes-return", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return * SOAP_FMAC4 soap_get__ns__GetCCMVersionRes_return(struct soap *soap, struct _ns__GetCCMVersionRes_return *p, const char *tag, const char *type)
+{
+	if ((p = soap_in__ns__GetCCMVersionRes_return(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetCCMVersionRes(struct soap *soap, struct ns__GetCCMVersionRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default__ns__GetCCMVersionRes_return(soap, &a->return_);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetCCMVersionRes(struct soap *soap, const struct ns__GetCCMVersionRes *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize__ns__GetCCMVersionRes_return(soap, &a->return_);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetCCMVersionRes(struct soap *soap, const char *tag, int id, const struct ns__GetCCMVersionRes *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__GetCCMVersionRes), type))
+		return soap->error;
+	if (soap_out__ns__GetCCMVersionRes_return(soap, "return", -1, &a->return_, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__GetCCMVersionRes * SOAP_FMAC4 soap_in_ns__GetCCMVersionRes(struct soap *soap, const char *tag, struct ns__GetCCMVersionRes *a, const char *type)
+{
+	size_t soap_flag_return_ = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__GetCCMVersionRes*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__GetCCMVersionRes, sizeof(struct ns__GetCCMVersionRes), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__GetCCMVersionRes(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_return_ && soap->error == SOAP_TAG_MISMATCH)
+			{	if (soap_in__ns__GetCCMVersionRes_return(soap, "return", &a->return_, ""))
+				{	soap_flag_return_--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+		if ((soap->mode & SOAP_XML_STRICT) && (soap_flag_return_ > 0))
+		{	soap->error = SOAP_OCCURS;
+			return NULL;
+		}
+	}
+	else if ((soap->mode & SOAP_XML_STRICT) && *soap->href != '#')
+	{	soap->error = SOAP_OCCURS;
+		return NULL;
+	}
+	else
+	{	a = (struct ns__GetCCMVersionRes *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__GetCCMVersionRes, SOAP_TYPE_ns__GetCCMVersionRes, sizeof(struct ns__GetCCMVersionRes), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__GetCCMVersionRes * SOAP_FMAC4 soap_new_ns__GetCCMVersionRes(struct soap *soap, int n)
+{
+	struct ns__GetCCMVersionRes *p;
+	struct ns__GetCCMVersionRes *a = (struct ns__GetCCMVersionRes*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__GetCCMVersionRes));
+	for (p = a; p && n--; p++)
+		soap_default_ns__GetCCMVersionRes(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetCCMVersionRes(struct soap *soap, const struct ns__GetCCMVersionRes *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__GetCCMVersionRes(soap, tag ? tag : "ns:GetCCMVersionRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetCCMVersionRes * SOAP_FMAC4 soap_get_ns__GetCCMVersionRes(struct soap *soap, struct ns__GetCCMVersionRes *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__GetCCMVersionRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetCCMVersionReq(struct soap *soap, struct ns__GetCCMVersionReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+	soap_default_string(soap, &a->processNodeName);
+	a->sequence = NULL;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetCCMVersionReq(struct soap *soap, const struct ns__GetCCMVersionReq *a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	soap_serialize_string(soap, (char*const*)&a->processNodeName);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetCCMVersionReq(struct soap *soap, const char *tag, int id, const struct ns__GetCCMVersionReq *a, const char *type)
+{
+	if (a->sequence)
+	{	soap_set_attr(soap, "sequence", soap_ULONG642s(soap, *a->sequence), 1);
+	}
+	(void)soap; (void)tag; (void)id; (void)a; (void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_out(soap, tag, soap_embedded_id(soap, id, a, SOAP_TYPE_ns__GetCCMVersionReq), type))
+		return soap->error;
+	if (soap_out_string(soap, "processNodeName", -1, (char*const*)&a->processNodeName, ""))
+		return soap->error;
+	return soap_element_end_out(soap, tag);
+}
+
+SOAP_FMAC3 struct ns__GetCCMVersionReq * SOAP_FMAC4 soap_in_ns__GetCCMVersionReq(struct soap *soap, const char *tag, struct ns__GetCCMVersionReq *a, const char *type)
+{
+	size_t soap_flag_processNodeName = 1;
+	if (soap_element_begin_in(soap, tag, 0, NULL))
+		return NULL;
+	(void)type; /* appease -Wall -Werror */
+	a = (struct ns__GetCCMVersionReq*)soap_id_enter(soap, soap->id, a, SOAP_TYPE_ns__GetCCMVersionReq, sizeof(struct ns__GetCCMVersionReq), NULL, NULL, NULL, NULL);
+	if (!a)
+		return NULL;
+	soap_default_ns__GetCCMVersionReq(soap, a);
+	{
+		const char *t = soap_attr_value(soap, "sequence", 5, 0);
+		if (t)
+		{
+			if (!(a->sequence = (ULONG64 *)soap_malloc(soap, sizeof(ULONG64))))
+				return NULL;
+			if (soap_s2ULONG64(soap, t, a->sequence))
+				return NULL;
+		}
+		else if (soap->error)
+			return NULL;
+	}
+	if (soap->body && *soap->href != '#')
+	{
+		for (;;)
+		{	soap->error = SOAP_TAG_MISMATCH;
+			if (soap_flag_processNodeName && (soap->error == SOAP_TAG_MISMATCH || soap->error == SOAP_NO_TAG))
+			{	if (soap_in_string(soap, "processNodeName", (char**)&a->processNodeName, "xsd:string"))
+				{	soap_flag_processNodeName--;
+					continue;
+				}
+			}
+			if (soap->error == SOAP_TAG_MISMATCH)
+				soap->error = soap_ignore_element(soap);
+			if (soap->error == SOAP_NO_TAG)
+				break;
+			if (soap->error)
+				return NULL;
+		}
+		if (soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__GetCCMVersionReq *)soap_id_forward(soap, soap->href, (void*)a, 0, SOAP_TYPE_ns__GetCCMVersionReq, SOAP_TYPE_ns__GetCCMVersionReq, sizeof(struct ns__GetCCMVersionReq), 0, NULL, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 struct ns__GetCCMVersionReq * SOAP_FMAC4 soap_new_ns__GetCCMVersionReq(struct soap *soap, int n)
+{
+	struct ns__GetCCMVersionReq *p;
+	struct ns__GetCCMVersionReq *a = (struct ns__GetCCMVersionReq*)soap_malloc((soap), (n = (n < 0 ? 1 : n)) * sizeof(struct ns__GetCCMVersionReq));
+	for (p = a; p && n--; p++)
+		soap_default_ns__GetCCMVersionReq(soap, p);
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetCCMVersionReq(struct soap *soap, const struct ns__GetCCMVersionReq *a, const char *tag, const char *type)
+{
+	if (soap_out_ns__GetCCMVersionReq(soap, tag ? tag : "ns:GetCCMVersionReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetCCMVersionReq * SOAP_FMAC4 soap_get_ns__GetCCMVersionReq(struct soap *soap, struct ns__GetCCMVersionReq *p, const char *tag, const char *type)
+{
+	if ((p = soap_in_ns__GetCCMVersionReq(soap, tag, p, type)))
 		if (soap_getindependent(soap))
 			return NULL;
 	return p;
@@ -9166,6 +11550,438 @@ SOAP_FMAC3 struct ns__AXLError ** SOAP_FMAC4 soap_get_PointerTons__AXLError(stru
 	return p;
 }
 
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLUpdateRes(struct soap *soap, struct ns__ExecuteSQLUpdateRes *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ExecuteSQLUpdateRes))
+		soap_serialize_ns__ExecuteSQLUpdateRes(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLUpdateRes(struct soap *soap, const char *tag, int id, struct ns__ExecuteSQLUpdateRes *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ExecuteSQLUpdateRes, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ExecuteSQLUpdateRes(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLUpdateRes(struct soap *soap, const char *tag, struct ns__ExecuteSQLUpdateRes **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ExecuteSQLUpdateRes **)soap_malloc(soap, sizeof(struct ns__ExecuteSQLUpdateRes *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ExecuteSQLUpdateRes(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLUpdateRes **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ExecuteSQLUpdateRes, sizeof(struct ns__ExecuteSQLUpdateRes), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLUpdateRes(struct soap *soap, struct ns__ExecuteSQLUpdateRes *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ExecuteSQLUpdateRes(soap, tag ? tag : "ns:ExecuteSQLUpdateRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLUpdateRes(struct soap *soap, struct ns__ExecuteSQLUpdateRes **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ExecuteSQLUpdateRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLQueryRes(struct soap *soap, struct ns__ExecuteSQLQueryRes *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ExecuteSQLQueryRes))
+		soap_serialize_ns__ExecuteSQLQueryRes(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLQueryRes(struct soap *soap, const char *tag, int id, struct ns__ExecuteSQLQueryRes *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ExecuteSQLQueryRes, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ExecuteSQLQueryRes(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLQueryRes(struct soap *soap, const char *tag, struct ns__ExecuteSQLQueryRes **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ExecuteSQLQueryRes **)soap_malloc(soap, sizeof(struct ns__ExecuteSQLQueryRes *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ExecuteSQLQueryRes(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLQueryRes **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ExecuteSQLQueryRes, sizeof(struct ns__ExecuteSQLQueryRes), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLQueryRes(struct soap *soap, struct ns__ExecuteSQLQueryRes *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ExecuteSQLQueryRes(soap, tag ? tag : "ns:ExecuteSQLQueryRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLQueryRes(struct soap *soap, struct ns__ExecuteSQLQueryRes **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ExecuteSQLQueryRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLQueryReq(struct soap *soap, struct ns__ExecuteSQLQueryReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ExecuteSQLQueryReq))
+		soap_serialize_ns__ExecuteSQLQueryReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLQueryReq(struct soap *soap, const char *tag, int id, struct ns__ExecuteSQLQueryReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ExecuteSQLQueryReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ExecuteSQLQueryReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLQueryReq(struct soap *soap, const char *tag, struct ns__ExecuteSQLQueryReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ExecuteSQLQueryReq **)soap_malloc(soap, sizeof(struct ns__ExecuteSQLQueryReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ExecuteSQLQueryReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ExecuteSQLQueryReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ExecuteSQLQueryReq, sizeof(struct ns__ExecuteSQLQueryReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLQueryReq(struct soap *soap, struct ns__ExecuteSQLQueryReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ExecuteSQLQueryReq(soap, tag ? tag : "ns:ExecuteSQLQueryReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLQueryReq(struct soap *soap, struct ns__ExecuteSQLQueryReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ExecuteSQLQueryReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListRegistrationDynamicRes(struct soap *soap, struct ns__ListRegistrationDynamicRes *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ListRegistrationDynamicRes))
+		soap_serialize_ns__ListRegistrationDynamicRes(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListRegistrationDynamicRes(struct soap *soap, const char *tag, int id, struct ns__ListRegistrationDynamicRes *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ListRegistrationDynamicRes, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ListRegistrationDynamicRes(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicRes ** SOAP_FMAC4 soap_in_PointerTons__ListRegistrationDynamicRes(struct soap *soap, const char *tag, struct ns__ListRegistrationDynamicRes **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ListRegistrationDynamicRes **)soap_malloc(soap, sizeof(struct ns__ListRegistrationDynamicRes *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ListRegistrationDynamicRes(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ListRegistrationDynamicRes **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ListRegistrationDynamicRes, sizeof(struct ns__ListRegistrationDynamicRes), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListRegistrationDynamicRes(struct soap *soap, struct ns__ListRegistrationDynamicRes *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ListRegistrationDynamicRes(soap, tag ? tag : "ns:ListRegistrationDynamicRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicRes ** SOAP_FMAC4 soap_get_PointerTons__ListRegistrationDynamicRes(struct soap *soap, struct ns__ListRegistrationDynamicRes **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ListRegistrationDynamicRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListRegistrationDynamicReq(struct soap *soap, struct ns__ListRegistrationDynamicReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ListRegistrationDynamicReq))
+		soap_serialize_ns__ListRegistrationDynamicReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListRegistrationDynamicReq(struct soap *soap, const char *tag, int id, struct ns__ListRegistrationDynamicReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ListRegistrationDynamicReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ListRegistrationDynamicReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicReq ** SOAP_FMAC4 soap_in_PointerTons__ListRegistrationDynamicReq(struct soap *soap, const char *tag, struct ns__ListRegistrationDynamicReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ListRegistrationDynamicReq **)soap_malloc(soap, sizeof(struct ns__ListRegistrationDynamicReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ListRegistrationDynamicReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ListRegistrationDynamicReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ListRegistrationDynamicReq, sizeof(struct ns__ListRegistrationDynamicReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListRegistrationDynamicReq(struct soap *soap, struct ns__ListRegistrationDynamicReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ListRegistrationDynamicReq(soap, tag ? tag : "ns:ListRegistrationDynamicReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicReq ** SOAP_FMAC4 soap_get_PointerTons__ListRegistrationDynamicReq(struct soap *soap, struct ns__ListRegistrationDynamicReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ListRegistrationDynamicReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__DoDeviceResetReq(struct soap *soap, struct ns__DoDeviceResetReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__DoDeviceResetReq))
+		soap_serialize_ns__DoDeviceResetReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__DoDeviceResetReq(struct soap *soap, const char *tag, int id, struct ns__DoDeviceResetReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__DoDeviceResetReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__DoDeviceResetReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__DoDeviceResetReq ** SOAP_FMAC4 soap_in_PointerTons__DoDeviceResetReq(struct soap *soap, const char *tag, struct ns__DoDeviceResetReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__DoDeviceResetReq **)soap_malloc(soap, sizeof(struct ns__DoDeviceResetReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__DoDeviceResetReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__DoDeviceResetReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__DoDeviceResetReq, sizeof(struct ns__DoDeviceResetReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__DoDeviceResetReq(struct soap *soap, struct ns__DoDeviceResetReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__DoDeviceResetReq(soap, tag ? tag : "ns:DoDeviceResetReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__DoDeviceResetReq ** SOAP_FMAC4 soap_get_PointerTons__DoDeviceResetReq(struct soap *soap, struct ns__DoDeviceResetReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__DoDeviceResetReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetCCMVersionRes(struct soap *soap, struct ns__GetCCMVersionRes *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__GetCCMVersionRes))
+		soap_serialize_ns__GetCCMVersionRes(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetCCMVersionRes(struct soap *soap, const char *tag, int id, struct ns__GetCCMVersionRes *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__GetCCMVersionRes, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__GetCCMVersionRes(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__GetCCMVersionRes ** SOAP_FMAC4 soap_in_PointerTons__GetCCMVersionRes(struct soap *soap, const char *tag, struct ns__GetCCMVersionRes **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__GetCCMVersionRes **)soap_malloc(soap, sizeof(struct ns__GetCCMVersionRes *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__GetCCMVersionRes(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__GetCCMVersionRes **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__GetCCMVersionRes, sizeof(struct ns__GetCCMVersionRes), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetCCMVersionRes(struct soap *soap, struct ns__GetCCMVersionRes *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__GetCCMVersionRes(soap, tag ? tag : "ns:GetCCMVersionRes", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetCCMVersionRes ** SOAP_FMAC4 soap_get_PointerTons__GetCCMVersionRes(struct soap *soap, struct ns__GetCCMVersionRes **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__GetCCMVersionRes(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetCCMVersionReq(struct soap *soap, struct ns__GetCCMVersionReq *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__GetCCMVersionReq))
+		soap_serialize_ns__GetCCMVersionReq(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetCCMVersionReq(struct soap *soap, const char *tag, int id, struct ns__GetCCMVersionReq *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__GetCCMVersionReq, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__GetCCMVersionReq(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__GetCCMVersionReq ** SOAP_FMAC4 soap_in_PointerTons__GetCCMVersionReq(struct soap *soap, const char *tag, struct ns__GetCCMVersionReq **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__GetCCMVersionReq **)soap_malloc(soap, sizeof(struct ns__GetCCMVersionReq *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__GetCCMVersionReq(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__GetCCMVersionReq **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__GetCCMVersionReq, sizeof(struct ns__GetCCMVersionReq), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetCCMVersionReq(struct soap *soap, struct ns__GetCCMVersionReq *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__GetCCMVersionReq(soap, tag ? tag : "ns:GetCCMVersionReq", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__GetCCMVersionReq ** SOAP_FMAC4 soap_get_PointerTons__GetCCMVersionReq(struct soap *soap, struct ns__GetCCMVersionReq **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__GetCCMVersionReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
 SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__RemoveUserReq(struct soap *soap, struct ns__RemoveUserReq *const*a)
 {
 	(void)soap; (void)a; /* appease -Wall -Werror */
@@ -10187,6 +13003,114 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AddPhoneSecurityProfileReq(struc
 SOAP_FMAC3 struct ns__AddPhoneSecurityProfileReq ** SOAP_FMAC4 soap_get_PointerTons__AddPhoneSecurityProfileReq(struct soap *soap, struct ns__AddPhoneSecurityProfileReq **p, const char *tag, const char *type)
 {
 	if ((p = soap_in_PointerTons__AddPhoneSecurityProfileReq(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__LRegistrationDynamic(struct soap *soap, struct ns__LRegistrationDynamic *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__LRegistrationDynamic))
+		soap_serialize_ns__LRegistrationDynamic(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__LRegistrationDynamic(struct soap *soap, const char *tag, int id, struct ns__LRegistrationDynamic *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__LRegistrationDynamic, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__LRegistrationDynamic(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__LRegistrationDynamic ** SOAP_FMAC4 soap_in_PointerTons__LRegistrationDynamic(struct soap *soap, const char *tag, struct ns__LRegistrationDynamic **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__LRegistrationDynamic **)soap_malloc(soap, sizeof(struct ns__LRegistrationDynamic *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__LRegistrationDynamic(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__LRegistrationDynamic **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__LRegistrationDynamic, sizeof(struct ns__LRegistrationDynamic), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__LRegistrationDynamic(struct soap *soap, struct ns__LRegistrationDynamic *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__LRegistrationDynamic(soap, tag ? tag : "ns:LRegistrationDynamic", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__LRegistrationDynamic ** SOAP_FMAC4 soap_get_PointerTons__LRegistrationDynamic(struct soap *soap, struct ns__LRegistrationDynamic **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__LRegistrationDynamic(soap, tag, p, type)))
+		if (soap_getindependent(soap))
+			return NULL;
+	return p;
+}
+
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListRegistrationDynamicSearch(struct soap *soap, struct ns__ListRegistrationDynamicSearch *const*a)
+{
+	(void)soap; (void)a; /* appease -Wall -Werror */
+#ifndef WITH_NOIDREF
+	if (!soap_reference(soap, *a, SOAP_TYPE_ns__ListRegistrationDynamicSearch))
+		soap_serialize_ns__ListRegistrationDynamicSearch(soap, *a);
+#endif
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListRegistrationDynamicSearch(struct soap *soap, const char *tag, int id, struct ns__ListRegistrationDynamicSearch *const*a, const char *type)
+{
+	id = soap_element_id(soap, tag, id, *a, NULL, 0, type, SOAP_TYPE_ns__ListRegistrationDynamicSearch, NULL);
+	if (id < 0)
+		return soap->error;
+	return soap_out_ns__ListRegistrationDynamicSearch(soap, tag, id, *a, type);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicSearch ** SOAP_FMAC4 soap_in_PointerTons__ListRegistrationDynamicSearch(struct soap *soap, const char *tag, struct ns__ListRegistrationDynamicSearch **a, const char *type)
+{
+	(void)type; /* appease -Wall -Werror */
+	if (soap_element_begin_in(soap, tag, 1, NULL))
+		return NULL;
+	if (!a)
+		if (!(a = (struct ns__ListRegistrationDynamicSearch **)soap_malloc(soap, sizeof(struct ns__ListRegistrationDynamicSearch *))))
+			return NULL;
+	*a = NULL;
+	if (!soap->null && *soap->href != '#')
+	{	soap_revert(soap);
+		if (!(*a = soap_in_ns__ListRegistrationDynamicSearch(soap, tag, *a, type)))
+			return NULL;
+	}
+	else
+	{	a = (struct ns__ListRegistrationDynamicSearch **)soap_id_lookup(soap, soap->href, (void**)a, SOAP_TYPE_ns__ListRegistrationDynamicSearch, sizeof(struct ns__ListRegistrationDynamicSearch), 0, NULL);
+		if (soap->body && soap_element_end_in(soap, tag))
+			return NULL;
+	}
+	return a;
+}
+
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListRegistrationDynamicSearch(struct soap *soap, struct ns__ListRegistrationDynamicSearch *const*a, const char *tag, const char *type)
+{
+	if (soap_out_PointerTons__ListRegistrationDynamicSearch(soap, tag ? tag : "ns:ListRegistrationDynamicSearch", -2, a, type))
+		return soap->error;
+	return soap_putindependent(soap);
+}
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicSearch ** SOAP_FMAC4 soap_get_PointerTons__ListRegistrationDynamicSearch(struct soap *soap, struct ns__ListRegistrationDynamicSearch **p, const char *tag, const char *type)
+{
+	if ((p = soap_in_PointerTons__ListRegistrationDynamicSearch(soap, tag, p, type)))
 		if (soap_getindependent(soap))
 			return NULL;
 	return p;

@@ -433,6 +433,288 @@ SOAP_FMAC3 struct SOAP_ENV__Header * SOAP_FMAC4 soap_get_SOAP_ENV__Header(struct
 
 #endif
 
+#ifndef SOAP_TYPE___svc__executeSQLQueryInactive_DEFINED
+#define SOAP_TYPE___svc__executeSQLQueryInactive_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLQueryInactive(struct soap*, struct __svc__executeSQLQueryInactive *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLQueryInactive(struct soap*, const struct __svc__executeSQLQueryInactive *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLQueryInactive(struct soap*, const char*, int, const struct __svc__executeSQLQueryInactive *, const char*);
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_in___svc__executeSQLQueryInactive(struct soap*, const char*, struct __svc__executeSQLQueryInactive *, const char*);
+
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_new___svc__executeSQLQueryInactive(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLQueryInactive(struct soap*, const struct __svc__executeSQLQueryInactive *, const char*, const char*);
+
+#ifndef soap_write___svc__executeSQLQueryInactive
+#define soap_write___svc__executeSQLQueryInactive(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__executeSQLQueryInactive(soap, data), 0) || soap_put___svc__executeSQLQueryInactive(soap, data, "-svc:executeSQLQueryInactive", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__executeSQLQueryInactive
+#define soap_PUT___svc__executeSQLQueryInactive(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQueryInactive(soap, data), 0) || soap_put___svc__executeSQLQueryInactive(soap, data, "-svc:executeSQLQueryInactive", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__executeSQLQueryInactive
+#define soap_PATCH___svc__executeSQLQueryInactive(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQueryInactive(soap, data), 0) || soap_put___svc__executeSQLQueryInactive(soap, data, "-svc:executeSQLQueryInactive", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__executeSQLQueryInactive
+#define soap_POST_send___svc__executeSQLQueryInactive(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQueryInactive(soap, data), 0) || soap_put___svc__executeSQLQueryInactive(soap, data, "-svc:executeSQLQueryInactive", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__executeSQLQueryInactive * SOAP_FMAC4 soap_get___svc__executeSQLQueryInactive(struct soap*, struct __svc__executeSQLQueryInactive *, const char*, const char*);
+
+#ifndef soap_read___svc__executeSQLQueryInactive
+#define soap_read___svc__executeSQLQueryInactive(soap, data) ( ((data) ? (soap_default___svc__executeSQLQueryInactive(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__executeSQLQueryInactive(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__executeSQLQueryInactive
+#define soap_GET___svc__executeSQLQueryInactive(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__executeSQLQueryInactive(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__executeSQLQueryInactive
+#define soap_POST_recv___svc__executeSQLQueryInactive(soap, data) ( soap_read___svc__executeSQLQueryInactive(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__executeSQLUpdate_DEFINED
+#define SOAP_TYPE___svc__executeSQLUpdate_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLUpdate(struct soap*, struct __svc__executeSQLUpdate *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLUpdate(struct soap*, const struct __svc__executeSQLUpdate *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLUpdate(struct soap*, const char*, int, const struct __svc__executeSQLUpdate *, const char*);
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_in___svc__executeSQLUpdate(struct soap*, const char*, struct __svc__executeSQLUpdate *, const char*);
+
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_new___svc__executeSQLUpdate(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLUpdate(struct soap*, const struct __svc__executeSQLUpdate *, const char*, const char*);
+
+#ifndef soap_write___svc__executeSQLUpdate
+#define soap_write___svc__executeSQLUpdate(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__executeSQLUpdate(soap, data), 0) || soap_put___svc__executeSQLUpdate(soap, data, "-svc:executeSQLUpdate", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__executeSQLUpdate
+#define soap_PUT___svc__executeSQLUpdate(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLUpdate(soap, data), 0) || soap_put___svc__executeSQLUpdate(soap, data, "-svc:executeSQLUpdate", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__executeSQLUpdate
+#define soap_PATCH___svc__executeSQLUpdate(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLUpdate(soap, data), 0) || soap_put___svc__executeSQLUpdate(soap, data, "-svc:executeSQLUpdate", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__executeSQLUpdate
+#define soap_POST_send___svc__executeSQLUpdate(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLUpdate(soap, data), 0) || soap_put___svc__executeSQLUpdate(soap, data, "-svc:executeSQLUpdate", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__executeSQLUpdate * SOAP_FMAC4 soap_get___svc__executeSQLUpdate(struct soap*, struct __svc__executeSQLUpdate *, const char*, const char*);
+
+#ifndef soap_read___svc__executeSQLUpdate
+#define soap_read___svc__executeSQLUpdate(soap, data) ( ((data) ? (soap_default___svc__executeSQLUpdate(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__executeSQLUpdate(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__executeSQLUpdate
+#define soap_GET___svc__executeSQLUpdate(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__executeSQLUpdate(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__executeSQLUpdate
+#define soap_POST_recv___svc__executeSQLUpdate(soap, data) ( soap_read___svc__executeSQLUpdate(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__executeSQLQuery_DEFINED
+#define SOAP_TYPE___svc__executeSQLQuery_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__executeSQLQuery(struct soap*, struct __svc__executeSQLQuery *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__executeSQLQuery(struct soap*, const struct __svc__executeSQLQuery *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__executeSQLQuery(struct soap*, const char*, int, const struct __svc__executeSQLQuery *, const char*);
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_in___svc__executeSQLQuery(struct soap*, const char*, struct __svc__executeSQLQuery *, const char*);
+
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_new___svc__executeSQLQuery(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__executeSQLQuery(struct soap*, const struct __svc__executeSQLQuery *, const char*, const char*);
+
+#ifndef soap_write___svc__executeSQLQuery
+#define soap_write___svc__executeSQLQuery(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__executeSQLQuery(soap, data), 0) || soap_put___svc__executeSQLQuery(soap, data, "-svc:executeSQLQuery", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__executeSQLQuery
+#define soap_PUT___svc__executeSQLQuery(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQuery(soap, data), 0) || soap_put___svc__executeSQLQuery(soap, data, "-svc:executeSQLQuery", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__executeSQLQuery
+#define soap_PATCH___svc__executeSQLQuery(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQuery(soap, data), 0) || soap_put___svc__executeSQLQuery(soap, data, "-svc:executeSQLQuery", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__executeSQLQuery
+#define soap_POST_send___svc__executeSQLQuery(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__executeSQLQuery(soap, data), 0) || soap_put___svc__executeSQLQuery(soap, data, "-svc:executeSQLQuery", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__executeSQLQuery * SOAP_FMAC4 soap_get___svc__executeSQLQuery(struct soap*, struct __svc__executeSQLQuery *, const char*, const char*);
+
+#ifndef soap_read___svc__executeSQLQuery
+#define soap_read___svc__executeSQLQuery(soap, data) ( ((data) ? (soap_default___svc__executeSQLQuery(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__executeSQLQuery(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__executeSQLQuery
+#define soap_GET___svc__executeSQLQuery(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__executeSQLQuery(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__executeSQLQuery
+#define soap_POST_recv___svc__executeSQLQuery(soap, data) ( soap_read___svc__executeSQLQuery(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__listRegistrationDynamic_DEFINED
+#define SOAP_TYPE___svc__listRegistrationDynamic_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__listRegistrationDynamic(struct soap*, struct __svc__listRegistrationDynamic *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__listRegistrationDynamic(struct soap*, const struct __svc__listRegistrationDynamic *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__listRegistrationDynamic(struct soap*, const char*, int, const struct __svc__listRegistrationDynamic *, const char*);
+SOAP_FMAC3 struct __svc__listRegistrationDynamic * SOAP_FMAC4 soap_in___svc__listRegistrationDynamic(struct soap*, const char*, struct __svc__listRegistrationDynamic *, const char*);
+
+SOAP_FMAC3 struct __svc__listRegistrationDynamic * SOAP_FMAC4 soap_new___svc__listRegistrationDynamic(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__listRegistrationDynamic(struct soap*, const struct __svc__listRegistrationDynamic *, const char*, const char*);
+
+#ifndef soap_write___svc__listRegistrationDynamic
+#define soap_write___svc__listRegistrationDynamic(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__listRegistrationDynamic(soap, data), 0) || soap_put___svc__listRegistrationDynamic(soap, data, "-svc:listRegistrationDynamic", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__listRegistrationDynamic
+#define soap_PUT___svc__listRegistrationDynamic(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__listRegistrationDynamic(soap, data), 0) || soap_put___svc__listRegistrationDynamic(soap, data, "-svc:listRegistrationDynamic", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__listRegistrationDynamic
+#define soap_PATCH___svc__listRegistrationDynamic(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__listRegistrationDynamic(soap, data), 0) || soap_put___svc__listRegistrationDynamic(soap, data, "-svc:listRegistrationDynamic", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__listRegistrationDynamic
+#define soap_POST_send___svc__listRegistrationDynamic(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__listRegistrationDynamic(soap, data), 0) || soap_put___svc__listRegistrationDynamic(soap, data, "-svc:listRegistrationDynamic", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__listRegistrationDynamic * SOAP_FMAC4 soap_get___svc__listRegistrationDynamic(struct soap*, struct __svc__listRegistrationDynamic *, const char*, const char*);
+
+#ifndef soap_read___svc__listRegistrationDynamic
+#define soap_read___svc__listRegistrationDynamic(soap, data) ( ((data) ? (soap_default___svc__listRegistrationDynamic(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__listRegistrationDynamic(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__listRegistrationDynamic
+#define soap_GET___svc__listRegistrationDynamic(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__listRegistrationDynamic(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__listRegistrationDynamic
+#define soap_POST_recv___svc__listRegistrationDynamic(soap, data) ( soap_read___svc__listRegistrationDynamic(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__doDeviceReset_DEFINED
+#define SOAP_TYPE___svc__doDeviceReset_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__doDeviceReset(struct soap*, struct __svc__doDeviceReset *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__doDeviceReset(struct soap*, const struct __svc__doDeviceReset *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__doDeviceReset(struct soap*, const char*, int, const struct __svc__doDeviceReset *, const char*);
+SOAP_FMAC3 struct __svc__doDeviceReset * SOAP_FMAC4 soap_in___svc__doDeviceReset(struct soap*, const char*, struct __svc__doDeviceReset *, const char*);
+
+SOAP_FMAC3 struct __svc__doDeviceReset * SOAP_FMAC4 soap_new___svc__doDeviceReset(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__doDeviceReset(struct soap*, const struct __svc__doDeviceReset *, const char*, const char*);
+
+#ifndef soap_write___svc__doDeviceReset
+#define soap_write___svc__doDeviceReset(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__doDeviceReset(soap, data), 0) || soap_put___svc__doDeviceReset(soap, data, "-svc:doDeviceReset", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__doDeviceReset
+#define soap_PUT___svc__doDeviceReset(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__doDeviceReset(soap, data), 0) || soap_put___svc__doDeviceReset(soap, data, "-svc:doDeviceReset", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__doDeviceReset
+#define soap_PATCH___svc__doDeviceReset(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__doDeviceReset(soap, data), 0) || soap_put___svc__doDeviceReset(soap, data, "-svc:doDeviceReset", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__doDeviceReset
+#define soap_POST_send___svc__doDeviceReset(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__doDeviceReset(soap, data), 0) || soap_put___svc__doDeviceReset(soap, data, "-svc:doDeviceReset", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__doDeviceReset * SOAP_FMAC4 soap_get___svc__doDeviceReset(struct soap*, struct __svc__doDeviceReset *, const char*, const char*);
+
+#ifndef soap_read___svc__doDeviceReset
+#define soap_read___svc__doDeviceReset(soap, data) ( ((data) ? (soap_default___svc__doDeviceReset(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__doDeviceReset(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__doDeviceReset
+#define soap_GET___svc__doDeviceReset(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__doDeviceReset(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__doDeviceReset
+#define soap_POST_recv___svc__doDeviceReset(soap, data) ( soap_read___svc__doDeviceReset(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE___svc__getCCMVersion_DEFINED
+#define SOAP_TYPE___svc__getCCMVersion_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__getCCMVersion(struct soap*, struct __svc__getCCMVersion *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize___svc__getCCMVersion(struct soap*, const struct __svc__getCCMVersion *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out___svc__getCCMVersion(struct soap*, const char*, int, const struct __svc__getCCMVersion *, const char*);
+SOAP_FMAC3 struct __svc__getCCMVersion * SOAP_FMAC4 soap_in___svc__getCCMVersion(struct soap*, const char*, struct __svc__getCCMVersion *, const char*);
+
+SOAP_FMAC3 struct __svc__getCCMVersion * SOAP_FMAC4 soap_new___svc__getCCMVersion(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put___svc__getCCMVersion(struct soap*, const struct __svc__getCCMVersion *, const char*, const char*);
+
+#ifndef soap_write___svc__getCCMVersion
+#define soap_write___svc__getCCMVersion(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize___svc__getCCMVersion(soap, data), 0) || soap_put___svc__getCCMVersion(soap, data, "-svc:getCCMVersion", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT___svc__getCCMVersion
+#define soap_PUT___svc__getCCMVersion(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__getCCMVersion(soap, data), 0) || soap_put___svc__getCCMVersion(soap, data, "-svc:getCCMVersion", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH___svc__getCCMVersion
+#define soap_PATCH___svc__getCCMVersion(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__getCCMVersion(soap, data), 0) || soap_put___svc__getCCMVersion(soap, data, "-svc:getCCMVersion", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send___svc__getCCMVersion
+#define soap_POST_send___svc__getCCMVersion(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize___svc__getCCMVersion(soap, data), 0) || soap_put___svc__getCCMVersion(soap, data, "-svc:getCCMVersion", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct __svc__getCCMVersion * SOAP_FMAC4 soap_get___svc__getCCMVersion(struct soap*, struct __svc__getCCMVersion *, const char*, const char*);
+
+#ifndef soap_read___svc__getCCMVersion
+#define soap_read___svc__getCCMVersion(soap, data) ( ((data) ? (soap_default___svc__getCCMVersion(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get___svc__getCCMVersion(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET___svc__getCCMVersion
+#define soap_GET___svc__getCCMVersion(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read___svc__getCCMVersion(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv___svc__getCCMVersion
+#define soap_POST_recv___svc__getCCMVersion(soap, data) ( soap_read___svc__getCCMVersion(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
 #ifndef SOAP_TYPE___svc__restartPhone_DEFINED
 #define SOAP_TYPE___svc__restartPhone_DEFINED
 SOAP_FMAC3 void SOAP_FMAC4 soap_default___svc__restartPhone(struct soap*, struct __svc__restartPhone *);
@@ -1322,6 +1604,711 @@ SOAP_FMAC3 struct __svc__addPhoneSecurityProfile * SOAP_FMAC4 soap_get___svc__ad
 
 #ifndef soap_POST_recv___svc__addPhoneSecurityProfile
 #define soap_POST_recv___svc__addPhoneSecurityProfile(soap, data) ( soap_read___svc__addPhoneSecurityProfile(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE__ns__ExecuteSQLUpdateRes_return_DEFINED
+#define SOAP_TYPE__ns__ExecuteSQLUpdateRes_return_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ExecuteSQLUpdateRes_return(struct soap*, struct _ns__ExecuteSQLUpdateRes_return *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ExecuteSQLUpdateRes_return(struct soap*, const struct _ns__ExecuteSQLUpdateRes_return *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ExecuteSQLUpdateRes_return(struct soap*, const char*, int, const struct _ns__ExecuteSQLUpdateRes_return *, const char*);
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_in__ns__ExecuteSQLUpdateRes_return(struct soap*, const char*, struct _ns__ExecuteSQLUpdateRes_return *, const char*);
+
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_new__ns__ExecuteSQLUpdateRes_return(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ExecuteSQLUpdateRes_return(struct soap*, const struct _ns__ExecuteSQLUpdateRes_return *, const char*, const char*);
+
+#ifndef soap_write__ns__ExecuteSQLUpdateRes_return
+#define soap_write__ns__ExecuteSQLUpdateRes_return(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLUpdateRes_return(soap, data, "ns:ExecuteSQLUpdateRes-return", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT__ns__ExecuteSQLUpdateRes_return
+#define soap_PUT__ns__ExecuteSQLUpdateRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLUpdateRes_return(soap, data, "ns:ExecuteSQLUpdateRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH__ns__ExecuteSQLUpdateRes_return
+#define soap_PATCH__ns__ExecuteSQLUpdateRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLUpdateRes_return(soap, data, "ns:ExecuteSQLUpdateRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send__ns__ExecuteSQLUpdateRes_return
+#define soap_POST_send__ns__ExecuteSQLUpdateRes_return(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLUpdateRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLUpdateRes_return(soap, data, "ns:ExecuteSQLUpdateRes-return", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct _ns__ExecuteSQLUpdateRes_return * SOAP_FMAC4 soap_get__ns__ExecuteSQLUpdateRes_return(struct soap*, struct _ns__ExecuteSQLUpdateRes_return *, const char*, const char*);
+
+#ifndef soap_read__ns__ExecuteSQLUpdateRes_return
+#define soap_read__ns__ExecuteSQLUpdateRes_return(soap, data) ( ((data) ? (soap_default__ns__ExecuteSQLUpdateRes_return(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get__ns__ExecuteSQLUpdateRes_return(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET__ns__ExecuteSQLUpdateRes_return
+#define soap_GET__ns__ExecuteSQLUpdateRes_return(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read__ns__ExecuteSQLUpdateRes_return(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv__ns__ExecuteSQLUpdateRes_return
+#define soap_POST_recv__ns__ExecuteSQLUpdateRes_return(soap, data) ( soap_read__ns__ExecuteSQLUpdateRes_return(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ExecuteSQLUpdateRes_DEFINED
+#define SOAP_TYPE_ns__ExecuteSQLUpdateRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLUpdateRes(struct soap*, struct ns__ExecuteSQLUpdateRes *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLUpdateRes(struct soap*, const struct ns__ExecuteSQLUpdateRes *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLUpdateRes(struct soap*, const char*, int, const struct ns__ExecuteSQLUpdateRes *, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_in_ns__ExecuteSQLUpdateRes(struct soap*, const char*, struct ns__ExecuteSQLUpdateRes *, const char*);
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_new_ns__ExecuteSQLUpdateRes(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLUpdateRes(struct soap*, const struct ns__ExecuteSQLUpdateRes *, const char*, const char*);
+
+#ifndef soap_write_ns__ExecuteSQLUpdateRes
+#define soap_write_ns__ExecuteSQLUpdateRes(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ExecuteSQLUpdateRes(soap, data), 0) || soap_put_ns__ExecuteSQLUpdateRes(soap, data, "ns:ExecuteSQLUpdateRes", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ExecuteSQLUpdateRes
+#define soap_PUT_ns__ExecuteSQLUpdateRes(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLUpdateRes(soap, data), 0) || soap_put_ns__ExecuteSQLUpdateRes(soap, data, "ns:ExecuteSQLUpdateRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ExecuteSQLUpdateRes
+#define soap_PATCH_ns__ExecuteSQLUpdateRes(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLUpdateRes(soap, data), 0) || soap_put_ns__ExecuteSQLUpdateRes(soap, data, "ns:ExecuteSQLUpdateRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ExecuteSQLUpdateRes
+#define soap_POST_send_ns__ExecuteSQLUpdateRes(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLUpdateRes(soap, data), 0) || soap_put_ns__ExecuteSQLUpdateRes(soap, data, "ns:ExecuteSQLUpdateRes", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes * SOAP_FMAC4 soap_get_ns__ExecuteSQLUpdateRes(struct soap*, struct ns__ExecuteSQLUpdateRes *, const char*, const char*);
+
+#ifndef soap_read_ns__ExecuteSQLUpdateRes
+#define soap_read_ns__ExecuteSQLUpdateRes(soap, data) ( ((data) ? (soap_default_ns__ExecuteSQLUpdateRes(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ExecuteSQLUpdateRes(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ExecuteSQLUpdateRes
+#define soap_GET_ns__ExecuteSQLUpdateRes(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ExecuteSQLUpdateRes(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ExecuteSQLUpdateRes
+#define soap_POST_recv_ns__ExecuteSQLUpdateRes(soap, data) ( soap_read_ns__ExecuteSQLUpdateRes(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE__ns__ExecuteSQLQueryRes_return_DEFINED
+#define SOAP_TYPE__ns__ExecuteSQLQueryRes_return_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ExecuteSQLQueryRes_return(struct soap*, struct _ns__ExecuteSQLQueryRes_return *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ExecuteSQLQueryRes_return(struct soap*, const struct _ns__ExecuteSQLQueryRes_return *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ExecuteSQLQueryRes_return(struct soap*, const char*, int, const struct _ns__ExecuteSQLQueryRes_return *, const char*);
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_in__ns__ExecuteSQLQueryRes_return(struct soap*, const char*, struct _ns__ExecuteSQLQueryRes_return *, const char*);
+
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_new__ns__ExecuteSQLQueryRes_return(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ExecuteSQLQueryRes_return(struct soap*, const struct _ns__ExecuteSQLQueryRes_return *, const char*, const char*);
+
+#ifndef soap_write__ns__ExecuteSQLQueryRes_return
+#define soap_write__ns__ExecuteSQLQueryRes_return(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize__ns__ExecuteSQLQueryRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLQueryRes_return(soap, data, "ns:ExecuteSQLQueryRes-return", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT__ns__ExecuteSQLQueryRes_return
+#define soap_PUT__ns__ExecuteSQLQueryRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLQueryRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLQueryRes_return(soap, data, "ns:ExecuteSQLQueryRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH__ns__ExecuteSQLQueryRes_return
+#define soap_PATCH__ns__ExecuteSQLQueryRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLQueryRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLQueryRes_return(soap, data, "ns:ExecuteSQLQueryRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send__ns__ExecuteSQLQueryRes_return
+#define soap_POST_send__ns__ExecuteSQLQueryRes_return(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ExecuteSQLQueryRes_return(soap, data), 0) || soap_put__ns__ExecuteSQLQueryRes_return(soap, data, "ns:ExecuteSQLQueryRes-return", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct _ns__ExecuteSQLQueryRes_return * SOAP_FMAC4 soap_get__ns__ExecuteSQLQueryRes_return(struct soap*, struct _ns__ExecuteSQLQueryRes_return *, const char*, const char*);
+
+#ifndef soap_read__ns__ExecuteSQLQueryRes_return
+#define soap_read__ns__ExecuteSQLQueryRes_return(soap, data) ( ((data) ? (soap_default__ns__ExecuteSQLQueryRes_return(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get__ns__ExecuteSQLQueryRes_return(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET__ns__ExecuteSQLQueryRes_return
+#define soap_GET__ns__ExecuteSQLQueryRes_return(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read__ns__ExecuteSQLQueryRes_return(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv__ns__ExecuteSQLQueryRes_return
+#define soap_POST_recv__ns__ExecuteSQLQueryRes_return(soap, data) ( soap_read__ns__ExecuteSQLQueryRes_return(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryRes_DEFINED
+#define SOAP_TYPE_ns__ExecuteSQLQueryRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLQueryRes(struct soap*, struct ns__ExecuteSQLQueryRes *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLQueryRes(struct soap*, const struct ns__ExecuteSQLQueryRes *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLQueryRes(struct soap*, const char*, int, const struct ns__ExecuteSQLQueryRes *, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_in_ns__ExecuteSQLQueryRes(struct soap*, const char*, struct ns__ExecuteSQLQueryRes *, const char*);
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_new_ns__ExecuteSQLQueryRes(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLQueryRes(struct soap*, const struct ns__ExecuteSQLQueryRes *, const char*, const char*);
+
+#ifndef soap_write_ns__ExecuteSQLQueryRes
+#define soap_write_ns__ExecuteSQLQueryRes(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ExecuteSQLQueryRes(soap, data), 0) || soap_put_ns__ExecuteSQLQueryRes(soap, data, "ns:ExecuteSQLQueryRes", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ExecuteSQLQueryRes
+#define soap_PUT_ns__ExecuteSQLQueryRes(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryRes(soap, data), 0) || soap_put_ns__ExecuteSQLQueryRes(soap, data, "ns:ExecuteSQLQueryRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ExecuteSQLQueryRes
+#define soap_PATCH_ns__ExecuteSQLQueryRes(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryRes(soap, data), 0) || soap_put_ns__ExecuteSQLQueryRes(soap, data, "ns:ExecuteSQLQueryRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ExecuteSQLQueryRes
+#define soap_POST_send_ns__ExecuteSQLQueryRes(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryRes(soap, data), 0) || soap_put_ns__ExecuteSQLQueryRes(soap, data, "ns:ExecuteSQLQueryRes", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes * SOAP_FMAC4 soap_get_ns__ExecuteSQLQueryRes(struct soap*, struct ns__ExecuteSQLQueryRes *, const char*, const char*);
+
+#ifndef soap_read_ns__ExecuteSQLQueryRes
+#define soap_read_ns__ExecuteSQLQueryRes(soap, data) ( ((data) ? (soap_default_ns__ExecuteSQLQueryRes(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ExecuteSQLQueryRes(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ExecuteSQLQueryRes
+#define soap_GET_ns__ExecuteSQLQueryRes(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ExecuteSQLQueryRes(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ExecuteSQLQueryRes
+#define soap_POST_recv_ns__ExecuteSQLQueryRes(soap, data) ( soap_read_ns__ExecuteSQLQueryRes(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryReq_DEFINED
+#define SOAP_TYPE_ns__ExecuteSQLQueryReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ExecuteSQLQueryReq(struct soap*, struct ns__ExecuteSQLQueryReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ExecuteSQLQueryReq(struct soap*, const struct ns__ExecuteSQLQueryReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ExecuteSQLQueryReq(struct soap*, const char*, int, const struct ns__ExecuteSQLQueryReq *, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_in_ns__ExecuteSQLQueryReq(struct soap*, const char*, struct ns__ExecuteSQLQueryReq *, const char*);
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_new_ns__ExecuteSQLQueryReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ExecuteSQLQueryReq(struct soap*, const struct ns__ExecuteSQLQueryReq *, const char*, const char*);
+
+#ifndef soap_write_ns__ExecuteSQLQueryReq
+#define soap_write_ns__ExecuteSQLQueryReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ExecuteSQLQueryReq(soap, data), 0) || soap_put_ns__ExecuteSQLQueryReq(soap, data, "ns:ExecuteSQLQueryReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ExecuteSQLQueryReq
+#define soap_PUT_ns__ExecuteSQLQueryReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryReq(soap, data), 0) || soap_put_ns__ExecuteSQLQueryReq(soap, data, "ns:ExecuteSQLQueryReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ExecuteSQLQueryReq
+#define soap_PATCH_ns__ExecuteSQLQueryReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryReq(soap, data), 0) || soap_put_ns__ExecuteSQLQueryReq(soap, data, "ns:ExecuteSQLQueryReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ExecuteSQLQueryReq
+#define soap_POST_send_ns__ExecuteSQLQueryReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ExecuteSQLQueryReq(soap, data), 0) || soap_put_ns__ExecuteSQLQueryReq(soap, data, "ns:ExecuteSQLQueryReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq * SOAP_FMAC4 soap_get_ns__ExecuteSQLQueryReq(struct soap*, struct ns__ExecuteSQLQueryReq *, const char*, const char*);
+
+#ifndef soap_read_ns__ExecuteSQLQueryReq
+#define soap_read_ns__ExecuteSQLQueryReq(soap, data) ( ((data) ? (soap_default_ns__ExecuteSQLQueryReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ExecuteSQLQueryReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ExecuteSQLQueryReq
+#define soap_GET_ns__ExecuteSQLQueryReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ExecuteSQLQueryReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ExecuteSQLQueryReq
+#define soap_POST_recv_ns__ExecuteSQLQueryReq(soap, data) ( soap_read_ns__ExecuteSQLQueryReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE__ns__ListRegistrationDynamicRes_return_DEFINED
+#define SOAP_TYPE__ns__ListRegistrationDynamicRes_return_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__ListRegistrationDynamicRes_return(struct soap*, struct _ns__ListRegistrationDynamicRes_return *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__ListRegistrationDynamicRes_return(struct soap*, const struct _ns__ListRegistrationDynamicRes_return *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__ListRegistrationDynamicRes_return(struct soap*, const char*, int, const struct _ns__ListRegistrationDynamicRes_return *, const char*);
+SOAP_FMAC3 struct _ns__ListRegistrationDynamicRes_return * SOAP_FMAC4 soap_in__ns__ListRegistrationDynamicRes_return(struct soap*, const char*, struct _ns__ListRegistrationDynamicRes_return *, const char*);
+
+SOAP_FMAC3 struct _ns__ListRegistrationDynamicRes_return * SOAP_FMAC4 soap_new__ns__ListRegistrationDynamicRes_return(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__ListRegistrationDynamicRes_return(struct soap*, const struct _ns__ListRegistrationDynamicRes_return *, const char*, const char*);
+
+#ifndef soap_write__ns__ListRegistrationDynamicRes_return
+#define soap_write__ns__ListRegistrationDynamicRes_return(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize__ns__ListRegistrationDynamicRes_return(soap, data), 0) || soap_put__ns__ListRegistrationDynamicRes_return(soap, data, "ns:ListRegistrationDynamicRes-return", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT__ns__ListRegistrationDynamicRes_return
+#define soap_PUT__ns__ListRegistrationDynamicRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ListRegistrationDynamicRes_return(soap, data), 0) || soap_put__ns__ListRegistrationDynamicRes_return(soap, data, "ns:ListRegistrationDynamicRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH__ns__ListRegistrationDynamicRes_return
+#define soap_PATCH__ns__ListRegistrationDynamicRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ListRegistrationDynamicRes_return(soap, data), 0) || soap_put__ns__ListRegistrationDynamicRes_return(soap, data, "ns:ListRegistrationDynamicRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send__ns__ListRegistrationDynamicRes_return
+#define soap_POST_send__ns__ListRegistrationDynamicRes_return(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__ListRegistrationDynamicRes_return(soap, data), 0) || soap_put__ns__ListRegistrationDynamicRes_return(soap, data, "ns:ListRegistrationDynamicRes-return", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct _ns__ListRegistrationDynamicRes_return * SOAP_FMAC4 soap_get__ns__ListRegistrationDynamicRes_return(struct soap*, struct _ns__ListRegistrationDynamicRes_return *, const char*, const char*);
+
+#ifndef soap_read__ns__ListRegistrationDynamicRes_return
+#define soap_read__ns__ListRegistrationDynamicRes_return(soap, data) ( ((data) ? (soap_default__ns__ListRegistrationDynamicRes_return(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get__ns__ListRegistrationDynamicRes_return(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET__ns__ListRegistrationDynamicRes_return
+#define soap_GET__ns__ListRegistrationDynamicRes_return(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read__ns__ListRegistrationDynamicRes_return(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv__ns__ListRegistrationDynamicRes_return
+#define soap_POST_recv__ns__ListRegistrationDynamicRes_return(soap, data) ( soap_read__ns__ListRegistrationDynamicRes_return(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ListRegistrationDynamicRes_DEFINED
+#define SOAP_TYPE_ns__ListRegistrationDynamicRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListRegistrationDynamicRes(struct soap*, struct ns__ListRegistrationDynamicRes *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListRegistrationDynamicRes(struct soap*, const struct ns__ListRegistrationDynamicRes *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListRegistrationDynamicRes(struct soap*, const char*, int, const struct ns__ListRegistrationDynamicRes *, const char*);
+SOAP_FMAC3 struct ns__ListRegistrationDynamicRes * SOAP_FMAC4 soap_in_ns__ListRegistrationDynamicRes(struct soap*, const char*, struct ns__ListRegistrationDynamicRes *, const char*);
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicRes * SOAP_FMAC4 soap_new_ns__ListRegistrationDynamicRes(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListRegistrationDynamicRes(struct soap*, const struct ns__ListRegistrationDynamicRes *, const char*, const char*);
+
+#ifndef soap_write_ns__ListRegistrationDynamicRes
+#define soap_write_ns__ListRegistrationDynamicRes(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ListRegistrationDynamicRes(soap, data), 0) || soap_put_ns__ListRegistrationDynamicRes(soap, data, "ns:ListRegistrationDynamicRes", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ListRegistrationDynamicRes
+#define soap_PUT_ns__ListRegistrationDynamicRes(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListRegistrationDynamicRes(soap, data), 0) || soap_put_ns__ListRegistrationDynamicRes(soap, data, "ns:ListRegistrationDynamicRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ListRegistrationDynamicRes
+#define soap_PATCH_ns__ListRegistrationDynamicRes(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListRegistrationDynamicRes(soap, data), 0) || soap_put_ns__ListRegistrationDynamicRes(soap, data, "ns:ListRegistrationDynamicRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ListRegistrationDynamicRes
+#define soap_POST_send_ns__ListRegistrationDynamicRes(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListRegistrationDynamicRes(soap, data), 0) || soap_put_ns__ListRegistrationDynamicRes(soap, data, "ns:ListRegistrationDynamicRes", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicRes * SOAP_FMAC4 soap_get_ns__ListRegistrationDynamicRes(struct soap*, struct ns__ListRegistrationDynamicRes *, const char*, const char*);
+
+#ifndef soap_read_ns__ListRegistrationDynamicRes
+#define soap_read_ns__ListRegistrationDynamicRes(soap, data) ( ((data) ? (soap_default_ns__ListRegistrationDynamicRes(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ListRegistrationDynamicRes(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ListRegistrationDynamicRes
+#define soap_GET_ns__ListRegistrationDynamicRes(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ListRegistrationDynamicRes(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ListRegistrationDynamicRes
+#define soap_POST_recv_ns__ListRegistrationDynamicRes(soap, data) ( soap_read_ns__ListRegistrationDynamicRes(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ListRegistrationDynamicReq_DEFINED
+#define SOAP_TYPE_ns__ListRegistrationDynamicReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListRegistrationDynamicReq(struct soap*, struct ns__ListRegistrationDynamicReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListRegistrationDynamicReq(struct soap*, const struct ns__ListRegistrationDynamicReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListRegistrationDynamicReq(struct soap*, const char*, int, const struct ns__ListRegistrationDynamicReq *, const char*);
+SOAP_FMAC3 struct ns__ListRegistrationDynamicReq * SOAP_FMAC4 soap_in_ns__ListRegistrationDynamicReq(struct soap*, const char*, struct ns__ListRegistrationDynamicReq *, const char*);
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicReq * SOAP_FMAC4 soap_new_ns__ListRegistrationDynamicReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListRegistrationDynamicReq(struct soap*, const struct ns__ListRegistrationDynamicReq *, const char*, const char*);
+
+#ifndef soap_write_ns__ListRegistrationDynamicReq
+#define soap_write_ns__ListRegistrationDynamicReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ListRegistrationDynamicReq(soap, data), 0) || soap_put_ns__ListRegistrationDynamicReq(soap, data, "ns:ListRegistrationDynamicReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ListRegistrationDynamicReq
+#define soap_PUT_ns__ListRegistrationDynamicReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListRegistrationDynamicReq(soap, data), 0) || soap_put_ns__ListRegistrationDynamicReq(soap, data, "ns:ListRegistrationDynamicReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ListRegistrationDynamicReq
+#define soap_PATCH_ns__ListRegistrationDynamicReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListRegistrationDynamicReq(soap, data), 0) || soap_put_ns__ListRegistrationDynamicReq(soap, data, "ns:ListRegistrationDynamicReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ListRegistrationDynamicReq
+#define soap_POST_send_ns__ListRegistrationDynamicReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListRegistrationDynamicReq(soap, data), 0) || soap_put_ns__ListRegistrationDynamicReq(soap, data, "ns:ListRegistrationDynamicReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicReq * SOAP_FMAC4 soap_get_ns__ListRegistrationDynamicReq(struct soap*, struct ns__ListRegistrationDynamicReq *, const char*, const char*);
+
+#ifndef soap_read_ns__ListRegistrationDynamicReq
+#define soap_read_ns__ListRegistrationDynamicReq(soap, data) ( ((data) ? (soap_default_ns__ListRegistrationDynamicReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ListRegistrationDynamicReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ListRegistrationDynamicReq
+#define soap_GET_ns__ListRegistrationDynamicReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ListRegistrationDynamicReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ListRegistrationDynamicReq
+#define soap_POST_recv_ns__ListRegistrationDynamicReq(soap, data) ( soap_read_ns__ListRegistrationDynamicReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__ListRegistrationDynamicSearch_DEFINED
+#define SOAP_TYPE_ns__ListRegistrationDynamicSearch_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__ListRegistrationDynamicSearch(struct soap*, struct ns__ListRegistrationDynamicSearch *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__ListRegistrationDynamicSearch(struct soap*, const struct ns__ListRegistrationDynamicSearch *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__ListRegistrationDynamicSearch(struct soap*, const char*, int, const struct ns__ListRegistrationDynamicSearch *, const char*);
+SOAP_FMAC3 struct ns__ListRegistrationDynamicSearch * SOAP_FMAC4 soap_in_ns__ListRegistrationDynamicSearch(struct soap*, const char*, struct ns__ListRegistrationDynamicSearch *, const char*);
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicSearch * SOAP_FMAC4 soap_new_ns__ListRegistrationDynamicSearch(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__ListRegistrationDynamicSearch(struct soap*, const struct ns__ListRegistrationDynamicSearch *, const char*, const char*);
+
+#ifndef soap_write_ns__ListRegistrationDynamicSearch
+#define soap_write_ns__ListRegistrationDynamicSearch(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__ListRegistrationDynamicSearch(soap, data), 0) || soap_put_ns__ListRegistrationDynamicSearch(soap, data, "ns:ListRegistrationDynamicSearch", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__ListRegistrationDynamicSearch
+#define soap_PUT_ns__ListRegistrationDynamicSearch(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListRegistrationDynamicSearch(soap, data), 0) || soap_put_ns__ListRegistrationDynamicSearch(soap, data, "ns:ListRegistrationDynamicSearch", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__ListRegistrationDynamicSearch
+#define soap_PATCH_ns__ListRegistrationDynamicSearch(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListRegistrationDynamicSearch(soap, data), 0) || soap_put_ns__ListRegistrationDynamicSearch(soap, data, "ns:ListRegistrationDynamicSearch", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__ListRegistrationDynamicSearch
+#define soap_POST_send_ns__ListRegistrationDynamicSearch(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__ListRegistrationDynamicSearch(soap, data), 0) || soap_put_ns__ListRegistrationDynamicSearch(soap, data, "ns:ListRegistrationDynamicSearch", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__ListRegistrationDynamicSearch * SOAP_FMAC4 soap_get_ns__ListRegistrationDynamicSearch(struct soap*, struct ns__ListRegistrationDynamicSearch *, const char*, const char*);
+
+#ifndef soap_read_ns__ListRegistrationDynamicSearch
+#define soap_read_ns__ListRegistrationDynamicSearch(soap, data) ( ((data) ? (soap_default_ns__ListRegistrationDynamicSearch(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__ListRegistrationDynamicSearch(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__ListRegistrationDynamicSearch
+#define soap_GET_ns__ListRegistrationDynamicSearch(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__ListRegistrationDynamicSearch(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__ListRegistrationDynamicSearch
+#define soap_POST_recv_ns__ListRegistrationDynamicSearch(soap, data) ( soap_read_ns__ListRegistrationDynamicSearch(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__LRegistrationDynamic_DEFINED
+#define SOAP_TYPE_ns__LRegistrationDynamic_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__LRegistrationDynamic(struct soap*, struct ns__LRegistrationDynamic *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__LRegistrationDynamic(struct soap*, const struct ns__LRegistrationDynamic *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__LRegistrationDynamic(struct soap*, const char*, int, const struct ns__LRegistrationDynamic *, const char*);
+SOAP_FMAC3 struct ns__LRegistrationDynamic * SOAP_FMAC4 soap_in_ns__LRegistrationDynamic(struct soap*, const char*, struct ns__LRegistrationDynamic *, const char*);
+
+SOAP_FMAC3 struct ns__LRegistrationDynamic * SOAP_FMAC4 soap_new_ns__LRegistrationDynamic(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__LRegistrationDynamic(struct soap*, const struct ns__LRegistrationDynamic *, const char*, const char*);
+
+#ifndef soap_write_ns__LRegistrationDynamic
+#define soap_write_ns__LRegistrationDynamic(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__LRegistrationDynamic(soap, data), 0) || soap_put_ns__LRegistrationDynamic(soap, data, "ns:LRegistrationDynamic", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__LRegistrationDynamic
+#define soap_PUT_ns__LRegistrationDynamic(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__LRegistrationDynamic(soap, data), 0) || soap_put_ns__LRegistrationDynamic(soap, data, "ns:LRegistrationDynamic", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__LRegistrationDynamic
+#define soap_PATCH_ns__LRegistrationDynamic(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__LRegistrationDynamic(soap, data), 0) || soap_put_ns__LRegistrationDynamic(soap, data, "ns:LRegistrationDynamic", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__LRegistrationDynamic
+#define soap_POST_send_ns__LRegistrationDynamic(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__LRegistrationDynamic(soap, data), 0) || soap_put_ns__LRegistrationDynamic(soap, data, "ns:LRegistrationDynamic", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__LRegistrationDynamic * SOAP_FMAC4 soap_get_ns__LRegistrationDynamic(struct soap*, struct ns__LRegistrationDynamic *, const char*, const char*);
+
+#ifndef soap_read_ns__LRegistrationDynamic
+#define soap_read_ns__LRegistrationDynamic(soap, data) ( ((data) ? (soap_default_ns__LRegistrationDynamic(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__LRegistrationDynamic(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__LRegistrationDynamic
+#define soap_GET_ns__LRegistrationDynamic(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__LRegistrationDynamic(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__LRegistrationDynamic
+#define soap_POST_recv_ns__LRegistrationDynamic(soap, data) ( soap_read_ns__LRegistrationDynamic(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__DoDeviceResetReq_DEFINED
+#define SOAP_TYPE_ns__DoDeviceResetReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__DoDeviceResetReq(struct soap*, struct ns__DoDeviceResetReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__DoDeviceResetReq(struct soap*, const struct ns__DoDeviceResetReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__DoDeviceResetReq(struct soap*, const char*, int, const struct ns__DoDeviceResetReq *, const char*);
+SOAP_FMAC3 struct ns__DoDeviceResetReq * SOAP_FMAC4 soap_in_ns__DoDeviceResetReq(struct soap*, const char*, struct ns__DoDeviceResetReq *, const char*);
+
+SOAP_FMAC3 struct ns__DoDeviceResetReq * SOAP_FMAC4 soap_new_ns__DoDeviceResetReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__DoDeviceResetReq(struct soap*, const struct ns__DoDeviceResetReq *, const char*, const char*);
+
+#ifndef soap_write_ns__DoDeviceResetReq
+#define soap_write_ns__DoDeviceResetReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__DoDeviceResetReq(soap, data), 0) || soap_put_ns__DoDeviceResetReq(soap, data, "ns:DoDeviceResetReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__DoDeviceResetReq
+#define soap_PUT_ns__DoDeviceResetReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__DoDeviceResetReq(soap, data), 0) || soap_put_ns__DoDeviceResetReq(soap, data, "ns:DoDeviceResetReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__DoDeviceResetReq
+#define soap_PATCH_ns__DoDeviceResetReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__DoDeviceResetReq(soap, data), 0) || soap_put_ns__DoDeviceResetReq(soap, data, "ns:DoDeviceResetReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__DoDeviceResetReq
+#define soap_POST_send_ns__DoDeviceResetReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__DoDeviceResetReq(soap, data), 0) || soap_put_ns__DoDeviceResetReq(soap, data, "ns:DoDeviceResetReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__DoDeviceResetReq * SOAP_FMAC4 soap_get_ns__DoDeviceResetReq(struct soap*, struct ns__DoDeviceResetReq *, const char*, const char*);
+
+#ifndef soap_read_ns__DoDeviceResetReq
+#define soap_read_ns__DoDeviceResetReq(soap, data) ( ((data) ? (soap_default_ns__DoDeviceResetReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__DoDeviceResetReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__DoDeviceResetReq
+#define soap_GET_ns__DoDeviceResetReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__DoDeviceResetReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__DoDeviceResetReq
+#define soap_POST_recv_ns__DoDeviceResetReq(soap, data) ( soap_read_ns__DoDeviceResetReq(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion_DEFINED
+#define SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__GetCCMVersionRes_return_componentVersion(struct soap*, struct _ns__GetCCMVersionRes_return_componentVersion *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__GetCCMVersionRes_return_componentVersion(struct soap*, const struct _ns__GetCCMVersionRes_return_componentVersion *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__GetCCMVersionRes_return_componentVersion(struct soap*, const char*, int, const struct _ns__GetCCMVersionRes_return_componentVersion *, const char*);
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return_componentVersion * SOAP_FMAC4 soap_in__ns__GetCCMVersionRes_return_componentVersion(struct soap*, const char*, struct _ns__GetCCMVersionRes_return_componentVersion *, const char*);
+
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return_componentVersion * SOAP_FMAC4 soap_new__ns__GetCCMVersionRes_return_componentVersion(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__GetCCMVersionRes_return_componentVersion(struct soap*, const struct _ns__GetCCMVersionRes_return_componentVersion *, const char*, const char*);
+
+#ifndef soap_write__ns__GetCCMVersionRes_return_componentVersion
+#define soap_write__ns__GetCCMVersionRes_return_componentVersion(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize__ns__GetCCMVersionRes_return_componentVersion(soap, data), 0) || soap_put__ns__GetCCMVersionRes_return_componentVersion(soap, data, "ns:GetCCMVersionRes-return-componentVersion", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT__ns__GetCCMVersionRes_return_componentVersion
+#define soap_PUT__ns__GetCCMVersionRes_return_componentVersion(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetCCMVersionRes_return_componentVersion(soap, data), 0) || soap_put__ns__GetCCMVersionRes_return_componentVersion(soap, data, "ns:GetCCMVersionRes-return-componentVersion", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH__ns__GetCCMVersionRes_return_componentVersion
+#define soap_PATCH__ns__GetCCMVersionRes_return_componentVersion(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetCCMVersionRes_return_componentVersion(soap, data), 0) || soap_put__ns__GetCCMVersionRes_return_componentVersion(soap, data, "ns:GetCCMVersionRes-return-componentVersion", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send__ns__GetCCMVersionRes_return_componentVersion
+#define soap_POST_send__ns__GetCCMVersionRes_return_componentVersion(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetCCMVersionRes_return_componentVersion(soap, data), 0) || soap_put__ns__GetCCMVersionRes_return_componentVersion(soap, data, "ns:GetCCMVersionRes-return-componentVersion", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return_componentVersion * SOAP_FMAC4 soap_get__ns__GetCCMVersionRes_return_componentVersion(struct soap*, struct _ns__GetCCMVersionRes_return_componentVersion *, const char*, const char*);
+
+#ifndef soap_read__ns__GetCCMVersionRes_return_componentVersion
+#define soap_read__ns__GetCCMVersionRes_return_componentVersion(soap, data) ( ((data) ? (soap_default__ns__GetCCMVersionRes_return_componentVersion(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get__ns__GetCCMVersionRes_return_componentVersion(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET__ns__GetCCMVersionRes_return_componentVersion
+#define soap_GET__ns__GetCCMVersionRes_return_componentVersion(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read__ns__GetCCMVersionRes_return_componentVersion(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv__ns__GetCCMVersionRes_return_componentVersion
+#define soap_POST_recv__ns__GetCCMVersionRes_return_componentVersion(soap, data) ( soap_read__ns__GetCCMVersionRes_return_componentVersion(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE__ns__GetCCMVersionRes_return_DEFINED
+#define SOAP_TYPE__ns__GetCCMVersionRes_return_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default__ns__GetCCMVersionRes_return(struct soap*, struct _ns__GetCCMVersionRes_return *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize__ns__GetCCMVersionRes_return(struct soap*, const struct _ns__GetCCMVersionRes_return *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out__ns__GetCCMVersionRes_return(struct soap*, const char*, int, const struct _ns__GetCCMVersionRes_return *, const char*);
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return * SOAP_FMAC4 soap_in__ns__GetCCMVersionRes_return(struct soap*, const char*, struct _ns__GetCCMVersionRes_return *, const char*);
+
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return * SOAP_FMAC4 soap_new__ns__GetCCMVersionRes_return(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put__ns__GetCCMVersionRes_return(struct soap*, const struct _ns__GetCCMVersionRes_return *, const char*, const char*);
+
+#ifndef soap_write__ns__GetCCMVersionRes_return
+#define soap_write__ns__GetCCMVersionRes_return(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize__ns__GetCCMVersionRes_return(soap, data), 0) || soap_put__ns__GetCCMVersionRes_return(soap, data, "ns:GetCCMVersionRes-return", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT__ns__GetCCMVersionRes_return
+#define soap_PUT__ns__GetCCMVersionRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetCCMVersionRes_return(soap, data), 0) || soap_put__ns__GetCCMVersionRes_return(soap, data, "ns:GetCCMVersionRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH__ns__GetCCMVersionRes_return
+#define soap_PATCH__ns__GetCCMVersionRes_return(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetCCMVersionRes_return(soap, data), 0) || soap_put__ns__GetCCMVersionRes_return(soap, data, "ns:GetCCMVersionRes-return", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send__ns__GetCCMVersionRes_return
+#define soap_POST_send__ns__GetCCMVersionRes_return(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize__ns__GetCCMVersionRes_return(soap, data), 0) || soap_put__ns__GetCCMVersionRes_return(soap, data, "ns:GetCCMVersionRes-return", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct _ns__GetCCMVersionRes_return * SOAP_FMAC4 soap_get__ns__GetCCMVersionRes_return(struct soap*, struct _ns__GetCCMVersionRes_return *, const char*, const char*);
+
+#ifndef soap_read__ns__GetCCMVersionRes_return
+#define soap_read__ns__GetCCMVersionRes_return(soap, data) ( ((data) ? (soap_default__ns__GetCCMVersionRes_return(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get__ns__GetCCMVersionRes_return(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET__ns__GetCCMVersionRes_return
+#define soap_GET__ns__GetCCMVersionRes_return(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read__ns__GetCCMVersionRes_return(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv__ns__GetCCMVersionRes_return
+#define soap_POST_recv__ns__GetCCMVersionRes_return(soap, data) ( soap_read__ns__GetCCMVersionRes_return(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__GetCCMVersionRes_DEFINED
+#define SOAP_TYPE_ns__GetCCMVersionRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetCCMVersionRes(struct soap*, struct ns__GetCCMVersionRes *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetCCMVersionRes(struct soap*, const struct ns__GetCCMVersionRes *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetCCMVersionRes(struct soap*, const char*, int, const struct ns__GetCCMVersionRes *, const char*);
+SOAP_FMAC3 struct ns__GetCCMVersionRes * SOAP_FMAC4 soap_in_ns__GetCCMVersionRes(struct soap*, const char*, struct ns__GetCCMVersionRes *, const char*);
+
+SOAP_FMAC3 struct ns__GetCCMVersionRes * SOAP_FMAC4 soap_new_ns__GetCCMVersionRes(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetCCMVersionRes(struct soap*, const struct ns__GetCCMVersionRes *, const char*, const char*);
+
+#ifndef soap_write_ns__GetCCMVersionRes
+#define soap_write_ns__GetCCMVersionRes(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__GetCCMVersionRes(soap, data), 0) || soap_put_ns__GetCCMVersionRes(soap, data, "ns:GetCCMVersionRes", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__GetCCMVersionRes
+#define soap_PUT_ns__GetCCMVersionRes(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetCCMVersionRes(soap, data), 0) || soap_put_ns__GetCCMVersionRes(soap, data, "ns:GetCCMVersionRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__GetCCMVersionRes
+#define soap_PATCH_ns__GetCCMVersionRes(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetCCMVersionRes(soap, data), 0) || soap_put_ns__GetCCMVersionRes(soap, data, "ns:GetCCMVersionRes", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__GetCCMVersionRes
+#define soap_POST_send_ns__GetCCMVersionRes(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetCCMVersionRes(soap, data), 0) || soap_put_ns__GetCCMVersionRes(soap, data, "ns:GetCCMVersionRes", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__GetCCMVersionRes * SOAP_FMAC4 soap_get_ns__GetCCMVersionRes(struct soap*, struct ns__GetCCMVersionRes *, const char*, const char*);
+
+#ifndef soap_read_ns__GetCCMVersionRes
+#define soap_read_ns__GetCCMVersionRes(soap, data) ( ((data) ? (soap_default_ns__GetCCMVersionRes(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__GetCCMVersionRes(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__GetCCMVersionRes
+#define soap_GET_ns__GetCCMVersionRes(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__GetCCMVersionRes(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__GetCCMVersionRes
+#define soap_POST_recv_ns__GetCCMVersionRes(soap, data) ( soap_read_ns__GetCCMVersionRes(soap, (data)) || soap_closesock(soap), (soap)->error )
+#endif
+
+#endif
+
+#ifndef SOAP_TYPE_ns__GetCCMVersionReq_DEFINED
+#define SOAP_TYPE_ns__GetCCMVersionReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_default_ns__GetCCMVersionReq(struct soap*, struct ns__GetCCMVersionReq *);
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_ns__GetCCMVersionReq(struct soap*, const struct ns__GetCCMVersionReq *);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_ns__GetCCMVersionReq(struct soap*, const char*, int, const struct ns__GetCCMVersionReq *, const char*);
+SOAP_FMAC3 struct ns__GetCCMVersionReq * SOAP_FMAC4 soap_in_ns__GetCCMVersionReq(struct soap*, const char*, struct ns__GetCCMVersionReq *, const char*);
+
+SOAP_FMAC3 struct ns__GetCCMVersionReq * SOAP_FMAC4 soap_new_ns__GetCCMVersionReq(struct soap *soap, int n);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_ns__GetCCMVersionReq(struct soap*, const struct ns__GetCCMVersionReq *, const char*, const char*);
+
+#ifndef soap_write_ns__GetCCMVersionReq
+#define soap_write_ns__GetCCMVersionReq(soap, data) ( soap_free_temp(soap), soap_begin_send(soap) || (soap_serialize_ns__GetCCMVersionReq(soap, data), 0) || soap_put_ns__GetCCMVersionReq(soap, data, "ns:GetCCMVersionReq", "") || soap_end_send(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_PUT_ns__GetCCMVersionReq
+#define soap_PUT_ns__GetCCMVersionReq(soap, URL, data) ( soap_free_temp(soap), soap_PUT(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetCCMVersionReq(soap, data), 0) || soap_put_ns__GetCCMVersionReq(soap, data, "ns:GetCCMVersionReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_PATCH_ns__GetCCMVersionReq
+#define soap_PATCH_ns__GetCCMVersionReq(soap, URL, data) ( soap_free_temp(soap), soap_PATCH(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetCCMVersionReq(soap, data), 0) || soap_put_ns__GetCCMVersionReq(soap, data, "ns:GetCCMVersionReq", "") || soap_end_send(soap) || soap_recv_empty_response(soap), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_send_ns__GetCCMVersionReq
+#define soap_POST_send_ns__GetCCMVersionReq(soap, URL, data) ( soap_free_temp(soap), ( soap_POST(soap, URL, NULL, "text/xml; charset=utf-8") || (soap_serialize_ns__GetCCMVersionReq(soap, data), 0) || soap_put_ns__GetCCMVersionReq(soap, data, "ns:GetCCMVersionReq", "") || soap_end_send(soap) ) && soap_closesock(soap), (soap)->error )
+#endif
+
+SOAP_FMAC3 struct ns__GetCCMVersionReq * SOAP_FMAC4 soap_get_ns__GetCCMVersionReq(struct soap*, struct ns__GetCCMVersionReq *, const char*, const char*);
+
+#ifndef soap_read_ns__GetCCMVersionReq
+#define soap_read_ns__GetCCMVersionReq(soap, data) ( ((data) ? (soap_default_ns__GetCCMVersionReq(soap, (data)), 0) : 0) || soap_begin_recv(soap) || !soap_get_ns__GetCCMVersionReq(soap, (data), NULL, NULL) || soap_end_recv(soap), (soap)->error )
+#endif
+
+
+#ifndef soap_GET_ns__GetCCMVersionReq
+#define soap_GET_ns__GetCCMVersionReq(soap, URL, data) ( soap_GET(soap, URL, NULL) || soap_read_ns__GetCCMVersionReq(soap, (data)), soap_closesock(soap) )
+#endif
+
+
+#ifndef soap_POST_recv_ns__GetCCMVersionReq
+#define soap_POST_recv_ns__GetCCMVersionReq(soap, data) ( soap_read_ns__GetCCMVersionReq(soap, (data)) || soap_closesock(soap), (soap)->error )
 #endif
 
 #endif
@@ -3122,6 +4109,78 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AXLError(struct soap*, struct ns
 SOAP_FMAC3 struct ns__AXLError ** SOAP_FMAC4 soap_get_PointerTons__AXLError(struct soap*, struct ns__AXLError **, const char*, const char*);
 #endif
 
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes_DEFINED
+#define SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLUpdateRes(struct soap*, struct ns__ExecuteSQLUpdateRes *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLUpdateRes(struct soap*, const char *, int, struct ns__ExecuteSQLUpdateRes *const*, const char *);
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLUpdateRes(struct soap*, const char*, struct ns__ExecuteSQLUpdateRes **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLUpdateRes(struct soap*, struct ns__ExecuteSQLUpdateRes *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLUpdateRes ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLUpdateRes(struct soap*, struct ns__ExecuteSQLUpdateRes **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLQueryRes_DEFINED
+#define SOAP_TYPE_PointerTons__ExecuteSQLQueryRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLQueryRes(struct soap*, struct ns__ExecuteSQLQueryRes *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLQueryRes(struct soap*, const char *, int, struct ns__ExecuteSQLQueryRes *const*, const char *);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLQueryRes(struct soap*, const char*, struct ns__ExecuteSQLQueryRes **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLQueryRes(struct soap*, struct ns__ExecuteSQLQueryRes *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryRes ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLQueryRes(struct soap*, struct ns__ExecuteSQLQueryRes **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLQueryReq_DEFINED
+#define SOAP_TYPE_PointerTons__ExecuteSQLQueryReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ExecuteSQLQueryReq(struct soap*, struct ns__ExecuteSQLQueryReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ExecuteSQLQueryReq(struct soap*, const char *, int, struct ns__ExecuteSQLQueryReq *const*, const char *);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq ** SOAP_FMAC4 soap_in_PointerTons__ExecuteSQLQueryReq(struct soap*, const char*, struct ns__ExecuteSQLQueryReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ExecuteSQLQueryReq(struct soap*, struct ns__ExecuteSQLQueryReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ExecuteSQLQueryReq ** SOAP_FMAC4 soap_get_PointerTons__ExecuteSQLQueryReq(struct soap*, struct ns__ExecuteSQLQueryReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__ListRegistrationDynamicRes_DEFINED
+#define SOAP_TYPE_PointerTons__ListRegistrationDynamicRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListRegistrationDynamicRes(struct soap*, struct ns__ListRegistrationDynamicRes *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListRegistrationDynamicRes(struct soap*, const char *, int, struct ns__ListRegistrationDynamicRes *const*, const char *);
+SOAP_FMAC3 struct ns__ListRegistrationDynamicRes ** SOAP_FMAC4 soap_in_PointerTons__ListRegistrationDynamicRes(struct soap*, const char*, struct ns__ListRegistrationDynamicRes **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListRegistrationDynamicRes(struct soap*, struct ns__ListRegistrationDynamicRes *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ListRegistrationDynamicRes ** SOAP_FMAC4 soap_get_PointerTons__ListRegistrationDynamicRes(struct soap*, struct ns__ListRegistrationDynamicRes **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__ListRegistrationDynamicReq_DEFINED
+#define SOAP_TYPE_PointerTons__ListRegistrationDynamicReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListRegistrationDynamicReq(struct soap*, struct ns__ListRegistrationDynamicReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListRegistrationDynamicReq(struct soap*, const char *, int, struct ns__ListRegistrationDynamicReq *const*, const char *);
+SOAP_FMAC3 struct ns__ListRegistrationDynamicReq ** SOAP_FMAC4 soap_in_PointerTons__ListRegistrationDynamicReq(struct soap*, const char*, struct ns__ListRegistrationDynamicReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListRegistrationDynamicReq(struct soap*, struct ns__ListRegistrationDynamicReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ListRegistrationDynamicReq ** SOAP_FMAC4 soap_get_PointerTons__ListRegistrationDynamicReq(struct soap*, struct ns__ListRegistrationDynamicReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__DoDeviceResetReq_DEFINED
+#define SOAP_TYPE_PointerTons__DoDeviceResetReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__DoDeviceResetReq(struct soap*, struct ns__DoDeviceResetReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__DoDeviceResetReq(struct soap*, const char *, int, struct ns__DoDeviceResetReq *const*, const char *);
+SOAP_FMAC3 struct ns__DoDeviceResetReq ** SOAP_FMAC4 soap_in_PointerTons__DoDeviceResetReq(struct soap*, const char*, struct ns__DoDeviceResetReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__DoDeviceResetReq(struct soap*, struct ns__DoDeviceResetReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__DoDeviceResetReq ** SOAP_FMAC4 soap_get_PointerTons__DoDeviceResetReq(struct soap*, struct ns__DoDeviceResetReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__GetCCMVersionRes_DEFINED
+#define SOAP_TYPE_PointerTons__GetCCMVersionRes_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetCCMVersionRes(struct soap*, struct ns__GetCCMVersionRes *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetCCMVersionRes(struct soap*, const char *, int, struct ns__GetCCMVersionRes *const*, const char *);
+SOAP_FMAC3 struct ns__GetCCMVersionRes ** SOAP_FMAC4 soap_in_PointerTons__GetCCMVersionRes(struct soap*, const char*, struct ns__GetCCMVersionRes **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetCCMVersionRes(struct soap*, struct ns__GetCCMVersionRes *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__GetCCMVersionRes ** SOAP_FMAC4 soap_get_PointerTons__GetCCMVersionRes(struct soap*, struct ns__GetCCMVersionRes **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__GetCCMVersionReq_DEFINED
+#define SOAP_TYPE_PointerTons__GetCCMVersionReq_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__GetCCMVersionReq(struct soap*, struct ns__GetCCMVersionReq *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__GetCCMVersionReq(struct soap*, const char *, int, struct ns__GetCCMVersionReq *const*, const char *);
+SOAP_FMAC3 struct ns__GetCCMVersionReq ** SOAP_FMAC4 soap_in_PointerTons__GetCCMVersionReq(struct soap*, const char*, struct ns__GetCCMVersionReq **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__GetCCMVersionReq(struct soap*, struct ns__GetCCMVersionReq *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__GetCCMVersionReq ** SOAP_FMAC4 soap_get_PointerTons__GetCCMVersionReq(struct soap*, struct ns__GetCCMVersionReq **, const char*, const char*);
+#endif
+
 #ifndef SOAP_TYPE_PointerTons__RemoveUserReq_DEFINED
 #define SOAP_TYPE_PointerTons__RemoveUserReq_DEFINED
 SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__RemoveUserReq(struct soap*, struct ns__RemoveUserReq *const*);
@@ -3291,6 +4350,28 @@ SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__AddPhoneSecurityProfileReq(struc
 SOAP_FMAC3 struct ns__AddPhoneSecurityProfileReq ** SOAP_FMAC4 soap_in_PointerTons__AddPhoneSecurityProfileReq(struct soap*, const char*, struct ns__AddPhoneSecurityProfileReq **, const char*);
 SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__AddPhoneSecurityProfileReq(struct soap*, struct ns__AddPhoneSecurityProfileReq *const*, const char*, const char*);
 SOAP_FMAC3 struct ns__AddPhoneSecurityProfileReq ** SOAP_FMAC4 soap_get_PointerTons__AddPhoneSecurityProfileReq(struct soap*, struct ns__AddPhoneSecurityProfileReq **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTo_XML_DEFINED
+#define SOAP_TYPE_PointerTo_XML_DEFINED
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__LRegistrationDynamic_DEFINED
+#define SOAP_TYPE_PointerTons__LRegistrationDynamic_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__LRegistrationDynamic(struct soap*, struct ns__LRegistrationDynamic *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__LRegistrationDynamic(struct soap*, const char *, int, struct ns__LRegistrationDynamic *const*, const char *);
+SOAP_FMAC3 struct ns__LRegistrationDynamic ** SOAP_FMAC4 soap_in_PointerTons__LRegistrationDynamic(struct soap*, const char*, struct ns__LRegistrationDynamic **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__LRegistrationDynamic(struct soap*, struct ns__LRegistrationDynamic *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__LRegistrationDynamic ** SOAP_FMAC4 soap_get_PointerTons__LRegistrationDynamic(struct soap*, struct ns__LRegistrationDynamic **, const char*, const char*);
+#endif
+
+#ifndef SOAP_TYPE_PointerTons__ListRegistrationDynamicSearch_DEFINED
+#define SOAP_TYPE_PointerTons__ListRegistrationDynamicSearch_DEFINED
+SOAP_FMAC3 void SOAP_FMAC4 soap_serialize_PointerTons__ListRegistrationDynamicSearch(struct soap*, struct ns__ListRegistrationDynamicSearch *const*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_out_PointerTons__ListRegistrationDynamicSearch(struct soap*, const char *, int, struct ns__ListRegistrationDynamicSearch *const*, const char *);
+SOAP_FMAC3 struct ns__ListRegistrationDynamicSearch ** SOAP_FMAC4 soap_in_PointerTons__ListRegistrationDynamicSearch(struct soap*, const char*, struct ns__ListRegistrationDynamicSearch **, const char*);
+SOAP_FMAC3 int SOAP_FMAC4 soap_put_PointerTons__ListRegistrationDynamicSearch(struct soap*, struct ns__ListRegistrationDynamicSearch *const*, const char*, const char*);
+SOAP_FMAC3 struct ns__ListRegistrationDynamicSearch ** SOAP_FMAC4 soap_get_PointerTons__ListRegistrationDynamicSearch(struct soap*, struct ns__ListRegistrationDynamicSearch **, const char*, const char*);
 #endif
 
 #ifndef SOAP_TYPE_PointerTons__RUser_DEFINED

@@ -17,7 +17,7 @@ A commercial use license is available from Genivia Inc., contact@genivia.com
 #endif
 #include "soapH.h"
 
-SOAP_SOURCE_STAMP("@(#) soapServer.c ver 2.8.124 2026-11-26 17:00:37 GMT")
+SOAP_SOURCE_STAMP("@(#) soapServer.c ver 2.8.124 2026-12-03 08:52:36 GMT")
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve(struct soap *soap)
 {
 #ifndef WITH_FASTCGI
@@ -94,6 +94,18 @@ SOAP_FMAC5 int SOAP_FMAC6 soap_serve_request(struct soap *soap)
 		return soap_serve___svc__resetPhone(soap);
 	if (!soap_match_tag(soap, soap->tag, "ns:restartPhone"))
 		return soap_serve___svc__restartPhone(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:getCCMVersion"))
+		return soap_serve___svc__getCCMVersion(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:doDeviceReset"))
+		return soap_serve___svc__doDeviceReset(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:listRegistrationDynamic"))
+		return soap_serve___svc__listRegistrationDynamic(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:executeSQLQuery"))
+		return soap_serve___svc__executeSQLQuery(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:executeSQLUpdate"))
+		return soap_serve___svc__executeSQLUpdate(soap);
+	if (!soap_match_tag(soap, soap->tag, "ns:executeSQLQueryInactive"))
+		return soap_serve___svc__executeSQLQueryInactive(soap);
 	return soap->error = SOAP_NO_METHOD;
 }
 #endif
@@ -870,6 +882,252 @@ SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__restartPhone(struct soap *soap)
 	 || soap_putheader(soap)
 	 || soap_body_begin_out(soap)
 	 || soap_put_ns__StandardResponse(soap, &ns__restartPhoneResponse, "ns:restartPhoneResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__getCCMVersion(struct soap *soap)
+{	struct __svc__getCCMVersion soap_tmp___svc__getCCMVersion;
+	struct ns__GetCCMVersionRes ns__getCCMVersionResponse;
+	soap_default_ns__GetCCMVersionRes(soap, &ns__getCCMVersionResponse);
+	soap_default___svc__getCCMVersion(soap, &soap_tmp___svc__getCCMVersion);
+	if (!soap_get___svc__getCCMVersion(soap, &soap_tmp___svc__getCCMVersion, "-svc:getCCMVersion", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__getCCMVersion(soap, soap_tmp___svc__getCCMVersion.ns__getCCMVersion, &ns__getCCMVersionResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__GetCCMVersionRes(soap, &ns__getCCMVersionResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__GetCCMVersionRes(soap, &ns__getCCMVersionResponse, "ns:getCCMVersionResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__GetCCMVersionRes(soap, &ns__getCCMVersionResponse, "ns:getCCMVersionResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__doDeviceReset(struct soap *soap)
+{	struct __svc__doDeviceReset soap_tmp___svc__doDeviceReset;
+	struct ns__StandardResponse ns__doDeviceResetResponse;
+	soap_default_ns__StandardResponse(soap, &ns__doDeviceResetResponse);
+	soap_default___svc__doDeviceReset(soap, &soap_tmp___svc__doDeviceReset);
+	if (!soap_get___svc__doDeviceReset(soap, &soap_tmp___svc__doDeviceReset, "-svc:doDeviceReset", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__doDeviceReset(soap, soap_tmp___svc__doDeviceReset.ns__doDeviceReset, &ns__doDeviceResetResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__StandardResponse(soap, &ns__doDeviceResetResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__StandardResponse(soap, &ns__doDeviceResetResponse, "ns:doDeviceResetResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__StandardResponse(soap, &ns__doDeviceResetResponse, "ns:doDeviceResetResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__listRegistrationDynamic(struct soap *soap)
+{	struct __svc__listRegistrationDynamic soap_tmp___svc__listRegistrationDynamic;
+	struct ns__ListRegistrationDynamicRes ns__listRegistrationDynamicResponse;
+	soap_default_ns__ListRegistrationDynamicRes(soap, &ns__listRegistrationDynamicResponse);
+	soap_default___svc__listRegistrationDynamic(soap, &soap_tmp___svc__listRegistrationDynamic);
+	if (!soap_get___svc__listRegistrationDynamic(soap, &soap_tmp___svc__listRegistrationDynamic, "-svc:listRegistrationDynamic", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__listRegistrationDynamic(soap, soap_tmp___svc__listRegistrationDynamic.ns__listRegistrationDynamic, &ns__listRegistrationDynamicResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__ListRegistrationDynamicRes(soap, &ns__listRegistrationDynamicResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__ListRegistrationDynamicRes(soap, &ns__listRegistrationDynamicResponse, "ns:listRegistrationDynamicResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__ListRegistrationDynamicRes(soap, &ns__listRegistrationDynamicResponse, "ns:listRegistrationDynamicResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__executeSQLQuery(struct soap *soap)
+{	struct __svc__executeSQLQuery soap_tmp___svc__executeSQLQuery;
+	struct ns__ExecuteSQLQueryRes ns__executeSQLQueryResponse;
+	soap_default_ns__ExecuteSQLQueryRes(soap, &ns__executeSQLQueryResponse);
+	soap_default___svc__executeSQLQuery(soap, &soap_tmp___svc__executeSQLQuery);
+	if (!soap_get___svc__executeSQLQuery(soap, &soap_tmp___svc__executeSQLQuery, "-svc:executeSQLQuery", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__executeSQLQuery(soap, soap_tmp___svc__executeSQLQuery.ns__executeSQLQuery, &ns__executeSQLQueryResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__ExecuteSQLQueryRes(soap, &ns__executeSQLQueryResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__ExecuteSQLQueryRes(soap, &ns__executeSQLQueryResponse, "ns:executeSQLQueryResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__ExecuteSQLQueryRes(soap, &ns__executeSQLQueryResponse, "ns:executeSQLQueryResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__executeSQLUpdate(struct soap *soap)
+{	struct __svc__executeSQLUpdate soap_tmp___svc__executeSQLUpdate;
+	struct ns__ExecuteSQLUpdateRes ns__executeSQLUpdateResponse;
+	soap_default_ns__ExecuteSQLUpdateRes(soap, &ns__executeSQLUpdateResponse);
+	soap_default___svc__executeSQLUpdate(soap, &soap_tmp___svc__executeSQLUpdate);
+	if (!soap_get___svc__executeSQLUpdate(soap, &soap_tmp___svc__executeSQLUpdate, "-svc:executeSQLUpdate", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__executeSQLUpdate(soap, soap_tmp___svc__executeSQLUpdate.ns__executeSQLUpdate, &ns__executeSQLUpdateResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__ExecuteSQLUpdateRes(soap, &ns__executeSQLUpdateResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__ExecuteSQLUpdateRes(soap, &ns__executeSQLUpdateResponse, "ns:executeSQLUpdateResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__ExecuteSQLUpdateRes(soap, &ns__executeSQLUpdateResponse, "ns:executeSQLUpdateResponse", "")
+	 || soap_body_end_out(soap)
+	 || soap_envelope_end_out(soap)
+	 || soap_end_send(soap))
+		return soap->error;
+	return soap_closesock(soap);
+}
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__executeSQLQueryInactive(struct soap *soap)
+{	struct __svc__executeSQLQueryInactive soap_tmp___svc__executeSQLQueryInactive;
+	struct ns__ExecuteSQLQueryRes ns__executeSQLQueryInactiveResponse;
+	soap_default_ns__ExecuteSQLQueryRes(soap, &ns__executeSQLQueryInactiveResponse);
+	soap_default___svc__executeSQLQueryInactive(soap, &soap_tmp___svc__executeSQLQueryInactive);
+	if (!soap_get___svc__executeSQLQueryInactive(soap, &soap_tmp___svc__executeSQLQueryInactive, "-svc:executeSQLQueryInactive", NULL))
+		return soap->error;
+	if (soap_body_end_in(soap)
+	 || soap_envelope_end_in(soap)
+	 || soap_end_recv(soap))
+		return soap->error;
+	soap->error = __svc__executeSQLQueryInactive(soap, soap_tmp___svc__executeSQLQueryInactive.ns__executeSQLQueryInactive, &ns__executeSQLQueryInactiveResponse);
+	if (soap->error)
+		return soap->error;
+	soap->encodingStyle = NULL; /* use SOAP literal style */
+	soap_serializeheader(soap);
+	soap_serialize_ns__ExecuteSQLQueryRes(soap, &ns__executeSQLQueryInactiveResponse);
+	if (soap_begin_count(soap))
+		return soap->error;
+	if ((soap->mode & SOAP_IO_LENGTH))
+	{	if (soap_envelope_begin_out(soap)
+		 || soap_putheader(soap)
+		 || soap_body_begin_out(soap)
+		 || soap_put_ns__ExecuteSQLQueryRes(soap, &ns__executeSQLQueryInactiveResponse, "ns:executeSQLQueryInactiveResponse", "")
+		 || soap_body_end_out(soap)
+		 || soap_envelope_end_out(soap))
+			 return soap->error;
+	};
+	if (soap_end_count(soap)
+	 || soap_response(soap, SOAP_OK)
+	 || soap_envelope_begin_out(soap)
+	 || soap_putheader(soap)
+	 || soap_body_begin_out(soap)
+	 || soap_put_ns__ExecuteSQLQueryRes(soap, &ns__executeSQLQueryInactiveResponse, "ns:executeSQLQueryInactiveResponse", "")
 	 || soap_body_end_out(soap)
 	 || soap_envelope_end_out(soap)
 	 || soap_end_send(soap))

@@ -77,26 +77,47 @@ union _ns__union_RemoveUserReq;	/* axl.h:800 */
 struct ns__RemoveUserReq;	/* axl.h:796 */
 struct _ns__GetUserRes_return;	/* axl.h:816 */
 struct ns__GetUserRes;	/* axl.h:814 */
+struct ns__GetCCMVersionReq;	/* axl.h:827 */
+struct _ns__GetCCMVersionRes_return_componentVersion;	/* axl.h:841 */
+struct _ns__GetCCMVersionRes_return;	/* axl.h:839 */
+struct ns__GetCCMVersionRes;	/* axl.h:837 */
+struct ns__DoDeviceResetReq;	/* axl.h:853 */
+struct ns__LRegistrationDynamic;	/* axl.h:869 */
+struct ns__ListRegistrationDynamicSearch;	/* axl.h:895 */
+struct ns__ListRegistrationDynamicReq;	/* axl.h:903 */
+struct _ns__ListRegistrationDynamicRes_return;	/* axl.h:921 */
+struct ns__ListRegistrationDynamicRes;	/* axl.h:919 */
+struct ns__ExecuteSQLQueryReq;	/* axl.h:934 */
+struct _ns__ExecuteSQLQueryRes_return;	/* axl.h:946 */
+struct ns__ExecuteSQLQueryRes;	/* axl.h:944 */
+struct _ns__ExecuteSQLUpdateRes_return;	/* axl.h:961 */
+struct ns__ExecuteSQLUpdateRes;	/* axl.h:959 */
 struct ns__XFkType;	/* axl.h:420 */
-struct __svc__addPhoneSecurityProfile;	/* axl.h:1011 */
-struct __svc__updatePhoneSecurityProfile;	/* axl.h:1047 */
-struct __svc__getPhoneSecurityProfile;	/* axl.h:1083 */
-struct __svc__removePhoneSecurityProfile;	/* axl.h:1119 */
-struct __svc__listPhoneSecurityProfile;	/* axl.h:1155 */
-struct __svc__addPhone;	/* axl.h:1191 */
-struct __svc__updatePhone;	/* axl.h:1227 */
-struct __svc__getPhone;	/* axl.h:1263 */
-struct __svc__removePhone;	/* axl.h:1299 */
-struct __svc__listPhone;	/* axl.h:1335 */
-struct __svc__addUser;	/* axl.h:1371 */
-struct __svc__updateUser;	/* axl.h:1407 */
-struct __svc__getUser;	/* axl.h:1443 */
-struct __svc__removeUser;	/* axl.h:1479 */
-struct __svc__applyPhoneSecurityProfile;	/* axl.h:1515 */
-struct __svc__resetPhoneSecurityProfile;	/* axl.h:1551 */
-struct __svc__applyPhone;	/* axl.h:1587 */
-struct __svc__resetPhone;	/* axl.h:1623 */
-struct __svc__restartPhone;	/* axl.h:1659 */
+struct __svc__addPhoneSecurityProfile;	/* axl.h:1180 */
+struct __svc__updatePhoneSecurityProfile;	/* axl.h:1216 */
+struct __svc__getPhoneSecurityProfile;	/* axl.h:1252 */
+struct __svc__removePhoneSecurityProfile;	/* axl.h:1288 */
+struct __svc__listPhoneSecurityProfile;	/* axl.h:1324 */
+struct __svc__addPhone;	/* axl.h:1360 */
+struct __svc__updatePhone;	/* axl.h:1396 */
+struct __svc__getPhone;	/* axl.h:1432 */
+struct __svc__removePhone;	/* axl.h:1468 */
+struct __svc__listPhone;	/* axl.h:1504 */
+struct __svc__addUser;	/* axl.h:1540 */
+struct __svc__updateUser;	/* axl.h:1576 */
+struct __svc__getUser;	/* axl.h:1612 */
+struct __svc__removeUser;	/* axl.h:1648 */
+struct __svc__applyPhoneSecurityProfile;	/* axl.h:1684 */
+struct __svc__resetPhoneSecurityProfile;	/* axl.h:1720 */
+struct __svc__applyPhone;	/* axl.h:1756 */
+struct __svc__resetPhone;	/* axl.h:1792 */
+struct __svc__restartPhone;	/* axl.h:1828 */
+struct __svc__getCCMVersion;	/* axl.h:1864 */
+struct __svc__doDeviceReset;	/* axl.h:1900 */
+struct __svc__listRegistrationDynamic;	/* axl.h:1936 */
+struct __svc__executeSQLQuery;	/* axl.h:1972 */
+struct __svc__executeSQLUpdate;	/* axl.h:2008 */
+struct __svc__executeSQLQueryInactive;	/* axl.h:2044 */
 
 /* axl.h:118 */
 #ifndef SOAP_TYPE_ns__AXLError
@@ -948,6 +969,204 @@ struct ns__GetUserRes {
 };
 #endif
 
+/* axl.h:827 */
+#ifndef SOAP_TYPE_ns__GetCCMVersionReq
+#define SOAP_TYPE_ns__GetCCMVersionReq (64)
+/* complex XML schema type 'ns:GetCCMVersionReq': */
+struct ns__GetCCMVersionReq {
+        /** Optional element 'processNodeName' of XML schema type 'xsd:string' */
+        char *processNodeName;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:841 */
+#ifndef SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion
+#define SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion (67)
+/* complex XML schema type 'ns:GetCCMVersionRes-return-componentVersion': */
+struct _ns__GetCCMVersionRes_return_componentVersion {
+        /** Required element 'version' of XML schema type 'xsd:string' */
+        char *version;
+};
+#endif
+
+/* axl.h:839 */
+#ifndef SOAP_TYPE__ns__GetCCMVersionRes_return
+#define SOAP_TYPE__ns__GetCCMVersionRes_return (66)
+/* complex XML schema type 'ns:GetCCMVersionRes-return': */
+struct _ns__GetCCMVersionRes_return {
+        /** Required element 'componentVersion' of XML schema type 'ns:GetCCMVersionRes-return-componentVersion' */
+        struct _ns__GetCCMVersionRes_return_componentVersion componentVersion;
+};
+#endif
+
+/* axl.h:837 */
+#ifndef SOAP_TYPE_ns__GetCCMVersionRes
+#define SOAP_TYPE_ns__GetCCMVersionRes (65)
+/* complex XML schema type 'ns:GetCCMVersionRes': */
+struct ns__GetCCMVersionRes {
+        /** Required element 'return' of XML schema type 'ns:GetCCMVersionRes-return' */
+        struct _ns__GetCCMVersionRes_return return_;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:853 */
+#ifndef SOAP_TYPE_ns__DoDeviceResetReq
+#define SOAP_TYPE_ns__DoDeviceResetReq (68)
+/* complex XML schema type 'ns:DoDeviceResetReq': */
+struct ns__DoDeviceResetReq {
+        /** Optional element 'deviceName' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *deviceName;
+        /** Optional element 'isHardReset' of XML schema type 'xsd:string' */
+        char *isHardReset;
+        /** Optional element 'deviceResetType' of XML schema type 'xsd:string' */
+        char *deviceResetType;
+        /** Optional attribute 'isMGCP' of XML schema type 'xsd:string' */
+        char *isMGCP;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:869 */
+#ifndef SOAP_TYPE_ns__LRegistrationDynamic
+#define SOAP_TYPE_ns__LRegistrationDynamic (69)
+/* complex XML schema type 'ns:LRegistrationDynamic': */
+struct ns__LRegistrationDynamic {
+        /** Optional element 'device' of XML schema type 'ns:XFkType' */
+        struct ns__XFkType *device;
+        /** Optional element 'lastKnownIpAddress' of XML schema type 'xsd:string' */
+        char *lastKnownIpAddress;
+        /** Optional element 'lastKnownUcm' of XML schema type 'xsd:string' */
+        char *lastKnownUcm;
+        /** Optional element 'lastKnownConfigVersion' of XML schema type 'xsd:string' */
+        char *lastKnownConfigVersion;
+        /** Optional element 'locationDetails' of XML schema type 'xsd:string' */
+        char *locationDetails;
+        /** Optional element 'endpointConnection' of XML schema type 'xsd:string' */
+        char *endpointConnection;
+        /** Optional element 'portOrSsid' of XML schema type 'xsd:string' */
+        char *portOrSsid;
+        /** Optional element 'lastSeen' of XML schema type 'xsd:string' */
+        char *lastSeen;
+        /** Optional element 'risStatus' of XML schema type 'xsd:string' */
+        char *risStatus;
+        /** Optional attribute 'uuid' of XML schema type 'xsd:string' */
+        char *uuid;
+};
+#endif
+
+/* axl.h:895 */
+#ifndef SOAP_TYPE_ns__ListRegistrationDynamicSearch
+#define SOAP_TYPE_ns__ListRegistrationDynamicSearch (70)
+/* complex XML schema type 'ns:ListRegistrationDynamicSearch': */
+struct ns__ListRegistrationDynamicSearch {
+        /** Optional element 'device' of XML schema type 'xsd:string' */
+        char *device;
+};
+#endif
+
+/* axl.h:903 */
+#ifndef SOAP_TYPE_ns__ListRegistrationDynamicReq
+#define SOAP_TYPE_ns__ListRegistrationDynamicReq (71)
+/* complex XML schema type 'ns:ListRegistrationDynamicReq': */
+struct ns__ListRegistrationDynamicReq {
+        /** Optional element 'searchCriteria' of XML schema type 'ns:ListRegistrationDynamicSearch' */
+        struct ns__ListRegistrationDynamicSearch *searchCriteria;
+        /** Optional element 'returnedTags' of XML schema type 'ns:LRegistrationDynamic' */
+        struct ns__LRegistrationDynamic *returnedTags;
+        /** Optional element 'skip' of XML schema type 'xsd:string' */
+        char *skip;
+        /** Optional element 'first' of XML schema type 'xsd:string' */
+        char *first;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:921 */
+#ifndef SOAP_TYPE__ns__ListRegistrationDynamicRes_return
+#define SOAP_TYPE__ns__ListRegistrationDynamicRes_return (75)
+/* complex XML schema type 'ns:ListRegistrationDynamicRes-return': */
+struct _ns__ListRegistrationDynamicRes_return {
+        /** Sequence of elements 'registrationDynamic' of XML schema type 'ns:LRegistrationDynamic' stored in dynamic array registrationDynamic of length __sizeregistrationDynamic */
+        int __sizeregistrationDynamic;
+        struct ns__LRegistrationDynamic *registrationDynamic;
+};
+#endif
+
+/* axl.h:919 */
+#ifndef SOAP_TYPE_ns__ListRegistrationDynamicRes
+#define SOAP_TYPE_ns__ListRegistrationDynamicRes (74)
+/* complex XML schema type 'ns:ListRegistrationDynamicRes': */
+struct ns__ListRegistrationDynamicRes {
+        /** Required element 'return' of XML schema type 'ns:ListRegistrationDynamicRes-return' */
+        struct _ns__ListRegistrationDynamicRes_return return_;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:934 */
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryReq
+#define SOAP_TYPE_ns__ExecuteSQLQueryReq (76)
+/* complex XML schema type 'ns:ExecuteSQLQueryReq': */
+struct ns__ExecuteSQLQueryReq {
+        /** Optional element 'sql' of XML schema type 'xsd:string' */
+        char *sql;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:946 */
+#ifndef SOAP_TYPE__ns__ExecuteSQLQueryRes_return
+#define SOAP_TYPE__ns__ExecuteSQLQueryRes_return (78)
+/* complex XML schema type 'ns:ExecuteSQLQueryRes-return': */
+struct _ns__ExecuteSQLQueryRes_return {
+        /** Sequence of elements 'row' of XML schema type 'xsd:anyType' stored in dynamic array row of length __sizerow */
+        int __sizerow;
+        char **row;
+};
+#endif
+
+/* axl.h:944 */
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryRes
+#define SOAP_TYPE_ns__ExecuteSQLQueryRes (77)
+/* complex XML schema type 'ns:ExecuteSQLQueryRes': */
+struct ns__ExecuteSQLQueryRes {
+        /** Required element 'return' of XML schema type 'ns:ExecuteSQLQueryRes-return' */
+        struct _ns__ExecuteSQLQueryRes_return return_;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
+/* axl.h:961 */
+#ifndef SOAP_TYPE__ns__ExecuteSQLUpdateRes_return
+#define SOAP_TYPE__ns__ExecuteSQLUpdateRes_return (81)
+/* complex XML schema type 'ns:ExecuteSQLUpdateRes-return': */
+struct _ns__ExecuteSQLUpdateRes_return {
+        /** Required element 'rowsUpdated' of XML schema type 'xsd:string' */
+        char *rowsUpdated;
+};
+#endif
+
+/* axl.h:959 */
+#ifndef SOAP_TYPE_ns__ExecuteSQLUpdateRes
+#define SOAP_TYPE_ns__ExecuteSQLUpdateRes (80)
+/* complex XML schema type 'ns:ExecuteSQLUpdateRes': */
+struct ns__ExecuteSQLUpdateRes {
+        /** Required element 'return' of XML schema type 'ns:ExecuteSQLUpdateRes-return' */
+        struct _ns__ExecuteSQLUpdateRes_return return_;
+        /** Optional attribute 'sequence' of XML schema type 'xsd:unsignedLong' */
+        ULONG64 *sequence;
+};
+#endif
+
 /* axl.h:420 */
 #ifndef SOAP_TYPE_ns__XFkType
 #define SOAP_TYPE_ns__XFkType (32)
@@ -960,9 +1179,9 @@ struct ns__XFkType {
 };
 #endif
 
-/* axl.h:1011 */
+/* axl.h:1180 */
 #ifndef SOAP_TYPE___svc__addPhoneSecurityProfile
-#define SOAP_TYPE___svc__addPhoneSecurityProfile (67)
+#define SOAP_TYPE___svc__addPhoneSecurityProfile (85)
 /* Wrapper: */
 struct __svc__addPhoneSecurityProfile {
         /** Optional element 'ns:addPhoneSecurityProfile' of XML schema type 'ns:AddPhoneSecurityProfileReq' */
@@ -970,9 +1189,9 @@ struct __svc__addPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1047 */
+/* axl.h:1216 */
 #ifndef SOAP_TYPE___svc__updatePhoneSecurityProfile
-#define SOAP_TYPE___svc__updatePhoneSecurityProfile (70)
+#define SOAP_TYPE___svc__updatePhoneSecurityProfile (88)
 /* Wrapper: */
 struct __svc__updatePhoneSecurityProfile {
         /** Optional element 'ns:updatePhoneSecurityProfile' of XML schema type 'ns:UpdatePhoneSecurityProfileReq' */
@@ -980,9 +1199,9 @@ struct __svc__updatePhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1083 */
+/* axl.h:1252 */
 #ifndef SOAP_TYPE___svc__getPhoneSecurityProfile
-#define SOAP_TYPE___svc__getPhoneSecurityProfile (74)
+#define SOAP_TYPE___svc__getPhoneSecurityProfile (92)
 /* Wrapper: */
 struct __svc__getPhoneSecurityProfile {
         /** Optional element 'ns:getPhoneSecurityProfile' of XML schema type 'ns:GetPhoneSecurityProfileReq' */
@@ -990,9 +1209,9 @@ struct __svc__getPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1119 */
+/* axl.h:1288 */
 #ifndef SOAP_TYPE___svc__removePhoneSecurityProfile
-#define SOAP_TYPE___svc__removePhoneSecurityProfile (77)
+#define SOAP_TYPE___svc__removePhoneSecurityProfile (95)
 /* Wrapper: */
 struct __svc__removePhoneSecurityProfile {
         /** Optional element 'ns:removePhoneSecurityProfile' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1000,9 +1219,9 @@ struct __svc__removePhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1155 */
+/* axl.h:1324 */
 #ifndef SOAP_TYPE___svc__listPhoneSecurityProfile
-#define SOAP_TYPE___svc__listPhoneSecurityProfile (81)
+#define SOAP_TYPE___svc__listPhoneSecurityProfile (99)
 /* Wrapper: */
 struct __svc__listPhoneSecurityProfile {
         /** Optional element 'ns:listPhoneSecurityProfile' of XML schema type 'ns:ListPhoneSecurityProfileReq' */
@@ -1010,9 +1229,9 @@ struct __svc__listPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1191 */
+/* axl.h:1360 */
 #ifndef SOAP_TYPE___svc__addPhone
-#define SOAP_TYPE___svc__addPhone (84)
+#define SOAP_TYPE___svc__addPhone (102)
 /* Wrapper: */
 struct __svc__addPhone {
         /** Optional element 'ns:addPhone' of XML schema type 'ns:AddPhoneReq' */
@@ -1020,9 +1239,9 @@ struct __svc__addPhone {
 };
 #endif
 
-/* axl.h:1227 */
+/* axl.h:1396 */
 #ifndef SOAP_TYPE___svc__updatePhone
-#define SOAP_TYPE___svc__updatePhone (87)
+#define SOAP_TYPE___svc__updatePhone (105)
 /* Wrapper: */
 struct __svc__updatePhone {
         /** Optional element 'ns:updatePhone' of XML schema type 'ns:UpdatePhoneReq' */
@@ -1030,9 +1249,9 @@ struct __svc__updatePhone {
 };
 #endif
 
-/* axl.h:1263 */
+/* axl.h:1432 */
 #ifndef SOAP_TYPE___svc__getPhone
-#define SOAP_TYPE___svc__getPhone (91)
+#define SOAP_TYPE___svc__getPhone (109)
 /* Wrapper: */
 struct __svc__getPhone {
         /** Optional element 'ns:getPhone' of XML schema type 'ns:GetPhoneReq' */
@@ -1040,9 +1259,9 @@ struct __svc__getPhone {
 };
 #endif
 
-/* axl.h:1299 */
+/* axl.h:1468 */
 #ifndef SOAP_TYPE___svc__removePhone
-#define SOAP_TYPE___svc__removePhone (93)
+#define SOAP_TYPE___svc__removePhone (111)
 /* Wrapper: */
 struct __svc__removePhone {
         /** Optional element 'ns:removePhone' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1050,9 +1269,9 @@ struct __svc__removePhone {
 };
 #endif
 
-/* axl.h:1335 */
+/* axl.h:1504 */
 #ifndef SOAP_TYPE___svc__listPhone
-#define SOAP_TYPE___svc__listPhone (97)
+#define SOAP_TYPE___svc__listPhone (115)
 /* Wrapper: */
 struct __svc__listPhone {
         /** Optional element 'ns:listPhone' of XML schema type 'ns:ListPhoneReq' */
@@ -1060,9 +1279,9 @@ struct __svc__listPhone {
 };
 #endif
 
-/* axl.h:1371 */
+/* axl.h:1540 */
 #ifndef SOAP_TYPE___svc__addUser
-#define SOAP_TYPE___svc__addUser (100)
+#define SOAP_TYPE___svc__addUser (118)
 /* Wrapper: */
 struct __svc__addUser {
         /** Optional element 'ns:addUser' of XML schema type 'ns:AddUserReq' */
@@ -1070,9 +1289,9 @@ struct __svc__addUser {
 };
 #endif
 
-/* axl.h:1407 */
+/* axl.h:1576 */
 #ifndef SOAP_TYPE___svc__updateUser
-#define SOAP_TYPE___svc__updateUser (103)
+#define SOAP_TYPE___svc__updateUser (121)
 /* Wrapper: */
 struct __svc__updateUser {
         /** Optional element 'ns:updateUser' of XML schema type 'ns:UpdateUserReq' */
@@ -1080,9 +1299,9 @@ struct __svc__updateUser {
 };
 #endif
 
-/* axl.h:1443 */
+/* axl.h:1612 */
 #ifndef SOAP_TYPE___svc__getUser
-#define SOAP_TYPE___svc__getUser (107)
+#define SOAP_TYPE___svc__getUser (125)
 /* Wrapper: */
 struct __svc__getUser {
         /** Optional element 'ns:getUser' of XML schema type 'ns:GetUserReq' */
@@ -1090,9 +1309,9 @@ struct __svc__getUser {
 };
 #endif
 
-/* axl.h:1479 */
+/* axl.h:1648 */
 #ifndef SOAP_TYPE___svc__removeUser
-#define SOAP_TYPE___svc__removeUser (110)
+#define SOAP_TYPE___svc__removeUser (128)
 /* Wrapper: */
 struct __svc__removeUser {
         /** Optional element 'ns:removeUser' of XML schema type 'ns:RemoveUserReq' */
@@ -1100,9 +1319,9 @@ struct __svc__removeUser {
 };
 #endif
 
-/* axl.h:1515 */
+/* axl.h:1684 */
 #ifndef SOAP_TYPE___svc__applyPhoneSecurityProfile
-#define SOAP_TYPE___svc__applyPhoneSecurityProfile (112)
+#define SOAP_TYPE___svc__applyPhoneSecurityProfile (130)
 /* Wrapper: */
 struct __svc__applyPhoneSecurityProfile {
         /** Optional element 'ns:applyPhoneSecurityProfile' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1110,9 +1329,9 @@ struct __svc__applyPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1551 */
+/* axl.h:1720 */
 #ifndef SOAP_TYPE___svc__resetPhoneSecurityProfile
-#define SOAP_TYPE___svc__resetPhoneSecurityProfile (114)
+#define SOAP_TYPE___svc__resetPhoneSecurityProfile (132)
 /* Wrapper: */
 struct __svc__resetPhoneSecurityProfile {
         /** Optional element 'ns:resetPhoneSecurityProfile' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1120,9 +1339,9 @@ struct __svc__resetPhoneSecurityProfile {
 };
 #endif
 
-/* axl.h:1587 */
+/* axl.h:1756 */
 #ifndef SOAP_TYPE___svc__applyPhone
-#define SOAP_TYPE___svc__applyPhone (116)
+#define SOAP_TYPE___svc__applyPhone (134)
 /* Wrapper: */
 struct __svc__applyPhone {
         /** Optional element 'ns:applyPhone' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1130,9 +1349,9 @@ struct __svc__applyPhone {
 };
 #endif
 
-/* axl.h:1623 */
+/* axl.h:1792 */
 #ifndef SOAP_TYPE___svc__resetPhone
-#define SOAP_TYPE___svc__resetPhone (118)
+#define SOAP_TYPE___svc__resetPhone (136)
 /* Wrapper: */
 struct __svc__resetPhone {
         /** Optional element 'ns:resetPhone' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1140,9 +1359,9 @@ struct __svc__resetPhone {
 };
 #endif
 
-/* axl.h:1659 */
+/* axl.h:1828 */
 #ifndef SOAP_TYPE___svc__restartPhone
-#define SOAP_TYPE___svc__restartPhone (120)
+#define SOAP_TYPE___svc__restartPhone (138)
 /* Wrapper: */
 struct __svc__restartPhone {
         /** Optional element 'ns:restartPhone' of XML schema type 'ns:NameAndGUIDRequest' */
@@ -1150,10 +1369,70 @@ struct __svc__restartPhone {
 };
 #endif
 
+/* axl.h:1864 */
+#ifndef SOAP_TYPE___svc__getCCMVersion
+#define SOAP_TYPE___svc__getCCMVersion (142)
+/* Wrapper: */
+struct __svc__getCCMVersion {
+        /** Optional element 'ns:getCCMVersion' of XML schema type 'ns:GetCCMVersionReq' */
+        struct ns__GetCCMVersionReq *ns__getCCMVersion;
+};
+#endif
+
+/* axl.h:1900 */
+#ifndef SOAP_TYPE___svc__doDeviceReset
+#define SOAP_TYPE___svc__doDeviceReset (145)
+/* Wrapper: */
+struct __svc__doDeviceReset {
+        /** Optional element 'ns:doDeviceReset' of XML schema type 'ns:DoDeviceResetReq' */
+        struct ns__DoDeviceResetReq *ns__doDeviceReset;
+};
+#endif
+
+/* axl.h:1936 */
+#ifndef SOAP_TYPE___svc__listRegistrationDynamic
+#define SOAP_TYPE___svc__listRegistrationDynamic (149)
+/* Wrapper: */
+struct __svc__listRegistrationDynamic {
+        /** Optional element 'ns:listRegistrationDynamic' of XML schema type 'ns:ListRegistrationDynamicReq' */
+        struct ns__ListRegistrationDynamicReq *ns__listRegistrationDynamic;
+};
+#endif
+
+/* axl.h:1972 */
+#ifndef SOAP_TYPE___svc__executeSQLQuery
+#define SOAP_TYPE___svc__executeSQLQuery (153)
+/* Wrapper: */
+struct __svc__executeSQLQuery {
+        /** Optional element 'ns:executeSQLQuery' of XML schema type 'ns:ExecuteSQLQueryReq' */
+        struct ns__ExecuteSQLQueryReq *ns__executeSQLQuery;
+};
+#endif
+
+/* axl.h:2008 */
+#ifndef SOAP_TYPE___svc__executeSQLUpdate
+#define SOAP_TYPE___svc__executeSQLUpdate (156)
+/* Wrapper: */
+struct __svc__executeSQLUpdate {
+        /** Optional element 'ns:executeSQLUpdate' of XML schema type 'ns:ExecuteSQLQueryReq' */
+        struct ns__ExecuteSQLQueryReq *ns__executeSQLUpdate;
+};
+#endif
+
+/* axl.h:2044 */
+#ifndef SOAP_TYPE___svc__executeSQLQueryInactive
+#define SOAP_TYPE___svc__executeSQLQueryInactive (158)
+/* Wrapper: */
+struct __svc__executeSQLQueryInactive {
+        /** Optional element 'ns:executeSQLQueryInactive' of XML schema type 'ns:ExecuteSQLQueryReq' */
+        struct ns__ExecuteSQLQueryReq *ns__executeSQLQueryInactive;
+};
+#endif
+
 /* axlsvc.h:8 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Header
-#define SOAP_TYPE_SOAP_ENV__Header (121)
+#define SOAP_TYPE_SOAP_ENV__Header (159)
 /* SOAP_ENV__Header: */
 struct SOAP_ENV__Header {
         /** Transient (not serialized) */
@@ -1165,7 +1444,7 @@ struct SOAP_ENV__Header {
 /* axlsvc.h:9 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Detail
-#define SOAP_TYPE_SOAP_ENV__Detail (123)
+#define SOAP_TYPE_SOAP_ENV__Detail (161)
 /* SOAP_ENV__Detail: */
 struct SOAP_ENV__Detail {
         /** Optional element 'axlError' of XML schema type 'ns:AXLError' */
@@ -1182,7 +1461,7 @@ struct SOAP_ENV__Detail {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Code
-#define SOAP_TYPE_SOAP_ENV__Code (127)
+#define SOAP_TYPE_SOAP_ENV__Code (165)
 /* Type SOAP_ENV__Code is a recursive data type, (in)directly referencing itself through its (base or derived class) members */
 /* SOAP_ENV__Code: */
 struct SOAP_ENV__Code {
@@ -1197,7 +1476,7 @@ struct SOAP_ENV__Code {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Reason
-#define SOAP_TYPE_SOAP_ENV__Reason (129)
+#define SOAP_TYPE_SOAP_ENV__Reason (167)
 /* SOAP_ENV__Reason: */
 struct SOAP_ENV__Reason {
         /** Optional element 'SOAP-ENV:Text' of XML schema type 'xsd:string' */
@@ -1209,7 +1488,7 @@ struct SOAP_ENV__Reason {
 /* axlsvc.h:10 */
 #ifndef WITH_NOGLOBAL
 #ifndef SOAP_TYPE_SOAP_ENV__Fault
-#define SOAP_TYPE_SOAP_ENV__Fault (130)
+#define SOAP_TYPE_SOAP_ENV__Fault (168)
 /* SOAP_ENV__Fault: */
 struct SOAP_ENV__Fault {
         /** Optional element 'faultcode' of XML schema type 'xsd:QName' */
@@ -1277,27 +1556,102 @@ typedef char *_QName;
 
 /* struct SOAP_ENV__Fault has binding name 'SOAP_ENV__Fault' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Fault
-#define SOAP_TYPE_SOAP_ENV__Fault (130)
+#define SOAP_TYPE_SOAP_ENV__Fault (168)
 #endif
 
 /* struct SOAP_ENV__Reason has binding name 'SOAP_ENV__Reason' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Reason
-#define SOAP_TYPE_SOAP_ENV__Reason (129)
+#define SOAP_TYPE_SOAP_ENV__Reason (167)
 #endif
 
 /* struct SOAP_ENV__Code has binding name 'SOAP_ENV__Code' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Code
-#define SOAP_TYPE_SOAP_ENV__Code (127)
+#define SOAP_TYPE_SOAP_ENV__Code (165)
 #endif
 
 /* struct SOAP_ENV__Detail has binding name 'SOAP_ENV__Detail' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Detail
-#define SOAP_TYPE_SOAP_ENV__Detail (123)
+#define SOAP_TYPE_SOAP_ENV__Detail (161)
 #endif
 
 /* struct SOAP_ENV__Header has binding name 'SOAP_ENV__Header' for type '' */
 #ifndef SOAP_TYPE_SOAP_ENV__Header
-#define SOAP_TYPE_SOAP_ENV__Header (121)
+#define SOAP_TYPE_SOAP_ENV__Header (159)
+#endif
+
+/* struct _ns__ExecuteSQLUpdateRes_return has binding name '_ns__ExecuteSQLUpdateRes_return' for type '' */
+#ifndef SOAP_TYPE__ns__ExecuteSQLUpdateRes_return
+#define SOAP_TYPE__ns__ExecuteSQLUpdateRes_return (81)
+#endif
+
+/* struct ns__ExecuteSQLUpdateRes has binding name 'ns__ExecuteSQLUpdateRes' for type 'ns:ExecuteSQLUpdateRes' */
+#ifndef SOAP_TYPE_ns__ExecuteSQLUpdateRes
+#define SOAP_TYPE_ns__ExecuteSQLUpdateRes (80)
+#endif
+
+/* struct _ns__ExecuteSQLQueryRes_return has binding name '_ns__ExecuteSQLQueryRes_return' for type '' */
+#ifndef SOAP_TYPE__ns__ExecuteSQLQueryRes_return
+#define SOAP_TYPE__ns__ExecuteSQLQueryRes_return (78)
+#endif
+
+/* struct ns__ExecuteSQLQueryRes has binding name 'ns__ExecuteSQLQueryRes' for type 'ns:ExecuteSQLQueryRes' */
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryRes
+#define SOAP_TYPE_ns__ExecuteSQLQueryRes (77)
+#endif
+
+/* struct ns__ExecuteSQLQueryReq has binding name 'ns__ExecuteSQLQueryReq' for type 'ns:ExecuteSQLQueryReq' */
+#ifndef SOAP_TYPE_ns__ExecuteSQLQueryReq
+#define SOAP_TYPE_ns__ExecuteSQLQueryReq (76)
+#endif
+
+/* struct _ns__ListRegistrationDynamicRes_return has binding name '_ns__ListRegistrationDynamicRes_return' for type '' */
+#ifndef SOAP_TYPE__ns__ListRegistrationDynamicRes_return
+#define SOAP_TYPE__ns__ListRegistrationDynamicRes_return (75)
+#endif
+
+/* struct ns__ListRegistrationDynamicRes has binding name 'ns__ListRegistrationDynamicRes' for type 'ns:ListRegistrationDynamicRes' */
+#ifndef SOAP_TYPE_ns__ListRegistrationDynamicRes
+#define SOAP_TYPE_ns__ListRegistrationDynamicRes (74)
+#endif
+
+/* struct ns__ListRegistrationDynamicReq has binding name 'ns__ListRegistrationDynamicReq' for type 'ns:ListRegistrationDynamicReq' */
+#ifndef SOAP_TYPE_ns__ListRegistrationDynamicReq
+#define SOAP_TYPE_ns__ListRegistrationDynamicReq (71)
+#endif
+
+/* struct ns__ListRegistrationDynamicSearch has binding name 'ns__ListRegistrationDynamicSearch' for type 'ns:ListRegistrationDynamicSearch' */
+#ifndef SOAP_TYPE_ns__ListRegistrationDynamicSearch
+#define SOAP_TYPE_ns__ListRegistrationDynamicSearch (70)
+#endif
+
+/* struct ns__LRegistrationDynamic has binding name 'ns__LRegistrationDynamic' for type 'ns:LRegistrationDynamic' */
+#ifndef SOAP_TYPE_ns__LRegistrationDynamic
+#define SOAP_TYPE_ns__LRegistrationDynamic (69)
+#endif
+
+/* struct ns__DoDeviceResetReq has binding name 'ns__DoDeviceResetReq' for type 'ns:DoDeviceResetReq' */
+#ifndef SOAP_TYPE_ns__DoDeviceResetReq
+#define SOAP_TYPE_ns__DoDeviceResetReq (68)
+#endif
+
+/* struct _ns__GetCCMVersionRes_return_componentVersion has binding name '_ns__GetCCMVersionRes_return_componentVersion' for type '' */
+#ifndef SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion
+#define SOAP_TYPE__ns__GetCCMVersionRes_return_componentVersion (67)
+#endif
+
+/* struct _ns__GetCCMVersionRes_return has binding name '_ns__GetCCMVersionRes_return' for type '' */
+#ifndef SOAP_TYPE__ns__GetCCMVersionRes_return
+#define SOAP_TYPE__ns__GetCCMVersionRes_return (66)
+#endif
+
+/* struct ns__GetCCMVersionRes has binding name 'ns__GetCCMVersionRes' for type 'ns:GetCCMVersionRes' */
+#ifndef SOAP_TYPE_ns__GetCCMVersionRes
+#define SOAP_TYPE_ns__GetCCMVersionRes (65)
+#endif
+
+/* struct ns__GetCCMVersionReq has binding name 'ns__GetCCMVersionReq' for type 'ns:GetCCMVersionReq' */
+#ifndef SOAP_TYPE_ns__GetCCMVersionReq
+#define SOAP_TYPE_ns__GetCCMVersionReq (64)
 #endif
 
 /* struct _ns__GetUserRes_return has binding name '_ns__GetUserRes_return' for type '' */
@@ -1482,117 +1836,172 @@ typedef char *_QName;
 
 /* struct SOAP_ENV__Reason * has binding name 'PointerToSOAP_ENV__Reason' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Reason
-#define SOAP_TYPE_PointerToSOAP_ENV__Reason (132)
+#define SOAP_TYPE_PointerToSOAP_ENV__Reason (170)
 #endif
 
 /* struct SOAP_ENV__Detail * has binding name 'PointerToSOAP_ENV__Detail' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Detail
-#define SOAP_TYPE_PointerToSOAP_ENV__Detail (131)
+#define SOAP_TYPE_PointerToSOAP_ENV__Detail (169)
 #endif
 
 /* struct SOAP_ENV__Code * has binding name 'PointerToSOAP_ENV__Code' for type '' */
 #ifndef SOAP_TYPE_PointerToSOAP_ENV__Code
-#define SOAP_TYPE_PointerToSOAP_ENV__Code (128)
+#define SOAP_TYPE_PointerToSOAP_ENV__Code (166)
 #endif
 
 /* struct ns__AXLError * has binding name 'PointerTons__AXLError' for type 'ns:AXLError' */
 #ifndef SOAP_TYPE_PointerTons__AXLError
-#define SOAP_TYPE_PointerTons__AXLError (124)
+#define SOAP_TYPE_PointerTons__AXLError (162)
+#endif
+
+/* struct ns__ExecuteSQLUpdateRes * has binding name 'PointerTons__ExecuteSQLUpdateRes' for type 'ns:ExecuteSQLUpdateRes' */
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes
+#define SOAP_TYPE_PointerTons__ExecuteSQLUpdateRes (154)
+#endif
+
+/* struct ns__ExecuteSQLQueryRes * has binding name 'PointerTons__ExecuteSQLQueryRes' for type 'ns:ExecuteSQLQueryRes' */
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLQueryRes
+#define SOAP_TYPE_PointerTons__ExecuteSQLQueryRes (151)
+#endif
+
+/* struct ns__ExecuteSQLQueryReq * has binding name 'PointerTons__ExecuteSQLQueryReq' for type 'ns:ExecuteSQLQueryReq' */
+#ifndef SOAP_TYPE_PointerTons__ExecuteSQLQueryReq
+#define SOAP_TYPE_PointerTons__ExecuteSQLQueryReq (150)
+#endif
+
+/* struct ns__ListRegistrationDynamicRes * has binding name 'PointerTons__ListRegistrationDynamicRes' for type 'ns:ListRegistrationDynamicRes' */
+#ifndef SOAP_TYPE_PointerTons__ListRegistrationDynamicRes
+#define SOAP_TYPE_PointerTons__ListRegistrationDynamicRes (147)
+#endif
+
+/* struct ns__ListRegistrationDynamicReq * has binding name 'PointerTons__ListRegistrationDynamicReq' for type 'ns:ListRegistrationDynamicReq' */
+#ifndef SOAP_TYPE_PointerTons__ListRegistrationDynamicReq
+#define SOAP_TYPE_PointerTons__ListRegistrationDynamicReq (146)
+#endif
+
+/* struct ns__DoDeviceResetReq * has binding name 'PointerTons__DoDeviceResetReq' for type 'ns:DoDeviceResetReq' */
+#ifndef SOAP_TYPE_PointerTons__DoDeviceResetReq
+#define SOAP_TYPE_PointerTons__DoDeviceResetReq (143)
+#endif
+
+/* struct ns__GetCCMVersionRes * has binding name 'PointerTons__GetCCMVersionRes' for type 'ns:GetCCMVersionRes' */
+#ifndef SOAP_TYPE_PointerTons__GetCCMVersionRes
+#define SOAP_TYPE_PointerTons__GetCCMVersionRes (140)
+#endif
+
+/* struct ns__GetCCMVersionReq * has binding name 'PointerTons__GetCCMVersionReq' for type 'ns:GetCCMVersionReq' */
+#ifndef SOAP_TYPE_PointerTons__GetCCMVersionReq
+#define SOAP_TYPE_PointerTons__GetCCMVersionReq (139)
 #endif
 
 /* struct ns__RemoveUserReq * has binding name 'PointerTons__RemoveUserReq' for type 'ns:RemoveUserReq' */
 #ifndef SOAP_TYPE_PointerTons__RemoveUserReq
-#define SOAP_TYPE_PointerTons__RemoveUserReq (108)
+#define SOAP_TYPE_PointerTons__RemoveUserReq (126)
 #endif
 
 /* struct ns__GetUserRes * has binding name 'PointerTons__GetUserRes' for type 'ns:GetUserRes' */
 #ifndef SOAP_TYPE_PointerTons__GetUserRes
-#define SOAP_TYPE_PointerTons__GetUserRes (105)
+#define SOAP_TYPE_PointerTons__GetUserRes (123)
 #endif
 
 /* struct ns__GetUserReq * has binding name 'PointerTons__GetUserReq' for type 'ns:GetUserReq' */
 #ifndef SOAP_TYPE_PointerTons__GetUserReq
-#define SOAP_TYPE_PointerTons__GetUserReq (104)
+#define SOAP_TYPE_PointerTons__GetUserReq (122)
 #endif
 
 /* struct ns__UpdateUserReq * has binding name 'PointerTons__UpdateUserReq' for type 'ns:UpdateUserReq' */
 #ifndef SOAP_TYPE_PointerTons__UpdateUserReq
-#define SOAP_TYPE_PointerTons__UpdateUserReq (101)
+#define SOAP_TYPE_PointerTons__UpdateUserReq (119)
 #endif
 
 /* struct ns__AddUserReq * has binding name 'PointerTons__AddUserReq' for type 'ns:AddUserReq' */
 #ifndef SOAP_TYPE_PointerTons__AddUserReq
-#define SOAP_TYPE_PointerTons__AddUserReq (98)
+#define SOAP_TYPE_PointerTons__AddUserReq (116)
 #endif
 
 /* struct ns__ListPhoneRes * has binding name 'PointerTons__ListPhoneRes' for type 'ns:ListPhoneRes' */
 #ifndef SOAP_TYPE_PointerTons__ListPhoneRes
-#define SOAP_TYPE_PointerTons__ListPhoneRes (95)
+#define SOAP_TYPE_PointerTons__ListPhoneRes (113)
 #endif
 
 /* struct ns__ListPhoneReq * has binding name 'PointerTons__ListPhoneReq' for type 'ns:ListPhoneReq' */
 #ifndef SOAP_TYPE_PointerTons__ListPhoneReq
-#define SOAP_TYPE_PointerTons__ListPhoneReq (94)
+#define SOAP_TYPE_PointerTons__ListPhoneReq (112)
 #endif
 
 /* struct ns__GetPhoneRes * has binding name 'PointerTons__GetPhoneRes' for type 'ns:GetPhoneRes' */
 #ifndef SOAP_TYPE_PointerTons__GetPhoneRes
-#define SOAP_TYPE_PointerTons__GetPhoneRes (89)
+#define SOAP_TYPE_PointerTons__GetPhoneRes (107)
 #endif
 
 /* struct ns__GetPhoneReq * has binding name 'PointerTons__GetPhoneReq' for type 'ns:GetPhoneReq' */
 #ifndef SOAP_TYPE_PointerTons__GetPhoneReq
-#define SOAP_TYPE_PointerTons__GetPhoneReq (88)
+#define SOAP_TYPE_PointerTons__GetPhoneReq (106)
 #endif
 
 /* struct ns__UpdatePhoneReq * has binding name 'PointerTons__UpdatePhoneReq' for type 'ns:UpdatePhoneReq' */
 #ifndef SOAP_TYPE_PointerTons__UpdatePhoneReq
-#define SOAP_TYPE_PointerTons__UpdatePhoneReq (85)
+#define SOAP_TYPE_PointerTons__UpdatePhoneReq (103)
 #endif
 
 /* struct ns__AddPhoneReq * has binding name 'PointerTons__AddPhoneReq' for type 'ns:AddPhoneReq' */
 #ifndef SOAP_TYPE_PointerTons__AddPhoneReq
-#define SOAP_TYPE_PointerTons__AddPhoneReq (82)
+#define SOAP_TYPE_PointerTons__AddPhoneReq (100)
 #endif
 
 /* struct ns__ListPhoneSecurityProfileRes * has binding name 'PointerTons__ListPhoneSecurityProfileRes' for type 'ns:ListPhoneSecurityProfileRes' */
 #ifndef SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes
-#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes (79)
+#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileRes (97)
 #endif
 
 /* struct ns__ListPhoneSecurityProfileReq * has binding name 'PointerTons__ListPhoneSecurityProfileReq' for type 'ns:ListPhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq (78)
+#define SOAP_TYPE_PointerTons__ListPhoneSecurityProfileReq (96)
 #endif
 
 /* struct ns__NameAndGUIDRequest * has binding name 'PointerTons__NameAndGUIDRequest' for type 'ns:NameAndGUIDRequest' */
 #ifndef SOAP_TYPE_PointerTons__NameAndGUIDRequest
-#define SOAP_TYPE_PointerTons__NameAndGUIDRequest (75)
+#define SOAP_TYPE_PointerTons__NameAndGUIDRequest (93)
 #endif
 
 /* struct ns__GetPhoneSecurityProfileRes * has binding name 'PointerTons__GetPhoneSecurityProfileRes' for type 'ns:GetPhoneSecurityProfileRes' */
 #ifndef SOAP_TYPE_PointerTons__GetPhoneSecurityProfileRes
-#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileRes (72)
+#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileRes (90)
 #endif
 
 /* struct ns__GetPhoneSecurityProfileReq * has binding name 'PointerTons__GetPhoneSecurityProfileReq' for type 'ns:GetPhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__GetPhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileReq (71)
+#define SOAP_TYPE_PointerTons__GetPhoneSecurityProfileReq (89)
 #endif
 
 /* struct ns__UpdatePhoneSecurityProfileReq * has binding name 'PointerTons__UpdatePhoneSecurityProfileReq' for type 'ns:UpdatePhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__UpdatePhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__UpdatePhoneSecurityProfileReq (68)
+#define SOAP_TYPE_PointerTons__UpdatePhoneSecurityProfileReq (86)
 #endif
 
 /* struct ns__StandardResponse * has binding name 'PointerTons__StandardResponse' for type 'ns:StandardResponse' */
 #ifndef SOAP_TYPE_PointerTons__StandardResponse
-#define SOAP_TYPE_PointerTons__StandardResponse (65)
+#define SOAP_TYPE_PointerTons__StandardResponse (83)
 #endif
 
 /* struct ns__AddPhoneSecurityProfileReq * has binding name 'PointerTons__AddPhoneSecurityProfileReq' for type 'ns:AddPhoneSecurityProfileReq' */
 #ifndef SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq
-#define SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq (64)
+#define SOAP_TYPE_PointerTons__AddPhoneSecurityProfileReq (82)
+#endif
+
+/* char ** has binding name 'PointerTo_XML' for type '' */
+#ifndef SOAP_TYPE_PointerTo_XML
+#define SOAP_TYPE_PointerTo_XML (79)
+#endif
+
+/* struct ns__LRegistrationDynamic * has binding name 'PointerTons__LRegistrationDynamic' for type 'ns:LRegistrationDynamic' */
+#ifndef SOAP_TYPE_PointerTons__LRegistrationDynamic
+#define SOAP_TYPE_PointerTons__LRegistrationDynamic (73)
+#endif
+
+/* struct ns__ListRegistrationDynamicSearch * has binding name 'PointerTons__ListRegistrationDynamicSearch' for type 'ns:ListRegistrationDynamicSearch' */
+#ifndef SOAP_TYPE_PointerTons__ListRegistrationDynamicSearch
+#define SOAP_TYPE_PointerTons__ListRegistrationDynamicSearch (72)
 #endif
 
 /* struct ns__RUser * has binding name 'PointerTons__RUser' for type 'ns:RUser' */
@@ -1721,6 +2130,18 @@ typedef char *_QName;
     SOAP_FMAC5 int SOAP_FMAC6 __svc__resetPhone(struct soap*, struct ns__NameAndGUIDRequest *ns__resetPhone, struct ns__StandardResponse *ns__resetPhoneResponse);
     /** Web service operation '__svc__restartPhone' implementation, should return SOAP_OK or error code */
     SOAP_FMAC5 int SOAP_FMAC6 __svc__restartPhone(struct soap*, struct ns__NameAndGUIDRequest *ns__restartPhone, struct ns__StandardResponse *ns__restartPhoneResponse);
+    /** Web service operation '__svc__getCCMVersion' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__getCCMVersion(struct soap*, struct ns__GetCCMVersionReq *ns__getCCMVersion, struct ns__GetCCMVersionRes *ns__getCCMVersionResponse);
+    /** Web service operation '__svc__doDeviceReset' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__doDeviceReset(struct soap*, struct ns__DoDeviceResetReq *ns__doDeviceReset, struct ns__StandardResponse *ns__doDeviceResetResponse);
+    /** Web service operation '__svc__listRegistrationDynamic' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__listRegistrationDynamic(struct soap*, struct ns__ListRegistrationDynamicReq *ns__listRegistrationDynamic, struct ns__ListRegistrationDynamicRes *ns__listRegistrationDynamicResponse);
+    /** Web service operation '__svc__executeSQLQuery' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__executeSQLQuery(struct soap*, struct ns__ExecuteSQLQueryReq *ns__executeSQLQuery, struct ns__ExecuteSQLQueryRes *ns__executeSQLQueryResponse);
+    /** Web service operation '__svc__executeSQLUpdate' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__executeSQLUpdate(struct soap*, struct ns__ExecuteSQLQueryReq *ns__executeSQLUpdate, struct ns__ExecuteSQLUpdateRes *ns__executeSQLUpdateResponse);
+    /** Web service operation '__svc__executeSQLQueryInactive' implementation, should return SOAP_OK or error code */
+    SOAP_FMAC5 int SOAP_FMAC6 __svc__executeSQLQueryInactive(struct soap*, struct ns__ExecuteSQLQueryReq *ns__executeSQLQueryInactive, struct ns__ExecuteSQLQueryRes *ns__executeSQLQueryInactiveResponse);
 
 /******************************************************************************\
  *                                                                            *
@@ -1769,6 +2190,18 @@ SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__applyPhone(struct soap*);
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__resetPhone(struct soap*);
 
 SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__restartPhone(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__getCCMVersion(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__doDeviceReset(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__listRegistrationDynamic(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__executeSQLQuery(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__executeSQLUpdate(struct soap*);
+
+SOAP_FMAC5 int SOAP_FMAC6 soap_serve___svc__executeSQLQueryInactive(struct soap*);
 
 #endif
 

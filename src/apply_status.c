@@ -29,6 +29,11 @@ put_phone(void *ctx, const struct apply_phone_status *p)
 	json_member(b, "reason", p->reason, true);
 	if (p->done_at[0])
 		json_member(b, "doneAt", p->done_at, true);
+	/* delivered (doneAt) is the NOTIFY's 200 OK; confirmed, the phone's
+	 * new registration after it. */
+	xbuf_printf(b, ", \"confirmed\": %s", p->confirmed_at[0] ? "true" : "false");
+	if (p->confirmed_at[0])
+		json_member(b, "confirmedAt", p->confirmed_at, true);
 	xbuf_puts(b, "}");
 	return true;
 }

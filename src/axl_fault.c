@@ -38,6 +38,8 @@ static const struct fault_map {
 	/* only after several retries */
 	[APP_E_CONFLICT]         = { -1, false, NULL, false, NULL },
 	[APP_E_TOO_LARGE]        = { -1, false, NULL, false, NULL },
+	/* the caller's statement: CUCM answers -1 with the database's text */
+	[APP_E_SQL]              = { -1, true, NULL, false, NULL },
 	[APP_E_DB_UNAVAILABLE]   = { -1, false, NULL, false, NULL },
 	[APP_E_INTERNAL]         = { -1, false, NULL, false, NULL },
 };

@@ -11,8 +11,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "version.h"
 
-enum ctype { C_STR, C_INT, C_LEVEL, C_CHOICE };
+enum ctype { C_STR, C_INT, C_LEVEL, C_CHOICE, C_CCMVER };
 
 struct setting {
 	const char *key;
@@ -97,6 +98,11 @@ static const struct setting settings[] = {
 	CH(sip_accept_mic, sip_accept_mic, "off",
 	   "on: a phone may register with its MIC (manufacture-installed certificate) when its "
 	   "model ships one and it chains to mic_roots; off: LSCs only"),
+	{ "ccm_version", C_CCMVER, offsetof(struct config, ccm_version),
+	  sizeof(((struct config *) 0)->ccm_version), "14.0.1.13900-155", 0, 0,
+	  "the CUCM version this server reports (getCCMVersion, GET /cucm-uds/version), in "
+	  "CUCM's form major.minor.maintenance.build-patch; its first two numbers are the AXL "
+	  "version toolchains then use, so they must be one served (e.g. 15.0.1.10000-1)" },
 	S(sip_node, sip_node, "",
 	  "this instance's name in shared registrations; unique per instance, stable across "
 	  "restarts (empty: the host name)"),
@@ -129,6 +135,13 @@ static const struct setting settings[] = {
 	S(mic_roots, mic_roots, "",
 	  "A PEM bundle of the certificates that phones' MICs (manufacture-installed "
 	  "certificates) chain to. Empty: no MIC is trusted."),
+	I(sql_query_timeout, sql_query_timeout, "10", 1, 3600,
+	  "seconds an executeSQLQuery statement may run (PostgreSQL's statement_timeout), "
+	  "counting its rows included"),
+	S(sql_query_database_url, sql_query_database_url, "",
+	  "libpq connection string or URI for executeSQLQuery's statements, which must log in "
+	  "as a role that can read only the data dictionary's views (see docs/sql-query.md). "
+	  "Empty: `database_url` with user axlprov_sql"),
 	S(capf_listen, capf_listen, "0.0.0.0:3804",
 	  "EST listener (RFC 7030) where phones obtain their LSC online, address:port, TLS with "
 	  "the HTTPS certificate; on only when `capf_cert` and its key are readable, see "
@@ -186,12 +199,17 @@ set(struct config *cfg, const struct setting *s, const char *value, const char *
 		return app_err_set(err, APP_E_INVALID_VALUE, s->key,
 				   "%s: %s must be one of %s; not %s", origin, s->key, list, value);
 	}
+	if (s->type == C_CCMVER && !axl_ccm_version_valid(value))
+		return app_err_set(err, APP_E_INVALID_VALUE, s->key,
+				   "%s: %s must look like 14.0.1.13900-155 and start with a served "
+				   "AXL version (%s); not %s", origin, s->key, axl_version_list(), value);
 	switch (s->type) {
 	case C_LEVEL:
 		if (log_level_parse(value) < 0)
 			return app_err_set(err, APP_E_INVALID_VALUE, s->key,
 					   "%s: invalid value for %s: %s", origin, s->key, value);
 		/* fall through */
+	case C_CCMVER:
 	case C_CHOICE:
 	case C_STR:
 		if (strlen(value) >= s->size)

@@ -34,6 +34,7 @@ struct config {
 	char sip_tls_cert[512];   /* PEM: its certificate chain ("" = tls_cert) */
 	char sip_tls_key[512];    /* PEM: its key ("" = in sip_tls_cert, or tls_key) */
 	char sip_accept_mic[8];   /* on: MICs may register (model ships one, chains to mic_roots) */
+	char ccm_version[32];     /* what getCCMVersion reports, e.g. 14.0.1.13900-155 */
 	char sip_node[64];        /* this instance's name in registrations ("" = host name) */
 	long sip_t1;              /* SIP timer T1, ms: a NOTIFY times out after 64*T1 */
 	long notify_attempts;     /* NOTIFY tries before a phone is marked failed */
@@ -47,6 +48,8 @@ struct config {
 	char capf_key[512];       /* PEM: its private key ("" = in capf_cert) */
 	long capf_lsc_days;       /* validity of an issued LSC, days */
 	char mic_roots[512];      /* PEM bundle: roots (or manufacturing CAs) MICs chain to */
+	long sql_query_timeout;   /* executeSQLQuery's statement_timeout, seconds */
+	char sql_query_database_url[1024]; /* its connection ("" = database_url as axlprov_sql) */
 	char capf_listen[128];    /* EST (online LSC enrollment) address:port, "" = off */
 	long capf_rate_limit;     /* EST requests per address per minute (0: no limit) */
 };

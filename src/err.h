@@ -21,6 +21,7 @@ enum app_errcode {
 	APP_E_RULE,            /* a business rule refuses the change */
 	APP_E_CONFLICT,        /* the row changed under an update: read again */
 	APP_E_TOO_LARGE,       /* response would pass the size limit */
+	APP_E_SQL,             /* executeSQLQuery: a statement refused, or the database's error */
 	APP_E_DB_UNAVAILABLE,  /* no database connection */
 	APP_E_INTERNAL,        /* a bug or an unexpected database error */
 	APP_E__COUNT

@@ -34,6 +34,10 @@ struct http_state {
 	bool peer_eof;           /* the peer closed its side */
 	bool body_unread;        /* a body follows the head and nobody read it yet */
 	bool guarding;           /* the body is being fed to the guard */
+	bool no_challenge;       /* X-Requested-With: a script asks, a 401 has no
+				    WWW-Authenticate (no browser password prompt) */
+	bool console;            /* the response is a console file: its headers */
+	char if_none_match[64];  /* the request's If-None-Match, or "" */
 	struct xmlguard guard;   /* DTD, depth and UTF-8 checks on the raw body */
 };
 
@@ -49,6 +53,8 @@ reason(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 301: return "Moved Permanently";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -80,6 +86,23 @@ http_date(void)
 	return text;
 }
 
+/* The hardening headers CUCM sends, and the console's stricter ones: its
+ * pages load only their own files, run no inline script or style, are
+ * never framed and send no Referer. */
+static const char axl_headers[] =
+	"X-Frame-Options: SAMEORIGIN\r\n"
+	"X-Content-Type-Options: nosniff\r\n"
+	"X-XSS-Protection: 1; mode=block\r\n"
+	"Content-Security-Policy: default-src 'self'\r\n";
+static const char console_headers[] =
+	"X-Frame-Options: DENY\r\n"
+	"X-Content-Type-Options: nosniff\r\n"
+	"Referrer-Policy: no-referrer\r\n"
+	"Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; "
+	"img-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; "
+	"frame-ancestors 'none'\r\n"
+	"Cache-Control: no-cache\r\n";
+
 /* Status line and headers into w->wire. */
 static void
 put_head(struct worker *w, int status, const char *content_type, const char *extra)
@@ -96,10 +119,7 @@ put_head(struct worker *w, int status, const char *content_type, const char *ext
 	xbuf_puts(&w->wire, content_type);
 	snprintf(num, sizeof(num), "\r\nContent-Length: %zu\r\n", w->body.len);
 	xbuf_puts(&w->wire, num);
-	xbuf_puts(&w->wire, "X-Frame-Options: SAMEORIGIN\r\n"
-			    "X-Content-Type-Options: nosniff\r\n"
-			    "X-XSS-Protection: 1; mode=block\r\n"
-			    "Content-Security-Policy: default-src 'self'\r\n");
+	xbuf_puts(&w->wire, w->http->console ? console_headers : axl_headers);
 	if (w->req.tls)
 		xbuf_puts(&w->wire, "Strict-Transport-Security: max-age=31536000; includeSubdomains\r\n");
 	xbuf_puts(&w->wire, "Server: \r\n");
@@ -156,13 +176,29 @@ est_error(struct worker *w, int status, const char *message, const char *extra, 
 }
 
 int
+http_send_console(struct worker *w, int status, const char *content_type, const char *etag)
+{
+	char extra[96];
+
+	w->http->console = true;
+	snprintf(extra, sizeof(extra), "ETag: %s\r\n", etag);
+	return send_full(w, status, content_type, extra, false);
+}
+
+const char *
+http_if_none_match(const struct worker *w)
+{
+	return w->http->if_none_match;
+}
+
+int
 http_error(struct worker *w, int status, const char *message, int retry_after, bool close)
 {
 	char extra[96];
 	int n = 0;
 
 	extra[0] = '\0';
-	if (status == 401)
+	if (status == 401 && !w->http->no_challenge)
 		n = snprintf(extra, sizeof(extra), "WWW-Authenticate: Basic realm=\"%s\"\r\n",
 			     w->req.site == SITE_EST ? "axlprov EST" : "Cisco AXL API");
 	if (retry_after > 0)
@@ -184,6 +220,7 @@ http_error(struct worker *w, int status, const char *message, int retry_after, b
 /* --- what framing says ---------------------------------------------------- */
 
 #define STATUS_PREFIX "/axl/status/apply/"
+#define CONSOLE_PREFIX "/ccmadmin/"
 
 /* The resource a path names, or -1. */
 static int
@@ -198,6 +235,14 @@ path_resource(const char *path)
 		return HTTP_RES_APPLY_STATUS;
 	if (n == 8 && strncmp(path, "/metrics", 8) == 0)
 		return HTTP_RES_METRICS;
+	/* "/ccmadmin" too: CUCM's address as administrators type it. */
+	if (strncmp(path, CONSOLE_PREFIX, strlen(CONSOLE_PREFIX)) == 0 ||
+	    (n == strlen(CONSOLE_PREFIX) - 1 && strncmp(path, CONSOLE_PREFIX, n) == 0))
+		return HTTP_RES_CONSOLE;
+	if (n == 1 && path[0] == '/')
+		return HTTP_RES_ROOT;
+	if (n == 17 && strncmp(path, "/cucm-uds/version", 17) == 0)
+		return HTTP_RES_UDS_VERSION;
 	return -1;
 }
 
@@ -247,6 +292,10 @@ http_check_head(const struct worker *w, char *msg, size_t size)
 		return refuse(msg, size, 405, "Use HTTP GET for the apply status.");
 	if (s->status == SOAP_POST && res == HTTP_RES_METRICS)
 		return refuse(msg, size, 405, "Use HTTP GET for the metrics.");
+	if (s->status == SOAP_POST && res == HTTP_RES_CONSOLE)
+		return refuse(msg, size, 405, "Use HTTP GET for the console; AXL is at /axl/.");
+	if (s->status == SOAP_POST && (res == HTTP_RES_ROOT || res == HTTP_RES_UDS_VERSION))
+		return refuse(msg, size, 405, "Use HTTP GET for this page.");
 	if (w->http->guard.result != XMLGUARD_OK)
 		return guard_refusal(w, msg, size);
 	if (s->length > (ULONG64) w->cfg->max_body)
@@ -284,6 +333,18 @@ http_apply_status_id(const struct worker *w, char *id, size_t size)
 		}
 	}
 	id[n] = '\0';
+}
+
+bool
+http_console_name(const struct worker *w, char *name, size_t size)
+{
+	const char *p = w->soap->path;
+
+	if (strncmp(p, CONSOLE_PREFIX, strlen(CONSOLE_PREFIX)) != 0)
+		return false;
+	p += strlen(CONSOLE_PREFIX);
+	snprintf(name, size, "%.*s", (int) strcspn(p, "?#"), p);
+	return true;
 }
 
 void
@@ -398,6 +459,10 @@ on_parsehdr(struct soap *s, const char *key, const char *val)
 			h->close = true;
 		if (strcasestr(val, "keep-alive") != NULL)
 			h->keepalive_header = true;
+	} else if (strcasecmp(key, "X-Requested-With") == 0) {
+		h->no_challenge = true;
+	} else if (strcasecmp(key, "If-None-Match") == 0) {
+		snprintf(h->if_none_match, sizeof(h->if_none_match), "%s", val);
 	}
 	return parsehdr0(s, key, val);
 }
@@ -494,5 +559,8 @@ http_begin(struct worker *w)
 	h->body_unread = false;
 	h->guarding = false;
 	h->guard.result = XMLGUARD_OK;
+	h->no_challenge = false;
+	h->console = false;
+	h->if_none_match[0] = '\0';
 	w->extra_header[0] = '\0';
 }

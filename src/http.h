@@ -47,11 +47,22 @@ enum http_resource {
 	HTTP_RES_AXL,            /* /axl or /axl/: the SOAP endpoint, or its GET page */
 	HTTP_RES_APPLY_STATUS,   /* /axl/status/apply/<id> */
 	HTTP_RES_METRICS,        /* /metrics */
+	HTTP_RES_CONSOLE,        /* /ccmadmin and /ccmadmin/<file>: the console's files, public */
+	HTTP_RES_ROOT,           /* /: the product page (GET only) */
+	HTTP_RES_UDS_VERSION,    /* /cucm-uds/version (GET only) */
 };
 enum http_resource http_resource(const struct worker *w);
 
 /* The <id> of /axl/status/apply/<id>, percent-decoded, the query ignored. */
 void http_apply_status_id(const struct worker *w, char *id, size_t size);
+
+/* The <file> of /ccmadmin/<file> (not decoded: the names are plain), the
+ * query ignored; "" for /ccmadmin/ itself.  False for /ccmadmin without
+ * its slash (the caller redirects: the pages' relative links need it). */
+bool http_console_name(const struct worker *w, char *name, size_t size);
+
+/* The request's If-None-Match header, or "". */
+const char *http_if_none_match(const struct worker *w);
 
 /* The owner starts reading the body: an answer from here on leaves none of
  * it unread. */
@@ -77,10 +88,18 @@ bool http_body_unread(const struct worker *w);
  * SOAP_EOF when the peer is gone, SOAP_EOM when out of memory. */
 int http_send(struct worker *w, int status, const char *content_type, bool close);
 
+/* Sends w->body as a console file: the console's security headers
+ * (a strict Content-Security-Policy, no framing, no Referer), Cache-Control
+ * no-cache and this ETag, so that a browser revalidates (304) instead of
+ * running a stale script against a newer server. */
+int http_send_console(struct worker *w, int status, const char *content_type, const char *etag);
+
 /* The one writer of HTTP errors: Cisco's HTML error page for status with
- * message, WWW-Authenticate for a 401, Retry-After when retry_after > 0,
- * and the connection closed after it when close is set.  Returns as
- * http_send(). */
+ * message, WWW-Authenticate for a 401 (unless the request carried
+ * X-Requested-With: a script such as the console asked, and says so
+ * itself; the browser must not put up its own password prompt),
+ * Retry-After when retry_after > 0, and the connection closed after it
+ * when close is set.  Returns as http_send(). */
 int http_error(struct worker *w, int status, const char *message, int retry_after, bool close);
 
 #endif

@@ -19,6 +19,9 @@ struct xbuf;
 #define METRICS_OP_GET_PAGE "GET /axl/"
 #define METRICS_OP_GET_METRICS "GET /metrics"
 #define METRICS_OP_GET_STATUS "GET /axl/status/apply"
+#define METRICS_OP_GET_CONSOLE "GET /ccmadmin/"
+#define METRICS_OP_GET_ROOT "GET /"
+#define METRICS_OP_GET_UDS_VERSION "GET /cucm-uds/version"
 /* The EST listener's resources (est.c). */
 #define METRICS_OP_EST_CACERTS "EST cacerts"
 #define METRICS_OP_EST_ENROLL "EST simpleenroll"

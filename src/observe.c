@@ -88,6 +88,7 @@ observe_request_done(int worker, const struct request *req)
 		.id = req->request_id, .user = req->user, .source = req->peer, .op = req->op,
 		.outcome = metrics_outcome(req->op, req->status, req->throttled),
 		.status = req->status, .axlcode = req->axlcode, .duration_ms = ms,
+		.sql = req->sql,
 	});
 	log_msg(LOG_INFO, "%s", line);
 }

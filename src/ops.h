@@ -48,7 +48,19 @@
 	X(RESET_PHONE, resetPhone, true, OBJ_PHONE, svc_apply_queue, NameAndGUIDRequest, \
 	  StandardResponse) \
 	X(RESTART_PHONE, restartPhone, true, OBJ_PHONE, svc_apply_queue, NameAndGUIDRequest, \
-	  StandardResponse)
+	  StandardResponse) \
+	X(GET_CCM_VERSION, getCCMVersion, false, OBJ_NONE, svc_device_version, GetCCMVersionReq, \
+	  GetCCMVersionRes) \
+	X(DEVICE_RESET, doDeviceReset, true, OBJ_PHONE, svc_device_reset, DoDeviceResetReq, \
+	  StandardResponse) \
+	X(LIST_REGISTRATION, listRegistrationDynamic, false, OBJ_PHONE, svc_device_registrations, \
+	  ListRegistrationDynamicReq, ListRegistrationDynamicRes) \
+	X(SQL_QUERY, executeSQLQuery, false, OBJ_NONE, svc_sql_query, ExecuteSQLQueryReq, \
+	  ExecuteSQLQueryRes) \
+	X(SQL_UPDATE, executeSQLUpdate, true, OBJ_NONE, svc_sql_refuse, ExecuteSQLQueryReq, \
+	  ExecuteSQLUpdateRes) \
+	X(SQL_INACTIVE, executeSQLQueryInactive, false, OBJ_NONE, svc_sql_refuse, \
+	  ExecuteSQLQueryReq, ExecuteSQLQueryRes)
 
 #define OP_ENUM(id, name, writes, kind, handler, req, res) OP_##id,
 enum op_id { AXL_OPS(OP_ENUM) OP__COUNT };

@@ -120,6 +120,8 @@ static const struct db_stmt st_status_phones = {
 	"apply_status_phones",
 	"SELECT phone_name, state, attempts, coalesce(last_status::text, ''), reason, "
 	"       coalesce(to_char(done_at AT TIME ZONE 'UTC', "
+	"                        'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), ''), "
+	"       coalesce(to_char(confirmed_at AT TIME ZONE 'UTC', "
 	"                        'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), '') "
 	"  FROM notify_outbox WHERE request_id = $1 ORDER BY phone_name, id LIMIT $2"
 };
@@ -173,6 +175,7 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 			.sip_status = PQgetvalue(res, r, 3),
 			.reason = PQgetvalue(res, r, 4),
 			.done_at = PQgetvalue(res, r, 5),
+			.confirmed_at = PQgetvalue(res, r, 6),
 		};
 		ok = fn(ctx, &row);
 	}

@@ -54,6 +54,8 @@ struct apply_phone_status {
 	const char *sip_status;  /* "" when no answer was recorded */
 	const char *reason;
 	const char *done_at;     /* "" while pending */
+	const char *confirmed_at;/* when the phone registered anew after the
+				    delivered NOTIFY (repo_registration.h), or "" */
 };
 
 typedef bool (*apply_phone_fn)(void *ctx, const struct apply_phone_status *row);

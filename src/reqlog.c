@@ -112,5 +112,7 @@ reqlog_format(char *buf, size_t size, const struct reqlog *r)
 	reqlog_put(buf, size, &len, "axlcode", num);
 	snprintf(num, sizeof(num), "%.3f", r->duration_ms);
 	reqlog_put(buf, size, &len, "duration_ms", num);
+	if (r->sql != NULL && r->sql[0] != '\0')
+		reqlog_put(buf, size, &len, "sql", r->sql);
 	return len;
 }

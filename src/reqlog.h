@@ -20,6 +20,7 @@ struct reqlog {
 	int status;               /* HTTP status */
 	int axlcode;              /* 0 when no AXL fault */
 	double duration_ms;
+	const char *sql;          /* executeSQLQuery's statement (cut); NULL or "": no key */
 };
 
 /* A new id: REQLOG_ID_LEN hex digits (a random per-process prefix and a
@@ -27,7 +28,7 @@ struct reqlog {
 void reqlog_new_id(char out[REQLOG_ID_LEN + 1]);
 
 /* "request id=... user=... source=... op=... outcome=... status=...
- * axlcode=... duration_ms=..." into buf (always NUL-terminated, cut at
+ * axlcode=... duration_ms=...[ sql=...]" into buf (always NUL-terminated, cut at
  * size); returns the length written. */
 size_t reqlog_format(char *buf, size_t size, const struct reqlog *r);
 

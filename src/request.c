@@ -4,6 +4,7 @@
  *
  *   HTTP head      gSOAP's parser under http.c's hooks, which only record
  *                  and limit; then what framing says (404, 405, 413, 599)
+ *   public GET     the console's files (/ccmadmin/), before anyone is asked
  *   authenticate   who is asking (auth.c: Basic credentials, back-off)
  *   GET            the resource the path names (pages.c)
  *   POST           the envelope up to the body's first element, then
@@ -62,7 +63,7 @@ request_begin(struct worker *w)
 	struct request *r = &w->req;
 
 	r->version = 0;
-	r->op[0] = r->user[0] = r->role[0] = '\0';
+	r->op[0] = r->user[0] = r->role[0] = r->sql[0] = '\0';
 	r->status = r->axlcode = 0;
 	r->throttled = false;
 	r->request_id[0] = '\0';
@@ -99,22 +100,30 @@ authenticate(struct worker *w)
 	}
 }
 
-/* A GET: the resource its path names, filed under a fixed operation name. */
+/* The GET resources: the operation name each is filed under, and whether
+ * it is public (served without credentials: what toolchains read before
+ * they log in, and nothing else). */
+static const struct {
+	const char *op;
+	bool public;
+	int (*serve)(struct worker *w);
+} get_pages[] = {
+	[HTTP_RES_AXL] = { METRICS_OP_GET_PAGE, false, pages_service },
+	[HTTP_RES_APPLY_STATUS] = { METRICS_OP_GET_STATUS, false, pages_apply_status },
+	[HTTP_RES_METRICS] = { METRICS_OP_GET_METRICS, false, pages_metrics },
+	[HTTP_RES_ROOT] = { METRICS_OP_GET_ROOT, true, pages_root },
+	[HTTP_RES_UDS_VERSION] = { METRICS_OP_GET_UDS_VERSION, true, pages_uds_version },
+	[HTTP_RES_CONSOLE] = { METRICS_OP_GET_CONSOLE, true, pages_console },
+};
+
+/* A GET: the resource its path names. */
 static int
 serve_get(struct worker *w)
 {
-	static const struct {
-		const char *op;
-		int (*serve)(struct worker *w);
-	} get[] = {
-		[HTTP_RES_AXL] = { METRICS_OP_GET_PAGE, pages_service },
-		[HTTP_RES_APPLY_STATUS] = { METRICS_OP_GET_STATUS, pages_apply_status },
-		[HTTP_RES_METRICS] = { METRICS_OP_GET_METRICS, pages_metrics },
-	};
 	enum http_resource res = http_resource(w);
 
-	snprintf(w->req.op, sizeof(w->req.op), "%s", get[res].op);
-	return get[res].serve(w);
+	snprintf(w->req.op, sizeof(w->req.op), "%s", get_pages[res].op);
+	return get_pages[res].serve(w);
 }
 
 /* Route: the operation is the body's first element, peeked (not read). */
@@ -143,7 +152,8 @@ authorise(struct worker *w)
 
 /* Which AXL version: the operation element's namespace (any prefix; the
  * table's wildcard row records the URI received), unless SOAPAction names
- * one. */
+ * one.  1.0 reaches only getCCMVersion (version.c); an operation newer than
+ * the version asked for is not there, as in that version's schema. */
 static int
 resolve_version(struct worker *w)
 {
@@ -155,9 +165,9 @@ resolve_version(struct worker *w)
 		return SOAP_NO_METHOD;
 	if (s->local_namespaces[NS_AXL].out != NULL)
 		uri = s->local_namespaces[NS_AXL].out;
-	w->req.version = axl_version_resolve(s->action, uri);
+	w->req.version = axl_version_resolve(s->action, uri, w->req.op);
 	if (axl_version_supported(w->req.version))
-		return SOAP_OK;
+		return axl_version_has_op(w->req.version, w->req.op) ? SOAP_OK : SOAP_NO_METHOD;
 	w->req.version = 0;
 	snprintf(msg, sizeof(msg), "Incorrect axl version. Supported axl versions are %s",
 		 axl_version_list());
@@ -227,6 +237,9 @@ after_head(struct worker *w, int rc)
 
 	if (status != 0)
 		return http_error(w, status, msg, 0, true);
+	/* Public pages (the console signs in through AXL itself). */
+	if (rc == SOAP_STOP && get_pages[http_resource(w)].public)
+		return serve_get(w);
 	if ((who = authenticate(w)) != SOAP_OK)
 		return who;
 	if (rc == SOAP_OK)

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "models.h"
+#include "repo_registration.h"
 #include "repo_sip.h"
 #include "sip_registrar.h"
 #include "sip_rules.h"
@@ -259,6 +260,31 @@ admit(const struct sip_registrar *r, const struct sip_phone *ph, const struct si
 	return answer(a, 403, phrase);
 }
 
+/* What the answer says of a known phone (listRegistrationDynamic, and the
+ * confirmation of configuration delivered before a new registration; see
+ * repo_registration.h), recorded before the answer is sent.  Its failure
+ * costs only that record: the phone gets its answer.  Returns status. */
+static int
+record(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
+       const struct sip_peer *peer, int status, bool bound)
+{
+	struct reg_event ev = { .phone_uuid = ph->uuid, .status = status, .bound = bound,
+				.call_id = sip->sip_call_id->i_id, .source_ip = peer->ip,
+				.node = r->node };
+	struct app_err err = { 0 };
+	long confirmed;
+
+	if (ph->uuid[0] == '\0')
+		return status;
+	if (!repo_registration_record(r->db, &ev, &confirmed, &err))
+		log_msg(LOG_WARN, "sip: registration state of %s not recorded: %s", ph->name,
+			err.msg);
+	else if (confirmed > 0)
+		log_msg(LOG_INFO, "sip: %s confirmed %ld delivered NOTIFY(s) by a new registration",
+			ph->name, confirmed);
+	return status;
+}
+
 static int
 on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *peer,
 	    struct sip_answer *a)
@@ -266,7 +292,7 @@ on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_pe
 	const char *user = sip->sip_to ? sip->sip_to->a_url->url_user : NULL;
 	struct app_err err = { 0 };
 	enum cert_kind kind = CERT_NONE;
-	struct sip_phone ph;
+	struct sip_phone ph = { .uuid = "" };
 
 	/* nta refuses requests without these; the fuzzer's parser may not. */
 	if (sip->sip_call_id == NULL || sip->sip_cseq == NULL || sip->sip_to == NULL)
@@ -278,14 +304,14 @@ on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_pe
 	if (find_phone(r, user, &ph, a) != 0 || admit(r, &ph, peer, &kind, a) != 0 ||
 	    (ph.digest && authenticate(r, sip, &ph, a) != 0) ||
 	    update_bindings(r, sip, &ph, peer, kind, a) != 0)
-		return a->status;
+		return record(r, sip, &ph, peer, a->status, false);
 	if (!repo_sip_bindings(r->db, ph.uuid, add_contact, a, &err))
 		return unavailable(a, &err);
 	a->date = true;
 	log_msg(LOG_DEBUG, "sip: REGISTER %s as %s over %s from %s:%u%s%s", user, ph.name,
 		peer->transport, peer->ip, peer->port, kind != CERT_NONE ? " with its " : "",
 		kind != CERT_NONE ? capf_kind_name(kind) : "");
-	return answer(a, 200, NULL);
+	return record(r, sip, &ph, peer, answer(a, 200, NULL), a->contact[0] != '\0');
 }
 
 void

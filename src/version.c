@@ -80,16 +80,56 @@ axl_version_from_ns(const char *uri)
 	return axl_version_parse(uri + n);
 }
 
+/* The one operation namespace 1.0 reaches: the version probe that Cisco's
+ * Ansible examples send before they know the version. */
+#define PROBE_OP "getCCMVersion"
+
 int
-axl_version_resolve(const char *action, const char *ns_uri)
+axl_version_resolve(const char *action, const char *ns_uri, const char *op)
 {
 	int v = axl_version_from_action(action);
 
 	if (v == 0)
 		v = axl_version_from_ns(ns_uri);
-	if (v == 10)
+	if (v == 10 && op != NULL && strcmp(op, PROBE_OP) == 0)
 		v = versions[0].code;
 	return v;
+}
+
+/* Operations that Cisco's schemas have only from some version on. */
+static const struct {
+	const char *op;
+	int since;
+} op_since[] = {
+	{ "listRegistrationDynamic", 115 },
+};
+
+bool
+axl_version_has_op(int v, const char *op)
+{
+	for (size_t i = 0; op != NULL && i < sizeof(op_since) / sizeof(op_since[0]); i++)
+		if (strcmp(op_since[i].op, op) == 0)
+			return v >= op_since[i].since;
+	return true;
+}
+
+bool
+axl_ccm_version_valid(const char *text)
+{
+	const char *end;
+	int parts = 2;   /* major.minor read */
+
+	/* CUCM's form: major.minor.maintenance.build-patch, all numbers. */
+	if (text == NULL || !axl_version_supported(parse_prefix(text, &end)))
+		return false;
+	for (; *end == '.' && isdigit((unsigned char) end[1]); parts++)
+		for (end++; isdigit((unsigned char) *end); end++)
+			;
+	if (parts != 4 || *end != '-' || !isdigit((unsigned char) end[1]))
+		return false;
+	for (end++; isdigit((unsigned char) *end); end++)
+		;
+	return *end == '\0';
 }
 
 bool

@@ -19,9 +19,20 @@ int axl_version_from_action(const char *action);
 /* The version at the end of an AXL namespace URI; -1 when not an AXL URI. */
 int axl_version_from_ns(const char *uri);
 
-/* The version a request gets: the SOAPAction's when it names one, else the
- * namespace's, with 1.0 meaning the oldest we serve (as CUCM does). */
-int axl_version_resolve(const char *action, const char *ns_uri);
+/* The version a request for operation op gets: the SOAPAction's when it
+ * names one, else the namespace's.  1.0 means the oldest we serve (as CUCM
+ * does), but only for getCCMVersion, the probe clients send before they
+ * know the version; for anything else it stays 10, which is not served. */
+int axl_version_resolve(const char *action, const char *ns_uri, const char *op);
+
+/* Whether version v's schema has operation op (listRegistrationDynamic
+ * came with 11.5); true for operations every version has. */
+bool axl_version_has_op(int v, const char *op);
+
+/* Whether text is a CUCM version as getCCMVersion reports it
+ * ("14.0.1.13900-155": four numbers, a dash, a build number) whose first
+ * two numbers are an AXL version we serve. */
+bool axl_ccm_version_valid(const char *text);
 
 bool axl_version_supported(int v);
 

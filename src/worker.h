@@ -33,6 +33,7 @@ struct request {
 	char peer[64];           /* the client's address:port */
 	int version;             /* AXL version applied, e.g. 140 */
 	char op[64];             /* operation (body element) or GET resource, for logs */
+	char sql[121];           /* executeSQLQuery's statement, cut, for the log; "" otherwise */
 	char user[64];           /* the AXL user once authenticated */
 	char role[16];           /* the caller's role once authenticated */
 	int status;              /* HTTP status sent; 0 while unanswered */

@@ -18,9 +18,17 @@ REQUEST = {
     "truncated.http": None, "bare-xml.http": None, "unauthorized.http": "401",
     "unknown-op.http": "500",
     "read-only-user.http": "401",   # a read-only user's write, as CUCM answers it
+    "get-console-bare.http": "301",   # /ccmadmin -> /ccmadmin/
     "removePhoneSecurityProfile-in-use.http": "500", "removeUser-in-use.http": "500",
     "updatePhoneSecurityProfile-predefined.http": "500",
     "addPhoneSecurityProfile-duplicate.http": "500", "addUser-duplicate.http": "500",
+    "getCCMVersion-other-node.http": "500", "doDeviceReset-prt.http": "500",
+    "getPhone-1.0.http": "599", "listRegistrationDynamic-11.0.http": "500",
+    "post-uds-version.http": "405",
+    "executeSQLQuery-too-large.http": "500", "executeSQLQuery-db-error.http": "500",
+    "executeSQLQuery-two-statements.http": "500", "executeSQLQuery-matches.http": "500",
+    "executeSQLQuery-catalog.http": "500", "executeSQLUpdate.http": "500",
+    "executeSQLQueryInactive.http": "500",
     # EST (est.c): the refusals, each with its status.
     "est-enroll-string-wrong.http": "401", "est-enroll-string-none.http": "401",
     "est-enroll-rsa.http": "400", "est-enroll-unknown.http": "403",

@@ -26,8 +26,10 @@
 #include "repo_metrics.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
+#include "repo_registration.h"
 #include "repo_sip.h"
 #include "repo_apiuser.h"
+#include "repo_sql.h"
 
 #define MAX_PROFILES 96
 #define MAX_PHONES 24
@@ -47,6 +49,9 @@ struct fphone {
 	char user_uuid[UUID_DB_LEN + 1]; /* "" = no digest user */
 	unsigned version;
 	char lsc_serial[68];             /* phone_lsc: the current LSC's serial, "" = none */
+	char reg_outcome[16];            /* phone_registration_state; "" = never seen */
+	char reg_call_id[257];
+	time_t reg_seen;
 };
 
 struct fenduser {
@@ -972,6 +977,7 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 			.sip_status = "",
 			.reason = a->phones[i].registered ? "" : "not registered",
 			.done_at = a->phones[i].registered ? "" : a->st.created_at,
+			.confirmed_at = "",
 		};
 
 		if (!fn(ctx, &row))
@@ -1375,6 +1381,44 @@ add_est_phones(void)
 	}
 }
 
+/* --- executeSQLQuery --------------------------------------------------------- */
+
+/* A deterministic stand-in for PostgreSQL: a statement naming "nosuch" is
+ * refused as the database refuses an unknown table; one with "repeat" gets
+ * 100 rows of 1000 characters (past the harness's max_response); any other
+ * gets the stored phones' pkid, name and a NULL column. */
+bool
+repo_sql_query(const struct config *cfg, const char *sql, const struct sql_rows *rows,
+	       long *matched, struct app_err *err)
+{
+	static const char *const names[] = { "pkid", "name", "fkenduser" };
+	static char big[1001];
+	bool writing = true;
+	int n;
+
+	(void) cfg;
+	*matched = 0;
+	if (strstr(sql, "nosuch") != NULL)
+		return app_err_set(err, APP_E_SQL, "sql", "relation \"nosuch\" does not exist");
+	rows->columns(rows->ctx, 3, names);
+	if (big[0] == '\0')
+		memset(big, 'x', sizeof(big) - 1);
+	n = strstr(sql, "repeat") != NULL ? 100 : cur->nphones;
+	/* Past the point row() said stop, rows are only counted, as repo_sql.c
+	 * does. */
+	for (int i = 0; i < n; i++, (*matched)++) {
+		const char *v[3] = { "0", big, NULL };
+
+		if (n == cur->nphones && strstr(sql, "repeat") == NULL) {
+			v[0] = cur->phones[i].p.uuid;
+			v[1] = cur->phones[i].p.v[PH_NAME];
+		}
+		if (writing)
+			writing = rows->row(rows->ctx, 3, v);
+	}
+	return true;
+}
+
 /* The predefined profiles, as migration 0002 makes them. */
 static void
 add_predefined_profiles(void)
@@ -1551,5 +1595,64 @@ repo_capf_fail(struct db *db, const struct capf_phone *ph, const char *status,
 	snprintf(p->p.v[PH_CERT_STATUS], PH_VALUE_MAX, "%s", status);
 	if (end_operation)
 		snprintf(p->p.v[PH_CERT_OP], PH_VALUE_MAX, "No Pending Operation");
+	return true;
+}
+
+/* --- registration state (repo_registration.h) ------------------------------ */
+
+bool
+repo_registration_record(struct db *db, const struct reg_event *ev, long *confirmed,
+			 struct app_err *err)
+{
+	const char *outcome = reg_outcome(ev->status, ev->bound);
+	struct item_key key = { .uuid = ev->phone_uuid };
+	struct fphone *f = phone_by_key(&key);
+
+	(void) db;
+	(void) err;
+	*confirmed = 0;
+	if (outcome == NULL || f == NULL)
+		return true;
+	snprintf(f->reg_outcome, sizeof(f->reg_outcome), "%s", outcome);
+	if (strcmp(outcome, "rejected") != 0)
+		snprintf(f->reg_call_id, sizeof(f->reg_call_id), "%s", ev->call_id);
+	f->reg_seen = time(NULL);
+	return true;
+}
+
+bool
+repo_registration_list(struct db *db, const struct reg_search *s, reg_row_fn fn, void *ctx,
+		       long *matched, struct app_err *err)
+{
+	int order[MAX_PHONES], n = 0, start, end;
+	long skip = s->first >= 0 ? s->skip : 0;
+	char seen[24];
+
+	(void) db;
+	(void) err;
+	for (int i = 0; i < cur->nphones; i++)
+		order[i] = i;
+	qsort(order, (size_t) cur->nphones, sizeof(order[0]), cmp_phone_idx);
+	for (int i = 0; i < cur->nphones; i++)
+		if (like(s->device, cur->phones[order[i]].p.v[PH_NAME]))
+			order[n++] = order[i];
+	start = skip < n ? (int) skip : n;
+	end = s->first >= 0 && s->first < n - start ? start + (int) s->first : n;
+	*matched = end - start;
+	for (int i = start; i < end; i++) {
+		const struct fphone *f = &cur->phones[order[i]];
+		const char *status = strcmp(f->reg_outcome, "rejected") == 0 ? "Rejected" :
+				     phone_registered(f->p.uuid) ? "Registered" :
+				     f->reg_outcome[0] ? "Unregistered" : "Unknown";
+		struct reg_row row = { .name = f->p.v[PH_NAME], .uuid = f->p.uuid, .ip = "",
+				       .node = "", .config_version = "", .last_seen = seen,
+				       .status = status };
+
+		snprintf(seen, sizeof(seen), "%lld", f->reg_outcome[0] ? (long long) f->reg_seen : 0LL);
+		if (!f->reg_outcome[0])
+			seen[0] = '\0';
+		if (!fn(ctx, &row))
+			break;
+	}
 	return true;
 }

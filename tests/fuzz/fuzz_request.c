@@ -141,6 +141,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.max_depth = 32;
 	cfg.idle_timeout = 2;
 	cfg.request_timeout = 2;
+	/* The smallest response cap, so that executeSQLQuery's "too large" is
+	 * reached by a short result (fake_repo.c's repo_sql_query). */
+	cfg.max_response = 65536;
 	echo = getenv("FUZZ_ECHO") != NULL;
 	log_set_level(echo ? LOG_DEBUG : LOG_ERROR);
 	/* No write throttle and no login back-off (their defaults): both

@@ -136,6 +136,26 @@ REQUESTS = {
                                         "<keySize>3072</keySize>"),
     "updatePhone-by-uuid": ("updatePhone", "<uuid>{00000015-F00D-4000-8000-0000FA8CFB85}</uuid>"
                                            "<description>by uuid</description><digestUser/>"),
+    # executeSQLQuery (fake_repo.c answers with its phones; "repeat" passes the
+    # harness's 64 KB cap, "nosuch" is the database's refusal).
+    "executeSQLQuery": ("executeSQLQuery", "<sql>select name, description from device where "
+                                           "name like 'SEP%' order by name</sql>"),
+    "executeSQLQuery-skip-first": ("executeSQLQuery", "<sql>SELECT SKIP 1 FIRST 2 UNIQUE name "
+                                                      "FROM device ORDER BY name;</sql>"),
+    "executeSQLQuery-join": ("executeSQLQuery",
+                             "<sql>select d.name, s.name as p, count(*) from device d, "
+                             "securityprofile s where s.pkid = d.fksecurityprofile and "
+                             "lower(d.name) like 'sep%' /* ; */ group by 1, 2 -- x</sql>"),
+    "executeSQLQuery-too-large": ("executeSQLQuery",
+                                  "<sql>select repeat('x', 1000) from device</sql>"),
+    "executeSQLQuery-db-error": ("executeSQLQuery", "<sql>select * from nosuchtable</sql>"),
+    "executeSQLQuery-two-statements": ("executeSQLQuery",
+                                       "<sql>select 1; delete from device</sql>"),
+    "executeSQLQuery-matches": ("executeSQLQuery",
+                                "<sql>select name from device where name matches 'SEP*'</sql>"),
+    "executeSQLQuery-catalog": ("executeSQLQuery", "<sql>select * from \"pg_authid\"</sql>"),
+    "executeSQLUpdate": ("executeSQLUpdate", "<sql>update device set description = ''</sql>"),
+    "executeSQLQueryInactive": ("executeSQLQueryInactive", "<sql>select name from device</sql>"),
     "updatePhoneSecurityProfile-predefined": (
         "updatePhoneSecurityProfile", "<name>Cisco 8845 - Standard SIP Non-Secure Profile</name>"
         "<description>x</description>"),
@@ -167,6 +187,24 @@ REQUESTS = {
                                  "<digestCredentials>other</digestCredentials>"),
     "removeUser": ("removeUser", "<userid>spare</userid>"),
     "removeUser-in-use": ("removeUser", "<userid>1002</userid>"),
+    # the version probe, a reset by device, registration state
+    "getCCMVersion": ("getCCMVersion", "<processNodeName/>"),
+    "getCCMVersion-other-node": ("getCCMVersion", "<processNodeName>elsewhere</processNodeName>"),
+    "doDeviceReset": ("doDeviceReset", "<deviceName>SEP001122334466</deviceName>"
+                                       "<isHardReset>true</isHardReset>"),
+    "doDeviceReset-type": ("doDeviceReset", "<deviceName>SEP001122334455</deviceName>"
+                                            "<deviceResetType>Apply Configuration"
+                                            "</deviceResetType>"),
+    "doDeviceReset-by-uuid": ("doDeviceReset", '<deviceName uuid="{00000015-F00D-4000-8000-'
+                                               '0000FA8CFB85}"/><isHardReset>f</isHardReset>'),
+    "doDeviceReset-prt": ("doDeviceReset", "<deviceName>SEP001122334455</deviceName>"
+                                           "<deviceResetType>Generate PRT</deviceResetType>"),
+    "listRegistrationDynamic": (
+        "listRegistrationDynamic", "<searchCriteria><device>SEP%</device></searchCriteria>"
+        "<returnedTags/><skip>0</skip><first>5</first>"),
+    "listRegistrationDynamic-tags": (
+        "listRegistrationDynamic", "<searchCriteria><device>%</device></searchCriteria>"
+        "<returnedTags>" + tags("device", "risStatus", "lastSeen") + "</returnedTags>"),
 }
 
 
@@ -236,6 +274,14 @@ def request_corpus(folder):
         for version in ("11.0", "12.5", "15.0"):
             write(folder, "%s-%s.http" % (name, version), post(op, inner, version=version))
         write(folder, name + "-chunked.http", post(op, inner, chunked=True))
+    # The Ansible probe: namespace 1.0 without SOAPAction; 1.0 for anything
+    # else is refused; listRegistrationDynamic is not in 11.0.
+    op, inner = REQUESTS["getCCMVersion"]
+    write(folder, "getCCMVersion-1.0.http", post(op, inner, version="1.0", action=False))
+    write(folder, "getPhone-1.0.http", post("getPhone", "<name>x</name>", version="1.0",
+                                            action=False))
+    op, inner = REQUESTS["listRegistrationDynamic"]
+    write(folder, "listRegistrationDynamic-11.0.http", post(op, inner, version="11.0"))
     op, inner = REQUESTS["getPhone"]
     write(folder, "getPhone-no-soapaction.http", post(op, inner, version="12.0", action=False))
     # Two requests on one connection, the second using the first's result.
@@ -264,10 +310,20 @@ def request_corpus(folder):
           + AUTH.encode() + b"\r\n\r\n")
     write(folder, "get-metrics.http", b"GET /metrics HTTP/1.1\r\nAuthorization: Basic "
           + AUTH.encode() + b"\r\n\r\n")
+    write(folder, "get-root-public.http", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    write(folder, "get-uds-version-public.http",
+          b"GET /cucm-uds/version HTTP/1.1\r\nHost: cucm.example:8443\r\n\r\n")
+    write(folder, "post-uds-version.http", b"POST /cucm-uds/version HTTP/1.1\r\n"
+          b"Content-Length: 0\r\n\r\n")
     write(folder, "get-http10.http", b"GET /axl HTTP/1.0\r\nAuthorization: Basic "
           + AUTH.encode() + b"\r\n\r\n")
     write(folder, "get-status-missing.http", b"GET /axl/status/apply/%7Bnone%7D?x=1 HTTP/1.1\r\n"
           b"Authorization: Basic " + AUTH.encode() + b"\r\n\r\n")
+    # The console's files: public (no credentials), revalidated by ETag,
+    # and /ccmadmin without its slash redirected.
+    write(folder, "get-console.http", b"GET /ccmadmin/ HTTP/1.1\r\nX-Requested-With: XMLHttpRequest\r\n\r\n"
+          b"GET /ccmadmin/app.js HTTP/1.1\r\nIf-None-Match: \"0\"\r\n\r\n")
+    write(folder, "get-console-bare.http", b"GET /ccmadmin?x HTTP/1.1\r\n\r\n")
     write(folder, "unauthorized.http", post("getPhone", "<name>SEP001122334455</name>",
                                             auth=base64.b64encode(b"admin:wrong").decode()))
     write(folder, "read-only-user.http", post("removePhone", "<name>SEP001122334455</name>",

@@ -205,3 +205,36 @@ def test_wrong_password_is_no_answer(server):
     finally:
         client.close()
     assert r == {"error": "No return results"}, r
+
+
+def test_execute_sql_query(node, unique):
+    """executeSQLQuery as cisco-axl scripts send it (executeOperation with
+    the statement as `sql`): the rows come back under their column names,
+    a NULL as an empty value, and a refused statement as a -1 fault."""
+    name = unique + "-sql"
+    node.ok("addPhoneSecurityProfile", phoneSecurityProfile={
+        "phoneType": "Cisco 8845", "protocol": "SIP", "name": name, "description": "sql"})
+    try:
+        ret = node.ok("executeSQLQuery",
+                      sql="select name, description from securityprofile where name = '%s'" % name)
+        row = ret["row"]
+        row = row[0] if isinstance(row, list) else row
+        assert (row["name"], row["description"]) == (name, "sql")
+        fault = node.fault("executeSQLQuery", sql="delete from securityprofile")
+        assert fault["axlcode"] == -1, fault
+        assert fault["request"] == "executeSQLQuery", fault
+        # The refused statement changed nothing.
+        ret = node.ok("executeSQLQuery",
+                      sql="select count(*) from securityprofile where name = '%s'" % name)
+        row = ret["row"]
+        row = row[0] if isinstance(row, list) else row
+        assert str(row["count"]) == "1"
+    finally:
+        node.ok("removePhoneSecurityProfile", name=name)
+
+
+def test_get_ccm_version(node):
+    """The version probe toolchains send first answers through cisco-axl."""
+    ret = node.ok("getCCMVersion")
+    version = ret["componentVersion"]["version"]
+    assert version.split(".")[:2] == ["14", "0"], ret

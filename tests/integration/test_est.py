@@ -527,18 +527,19 @@ def test_reenroll_with_current_lsc_then_revoked(est, axl, pg, pki, unique, tmp_p
 
 def test_metrics_count_enrollments(est, tmp_path):
     import http.client
-    import ssl
-    ctx = ssl.create_default_context(cafile=est.cert)
+    bad = tmp_path / "bad.b64"
+    bad.write_bytes(base64.b64encode(b"not a request"))
+    assert curl(est, tmp_path, "simpleenroll", data=str(bad)).status == 400
     conn = http.client.HTTPConnection("127.0.0.1", est.port)
     conn.request("GET", "/metrics", headers={"Authorization": "Basic " + base64.b64encode(
         ("%s:%s" % (est.user, est.password)).encode()).decode()})
     text = conn.getresponse().read().decode()
-    del ctx
     counts = {line.split('"')[1]: int(line.rsplit(" ", 1)[1]) for line in text.splitlines()
               if line.startswith("axlprov_est_enrollments_total{")}
     assert set(counts) == {"issued", "renewed", "challenged", "denied", "refused", "expired",
                            "rate_limited", "error"}
-    assert 'operation="EST simpleenroll"' in text
+    assert counts["refused"] >= 1
+    assert 'axlprov_requests_total{operation="EST simpleenroll",outcome="http_4xx"}' in text
 
 
 def test_make_run_serves_est(pg, unique, tmp_path):

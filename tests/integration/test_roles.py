@@ -79,6 +79,8 @@ WRITES = {
     "addUser": lambda n: user_xml(userid=n["u"] + "-new", lastName="X"),
     "updateUser": lambda n: "<userid>%s</userid><lastName>Y</lastName>" % n["u"],
     "removeUser": lambda n: "<userid>%s</userid>" % n["u"],
+    "doDeviceReset": lambda n: "<deviceName>%s</deviceName><isHardReset>true</isHardReset>"
+        % n["ph"],
 }
 
 
@@ -114,7 +116,10 @@ def test_read_only_user_reads(server, axl, readonly, unique):
                       ("getPhone", "<name>%s</name>" % n["ph"]),
                       ("listPhone", "<searchCriteria><name>%s</name></searchCriteria>"
                        "<returnedTags><name/></returnedTags>" % n["ph"]),
-                      ("getUser", "<userid>%s</userid>" % n["u"])]:
+                      ("getUser", "<userid>%s</userid>" % n["u"]),
+                      ("getCCMVersion", ""),
+                      ("listRegistrationDynamic",
+                       "<searchCriteria><device>%s</device></searchCriteria>" % n["ph"])]:
         r = readonly.call(op, inner)
         assert r.status == 200, (op, r.text)
     r = readonly.raw("GET", "/axl/status/apply/" + n["p"])

@@ -88,7 +88,7 @@ def test_malformed_basic_header(axl):
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-@pytest.mark.parametrize("path", ["/other", "/axl/other", "/"])
+@pytest.mark.parametrize("path", ["/other", "/axl/other", "/cucm-uds/other", "/index.html"])
 def test_404(axl, method, path):
     body = envelope("getPhoneSecurityProfile", GET_INNER) if method == "POST" else b""
     r = axl.raw(method, path, body=body)
@@ -174,16 +174,20 @@ def test_supported_versions(axl, version, oauth, with_soapaction):
     assert len(p) == (16 if oauth else 15)
 
 
-def test_version_1_0_without_soapaction_is_11_0(axl):
+def test_version_1_0_is_only_for_the_version_probe(axl):
+    """Namespace 1.0 is what getCCMVersion is probed with (answered as
+    11.0, test_frontdoors.py); any other operation in it is refused."""
     r = get_std(axl, version="1.0", soapaction=None, validate=False)
+    assert r.status == 599, r.text
+    assert "Incorrect axl version" in r.text
+    r = axl.call("getCCMVersion", "", version="1.0", soapaction=None, validate=False)
     assert r.status == 200, r.text
     assert response_ns(r) == AXL_NS % "11.0"
     validate_body(r.body, "11.0")
-    assert r.ret().find("phoneSecurityProfile/EnableOAuthAuthentication") is None
 
 
 @pytest.mark.parametrize("ns_version,action_version", [("12.5", "14.0"), ("14.0", "11.5"),
-                                                       ("1.0", "15.0")])
+                                                       ("9.1", "15.0")])
 def test_soapaction_version_wins(axl, ns_version, action_version):
     r = get_std(axl, version=ns_version, validate=False,
                 soapaction='"CUCM:DB ver=%s getPhoneSecurityProfile"' % action_version)

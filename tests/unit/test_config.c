@@ -49,6 +49,7 @@ static const struct {
 	SS(sip_tls_cert, "", "/etc/axlprov/sip.pem"),
 	SS(sip_tls_key, "", "/etc/axlprov/sip.key"),
 	SS(sip_accept_mic, "off", "on"),
+	SS(ccm_version, "14.0.1.13900-155", "15.0.1.10000-1"),
 	SS(sip_node, "", "node-b"),
 	SI(sip_t1, "500", "50", 10, 10000),
 	SI(notify_attempts, "6", "2", 1, 100),
@@ -62,6 +63,8 @@ static const struct {
 	SS(capf_key, "", "/var/lib/axlprov/capf/ca.key"),
 	SI(capf_lsc_days, "1825", "365", 1, 36500),
 	SS(mic_roots, "", "/etc/axlprov/mic-roots.pem"),
+	SI(sql_query_timeout, "10", "2", 1, 3600),
+	SS(sql_query_database_url, "", "host=db dbname=axlprov user=axlprov_sql"),
 	SS(capf_listen, "0.0.0.0:3804", "127.0.0.1:13804"),
 	SI(capf_rate_limit, "60", "5", 0, 1000000),
 #undef SS
@@ -542,6 +545,24 @@ test_log_level_values(void **state)
 	}
 }
 
+/* ccm_version takes CUCM's form with a served AXL version first, from
+ * every source; the refusal names the form. */
+static void
+test_ccm_version_values(void **state)
+{
+	static const char *const bad[] = { "14.0", "13.0.1.10000-1", "14.0.1.13900", "x" };
+
+	(void) state;
+	for (size_t k = 0; k < NELEM(bad); k++) {
+		char *argv[] = { "axlprovd", "--ccm-version", (char *) bad[k], NULL };
+		struct config cfg;
+		struct app_err err = { 0 };
+
+		assert_fault(load(&cfg, &err, argv), &err, APP_E_INVALID_VALUE, "ccm_version");
+		assert_non_null(strstr(err.msg, "14.0.1.13900-155"));
+	}
+}
+
 /* tls_ciphers takes exactly the six group names; anything else is an
  * error that lists them, from every source. */
 static void
@@ -710,6 +731,7 @@ main(void)
 		T(test_file_syntax),
 		T(test_int_ranges),
 		T(test_log_level_values),
+		T(test_ccm_version_values),
 		T(test_tls_ciphers_values),
 		T(test_string_too_long),
 		T(test_unknown_options_stay),

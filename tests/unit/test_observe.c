@@ -25,10 +25,11 @@ test_write_ops(void **state)
 {
 	static const char *const writes[] = {
 		"addPhone", "updatePhoneSecurityProfile", "removeUser", "applyPhone",
-		"resetPhoneSecurityProfile", "restartPhone",
+		"resetPhoneSecurityProfile", "restartPhone", "doDeviceReset",
 	};
 	static const char *const reads[] = {
 		"getPhone", "listPhoneSecurityProfile", "getUser", "", "executeSQLQuery", "Add",
+		"getCCMVersion", "listRegistrationDynamic",
 		"addSomethingNew",
 	};
 
@@ -37,7 +38,7 @@ test_write_ops(void **state)
 		assert_true(axl_op_is_write(writes[i]));
 	for (size_t i = 0; i < NELEM(reads); i++)
 		assert_false(axl_op_is_write(reads[i]));
-	assert_int_equal(axl_op_count(), 19);
+	assert_int_equal(axl_op_count(), OP__COUNT);
 	for (int i = 0; i < axl_op_count(); i++)
 		assert_int_equal(axl_op_find(axl_op_name(i)), i);
 	assert_int_equal(axl_op_find("getphone"), -1);
@@ -206,6 +207,14 @@ test_logfmt(void **state)
 	assert_int_equal(len, strlen(buf));
 	assert_string_equal(buf, "request id=00000000000000ab user=\"\" source=127.0.0.1:4000 "
 				 "op=\"GET /metrics\" outcome=ok status=200 axlcode=-239 duration_ms=1.235");
+	/* executeSQLQuery's statement comes last, quoted. */
+	r.sql = "select name\nfrom device";
+	reqlog_format(buf, sizeof(buf), &r);
+	assert_non_null(strstr(buf, " duration_ms=1.235 sql=\"select name\\nfrom device\""));
+	r.sql = "";
+	reqlog_format(buf, sizeof(buf), &r);
+	assert_null(strstr(buf, "sql="));
+	r.sql = NULL;
 	len = 0;
 	buf[0] = '\0';
 	reqlog_put(buf, sizeof(buf), &len, "op", "a\"b\\c\nd\te=f\x01");

@@ -99,40 +99,79 @@ static void
 test_resolve(void **state)
 {
 	static const struct {
-		const char *action, *ns;
+		const char *action, *ns, *op;
 		int want;
 	} cases[] = {
 		/* SOAPAction wins over the namespace */
-		{ "CUCM:DB ver=12.5 getPhone", "http://www.cisco.com/AXL/API/14.0", 125 },
-		{ "\"CUCM:DB ver=15.0\"", "http://www.cisco.com/AXL/API/11.0", 150 },
+		{ "CUCM:DB ver=12.5 getPhone", "http://www.cisco.com/AXL/API/14.0", "getPhone", 125 },
+		{ "\"CUCM:DB ver=15.0\"", "http://www.cisco.com/AXL/API/11.0", "getPhone", 150 },
 		/* no (usable) SOAPAction: the namespace */
-		{ NULL, "http://www.cisco.com/AXL/API/14.0", 140 },
-		{ "", "http://www.cisco.com/AXL/API/11.5", 115 },
-		{ "\"\"", "http://www.cisco.com/AXL/API/12.0", 120 },
-		{ "CUCM:DB getPhone", "http://www.cisco.com/AXL/API/12.5", 125 },
-		{ "CUCM:DB ver=junk", "http://www.cisco.com/AXL/API/14.0", 140 },
-		/* 1.0 means the oldest version served */
-		{ NULL, "http://www.cisco.com/AXL/API/1.0", 110 },
-		{ "CUCM:DB ver=1.0 getPhone", "http://www.cisco.com/AXL/API/1.0", 110 },
+		{ NULL, "http://www.cisco.com/AXL/API/14.0", "getPhone", 140 },
+		{ "", "http://www.cisco.com/AXL/API/11.5", "getPhone", 115 },
+		{ "\"\"", "http://www.cisco.com/AXL/API/12.0", "getPhone", 120 },
+		{ "CUCM:DB getPhone", "http://www.cisco.com/AXL/API/12.5", "getPhone", 125 },
+		{ "CUCM:DB ver=junk", "http://www.cisco.com/AXL/API/14.0", "getPhone", 140 },
+		/* 1.0 means the oldest version served, for the version probe only */
+		{ NULL, "http://www.cisco.com/AXL/API/1.0", "getCCMVersion", 110 },
+		{ "CUCM:DB ver=1.0", "http://www.cisco.com/AXL/API/1.0", "getCCMVersion", 110 },
+		{ NULL, "http://www.cisco.com/AXL/API/1.0", "getPhone", 10 },
+		{ "CUCM:DB ver=1.0 getPhone", "http://www.cisco.com/AXL/API/1.0", "getPhone", 10 },
+		{ NULL, "http://www.cisco.com/AXL/API/1.0", NULL, 10 },
 		/* unsupported versions are resolved, and refused later */
-		{ NULL, "http://www.cisco.com/AXL/API/13.0", 130 },
+		{ NULL, "http://www.cisco.com/AXL/API/13.0", "getPhone", 130 },
 		/* nothing at all */
-		{ NULL, NULL, -1 },
-		{ NULL, "urn:other", -1 },
+		{ NULL, NULL, "getPhone", -1 },
+		{ NULL, "urn:other", "getPhone", -1 },
 	};
 
 	(void) state;
 	for (size_t i = 0; i < NELEM(cases); i++) {
-		int got = axl_version_resolve(cases[i].action, cases[i].ns);
+		int got = axl_version_resolve(cases[i].action, cases[i].ns, cases[i].op);
 
 		if (got != cases[i].want)
 			fail_msg("axl_version_resolve(%s, %s) = %d, want %d",
 				 cases[i].action ? cases[i].action : "NULL",
 				 cases[i].ns ? cases[i].ns : "NULL", got, cases[i].want);
 	}
-	/* 1.0 maps to a version we actually serve */
+	/* 1.0 maps to a version we actually serve, for getCCMVersion alone */
 	assert_true(axl_version_supported(
-		axl_version_resolve(NULL, "http://www.cisco.com/AXL/API/1.0")));
+		axl_version_resolve(NULL, "http://www.cisco.com/AXL/API/1.0", "getCCMVersion")));
+	assert_false(axl_version_supported(
+		axl_version_resolve(NULL, "http://www.cisco.com/AXL/API/1.0", "getPhone")));
+}
+
+/* listRegistrationDynamic came with 11.5; the rest is in every version. */
+static void
+test_has_op(void **state)
+{
+	(void) state;
+	assert_false(axl_version_has_op(110, "listRegistrationDynamic"));
+	assert_true(axl_version_has_op(115, "listRegistrationDynamic"));
+	assert_true(axl_version_has_op(150, "listRegistrationDynamic"));
+	assert_true(axl_version_has_op(110, "getCCMVersion"));
+	assert_true(axl_version_has_op(110, "doDeviceReset"));
+	assert_true(axl_version_has_op(110, NULL));
+}
+
+/* CUCM's version form, starting with a served AXL version. */
+static void
+test_ccm_version(void **state)
+{
+	static const char *const good[] = { "14.0.1.13900-155", "15.0.1.10000-1",
+					    "11.5.1.21900-40", "12.5.1.11900-146" };
+	static const char *const bad[] = { "", "14.0", "14.0.1", "14.0.1.13900",
+					   "14.0.1.13900-", "14.0.1.13900-15a", "13.0.1.10000-1",
+					   "16.0.1.10000-1", "14.0.1.x-1", "14.0.1.1.1-1",
+					   "v14.0.1.13900-155", "14.0.1.13900-155 " };
+
+	(void) state;
+	for (size_t i = 0; i < NELEM(good); i++)
+		if (!axl_ccm_version_valid(good[i]))
+			fail_msg("%s refused", good[i]);
+	for (size_t i = 0; i < NELEM(bad); i++)
+		if (axl_ccm_version_valid(bad[i]))
+			fail_msg("\"%s\" accepted", bad[i]);
+	assert_false(axl_ccm_version_valid(NULL));
 }
 
 /* Exactly 11.0 11.5 12.0 12.5 14.0 15.0; there was no 13.x. */
@@ -197,6 +236,8 @@ main(void)
 		cmocka_unit_test(test_from_ns),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_supported_set),
+		cmocka_unit_test(test_has_op),
+		cmocka_unit_test(test_ccm_version),
 		cmocka_unit_test(test_ns_of_each_version),
 		cmocka_unit_test(test_list_names_each_version),
 	};
