@@ -13,6 +13,8 @@ listen=${AXLPROV_LISTEN:-0.0.0.0:8443}
 # axlprovd reads AXLPROV_SIP_LISTEN itself; empty turns SIP off.
 sip=${AXLPROV_SIP_LISTEN-0.0.0.0:5060}
 sip_tls=${AXLPROV_SIP_TLS_LISTEN-0.0.0.0:5061}
+# EST, where phones obtain their LSC online; empty turns it off.
+capf_listen=${AXLPROV_CAPF_LISTEN-0.0.0.0:3804}
 admin=${AXLPROV_ADMIN_USER:-admin}
 own_pg=
 
@@ -76,6 +78,7 @@ cat <<MSG
     SIP:       ${sip:-off}   (registrar for phones, UDP and TCP; apply config notifies them)
     SIP TLS:   ${sip_tls:-off}   (phones with Authenticated or Encrypted profiles, with their LSC)
 CAPF CA: $capf/ca.crt   (signs phones' LSCs: axlprovd capf issue PHONE --csr FILE)
+    EST:       ${capf_listen:-off}   (phones enroll online: https://localhost:${capf_listen##*:}/.well-known/est/, see docs/certificates.md)
 
   Try:  curl -k -u '$admin:$password' https://localhost:$port/axl/
   Stop: Ctrl-C
@@ -90,7 +93,7 @@ stop() {
 }
 trap stop INT TERM
 "$top/build/axlprovd" --listen "$listen" --tls-cert "$tls/server.pem" \
-	--capf-cert "$capf/ca.crt" --capf-key "$capf/ca.key" &
+	--capf-cert "$capf/ca.crt" --capf-key "$capf/ca.key" --capf-listen "$capf_listen" &
 pid=$!
 wait "$pid" || true
 pid=

@@ -290,6 +290,27 @@ auth_digest_ha1(const char *user, const char *realm, const char *password,
 	       hex_digest(EVP_sha256(), user, realm, password, sha256_hex);
 }
 
+bool
+auth_backoff_blocked(const char *peer)
+{
+	char addr[BACKOFF_ADDR_MAX];
+
+	backoff_address(peer != NULL ? peer : "", addr);
+	return backoff_wait(&login_backoff, addr, now_seconds()) > 0;
+}
+
+void
+auth_backoff_result(const char *peer, bool ok)
+{
+	char addr[BACKOFF_ADDR_MAX];
+
+	backoff_address(peer != NULL ? peer : "", addr);
+	if (ok)
+		backoff_success(&login_backoff, addr);
+	else
+		backoff_failure(&login_backoff, addr, now_seconds());
+}
+
 enum auth_result
 auth_check(struct db *db, const char *user, const char *password, const char *peer,
 	   char role[16])

@@ -35,6 +35,11 @@ bool auth_init(int cache_ttl_seconds);
  * once, before threads use auth_check. */
 void auth_backoff_init(int after, int window_seconds, int max_seconds);
 
+/* The same back-off for other credentials checked elsewhere (EST's
+ * authentication strings): whether peer must wait, and a check's result. */
+bool auth_backoff_blocked(const char *peer);
+void auth_backoff_result(const char *peer, bool ok);
+
 /* Checks credentials from peer ("host:port", for the back-off); fills role
  * ("full" or "read-only") on success. */
 enum auth_result auth_check(struct db *db, const char *user, const char *password,

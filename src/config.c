@@ -128,10 +128,10 @@ static const struct setting settings[] = {
 	  "The CAPF CA's PEM certificate, which signs phones' LSCs (and its key, if capf_key "
 	  "is empty). Empty: no LSC is issued or trusted."),
 	S(capf_key, capf_key, "",
-	  "The CAPF CA's PEM private key; only `capf issue` reads it. Empty: the key is in "
-	  "capf_cert."),
+	  "The CAPF CA's PEM private key; `capf issue` and the EST listener (`capf_listen`) "
+	  "read it. Empty: the key is in capf_cert."),
 	I(capf_lsc_days, capf_lsc_days, "1825", 1, 36500,
-	  "How many days an LSC issued by `capf issue` is valid."),
+	  "How many days an LSC issued by `capf issue` or EST enrollment is valid."),
 	S(mic_roots, mic_roots, "",
 	  "A PEM bundle of the certificates that phones' MICs (manufacture-installed "
 	  "certificates) chain to. Empty: no MIC is trusted."),
@@ -142,6 +142,12 @@ static const struct setting settings[] = {
 	  "libpq connection string or URI for executeSQLQuery's statements, which must log in "
 	  "as a role that can read only the data dictionary's views (see docs/sql-query.md). "
 	  "Empty: `database_url` with user axlprov_sql"),
+	S(capf_listen, capf_listen, "0.0.0.0:3804",
+	  "EST listener (RFC 7030) where phones obtain their LSC online, address:port, TLS with "
+	  "the HTTPS certificate; on only when `capf_cert` and its key are readable, see "
+	  "docs/certificates.md (empty: off)"),
+	I(capf_rate_limit, capf_rate_limit, "60", 0, 1000000,
+	  "EST requests per client address per minute, beyond that HTTP 429 (0: no limit)"),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

@@ -50,6 +50,8 @@ struct config {
 	char mic_roots[512];      /* PEM bundle: roots (or manufacturing CAs) MICs chain to */
 	long sql_query_timeout;   /* executeSQLQuery's statement_timeout, seconds */
 	char sql_query_database_url[1024]; /* its connection ("" = database_url as axlprov_sql) */
+	char capf_listen[128];    /* EST (online LSC enrollment) address:port, "" = off */
+	long capf_rate_limit;     /* EST requests per address per minute (0: no limit) */
 };
 
 /* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>

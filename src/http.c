@@ -55,10 +55,13 @@ reason(int status)
 	case 200: return "OK";
 	case 301: return "Moved Permanently";
 	case 304: return "Not Modified";
+	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 413: return "Request Entity Too Large";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default: return "";   /* 599 has no standard phrase; CUCM sends none */
@@ -162,6 +165,16 @@ http_send(struct worker *w, int status, const char *content_type, bool close)
 			 close);
 }
 
+/* An EST client (curl, a phone) gets the reason as plain text. */
+static int
+est_error(struct worker *w, int status, const char *message, const char *extra, bool close)
+{
+	xbuf_reset(&w->body);
+	xbuf_puts(&w->body, message);
+	xbuf_puts(&w->body, "\n");
+	return send_full(w, status, "text/plain; charset=utf-8", extra, close);
+}
+
 int
 http_send_console(struct worker *w, int status, const char *content_type, const char *etag)
 {
@@ -184,6 +197,14 @@ http_error(struct worker *w, int status, const char *message, int retry_after, b
 	char extra[96];
 	int n = 0;
 
+	extra[0] = '\0';
+	if (status == 401 && !w->http->no_challenge)
+		n = snprintf(extra, sizeof(extra), "WWW-Authenticate: Basic realm=\"%s\"\r\n",
+			     w->req.site == SITE_EST ? "axlprov EST" : "Cisco AXL API");
+	if (retry_after > 0)
+		snprintf(extra + n, sizeof(extra) - (size_t) n, "Retry-After: %d\r\n", retry_after);
+	if (w->req.site == SITE_EST)
+		return est_error(w, status, message, extra, close);
 	xbuf_reset(&w->body);
 	xbuf_printf(&w->body,
 		    "<!-- custom Cisco error page -->\n"
@@ -193,11 +214,6 @@ http_error(struct worker *w, int status, const char *message, int retry_after, b
 		    status, reason(status), status);
 	xbuf_put_escaped(&w->body, message);
 	xbuf_puts(&w->body, "</p></div></body></html>");
-	extra[0] = '\0';
-	if (status == 401 && !w->http->no_challenge)
-		n = snprintf(extra, sizeof(extra), "WWW-Authenticate: Basic realm=\"Cisco AXL API\"\r\n");
-	if (retry_after > 0)
-		snprintf(extra + n, sizeof(extra) - (size_t) n, "Retry-After: %d\r\n", retry_after);
 	return send_full(w, status, "text/html;charset=utf-8", extra, close);
 }
 

@@ -21,6 +21,8 @@
 #include "audit.h"
 #include "auth.h"
 #include "capf.h"
+#include "capf_ops.h"
+#include "est.h"
 #include "config.h"
 #include "db.h"
 #include "import.h"
@@ -144,11 +146,33 @@ raise_fd_limit(void)
 	}
 }
 
+/* With EST on (capf_listen, capf_cert), the trust with the CA's key, which
+ * EST signs with; when the key cannot be read EST stays off with a warning
+ * (*signing false) and the rest runs on the certificate alone, as a server
+ * that only checks LSCs does. */
+static struct capf_trust *
+trust_load(const struct config *cfg, bool *signing, struct app_err *err)
+{
+	struct app_err why = { 0 };
+	struct capf_trust *t;
+
+	*signing = false;
+	if (est_enabled(cfg) && (t = capf_trust_load(cfg, true, &why)) != NULL) {
+		*signing = true;
+		return t;
+	}
+	t = capf_trust_load(cfg, false, err);
+	if (t != NULL && est_enabled(cfg))
+		log_msg(LOG_WARN, "EST (capf_listen %s) is off: %s; set capf_key to let phones "
+			"enroll online", cfg->capf_listen, why.msg);
+	return t;
+}
+
 /* The phone certificate trust (CAPF CA, MIC roots), read once at start
  * when capf_cert or mic_roots is set: a bad file stops the start.  Logs the
- * CA's subject and expiry (the key is not read here). */
+ * CA's subject and expiry; *signing: the CA's key is loaded too (EST). */
 static bool
-load_capf_trust(const struct config *cfg, struct capf_trust **out)
+load_capf_trust(const struct config *cfg, struct capf_trust **out, bool *signing)
 {
 	struct app_err err = { 0 };
 	char subject[256], until[32];
@@ -157,9 +181,10 @@ load_capf_trust(const struct config *cfg, struct capf_trust **out)
 	struct tm tm;
 
 	*out = NULL;
+	*signing = false;
 	if (cfg->capf_cert[0] == '\0' && cfg->mic_roots[0] == '\0')
 		return true;
-	if ((*out = capf_trust_load(cfg, false, &err)) == NULL) {
+	if ((*out = trust_load(cfg, signing, &err)) == NULL) {
 		log_msg(LOG_ERROR, "cannot load the phone certificate trust: %s", err.msg);
 		return false;
 	}
@@ -175,7 +200,7 @@ load_capf_trust(const struct config *cfg, struct capf_trust **out)
 }
 
 static int
-serve(const struct config *cfg, const struct capf_trust *trust)
+serve(const struct config *cfg, const struct capf_trust *trust, bool signing)
 {
 	struct app_err err = { 0 };
 	struct db *db;
@@ -184,7 +209,10 @@ serve(const struct config *cfg, const struct capf_trust *trust)
 	struct sigaction sa;
 	bool ok;
 
-	(void) trust;  /* loaded and checked; the TLS registrar is what uses it */
+	if (signing && !est_init(cfg, trust, &err)) {
+		log_msg(LOG_ERROR, "%s", err.msg);
+		return 1;
+	}
 	if (!auth_init((int) cfg->auth_cache_ttl)) {
 		log_msg(LOG_ERROR, "cannot seed the random generator");
 		return 1;
@@ -231,6 +259,7 @@ serve(const struct config *cfg, const struct capf_trust *trust)
 	running_sip = NULL;
 	sip_stop(sip);
 	server_free(srv);
+	est_free();
 	log_msg(LOG_INFO, "stopped");
 	return ok ? 0 : 1;
 }
@@ -239,11 +268,12 @@ static int
 cmd_serve(const struct config *cfg)
 {
 	struct capf_trust *trust;
+	bool signing;
 	int rc;
 
-	if (!load_capf_trust(cfg, &trust))
+	if (!load_capf_trust(cfg, &trust, &signing))
 		return 1;
-	rc = serve(cfg, trust);
+	rc = serve(cfg, trust, signing);
 	capf_trust_free(trust);
 	return rc;
 }
@@ -603,7 +633,6 @@ issue_tx(struct db *db, const struct capf_trust *t, long days, const char *phone
 	 struct app_err *err)
 {
 	struct actor actor = cli_actor("capf issue");
-	struct capf_key_rules rules;
 	struct capf_phone ph;
 
 	if (!db_begin(db, err) || !repo_capf_lock_phone(db, phone, &ph, err))
@@ -613,9 +642,7 @@ issue_tx(struct db *db, const struct capf_trust *t, long days, const char *phone
 				   "phone %s has no Install/Upgrade certificate operation pending "
 				   "(certificateOperation is %s); set one with updatePhone first",
 				   ph.name, ph.operation);
-	rules = (struct capf_key_rules) { ph.name, ph.key_order, ph.key_size, ph.ec_key_size };
-	return capf_issue(t, csr, len, &rules, days, time(NULL), out, err) &&
-	       repo_capf_record_lsc(db, &ph, &out->facts, out->pem, &actor, replaced, err);
+	return capf_ops_issue(db, t, days, &ph, csr, len, &actor, false, out, replaced, err);
 }
 
 /* The certificate goes to a temporary file beside --out before the
@@ -760,6 +787,7 @@ static int
 cmd_check_config(const struct config *cfg, int argc, char **argv)
 {
 	struct capf_trust *trust;
+	bool signing;
 
 	if (argc > 0) {
 		fprintf(stderr, "axlprovd: unknown argument %s (see --help)\n", argv[0]);
@@ -767,7 +795,7 @@ cmd_check_config(const struct config *cfg, int argc, char **argv)
 	}
 	config_log(cfg);
 	/* The files serve would refuse to start with. */
-	if (!load_capf_trust(cfg, &trust))
+	if (!load_capf_trust(cfg, &trust, &signing))
 		return 2;
 	capf_trust_free(trust);
 	printf("axlprovd: configuration OK\n");

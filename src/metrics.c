@@ -15,6 +15,8 @@
 static const char *const extra_labels[] = {
 	"other", "none", METRICS_OP_GET_PAGE, METRICS_OP_GET_METRICS, METRICS_OP_GET_STATUS,
 	METRICS_OP_GET_CONSOLE, METRICS_OP_GET_ROOT, METRICS_OP_GET_UDS_VERSION,
+	METRICS_OP_EST_CACERTS, METRICS_OP_EST_ENROLL, METRICS_OP_EST_REENROLL,
+	METRICS_OP_EST_CSRATTRS, METRICS_OP_EST_OTHER,
 };
 #define NEXTRA ((int) (sizeof(extra_labels) / sizeof(extra_labels[0])))
 /* Enough for ops.c's table; checked in metrics_init(). */
@@ -57,6 +59,10 @@ static const char *const notify_names[METRICS_NOTIFY__COUNT] = {
 	"delivered", "retried", "failed", "unreachable",
 };
 static const char *const throttle_names[METRICS_THROTTLE__COUNT] = { "backlog", "rate" };
+static const char *const enroll_names[METRICS_ENROLL__COUNT] = {
+	"issued", "renewed", "challenged", "denied", "refused", "expired", "rate_limited", "error",
+};
+static atomic_ulong enrollments[METRICS_ENROLL__COUNT];
 
 static int
 nlabels(void)
@@ -185,6 +191,13 @@ metrics_throttled(enum metrics_throttle reason)
 		atomic_fetch_add_explicit(&throttled[reason], 1, memory_order_relaxed);
 }
 
+void
+metrics_enroll(enum metrics_enroll outcome)
+{
+	if (outcome < METRICS_ENROLL__COUNT)
+		atomic_fetch_add_explicit(&enrollments[outcome], 1, memory_order_relaxed);
+}
+
 static unsigned long
 load(atomic_ulong *c)
 {
@@ -274,6 +287,9 @@ metrics_render(struct xbuf *out, const struct metrics_gauges *g)
 		      "REGISTER requests by final answer (ok 2xx, challenged 401, forbidden 403, "
 		      "not_found 404, other).",
 		      reg_names, registrations, R__COUNT);
+	render_family(out, "est_enrollments_total", "outcome",
+		      "EST enrollments (simpleenroll, simplereenroll) by outcome.",
+		      enroll_names, enrollments, METRICS_ENROLL__COUNT);
 	if (g != NULL && g->ok) {
 		header(out, "outbox_depth", "gauge",
 		       "NOTIFY outbox rows not finished yet, by state (all instances).");

@@ -22,6 +22,25 @@ struct xbuf;
 #define METRICS_OP_GET_CONSOLE "GET /ccmadmin/"
 #define METRICS_OP_GET_ROOT "GET /"
 #define METRICS_OP_GET_UDS_VERSION "GET /cucm-uds/version"
+/* The EST listener's resources (est.c). */
+#define METRICS_OP_EST_CACERTS "EST cacerts"
+#define METRICS_OP_EST_ENROLL "EST simpleenroll"
+#define METRICS_OP_EST_REENROLL "EST simplereenroll"
+#define METRICS_OP_EST_CSRATTRS "EST csrattrs"
+#define METRICS_OP_EST_OTHER "EST other"
+
+/* How an EST enrollment (simpleenroll, simplereenroll) ended. */
+enum metrics_enroll {
+	METRICS_ENROLL_ISSUED,       /* an LSC issued */
+	METRICS_ENROLL_RENEWED,      /* an LSC renewed */
+	METRICS_ENROLL_CHALLENGED,   /* 401: no credentials */
+	METRICS_ENROLL_DENIED,       /* 401: wrong credentials */
+	METRICS_ENROLL_REFUSED,      /* 400/403: the rules refused it */
+	METRICS_ENROLL_EXPIRED,      /* the operation's deadline passed */
+	METRICS_ENROLL_RATE_LIMITED, /* 429 */
+	METRICS_ENROLL_ERROR,        /* the database or the CA failed */
+	METRICS_ENROLL__COUNT
+};
 
 enum metrics_notify {
 	METRICS_NOTIFY_DELIVERED,
@@ -62,6 +81,7 @@ void metrics_notify(enum metrics_notify outcome);
 /* A REGISTER answered with this final SIP status. */
 void metrics_register(int sip_status);
 void metrics_throttled(enum metrics_throttle reason);
+void metrics_enroll(enum metrics_enroll outcome);
 
 /* Appends the whole exposition to out. */
 void metrics_render(struct xbuf *out, const struct metrics_gauges *g);

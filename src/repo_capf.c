@@ -16,7 +16,10 @@
 static const struct db_stmt st_lock = {
 	"capf_lock_phone",
 	"SELECT p.pkid::text, p.name, p.certificate_operation, s.key_order, s.key_size,"
-	" s.ec_key_size FROM phone p JOIN phone_security_profile s ON s.pkid = p.security_profile_id"
+	" s.ec_key_size, s.authentication_mode, p.authentication_string, p.upgrade_finish_time,"
+	" m.mic, COALESCE(l.serial, '')"
+	" FROM phone p JOIN phone_security_profile s ON s.pkid = p.security_profile_id"
+	" JOIN phone_model m ON m.name = p.model LEFT JOIN phone_lsc l ON l.phone_uuid = p.pkid"
 	" WHERE p.name = $1 FOR UPDATE OF p"
 };
 /* The notification is part of the transaction: listeners see it only if
@@ -45,11 +48,31 @@ static const struct db_stmt st_insert = {
 	" RETURNING pkid::text, name"
 static char sql_done_a[2048];
 static const struct db_stmt st_done = { "capf_lsc_done", sql_done_a };
+/* A renewal: the status whatever is pending; a pending Install/Upgrade is done. */
+#define SQL_RENEWED \
+	"UPDATE phone SET certificate_status = 'Upgrade Success'," \
+	" certificate_operation = CASE certificate_operation WHEN 'Install/Upgrade'" \
+	" THEN 'No Pending Operation' ELSE certificate_operation END" \
+	" WHERE pkid = $1::uuid RETURNING pkid::text, name"
+static char sql_renewed_a[2048];
+static const struct db_stmt st_renewed = { "capf_lsc_renewed", sql_renewed_a };
+/* A refused enrollment: the failure status (and the end of the operation
+ * past its deadline), only while Install/Upgrade is pending. */
+#define SQL_FAIL \
+	"UPDATE phone SET certificate_status = $2, certificate_operation = CASE WHEN $3::boolean" \
+	" THEN 'No Pending Operation' ELSE certificate_operation END" \
+	" WHERE pkid = $1::uuid AND certificate_operation = 'Install/Upgrade'" \
+	" RETURNING pkid::text, name"
+static char sql_fail_a[2048];
+static const struct db_stmt st_fail = { "capf_fail", sql_fail_a };
 
 void
 repo_capf_build(void)
 {
 	repo_audit_wrap(sql_done_a, sizeof(sql_done_a), SQL_DONE, 1, "phone", "w.name", NULL);
+	repo_audit_wrap(sql_renewed_a, sizeof(sql_renewed_a), SQL_RENEWED, 1, "phone", "w.name",
+			NULL);
+	repo_audit_wrap(sql_fail_a, sizeof(sql_fail_a), SQL_FAIL, 3, "phone", "w.name", NULL);
 	repo_audit_wrap(sql_revoke_a, sizeof(sql_revoke_a), SQL_REVOKE, 1, "phone", "w.name",
 			"jsonb_build_object('lscRevoked', w.serial)");
 }
@@ -71,6 +94,11 @@ repo_capf_lock_phone(struct db *db, const char *name, struct capf_phone *out,
 		db_copy(res, 0, 3, out->key_order, sizeof(out->key_order));
 		db_copy(res, 0, 4, out->key_size, sizeof(out->key_size));
 		db_copy(res, 0, 5, out->ec_key_size, sizeof(out->ec_key_size));
+		db_copy(res, 0, 6, out->auth_mode, sizeof(out->auth_mode));
+		db_copy(res, 0, 7, out->auth_string, sizeof(out->auth_string));
+		db_copy(res, 0, 8, out->finish_time, sizeof(out->finish_time));
+		out->ships_mic = PQgetvalue(res, 0, 9)[0] == 't';
+		db_copy(res, 0, 10, out->lsc_serial, sizeof(out->lsc_serial));
 	}
 	PQclear(res);
 	if (!found)
@@ -125,8 +153,9 @@ lsc_changes(struct xbuf *b, const struct cert_facts *f, bool replaced)
 }
 
 static bool
-mark_done(struct db *db, const struct capf_phone *ph, const struct cert_facts *f, bool replaced,
-	  const struct actor *actor, struct app_err *err)
+mark_done(struct db *db, const struct db_stmt *stmt, const struct capf_phone *ph,
+	  const struct cert_facts *f, bool replaced, const struct actor *actor,
+	  struct app_err *err)
 {
 	const char *params[1 + AUDIT_NPARAMS] = { ph->uuid };
 	struct xbuf changes;
@@ -139,7 +168,7 @@ mark_done(struct db *db, const struct capf_phone *ph, const struct cert_facts *f
 		xbuf_free(&changes);
 		return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 	}
-	res = db_exec(db, &st_done, repo_audit_params(params, 1, actor, changes.data), params, err);
+	res = db_exec(db, stmt, repo_audit_params(params, 1, actor, changes.data), params, err);
 	xbuf_free(&changes);
 	if (res == NULL)
 		return false;
@@ -152,10 +181,11 @@ mark_done(struct db *db, const struct capf_phone *ph, const struct cert_facts *f
 	return true;
 }
 
-bool
-repo_capf_record_lsc(struct db *db, const struct capf_phone *ph, const struct cert_facts *f,
-		     const char *pem, const struct actor *actor, bool *replaced,
-		     struct app_err *err)
+/* Replaces the phone's LSC by f's, then marks it done with stmt. */
+static bool
+store_lsc(struct db *db, const struct db_stmt *stmt, const struct capf_phone *ph,
+	  const struct cert_facts *f, const char *pem, const struct actor *actor, bool *replaced,
+	  struct app_err *err)
 {
 	char not_after[24];
 	const char *params[5] = { ph->uuid, f->serial, f->fingerprint, not_after, pem };
@@ -168,5 +198,48 @@ repo_capf_record_lsc(struct db *db, const struct capf_phone *ph, const struct ce
 	if (res == NULL)
 		return false;
 	PQclear(res);
-	return mark_done(db, ph, f, *replaced, actor, err);
+	return mark_done(db, stmt, ph, f, *replaced, actor, err);
+}
+
+bool
+repo_capf_record_lsc(struct db *db, const struct capf_phone *ph, const struct cert_facts *f,
+		     const char *pem, const struct actor *actor, bool *replaced,
+		     struct app_err *err)
+{
+	return store_lsc(db, &st_done, ph, f, pem, actor, replaced, err);
+}
+
+bool
+repo_capf_renew_lsc(struct db *db, const struct capf_phone *ph, const struct cert_facts *f,
+		    const char *pem, const struct actor *actor, struct app_err *err)
+{
+	bool replaced;
+
+	return store_lsc(db, &st_renewed, ph, f, pem, actor, &replaced, err);
+}
+
+bool
+repo_capf_fail(struct db *db, const struct capf_phone *ph, const char *status,
+	       bool end_operation, const struct actor *actor, bool *changed,
+	       struct app_err *err)
+{
+	const char *params[3 + AUDIT_NPARAMS] = { ph->uuid, status, end_operation ? "t" : "f" };
+	struct xbuf changes;
+	PGresult *res;
+
+	xbuf_init(&changes);
+	xbuf_printf(&changes, "{\"certificateStatus\": ");
+	xbuf_put_json(&changes, status);
+	if (end_operation)
+		xbuf_printf(&changes, ", \"certificateOperation\": \"No Pending Operation\"");
+	xbuf_puts(&changes, "}");
+	res = changes.oom ? NULL :
+	      db_exec(db, &st_fail, repo_audit_params(params, 3, actor, changes.data), params, err);
+	xbuf_free(&changes);
+	if (res == NULL)
+		return err->code != APP_OK ? false :
+		       app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+	*changed = PQntuples(res) == 1;
+	PQclear(res);
+	return true;
 }

@@ -25,6 +25,12 @@ struct capf_phone {
 	char key_order[64];     /* the profile's keyOrder, keySize, ecKeySize */
 	char key_size[16];
 	char ec_key_size[16];
+	/* What online enrollment (EST) decides by: */
+	char auth_mode[64];     /* the profile's authenticationMode */
+	char auth_string[132];  /* the phone's authenticationString (a secret: never logged) */
+	char finish_time[104];  /* upgradeFinishTime */
+	bool ships_mic;         /* its model leaves the factory with a MIC */
+	char lsc_serial[68];    /* its current LSC's serial, "" = none */
 };
 
 /* Reads the phone named `name` and locks its row until the transaction
@@ -40,6 +46,20 @@ bool repo_capf_lock_phone(struct db *db, const char *name, struct capf_phone *ou
 bool repo_capf_record_lsc(struct db *db, const struct capf_phone *ph, const struct cert_facts *f,
 			  const char *pem, const struct actor *actor, bool *replaced,
 			  struct app_err *err);
+
+/* A renewal (EST simplereenroll): records the LSC in place of the
+ * current one, as repo_capf_record_lsc() does, whether or not an operation
+ * is pending (a pending Install/Upgrade is completed by it). */
+bool repo_capf_renew_lsc(struct db *db, const struct capf_phone *ph, const struct cert_facts *f,
+			 const char *pem, const struct actor *actor, struct app_err *err);
+
+/* A refused enrollment of a phone with Install/Upgrade pending: sets its
+ * certificateStatus to status and, when end_operation (the deadline
+ * passed), certificateOperation to No Pending Operation; audited.  Nothing
+ * when no Install/Upgrade is pending (then *changed is false). */
+bool repo_capf_fail(struct db *db, const struct capf_phone *ph, const char *status,
+		    bool end_operation, const struct actor *actor, bool *changed,
+		    struct app_err *err);
 
 /* Deletes the phone's LSC; *revoked says whether it had one (then the
  * notification went out and an audit row records the revoked serial). */

@@ -13,6 +13,8 @@
  *     version      ... in which AXL version
  *     gate         the write throttle (observe.c)
  *     adapter      gSOAP's dispatcher into svc_*.c (then rules, repositories)
+ *   (EST)          a connection of the EST listener goes to est.c after
+ *                  its head instead: same framing, log and metrics
  *   answer         a failure on the way is mapped once, in answer_failure(),
  *                  and sent by http_error() or as an AXL fault
  *
@@ -30,6 +32,7 @@
 #include "auth.h"
 #include "axl_fault.h"
 #include "db.h"
+#include "est.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -264,6 +267,10 @@ answer_failure(struct worker *w, int rc)
 	 * tell; the connection closes. */
 	if (status < 0 || rc == SOAP_EOF)
 		return;
+	if (w->req.site == SITE_EST) {   /* no SOAP there: no fault either */
+		http_error(w, 400, "Malformed request.", 0, true);
+		return;
+	}
 	if (rc == SOAP_NO_METHOD) {
 		snprintf(msg, sizeof(msg),
 			 "The endpoint reference (EPR) for the Operation not found is "
@@ -316,7 +323,7 @@ request_serve(struct worker *w)
 	request_begin(w);
 	rc = soap_begin_recv(w->soap);
 	if (http_head_read(w))
-		rc = after_head(w, rc);
+		rc = w->req.site == SITE_EST ? est_serve(w, rc) : after_head(w, rc);
 	else if (rc == SOAP_OK)
 		rc = SOAP_EOF;   /* bare XML without an HTTP head: no credentials, not served */
 	if (rc != SOAP_OK && rc != SOAP_STOP && w->req.status == 0)

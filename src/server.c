@@ -35,6 +35,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "est.h"
 #include "request.h"
 #include "tls.h"
 #include "worker.h"
@@ -46,6 +47,7 @@
 struct conn {
 	int fd;
 	bool tls;
+	enum request_site site;   /* the listener's: AXL or EST */
 	SSL *ssl;                 /* set once the TLS handshake is done */
 	BIO *bio;
 	char peer[64];
@@ -56,14 +58,17 @@ struct conn {
 struct listener {
 	int fd;
 	bool tls;
+	enum request_site site;
 };
+#define MAX_LISTENERS 3
 
 struct server {
 	const struct config *cfg;
 	struct soap *tmpl;            /* what each worker's context is copied from */
 	struct tls *tls;              /* the HTTPS listener's SSL_CTX, swapped on reload */
+	struct tls *est_tls;          /* the EST listener's (tls.h: client certificates asked for) */
 	server_reread_fn reread;      /* settings source for a reload, or NULL */
-	struct listener listeners[2];
+	struct listener listeners[MAX_LISTENERS];
 	int nlisteners;
 	struct worker *workers;
 	pthread_t *threads;
@@ -134,40 +139,43 @@ split_addr(const char *addr, const char *dflt_host, char *host, size_t hsize, in
 
 static bool
 bind_listener(struct server *srv, const char *addr, const char *dflt_host, bool tls,
-	      struct app_err *err)
+	      enum request_site site, struct app_err *err)
 {
+	const char *setting = site == SITE_EST ? "capf_listen" : tls ? "listen" : "plain_listen";
 	char host[128];
 	int port;
 	struct soap *s = srv->tmpl;
 	SOAP_SOCKET fd;
 
 	if (!split_addr(addr, dflt_host, host, sizeof(host), &port))
-		return app_err_set(err, APP_E_INVALID_VALUE, tls ? "listen" : "plain_listen",
-				   "invalid listen address %s", addr);
+		return app_err_set(err, APP_E_INVALID_VALUE, setting, "invalid listen address %s",
+				   addr);
 	s->bind_flags = SO_REUSEADDR;
 	fd = soap_bind(s, host, port, 128);
 	if (!soap_valid_socket(fd))
-		return app_err_set(err, APP_E_INVALID_VALUE, tls ? "listen" : "plain_listen",
-				   "cannot listen on %s: %s", addr, strerror(s->errnum));
+		return app_err_set(err, APP_E_INVALID_VALUE, setting, "cannot listen on %s: %s",
+				   addr, strerror(s->errnum));
 	/* soap_bind keeps the socket in the template; we own it from here. */
 	s->master = SOAP_INVALID_SOCKET;
 	srv->listeners[srv->nlisteners].fd = fd;
 	srv->listeners[srv->nlisteners].tls = tls;
+	srv->listeners[srv->nlisteners].site = site;
 	srv->nlisteners++;
-	log_msg(LOG_INFO, "listening on %s://%s:%d/axl/", tls ? "https" : "http", host, port);
+	log_msg(LOG_INFO, "listening on %s://%s:%d%s", tls ? "https" : "http", host, port,
+		site == SITE_EST ? "/.well-known/est/ (EST)" : "/axl/");
 	return true;
 }
 
 static bool
-setup_tls(struct server *srv, struct app_err *err)
+setup_tls(struct server *srv, struct tls **t, bool est, struct app_err *err)
 {
 	char desc[512];
 
 	soap_ssl_init();
-	srv->tls = tls_new(srv->cfg, err);
-	if (srv->tls == NULL)
+	*t = est ? tls_new_est(srv->cfg, err) : tls_new(srv->cfg, err);
+	if (*t == NULL)
 		return false;
-	log_msg(LOG_INFO, "TLS: %s", tls_describe(srv->tls, desc, sizeof(desc)));
+	log_msg(LOG_INFO, "TLS%s: %s", est ? " (EST)" : "", tls_describe(*t, desc, sizeof(desc)));
 	return true;
 }
 
@@ -183,8 +191,8 @@ reload_tls(struct server *srv)
 	bool ok;
 
 	reload_wanted = 0;
-	if (srv->tls == NULL) {
-		log_msg(LOG_INFO, "SIGHUP: no HTTPS listener, nothing to reload");
+	if (srv->tls == NULL && srv->est_tls == NULL) {
+		log_msg(LOG_INFO, "SIGHUP: no TLS listener, nothing to reload");
 		return;
 	}
 	cfg = malloc(sizeof(*cfg));   /* a few KB: not on the stack */
@@ -196,8 +204,11 @@ reload_tls(struct server *srv)
 		*cfg = *srv->cfg;
 		ok = true;
 	}
-	if (ok && tls_reload(srv->tls, cfg, &err))
-		log_msg(LOG_INFO, "TLS reloaded: %s", tls_describe(srv->tls, desc, sizeof(desc)));
+	ok = ok && (srv->tls == NULL || tls_reload(srv->tls, cfg, &err)) &&
+	     (srv->est_tls == NULL || tls_reload(srv->est_tls, cfg, &err));
+	if (ok)
+		log_msg(LOG_INFO, "TLS reloaded: %s", tls_describe(srv->tls ? srv->tls : srv->est_tls,
+								   desc, sizeof(desc)));
 	else
 		log_msg(LOG_ERROR, "TLS reload failed, still serving the previous certificate "
 			"and ciphers: %s", err.msg);
@@ -206,9 +217,9 @@ reload_tls(struct server *srv)
 
 /* A new TLS connection's handshake, with the SSL_CTX current now. */
 static int
-tls_accept(struct server *srv, struct soap *s)
+tls_accept(struct server *srv, struct soap *s, enum request_site site)
 {
-	SSL_CTX *ctx = tls_acquire(srv->tls);
+	SSL_CTX *ctx = tls_acquire(site == SITE_EST ? srv->est_tls : srv->tls);
 	int rc;
 
 	s->ctx = ctx;
@@ -239,10 +250,13 @@ server_new(const struct config *cfg, struct app_err *err)
 		server_free(srv);
 		return NULL;
 	}
-	if ((cfg->listen[0] && (!setup_tls(srv, err) ||
-				!bind_listener(srv, cfg->listen, "0.0.0.0", true, err))) ||
+	if ((cfg->listen[0] && (!setup_tls(srv, &srv->tls, false, err) ||
+				!bind_listener(srv, cfg->listen, "0.0.0.0", true, SITE_AXL, err))) ||
 	    (cfg->plain_listen[0] &&
-	     !bind_listener(srv, cfg->plain_listen, "127.0.0.1", false, err))) {
+	     !bind_listener(srv, cfg->plain_listen, "127.0.0.1", false, SITE_AXL, err)) ||
+	    (est_running() && (!setup_tls(srv, &srv->est_tls, true, err) ||
+				  !bind_listener(srv, cfg->capf_listen, "0.0.0.0", true, SITE_EST,
+						 err)))) {
 		server_free(srv);
 		return NULL;
 	}
@@ -352,6 +366,7 @@ attach(struct server *srv, struct worker *w, struct conn *c)
 	s->transfer_timeout = (int) w->cfg->request_timeout;
 	s->bufidx = s->buflen = 0;
 	w->req.tls = c->tls;
+	w->req.site = c->site;
 	snprintf(w->req.peer, sizeof(w->req.peer), "%s", c->peer);
 	if (c->ssl != NULL) {
 		s->ssl = c->ssl;
@@ -362,7 +377,7 @@ attach(struct server *srv, struct worker *w, struct conn *c)
 	}
 	if (!c->tls)
 		return true;
-	if (tls_accept(srv, s) != SOAP_OK) {
+	if (tls_accept(srv, s, c->site) != SOAP_OK) {
 		log_msg(LOG_DEBUG, "TLS handshake with %s failed", c->peer);
 		soap_force_closesock(s);
 		free(c);
@@ -615,6 +630,7 @@ accept_one(struct server *srv, const struct listener *l)
 	}
 	c->fd = fd;
 	c->tls = l->tls;
+	c->site = l->site;
 	getnameinfo((const struct sockaddr *) &sa, len, host, sizeof(host), port, sizeof(port),
 		    NI_NUMERICHOST | NI_NUMERICSERV);
 	snprintf(c->peer, sizeof(c->peer), "%s:%s", host, port);
@@ -663,7 +679,7 @@ io_loop(struct server *srv)
 
 			if (tag == TAG_WAKE)
 				take_handoffs(srv);
-			else if (tag >= TAG_LISTENER && tag < TAG_LISTENER + 2)
+			else if (tag >= TAG_LISTENER && tag < TAG_LISTENER + MAX_LISTENERS)
 				accept_one(srv, &srv->listeners[tag - TAG_LISTENER]);
 			else if (request_arrived(srv, events[i].data.ptr))
 				make_ready(srv, events[i].data.ptr);
@@ -789,6 +805,7 @@ server_free(struct server *srv)
 	if (srv->wakefd >= 0)
 		close(srv->wakefd);
 	tls_free(srv->tls);
+	tls_free(srv->est_tls);
 	if (srv->tmpl != NULL) {
 		soap_destroy(srv->tmpl);
 		soap_end(srv->tmpl);
@@ -807,7 +824,7 @@ server_free(struct server *srv)
  * thread, nothing is ever queued, and a connection that goes idle is
  * closed instead of parked. */
 void
-server_serve_fd(struct worker *w, int fd)
+server_serve_fd(struct worker *w, int fd, enum request_site site)
 {
 	static struct server srv = { .lock = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1 };
 	struct conn *c = calloc(1, sizeof(*c));
@@ -818,6 +835,7 @@ server_serve_fd(struct worker *w, int fd)
 	}
 	srv.cfg = w->cfg;
 	c->fd = fd;
+	c->site = site;
 	snprintf(c->peer, sizeof(c->peer), "local");
 	serve_connection(&srv, w, c);
 	pthread_mutex_lock(&srv.lock);

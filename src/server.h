@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "worker.h"
 
 struct server;
 
@@ -38,6 +39,6 @@ void server_free(struct server *srv);
  * request_worker_init(), until it closes (closes fd).  For the fuzz
  * harness. */
 struct worker;
-void server_serve_fd(struct worker *w, int fd);
+void server_serve_fd(struct worker *w, int fd, enum request_site site);
 
 #endif

@@ -48,6 +48,7 @@ static const struct tls_group {
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
 
 struct tls {
+	bool est;                 /* the EST listener's: client certificates asked for */
 	pthread_mutex_t lock;     /* guards cur and desc */
 	SSL_CTX *cur;
 	char desc[512];
@@ -181,8 +182,30 @@ load_certificates(SSL_CTX *ctx, const struct config *cfg, bool *rsa, bool *ec,
 	return true;
 }
 
+/* The EST listener's verification: note, never refuse.  The chain is
+ * judged after the handshake against the CAPF CA and mic_roots
+ * (capf_cert_facts), so a phone with an unknown certificate still gets an
+ * answer that says why instead of a failed handshake. */
+static int
+accept_any(int preverify_ok, X509_STORE_CTX *x)
+{
+	(void) preverify_ok;
+	(void) x;
+	return 1;
+}
+
+static void
+ask_client_certificate(SSL_CTX *ctx)
+{
+	static const unsigned char sid[] = "axlprov-est";
+
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+	/* Needed once clients are asked for certificates, for session resumption. */
+	SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1);
+}
+
 static SSL_CTX *
-build(const struct config *cfg, char *desc, size_t dsize, struct app_err *err)
+build(const struct config *cfg, bool est, char *desc, size_t dsize, struct app_err *err)
 {
 	const struct tls_group *g = find_group(cfg->tls_ciphers, err);
 	int served;
@@ -208,7 +231,10 @@ build(const struct config *cfg, char *desc, size_t dsize, struct app_err *err)
 	 * us redo the expensive half of a handshake at will). */
 	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
 			    SSL_OP_NO_COMPRESSION);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	if (est)
+		ask_client_certificate(ctx);
+	else
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	if (!load_certificates(ctx, cfg, &rsa, &ec, err) || !set_group(ctx, g, rsa, ec, &served, err)) {
 		SSL_CTX_free(ctx);
 		ERR_clear_error();
@@ -220,8 +246,8 @@ build(const struct config *cfg, char *desc, size_t dsize, struct app_err *err)
 	return ctx;
 }
 
-struct tls *
-tls_new(const struct config *cfg, struct app_err *err)
+static struct tls *
+make(const struct config *cfg, bool est, struct app_err *err)
 {
 	struct tls *t = calloc(1, sizeof(*t));
 
@@ -230,7 +256,8 @@ tls_new(const struct config *cfg, struct app_err *err)
 		return NULL;
 	}
 	pthread_mutex_init(&t->lock, NULL);
-	t->cur = build(cfg, t->desc, sizeof(t->desc), err);
+	t->est = est;
+	t->cur = build(cfg, est, t->desc, sizeof(t->desc), err);
 	if (t->cur == NULL) {
 		tls_free(t);
 		return NULL;
@@ -238,11 +265,23 @@ tls_new(const struct config *cfg, struct app_err *err)
 	return t;
 }
 
+struct tls *
+tls_new(const struct config *cfg, struct app_err *err)
+{
+	return make(cfg, false, err);
+}
+
+struct tls *
+tls_new_est(const struct config *cfg, struct app_err *err)
+{
+	return make(cfg, true, err);
+}
+
 bool
 tls_reload(struct tls *t, const struct config *cfg, struct app_err *err)
 {
 	char desc[sizeof(t->desc)];
-	SSL_CTX *ctx = build(cfg, desc, sizeof(desc), err);
+	SSL_CTX *ctx = build(cfg, t->est, desc, sizeof(desc), err);
 	SSL_CTX *old;
 
 	if (ctx == NULL)

@@ -24,6 +24,11 @@ struct tls;
  * certificates can serve. */
 struct tls *tls_new(const struct config *cfg, struct app_err *err);
 
+/* The same for the EST listener, whose contexts ask every client for a
+ * certificate but require none and refuse none at the handshake (EST's
+ * rules judge what was presented: est.c). */
+struct tls *tls_new_est(const struct config *cfg, struct app_err *err);
+
 /* Builds a context from cfg and makes it the current one.  On failure the
  * current context stays as it was and err says why. */
 bool tls_reload(struct tls *t, const struct config *cfg, struct app_err *err);

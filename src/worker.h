@@ -21,11 +21,15 @@ struct db;
 struct http_state;
 
 /* The request's own facts: what it is, who asked, how it was answered.
- * tls and peer are the connection's (set by server.c); the rest is reset
+ * tls, site and peer are the connection's (set by server.c); the rest is reset
  * for every request.  Observation (metrics, the request log) reads only
  * this. */
+/* Which service a listener offers: AXL (HTTPS and plain HTTP) or EST. */
+enum request_site { SITE_AXL, SITE_EST };
+
 struct request {
-	bool tls;                /* came over the HTTPS listener */
+	bool tls;                /* came over a TLS listener */
+	enum request_site site;  /* the listener's service */
 	char peer[64];           /* the client's address:port */
 	int version;             /* AXL version applied, e.g. 140 */
 	char op[64];             /* operation (body element) or GET resource, for logs */

@@ -29,6 +29,12 @@ REQUEST = {
     "executeSQLQuery-two-statements.http": "500", "executeSQLQuery-matches.http": "500",
     "executeSQLQuery-catalog.http": "500", "executeSQLUpdate.http": "500",
     "executeSQLQueryInactive.http": "500",
+    # EST (est.c): the refusals, each with its status.
+    "est-enroll-string-wrong.http": "401", "est-enroll-string-none.http": "401",
+    "est-enroll-rsa.http": "400", "est-enroll-unknown.http": "403",
+    "est-enroll-no-pending.http": "403", "est-enroll-garbage.http": "400",
+    "est-reenroll.http": "401", "est-not-found.http": "404", "est-method.http": "405",
+    "est-too-large.http": "413",
 }
 REGISTER = {
     "bad-cseq.sip": None, "by-digest-user.sip": "401", "contact-star-bad.sip": "400",

@@ -21,6 +21,7 @@
 #include "fake_repo.h"
 #include "models.h"
 #include "repo_apply.h"
+#include "repo_capf.h"
 #include "repo_enduser.h"
 #include "repo_metrics.h"
 #include "repo_phone.h"
@@ -47,6 +48,7 @@ struct fphone {
 	char profile_uuid[UUID_DB_LEN + 1];
 	char user_uuid[UUID_DB_LEN + 1]; /* "" = no digest user */
 	unsigned version;
+	char lsc_serial[68];             /* phone_lsc: the current LSC's serial, "" = none */
 	char reg_outcome[16];            /* phone_registration_state; "" = never seen */
 	char reg_call_id[257];
 	time_t reg_seen;
@@ -1353,6 +1355,32 @@ make_hash(const char *password, char out[APIUSER_HASH_MAX])
 	snprintf(out, APIUSER_HASH_MAX, "pbkdf2-sha256$1000$%s$%s", salt64, hash64);
 }
 
+/* What EST needs (est.c): a phone enrolling by Null String and one by
+ * authentication string, both with an Install/Upgrade pending. */
+static void
+add_est_phones(void)
+{
+	static const char *const null_string[] = {
+		"authenticationMode", "By Null String", "keyOrder", "EC Only", "ecKeySize", "256", NULL,
+	};
+	static const char *const auth_string[] = {
+		"authenticationMode", "By Authentication String", "keyOrder", "EC Only",
+		"ecKeySize", "256", NULL,
+	};
+
+	add_profile("Fuzz 8845 EST Null", "Cisco 8845", "SIP", false, null_string);
+	add_profile("Fuzz 8845 EST String", "Cisco 8845", "SIP", false, auth_string);
+	add_phone(FAKE_EST_NULL_PHONE, "Cisco 8845", "SIP", "Fuzz 8845 EST Null", NULL);
+	add_phone(FAKE_EST_STRING_PHONE, "Cisco 8845", "SIP", "Fuzz 8845 EST String", NULL);
+	for (int i = cur->nphones - 2; i < cur->nphones; i++) {
+		struct phone *ph = &cur->phones[i].p;
+
+		snprintf(ph->v[PH_CERT_OP], PH_VALUE_MAX, "Install/Upgrade");
+		snprintf(ph->v[PH_CERT_STATUS], PH_VALUE_MAX, "Operation Pending");
+		snprintf(ph->v[PH_AUTH_STRING], PH_VALUE_MAX, "%s", FAKE_EST_STRING);
+	}
+}
+
 /* --- executeSQLQuery --------------------------------------------------------- */
 
 /* A deterministic stand-in for PostgreSQL: a statement naming "nosuch" is
@@ -1462,6 +1490,7 @@ fake_repo_init(void)
 		    encrypted);
 	add_phone("CSFFUZZ", "Cisco Unified Client Services Framework", "SIP",
 		  "Fuzz CSF Encrypted", NULL);
+	add_est_phones();
 	store_copy(initial, cur);
 }
 
@@ -1469,6 +1498,104 @@ void
 fake_repo_reset(void)
 {
 	store_copy(cur, initial);
+}
+
+/* --- repo_capf.h ---------------------------------------------------------- */
+
+static struct fphone *
+capf_phone_of(const char *uuid)
+{
+	for (int i = 0; i < cur->nphones; i++)
+		if (strcmp(cur->phones[i].p.uuid, uuid) == 0)
+			return &cur->phones[i];
+	return NULL;
+}
+
+bool
+repo_capf_lock_phone(struct db *db, const char *name, struct capf_phone *out,
+		     struct app_err *err)
+{
+	const struct fphone *f = phone_by_key(&(struct item_key) { name, NULL });
+	const struct fprofile *prof = f ? profile_by_uuid(f->profile_uuid) : NULL;
+	const struct model_caps *m = f ? models_find(f->p.v[PH_PRODUCT]) : NULL;
+
+	(void) db;
+	if (f == NULL || prof == NULL)
+		return app_err_set(err, APP_E_NOT_FOUND, "name", "no phone named %s", name);
+	memset(out, 0, sizeof(*out));
+	snprintf(out->uuid, sizeof(out->uuid), "%s", f->p.uuid);
+	snprintf(out->name, sizeof(out->name), "%s", f->p.v[PH_NAME]);
+	snprintf(out->operation, sizeof(out->operation), "%s", f->p.v[PH_CERT_OP]);
+	snprintf(out->key_order, sizeof(out->key_order), "%s", prof->p.v[PF_KEY_ORDER]);
+	snprintf(out->key_size, sizeof(out->key_size), "%s", prof->p.v[PF_KEY_SIZE]);
+	snprintf(out->ec_key_size, sizeof(out->ec_key_size), "%s", prof->p.v[PF_EC_KEY_SIZE]);
+	snprintf(out->auth_mode, sizeof(out->auth_mode), "%s", prof->p.v[PF_AUTH_MODE]);
+	snprintf(out->auth_string, sizeof(out->auth_string), "%s", f->p.v[PH_AUTH_STRING]);
+	snprintf(out->finish_time, sizeof(out->finish_time), "%s", f->p.v[PH_UPGRADE_TIME]);
+	out->ships_mic = m != NULL && m->mic;
+	snprintf(out->lsc_serial, sizeof(out->lsc_serial), "%s", f->lsc_serial);
+	return true;
+}
+
+static bool
+capf_store(const struct capf_phone *ph, const struct cert_facts *f, bool need_pending,
+	   bool *replaced, struct app_err *err)
+{
+	struct fphone *p = capf_phone_of(ph->uuid);
+	bool pending = p != NULL && strcmp(p->p.v[PH_CERT_OP], "Install/Upgrade") == 0;
+
+	if (p == NULL || (need_pending && !pending))
+		return app_err_set(err, APP_E_CONFLICT, "certificateOperation",
+				   "phone %s no longer has an Install/Upgrade operation pending",
+				   ph->name);
+	*replaced = p->lsc_serial[0] != '\0';
+	snprintf(p->lsc_serial, sizeof(p->lsc_serial), "%s", f->serial);
+	snprintf(p->p.v[PH_CERT_STATUS], PH_VALUE_MAX, "Upgrade Success");
+	if (pending)
+		snprintf(p->p.v[PH_CERT_OP], PH_VALUE_MAX, "No Pending Operation");
+	return true;
+}
+
+bool
+repo_capf_record_lsc(struct db *db, const struct capf_phone *ph, const struct cert_facts *f,
+		     const char *pem, const struct actor *actor, bool *replaced,
+		     struct app_err *err)
+{
+	(void) db;
+	(void) pem;
+	(void) actor;
+	return capf_store(ph, f, true, replaced, err);
+}
+
+bool
+repo_capf_renew_lsc(struct db *db, const struct capf_phone *ph, const struct cert_facts *f,
+		    const char *pem, const struct actor *actor, struct app_err *err)
+{
+	bool replaced;
+
+	(void) db;
+	(void) pem;
+	(void) actor;
+	return capf_store(ph, f, false, &replaced, err);
+}
+
+bool
+repo_capf_fail(struct db *db, const struct capf_phone *ph, const char *status,
+	       bool end_operation, const struct actor *actor, bool *changed,
+	       struct app_err *err)
+{
+	struct fphone *p = capf_phone_of(ph->uuid);
+
+	(void) db;
+	(void) actor;
+	(void) err;
+	*changed = p != NULL && strcmp(p->p.v[PH_CERT_OP], "Install/Upgrade") == 0;
+	if (!*changed)
+		return true;
+	snprintf(p->p.v[PH_CERT_STATUS], PH_VALUE_MAX, "%s", status);
+	if (end_operation)
+		snprintf(p->p.v[PH_CERT_OP], PH_VALUE_MAX, "No Pending Operation");
+	return true;
 }
 
 /* --- registration state (repo_registration.h) ------------------------------ */

@@ -2,7 +2,7 @@
  * fake_repo.h: the in-memory database the fuzz harnesses link instead of
  * db.c and repo_*.c.  It implements the same headers (db.h, repo_profile.h,
  * repo_phone.h, repo_enduser.h, repo_apiuser.h, repo_apply.h,
- * repo_metrics.h, repo_sip.h) over arrays, so the real adapters, rules and
+ * repo_metrics.h, repo_sip.h, repo_capf.h) over arrays, so the real adapters, rules and
  * registrar run on top of it without PostgreSQL.
  */
 #ifndef AXLPROV_FAKE_REPO_H
@@ -17,6 +17,12 @@
  * phones with a secure profile (SEP0011223344AA, Encrypted, and CSFFUZZ, a
  * model that ships no MIC); the others have none. */
 #define FAKE_LSC_FINGERPRINT "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed"
+
+/* The phones EST enrolls (Install/Upgrade pending, EC P-256 keys ordered):
+ * one by Null String, one by authentication string FAKE_EST_STRING. */
+#define FAKE_EST_NULL_PHONE "SEP00112233E501"
+#define FAKE_EST_STRING_PHONE "SEP00112233E502"
+#define FAKE_EST_STRING "fuzz1234"
 
 /* Loads the phone models and builds the initial contents (predefined
  * profiles, API users, a few phones and end users); call once. */

@@ -5,7 +5,8 @@ tests/fuzz/corpus/request/: raw client bytes for one connection each: a
 valid request for every operation of wsdl/axl.wsdl (named after the
 objects fake_repo.c starts with, so they succeed), in several AXL versions,
 with Content-Length and chunked bodies, keep-alive pairs, GET pages, and a
-few refusals (401, 404, 405, 413, DOCTYPE).  Envelopes are built as
+few refusals (401, 404, 405, 413, DOCTYPE); and EST requests (est-*.http,
+served as the EST listener's: each resource, each way an enrollment ends).  Envelopes are built as
 tests/integration/conftest.py builds them.
 
 tests/fuzz/corpus/register/: fuzz_register.c's three control bytes
@@ -24,6 +25,7 @@ import hashlib
 import hmac
 import os
 import shutil
+import subprocess
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -211,7 +213,59 @@ def write(folder, name, data):
         f.write(data)
 
 
+# EST (est.c): fake_repo.c's phones with an Install/Upgrade pending (EC
+# P-256 keys), one by Null String, one by authentication string.
+EST_NULL, EST_STRING, EST_SECRET = "SEP00112233E501", "SEP00112233E502", "fuzz1234"
+
+
+def est_csr(cn, key="ec"):
+    """A base64 DER PKCS#10 request for a new key, made by openssl."""
+    newkey = (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] if key == "ec"
+              else ["-newkey", "rsa:1024"])
+    der = subprocess.run(["openssl", "req", "-new", *newkey, "-nodes", "-keyout", "/dev/null",
+                          "-subj", "/CN=" + cn, "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    return base64.encodebytes(der)
+
+
+def est(method, resource, body=b"", user=None, extra=""):
+    head = "%s /.well-known/est/%s HTTP/1.1\r\nHost: localhost:3804\r\n" % (method, resource)
+    if user is not None:
+        head += "Authorization: Basic %s\r\n" % base64.b64encode(user.encode()).decode()
+    if method == "POST":
+        head += "Content-Type: application/pkcs10\r\nContent-Length: %d\r\n" % len(body)
+    return (head + extra + "\r\n").encode() + body
+
+
+def est_corpus(folder):
+    """EST seeds: each resource, each way an enrollment ends."""
+    write(folder, "est-cacerts.http", est("GET", "cacerts"))
+    write(folder, "est-csrattrs.http", est("GET", "csrattrs"))
+    write(folder, "est-csrattrs-basic.http",
+          est("GET", "csrattrs", user="%s:%s" % (EST_STRING, EST_SECRET)))
+    write(folder, "est-enroll-null.http", est("POST", "simpleenroll", est_csr(EST_NULL)))
+    write(folder, "est-enroll-string.http", est("POST", "simpleenroll", est_csr(EST_STRING),
+                                                user="%s:%s" % (EST_STRING, EST_SECRET)))
+    write(folder, "est-enroll-string-wrong.http", est("POST", "simpleenroll", est_csr(EST_STRING),
+                                                      user="%s:wrong" % EST_STRING))
+    write(folder, "est-enroll-string-none.http", est("POST", "simpleenroll", est_csr(EST_STRING)))
+    write(folder, "est-enroll-rsa.http", est("POST", "simpleenroll", est_csr(EST_NULL, "rsa")))
+    write(folder, "est-enroll-unknown.http",
+          est("POST", "simpleenroll", est_csr("SEP00112233E5FF")))
+    write(folder, "est-enroll-no-pending.http",
+          est("POST", "simpleenroll", est_csr("SEP001122334455")))
+    write(folder, "est-enroll-garbage.http", est("POST", "simpleenroll", b"bm90IGEgcmVxdWVzdA==\n"))
+    write(folder, "est-reenroll.http", est("POST", "simplereenroll", est_csr(EST_NULL)))
+    write(folder, "est-keepalive-enroll-replay.http",
+          est("POST", "simpleenroll", est_csr(EST_NULL)) * 2 + est("GET", "cacerts"))
+    write(folder, "est-not-found.http", est("GET", "serverkeygen"))
+    write(folder, "est-method.http", est("POST", "cacerts", b"x"))
+    write(folder, "est-too-large.http", b"POST /.well-known/est/simpleenroll HTTP/1.1\r\n"
+          b"Content-Length: 70000\r\n\r\n" + b"A" * 1024)
+
+
 def request_corpus(folder):
+    est_corpus(folder)
     for name, (op, inner) in REQUESTS.items():
         write(folder, name + ".http", post(op, inner, sequence=1))
     # Other AXL versions, chunked bodies, a version only in the namespace.

@@ -174,6 +174,9 @@ class Server:
         self.tls_port = free_port()
         self.sip_port = free_port()
         self.sip_tls_port = free_port()
+        # The EST listener (on only when a test gives --capf-cert): a free
+        # port each, never the default 3804 that servers would share.
+        self.capf_port = free_port()
         self.cert = os.path.join(self.dir, "server.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
@@ -196,6 +199,7 @@ class Server:
                      "--sip-listen", "127.0.0.1:%d" % self.sip_port,
                      "--sip-node", "test-%d" % self.sip_port,
                      "--sip-tls-listen", "127.0.0.1:%d" % self.sip_tls_port,
+                     "--capf-listen", "127.0.0.1:%d" % self.capf_port,
                      # Every test connects from 127.0.0.1: no login back-off
                      # unless a test asks for it (test_roles.py).
                      "--login-backoff-after", "0",

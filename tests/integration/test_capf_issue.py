@@ -427,12 +427,14 @@ def test_server_refuses_to_start_with_a_bad_trust_file(pg, ca, tmp_path, setting
     assert good.returncode == 0 and "CAPF CA /CN=axlprov CAPF test" in good.stderr, good.stderr
 
 
-def run_sh(pg, data, unique):
-    """db/run.sh against the test database; returns (process, its stdout
-    up to the CAPF CA line)."""
+def run_sh(pg, data, unique, capf_port=None):
+    """db/run.sh against the test database (its EST listener on capf_port,
+    a free one by default); returns (process, its stdout up to the CAPF CA
+    line)."""
     port = free_port()
     env = dict(os.environ, AXLPROV_DATA=str(data), AXLPROV_DATABASE_URL=pg.url,
                AXLPROV_LISTEN="127.0.0.1:%d" % port, AXLPROV_SIP_LISTEN="",
+               AXLPROV_CAPF_LISTEN="127.0.0.1:%d" % (capf_port or free_port()),
                AXLPROV_ADMIN_USER=unique + "-run", AXLPROV_ADMIN_PASSWORD="Run-sh-Pass-1")
     env.pop("AXLPROV_CONFIG", None)
     proc = subprocess.Popen([os.path.join(TOP, "db", "run.sh")], env=env, stdout=subprocess.PIPE,

@@ -65,6 +65,8 @@ static const struct {
 	SS(mic_roots, "", "/etc/axlprov/mic-roots.pem"),
 	SI(sql_query_timeout, "10", "2", 1, 3600),
 	SS(sql_query_database_url, "", "host=db dbname=axlprov user=axlprov_sql"),
+	SS(capf_listen, "0.0.0.0:3804", "127.0.0.1:13804"),
+	SI(capf_rate_limit, "60", "5", 0, 1000000),
 #undef SS
 #undef SI
 };
