@@ -8,9 +8,12 @@
 #   make format     clang-format the C sources (.clang-format); format-check only checks
 
 PKGS      := libpq openssl gsoapssl sofia-sip-ua
+# What building and `make run` need; then what only the tests, the fuzzers
+# and the benchmark need (`make test` installs both).
 DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgresql \
-             openssl libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest curl wrk \
-             libsofia-sip-ua-dev sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format \
+             openssl curl libsofia-sip-ua-dev
+TEST_DEB_PKGS := libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest wrk \
+             sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format \
              baresip-core python3-cryptography \
              chromium chromium-driver python3-selenium ansible python3-xmltodict
 # Node.js and npm for the tests' npm packages (tests/package.json): Debian's,
@@ -44,7 +47,7 @@ UNIT      := $(wildcard tests/unit/test_*.c)
 # build/console_files.c (tools/embed_console.py; served by pages.c).
 CONSOLE   := $(wildcard console/*)
 
-.PHONY: all build asan deps generate check-generated check-libpq unit unit-asan integration \
+.PHONY: all build asan deps test-deps generate check-generated check-libpq unit unit-asan integration \
         integration-asan test run clean docs check-docs format format-check check-style
 
 all: build
@@ -146,17 +149,25 @@ check-style:
 # --prefer-offline takes what npm's cache holds without asking the registry.
 NPM_STAMP := tests/node_modules/.axlprov-package-lock.json
 
-deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+# Installs the Debian packages of $(1) that are missing (through sudo
+# unless root).
+define install_debs
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
-	command -v npm >/dev/null 2>&1 || missing="$$missing $(NODE_DEB_PKGS)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_debs,$(DEB_PKGS))
+
+test-deps: deps
+	$(call install_debs,$(TEST_DEB_PKGS) $(if $(shell command -v npm),,$(NODE_DEB_PKGS)))
 	@if cmp -s tests/package-lock.json $(NPM_STAMP) && [ -f tests/node_modules/cisco-axl/package.json ]; then \
 	  echo "tests/node_modules is in sync with tests/package-lock.json"; \
 	else \
@@ -182,7 +193,7 @@ integration-asan: build/asan/axlprovd
 	AXLPROV_TEST_BINARY=$(CURDIR)/build/asan/axlprovd AXLPROV_TEST_SANITIZED=1 \
 	  $(PYTHON) -m pytest -q tests/integration
 
-test: deps
+test: test-deps
 	$(MAKE) check-generated
 	$(MAKE) check-docs
 	$(MAKE) check-style
@@ -265,7 +276,7 @@ build/fuzz/fuzz_%: build/fuzz/fuzz_%.o $(FUZZ_OBJ)
 
 -include $(wildcard build/fuzz/*.d)
 
-fuzz-build: deps
+fuzz-build: test-deps
 	$(MAKE) $(FUZZ_BINS)
 
 fuzz: fuzz-build

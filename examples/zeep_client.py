@@ -11,7 +11,7 @@ updates it (a partial update with a rename) and removes it again.
         --user admin --password SECRET --ca-file server.pem
 
 --wsdl defaults to Cisco's 14.0 AXLAPI.wsdl as the npm package cisco-axl
-ships it, which `make deps` installs for the tests
+ships it, which `make test-deps` installs for the tests
 (tests/node_modules/cisco-axl/schema/14.0/AXLAPI.wsdl in the repository);
 give --wsdl for another copy, e.g. the one in Cisco's AXL SQL Toolkit.
 Needs zeep and requests (Debian: python3-zeep).
@@ -54,7 +54,7 @@ def parse_args():
     if not args.password:
         p.error("give --password or set AXLPROV_ADMIN_PASSWORD")
     if not os.path.isfile(args.wsdl):
-        p.error("no WSDL at %s: run `make deps`, or give --wsdl" % args.wsdl)
+        p.error("no WSDL at %s: run `make test-deps`, or give --wsdl" % args.wsdl)
     return args
 
 

@@ -10,7 +10,7 @@ names with the `unique` fixture.
 
 Cisco's schema (AXLAPI.wsdl, AXLSoap.xsd, AXLEnums.xsd, unmodified, for
 11.0 to 15.0) comes from the npm package cisco-axl, pinned in
-tests/package-lock.json and installed by `make deps` into tests/node_modules.
+tests/package-lock.json and installed by `make test-deps` into tests/node_modules.
 
 Every process the harness starts runs in a session of its own and is
 registered, with every PostgreSQL cluster, with a reaper process
@@ -61,10 +61,10 @@ reaper.start()
 
 def schema_file(version, name):
     """A file of Cisco's schema for one version; a clear failure when
-    `make deps` has not installed it."""
+    `make test-deps` has not installed it."""
     path = os.path.join(SCHEMA_DIR, version, name)
     if not os.path.isfile(path):
-        raise AssertionError("%s is missing: run `make deps` (npm ci --prefix tests)" % path)
+        raise AssertionError("%s is missing: run `make test-deps` (npm ci --prefix tests)" % path)
     return path
 
 

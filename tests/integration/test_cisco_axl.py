@@ -27,7 +27,7 @@ NODE = shutil.which("node")
 CLIENT = os.path.join(TOP, "tests", "node", "axl_client.js")
 LIBRARY = os.path.join(TOP, "tests", "node_modules", "cisco-axl", "index.js")
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node not installed (make deps)")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node not installed (make test-deps)")
 
 PREDEFINED = "Cisco 8845 - Standard SIP Non-Secure Profile"
 NOT_FOUND = "Item not valid: The specified Phone Security Profile was not found"
@@ -37,7 +37,7 @@ class NodeAxl:
     """One long-lived `node axl_client.js`: a JSON line in, a JSON line out."""
 
     def __init__(self, server, version, password=None):
-        assert os.path.isfile(LIBRARY), "cisco-axl is not installed: run `make deps`"
+        assert os.path.isfile(LIBRARY), "cisco-axl is not installed: run `make test-deps`"
         self.dir = tempfile.mkdtemp(prefix="axlprov-node-")
         env = dict(os.environ, AXL_URL="https://127.0.0.1:%d/axl/" % server.tls_port,
                    AXL_USER=server.user, AXL_PASSWORD=password or server.password,

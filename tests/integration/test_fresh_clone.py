@@ -2,8 +2,8 @@
 
 The committed HEAD of the checkout these tests run in is cloned into an
 empty temporary folder (so no sibling folder the repository might reach for
-exists), and there: `make deps` (npm ci from npm's cache, offline: after
-the first `make deps` nothing needs the network), `make unit`, the server
+exists), and there: `make test-deps` (npm ci from npm's cache, offline: after
+the first `make test-deps` nothing needs the network), `make unit`, the server
 build, and a few integration tests touching everything taken from outside
 the repository's own files: zeep on Cisco's WSDL and the cisco-axl client
 (the npm package), and SIPp phones (tests/sip/).  Uncommitted changes are
@@ -61,11 +61,11 @@ def test_fresh_clone_passes_alone(tmp_path):
     env.pop("AXLPROV_TEST_SANITIZED", None)
     env.pop("MAKEFLAGS", None)
     times = {}
-    out = run("make deps", ["make", "deps"], clone, env, 300, times)
+    out = run("make test-deps", ["make", "test-deps"], clone, env, 300, times)
     assert os.path.isfile(clone / "tests" / "node_modules" / "cisco-axl" / "schema" / "14.0" /
                           "AXLAPI.wsdl"), out
-    # A second `make deps` finds tests/node_modules in sync and leaves it be.
-    out = run("make deps again", ["make", "deps"], clone, env, 60, times)
+    # A second `make test-deps` finds tests/node_modules in sync and leaves it be.
+    out = run("make test-deps again", ["make", "test-deps"], clone, env, 60, times)
     assert "tests/node_modules is in sync with tests/package-lock.json" in out, out
     assert "npm ci" not in out, out
 

@@ -31,7 +31,7 @@ EXAMPLE = os.path.join(TOP, "examples", "stunnel", "axlprovd-stunnel.conf")
 BINDING = "{http://www.cisco.com/AXLAPIService/}AXLAPIBinding"
 STUNNEL = shutil.which("stunnel4") or shutil.which("stunnel")
 
-pytestmark = pytest.mark.skipif(STUNNEL is None, reason="stunnel4 is not installed (make deps)")
+pytestmark = pytest.mark.skipif(STUNNEL is None, reason="stunnel4 is not installed (make test-deps)")
 
 
 def example_config(port, plain_port, cert):

@@ -37,4 +37,4 @@ def test_missing_wsdl_is_explained(server, tmp_path):
     missing = str(tmp_path / "none" / "AXLAPI.wsdl")
     cp = run_example(server, "--wsdl", missing, "--insecure")
     assert cp.returncode == 2, cp.stdout + cp.stderr
-    assert "no WSDL at %s: run `make deps`, or give --wsdl" % missing in cp.stderr
+    assert "no WSDL at %s: run `make test-deps`, or give --wsdl" % missing in cp.stderr
