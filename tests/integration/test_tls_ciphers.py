@@ -475,7 +475,7 @@ def test_sighup_without_tls_listener(pg, tmp_path):
         deadline = time.time() + 10 * SLOW
         while "nothing to reload" not in log.read_text() and time.time() < deadline:
             time.sleep(0.02)
-        assert "SIGHUP: no HTTPS listener, nothing to reload" in log.read_text()
+        assert "SIGHUP: no TLS listener, nothing to reload" in log.read_text()
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
         c.request("GET", "/axl/")
         assert c.getresponse().status == 401    # alive, and asking who we are
