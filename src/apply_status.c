@@ -69,7 +69,8 @@ apply_status_json(struct db *db, const char *id, struct xbuf *out, struct app_er
 		json_member(out, "targetUuid", target, true);
 		json_member(out, "requestedBy", st.requested_by, true);
 		json_member(out, "createdAt", st.created_at, true);
-		xbuf_printf(out, ",\n  \"targeted\": %ld, \"delivered\": %ld, \"pending\": %ld, "
+		xbuf_printf(out,
+			    ",\n  \"targeted\": %ld, \"delivered\": %ld, \"pending\": %ld, "
 			    "\"failed\": %ld, \"unreachable\": %ld,\n  \"phones\": ",
 			    st.targeted, st.delivered, st.pending, st.failed, st.unreachable);
 		xbuf_put(out, phones.data, phones.len);

@@ -12,10 +12,10 @@
 
 /* Every repository write takes one; never NULL. */
 struct actor {
-	const char *who;      /* AXL user, or the OS user for CLI commands */
-	const char *source;   /* client address ("host:port"), or "cli" */
-	const char *op;       /* AXL operation or CLI command */
-	const char *node;     /* this instance (sip_node), or "" */
+	const char *who;    /* AXL user, or the OS user for CLI commands */
+	const char *source; /* client address ("host:port"), or "cli" */
+	const char *op;     /* AXL operation or CLI command */
+	const char *node;   /* this instance (sip_node), or "" */
 };
 
 /* Written in place of a secret's value: the field is recorded, never what

@@ -28,7 +28,7 @@
 struct cache_entry {
 	unsigned char tag[HASH_LEN];
 	char role[16];
-	char stored[APIUSER_HASH_MAX];   /* the hash the login was verified against */
+	char stored[APIUSER_HASH_MAX]; /* the hash the login was verified against */
 	time_t expires;
 	bool used;
 };
@@ -42,8 +42,8 @@ static bool
 pbkdf2(const char *password, const unsigned char *salt, size_t saltlen, int iter,
        unsigned char out[HASH_LEN])
 {
-	return PKCS5_PBKDF2_HMAC(password, (int) strlen(password), salt, (int) saltlen,
-				 iter, EVP_sha256(), HASH_LEN, out) == 1;
+	return PKCS5_PBKDF2_HMAC(password, (int) strlen(password), salt, (int) saltlen, iter,
+				 EVP_sha256(), HASH_LEN, out) == 1;
 }
 
 bool
@@ -57,8 +57,8 @@ auth_hash_password(const char *password, char *out, size_t size)
 		return false;
 	EVP_EncodeBlock(salt64, salt, sizeof(salt));
 	EVP_EncodeBlock(hash64, hash, sizeof(hash));
-	return (size_t) snprintf(out, size, "pbkdf2-sha256$%d$%s$%s", PBKDF2_ITERATIONS,
-				 salt64, hash64) < size;
+	return (size_t) snprintf(out, size, "pbkdf2-sha256$%d$%s$%s", PBKDF2_ITERATIONS, salt64,
+				 hash64) < size;
 }
 
 /* Decodes standard base64 of a known decoded length. */
@@ -102,7 +102,6 @@ auth_verify_password(const char *password, const char *stored)
 		return false;
 	return CRYPTO_memcmp(want, got, HASH_LEN) == 0;
 }
-
 
 /* One keyed HMAC context per thread, set up once: OpenSSL's one-shot
  * HMAC() looks the algorithm up on every call, which cost more than the
@@ -251,8 +250,8 @@ check(struct db *db, const char *user, const char *password, char role[16])
 		/* Spend the same time as a real check so that timing does not
 		 * tell which user names exist. */
 		(void) auth_verify_password(password,
-			"pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA==$"
-			"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+					    "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA==$"
+					    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
 		return AUTH_DENIED;
 	}
 	/* Unchanged since it was verified: renew without PBKDF2. */
@@ -274,7 +273,8 @@ hex_digest(const EVP_MD *md, const char *a, const char *b, const char *c, char *
 	bool ok = ctx != NULL && EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
 		  EVP_DigestUpdate(ctx, a, strlen(a)) == 1 && EVP_DigestUpdate(ctx, ":", 1) == 1 &&
 		  EVP_DigestUpdate(ctx, b, strlen(b)) == 1 && EVP_DigestUpdate(ctx, ":", 1) == 1 &&
-		  EVP_DigestUpdate(ctx, c, strlen(c)) == 1 && EVP_DigestFinal_ex(ctx, out, &len) == 1;
+		  EVP_DigestUpdate(ctx, c, strlen(c)) == 1 &&
+		  EVP_DigestFinal_ex(ctx, out, &len) == 1;
 
 	EVP_MD_CTX_free(ctx);
 	for (unsigned int i = 0; ok && i < len; i++)
@@ -283,8 +283,8 @@ hex_digest(const EVP_MD *md, const char *a, const char *b, const char *c, char *
 }
 
 bool
-auth_digest_ha1(const char *user, const char *realm, const char *password,
-		char md5_hex[33], char sha256_hex[65])
+auth_digest_ha1(const char *user, const char *realm, const char *password, char md5_hex[33],
+		char sha256_hex[65])
 {
 	return hex_digest(EVP_md5(), user, realm, password, md5_hex) &&
 	       hex_digest(EVP_sha256(), user, realm, password, sha256_hex);
@@ -312,8 +312,7 @@ auth_backoff_result(const char *peer, bool ok)
 }
 
 enum auth_result
-auth_check(struct db *db, const char *user, const char *password, const char *peer,
-	   char role[16])
+auth_check(struct db *db, const char *user, const char *password, const char *peer, char role[16])
 {
 	char addr[BACKOFF_ADDR_MAX];
 	enum auth_result r;

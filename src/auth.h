@@ -25,8 +25,8 @@ bool auth_verify_password(const char *password, const char *stored);
 /* RFC 7616 HA1 = H(username ":" realm ":" password), as lower-case hex,
  * with MD5 and with SHA-256: what a registrar needs to check a digest. */
 #define DIGEST_REALM "ccmsipline"
-bool auth_digest_ha1(const char *user, const char *realm, const char *password,
-		     char md5_hex[33], char sha256_hex[65]);
+bool auth_digest_ha1(const char *user, const char *realm, const char *password, char md5_hex[33],
+		     char sha256_hex[65]);
 
 /* Must run once before threads use auth_check. */
 bool auth_init(int cache_ttl_seconds);
@@ -42,7 +42,7 @@ void auth_backoff_result(const char *peer, bool ok);
 
 /* Checks credentials from peer ("host:port", for the back-off); fills role
  * ("full" or "read-only") on success. */
-enum auth_result auth_check(struct db *db, const char *user, const char *password,
-			    const char *peer, char role[16]);
+enum auth_result auth_check(struct db *db, const char *user, const char *password, const char *peer,
+			    char role[16]);
 
 #endif

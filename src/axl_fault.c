@@ -14,6 +14,7 @@
 /* Each code's axlcode, faultcode and, where AXL has one, its text, byte
  * for byte (clients and tests match them): before, the kind's name when
  * `named`, after. */
+/* clang-format off */
 static const struct fault_map {
 	int axlcode;
 	bool client;   /* faultcode soapenv:Client (true) or soapenv:Server */
@@ -43,6 +44,7 @@ static const struct fault_map {
 	[APP_E_DB_UNAVAILABLE]   = { -1, false, NULL, false, NULL },
 	[APP_E_INTERNAL]         = { -1, false, NULL, false, NULL },
 };
+/* clang-format on */
 
 int
 axl_fault_code(enum app_errcode code)
@@ -57,6 +59,7 @@ axl_fault_is_client(enum app_errcode code)
 }
 
 /* How AXL names each kind of object in its texts. */
+/* clang-format off */
 static const struct {
 	const char *shown;        /* "The specified <shown> was not found" */
 	const char *predefined;   /* "Cannot remove a predefined <predefined>" */
@@ -66,6 +69,7 @@ static const struct {
 	[OBJ_PHONE]   = { "Phone", "phone" },
 	[OBJ_USER]    = { "User", "user" },
 };
+/* clang-format on */
 #define KIND(k) kinds[(k) < OBJ__COUNT ? (k) : OBJ_NONE]
 
 bool
@@ -76,8 +80,7 @@ axl_err(struct app_err *err, enum app_errcode code, enum obj_kind kind, const ch
 	if (m == NULL || m->before == NULL)
 		return app_err_set(err, APP_E_INTERNAL, field, "Internal error (code %d)",
 				   (int) code);
-	return app_err_set(err, code, field, "%s%s%s", m->before,
-			   m->named ? KIND(kind).shown : "",
+	return app_err_set(err, code, field, "%s%s%s", m->before, m->named ? KIND(kind).shown : "",
 			   m->after);
 }
 
@@ -102,10 +105,11 @@ axl_err_in_use(struct app_err *err, enum obj_kind kind, const char *name, long c
 	const char *shown = KIND(kind).shown;
 
 	if (count > 5)
-		return app_err_set(err, APP_E_IN_USE, NULL,
-				   "Cannot remove %s %s: it is used by %ld phone(s): %s and %ld more",
-				   shown, name, count, first_names, count - 5);
+		return app_err_set(
+			err, APP_E_IN_USE, NULL,
+			"Cannot remove %s %s: it is used by %ld phone(s): %s and %ld more", shown,
+			name, count, first_names, count - 5);
 	return app_err_set(err, APP_E_IN_USE, NULL,
-			   "Cannot remove %s %s: it is used by %ld phone(s): %s", shown, name, count,
-			   first_names);
+			   "Cannot remove %s %s: it is used by %ld phone(s): %s", shown, name,
+			   count, first_names);
 }

@@ -31,8 +31,7 @@ axl_response_send(struct worker *w, const char *op)
 }
 
 int
-axl_response_uuid(struct worker *w, const char *op, const ULONG64 *sequence,
-		  const char *db_uuid)
+axl_response_uuid(struct worker *w, const char *op, const ULONG64 *sequence, const char *db_uuid)
 {
 	char uuid[UUID_AXL_LEN + 1];
 

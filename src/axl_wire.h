@@ -32,13 +32,12 @@ int axl_response_uuid(struct worker *w, const char *op, const ULONG64 *sequence,
 struct axl_list {
 	struct worker *w;
 	const char *op;
-	size_t mark;       /* where <return> starts */
+	size_t mark; /* where <return> starts */
 	long rows;
 	bool too_large;
 };
 
-void axl_list_begin(struct axl_list *l, struct worker *w, const char *op,
-		    const ULONG64 *sequence);
+void axl_list_begin(struct axl_list *l, struct worker *w, const char *op, const ULONG64 *sequence);
 /* After a row was written: false (stop) once the response is too large. */
 bool axl_list_row(struct axl_list *l);
 /* Sends the response, or the fault naming `matched` rows. */

@@ -21,13 +21,13 @@
 struct backoff_slot {
 	char addr[BACKOFF_ADDR_MAX];
 	int failures;
-	double last_failure;    /* seconds, the caller's clock */
+	double last_failure; /* seconds, the caller's clock */
 	double refuse_until;
 };
 
 struct backoff {
 	pthread_mutex_t lock;
-	int after;              /* 0: the back-off is off */
+	int after; /* 0: the back-off is off */
 	double window, max;
 	/* Slots holding failures.  Read without the lock, so that logins cost
 	 * no lock and no scan while nobody is failing (the usual case). */

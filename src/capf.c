@@ -23,10 +23,10 @@
 #include "text.h"
 
 struct capf_trust {
-	X509 *ca;               /* the CAPF CA certificate, NULL if capf_cert is "" */
-	EVP_PKEY *key;          /* its key, only when loaded with need_key */
-	X509_STORE *ca_store;   /* the CA alone: what an LSC must verify against */
-	X509_STORE *mic_store;  /* mic_roots, NULL if none */
+	X509 *ca;              /* the CAPF CA certificate, NULL if capf_cert is "" */
+	EVP_PKEY *key;         /* its key, only when loaded with need_key */
+	X509_STORE *ca_store;  /* the CA alone: what an LSC must verify against */
+	X509_STORE *mic_store; /* mic_roots, NULL if none */
 };
 
 /* OpenSSL's reason for the last failure, for a message (never key bytes:
@@ -47,7 +47,8 @@ load_ca(struct capf_trust *t, const char *path, struct app_err *err)
 
 	if (f == NULL)
 		return app_err_set(err, APP_E_INVALID_VALUE, "capf_cert",
-				   "cannot open the CAPF CA certificate %s: %s", path, strerror(errno));
+				   "cannot open the CAPF CA certificate %s: %s", path,
+				   strerror(errno));
 	t->ca = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
 	if (t->ca == NULL)
@@ -57,7 +58,8 @@ load_ca(struct capf_trust *t, const char *path, struct app_err *err)
 	if (X509_check_ca(t->ca) == 0)
 		return app_err_set(err, APP_E_INVALID_VALUE, "capf_cert",
 				   "the certificate in %s is not a CA certificate "
-				   "(basicConstraints CA:TRUE and keyCertSign are needed)", path);
+				   "(basicConstraints CA:TRUE and keyCertSign are needed)",
+				   path);
 	t->ca_store = X509_STORE_new();
 	if (t->ca_store == NULL || X509_STORE_add_cert(t->ca_store, t->ca) != 1)
 		return app_err_set(err, APP_E_INTERNAL, "capf_cert", "out of memory");
@@ -82,7 +84,8 @@ load_key(struct capf_trust *t, const char *path, struct app_err *err)
 				   "%s holds no PEM private key (or it is encrypted)", path);
 	if (X509_check_private_key(t->ca, t->key) != 1)
 		return app_err_set(err, APP_E_INVALID_VALUE, "capf_key",
-				   "the key in %s does not belong to the CAPF CA certificate", path);
+				   "the key in %s does not belong to the CAPF CA certificate",
+				   path);
 	return true;
 }
 
@@ -108,7 +111,7 @@ load_mic_roots(struct capf_trust *t, const char *path, struct app_err *err)
 		X509_free(x);
 	}
 	fclose(f);
-	ERR_clear_error();  /* the end of the file reads as an error */
+	ERR_clear_error(); /* the end of the file reads as an error */
 	if (n == 0)
 		return app_err_set(err, APP_E_INVALID_VALUE, "mic_roots",
 				   "%s holds no PEM certificate", path);
@@ -129,11 +132,13 @@ capf_trust_load(const struct config *cfg, bool need_key, struct app_err *err)
 		return NULL;
 	}
 	if (cfg->capf_cert[0] == '\0')
-		ok = !need_key || app_err_set(err, APP_E_MISSING_FIELD, "capf_cert",
-					      "capf_cert is not set: there is no CAPF CA to sign with");
+		ok = !need_key ||
+		     app_err_set(err, APP_E_MISSING_FIELD, "capf_cert",
+				 "capf_cert is not set: there is no CAPF CA to sign with");
 	else
 		ok = load_ca(t, cfg->capf_cert, err) &&
-		     (!need_key || load_key(t, cfg->capf_key[0] ? cfg->capf_key : cfg->capf_cert, err));
+		     (!need_key ||
+		      load_key(t, cfg->capf_key[0] ? cfg->capf_key : cfg->capf_cert, err));
 	if (ok && cfg->mic_roots[0] != '\0')
 		ok = load_mic_roots(t, cfg->mic_roots, err);
 	ERR_clear_error();
@@ -173,7 +178,7 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 /* True if leaf chains to a certificate of store at `now`, and is not
  * itself one of them (a trust anchor presented as a phone's certificate). */
 static bool
-chains_to(X509_STORE *store, X509 *leaf, STACK_OF(X509) *chain, time_t now)
+chains_to(X509_STORE *store, X509 *leaf, STACK_OF(X509) * chain, time_t now)
 {
 	X509_STORE_CTX *ctx;
 	bool ok;
@@ -184,8 +189,7 @@ chains_to(X509_STORE *store, X509 *leaf, STACK_OF(X509) *chain, time_t now)
 	if (ok) {
 		X509_STORE_CTX_set_time(ctx, 0, now);
 		X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
-		ok = X509_verify_cert(ctx) == 1 &&
-		     sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) >= 2;
+		ok = X509_verify_cert(ctx) == 1 && sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) >= 2;
 	}
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
@@ -255,7 +259,7 @@ validity(X509 *leaf, time_t now, struct cert_facts *out)
 }
 
 void
-capf_cert_facts(const struct capf_trust *t, X509 *leaf, STACK_OF(X509) *chain, time_t now,
+capf_cert_facts(const struct capf_trust *t, X509 *leaf, STACK_OF(X509) * chain, time_t now,
 		struct cert_facts *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -385,7 +389,8 @@ check_request_cn(X509_REQ *req, const char *device, struct app_err *err)
 	if (X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0)
 		return app_err_set(err, APP_E_INVALID_VALUE, "csr",
 				   "the request's subject has more than one CN; it must have one, "
-				   "the device name %s", device);
+				   "the device name %s",
+				   device);
 	subject_from_name(name, cn, sizeof(cn));
 	if (strcmp(cn, device) == 0)
 		return true;
@@ -416,13 +421,16 @@ check_ec_key(EVP_PKEY *key, const struct capf_key_rules *r, struct app_err *err)
 		if (ec_groups[i].bits == want && strcmp(ec_groups[i].group, group) == 0)
 			return true;
 	if (want == 0)
-		return app_err_set(err, APP_E_RULE, "ecKeySize",
-				   "the request has an EC key, but the profile of %s orders no EC key "
-				   "size (ecKeySize)", r->device);
+		return app_err_set(
+			err, APP_E_RULE, "ecKeySize",
+			"the request has an EC key, but the profile of %s orders no EC key "
+			"size (ecKeySize)",
+			r->device);
 	return app_err_set(err, APP_E_RULE, "ecKeySize",
 			   "the request's EC key is on curve %s (%d bits); the profile of %s "
-			   "orders a %ld-bit NIST curve (ecKeySize %ld)", group[0] ? group : "unknown",
-			   EVP_PKEY_get_bits(key), r->device, want, want);
+			   "orders a %ld-bit NIST curve (ecKeySize %ld)",
+			   group[0] ? group : "unknown", EVP_PKEY_get_bits(key), r->device, want,
+			   want);
 }
 
 static bool
@@ -439,10 +447,11 @@ check_request_key(X509_REQ *req, const struct capf_key_rules *r, struct app_err 
 				   "the profile of %s has an unknown keyOrder \"%s\"", r->device,
 				   r->key_order ? r->key_order : "");
 	if (!rsa && !ec)
-		return app_err_set(err, APP_E_RULE, "keyOrder",
-				   "the request's key is %s; a phone's certificate takes an RSA or EC key "
-				   "as its profile orders (%s)",
-				   key != NULL ? OBJ_nid2sn(type) : "unreadable", r->key_order);
+		return app_err_set(
+			err, APP_E_RULE, "keyOrder",
+			"the request's key is %s; a phone's certificate takes an RSA or EC key "
+			"as its profile orders (%s)",
+			key != NULL ? OBJ_nid2sn(type) : "unreadable", r->key_order);
 	if ((rsa && !key_orders[order].rsa) || (ec && !key_orders[order].ec))
 		return app_err_set(err, APP_E_RULE, "keyOrder",
 				   "the request has an %s key; the profile of %s orders %s",
@@ -451,9 +460,11 @@ check_request_key(X509_REQ *req, const struct capf_key_rules *r, struct app_err 
 		return check_ec_key(key, r, err);
 	bits = strtol(r->key_size ? r->key_size : "", NULL, 10);
 	if (EVP_PKEY_get_bits(key) != bits)
-		return app_err_set(err, APP_E_RULE, "keySize",
-				   "the request's RSA key has %d bits; the profile of %s orders %ld "
-				   "(keySize)", EVP_PKEY_get_bits(key), r->device, bits);
+		return app_err_set(
+			err, APP_E_RULE, "keySize",
+			"the request's RSA key has %d bits; the profile of %s orders %ld "
+			"(keySize)",
+			EVP_PKEY_get_bits(key), r->device, bits);
 	return true;
 }
 
@@ -467,9 +478,10 @@ check_parsed(X509_REQ *req, const struct capf_key_rules *rules, struct app_err *
 
 	ERR_clear_error();
 	if (!ok)
-		return app_err_set(err, APP_E_INVALID_VALUE, "csr",
-				   "the request's signature does not verify with its own public key "
-				   "(no proof that the requester holds the key)");
+		return app_err_set(
+			err, APP_E_INVALID_VALUE, "csr",
+			"the request's signature does not verify with its own public key "
+			"(no proof that the requester holds the key)");
 	return check_request_cn(req, rules->device, err) && check_request_key(req, rules, err);
 }
 
@@ -537,8 +549,9 @@ add_lsc_extensions(const struct capf_trust *t, X509 *x)
 static const EVP_MD *
 signing_digest(EVP_PKEY *key)
 {
-	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC && EVP_PKEY_get_bits(key) >= 384
-		       ? EVP_sha384() : EVP_sha256();
+	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC && EVP_PKEY_get_bits(key) >= 384 ?
+		       EVP_sha384() :
+		       EVP_sha256();
 }
 
 static X509 *
@@ -554,8 +567,8 @@ build_lsc(const struct capf_trust *t, X509_REQ *req, const char *device, long da
 		  X509_set_issuer_name(x, X509_get_subject_name(t->ca)) == 1 &&
 		  X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &now) != NULL &&
 		  X509_time_adj_ex(X509_getm_notAfter(x), (int) days, 0, &now) != NULL &&
-		  X509_set_pubkey(x, X509_REQ_get0_pubkey(req)) == 1 &&
-		  add_lsc_extensions(t, x) && X509_sign(x, t->key, signing_digest(t->key)) > 0;
+		  X509_set_pubkey(x, X509_REQ_get0_pubkey(req)) == 1 && add_lsc_extensions(t, x) &&
+		  X509_sign(x, t->key, signing_digest(t->key)) > 0;
 
 	X509_NAME_free(subject);
 	if (!ok) {

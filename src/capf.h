@@ -18,7 +18,7 @@
 #include "config.h"
 #include "err.h"
 
-struct capf_trust;                       /* the CAPF CA certificate (+ key when signing) and the MIC roots */
+struct capf_trust; /* the CAPF CA certificate (+ key when signing) and the MIC roots */
 
 /* Reads capf_cert (and its key from capf_key, or from capf_cert when that
  * is empty, only if need_key) and the mic_roots bundle.  An empty
@@ -31,25 +31,27 @@ void capf_trust_free(struct capf_trust *t);
 enum cert_kind { CERT_NONE, CERT_LSC, CERT_MIC, CERT_UNTRUSTED };
 /* What the registrar's rules need to know of a certificate a TLS peer presented. */
 struct cert_facts {
-	enum cert_kind kind;     /* LSC: signed by the CAPF CA; MIC: chains to mic_roots; else UNTRUSTED; NONE: no cert */
+	enum cert_kind
+		kind; /* LSC: signed by the CAPF CA; MIC: chains to mic_roots; else UNTRUSTED; NONE: no cert */
 	bool not_yet_valid, expired;
-	char cn[128];            /* subject CN */
-	char serial[64];         /* hex, upper case */
-	char fingerprint[65];    /* SHA-256 of the DER, lower-case hex */
-	long long not_after;     /* seconds since the epoch */
+	char cn[128];         /* subject CN */
+	char serial[64];      /* hex, upper case */
+	char fingerprint[65]; /* SHA-256 of the DER, lower-case hex */
+	long long not_after;  /* seconds since the epoch */
 };
 /* Classifies a presented certificate with its chain (may be NULL) at time `now`. Pure: no database. */
-void capf_cert_facts(const struct capf_trust *t, X509 *leaf, STACK_OF(X509) *chain, time_t now,
-                     struct cert_facts *out);
+void capf_cert_facts(const struct capf_trust *t, X509 *leaf, STACK_OF(X509) * chain, time_t now,
+		     struct cert_facts *out);
 /* True if `cn` names `device` for that kind (LSC: equal; MIC: equal or ends with "-" + device). */
 bool capf_cn_names(enum cert_kind kind, const char *cn, const char *device);
 
 /* What a phone's certificate request must be: its CN the device name,
  * its key what the phone's security profile orders. */
 struct capf_key_rules {
-	const char *device;      /* the phone's name */
-	const char *key_order;   /* keyOrder: "RSA Only", "EC Only", "EC Preferred, RSA Backup", ... */
-	const char *key_size;    /* keySize: RSA bits */
+	const char *device; /* the phone's name */
+	const char
+		*key_order;   /* keyOrder: "RSA Only", "EC Only", "EC Preferred, RSA Backup", ... */
+	const char *key_size; /* keySize: RSA bits */
 	const char *ec_key_size; /* ecKeySize: EC bits (256, 384, 521) */
 };
 
@@ -82,7 +84,6 @@ const char *capf_kind_name(enum cert_kind kind);
 
 /* The CAPF CA's subject (one line) and not-after, for the start-up log;
  * false when no CA is loaded. */
-bool capf_ca_describe(const struct capf_trust *t, char *subject, size_t size,
-		      long long *not_after);
+bool capf_ca_describe(const struct capf_trust *t, char *subject, size_t size, long long *not_after);
 
 #endif

@@ -6,10 +6,9 @@
 #include <time.h>
 
 bool
-capf_ops_issue(struct db *db, const struct capf_trust *t, long days,
-	       const struct capf_phone *ph, const unsigned char *csr, size_t len,
-	       const struct actor *actor, bool renew, struct capf_issued *out, bool *replaced,
-	       struct app_err *err)
+capf_ops_issue(struct db *db, const struct capf_trust *t, long days, const struct capf_phone *ph,
+	       const unsigned char *csr, size_t len, const struct actor *actor, bool renew,
+	       struct capf_issued *out, bool *replaced, struct app_err *err)
 {
 	struct capf_key_rules rules = { ph->name, ph->key_order, ph->key_size, ph->ec_key_size };
 

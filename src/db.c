@@ -101,7 +101,7 @@ still_connected(struct db *db)
 	for (int i = 0; i < 4 && poll(&p, 1, 0) == 1; i++) {
 		if (PQconsumeInput(db->conn) != 1 || PQstatus(db->conn) != CONNECTION_OK)
 			return false;
-		(void) PQisBusy(db->conn);   /* parses what arrived */
+		(void) PQisBusy(db->conn); /* parses what arrived */
 	}
 	return true;
 }
@@ -128,12 +128,17 @@ db_ready(struct db *db, struct app_err *err)
 		/* Defaults first: the expanded connection string overrides them.
 		 * Keepalives and tcp_user_timeout notice a PostgreSQL host that
 		 * vanished without closing (TCP only; ignored on Unix sockets). */
-		static const char *const keys[] = { "connect_timeout", "application_name",
-						    "keepalives", "keepalives_idle",
-						    "keepalives_interval", "keepalives_count",
-						    "tcp_user_timeout", "dbname", NULL };
-		const char *values[] = { "5", "axlprovd", "1", "10", "5", "3", "20000",
-					 db->conninfo, NULL };
+		static const char *const keys[] = { "connect_timeout",
+						    "application_name",
+						    "keepalives",
+						    "keepalives_idle",
+						    "keepalives_interval",
+						    "keepalives_count",
+						    "tcp_user_timeout",
+						    "dbname",
+						    NULL };
+		const char *values[] = { "5", "axlprovd", "1",          "10", "5",
+					 "3", "20000",    db->conninfo, NULL };
 
 		db->conn = PQconnectdbParams(keys, values, 1);
 	}
@@ -202,8 +207,10 @@ prepare(struct db *db, const struct db_stmt *stmt, int nparams, struct app_err *
 	/* A statement prepared but not remembered would be prepared again and
 	 * fail as a duplicate: refuse before that can happen. */
 	if (db->nprepared == DB_MAX_PREPARED) {
-		log_msg(LOG_ERROR, "more than %d statements: raise DB_MAX_PREPARED", DB_MAX_PREPARED);
-		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal error: too many statements");
+		log_msg(LOG_ERROR, "more than %d statements: raise DB_MAX_PREPARED",
+			DB_MAX_PREPARED);
+		return app_err_set(err, APP_E_INTERNAL, NULL,
+				   "Internal error: too many statements");
 	}
 	res = PQprepare(db->conn, stmt->name, stmt->sql, nparams, NULL);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -216,8 +223,8 @@ prepare(struct db *db, const struct db_stmt *stmt, int nparams, struct app_err *
 }
 
 PGresult *
-db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
-	const char *const *params, struct app_err *err)
+db_exec(struct db *db, const struct db_stmt *stmt, int nparams, const char *const *params,
+	struct app_err *err)
 {
 	PGresult *res;
 	ExecStatusType st;

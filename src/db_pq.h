@@ -25,8 +25,8 @@ struct db_stmt {
 
 /* Runs a statement with text parameters (NULL = SQL NULL).  Returns a
  * result the caller must PQclear(), or NULL with err set. */
-PGresult *db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
-		  const char *const *params, struct app_err *err);
+PGresult *db_exec(struct db *db, const struct db_stmt *stmt, int nparams, const char *const *params,
+		  struct app_err *err);
 
 /* Copies a result value into a fixed buffer; a longer one is cut, never
  * overflowed (the schema's CHECK constraints keep values within size). */

@@ -11,8 +11,7 @@
 #include <string.h>
 
 bool
-app_err_set(struct app_err *err, enum app_errcode code, const char *field,
-	    const char *fmt, ...)
+app_err_set(struct app_err *err, enum app_errcode code, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -27,8 +26,7 @@ app_err_set(struct app_err *err, enum app_errcode code, const char *field,
 }
 
 bool
-app_err_invalid(struct app_err *err, const char *field, const char *value,
-		const char *reason)
+app_err_invalid(struct app_err *err, const char *field, const char *value, const char *reason)
 {
 	char shown[256];
 
@@ -36,10 +34,10 @@ app_err_invalid(struct app_err *err, const char *field, const char *value,
 	 * bytes that are not text are shown as \xNN so the fault stays XML. */
 	text_printable(shown, sizeof(shown), value, 60);
 	if (reason != NULL && *reason != '\0')
-		return app_err_set(err, APP_E_INVALID_VALUE, field,
-				   "Invalid value for %s: %s (%s)", field, shown, reason);
-	return app_err_set(err, APP_E_INVALID_VALUE, field, "Invalid value for %s: %s",
-			   field, shown);
+		return app_err_set(err, APP_E_INVALID_VALUE, field, "Invalid value for %s: %s (%s)",
+				   field, shown, reason);
+	return app_err_set(err, APP_E_INVALID_VALUE, field, "Invalid value for %s: %s", field,
+			   shown);
 }
 
 bool

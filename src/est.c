@@ -47,7 +47,7 @@
 #define B64_HEADER "Content-Transfer-Encoding: base64\r\n"
 
 static const struct capf_trust *est_trust;
-static struct xbuf cacerts;           /* base64 PKCS#7 of the CAPF CA, made once */
+static struct xbuf cacerts; /* base64 PKCS#7 of the CAPF CA, made once */
 static struct est_rate rate;
 
 bool
@@ -121,7 +121,8 @@ est_init(const struct config *cfg, const struct capf_trust *trust, struct app_er
 	X509_free(x);
 	if (!ok)
 		return app_err_set(err, APP_E_INVALID_VALUE, "capf_cert",
-				   "cannot read the CAPF CA certificate %s for EST", cfg->capf_cert);
+				   "cannot read the CAPF CA certificate %s for EST",
+				   cfg->capf_cert);
 	est_trust = trust;
 	est_rate_init(&rate, cfg->capf_rate_limit);
 	return true;
@@ -146,7 +147,7 @@ decode_body(const char *body, size_t len, unsigned char *der, size_t size, size_
 	int got;
 
 	if (len >= 10 && strncmp(body, "-----BEGIN", 10) == 0 && len <= size) {
-		memcpy(der, body, len);   /* capf_check_request reads PEM too */
+		memcpy(der, body, len); /* capf_check_request reads PEM too */
 		*out = len;
 		return true;
 	}
@@ -175,9 +176,8 @@ request_cn(const unsigned char *der, size_t len, char *cn, size_t size)
 		req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
 	else if (b != NULL)
 		req = d2i_X509_REQ_bio(b, NULL);
-	ok = req != NULL &&
-	     X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req), NID_commonName, cn,
-				       (int) size) > 0;
+	ok = req != NULL && X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req),
+						      NID_commonName, cn, (int) size) > 0;
 	X509_REQ_free(req);
 	BIO_free(b);
 	return ok;
@@ -200,8 +200,9 @@ client_cert(struct worker *w, struct cert_facts *f)
 static void
 phone_view(const struct capf_phone *ph, struct est_phone_view *v)
 {
-	*v = (struct est_phone_view) { ph->name, ph->auth_mode, ph->auth_string, ph->operation,
-				       ph->finish_time, ph->ships_mic, ph->lsc_serial };
+	*v = (struct est_phone_view) { ph->name,      ph->auth_mode,   ph->auth_string,
+				       ph->operation, ph->finish_time, ph->ships_mic,
+				       ph->lsc_serial };
 }
 
 /* --- enrollment ------------------------------------------------------------ */
@@ -247,7 +248,7 @@ read_body(struct worker *w, size_t *len)
 {
 	struct soap *s = w->soap;
 	int idle = s->recv_timeout;
-	ULONG64 want = s->length;   /* Content-Length, 0 if none */
+	ULONG64 want = s->length; /* Content-Length, 0 if none */
 	char *body;
 
 	if (s->recv_timeout > (int) w->cfg->request_timeout)
@@ -268,13 +269,15 @@ read_enrollment(struct worker *w, struct enrollment *e)
 	http_body_begins(w);
 	body = read_body(w, &len);
 	if (body == NULL)
-		return SOAP_EOF;   /* the connection closes */
+		return SOAP_EOF; /* the connection closes */
 	if (len > EST_MAX_BODY)
 		return http_error(w, 413, "The request is too large.", 0, true);
 	if (!decode_body(body, len, e->der, sizeof(e->der), &e->len))
-		return refuse_early(w, 400, "The body is not a base64 PKCS#10 certificate request.");
+		return refuse_early(w, 400,
+				    "The body is not a base64 PKCS#10 certificate request.");
 	if (!request_cn(e->der, e->len, e->cn, sizeof(e->cn)))
-		return refuse_early(w, 400, "The body is not a PKCS#10 certificate request with a "
+		return refuse_early(w, 400,
+				    "The body is not a PKCS#10 certificate request with a "
 				    "subject CN (the device name).");
 	return SOAP_OK;
 }
@@ -287,9 +290,9 @@ refuse(struct worker *w, struct enrollment *e)
 	struct app_err err = { 0 };
 	bool changed = false;
 
-	if (e->v.status != NULL &&
-	    (!repo_capf_fail(w->db, &e->ph, e->v.status, e->v.end_operation, &actor, &changed,
-			     &err) || !db_commit(w->db, &err)))
+	if (e->v.status != NULL && (!repo_capf_fail(w->db, &e->ph, e->v.status, e->v.end_operation,
+						    &actor, &changed, &err) ||
+				    !db_commit(w->db, &err)))
 		return server_failure(w, &err);
 	metrics_enroll(e->v.outcome);
 	log_msg(LOG_INFO, "%s for %s from %s refused (%d): %s%s%s", w->req.op, e->ph.name,
@@ -308,8 +311,8 @@ issue(struct worker *w, struct enrollment *e)
 	bool replaced = false;
 	int rc;
 
-	if (!capf_ops_issue(w->db, est_trust, w->cfg->capf_lsc_days, &e->ph, e->der, e->len,
-			    &actor, e->op == EST_REENROLL, &c, &replaced, &err) ||
+	if (!capf_ops_issue(w->db, est_trust, w->cfg->capf_lsc_days, &e->ph, e->der, e->len, &actor,
+			    e->op == EST_REENROLL, &c, &replaced, &err) ||
 	    !db_commit(w->db, &err)) {
 		capf_issued_free(&c);
 		/* The request's own faults are found before any statement ran:
@@ -320,8 +323,8 @@ issue(struct worker *w, struct enrollment *e)
 		return refuse(w, e);
 	}
 	metrics_enroll(e->v.outcome);
-	log_msg(LOG_INFO, "%s for %s from %s: LSC serial %s%s", w->req.op, e->ph.name,
-		w->req.peer, c.facts.serial, replaced ? " (replaces the previous LSC)" : "");
+	log_msg(LOG_INFO, "%s for %s from %s: LSC serial %s%s", w->req.op, e->ph.name, w->req.peer,
+		c.facts.serial, replaced ? " (replaces the previous LSC)" : "");
 	xbuf_reset(&w->body);
 	rc = pem_p7_base64(c.pem, &w->body) ? SOAP_OK : SOAP_EOM;
 	capf_issued_free(&c);
@@ -352,17 +355,20 @@ enroll(struct worker *w, enum est_op op)
 		return rc;
 	if (!db_begin(w->db, &err) || !repo_capf_lock_phone(w->db, e.cn, &e.ph, &err))
 		return err.code == APP_E_NOT_FOUND ?
-		       refuse_early(w, 403, "No phone is named by the request's CN.") :
-		       server_failure(w, &err);
+			       refuse_early(w, 403, "No phone is named by the request's CN.") :
+			       server_failure(w, &err);
 	snprintf(e.actor, sizeof(e.actor), "capf:%s", e.ph.name);
 	phone_view(&e.ph, &e.view);
 	client_cert(w, &e.cert);
 	if (backed_off(w, &e)) {
 		metrics_enroll(METRICS_ENROLL_DENIED);
-		return http_error(w, 401, "Too many failed attempts from this address: try again "
-				  "later.", 0, false);
+		return http_error(w, 401,
+				  "Too many failed attempts from this address: try again "
+				  "later.",
+				  0, false);
 	}
-	creds = (struct est_creds) { w->soap->userid != NULL, w->soap->userid ? w->soap->userid : "",
+	creds = (struct est_creds) { w->soap->userid != NULL,
+				     w->soap->userid ? w->soap->userid : "",
 				     w->soap->passwd ? w->soap->passwd : "", &e.cert };
 	est_decide(op, &e.view, &creds, time(NULL), &e.v);
 	if (e.v.auth_checked)
@@ -438,10 +444,12 @@ serve_csrattrs(struct worker *w)
 	memset(&ph, 0, sizeof(ph));
 	who = csrattrs_phone(w, &ph);
 	if (who == 401)
-		return http_error(w, 401, "The credentials do not prove a phone: an HTTP user "
-				  "and authentication string, or the phone's LSC or MIC.", 0, false);
+		return http_error(w, 401,
+				  "The credentials do not prove a phone: an HTTP user "
+				  "and authentication string, or the phone's LSC or MIC.",
+				  0, false);
 	n = who == 200 ? est_csrattrs(ph.key_order, ph.ec_key_size, der, sizeof(der)) :
-	    est_csrattrs(NULL, NULL, der, sizeof(der));
+			 est_csrattrs(NULL, NULL, der, sizeof(der));
 	xbuf_reset(&w->body);
 	put_base64(&w->body, der, n);
 	snprintf(w->extra_header, sizeof(w->extra_header), "%s", B64_HEADER);
@@ -451,9 +459,9 @@ serve_csrattrs(struct worker *w)
 /* --- the resources --------------------------------------------------------- */
 
 static const struct resource {
-	const char *name;      /* after EST_PREFIX */
-	int method;            /* SOAP_GET or SOAP_POST */
-	const char *op;        /* metrics and the request log */
+	const char *name; /* after EST_PREFIX */
+	int method;       /* SOAP_GET or SOAP_POST */
+	const char *op;   /* metrics and the request log */
 	int (*serve)(struct worker *w);
 } resources[] = {
 	{ "cacerts", SOAP_GET, METRICS_OP_EST_CACERTS, serve_cacerts },
@@ -487,8 +495,8 @@ limited(struct worker *w, const struct resource *r)
 		return SOAP_OK;
 	if (r->method == SOAP_POST)
 		metrics_enroll(METRICS_ENROLL_RATE_LIMITED);
-	return http_error(w, 429, "Too many requests from this address; try again in a minute.",
-			  60, true);
+	return http_error(w, 429, "Too many requests from this address; try again in a minute.", 60,
+			  true);
 }
 
 int
@@ -502,8 +510,10 @@ est_serve(struct worker *w, int rc)
 	if (rc != SOAP_OK && rc != SOAP_STOP)
 		return rc;
 	if (r == NULL || est_trust == NULL)
-		return http_error(w, 404, "No such EST resource: see /.well-known/est/cacerts, "
-				  "simpleenroll, simplereenroll, csrattrs.", 0, true);
+		return http_error(w, 404,
+				  "No such EST resource: see /.well-known/est/cacerts, "
+				  "simpleenroll, simplereenroll, csrattrs.",
+				  0, true);
 	if (s->status != r->method) {
 		snprintf(msg, sizeof(msg), "Use HTTP %s for %s.",
 			 r->method == SOAP_GET ? "GET" : "POST", r->name);

@@ -55,10 +55,11 @@ est_deadline(const char *text, time_t *when)
 
 	if (text[0] == '\0')
 		return 0;
-	if (sscanf(text, "%4d:%2d:%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &n) != 5 || text[n] != '\0' || tm.tm_mon < 1 ||
-	    tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_year < 1970)
+	if (sscanf(text, "%4d:%2d:%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		   &tm.tm_min, &n) != 5 ||
+	    text[n] != '\0' || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_hour < 0 ||
+	    tm.tm_min < 0 || tm.tm_year < 1970)
 		return -1;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
@@ -86,7 +87,8 @@ by_string(const struct est_phone_view *ph, const struct est_creds *c, struct est
 	if (!c->basic) {
 		verdict(v, ph, 401, METRICS_ENROLL_CHALLENGED, NULL,
 			"%s: HTTP Basic credentials are required (user: the device name, "
-			"password: its authentication string)", ph->name);
+			"password: its authentication string)",
+			ph->name);
 		return false;
 	}
 	if (strcmp(c->user, ph->name) != 0) {
@@ -106,7 +108,8 @@ by_string(const struct est_phone_view *ph, const struct est_creds *c, struct est
 static bool
 cert_is(const struct est_phone_view *ph, const struct cert_facts *f, enum cert_kind want)
 {
-	if (f->kind != want || f->expired || f->not_yet_valid || !capf_cn_names(want, f->cn, ph->name))
+	if (f->kind != want || f->expired || f->not_yet_valid ||
+	    !capf_cn_names(want, f->cn, ph->name))
 		return false;
 	return want != CERT_LSC || (ph->lsc_serial[0] && strcmp(f->serial, ph->lsc_serial) == 0);
 }
@@ -131,7 +134,8 @@ by_cert(const struct est_phone_view *ph, const struct est_creds *c, enum cert_ki
 		return true;
 	verdict(v, ph, 401, METRICS_ENROLL_DENIED, want == CERT_LSC ? ST_LSC : ST_MIC,
 		"the client certificate is not a valid %s of this phone (its current one, "
-		"unexpired, trusted, naming it)", kind);
+		"unexpired, trusted, naming it)",
+		kind);
 	return false;
 }
 
@@ -154,7 +158,7 @@ authenticated(enum est_op op, const struct est_phone_view *ph, const struct est_
 	const char *m = ph->auth_mode;
 
 	if (op == EST_REENROLL)
-		return by_cert(ph, c, CERT_LSC, v);   /* renewal: the current LSC only */
+		return by_cert(ph, c, CERT_LSC, v); /* renewal: the current LSC only */
 	if (strcmp(m, "By Null String") == 0)
 		return true;
 	if (strcmp(m, "By Authentication String") == 0)
@@ -184,14 +188,15 @@ before_deadline(const struct est_phone_view *ph, time_t now, struct est_verdict 
 	}
 	verdict(v, ph, 403, METRICS_ENROLL_EXPIRED, ST_FAILED,
 		"the certificate operation's deadline (upgradeFinishTime %s) has passed; "
-		"the operation has ended", ph->finish_time);
+		"the operation has ended",
+		ph->finish_time);
 	v->end_operation = true;
 	return false;
 }
 
 void
-est_decide(enum est_op op, const struct est_phone_view *ph, const struct est_creds *c,
-	   time_t now, struct est_verdict *v)
+est_decide(enum est_op op, const struct est_phone_view *ph, const struct est_creds *c, time_t now,
+	   struct est_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
 	if (!before_deadline(ph, now, v) || !authenticated(op, ph, c, v))
@@ -293,7 +298,8 @@ static int
 curve_of(const char *ec_key_size)
 {
 	return strcmp(ec_key_size, "384") == 0 ? NID_secp384r1 :
-	       strcmp(ec_key_size, "521") == 0 ? NID_secp521r1 : NID_X9_62_prime256v1;
+	       strcmp(ec_key_size, "521") == 0 ? NID_secp521r1 :
+						 NID_X9_62_prime256v1;
 }
 
 /* The body: CN; for EC the key attribute and ecdsa-with-SHA256; for RSA

@@ -22,30 +22,30 @@ enum est_op { EST_ENROLL, EST_REENROLL };
 /* What the decision needs to know of the phone the request names. */
 struct est_phone_view {
 	const char *name;
-	const char *auth_mode;    /* the profile's authenticationMode */
-	const char *auth_string;  /* the phone's authenticationString */
-	const char *operation;    /* certificateOperation */
-	const char *finish_time;  /* upgradeFinishTime, "" = no deadline */
-	bool ships_mic;           /* its model leaves the factory with a MIC */
-	const char *lsc_serial;   /* its current LSC's serial, "" = none */
+	const char *auth_mode;   /* the profile's authenticationMode */
+	const char *auth_string; /* the phone's authenticationString */
+	const char *operation;   /* certificateOperation */
+	const char *finish_time; /* upgradeFinishTime, "" = no deadline */
+	bool ships_mic;          /* its model leaves the factory with a MIC */
+	const char *lsc_serial;  /* its current LSC's serial, "" = none */
 };
 
 /* What the client presented. */
 struct est_creds {
-	bool basic;               /* an HTTP Basic Authorization header */
+	bool basic; /* an HTTP Basic Authorization header */
 	const char *user, *password;
 	const struct cert_facts *cert; /* the TLS client certificate (kind CERT_NONE: none) */
 };
 
 /* How a request ends.  http 0: go on (check the request, sign, record). */
 struct est_verdict {
-	int http;                 /* 0, 400, 401 or 403 */
+	int http; /* 0, 400, 401 or 403 */
 	enum metrics_enroll outcome;
-	const char *status;       /* certificateStatus to set (only ever for a pending phone), or NULL */
-	bool end_operation;       /* the deadline passed: the operation ends */
-	bool auth_checked;        /* an authentication string was checked ... */
-	bool auth_ok;             /* ... with this result (the login back-off counts it) */
-	char why[256];            /* the refusal's text, never a secret */
+	const char *status; /* certificateStatus to set (only ever for a pending phone), or NULL */
+	bool end_operation; /* the deadline passed: the operation ends */
+	bool auth_checked;  /* an authentication string was checked ... */
+	bool auth_ok;       /* ... with this result (the login back-off counts it) */
+	char why[256];      /* the refusal's text, never a secret */
 };
 
 /* Decides an enrollment (op) for phone ph with creds at now. */
@@ -85,7 +85,7 @@ struct est_rate {
 	long per_minute;
 	struct {
 		char addr[48];
-		time_t window;    /* the minute counted */
+		time_t window; /* the minute counted */
 		long count;
 	} slot[EST_RATE_SLOTS];
 };

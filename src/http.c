@@ -24,21 +24,21 @@
 
 /* The framing of the current request; reset by http_begin(). */
 struct http_state {
-	bool head_read;          /* gSOAP parsed a request line and headers */
-	bool close;              /* close the connection after the response */
-	bool keepalive_header;   /* the request said Connection: keep-alive */
-	bool http10;             /* the request line said HTTP/1.0 */
-	bool first_read;         /* the next raw read starts a request */
-	long long body_left;     /* body bytes not yet read (Content-Length), -1 = unknown */
-	bool body_capped;        /* we ended the body at its Content-Length */
-	bool peer_eof;           /* the peer closed its side */
-	bool body_unread;        /* a body follows the head and nobody read it yet */
-	bool guarding;           /* the body is being fed to the guard */
-	bool no_challenge;       /* X-Requested-With: a script asks, a 401 has no
+	bool head_read;         /* gSOAP parsed a request line and headers */
+	bool close;             /* close the connection after the response */
+	bool keepalive_header;  /* the request said Connection: keep-alive */
+	bool http10;            /* the request line said HTTP/1.0 */
+	bool first_read;        /* the next raw read starts a request */
+	long long body_left;    /* body bytes not yet read (Content-Length), -1 = unknown */
+	bool body_capped;       /* we ended the body at its Content-Length */
+	bool peer_eof;          /* the peer closed its side */
+	bool body_unread;       /* a body follows the head and nobody read it yet */
+	bool guarding;          /* the body is being fed to the guard */
+	bool no_challenge;      /* X-Requested-With: a script asks, a 401 has no
 				    WWW-Authenticate (no browser password prompt) */
-	bool console;            /* the response is a console file: its headers */
-	char if_none_match[64];  /* the request's If-None-Match, or "" */
-	struct xmlguard guard;   /* DTD, depth and UTF-8 checks on the raw body */
+	bool console;           /* the response is a console file: its headers */
+	char if_none_match[64]; /* the request's If-None-Match, or "" */
+	struct xmlguard guard;  /* DTD, depth and UTF-8 checks on the raw body */
 };
 
 /* gSOAP's own hooks, wrapped by ours (the same for every context). */
@@ -52,19 +52,32 @@ static const char *
 reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 301: return "Moved Permanently";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Request Entity Too Large";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "";   /* 599 has no standard phrase; CUCM sends none */
+	case 200:
+		return "OK";
+	case 301:
+		return "Moved Permanently";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Request Entity Too Large";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return ""; /* 599 has no standard phrase; CUCM sends none */
 	}
 }
 
@@ -89,11 +102,10 @@ http_date(void)
 /* The hardening headers CUCM sends, and the console's stricter ones: its
  * pages load only their own files, run no inline script or style, are
  * never framed and send no Referer. */
-static const char axl_headers[] =
-	"X-Frame-Options: SAMEORIGIN\r\n"
-	"X-Content-Type-Options: nosniff\r\n"
-	"X-XSS-Protection: 1; mode=block\r\n"
-	"Content-Security-Policy: default-src 'self'\r\n";
+static const char axl_headers[] = "X-Frame-Options: SAMEORIGIN\r\n"
+				  "X-Content-Type-Options: nosniff\r\n"
+				  "X-XSS-Protection: 1; mode=block\r\n"
+				  "Content-Security-Policy: default-src 'self'\r\n";
 static const char console_headers[] =
 	"X-Frame-Options: DENY\r\n"
 	"X-Content-Type-Options: nosniff\r\n"
@@ -121,7 +133,8 @@ put_head(struct worker *w, int status, const char *content_type, const char *ext
 	xbuf_puts(&w->wire, num);
 	xbuf_puts(&w->wire, w->http->console ? console_headers : axl_headers);
 	if (w->req.tls)
-		xbuf_puts(&w->wire, "Strict-Transport-Security: max-age=31536000; includeSubdomains\r\n");
+		xbuf_puts(&w->wire,
+			  "Strict-Transport-Security: max-age=31536000; includeSubdomains\r\n");
 	xbuf_puts(&w->wire, "Server: \r\n");
 	if (w->req.request_id[0] == '\0')
 		reqlog_new_id(w->req.request_id);
@@ -260,7 +273,8 @@ guard_refusal(const struct worker *w, char *msg, size_t size)
 		snprintf(msg, size, "Malformed request: XML nested deeper than %ld levels.",
 			 w->cfg->max_depth);
 	else
-		snprintf(msg, size, "Malformed request: %s.", xmlguard_message(w->http->guard.result));
+		snprintf(msg, size, "Malformed request: %s.",
+			 xmlguard_message(w->http->guard.result));
 	return 599;
 }
 
@@ -314,8 +328,10 @@ http_resource(const struct worker *w)
 static int
 hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 :
+				      -1;
 }
 
 void
@@ -396,7 +412,7 @@ http_request_complete(const char *buf, size_t n, long max_body)
 	else if ((end = strstr(buf, "\n\n")) != NULL)
 		head = (size_t) (end - buf) + 2;
 	else
-		return strlen(buf) != n;   /* a NUL: not HTTP, let gSOAP refuse it */
+		return strlen(buf) != n; /* a NUL: not HTTP, let gSOAP refuse it */
 	for (line = strchr(buf, '\n'); line != NULL && line < end; line = strchr(line, '\n')) {
 		line++;
 		if (strncasecmp(line, "Content-Length:", 15) == 0)
@@ -434,11 +450,11 @@ on_parse(struct soap *s)
 	if (s->length > 0 || (s->status == SOAP_POST && !chunked(s))) {
 		long long buffered = (long long) (s->buflen - s->bufidx);
 
-		h->body_left = (long long) s->length > buffered ? (long long) s->length - buffered : 0;
+		h->body_left = (long long) s->length > buffered ? (long long) s->length - buffered :
+								  0;
 	}
 	/* gSOAP skips the body of the other methods itself. */
-	h->body_unread = s->status == SOAP_POST || s->status == SOAP_PUT ||
-			 s->status == SOAP_PATCH;
+	h->body_unread = s->status == SOAP_POST || s->status == SOAP_PUT || s->status == SOAP_PATCH;
 	if (s->status == SOAP_POST) {
 		/* The guard sees the body from its first byte: what gSOAP has
 		 * buffered already, then every read (on_recv). */
@@ -510,7 +526,7 @@ on_recv(struct soap *s, char *buf, size_t len)
 	if (h->first_read)
 		note_request_line(h, buf, n);
 	if (h->guarding && xmlguard_feed(&h->guard, buf, n) != XMLGUARD_OK)
-		return 0;   /* the owner answers (http_check_body) */
+		return 0; /* the owner answers (http_check_body) */
 	return n;
 }
 

@@ -44,12 +44,12 @@ int http_check_head(const struct worker *w, char *msg, size_t size);
 
 /* The resource a request's path names (http_check_head() passed). */
 enum http_resource {
-	HTTP_RES_AXL,            /* /axl or /axl/: the SOAP endpoint, or its GET page */
-	HTTP_RES_APPLY_STATUS,   /* /axl/status/apply/<id> */
-	HTTP_RES_METRICS,        /* /metrics */
-	HTTP_RES_CONSOLE,        /* /ccmadmin and /ccmadmin/<file>: the console's files, public */
-	HTTP_RES_ROOT,           /* /: the product page (GET only) */
-	HTTP_RES_UDS_VERSION,    /* /cucm-uds/version (GET only) */
+	HTTP_RES_AXL,          /* /axl or /axl/: the SOAP endpoint, or its GET page */
+	HTTP_RES_APPLY_STATUS, /* /axl/status/apply/<id> */
+	HTTP_RES_METRICS,      /* /metrics */
+	HTTP_RES_CONSOLE,      /* /ccmadmin and /ccmadmin/<file>: the console's files, public */
+	HTTP_RES_ROOT,         /* /: the product page (GET only) */
+	HTTP_RES_UDS_VERSION,  /* /cucm-uds/version (GET only) */
 };
 enum http_resource http_resource(const struct worker *w);
 

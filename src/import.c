@@ -66,7 +66,7 @@ csv_split(char *line, char **fields, int max)
  * created) once per import, which is one transaction, not once per row. */
 #define CACHE_SLOTS 32
 struct profile_cache {
-	const struct actor *actor;   /* who imports: each row's writes are audited */
+	const struct actor *actor; /* who imports: each row's writes are audited */
 	int n;
 	struct {
 		char model[PH_VALUE_MAX];
@@ -132,11 +132,11 @@ import_row(struct db *db, struct profile_cache *cache, struct phone *p, char **f
 
 	phone_defaults(p);
 	profile_defaults(&scratch);
-	ok = n >= 4 &&
-	     phone_set(p, PH_NAME, f[COL_NAME], NULL, err) &&
+	ok = n >= 4 && phone_set(p, PH_NAME, f[COL_NAME], NULL, err) &&
 	     phone_set(p, PH_PRODUCT, f[COL_PRODUCT], NULL, err) &&
 	     phone_set(p, PH_PROTOCOL, f[COL_PROTOCOL], NULL, err) &&
-	     phone_set(p, PH_DESCRIPTION, n > COL_DESCRIPTION ? f[COL_DESCRIPTION] : "", NULL, err) &&
+	     phone_set(p, PH_DESCRIPTION, n > COL_DESCRIPTION ? f[COL_DESCRIPTION] : "", NULL,
+		       err) &&
 	     phone_check_add(p, 150, &m, err) &&
 	     profile_set(&scratch, PF_SECURITY_MODE, f[COL_MODE], err) &&
 	     profile_for(db, cache, p, scratch.v[PF_SECURITY_MODE], &prof, stats, err);
@@ -185,11 +185,11 @@ import_csv(struct db *db, const char *path, const struct actor *actor, FILE *pro
 		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
 			continue;
 		if (lineno == 1 && strncasecmp(line, "name,", 5) == 0)
-			continue;   /* the header */
+			continue; /* the header */
 		n = csv_split(line, f, NCOLS);
 		if (n < 0)
-			app_err_set(&row, APP_E_INVALID_VALUE, NULL, "not a CSV row of at most %d fields",
-				    NCOLS);
+			app_err_set(&row, APP_E_INVALID_VALUE, NULL,
+				    "not a CSV row of at most %d fields", NCOLS);
 		if (n < 0 || !import_row(db, cache, p, f, n, stats, &row)) {
 			db_rollback(db);
 			app_err_set(err, row.code, row.field, "%s:%ld: %s; nothing was imported",

@@ -14,7 +14,6 @@ void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 /* Parses "debug", "info", "warn", "error"; -1 when unknown. */
 int log_level_parse(const char *s);
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

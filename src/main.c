@@ -89,10 +89,9 @@ usage(FILE *out)
 		"  axlprovd --help | --version\n\n",
 		AXLPROV_VERSION);
 	config_usage(out);
-	fprintf(out,
-		"\nA config file holds `setting = value` lines (# comments). Precedence:\n"
-		"defaults < config file (--config or AXLPROV_CONFIG) < AXLPROV_<SETTING>\n"
-		"environment variables < command-line options.\n");
+	fprintf(out, "\nA config file holds `setting = value` lines (# comments). Precedence:\n"
+		     "defaults < config file (--config or AXLPROV_CONFIG) < AXLPROV_<SETTING>\n"
+		     "environment variables < command-line options.\n");
 }
 
 static void
@@ -163,8 +162,10 @@ trust_load(const struct config *cfg, bool *signing, struct app_err *err)
 	}
 	t = capf_trust_load(cfg, false, err);
 	if (t != NULL && est_enabled(cfg))
-		log_msg(LOG_WARN, "EST (capf_listen %s) is off: %s; set capf_key to let phones "
-			"enroll online", cfg->capf_listen, why.msg);
+		log_msg(LOG_WARN,
+			"EST (capf_listen %s) is off: %s; set capf_key to let phones "
+			"enroll online",
+			cfg->capf_listen, why.msg);
 	return t;
 }
 
@@ -192,7 +193,8 @@ load_capf_trust(const struct config *cfg, struct capf_trust **out, bool *signing
 		t = (time_t) not_after;
 		gmtime_r(&t, &tm);
 		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		log_msg(LOG_INFO, "CAPF CA %s (%s), valid until %s", subject, cfg->capf_cert, until);
+		log_msg(LOG_INFO, "CAPF CA %s (%s), valid until %s", subject, cfg->capf_cert,
+			until);
 	}
 	if (cfg->mic_roots[0] != '\0')
 		log_msg(LOG_INFO, "MIC roots from %s", cfg->mic_roots);
@@ -336,6 +338,7 @@ print_user(void *ctx, const char *userid, const char *role, const char *created,
 
 /* user add|set|passwd|remove|list: what each takes and says. */
 enum user_sub { US_ADD, US_SET, US_PASSWD, US_REMOVE, US_LIST, US__COUNT };
+/* clang-format off */
 static const struct {
 	const char *name;
 	bool userid, role, password;   /* takes a USERID, --role, a password */
@@ -347,6 +350,7 @@ static const struct {
 	[US_REMOVE] = { "remove", true, false, false, " USERID" },
 	[US_LIST]   = { "list", false, false, false, "" },
 };
+/* clang-format on */
 
 /* USERID and --role; 2 (usage) when they do not fit the subcommand. */
 static int
@@ -373,8 +377,8 @@ user_args(enum user_sub us, int argc, char **argv, const char **userid, const ch
 }
 
 static bool
-user_run(struct db *db, enum user_sub us, const char *userid, const char *hash,
-	 const char *role, const struct actor *actor, struct app_err *err)
+user_run(struct db *db, enum user_sub us, const char *userid, const char *hash, const char *role,
+	 const struct actor *actor, struct app_err *err)
 {
 	switch (us) {
 	case US_LIST:
@@ -432,8 +436,10 @@ cmd_user(const struct config *cfg, const char *sub, int argc, char **argv)
 	ok = user_run(db, (enum user_sub) us, userid, hash, role, &actor, &err);
 	db_close(db);
 	if (!ok && err.code == APP_E_DUPLICATE)
-		fprintf(stderr, "axlprovd: AXL user %s already exists (use user passwd to "
-			"change its password)\n", userid);
+		fprintf(stderr,
+			"axlprovd: AXL user %s already exists (use user passwd to "
+			"change its password)\n",
+			userid);
 	else if (!ok)
 		fprintf(stderr, "axlprovd: %s\n", err.msg);
 	else
@@ -455,10 +461,12 @@ print_audit(void *vctx, const struct audit_row *r)
 
 	xbuf_reset(b);
 	if (c->json) {
-		static const char *const keys[] = { "at", "user", "source", "node", "operation",
-						    "targetKind", "targetName", "targetUuid" };
-		const char *values[] = { r->at, r->userid, r->source, r->node, r->operation,
-					 r->target_kind, r->target_name, r->target_uuid };
+		static const char *const keys[] = { "at",         "user",      "source",
+						    "node",       "operation", "targetKind",
+						    "targetName", "targetUuid" };
+		const char *values[] = { r->at,          r->userid,     r->source,
+					 r->node,        r->operation,  r->target_kind,
+					 r->target_name, r->target_uuid };
 
 		xbuf_printf(b, "%s{\"id\": %s", c->rows ? ",\n " : "[", r->id);
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -505,7 +513,7 @@ cmd_audit(const struct config *cfg, int argc, char **argv)
 			f.since = argv[++i];
 		} else {
 			fprintf(stderr, "usage: axlprovd audit [--limit N] [--user USERID] "
-				"[--target NAME] [--since TIMESTAMP] [--json]\n");
+					"[--target NAME] [--since TIMESTAMP] [--json]\n");
 			return 2;
 		}
 	}
@@ -674,9 +682,8 @@ stage_out(const char *path, const char *pem, char *tmp, size_t size, struct app_
 }
 
 static bool
-issue_and_deliver(const struct config *cfg, const struct capf_trust *t,
-		  const struct issue_args *a, struct capf_issued *c, bool *replaced,
-		  struct app_err *err)
+issue_and_deliver(const struct config *cfg, const struct capf_trust *t, const struct issue_args *a,
+		  struct capf_issued *c, bool *replaced, struct app_err *err)
 {
 	static unsigned char csr[CSR_MAX + 1];
 	char tmp[600] = "";
@@ -687,15 +694,18 @@ issue_and_deliver(const struct config *cfg, const struct capf_trust *t,
 	if (!read_csr(a->csr, csr, &len, err))
 		return false;
 	db = db_open(cfg->database_url);
-	ok = db != NULL && issue_tx(db, t, cfg->capf_lsc_days, a->phone, csr, len, c, replaced, err) &&
+	ok = db != NULL &&
+	     issue_tx(db, t, cfg->capf_lsc_days, a->phone, csr, len, c, replaced, err) &&
 	     (a->out == NULL || stage_out(a->out, c->pem, tmp, sizeof(tmp), err)) &&
 	     db_commit(db, err);
 	if (!ok && db != NULL)
 		db_rollback(db);
 	db_close(db);
 	if (ok && tmp[0] && rename(tmp, a->out) != 0)
-		ok = app_err_set(err, APP_E_INTERNAL, "out", "the LSC is recorded, but cannot be "
-				 "renamed from %s to %s: %s", tmp, a->out, strerror(errno));
+		ok = app_err_set(err, APP_E_INTERNAL, "out",
+				 "the LSC is recorded, but cannot be "
+				 "renamed from %s to %s: %s",
+				 tmp, a->out, strerror(errno));
 	else if (!ok && tmp[0])
 		unlink(tmp);
 	return ok;

@@ -13,15 +13,15 @@
 #define MODEL_NAME_MAX 96
 
 struct model_caps {
-	char name[MODEL_NAME_MAX];  /* AXL XModel display name, e.g. "Cisco 8845" */
-	bool sip;                   /* speaks SIP */
-	bool sccp;                  /* speaks SCCP */
-	bool secure;                /* can run Authenticated/Encrypted */
-	bool cisco;                 /* takes Cisco-only settings (CAPF, TFTP encryption, digest exclusion) */
-	bool model_independent;     /* the Universal Device Template */
-	int since;                  /* first AXL version whose XModel lists it (140, 150, ...) */
-	bool sep_name;              /* Cisco hardware: named SEP + MAC address */
-	bool mic;                   /* ships a manufacture-installed certificate */
+	char name[MODEL_NAME_MAX]; /* AXL XModel display name, e.g. "Cisco 8845" */
+	bool sip;                  /* speaks SIP */
+	bool sccp;                 /* speaks SCCP */
+	bool secure;               /* can run Authenticated/Encrypted */
+	bool cisco; /* takes Cisco-only settings (CAPF, TFTP encryption, digest exclusion) */
+	bool model_independent; /* the Universal Device Template */
+	int since;              /* first AXL version whose XModel lists it (140, 150, ...) */
+	bool sep_name;          /* Cisco hardware: named SEP + MAC address */
+	bool mic;               /* ships a manufacture-installed certificate */
 };
 
 /* Replaces the table (copies rows). Not thread-safe: call before serving. */

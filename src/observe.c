@@ -66,8 +66,8 @@ observe_gate(struct db *db, const struct request *req, int *retry_after)
 	sample_backlog(db, ns);
 	v = throttle_write(ns, retry_after);
 	if (v != THROTTLE_PASS)
-		metrics_throttled(v == THROTTLE_BACKLOG ? METRICS_THROTTLE_BACKLOG
-							: METRICS_THROTTLE_RATE);
+		metrics_throttled(v == THROTTLE_BACKLOG ? METRICS_THROTTLE_BACKLOG :
+							  METRICS_THROTTLE_RATE);
 	return v;
 }
 
@@ -84,11 +84,17 @@ observe_request_done(int worker, const struct request *req)
 	metrics_request(worker, req->op, req->status, req->throttled, ms / 1e3);
 	if (!log_enabled(LOG_INFO))
 		return;
-	reqlog_format(line, sizeof(line), &(struct reqlog) {
-		.id = req->request_id, .user = req->user, .source = req->peer, .op = req->op,
-		.outcome = metrics_outcome(req->op, req->status, req->throttled),
-		.status = req->status, .axlcode = req->axlcode, .duration_ms = ms,
-		.sql = req->sql,
-	});
+	reqlog_format(line, sizeof(line),
+		      &(struct reqlog) {
+			      .id = req->request_id,
+			      .user = req->user,
+			      .source = req->peer,
+			      .op = req->op,
+			      .outcome = metrics_outcome(req->op, req->status, req->throttled),
+			      .status = req->status,
+			      .axlcode = req->axlcode,
+			      .duration_ms = ms,
+			      .sql = req->sql,
+		      });
 	log_msg(LOG_INFO, "%s", line);
 }

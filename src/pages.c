@@ -112,7 +112,8 @@ pages_apply_status(struct worker *w)
 	if (apply_status_json(w->db, id, &w->body, &err))
 		return http_send(w, 200, "application/json", false);
 	if (err.code == APP_E_DB_UNAVAILABLE)
-		return http_error(w, 503, "The database is not reachable; try again later.", 5, false);
+		return http_error(w, 503, "The database is not reachable; try again later.", 5,
+				  false);
 	if (err.code != APP_E_NOT_FOUND)
 		return http_error(w, 500, err.msg, 0, false);
 	/* No such request: the resource's own answer, as the CLI gives it. */

@@ -18,17 +18,19 @@
 static const char *const protocols[] = { "SIP", "SCCP", NULL };
 static const char *const sides[] = { "User", "Network", NULL };
 static const char *const classes[] = { "Phone", NULL };
-static const char *const cert_ops[] = {
-	"No Pending Operation", "Install/Upgrade", "Delete", "Troubleshoot", NULL
-};
+static const char *const cert_ops[] = { "No Pending Operation", "Install/Upgrade", "Delete",
+					"Troubleshoot", NULL };
 
 #define ST PHF_STORED
+/* clang-format off */
 #define REF(x, col, kind, fl) { x, col, kind, NULL, 100, PHF_REF | ST | (fl), PF__COUNT }
 #define TEXT(x, col, maxc, fl) { x, col, NULL, NULL, maxc, ST | (fl), PF__COUNT }
 #define ENUM(x, col, vals, fl) { x, col, NULL, vals, 0, ST | (fl), PF__COUNT }
 #define CAPF(x, pf) { x, NULL, NULL, NULL, 0, PHF_PROFILE | PHF_ADD | PHF_UPDATE, pf }
+/* clang-format on */
 #define ADD_UPD (PHF_ADD | PHF_UPDATE)
 
+/* clang-format off */
 const struct ph_desc phone_fields[PH__COUNT] = {
 	[PH_NAME]             = TEXT("name", "name", 50, PHF_ADD | PHF_REQUIRED),
 	[PH_DESCRIPTION]      = TEXT("description", "description", 128, ADD_UPD),
@@ -62,6 +64,7 @@ const struct ph_desc phone_fields[PH__COUNT] = {
 	/* Resolved to the end user's key; printed as the userid. */
 	[PH_DIGEST_USER]      = { "digestUser", NULL, NULL, NULL, 128, ADD_UPD, PF__COUNT },
 };
+/* clang-format on */
 
 void
 phone_defaults(struct phone *p)
@@ -97,7 +100,7 @@ phone_set(struct phone *p, enum ph_id id, const char *raw, const char *ref_uuid,
 
 		profile_defaults(&scratch);
 		if (!profile_set(&scratch, f->profile_field, raw, err))
-			return false;   /* the profile's element has the same name */
+			return false; /* the profile's element has the same name */
 		snprintf(p->v[id], PH_VALUE_MAX, "%s", scratch.v[f->profile_field]);
 		return true;
 	}
@@ -122,8 +125,7 @@ phone_set(struct phone *p, enum ph_id id, const char *raw, const char *ref_uuid,
 }
 
 bool
-phone_check_name(const char *element, char *name, const struct model_caps *m,
-		 struct app_err *err)
+phone_check_name(const char *element, char *name, const struct model_caps *m, struct app_err *err)
 {
 	size_t n = strlen(name);
 
@@ -135,8 +137,9 @@ phone_check_name(const char *element, char *name, const struct model_caps *m,
 		for (size_t i = 3; ok && i < n; i++)
 			ok = isxdigit((unsigned char) name[i]) != 0;
 		if (!ok)
-			return app_err_invalid(err, element, name,
-					       "this model's device name is SEP followed by 12 hexadecimal digits");
+			return app_err_invalid(
+				err, element, name,
+				"this model's device name is SEP followed by 12 hexadecimal digits");
 		for (size_t i = 0; i < n; i++)
 			name[i] = (char) toupper((unsigned char) name[i]);
 		return true;
@@ -149,8 +152,7 @@ phone_check_name(const char *element, char *name, const struct model_caps *m,
 }
 
 bool
-phone_check_add(struct phone *p, int version, const struct model_caps **model,
-		struct app_err *err)
+phone_check_add(struct phone *p, int version, const struct model_caps **model, struct app_err *err)
 {
 	const struct model_caps *m;
 	const char *proto = p->v[PH_PROTOCOL];
@@ -195,12 +197,12 @@ phone_profile_fits(const struct profile *prof, const char *model, const char *pr
 {
 	const struct model_caps *pm = models_find(prof->v[PF_PHONE_TYPE]);
 
-	if ((pm != NULL && pm->model_independent) ||
-	    (strcmp(prof->v[PF_PHONE_TYPE], model) == 0 &&
-	     strcmp(prof->v[PF_PROTOCOL], protocol) == 0))
+	if ((pm != NULL && pm->model_independent) || (strcmp(prof->v[PF_PHONE_TYPE], model) == 0 &&
+						      strcmp(prof->v[PF_PROTOCOL], protocol) == 0))
 		return true;
-	return app_err_set(err, APP_E_INVALID_VALUE, "securityProfileName",
-			   "The specified Security Profile is not valid for this device type (model and protocol).");
+	return app_err_set(
+		err, APP_E_INVALID_VALUE, "securityProfileName",
+		"The specified Security Profile is not valid for this device type (model and protocol).");
 }
 
 bool
@@ -214,14 +216,14 @@ phone_check_certificate(const char *phone_name, const struct model_caps *m,
 			const char *certificate_status, const struct profile *prof,
 			struct app_err *err)
 {
-	if (!profile_needs_certificate(prof) ||
-	    phone_has_certificate(m, certificate_status))
+	if (!profile_needs_certificate(prof) || phone_has_certificate(m, certificate_status))
 		return true;
-	return app_err_set(err, APP_E_RULE, "securityProfileName",
-			   "The phone %s has no certificate, so it cannot use the security profile %s "
-			   "(%s). Apply a non-secure profile, install a certificate through CAPF "
-			   "(certificateOperation Install/Upgrade), then apply the secure profile.",
-			   phone_name, prof->v[PF_NAME], profile_security_shown(prof));
+	return app_err_set(
+		err, APP_E_RULE, "securityProfileName",
+		"The phone %s has no certificate, so it cannot use the security profile %s "
+		"(%s). Apply a non-secure profile, install a certificate through CAPF "
+		"(certificateOperation Install/Upgrade), then apply the secure profile.",
+		phone_name, prof->v[PF_NAME], profile_security_shown(prof));
 }
 
 bool
@@ -239,9 +241,10 @@ phone_capf_target(const struct phone *req, const char *certificate_operation,
 		if (strcmp(target->v[f->profile_field], req->v[i]) == 0)
 			continue;
 		if (strcmp(certificate_operation, "No Pending Operation") == 0)
-			return app_err_invalid(err, f->xml, req->v[i],
-					       "CAPF settings change only with certificateOperation "
-					       "Install/Upgrade, Delete or Troubleshoot");
+			return app_err_invalid(
+				err, f->xml, req->v[i],
+				"CAPF settings change only with certificateOperation "
+				"Install/Upgrade, Delete or Troubleshoot");
 		snprintf(target->v[f->profile_field], PF_VALUE_MAX, "%s", req->v[i]);
 		*changed = true;
 	}
@@ -258,24 +261,25 @@ phone_capf_target(const struct phone *req, const char *certificate_operation,
 void
 phone_mark_pending(struct phone *p)
 {
-	if ((p->given & (1u << PH_CERT_OP)) && strcmp(p->v[PH_CERT_OP], "No Pending Operation") != 0)
+	if ((p->given & (1u << PH_CERT_OP)) &&
+	    strcmp(p->v[PH_CERT_OP], "No Pending Operation") != 0)
 		snprintf(p->v[PH_CERT_STATUS], PH_VALUE_MAX, "Operation Pending");
 }
 
 void
 phone_capf_profile_name(const struct profile *target, char *out, size_t size)
 {
-	uint32_t h = 2166136261u;   /* FNV-1a over every setting but name and description */
+	uint32_t h = 2166136261u; /* FNV-1a over every setting but name and description */
 
 	for (int i = 0; i < PF__COUNT; i++) {
 		if (i == PF_NAME || i == PF_DESCRIPTION)
 			continue;
-		for (const char *c = target->v[i]; ; c++) {
+		for (const char *c = target->v[i];; c++) {
 			h = (h ^ (unsigned char) *c) * 16777619u;
 			if (*c == '\0')
 				break;
 		}
 	}
-	snprintf(out, size, "%s - %s CAPF %08x", target->v[PF_PHONE_TYPE],
-		 target->v[PF_PROTOCOL], h);
+	snprintf(out, size, "%s - %s CAPF %08x", target->v[PF_PHONE_TYPE], target->v[PF_PROTOCOL],
+		 h);
 }

@@ -44,33 +44,33 @@ enum ph_id {
 };
 
 /* Field kinds and where a field comes from. */
-#define PHF_REF      0x01u  /* a reference (XFkType): printed with a uuid attribute */
-#define PHF_ADD      0x02u  /* in addPhone's XPhone */
-#define PHF_UPDATE   0x04u  /* in updatePhone */
-#define PHF_PROFILE  0x08u  /* the value is the security profile's (CAPF) */
-#define PHF_STORED   0x10u  /* a column of the phone table, written as text */
-#define PHF_REQUIRED 0x20u  /* addPhone faults without it */
+#define PHF_REF 0x01u      /* a reference (XFkType): printed with a uuid attribute */
+#define PHF_ADD 0x02u      /* in addPhone's XPhone */
+#define PHF_UPDATE 0x04u   /* in updatePhone */
+#define PHF_PROFILE 0x08u  /* the value is the security profile's (CAPF) */
+#define PHF_STORED 0x10u   /* a column of the phone table, written as text */
+#define PHF_REQUIRED 0x20u /* addPhone faults without it */
 
 struct ph_desc {
-	const char *xml;             /* AXL element name */
-	const char *column;          /* phone table column (PHF_STORED) or NULL */
-	const char *ref_kind;        /* PHF_REF: the kind for the reference's uuid */
-	const char *const *values;   /* enumeration, NULL-terminated, or NULL */
-	long max;                    /* longest text, characters (0: enumeration) */
+	const char *xml;           /* AXL element name */
+	const char *column;        /* phone table column (PHF_STORED) or NULL */
+	const char *ref_kind;      /* PHF_REF: the kind for the reference's uuid */
+	const char *const *values; /* enumeration, NULL-terminated, or NULL */
+	long max;                  /* longest text, characters (0: enumeration) */
 	unsigned flags;
-	enum pf_id profile_field;    /* PHF_PROFILE: which profile field */
+	enum pf_id profile_field; /* PHF_PROFILE: which profile field */
 };
 
 extern const struct ph_desc phone_fields[PH__COUNT];
 
-#define PH_VALUE_MAX 516   /* 128 characters of up to 4 bytes, and room */
+#define PH_VALUE_MAX 516 /* 128 characters of up to 4 bytes, and room */
 
 struct phone {
 	char uuid[UUID_DB_LEN + 1];
-	char row_version[16];                /* xmin when read: updates check it */
+	char row_version[16]; /* xmin when read: updates check it */
 	char ctiid[16];
-	unsigned given;                      /* bit per ph_id: sent in this request */
-	char v[PH__COUNT][PH_VALUE_MAX];     /* canonical values */
+	unsigned given;                            /* bit per ph_id: sent in this request */
+	char v[PH__COUNT][PH_VALUE_MAX];           /* canonical values */
 	char ref_uuid[PH__COUNT][UUID_DB_LEN + 1]; /* input uuid attributes / output uuids */
 };
 

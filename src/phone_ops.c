@@ -37,8 +37,7 @@ phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *
 		*out = *target;
 		return db_savepoint(db, DB_SAVEPOINT_RELEASE, err);
 	}
-	if (err->code != APP_E_DUPLICATE ||
-	    !db_savepoint(db, DB_SAVEPOINT_ROLLBACK, err) ||
+	if (err->code != APP_E_DUPLICATE || !db_savepoint(db, DB_SAVEPOINT_ROLLBACK, err) ||
 	    !repo_profile_find_same(db, target, &found, &exists, err))
 		return false;
 	if (!exists)
@@ -50,7 +49,7 @@ phone_ops_find_or_create(struct db *db, struct profile *target, struct profile *
 /* The profile a request names (uuid attribute first, then the text). */
 bool
 phone_ops_named_profile(struct db *db, const struct phone *p, struct profile *prof,
-	      struct app_err *err)
+			struct app_err *err)
 {
 	struct item_key key = { NULL, NULL };
 	const char *uuid = p->ref_uuid[PH_SECURITY_PROFILE];
@@ -71,18 +70,20 @@ phone_ops_named_profile(struct db *db, const struct phone *p, struct profile *pr
  * model-independent one. */
 bool
 phone_ops_standard_profile(struct db *db, const struct phone *p, struct profile *prof,
-		 struct app_err *err)
+			   struct app_err *err)
 {
 	char name[PF_VALUE_MAX];
 
 	phone_standard_profile(p->v[PH_MODEL], p->v[PH_PROTOCOL], name, sizeof(name));
-	if (repo_profile_get(db, &(struct item_key){ name, NULL }, prof, err))
+	if (repo_profile_get(db, &(struct item_key) { name, NULL }, prof, err))
 		return true;
 	if (err->code != APP_E_NOT_FOUND)
 		return false;
-	return repo_profile_get(db, &(struct item_key){
-		"Universal Device Template - Model-independent Security Profile", NULL },
-				prof, err);
+	return repo_profile_get(
+		db,
+		&(struct item_key) {
+			"Universal Device Template - Model-independent Security Profile", NULL },
+		prof, err);
 }
 
 /* Rule 4: CAPF values that differ from the profile's move the phone to a
@@ -106,17 +107,19 @@ capf_move(struct db *db, const struct phone *p, struct profile *prof, const stru
 /* The digest user a request names ("" = none); fills user_uuid. */
 bool
 phone_ops_digest_user(struct db *db, const struct phone *p, char user_uuid[UUID_DB_LEN + 1],
-	    struct app_err *err)
+		      struct app_err *err)
 {
 	struct end_user u;
 
 	user_uuid[0] = '\0';
 	if (p->v[PH_DIGEST_USER][0] == '\0')
 		return true;
-	if (!repo_enduser_get(db, &(struct item_key){ p->v[PH_DIGEST_USER], NULL }, false, &u, err))
+	if (!repo_enduser_get(db, &(struct item_key) { p->v[PH_DIGEST_USER], NULL }, false, &u,
+			      err))
 		return err->code == APP_E_NOT_FOUND ?
-		       app_err_invalid(err, "digestUser", p->v[PH_DIGEST_USER], "no such end user") :
-		       false;
+			       app_err_invalid(err, "digestUser", p->v[PH_DIGEST_USER],
+					       "no such end user") :
+			       false;
 	snprintf(user_uuid, UUID_DB_LEN + 1, "%s", u.uuid);
 	return true;
 }
@@ -125,8 +128,8 @@ phone_ops_digest_user(struct db *db, const struct phone *p, char user_uuid[UUID_
  * certificate, in the transaction. */
 bool
 phone_ops_settle(struct db *db, struct phone *p, const struct model_caps *m, const char *old_status,
-       struct profile *prof, const char *old_profile_uuid, const struct actor *actor,
-       struct app_err *err)
+		 struct profile *prof, const char *old_profile_uuid, const struct actor *actor,
+		 struct app_err *err)
 {
 	if (!phone_profile_fits(prof, p->v[PH_MODEL], p->v[PH_PROTOCOL], err) ||
 	    !capf_move(db, p, prof, actor, err))

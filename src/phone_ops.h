@@ -27,8 +27,8 @@ bool phone_ops_standard_profile(struct db *db, const struct phone *p, struct pro
 				struct app_err *err);
 
 /* The end user the phone's digestUser names ("" = none) into user_uuid. */
-bool phone_ops_digest_user(struct db *db, const struct phone *p,
-			   char user_uuid[UUID_DB_LEN + 1], struct app_err *err);
+bool phone_ops_digest_user(struct db *db, const struct phone *p, char user_uuid[UUID_DB_LEN + 1],
+			   struct app_err *err);
 
 /* Rules 1, 4 and 5 for a phone getting or keeping prof; may move it to a
  * CAPF profile (prof is updated).  old_profile_uuid is NULL on add. */

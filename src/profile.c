@@ -65,14 +65,12 @@ profile_defaults(struct profile *p)
 static const char forbidden[] = "\"%&\\<>";
 
 static bool
-check_text(const char *element, const char *value, long maxc,
-	   struct app_err *err)
+check_text(const char *element, const char *value, long maxc, struct app_err *err)
 {
 	if (!app_err_check_text(err, element, value, maxc, 0))
 		return false;
 	if (strpbrk(value, forbidden) != NULL)
-		return app_err_invalid(err, element, value,
-				       "must not contain \" % & \\ < or >");
+		return app_err_invalid(err, element, value, "must not contain \" % & \\ < or >");
 	return true;
 }
 
@@ -135,8 +133,7 @@ parse_int(const struct pf_desc *f, const char *val, char *out, struct app_err *e
 static bool
 parse_bool(const struct pf_desc *f, const char *val, char *out, struct app_err *err)
 {
-	if (strcasecmp(val, "true") == 0 || strcasecmp(val, "t") == 0 ||
-	    strcmp(val, "1") == 0)
+	if (strcasecmp(val, "true") == 0 || strcasecmp(val, "t") == 0 || strcmp(val, "1") == 0)
 		snprintf(out, PF_VALUE_MAX, "true");
 	else if (strcasecmp(val, "false") == 0 || strcasecmp(val, "f") == 0 ||
 		 strcmp(val, "0") == 0)
@@ -228,8 +225,7 @@ fixed_value(const struct profile *p, enum pf_id id)
 }
 
 static bool
-check_unsupported(const struct profile *p, unsigned flag, const char *why,
-		  struct app_err *err)
+check_unsupported(const struct profile *p, unsigned flag, const char *why, struct app_err *err)
 {
 	for (int i = 0; i < PF__COUNT; i++) {
 		if (!(profile_fields[i].flags & flag))
@@ -241,8 +237,7 @@ check_unsupported(const struct profile *p, unsigned flag, const char *why,
 }
 
 static bool
-check_model(const struct profile *p, const struct model_caps *m, int version,
-	    struct app_err *err)
+check_model(const struct profile *p, const struct model_caps *m, int version, struct app_err *err)
 {
 	const char *proto = p->v[PF_PROTOCOL];
 	char why[160];
@@ -250,15 +245,13 @@ check_model(const struct profile *p, const struct model_caps *m, int version,
 	if (m == NULL || m->since > version)
 		return app_err_invalid(err, "phoneType", p->v[PF_PHONE_TYPE],
 				       "not a phone model with security profiles");
-	if ((strcmp(proto, "SIP") == 0 && !m->sip) ||
-	    (strcmp(proto, "SCCP") == 0 && !m->sccp)) {
+	if ((strcmp(proto, "SIP") == 0 && !m->sip) || (strcmp(proto, "SCCP") == 0 && !m->sccp)) {
 		snprintf(why, sizeof(why), "%s does not support %.8s", m->name, proto);
 		return app_err_invalid(err, "protocol", proto, why);
 	}
 	if (profile_is_secure(p) && !m->secure) {
 		snprintf(why, sizeof(why), "%s does not support secure modes", m->name);
-		return app_err_invalid(err, "deviceSecurityMode",
-				       p->v[PF_SECURITY_MODE], why);
+		return app_err_invalid(err, "deviceSecurityMode", p->v[PF_SECURITY_MODE], why);
 	}
 	if (!m->cisco) {
 		snprintf(why, sizeof(why), "not supported by %s", m->name);
@@ -283,8 +276,7 @@ check_transport(const struct profile *p, struct app_err *err)
 }
 
 bool
-profile_finish(struct profile *p, const struct profile *before, int version,
-	       struct app_err *err)
+profile_finish(struct profile *p, const struct profile *before, int version, struct app_err *err)
 {
 	for (int i = 0; i < PF__COUNT; i++)
 		if ((profile_fields[i].flags & PFF_REQUIRED) && p->v[i][0] == '\0')

@@ -26,19 +26,17 @@ void profile_defaults(struct profile *p);
 
 /* Parses one wire value into its canonical form and marks it given.  An
  * empty value means the field's default.  Checks only the value itself. */
-bool profile_set(struct profile *p, enum pf_id id, const char *raw,
-		 struct app_err *err);
+bool profile_set(struct profile *p, enum pf_id id, const char *raw, struct app_err *err);
 
 /* Checks a name (or newName) on its own: required, length, characters. */
-bool profile_check_name(const char *element, const char *value,
-			struct app_err *err);
+bool profile_check_name(const char *element, const char *value, struct app_err *err);
 
 /* Completes and checks a profile after the profile_set() calls: derives
  * the transport and EC key size where the request left them out, then
  * applies the cross-field rules.  `before` is the stored profile for an
  * update (NULL for add); `version` is the AXL version of the request. */
-bool profile_finish(struct profile *p, const struct profile *before,
-		    int version, struct app_err *err);
+bool profile_finish(struct profile *p, const struct profile *before, int version,
+		    struct app_err *err);
 
 /* Secure: a security mode other than Non Secure (the text of a mode, or a
  * profile's).  The one place that decides it. */

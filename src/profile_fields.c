@@ -12,27 +12,24 @@
 #define MODEL_NAME_CHARS 95
 
 static const char *const protocols[] = { "SIP", "SCCP", NULL };
-static const char *const security_modes[] = {
-	"Non Secure", "Authenticated", "Encrypted", NULL
-};
-static const char *const auth_modes[] = {
-	"By Authentication String", "By Null String",
-	"By Existing Certificate (precedence to LSC)",
-	"By Existing Certificate (precedence to MIC)", NULL
-};
+static const char *const security_modes[] = { "Non Secure", "Authenticated", "Encrypted", NULL };
+static const char *const auth_modes[] = { "By Authentication String", "By Null String",
+					  "By Existing Certificate (precedence to LSC)",
+					  "By Existing Certificate (precedence to MIC)", NULL };
 static const char *const key_sizes[] = { "512", "1024", "2048", "3072", "4096", NULL };
-static const char *const key_orders[] = {
-	"RSA Only", "EC Only", "EC Preferred, RSA Backup", NULL
-};
+static const char *const key_orders[] = { "RSA Only", "EC Only", "EC Preferred, RSA Backup", NULL };
 /* "" is allowed: the schema gives ecKeySize no default. */
 static const char *const ec_key_sizes[] = { "", "256", "384", "521", NULL };
 static const char *const transports[] = { "TCP", "UDP", "TLS", "TCP+UDP", NULL };
 
+/* clang-format off */
 #define TEXT(x, c, maxc, fl) { x, c, PF_KIND_TEXT, NULL, "", 0, maxc, fl, 110 }
 #define ENUM(x, c, vals, d, fl) { x, c, PF_KIND_ENUM, vals, d, 0, 0, fl, 110 }
 #define INT(x, c, d, lo, hi, fl) { x, c, PF_KIND_INT, NULL, d, lo, hi, fl, 110 }
 #define BOOL(x, c, fl, ver) { x, c, PF_KIND_BOOL, NULL, "false", 0, 0, fl, ver }
+/* clang-format on */
 
+/* clang-format off */
 const struct pf_desc profile_fields[PF__COUNT] = {
 	/* phoneType's values are the model table (models.c), not a list here. */
 	[PF_PHONE_TYPE]     = { "phoneType", "phone_type", PF_KIND_TEXT, NULL, NULL, 0,
@@ -65,6 +62,7 @@ const struct pf_desc profile_fields[PF__COUNT] = {
 	[PF_EXCLUDE_DIGEST] = BOOL("excludeDigestCredentials", "exclude_digest_credentials",
 				   PFF_SIP_ONLY | PFF_CISCO_ONLY, 110),
 };
+/* clang-format on */
 
 int
 pf_lookup(const char *xml)

@@ -31,27 +31,27 @@ enum pf_id {
 };
 
 enum pf_kind {
-	PF_KIND_TEXT,   /* free text with a length limit and forbidden characters */
-	PF_KIND_ENUM,   /* one of values[], matched case-insensitively */
-	PF_KIND_INT,    /* decimal integer in [min, max] */
-	PF_KIND_BOOL,   /* AXL boolean: t f true false 0 1 */
+	PF_KIND_TEXT, /* free text with a length limit and forbidden characters */
+	PF_KIND_ENUM, /* one of values[], matched case-insensitively */
+	PF_KIND_INT,  /* decimal integer in [min, max] */
+	PF_KIND_BOOL, /* AXL boolean: t f true false 0 1 */
 };
 
 /* Rule flags. */
-#define PFF_FIXED      0x01u  /* set on add, never changed by update */
-#define PFF_SIP_ONLY   0x02u  /* SCCP profiles keep the default */
-#define PFF_CISCO_ONLY 0x04u  /* third-party models keep the default */
-#define PFF_REQUIRED   0x08u  /* add faults when absent or empty */
+#define PFF_FIXED 0x01u      /* set on add, never changed by update */
+#define PFF_SIP_ONLY 0x02u   /* SCCP profiles keep the default */
+#define PFF_CISCO_ONLY 0x04u /* third-party models keep the default */
+#define PFF_REQUIRED 0x08u   /* add faults when absent or empty */
 
 struct pf_desc {
-	const char *xml;            /* AXL element name, also used in fault texts */
-	const char *column;         /* SQL column (compile-time constant) */
+	const char *xml;    /* AXL element name, also used in fault texts */
+	const char *column; /* SQL column (compile-time constant) */
 	enum pf_kind kind;
-	const char *const *values;  /* PF_KIND_ENUM: NULL-terminated, canonical spelling */
-	const char *dflt;           /* value on add when absent or empty */
-	long min, max;              /* PF_KIND_INT range; PF_KIND_TEXT max characters */
+	const char *const *values; /* PF_KIND_ENUM: NULL-terminated, canonical spelling */
+	const char *dflt;          /* value on add when absent or empty */
+	long min, max;             /* PF_KIND_INT range; PF_KIND_TEXT max characters */
 	unsigned flags;
-	int since;                  /* first AXL version with this element (125 = 12.5) */
+	int since; /* first AXL version with this element (125 = 12.5) */
 };
 
 extern const struct pf_desc profile_fields[PF__COUNT];

@@ -31,7 +31,8 @@ profile_ops_certificates_ok(struct db *db, const struct profile *p, const struct
 			   "The phone %s has no certificate (%ld phone(s) using this profile have "
 			   "none: %s), so the profile cannot become %s. Apply a non-secure profile "
 			   "to those phones, install a certificate through CAPF, then apply the "
-			   "secure profile.", names, missing, names, profile_security_shown(p));
+			   "secure profile.",
+			   names, missing, names, profile_security_shown(p));
 }
 
 bool

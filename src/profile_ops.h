@@ -16,8 +16,7 @@ struct db;
 
 /* Predefined profiles are never changed or removed (verb: "update",
  * "remove"). */
-bool profile_ops_changeable(const struct profile *stored, const char *verb,
-			    struct app_err *err);
+bool profile_ops_changeable(const struct profile *stored, const char *verb, struct app_err *err);
 
 /* Rule 5: a profile in use becomes one that needs certificates only if
  * every phone using it has one. */

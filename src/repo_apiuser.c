@@ -25,12 +25,11 @@ static const struct db_stmt st_get = {
 #define SQL_PASSWD \
 	"UPDATE api_user SET password_hash = $2, updated_at = now() WHERE userid = $1" \
 	" RETURNING userid, NULL::text AS pkid"
-#define SQL_REMOVE \
-	"DELETE FROM api_user WHERE userid = $1 RETURNING userid, NULL::text AS pkid"
+#define SQL_REMOVE "DELETE FROM api_user WHERE userid = $1 RETURNING userid, NULL::text AS pkid"
 #define USER_SQL_MAX 1024
 
 static char sql_put[USER_SQL_MAX], sql_add[USER_SQL_MAX], sql_passwd[USER_SQL_MAX],
-	    sql_remove[USER_SQL_MAX];
+	sql_remove[USER_SQL_MAX];
 static const struct db_stmt st_put = { "apiuser_put", sql_put };
 static const struct db_stmt st_add = { "apiuser_add", sql_add };
 static const struct db_stmt st_passwd = { "apiuser_passwd", sql_passwd };
@@ -46,16 +45,15 @@ repo_apiuser_build(void)
 }
 
 static const struct db_stmt st_list = {
-	"apiuser_list",
-	"SELECT userid, role,"
-	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	" FROM api_user ORDER BY userid COLLATE \"C\""
+	"apiuser_list", "SELECT userid, role,"
+			" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+			" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+			" FROM api_user ORDER BY userid COLLATE \"C\""
 };
 
 bool
 repo_apiuser_get(struct db *db, const char *userid, char hash[APIUSER_HASH_MAX],
-	      char role[APIUSER_ROLE_MAX], struct app_err *err)
+		 char role[APIUSER_ROLE_MAX], struct app_err *err)
 {
 	PGresult *res = db_exec(db, &st_get, 1, &userid, err);
 	bool found;
@@ -110,36 +108,35 @@ write_user(struct db *db, const struct db_stmt *st, const char *userid, const ch
 
 	xbuf_init(&changes);
 	user_changes(&changes, role, hash != NULL);
-	ok = audited_write(db, st, params, role != NULL ? 3 : 2, actor, changes.data, userid,
-			   err);
+	ok = audited_write(db, st, params, role != NULL ? 3 : 2, actor, changes.data, userid, err);
 	xbuf_free(&changes);
 	return ok;
 }
 
 bool
 repo_apiuser_put(struct db *db, const char *userid, const char *hash, const char *role,
-	      const struct actor *actor, struct app_err *err)
+		 const struct actor *actor, struct app_err *err)
 {
 	return write_user(db, &st_put, userid, hash, role, actor, err);
 }
 
 bool
 repo_apiuser_add(struct db *db, const char *userid, const char *hash, const char *role,
-	      const struct actor *actor, struct app_err *err)
+		 const struct actor *actor, struct app_err *err)
 {
 	return write_user(db, &st_add, userid, hash, role, actor, err);
 }
 
 bool
 repo_apiuser_set_password(struct db *db, const char *userid, const char *hash,
-		       const struct actor *actor, struct app_err *err)
+			  const struct actor *actor, struct app_err *err)
 {
 	return write_user(db, &st_passwd, userid, hash, NULL, actor, err);
 }
 
 bool
 repo_apiuser_remove(struct db *db, const char *userid, const struct actor *actor,
-		 struct app_err *err)
+		    struct app_err *err)
 {
 	const char *params[1 + AUDIT_NPARAMS] = { userid };
 

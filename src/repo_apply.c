@@ -24,14 +24,16 @@
 #define FAN_OUT(kind, phones_where) \
 	"req AS (INSERT INTO apply_request (operation, action, target_kind, target_uuid, " \
 	"        target_name, requested_by) " \
-	"  SELECT $2, $3, '" kind "', pkid, name, $4 FROM target RETURNING id, uuid, target_uuid), " \
+	"  SELECT $2, $3, '" kind \
+	"', pkid, name, $4 FROM target RETURNING id, uuid, target_uuid), " \
 	"audited AS (INSERT INTO audit (userid, source, node, operation, target_kind, " \
 	"    target_name, target_uuid, changes) " \
 	"  SELECT $4, $5, $6, $2, '" kind "', t.name, t.pkid, " \
 	"    jsonb_build_object('action', $3::text, 'request', req.uuid::text) " \
 	"  FROM req CROSS JOIN target t), " \
 	"bumped AS (UPDATE phone p SET config_version = p.config_version + 1 FROM req " \
-	"  WHERE " phones_where " RETURNING p.pkid, p.name, p.model, p.protocol, p.config_version), " \
+	"  WHERE " phones_where \
+	" RETURNING p.pkid, p.name, p.model, p.protocol, p.config_version), " \
 	"queued AS (INSERT INTO notify_outbox (request_id, phone_id, phone_name, registration_id, " \
 	"    node, event, action, config_version, state, reason, done_at) " \
 	"  SELECT req.id, b.pkid, b.name, r.id, r.node, " \
@@ -92,9 +94,9 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 		out->pending = atol(PQgetvalue(res, 0, 3));
 	}
 	PQclear(res);
-	return found || axl_err(err, APP_E_NOT_FOUND,
-				     o->target == APPLY_PHONE ? OBJ_PHONE : OBJ_PROFILE,
-				     o->key->name ? "name" : "uuid");
+	return found ||
+	       axl_err(err, APP_E_NOT_FOUND, o->target == APPLY_PHONE ? OBJ_PHONE : OBJ_PROFILE,
+		       o->key->name ? "name" : "uuid");
 }
 
 /* A request uuid, else the latest request for a target uuid, else for a
@@ -144,10 +146,11 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 		return false;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return app_err_set(err, APP_E_NOT_FOUND, "id",
-				   "No apply request for %s (give a request's uuid, or the name or uuid "
-				   "of a phone or security profile that was applied, reset or restarted)",
-				   id);
+		return app_err_set(
+			err, APP_E_NOT_FOUND, "id",
+			"No apply request for %s (give a request's uuid, or the name or uuid "
+			"of a phone or security profile that was applied, reset or restarted)",
+			id);
 	}
 	db_copy(res, 0, 0, request_id, sizeof(request_id));
 	db_copy(res, 0, 1, out->request_uuid, sizeof(out->request_uuid));
@@ -194,8 +197,7 @@ static const struct db_stmt st_outbox = {
 };
 
 static const struct db_stmt st_bindings = {
-	"metrics_bindings",
-	"SELECT count(*) FROM sip_registration WHERE expires_at > now()"
+	"metrics_bindings", "SELECT count(*) FROM sip_registration WHERE expires_at > now()"
 };
 
 bool

@@ -28,7 +28,7 @@ struct apply_queued {
 	char request_uuid[UUID_DB_LEN + 1];
 	char target_uuid[UUID_DB_LEN + 1];
 	long targeted;
-	long pending;   /* phones with a registration: a NOTIFY is on its way */
+	long pending; /* phones with a registration: a NOTIFY is on its way */
 };
 
 /* APP_E_NOT_FOUND (field name/uuid) when the target does not exist. */
@@ -51,10 +51,10 @@ struct apply_phone_status {
 	const char *name;
 	const char *state;
 	int attempts;
-	const char *sip_status;  /* "" when no answer was recorded */
+	const char *sip_status; /* "" when no answer was recorded */
 	const char *reason;
-	const char *done_at;     /* "" while pending */
-	const char *confirmed_at;/* when the phone registered anew after the
+	const char *done_at;      /* "" while pending */
+	const char *confirmed_at; /* when the phone registered anew after the
 				    delivered NOTIFY (repo_registration.h), or "" */
 };
 

@@ -17,8 +17,9 @@ repo_audit_wrap(char *out, size_t size, const char *write_sql, int nparams, cons
 		      " target_kind, target_name, target_uuid, changes)"
 		      " SELECT $%d, $%d, $%d, $%d, '%s', %s, w.pkid::uuid, $%d::jsonb%s%s FROM w)"
 		      " SELECT * FROM w",
-		      write_sql, nparams + 1, nparams + 2, nparams + 3, nparams + 4, kind, name_expr,
-		      nparams + 5, more_changes ? " || " : "", more_changes ? more_changes : "");
+		      write_sql, nparams + 1, nparams + 2, nparams + 3, nparams + 4, kind,
+		      name_expr, nparams + 5, more_changes ? " || " : "",
+		      more_changes ? more_changes : "");
 }
 
 int

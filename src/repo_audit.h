@@ -23,23 +23,23 @@ struct db;
  * target's name as an SQL expression over w (e.g. "w.name"); more_changes
  * (or NULL) a jsonb expression over w merged into the given changes, for
  * values only the statement knows. */
-void repo_audit_wrap(char *out, size_t size, const char *write_sql, int nparams,
-		     const char *kind, const char *name_expr, const char *more_changes);
+void repo_audit_wrap(char *out, size_t size, const char *write_sql, int nparams, const char *kind,
+		     const char *name_expr, const char *more_changes);
 
 /* Sets params[n .. n + AUDIT_NPARAMS - 1] from the actor and the changes
  * JSON; returns the new count. */
 int repo_audit_params(const char **params, int n, const struct actor *a, const char *changes);
 
 struct audit_filter {
-	long limit;           /* newest first, at most this many */
-	const char *user;     /* NULL: any */
-	const char *target;   /* target name, NULL: any */
-	const char *since;    /* timestamp text, NULL: any */
+	long limit;         /* newest first, at most this many */
+	const char *user;   /* NULL: any */
+	const char *target; /* target name, NULL: any */
+	const char *since;  /* timestamp text, NULL: any */
 };
 
 struct audit_row {
 	const char *id, *at, *userid, *source, *node, *operation, *target_kind, *target_name,
-		   *target_uuid, *changes;
+		*target_uuid, *changes;
 };
 
 typedef bool (*audit_row_fn)(void *ctx, const struct audit_row *row);

@@ -24,11 +24,9 @@ static const struct db_stmt st_lock = {
 };
 /* The notification is part of the transaction: listeners see it only if
  * the deletion commits. */
-static const struct db_stmt st_drop = {
-	"capf_lsc_drop",
-	"DELETE FROM phone_lsc WHERE phone_uuid = $1::uuid"
-	" RETURNING pg_notify('axlprov_lsc', phone_uuid::text)"
-};
+static const struct db_stmt st_drop = { "capf_lsc_drop",
+					"DELETE FROM phone_lsc WHERE phone_uuid = $1::uuid"
+					" RETURNING pg_notify('axlprov_lsc', phone_uuid::text)" };
 /* Revocation by `capf complete`: the same, audited with the serial. */
 #define SQL_REVOKE \
 	"DELETE FROM phone_lsc l USING phone p WHERE l.phone_uuid = $1::uuid" \
@@ -78,8 +76,7 @@ repo_capf_build(void)
 }
 
 bool
-repo_capf_lock_phone(struct db *db, const char *name, struct capf_phone *out,
-		     struct app_err *err)
+repo_capf_lock_phone(struct db *db, const char *name, struct capf_phone *out, struct app_err *err)
 {
 	PGresult *res = db_exec(db, &st_lock, 1, &name, err);
 	bool found;
@@ -109,8 +106,8 @@ repo_capf_lock_phone(struct db *db, const char *name, struct capf_phone *out,
 /* Deletes the phone's LSC (with the notification) by stmt, which takes
  * nparams parameters. */
 static bool
-drop_lsc(struct db *db, const struct db_stmt *stmt, int nparams, const char **params,
-	 bool *dropped, struct app_err *err)
+drop_lsc(struct db *db, const struct db_stmt *stmt, int nparams, const char **params, bool *dropped,
+	 struct app_err *err)
 {
 	PGresult *res = db_exec(db, stmt, nparams, params, err);
 
@@ -122,8 +119,8 @@ drop_lsc(struct db *db, const struct db_stmt *stmt, int nparams, const char **pa
 }
 
 bool
-repo_capf_revoke(struct db *db, const char *phone_uuid, const struct actor *actor,
-		 bool *revoked, struct app_err *err)
+repo_capf_revoke(struct db *db, const char *phone_uuid, const struct actor *actor, bool *revoked,
+		 struct app_err *err)
 {
 	const char *params[1 + AUDIT_NPARAMS] = { phone_uuid };
 
@@ -154,8 +151,7 @@ lsc_changes(struct xbuf *b, const struct cert_facts *f, bool replaced)
 
 static bool
 mark_done(struct db *db, const struct db_stmt *stmt, const struct capf_phone *ph,
-	  const struct cert_facts *f, bool replaced, const struct actor *actor,
-	  struct app_err *err)
+	  const struct cert_facts *f, bool replaced, const struct actor *actor, struct app_err *err)
 {
 	const char *params[1 + AUDIT_NPARAMS] = { ph->uuid };
 	struct xbuf changes;
@@ -219,9 +215,8 @@ repo_capf_renew_lsc(struct db *db, const struct capf_phone *ph, const struct cer
 }
 
 bool
-repo_capf_fail(struct db *db, const struct capf_phone *ph, const char *status,
-	       bool end_operation, const struct actor *actor, bool *changed,
-	       struct app_err *err)
+repo_capf_fail(struct db *db, const struct capf_phone *ph, const char *status, bool end_operation,
+	       const struct actor *actor, bool *changed, struct app_err *err)
 {
 	const char *params[3 + AUDIT_NPARAMS] = { ph->uuid, status, end_operation ? "t" : "f" };
 	struct xbuf changes;
@@ -234,11 +229,13 @@ repo_capf_fail(struct db *db, const struct capf_phone *ph, const char *status,
 		xbuf_printf(&changes, ", \"certificateOperation\": \"No Pending Operation\"");
 	xbuf_puts(&changes, "}");
 	res = changes.oom ? NULL :
-	      db_exec(db, &st_fail, repo_audit_params(params, 3, actor, changes.data), params, err);
+			    db_exec(db, &st_fail, repo_audit_params(params, 3, actor, changes.data),
+				    params, err);
 	xbuf_free(&changes);
 	if (res == NULL)
-		return err->code != APP_OK ? false :
-		       app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+		return err->code != APP_OK ?
+			       false :
+			       app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
 	*changed = PQntuples(res) == 1;
 	PQclear(res);
 	return true;

@@ -21,16 +21,16 @@ struct db;
 struct capf_phone {
 	char uuid[UUID_DB_LEN + 1];
 	char name[64];
-	char operation[32];     /* certificateOperation */
-	char key_order[64];     /* the profile's keyOrder, keySize, ecKeySize */
+	char operation[32]; /* certificateOperation */
+	char key_order[64]; /* the profile's keyOrder, keySize, ecKeySize */
 	char key_size[16];
 	char ec_key_size[16];
 	/* What online enrollment (EST) decides by: */
-	char auth_mode[64];     /* the profile's authenticationMode */
-	char auth_string[132];  /* the phone's authenticationString (a secret: never logged) */
-	char finish_time[104];  /* upgradeFinishTime */
-	bool ships_mic;         /* its model leaves the factory with a MIC */
-	char lsc_serial[68];    /* its current LSC's serial, "" = none */
+	char auth_mode[64];    /* the profile's authenticationMode */
+	char auth_string[132]; /* the phone's authenticationString (a secret: never logged) */
+	char finish_time[104]; /* upgradeFinishTime */
+	bool ships_mic;        /* its model leaves the factory with a MIC */
+	char lsc_serial[68];   /* its current LSC's serial, "" = none */
 };
 
 /* Reads the phone named `name` and locks its row until the transaction

@@ -17,8 +17,8 @@ repo_init(void)
 }
 
 bool
-repo_get_by_key(struct db *db, const repo_by_key st, const struct item_key *key,
-		enum obj_kind kind, repo_row_fn row, void *out, struct app_err *err)
+repo_get_by_key(struct db *db, const repo_by_key st, const struct item_key *key, enum obj_kind kind,
+		repo_row_fn row, void *out, struct app_err *err)
 {
 	const char *param = key->name ? key->name : key->uuid;
 	PGresult *res = db_exec(db, &st[key->name ? 0 : 1], 1, &param, err);
@@ -32,7 +32,9 @@ repo_get_by_key(struct db *db, const repo_by_key st, const struct item_key *key,
 	PQclear(res);
 	/* End users are named by their userid, the rest by a name. */
 	return found || axl_err(err, APP_E_NOT_FOUND, kind,
-				     key->name == NULL ? "uuid" : kind == OBJ_USER ? "userid" : "name");
+				key->name == NULL ? "uuid" :
+				kind == OBJ_USER  ? "userid" :
+						    "name");
 }
 
 PGresult *

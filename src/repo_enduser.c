@@ -21,7 +21,7 @@
 
 /* The writes, each wrapped with its audit insert (repo_audit.h). */
 static char sql_insert_a[SQL_MAX], sql_update_a[SQL_MAX], sql_remove_name_a[SQL_MAX],
-	    sql_remove_uuid_a[SQL_MAX];
+	sql_remove_uuid_a[SQL_MAX];
 
 static const struct db_stmt st_insert = { "enduser_insert", sql_insert_a };
 static const struct db_stmt st_update = { "enduser_update", sql_update_a };
@@ -74,8 +74,8 @@ audited(struct db *db, const struct db_stmt *st, const char **params, int n,
 }
 
 bool
-repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
-		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
+repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5, const char *ha1_sha256,
+		    const struct actor *actor, struct app_err *err)
 {
 	const char *params[5 + AUDIT_NPARAMS] = { u->userid, u->first_name, u->last_name, ha1_md5,
 						  ha1_sha256 };
@@ -100,8 +100,8 @@ row_to_user(const PGresult *res, int r, void *out)
 }
 
 bool
-repo_enduser_get(struct db *db, const struct item_key *key, bool for_update,
-		 struct end_user *out, struct app_err *err)
+repo_enduser_get(struct db *db, const struct item_key *key, bool for_update, struct end_user *out,
+		 struct app_err *err)
 {
 	return repo_get_by_key(db, for_update ? st_lock : st_get, key, OBJ_USER, row_to_user, out,
 			       err);
@@ -111,8 +111,8 @@ bool
 repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5,
 		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
 {
-	const char *params[6 + AUDIT_NPARAMS] = { u->uuid, u->userid, u->first_name,
-						  u->last_name, ha1_md5, ha1_sha256 };
+	const char *params[6 + AUDIT_NPARAMS] = { u->uuid,      u->userid, u->first_name,
+						  u->last_name, ha1_md5,   ha1_sha256 };
 	PGresult *res = audited(db, &st_update, params, 6, u, ha1_md5 != NULL, actor, err);
 
 	if (res == NULL)

@@ -19,7 +19,7 @@ static char sql_get_name[SQL_MAX], sql_get_uuid[SQL_MAX];
 static char sql_insert[SQL_MAX], sql_update[SQL_MAX], sql_list[SQL_MAX];
 /* The writes, each wrapped with its audit insert (repo_audit.h). */
 static char sql_insert_a[SQL_MAX], sql_update_a[SQL_MAX], sql_remove_name_a[SQL_MAX],
-	    sql_remove_uuid_a[SQL_MAX], sql_capf_a[SQL_MAX];
+	sql_remove_uuid_a[SQL_MAX], sql_capf_a[SQL_MAX];
 
 static const repo_by_key st_get = { { "phone_get_name", sql_get_name },
 				    { "phone_get_uuid", sql_get_uuid } };
@@ -36,9 +36,8 @@ static const struct db_stmt st_dep_profile = {
 	" ORDER BY name COLLATE \"C\" LIMIT 5"
 };
 static const struct db_stmt st_dep_user = {
-	"phone_dep_user",
-	"SELECT count(*) OVER (), name FROM phone WHERE digest_user_id = $1::uuid"
-	" ORDER BY name COLLATE \"C\" LIMIT 5"
+	"phone_dep_user", "SELECT count(*) OVER (), name FROM phone WHERE digest_user_id = $1::uuid"
+			  " ORDER BY name COLLATE \"C\" LIMIT 5"
 };
 static const struct db_stmt st_no_cert = {
 	"phone_no_cert",
@@ -53,9 +52,7 @@ static const struct db_stmt st_no_cert = {
 	" WHERE name = $1 AND certificate_operation <> 'No Pending Operation'" \
 	" RETURNING certificate_status, pkid::text, name"
 static const struct db_stmt st_capf_complete = { "phone_capf_complete", sql_capf_a };
-static const struct db_stmt st_exists = {
-	"phone_exists", "SELECT 1 FROM phone WHERE name = $1"
-};
+static const struct db_stmt st_exists = { "phone_exists", "SELECT 1 FROM phone WHERE name = $1" };
 
 #define cat(buf, ...) db_sql_append((buf), SQL_MAX, __VA_ARGS__)
 
@@ -101,10 +98,11 @@ select_list(char *buf)
 			 * per name, and CUCM's own for the factory "Default" device
 			 * pool.  Inline: a function call per reference per row cost
 			 * more than the rest of the query (migration 0005). */
-			cat(buf, ", CASE WHEN p.%s = '' THEN NULL"
-				 " WHEN '%s' = 'devicePool' AND p.%s = 'Default'"
-				 " THEN '1b1b9eb6-7803-11d3-bdf0-00108302ead1'"
-				 " ELSE md5('%s:' || p.%s)::uuid::text END",
+			cat(buf,
+			    ", CASE WHEN p.%s = '' THEN NULL"
+			    " WHEN '%s' = 'devicePool' AND p.%s = 'Default'"
+			    " THEN '1b1b9eb6-7803-11d3-bdf0-00108302ead1'"
+			    " ELSE md5('%s:' || p.%s)::uuid::text END",
 			    f->column, f->ref_kind, f->column, f->ref_kind, f->column);
 		else
 			cat(buf, ", NULL");
@@ -136,11 +134,12 @@ repo_phone_build(void)
 	cat(sql_insert, "security_profile_id, digest_user_id) VALUES (");
 	for (int i = 1; i <= n; i++)
 		cat(sql_insert, "$%d, ", i);
-	cat(sql_insert, "$%d::uuid, $%d::uuid) RETURNING pkid::text, ctiid::text, name",
-	    n + 1, n + 2);
+	cat(sql_insert, "$%d::uuid, $%d::uuid) RETURNING pkid::text, ctiid::text, name", n + 1,
+	    n + 2);
 	/* Optimistic: the row must still be the version that was read. */
-	cat(sql_update, "security_profile_id = $%d::uuid, digest_user_id = $%d::uuid"
-			" WHERE pkid = $1::uuid AND xmin = $%d::xid RETURNING pkid::text, name",
+	cat(sql_update,
+	    "security_profile_id = $%d::uuid, digest_user_id = $%d::uuid"
+	    " WHERE pkid = $1::uuid AND xmin = $%d::xid RETURNING pkid::text, name",
 	    n + 2, n + 3, n + 4);
 	repo_audit_wrap(sql_insert_a, SQL_MAX, sql_insert, n + 2, "phone", "w.name", NULL);
 	repo_audit_wrap(sql_update_a, SQL_MAX, sql_update, n + 4, "phone", "w.name", NULL);
@@ -196,8 +195,8 @@ phone_changes(struct xbuf *b, const struct phone *p, unsigned mask)
 }
 
 bool
-repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
-		  const char *user_uuid, const struct actor *actor, struct app_err *err)
+repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid, const char *user_uuid,
+		  const struct actor *actor, struct app_err *err)
 {
 	const char *params[PH__COUNT + 2 + AUDIT_NPARAMS];
 	int n = stored_params(p, params);
@@ -343,8 +342,8 @@ bool
 repo_phone_dependents(struct db *db, enum phone_dependency dep, const char *uuid, long *count,
 		      char names[512], struct app_err *err)
 {
-	PGresult *res = db_exec(db, dep == DEP_PROFILE ? &st_dep_profile : &st_dep_user, 1,
-				&uuid, err);
+	PGresult *res = db_exec(db, dep == DEP_PROFILE ? &st_dep_profile : &st_dep_user, 1, &uuid,
+				err);
 
 	return res != NULL && first_names(res, count, names);
 }

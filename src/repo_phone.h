@@ -43,14 +43,14 @@ struct phone_search {
 
 typedef bool (*phone_row_fn)(void *ctx, const struct phone *p);
 
-bool repo_phone_list(struct db *db, const struct phone_search *search, phone_row_fn fn,
-		     void *ctx, long *matched, struct app_err *err);
+bool repo_phone_list(struct db *db, const struct phone_search *search, phone_row_fn fn, void *ctx,
+		     long *matched, struct app_err *err);
 
 /* Who depends on a profile or an end user: how many phones, and the first
  * five names ("A, B, C"). */
 enum phone_dependency { DEP_PROFILE, DEP_USER };
-bool repo_phone_dependents(struct db *db, enum phone_dependency dep, const char *uuid,
-			   long *count, char names[512], struct app_err *err);
+bool repo_phone_dependents(struct db *db, enum phone_dependency dep, const char *uuid, long *count,
+			   char names[512], struct app_err *err);
 
 /* The phones of a profile that have no certificate (rule 5). */
 bool repo_phone_without_certificate(struct db *db, const char *profile_uuid, long *count,

@@ -110,25 +110,26 @@ repo_profile_build(void)
 	for (int i = 0; i < PF__COUNT; i++) {
 		if (profile_fields[i].flags & PFF_FIXED)
 			continue;
-		cat(sql_update, "%s%s = $%d", n > 1 ? ", " : "", profile_fields[i].column,
-		    n + 1);
+		cat(sql_update, "%s%s = $%d", n > 1 ? ", " : "", profile_fields[i].column, n + 1);
 		n++;
 	}
 	/* Optimistic: the row must still be the version that was read. */
-	cat(sql_update, " WHERE pkid = $1::uuid AND NOT is_standard AND xmin = $%d::xid"
-	    " RETURNING pkid::text, name", n + 1);
+	cat(sql_update,
+	    " WHERE pkid = $1::uuid AND NOT is_standard AND xmin = $%d::xid"
+	    " RETURNING pkid::text, name",
+	    n + 1);
 	repo_audit_wrap(sql_insert_a, SQL_MAX, sql_insert, PF__COUNT, "phoneSecurityProfile",
 			"w.name", NULL);
-	repo_audit_wrap(sql_update_a, SQL_MAX, sql_update, n + 1, "phoneSecurityProfile",
-			"w.name", NULL);
+	repo_audit_wrap(sql_update_a, SQL_MAX, sql_update, n + 1, "phoneSecurityProfile", "w.name",
+			NULL);
 	repo_audit_wrap(sql_remove_name_a, SQL_MAX, SQL_REMOVE_NAME, 1, "phoneSecurityProfile",
 			"w.name", NULL);
 	repo_audit_wrap(sql_remove_uuid_a, SQL_MAX, SQL_REMOVE_UUID, 1, "phoneSecurityProfile",
 			"w.name", NULL);
-	repo_audit_wrap(sql_describe_name_a, SQL_MAX, SQL_DESCRIBE_NAME, 2,
-			"phoneSecurityProfile", "w.name", NULL);
-	repo_audit_wrap(sql_describe_uuid_a, SQL_MAX, SQL_DESCRIBE_UUID, 2,
-			"phoneSecurityProfile", "w.name", NULL);
+	repo_audit_wrap(sql_describe_name_a, SQL_MAX, SQL_DESCRIBE_NAME, 2, "phoneSecurityProfile",
+			"w.name", NULL);
+	repo_audit_wrap(sql_describe_uuid_a, SQL_MAX, SQL_DESCRIBE_UUID, 2, "phoneSecurityProfile",
+			"w.name", NULL);
 
 	/* Same settings: every field but the name and the description. */
 	select_list(sql_same);
@@ -288,8 +289,8 @@ repo_profile_update(struct db *db, const struct profile *p, const struct profile
 
 bool
 repo_profile_set_description(struct db *db, const struct item_key *key, const char *description,
-			     const struct actor *actor, char uuid_out[UUID_DB_LEN + 1],
-			     bool *found, struct app_err *err)
+			     const struct actor *actor, char uuid_out[UUID_DB_LEN + 1], bool *found,
+			     struct app_err *err)
 {
 	const char *params[2 + AUDIT_NPARAMS] = { key->name ? key->name : key->uuid, description };
 	struct xbuf changes;
@@ -324,7 +325,8 @@ repo_profile_remove(struct db *db, const struct item_key *key, const struct acto
 	/* Nothing deleted: either it does not exist or it is predefined. */
 	if (!repo_profile_get(db, key, &existing, err))
 		return err->code == APP_E_NOT_FOUND ?
-		       axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_PROFILE, NULL) : false;
+			       axl_err(err, APP_E_REMOVE_NOT_FOUND, OBJ_PROFILE, NULL) :
+			       false;
 	return axl_err_predefined(err, OBJ_PROFILE, "remove", existing.v[PF_NAME]);
 }
 
@@ -344,7 +346,7 @@ repo_profile_list(struct db *db, const struct profile_search *search, unsigned m
 	params[0] = search->name ? search->name : "%";
 	params[1] = search->description ? search->description : "%";
 	params[2] = skip;
-	params[3] = search->first >= 0 ? first : NULL;  /* LIMIT NULL = all */
+	params[3] = search->first >= 0 ? first : NULL; /* LIMIT NULL = all */
 	like_prefix_range(params[0], lo, hi, sizeof(lo));
 	params[4] = lo;
 	params[5] = hi;

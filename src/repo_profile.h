@@ -49,22 +49,20 @@ bool repo_profile_find_same(struct db *db, const struct profile *target, struct 
 			    bool *found, struct app_err *err);
 
 struct profile_search {
-	const char *name;         /* LIKE pattern or NULL */
-	const char *description;  /* LIKE pattern or NULL */
-	long skip;                /* rows to skip (with first) */
-	long first;               /* at most this many rows; <0 = all */
+	const char *name;        /* LIKE pattern or NULL */
+	const char *description; /* LIKE pattern or NULL */
+	long skip;               /* rows to skip (with first) */
+	long first;              /* at most this many rows; <0 = all */
 };
 
 /* Called per row, in name order; values point into the result and are
  * valid only during the call.  Returning false stops the listing. */
-typedef bool (*profile_row_fn)(void *ctx, const char *uuid,
-			       const char *const values[PF__COUNT]);
+typedef bool (*profile_row_fn)(void *ctx, const char *uuid, const char *const values[PF__COUNT]);
 
 /* Lists matching profiles.  mask (bit i = enum pf_id i) names the fields
  * the caller uses; the others come as "".  *matched receives the number of
  * rows the query produced (for "Query request too large" faults). */
 bool repo_profile_list(struct db *db, const struct profile_search *search, unsigned mask,
-		       profile_row_fn fn, void *ctx, long *matched,
-		       struct app_err *err);
+		       profile_row_fn fn, void *ctx, long *matched, struct app_err *err);
 
 #endif

@@ -115,9 +115,12 @@ repo_registration_list(struct db *db, const struct reg_search *s, reg_row_fn fn,
 	*matched = n;
 	for (int r = 0; r < n; r++) {
 		struct reg_row row = {
-			.name = PQgetvalue(res, r, 0), .uuid = PQgetvalue(res, r, 1),
-			.ip = PQgetvalue(res, r, 2), .node = PQgetvalue(res, r, 3),
-			.config_version = PQgetvalue(res, r, 4), .last_seen = PQgetvalue(res, r, 5),
+			.name = PQgetvalue(res, r, 0),
+			.uuid = PQgetvalue(res, r, 1),
+			.ip = PQgetvalue(res, r, 2),
+			.node = PQgetvalue(res, r, 3),
+			.config_version = PQgetvalue(res, r, 4),
+			.last_seen = PQgetvalue(res, r, 5),
 			.status = PQgetvalue(res, r, 6),
 		};
 

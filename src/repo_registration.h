@@ -18,8 +18,8 @@ struct db;
 /* One REGISTER of a known phone and its answer. */
 struct reg_event {
 	const char *phone_uuid;
-	int status;            /* the SIP status answered */
-	bool bound;            /* the phone holds an active binding after it */
+	int status; /* the SIP status answered */
+	bool bound; /* the phone holds an active binding after it */
 	const char *call_id;
 	const char *source_ip; /* "" when unknown */
 	const char *node;      /* this instance */
@@ -45,8 +45,8 @@ bool repo_registration_record(struct db *db, const struct reg_event *ev, long *c
 			      struct app_err *err);
 
 struct reg_search {
-	const char *device;    /* LIKE pattern over phone names */
-	long skip, first;      /* first < 0: all */
+	const char *device; /* LIKE pattern over phone names */
+	long skip, first;   /* first < 0: all */
 };
 
 /* One phone's row; every text is "" when unknown. */
@@ -54,8 +54,8 @@ struct reg_row {
 	const char *name, *uuid;
 	const char *ip, *node;
 	const char *config_version;
-	const char *last_seen;   /* seconds since the epoch of its last REGISTER */
-	const char *status;      /* Registered, Unregistered, Rejected or Unknown */
+	const char *last_seen; /* seconds since the epoch of its last REGISTER */
+	const char *status;    /* Registered, Unregistered, Rejected or Unknown */
 };
 
 typedef bool (*reg_row_fn)(void *ctx, const struct reg_row *row);

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static atomic_uint_fast64_t counter;
-static atomic_uint prefix;        /* 0 until the first id */
+static atomic_uint prefix; /* 0 until the first id */
 
 void
 reqlog_new_id(char out[REQLOG_ID_LEN + 1])

@@ -13,14 +13,14 @@
 
 struct reqlog {
 	const char *id;
-	const char *user;         /* "" before authentication */
-	const char *source;       /* peer address:port */
+	const char *user;   /* "" before authentication */
+	const char *source; /* peer address:port */
 	const char *op;
-	const char *outcome;      /* metrics_outcome() */
-	int status;               /* HTTP status */
-	int axlcode;              /* 0 when no AXL fault */
+	const char *outcome; /* metrics_outcome() */
+	int status;          /* HTTP status */
+	int axlcode;         /* 0 when no AXL fault */
 	double duration_ms;
-	const char *sql;          /* executeSQLQuery's statement (cut); NULL or "": no key */
+	const char *sql; /* executeSQLQuery's statement (cut); NULL or "": no key */
 };
 
 /* A new id: REQLOG_ID_LEN hex digits (a random per-process prefix and a

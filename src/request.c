@@ -84,19 +84,23 @@ authenticate(struct worker *w)
 		snprintf(w->req.user, sizeof(w->req.user), "%s", s->userid);
 		return SOAP_OK;
 	case AUTH_UNAVAILABLE:
-		return http_error(w, 503, "The user database is not reachable; try again later.",
-				  5, true);
+		return http_error(w, 503, "The user database is not reachable; try again later.", 5,
+				  true);
 	case AUTH_BACKOFF:
 		log_msg(LOG_INFO, "login from %s refused: too many failed logins (back-off)",
 			w->req.peer);
-		return http_error(w, 401, "Too many failed logins from this address: "
-				  "try again later.", 0, true);
+		return http_error(w, 401,
+				  "Too many failed logins from this address: "
+				  "try again later.",
+				  0, true);
 	case AUTH_DENIED:
 	default:
 		log_msg(LOG_INFO, "authentication failed for user \"%.64s\" from %s",
 			s->userid ? s->userid : "", w->req.peer);
-		return http_error(w, 401, "Authentication failed: valid AXL API credentials "
-				  "are required.", 0, true);
+		return http_error(w, 401,
+				  "Authentication failed: valid AXL API credentials "
+				  "are required.",
+				  0, true);
 	}
 }
 
@@ -146,8 +150,10 @@ authorise(struct worker *w)
 {
 	if (access_allowed(w->req.role, w->req.op))
 		return SOAP_OK;
-	return http_error(w, 401, "This AXL user has read-only access: write operations "
-			  "are not permitted.", 0, true);
+	return http_error(w, 401,
+			  "This AXL user has read-only access: write operations "
+			  "are not permitted.",
+			  0, true);
 }
 
 /* Which AXL version: the operation element's namespace (any prefix; the
@@ -200,9 +206,11 @@ gate(struct worker *w)
 	if (skip_body(w->soap) != SOAP_OK)
 		return w->soap->error;
 	w->req.throttled = true;
-	snprintf(msg, sizeof(msg), v == THROTTLE_BACKLOG ?
-		 "The change notification queue is full; retry the write in %d seconds." :
-		 "Too many write requests; retry the write in %d seconds.", retry);
+	snprintf(msg, sizeof(msg),
+		 v == THROTTLE_BACKLOG ?
+			 "The change notification queue is full; retry the write in %d seconds." :
+			 "Too many write requests; retry the write in %d seconds.",
+		 retry);
 	return http_error(w, 503, msg, retry, false);
 }
 
@@ -267,7 +275,7 @@ answer_failure(struct worker *w, int rc)
 	 * tell; the connection closes. */
 	if (status < 0 || rc == SOAP_EOF)
 		return;
-	if (w->req.site == SITE_EST) {   /* no SOAP there: no fault either */
+	if (w->req.site == SITE_EST) { /* no SOAP there: no fault either */
 		http_error(w, 400, "Malformed request.", 0, true);
 		return;
 	}
@@ -275,7 +283,8 @@ answer_failure(struct worker *w, int rc)
 		snprintf(msg, sizeof(msg),
 			 "The endpoint reference (EPR) for the Operation not found is "
 			 "/axl/services/AXLAPIService and the WSA Action = CUCM:DB ver=%s %s",
-			 w->req.version ? axl_version_ns(w->req.version) + strlen(AXL_NS_PREFIX) : "14.0",
+			 w->req.version ? axl_version_ns(w->req.version) + strlen(AXL_NS_PREFIX) :
+					  "14.0",
 			 w->req.op[0] ? w->req.op : "(none)");
 		axl_fault_plain(w, true, msg);
 		return;
@@ -325,7 +334,7 @@ request_serve(struct worker *w)
 	if (http_head_read(w))
 		rc = w->req.site == SITE_EST ? est_serve(w, rc) : after_head(w, rc);
 	else if (rc == SOAP_OK)
-		rc = SOAP_EOF;   /* bare XML without an HTTP head: no credentials, not served */
+		rc = SOAP_EOF; /* bare XML without an HTTP head: no credentials, not served */
 	if (rc != SOAP_OK && rc != SOAP_STOP && w->req.status == 0)
 		answer_failure(w, rc);
 	return request_finish(w);

@@ -27,9 +27,9 @@ void request_worker_free(struct worker *w);
 
 /* What the connection is good for after a request. */
 enum request_end {
-	REQUEST_KEEP,    /* answered, and may carry the next request */
-	REQUEST_CLOSE,   /* close it */
-	REQUEST_DRAIN,   /* close it, after reading what the client still sends
+	REQUEST_KEEP,  /* answered, and may carry the next request */
+	REQUEST_CLOSE, /* close it */
+	REQUEST_DRAIN, /* close it, after reading what the client still sends
 			    (answered before its body was read) */
 };
 

@@ -47,8 +47,8 @@
 struct conn {
 	int fd;
 	bool tls;
-	enum request_site site;   /* the listener's: AXL or EST */
-	SSL *ssl;                 /* set once the TLS handshake is done */
+	enum request_site site; /* the listener's: AXL or EST */
+	SSL *ssl;               /* set once the TLS handshake is done */
 	BIO *bio;
 	char peer[64];
 	time_t parked_at;
@@ -64,26 +64,26 @@ struct listener {
 
 struct server {
 	const struct config *cfg;
-	struct soap *tmpl;            /* what each worker's context is copied from */
-	struct tls *tls;              /* the HTTPS listener's SSL_CTX, swapped on reload */
-	struct tls *est_tls;          /* the EST listener's (tls.h: client certificates asked for) */
-	server_reread_fn reread;      /* settings source for a reload, or NULL */
+	struct soap *tmpl;       /* what each worker's context is copied from */
+	struct tls *tls;         /* the HTTPS listener's SSL_CTX, swapped on reload */
+	struct tls *est_tls;     /* the EST listener's (tls.h: client certificates asked for) */
+	server_reread_fn reread; /* settings source for a reload, or NULL */
 	struct listener listeners[MAX_LISTENERS];
 	int nlisteners;
 	struct worker *workers;
 	pthread_t *threads;
-	int nworkers;                 /* workers made (request_worker_init) */
-	int nthreads;                 /* their threads started */
-	int epfd;                     /* listeners, the wake-up eventfd, parked connections */
+	int nworkers; /* workers made (request_worker_init) */
+	int nthreads; /* their threads started */
+	int epfd;     /* listeners, the wake-up eventfd, parked connections */
 	int wakefd;
 
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty;
-	struct conn *queue[QUEUE_CAP];/* ready connections, for the workers */
+	struct conn *queue[QUEUE_CAP]; /* ready connections, for the workers */
 	int qhead, qlen;
-	struct conn *handoff;         /* connections workers give back to park */
-	struct conn *idle_head, *idle_tail;  /* I/O thread only */
-	atomic_int *active_fd;        /* per worker: the connection it serves, or -1 */
+	struct conn *handoff;               /* connections workers give back to park */
+	struct conn *idle_head, *idle_tail; /* I/O thread only */
+	atomic_int *active_fd;              /* per worker: the connection it serves, or -1 */
 };
 
 static volatile sig_atomic_t stopping;
@@ -195,7 +195,7 @@ reload_tls(struct server *srv)
 		log_msg(LOG_INFO, "SIGHUP: no TLS listener, nothing to reload");
 		return;
 	}
-	cfg = malloc(sizeof(*cfg));   /* a few KB: not on the stack */
+	cfg = malloc(sizeof(*cfg)); /* a few KB: not on the stack */
 	if (cfg == NULL)
 		ok = app_err_set(&err, APP_E_INTERNAL, NULL, "out of memory");
 	else if (srv->reread != NULL)
@@ -207,11 +207,13 @@ reload_tls(struct server *srv)
 	ok = ok && (srv->tls == NULL || tls_reload(srv->tls, cfg, &err)) &&
 	     (srv->est_tls == NULL || tls_reload(srv->est_tls, cfg, &err));
 	if (ok)
-		log_msg(LOG_INFO, "TLS reloaded: %s", tls_describe(srv->tls ? srv->tls : srv->est_tls,
-								   desc, sizeof(desc)));
+		log_msg(LOG_INFO, "TLS reloaded: %s",
+			tls_describe(srv->tls ? srv->tls : srv->est_tls, desc, sizeof(desc)));
 	else
-		log_msg(LOG_ERROR, "TLS reload failed, still serving the previous certificate "
-			"and ciphers: %s", err.msg);
+		log_msg(LOG_ERROR,
+			"TLS reload failed, still serving the previous certificate "
+			"and ciphers: %s",
+			err.msg);
 	free(cfg);
 }
 
@@ -250,13 +252,14 @@ server_new(const struct config *cfg, struct app_err *err)
 		server_free(srv);
 		return NULL;
 	}
-	if ((cfg->listen[0] && (!setup_tls(srv, &srv->tls, false, err) ||
-				!bind_listener(srv, cfg->listen, "0.0.0.0", true, SITE_AXL, err))) ||
+	if ((cfg->listen[0] &&
+	     (!setup_tls(srv, &srv->tls, false, err) ||
+	      !bind_listener(srv, cfg->listen, "0.0.0.0", true, SITE_AXL, err))) ||
 	    (cfg->plain_listen[0] &&
 	     !bind_listener(srv, cfg->plain_listen, "127.0.0.1", false, SITE_AXL, err)) ||
-	    (est_running() && (!setup_tls(srv, &srv->est_tls, true, err) ||
-				  !bind_listener(srv, cfg->capf_listen, "0.0.0.0", true, SITE_EST,
-						 err)))) {
+	    (est_running() &&
+	     (!setup_tls(srv, &srv->est_tls, true, err) ||
+	      !bind_listener(srv, cfg->capf_listen, "0.0.0.0", true, SITE_EST, err)))) {
 		server_free(srv);
 		return NULL;
 	}
@@ -274,7 +277,7 @@ conn_close(struct conn *c)
 {
 	if (c->ssl != NULL) {
 		SSL_shutdown(c->ssl);
-		SSL_free(c->ssl);   /* frees the BIO too */
+		SSL_free(c->ssl); /* frees the BIO too */
 	}
 	close(c->fd);
 	free(c);
@@ -480,7 +483,7 @@ start_workers(struct server *srv, struct app_err *err)
 		struct worker_arg *arg;
 
 		atomic_init(&srv->active_fd[i], -1);
-		srv->nworkers = i + 1;   /* so server_free releases this one too */
+		srv->nworkers = i + 1; /* so server_free releases this one too */
 		if (!request_worker_init(&srv->workers[i], i, srv->tmpl, srv->cfg) ||
 		    (arg = malloc(sizeof(*arg))) == NULL)
 			return app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
@@ -498,7 +501,7 @@ start_workers(struct server *srv, struct app_err *err)
 /* --- the I/O thread: accepting, and waiting on idle connections --------- */
 
 #define TAG_WAKE ((uint64_t) 1)
-#define TAG_LISTENER ((uint64_t) 2)   /* + index */
+#define TAG_LISTENER ((uint64_t) 2) /* + index */
 
 static void
 idle_unlink(struct server *srv, struct conn *c)
@@ -575,7 +578,7 @@ make_ready(struct server *srv, struct conn *c)
 static bool
 request_arrived(const struct server *srv, const struct conn *c)
 {
-	static char buf[PEEK_MAX];    /* the I/O thread's only */
+	static char buf[PEEK_MAX]; /* the I/O thread's only */
 	ssize_t n;
 
 	if (c->tls)
@@ -661,8 +664,7 @@ expire_idle(struct server *srv)
 {
 	time_t now = time(NULL);
 
-	while (srv->idle_head != NULL &&
-	       srv->idle_head->parked_at + srv->cfg->idle_timeout <= now)
+	while (srv->idle_head != NULL && srv->idle_head->parked_at + srv->cfg->idle_timeout <= now)
 		drop_parked(srv, srv->idle_head);
 }
 

@@ -38,7 +38,9 @@ actor_of(const struct worker *w, const char *op)
 	if (w->cfg->sip_node[0] == '\0' && host[0] == '\0' &&
 	    gethostname(host, sizeof(host) - 1) != 0)
 		snprintf(host, sizeof(host), "unknown");
-	return (struct actor) { .who = w->req.user, .source = w->req.peer, .op = op,
+	return (struct actor) { .who = w->req.user,
+				.source = w->req.peer,
+				.op = op,
 				.node = w->cfg->sip_node[0] ? w->cfg->sip_node : host };
 }
 
@@ -58,8 +60,7 @@ op_run(struct soap *soap, enum op_id op, void *req)
 }
 
 bool
-svc_key(struct op_call *c, int which, const char *value, const char *element,
-	struct svc_key *key)
+svc_key(struct op_call *c, int which, const char *value, const char *element, struct svc_key *key)
 {
 	char what[64];
 

@@ -39,11 +39,11 @@ struct svc_key {
 struct op_call {
 	struct worker *w;
 	enum op_id op;
-	const char *name;      /* the operation: response element, fault's <request> */
-	enum obj_kind kind;    /* what its faults speak of */
-	struct actor actor;    /* who asks, for the audit */
-	struct app_err err;    /* why it failed */
-	int rc;                /* what sending the answer returned */
+	const char *name;   /* the operation: response element, fault's <request> */
+	enum obj_kind kind; /* what its faults speak of */
+	struct actor actor; /* who asks, for the audit */
+	struct app_err err; /* why it failed */
+	int rc;             /* what sending the answer returned */
 };
 
 /* A handler: answers (through the helpers below) and returns true, or
@@ -88,14 +88,13 @@ struct svc_list {
 	struct axl_list list;
 	unsigned mask;
 	svc_put_fn put;
-	long skip, first;      /* -1 when absent; skip 0 then */
+	long skip, first; /* -1 when absent; skip 0 then */
 };
-bool svc_list_counts(struct op_call *c, struct svc_list *l, const char *skip,
-		     const char *first);
+bool svc_list_counts(struct op_call *c, struct svc_list *l, const char *skip, const char *first);
 typedef bool (*svc_list_fn)(struct op_call *c, struct svc_list *l, const void *search,
 			    long *matched);
-bool svc_list(struct op_call *c, const ULONG64 *sequence, struct svc_list *l,
-	      svc_list_fn run, const void *search);
+bool svc_list(struct op_call *c, const ULONG64 *sequence, struct svc_list *l, svc_list_fn run,
+	      const void *search);
 /* One row: written with l->put; false once the response is too large. */
 bool svc_list_row(struct svc_list *l, const void *item);
 

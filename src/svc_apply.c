@@ -13,6 +13,7 @@
 #include "svc.h"
 
 /* What each operation queues: its target and the phones' action. */
+/* clang-format off */
 static const struct {
 	enum apply_target target;
 	const char *action;
@@ -23,6 +24,7 @@ static const struct {
 	[OP_RESET_PHONE]   = { APPLY_PHONE, "reset" },
 	[OP_RESTART_PHONE] = { APPLY_PHONE, "restart" },
 };
+/* clang-format on */
 
 bool
 svc_apply_queue(struct op_call *c, void *req_)
@@ -31,18 +33,20 @@ svc_apply_queue(struct op_call *c, void *req_)
 	struct apply_queued q = { 0 };
 	struct svc_key kb;
 	char request[UUID_AXL_LEN + 1];
-	struct apply_order order = { .target = orders[c->op].target, .operation = c->name,
-				     .action = orders[c->op].action, .actor = &c->actor };
+	struct apply_order order = { .target = orders[c->op].target,
+				     .operation = c->name,
+				     .action = orders[c->op].action,
+				     .actor = &c->actor };
 
-	if (!svc_key(c, req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name,
-		     "name", &kb))
+	if (!svc_key(c, req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",
+		     &kb))
 		return false;
 	order.key = &kb.key;
 	if (!repo_apply_queue(c->w->db, &order, &q, &c->err))
 		return false;
 	uuid_format(q.request_uuid, request);
-	snprintf(c->w->extra_header, sizeof(c->w->extra_header),
-		 "X-Axlprov-Apply-Request: %s\r\n", request);
+	snprintf(c->w->extra_header, sizeof(c->w->extra_header), "X-Axlprov-Apply-Request: %s\r\n",
+		 request);
 	log_msg(LOG_INFO, "%s %s: request %s, %ld phone(s), %ld registered", c->name,
 		kb.key.name ? kb.key.name : kb.key.uuid, request, q.targeted, q.pending);
 	return svc_answer_uuid(c, req->sequence, q.target_uuid);

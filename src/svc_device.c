@@ -93,7 +93,8 @@ reset_action(struct op_call *c, const struct ns__DoDeviceResetReq *req, const ch
 			return true;
 		return app_err_set(&c->err, APP_E_INVALID_VALUE, "deviceResetType",
 				   "deviceResetType %s is not supported by this server: it can "
-				   "Reset, Restart or Apply Configuration", reset_types[i].type);
+				   "Reset, Restart or Apply Configuration",
+				   reset_types[i].type);
 	}
 	return app_err_invalid(&c->err, "deviceResetType", req->deviceResetType,
 			       "expected Reset, Restart or Apply Configuration");
@@ -117,7 +118,8 @@ svc_device_reset(struct op_call *c, void *req_)
 	struct apply_queued q = { 0 };
 	struct svc_key kb;
 	char request[UUID_AXL_LEN + 1];
-	struct apply_order order = { .target = APPLY_PHONE, .operation = c->name,
+	struct apply_order order = { .target = APPLY_PHONE,
+				     .operation = c->name,
 				     .actor = &c->actor };
 
 	if (!device_key(c, req->deviceName, &kb) || !reset_action(c, req, &order.action))
@@ -126,8 +128,8 @@ svc_device_reset(struct op_call *c, void *req_)
 	if (!repo_apply_queue(c->w->db, &order, &q, &c->err))
 		return false;
 	uuid_format(q.request_uuid, request);
-	snprintf(c->w->extra_header, sizeof(c->w->extra_header),
-		 "X-Axlprov-Apply-Request: %s\r\n", request);
+	snprintf(c->w->extra_header, sizeof(c->w->extra_header), "X-Axlprov-Apply-Request: %s\r\n",
+		 request);
 	log_msg(LOG_INFO, "%s %s (%s): request %s, %s", c->name,
 		kb.key.name ? kb.key.name : kb.key.uuid, order.action, request,
 		q.pending ? "registered" : "not registered");
@@ -140,8 +142,18 @@ svc_device_reset(struct op_call *c, void *req_)
 }
 
 /* returnedTags, in the schema's order. */
-enum { RD_DEVICE, RD_IP, RD_UCM, RD_CONFIG, RD_LOCATION, RD_CONNECTION, RD_PORT, RD_SEEN,
-       RD_STATUS, RD__COUNT };
+enum {
+	RD_DEVICE,
+	RD_IP,
+	RD_UCM,
+	RD_CONFIG,
+	RD_LOCATION,
+	RD_CONNECTION,
+	RD_PORT,
+	RD_SEEN,
+	RD_STATUS,
+	RD__COUNT
+};
 static const size_t rd_tags[RD__COUNT] = {
 	offsetof(struct ns__LRegistrationDynamic, device),
 	offsetof(struct ns__LRegistrationDynamic, lastKnownIpAddress),
@@ -157,8 +169,9 @@ static const size_t rd_tags[RD__COUNT] = {
  * has the operation. */
 static const int rd_since[RD__COUNT] = { [RD_STATUS] = 125 };
 static const char *const rd_names[RD__COUNT] = {
-	"device", "lastKnownIpAddress", "lastKnownUcm", "lastKnownConfigVersion",
-	"locationDetails", "endpointConnection", "portOrSsid", "lastSeen", "risStatus",
+	"device",          "lastKnownIpAddress", "lastKnownUcm", "lastKnownConfigVersion",
+	"locationDetails", "endpointConnection", "portOrSsid",   "lastSeen",
+	"risStatus",
 };
 
 /* One row.  What only CUCM's network discovery knows (location, the
@@ -168,7 +181,7 @@ put_registration(struct worker *w, unsigned mask, const void *item)
 {
 	const struct reg_row *r = item;
 	const char *values[RD__COUNT] = {
-		[RD_IP] = r->ip, [RD_UCM] = r->node, [RD_CONFIG] = r->config_version,
+		[RD_IP] = r->ip,          [RD_UCM] = r->node,      [RD_CONFIG] = r->config_version,
 		[RD_SEEN] = r->last_seen, [RD_STATUS] = r->status,
 	};
 	char uuid[UUID_AXL_LEN + 1];

@@ -23,11 +23,14 @@ enum { W_ADD, W_UPDATE, W_GET, W_LIST, W__COUNT };
 #define NONE ((size_t) -1)
 #define AT(type, m) offsetof(struct type, m)
 /* Offsets in the add, update, get and list structs; NONE where absent. */
+/* clang-format off */
 #define WF(add, upd, m, fk) { { add, upd, AT(ns__RPhone, m), AT(ns__LPhone, m) }, fk }
+/* clang-format on */
 #define ALL(m, fk) WF(AT(ns__XPhone, m), AT(ns__UpdatePhoneReq, m), m, fk)
 #define ADDONLY(m) WF(AT(ns__XPhone, m), NONE, m, false)
 #define OUTONLY(m) WF(NONE, NONE, m, false)
 
+/* clang-format off */
 static const struct wire_field {
 	size_t off[W__COUNT];
 	bool fk;   /* struct ns__XFkType * rather than char * */
@@ -56,11 +59,12 @@ static const struct wire_field {
 	[PH_UPGRADE_TIME]     = ALL(upgradeFinishTime, false),
 	[PH_DIGEST_USER]      = ALL(digestUser, false),
 };
+/* clang-format on */
 
 _Static_assert(SOAP_UNION__ns__union_UpdatePhoneReq_name == SVC_KEY_NAME &&
-	       SOAP_UNION__ns__union_GetPhoneReq_name == SVC_KEY_NAME &&
-	       SOAP_UNION__ns__union_UpdatePhoneReq_uuid == SVC_KEY_UUID &&
-	       SOAP_UNION__ns__union_GetPhoneReq_uuid == SVC_KEY_UUID,
+		       SOAP_UNION__ns__union_GetPhoneReq_name == SVC_KEY_NAME &&
+		       SOAP_UNION__ns__union_UpdatePhoneReq_uuid == SVC_KEY_UUID &&
+		       SOAP_UNION__ns__union_GetPhoneReq_uuid == SVC_KEY_UUID,
 	       "name/uuid choice selectors");
 
 /* Reads field i of a wire struct: its text and, for a reference, its uuid
@@ -111,7 +115,7 @@ bool
 svc_phone_add(struct op_call *c, void *req_)
 {
 	struct ns__AddPhoneReq *req = req_;
-	struct phone *p = soap_malloc(c->w->soap, sizeof(*p));  /* large: the request's arena */
+	struct phone *p = soap_malloc(c->w->soap, sizeof(*p)); /* large: the request's arena */
 	const struct model_caps *m = NULL;
 	struct profile prof;
 	char user_uuid[UUID_DB_LEN + 1];
@@ -124,15 +128,13 @@ svc_phone_add(struct op_call *c, void *req_)
 	/* A phone is one row: the lookups and the insert need no transaction
 	 * unless a CAPF change creates a profile (phone_ops opens one then). */
 	return read_fields(p, req->phone, W_ADD, PHF_ADD, &c->err) &&
-	       phone_check_add(p, c->w->req.version, &m, &c->err) &&
-	       add_profile(c, p, &prof) &&
+	       phone_check_add(p, c->w->req.version, &m, &c->err) && add_profile(c, p, &prof) &&
 	       phone_ops_digest_user(c->w->db, p, user_uuid, &c->err) &&
 	       phone_ops_settle(c->w->db, p, m, p->v[PH_CERT_STATUS], &prof, NULL, &c->actor,
 				&c->err) &&
-	       repo_phone_insert(c->w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL,
-				 &c->actor, &c->err) &&
-	       db_commit_if_open(c->w->db, &c->err) &&
-	       svc_answer_uuid(c, req->sequence, p->uuid);
+	       repo_phone_insert(c->w->db, p, prof.uuid, user_uuid[0] ? user_uuid : NULL, &c->actor,
+				 &c->err) &&
+	       db_commit_if_open(c->w->db, &c->err) && svc_answer_uuid(c, req->sequence, p->uuid);
 }
 
 struct update {
@@ -158,8 +160,9 @@ update_profile(struct op_call *c, struct phone *p, const struct model_caps *m,
 		return true;
 	}
 	if ((p->given & (1u << PH_SECURITY_PROFILE)) ?
-	    !phone_ops_named_profile(c->w->db, p, &prof, &c->err) :
-	    !repo_profile_get(c->w->db, &(struct item_key){ NULL, profile_uuid }, &prof, &c->err))
+		    !phone_ops_named_profile(c->w->db, p, &prof, &c->err) :
+		    !repo_profile_get(c->w->db, &(struct item_key) { NULL, profile_uuid }, &prof,
+				      &c->err))
 		return false;
 	if (!phone_ops_settle(c->w->db, p, m, old_status, &prof, profile_uuid, &c->actor, &c->err))
 		return false;
@@ -299,17 +302,17 @@ list_run(struct op_call *c, struct svc_list *l, const void *search, long *matche
 static bool
 read_search(struct op_call *c, const struct ns__ListPhoneSearch *sc, struct phone_search *s)
 {
-	static const char *const names[] = { "name", "description", "protocol",
-					      "callingSearchSpaceName", "devicePoolName",
-					      "securityProfileName" };
-	const char **pat[] = { &s->name, &s->description, &s->protocol, &s->css,
-			       &s->device_pool, &s->profile };
+	static const char *const names[] = { "name",           "description",
+					     "protocol",       "callingSearchSpaceName",
+					     "devicePoolName", "securityProfileName" };
+	const char **pat[] = { &s->name, &s->description, &s->protocol,
+			       &s->css,  &s->device_pool, &s->profile };
 	bool any = false;
 
 	if (sc != NULL) {
-		const char *given[] = { sc->name, sc->description, sc->protocol,
-					sc->callingSearchSpaceName, sc->devicePoolName,
-					sc->securityProfileName };
+		const char *given[] = { sc->name,           sc->description,
+					sc->protocol,       sc->callingSearchSpaceName,
+					sc->devicePoolName, sc->securityProfileName };
 
 		for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
 			if (given[i] == NULL)

@@ -19,10 +19,15 @@ enum wire_shape { W_ADD, W_GET, W_LIST, W__COUNT };
 
 #define NO_UPDATE ((size_t) -1)
 #define AT(type, m) offsetof(struct type, m)
-#define WF(m, upd) { { AT(ns__XPhoneSecurityProfile, m), AT(ns__RPhoneSecurityProfile, m), \
-		       AT(ns__LPhoneSecurityProfile, m) }, upd }
+#define WF(m, upd) \
+	{ \
+		{ AT(ns__XPhoneSecurityProfile, m), AT(ns__RPhoneSecurityProfile, m), \
+		  AT(ns__LPhoneSecurityProfile, m) }, \
+			upd \
+	}
 #define UPD(m) AT(ns__UpdatePhoneSecurityProfileReq, m)
 
+/* clang-format off */
 static const struct wire_field {
 	size_t off[W__COUNT];
 	size_t update;   /* offset in the update request, NO_UPDATE if absent */
@@ -44,14 +49,15 @@ static const struct wire_field {
 	[PF_DIGEST]         = WF(enableDigestAuthentication, UPD(enableDigestAuthentication)),
 	[PF_EXCLUDE_DIGEST] = WF(excludeDigestCredentials, UPD(excludeDigestCredentials)),
 };
+/* clang-format on */
 
 /* The name/uuid choice: gSOAP numbers the variants alike in every request. */
 _Static_assert(SOAP_UNION__ns__union_NameAndGUIDRequest_name == 1 &&
-	       SOAP_UNION__ns__union_GetPhoneSecurityProfileReq_name == 1 &&
-	       SOAP_UNION__ns__union_UpdatePhoneSecurityProfileReq_name == 1 &&
-	       SOAP_UNION__ns__union_NameAndGUIDRequest_uuid == 2 &&
-	       SOAP_UNION__ns__union_GetPhoneSecurityProfileReq_uuid == 2 &&
-	       SOAP_UNION__ns__union_UpdatePhoneSecurityProfileReq_uuid == 2,
+		       SOAP_UNION__ns__union_GetPhoneSecurityProfileReq_name == 1 &&
+		       SOAP_UNION__ns__union_UpdatePhoneSecurityProfileReq_name == 1 &&
+		       SOAP_UNION__ns__union_NameAndGUIDRequest_uuid == 2 &&
+		       SOAP_UNION__ns__union_GetPhoneSecurityProfileReq_uuid == 2 &&
+		       SOAP_UNION__ns__union_UpdatePhoneSecurityProfileReq_uuid == 2,
 	       "name/uuid choice selectors differ between request types");
 
 static const char *
@@ -115,8 +121,7 @@ svc_profile_add(struct op_call *c, void *req_)
 /* Applies the update request to `p` (a copy of the stored profile). */
 static bool
 apply_update(struct profile *p, const struct profile *before,
-	     const struct ns__UpdatePhoneSecurityProfileReq *req, int version,
-	     struct app_err *err)
+	     const struct ns__UpdatePhoneSecurityProfileReq *req, int version, struct app_err *err)
 {
 	p->given = 0;
 	if (req->newName != NULL) {
@@ -157,8 +162,8 @@ update_description(struct op_call *c, const struct ns__UpdatePhoneSecurityProfil
 
 	*done = false;
 	if (!profile_set(&scratch, PF_DESCRIPTION, req->description, &c->err) ||
-	    !repo_profile_set_description(c->w->db, &kb->key, scratch.v[PF_DESCRIPTION],
-					  &c->actor, uuid, done, &c->err))
+	    !repo_profile_set_description(c->w->db, &kb->key, scratch.v[PF_DESCRIPTION], &c->actor,
+					  uuid, done, &c->err))
 		return false;
 	return !*done || svc_answer_uuid(c, req->sequence, uuid);
 }
@@ -273,7 +278,8 @@ svc_profile_list(struct op_call *c, void *req_)
 {
 	struct ns__ListPhoneSecurityProfileReq *req = req_;
 	const struct ns__ListPhoneSecurityProfileSearch *sc = req->searchCriteria;
-	struct svc_list l = { .mask = returned_mask(req->returnedTags, W_LIST), .put = put_profile };
+	struct svc_list l = { .mask = returned_mask(req->returnedTags, W_LIST),
+			      .put = put_profile };
 	struct profile_search search = { 0 };
 
 	if (sc == NULL || (sc->name == NULL && sc->description == NULL))

@@ -15,16 +15,17 @@
 #include "svc.h"
 
 _Static_assert(SOAP_UNION__ns__union_UpdateUserReq_userid == SVC_KEY_NAME &&
-	       SOAP_UNION__ns__union_GetUserReq_userid == SVC_KEY_NAME &&
-	       SOAP_UNION__ns__union_RemoveUserReq_userid == SVC_KEY_NAME &&
-	       SOAP_UNION__ns__union_UpdateUserReq_uuid == SVC_KEY_UUID &&
-	       SOAP_UNION__ns__union_GetUserReq_uuid == SVC_KEY_UUID &&
-	       SOAP_UNION__ns__union_RemoveUserReq_uuid == SVC_KEY_UUID,
+		       SOAP_UNION__ns__union_GetUserReq_userid == SVC_KEY_NAME &&
+		       SOAP_UNION__ns__union_RemoveUserReq_userid == SVC_KEY_NAME &&
+		       SOAP_UNION__ns__union_UpdateUserReq_uuid == SVC_KEY_UUID &&
+		       SOAP_UNION__ns__union_GetUserReq_uuid == SVC_KEY_UUID &&
+		       SOAP_UNION__ns__union_RemoveUserReq_uuid == SVC_KEY_UUID,
 	       "userid/uuid choice selectors");
 
 /* The text fields of an end user: element, where, longest, required. */
 #define AT(m) offsetof(struct end_user, m), sizeof(((struct end_user *) 0)->m)
 enum { U_USERID, U_NEW_USERID, U_LAST, U_FIRST };
+/* clang-format off */
 static const struct {
 	const char *element;
 	size_t off, size;
@@ -36,6 +37,7 @@ static const struct {
 	[U_LAST]       = { "lastName", AT(last_name), 64, true },
 	[U_FIRST]      = { "firstName", AT(first_name), 64, false },
 };
+/* clang-format on */
 
 /* Copies a text value into u after checking it; a required one must not
  * be empty. */
@@ -50,8 +52,8 @@ take(struct op_call *c, int field, const char *value, struct end_user *u)
 		out[0] = '\0';
 		return true;
 	}
-	if (!app_err_check_text(&c->err, text_fields[field].element, value,
-				text_fields[field].max, text_fields[field].size))
+	if (!app_err_check_text(&c->err, text_fields[field].element, value, text_fields[field].max,
+				text_fields[field].size))
 		return false;
 	snprintf(out, text_fields[field].size, "%s", value);
 	return true;
@@ -163,8 +165,7 @@ svc_user_update(struct op_call *c, void *req_)
 	       digest(c, u.userid, req->digestCredentials, &h) &&
 	       repo_enduser_update(c->w->db, &u, h.md5[0] ? h.md5 : NULL,
 				   h.md5[0] ? h.sha256 : NULL, &c->actor, &c->err) &&
-	       db_commit(c->w->db, &c->err) &&
-	       svc_answer_uuid(c, req->sequence, u.uuid);
+	       db_commit(c->w->db, &c->err) && svc_answer_uuid(c, req->sequence, u.uuid);
 }
 
 static bool

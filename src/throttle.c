@@ -12,9 +12,9 @@
 
 #define NS 1000000000LL
 
-static long long interval_ns;     /* 0: no budget */
-static long long tolerance_ns;    /* (burst - 1) * interval */
-static long backlog_limit;        /* 0: no backlog check */
+static long long interval_ns;  /* 0: no budget */
+static long long tolerance_ns; /* (burst - 1) * interval */
+static long backlog_limit;     /* 0: no backlog check */
 static atomic_llong tat_ns;
 static atomic_llong sampled_ms;
 static atomic_long backlog;

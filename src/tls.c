@@ -20,7 +20,7 @@
  * strongest groups keep AES-256 only, the others AES-256 and AES-128, all
  * GCM, matching their TLS 1.2 halves.  CHACHA20 is in no group. */
 #define TLS13_STRONGEST "TLS_AES_256_GCM_SHA384"
-#define TLS13_MEDIUM    "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"
+#define TLS13_MEDIUM "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"
 
 /* The guide's groups, its suites in its order (OpenSSL names). */
 static const struct tls_group {
@@ -28,28 +28,31 @@ static const struct tls_group {
 	const char *tls12;
 	const char *tls13;
 } groups[] = {
-	{ "strongest-rsa",
-	  "ECDHE-RSA-AES256-GCM-SHA384", TLS13_STRONGEST },
-	{ "strongest-ecdsa",
-	  "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384", TLS13_STRONGEST },
+	{ "strongest-rsa", "ECDHE-RSA-AES256-GCM-SHA384", TLS13_STRONGEST },
+	{ "strongest-ecdsa", "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384",
+	  TLS13_STRONGEST },
 	{ "medium-rsa",
 	  "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:"
-	  "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256", TLS13_MEDIUM },
+	  "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256",
+	  TLS13_MEDIUM },
 	{ "medium-ecdsa",
 	  "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-	  "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256", TLS13_MEDIUM },
+	  "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",
+	  TLS13_MEDIUM },
 	{ "all-rsa",
 	  "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:"
-	  "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:AES128-SHA", TLS13_MEDIUM },
+	  "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:AES128-SHA",
+	  TLS13_MEDIUM },
 	{ "all-ecdsa",
 	  "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-	  "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256", TLS13_MEDIUM },
+	  "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",
+	  TLS13_MEDIUM },
 };
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
 
 struct tls {
-	bool est;                 /* the EST listener's: client certificates asked for */
-	pthread_mutex_t lock;     /* guards cur and desc */
+	bool est;             /* the EST listener's: client certificates asked for */
+	pthread_mutex_t lock; /* guards cur and desc */
 	SSL_CTX *cur;
 	char desc[512];
 };
@@ -83,8 +86,8 @@ count_names(const char *list)
 /* Loads one certificate chain and its key into ctx's slot for the key's
  * type; *kind gets EVP_PKEY_RSA or EVP_PKEY_EC. */
 static bool
-load_pair(SSL_CTX *ctx, const char *cert_setting, const char *cert, const char *key,
-	  int *kind, struct app_err *err)
+load_pair(SSL_CTX *ctx, const char *cert_setting, const char *cert, const char *key, int *kind,
+	  struct app_err *err)
 {
 	char why[256];
 	X509 *x;
@@ -103,9 +106,10 @@ load_pair(SSL_CTX *ctx, const char *cert_setting, const char *cert, const char *
 				   cert, cert_setting);
 	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1)
-		return app_err_set(err, APP_E_INVALID_VALUE, cert_setting,
-				   "cannot load the private key %s for the TLS certificate %s (%s)%s",
-				   key, cert, cert_setting, ssl_reason(why, sizeof(why)));
+		return app_err_set(
+			err, APP_E_INVALID_VALUE, cert_setting,
+			"cannot load the private key %s for the TLS certificate %s (%s)%s", key,
+			cert, cert_setting, ssl_reason(why, sizeof(why)));
 	return true;
 }
 
@@ -115,7 +119,7 @@ static bool
 set_group(SSL_CTX *ctx, const struct tls_group *g, bool rsa, bool ec, int *served,
 	  struct app_err *err)
 {
-	STACK_OF(SSL_CIPHER) *list;
+	STACK_OF(SSL_CIPHER) * list;
 	int want = count_names(g->tls12) + count_names(g->tls13);
 
 	if (SSL_CTX_set_cipher_list(ctx, g->tls12) != 1 ||
@@ -123,7 +127,8 @@ set_group(SSL_CTX *ctx, const struct tls_group *g, bool rsa, bool ec, int *serve
 	    (list = SSL_CTX_get_ciphers(ctx)) == NULL || sk_SSL_CIPHER_num(list) != want) {
 		ERR_clear_error();
 		return app_err_set(err, APP_E_INTERNAL, "tls_ciphers",
-				   "this OpenSSL does not offer every suite of tls_ciphers %s", g->name);
+				   "this OpenSSL does not offer every suite of tls_ciphers %s",
+				   g->name);
 	}
 	*served = 0;
 	for (int i = 0; i < sk_SSL_CIPHER_num(list); i++) {
@@ -136,9 +141,10 @@ set_group(SSL_CTX *ctx, const struct tls_group *g, bool rsa, bool ec, int *serve
 	if (*served == 0)
 		return app_err_set(err, APP_E_INVALID_VALUE, "tls_ciphers",
 				   "tls_ciphers %s has no TLS 1.2 suite for the %s certificate: "
-				   "choose another group%s", g->name, rsa ? "RSA" : "ECDSA",
-				   rsa ? " or add an ECDSA certificate (tls_cert_ecdsa)"
-				       : ", or make tls_cert an RSA certificate and "
+				   "choose another group%s",
+				   g->name, rsa ? "RSA" : "ECDSA",
+				   rsa ? " or add an ECDSA certificate (tls_cert_ecdsa)" :
+					 ", or make tls_cert an RSA certificate and "
 					 "tls_cert_ecdsa the ECDSA one");
 	return true;
 }
@@ -156,8 +162,7 @@ find_group(const char *name, struct app_err *err)
 /* tls_cert (RSA or ECDSA) and, beside an RSA one, tls_cert_ecdsa; *rsa and
  * *ec say which kinds of key the context now serves. */
 static bool
-load_certificates(SSL_CTX *ctx, const struct config *cfg, bool *rsa, bool *ec,
-		  struct app_err *err)
+load_certificates(SSL_CTX *ctx, const struct config *cfg, bool *rsa, bool *ec, struct app_err *err)
 {
 	const char *key = cfg->tls_key[0] ? cfg->tls_key : cfg->tls_cert;
 	const char *eckey = cfg->tls_key_ecdsa[0] ? cfg->tls_key_ecdsa : cfg->tls_cert_ecdsa;
@@ -170,14 +175,16 @@ load_certificates(SSL_CTX *ctx, const struct config *cfg, bool *rsa, bool *ec,
 	if (cfg->tls_cert_ecdsa[0] == '\0')
 		return true;
 	if (*ec)
-		return app_err_set(err, APP_E_INVALID_VALUE, "tls_cert_ecdsa",
-				   "tls_cert_ecdsa is set but tls_cert %s is already an ECDSA certificate",
-				   cfg->tls_cert);
+		return app_err_set(
+			err, APP_E_INVALID_VALUE, "tls_cert_ecdsa",
+			"tls_cert_ecdsa is set but tls_cert %s is already an ECDSA certificate",
+			cfg->tls_cert);
 	if (!load_pair(ctx, "tls_cert_ecdsa", cfg->tls_cert_ecdsa, eckey, &eckind, err))
 		return false;
 	if (eckind != EVP_PKEY_EC)
 		return app_err_set(err, APP_E_INVALID_VALUE, "tls_cert_ecdsa",
-				   "tls_cert_ecdsa %s is not an ECDSA certificate", cfg->tls_cert_ecdsa);
+				   "tls_cert_ecdsa %s is not an ECDSA certificate",
+				   cfg->tls_cert_ecdsa);
 	*ec = true;
 	return true;
 }
@@ -215,8 +222,9 @@ build(const struct config *cfg, bool est, char *desc, size_t dsize, struct app_e
 	if (g == NULL)
 		return NULL;
 	if (cfg->tls_cert[0] == '\0') {
-		app_err_set(err, APP_E_MISSING_FIELD, "tls_cert",
-			    "listen is set but tls_cert is not (set it, or listen to \"\" for plain HTTP only)");
+		app_err_set(
+			err, APP_E_MISSING_FIELD, "tls_cert",
+			"listen is set but tls_cert is not (set it, or listen to \"\" for plain HTTP only)");
 		return NULL;
 	}
 	ctx = SSL_CTX_new(TLS_server_method());
@@ -230,19 +238,22 @@ build(const struct config *cfg, bool est, char *desc, size_t dsize, struct app_e
 	/* Our order, not the client's; no renegotiation (a client could make
 	 * us redo the expensive half of a handshake at will). */
 	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
-			    SSL_OP_NO_COMPRESSION);
+					 SSL_OP_NO_COMPRESSION);
 	if (est)
 		ask_client_certificate(ctx);
 	else
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	if (!load_certificates(ctx, cfg, &rsa, &ec, err) || !set_group(ctx, g, rsa, ec, &served, err)) {
+	if (!load_certificates(ctx, cfg, &rsa, &ec, err) ||
+	    !set_group(ctx, g, rsa, ec, &served, err)) {
 		SSL_CTX_free(ctx);
 		ERR_clear_error();
 		return NULL;
 	}
-	snprintf(desc, dsize, "tls_ciphers=%s (%d of %d TLS 1.2 suites servable; TLS 1.3: %s) "
-		 "certificates: %s%s%s", g->name, served, count_names(g->tls12), g->tls13,
-		 rsa ? "RSA " : "", rsa && ec ? "+ " : "", ec ? "ECDSA" : "");
+	snprintf(desc, dsize,
+		 "tls_ciphers=%s (%d of %d TLS 1.2 suites servable; TLS 1.3: %s) "
+		 "certificates: %s%s%s",
+		 g->name, served, count_names(g->tls12), g->tls13, rsa ? "RSA " : "",
+		 rsa && ec ? "+ " : "", ec ? "ECDSA" : "");
 	return ctx;
 }
 

@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 
-#define UUID_DB_LEN 36   /* 8-4-4-4-12, no braces */
-#define UUID_AXL_LEN 38  /* with braces */
+#define UUID_DB_LEN 36  /* 8-4-4-4-12, no braces */
+#define UUID_AXL_LEN 38 /* with braces */
 
 /* An item named either by name or by uuid (database form): exactly one is
  * set.  Every get/update/remove takes one. */

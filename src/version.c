@@ -12,12 +12,8 @@ static const struct {
 	int code;
 	const char *ns;
 } versions[] = {
-	{ 110, AXL_NS_PREFIX "11.0" },
-	{ 115, AXL_NS_PREFIX "11.5" },
-	{ 120, AXL_NS_PREFIX "12.0" },
-	{ 125, AXL_NS_PREFIX "12.5" },
-	{ 140, AXL_NS_PREFIX "14.0" },
-	{ 150, AXL_NS_PREFIX "15.0" },
+	{ 110, AXL_NS_PREFIX "11.0" }, { 115, AXL_NS_PREFIX "11.5" }, { 120, AXL_NS_PREFIX "12.0" },
+	{ 125, AXL_NS_PREFIX "12.5" }, { 140, AXL_NS_PREFIX "14.0" }, { 150, AXL_NS_PREFIX "15.0" },
 };
 #define NVERSIONS (sizeof(versions) / sizeof(versions[0]))
 
@@ -117,7 +113,7 @@ bool
 axl_ccm_version_valid(const char *text)
 {
 	const char *end;
-	int parts = 2;   /* major.minor read */
+	int parts = 2; /* major.minor read */
 
 	/* CUCM's form: major.minor.maintenance.build-patch, all numbers. */
 	if (text == NULL || !axl_version_supported(parse_prefix(text, &end)))

@@ -12,7 +12,7 @@
 
 #include "text.h"
 
-#define XBUF_KEEP (1u << 20)  /* memory kept between requests at most */
+#define XBUF_KEEP (1u << 20) /* memory kept between requests at most */
 
 void
 xbuf_init(struct xbuf *b)
@@ -136,11 +136,21 @@ xbuf_put_escaped(struct xbuf *b, const char *s)
 		size_t skip = 1;
 
 		switch (c) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&apos;"; break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&apos;";
+			break;
 		default:
 			/* What XML 1.0 cannot carry becomes U+FFFD: values are
 			 * validated on the way in, this is the last guard. */

@@ -13,7 +13,7 @@ struct xbuf {
 	char *data;
 	size_t len;
 	size_t cap;
-	bool oom;        /* an append failed; the contents are incomplete */
+	bool oom; /* an append failed; the contents are incomplete */
 };
 
 void xbuf_init(struct xbuf *b);
@@ -23,8 +23,7 @@ void xbuf_reset(struct xbuf *b);
 
 void xbuf_put(struct xbuf *b, const char *s, size_t n);
 void xbuf_puts(struct xbuf *b, const char *s);
-void xbuf_printf(struct xbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void xbuf_printf(struct xbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s with & < > " ' escaped: safe in text and in quoted attributes. */
 void xbuf_put_escaped(struct xbuf *b, const char *s);
 /* s as a JSON string literal, quotes included ("  \  and control

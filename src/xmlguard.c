@@ -91,7 +91,7 @@ step_tag(struct xmlguard *g, char c)
 		if (c == g->quote)
 			g->state = S_STAG;
 		return XMLGUARD_OK;
-	default:   /* S_ETAG */
+	default: /* S_ETAG */
 		if (c == '>') {
 			close_element(g);
 			g->state = S_TEXT;
@@ -133,7 +133,7 @@ step_other(struct xmlguard *g, char c)
 			g->state = S_TEXT;
 		g->run = c == '-' ? g->run + 1 : 0;
 		return XMLGUARD_OK;
-	default:   /* S_CDATA */
+	default: /* S_CDATA */
 		if (c == '>' && g->run >= 2)
 			g->state = S_TEXT;
 		g->run = c == ']' ? g->run + 1 : 0;

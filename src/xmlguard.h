@@ -14,20 +14,20 @@
 
 enum xmlguard_result {
 	XMLGUARD_OK,
-	XMLGUARD_DTD,       /* <!DOCTYPE, <!ENTITY or another declaration */
-	XMLGUARD_TOO_DEEP,  /* more open elements than the limit */
-	XMLGUARD_BAD_UTF8,  /* not UTF-8 */
+	XMLGUARD_DTD,      /* <!DOCTYPE, <!ENTITY or another declaration */
+	XMLGUARD_TOO_DEEP, /* more open elements than the limit */
+	XMLGUARD_BAD_UTF8, /* not UTF-8 */
 };
 
 struct xmlguard {
 	unsigned max_depth;
 	unsigned depth;
 	int state;
-	char quote;             /* the quote of an attribute value */
-	int run;                /* '-' or ']' seen in a row, to find the end of a comment or CDATA */
-	unsigned char utf8[4];  /* a character cut by the end of a read */
+	char quote;            /* the quote of an attribute value */
+	int run;               /* '-' or ']' seen in a row, to find the end of a comment or CDATA */
+	unsigned char utf8[4]; /* a character cut by the end of a read */
 	int nutf8, needutf8;
-	enum xmlguard_result result;  /* sticky once not OK */
+	enum xmlguard_result result; /* sticky once not OK */
 };
 
 void xmlguard_init(struct xmlguard *g, unsigned max_depth);

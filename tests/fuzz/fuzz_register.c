@@ -105,7 +105,7 @@ make_facts(uint8_t c1, uint8_t c2, const char *user, struct cert_facts *c)
 	c->not_yet_valid = (c1 & 8) != 0;
 	snprintf(c->fingerprint, sizeof(c->fingerprint), "%s",
 		 (c1 & 16) ? FAKE_LSC_FINGERPRINT :
-		 "0000000000000000000000000000000000000000000000000000000000000000");
+			     "0000000000000000000000000000000000000000000000000000000000000000");
 	snprintf(c->serial, sizeof(c->serial), "%X", c1 * 256u + c2);
 	c->not_after = 1900000000;
 	switch (c2 % 4) {
@@ -130,8 +130,7 @@ static bool
 nta_would_pass(sip_t const *sip)
 {
 	return sip != NULL && sip->sip_request != NULL && !(sip->sip_flags & MSG_FLG_ERROR) &&
-	       sip_sanity_check(sip) >= 0 &&
-	       strcmp(sip->sip_request->rq_version, "SIP/2.0") == 0;
+	       sip_sanity_check(sip) >= 0 && strcmp(sip->sip_request->rq_version, "SIP/2.0") == 0;
 }
 
 static void
@@ -162,11 +161,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nta_would_pass(sip)) {
 		const char *user = sip->sip_to->a_url->url_user;
 		struct sip_peer peer = {
-			.transport = transports[data[0] % 3], .ip = "127.0.0.1", .port = 5062,
+			.transport = transports[data[0] % 3],
+			.ip = "127.0.0.1",
+			.port = 5062,
 		};
 		struct sip_registrar r = {
-			.db = db, .secret = secret, .node = "fuzz",
-			.accept_mic = (data[1] & 32) != 0, .bound = on_bound, .forget = on_forget,
+			.db = db,
+			.secret = secret,
+			.node = "fuzz",
+			.accept_mic = (data[1] & 32) != 0,
+			.bound = on_bound,
+			.forget = on_forget,
 			.ctx = &peer,
 		};
 
@@ -175,7 +180,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			peer.cert = &facts;
 		sip_registrar_handle(&r, sip, &peer, &a);
 		if (a.status < 100 || a.status > 699)
-			abort();   /* the answer must be a SIP status */
+			abort(); /* the answer must be a SIP status */
 		if (echo)
 			echo_answer(&a);
 	}

@@ -100,7 +100,7 @@ setup_est(void)
 	struct app_err err = { 0 };
 
 	make_ca();
-	cfg.capf_rate_limit = 0;   /* clock-dependent, like the back-off */
+	cfg.capf_rate_limit = 0; /* clock-dependent, like the back-off */
 	trust = capf_trust_load(&cfg, true, &err);
 	if (trust == NULL || !est_init(&cfg, trust, &err)) {
 		fprintf(stderr, "fuzz_request: EST: %s\n", err.msg);
@@ -161,7 +161,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	return 0;
 }
-
 
 /* Reads the responses until the worker closes its end. */
 static void *

@@ -13,16 +13,35 @@ static void
 test_writes_need_full_role(void **state)
 {
 	static const char *const writes[] = {
-		"addPhoneSecurityProfile", "updatePhoneSecurityProfile",
-		"removePhoneSecurityProfile", "applyPhoneSecurityProfile",
-		"resetPhoneSecurityProfile", "addPhone", "updatePhone", "removePhone",
-		"applyPhone", "resetPhone", "restartPhone", "addUser", "updateUser", "removeUser",
-		"doDeviceReset", "executeSQLUpdate",
+		"addPhoneSecurityProfile",
+		"updatePhoneSecurityProfile",
+		"removePhoneSecurityProfile",
+		"applyPhoneSecurityProfile",
+		"resetPhoneSecurityProfile",
+		"addPhone",
+		"updatePhone",
+		"removePhone",
+		"applyPhone",
+		"resetPhone",
+		"restartPhone",
+		"addUser",
+		"updateUser",
+		"removeUser",
+		"doDeviceReset",
+		"executeSQLUpdate",
 	};
 	static const char *const reads[] = {
-		"getPhoneSecurityProfile", "listPhoneSecurityProfile", "getPhone", "listPhone",
-		"getUser", "getCCMVersion", "listRegistrationDynamic",
-		"executeSQLQuery", "executeSQLQueryInactive", "doSomethingUnknown", "",
+		"getPhoneSecurityProfile",
+		"listPhoneSecurityProfile",
+		"getPhone",
+		"listPhone",
+		"getUser",
+		"getCCMVersion",
+		"listRegistrationDynamic",
+		"executeSQLQuery",
+		"executeSQLQueryInactive",
+		"doSomethingUnknown",
+		"",
 	};
 
 	(void) state;
@@ -49,7 +68,7 @@ test_writes_need_full_role(void **state)
 	assert_int_equal(axl_op_kind(OP_GET_USER), OBJ_USER);
 	assert_int_equal(axl_op_kind(OP_DEVICE_RESET), OBJ_PHONE);
 	assert_int_equal(axl_op_kind(OP_GET_CCM_VERSION), OBJ_NONE);
-	assert_false(axl_op_is_write("addphone"));   /* names are case-sensitive */
+	assert_false(axl_op_is_write("addphone")); /* names are case-sensitive */
 }
 
 static void
@@ -62,21 +81,21 @@ test_backoff_grows_caps_and_clears(void **state)
 	backoff_failure(&b, "10.0.0.1", 100);
 	backoff_failure(&b, "10.0.0.1", 101);
 	assert_true(backoff_wait(&b, "10.0.0.1", 101) == 0);
-	backoff_failure(&b, "10.0.0.1", 102);           /* the third: 1 s */
+	backoff_failure(&b, "10.0.0.1", 102); /* the third: 1 s */
 	assert_true(backoff_wait(&b, "10.0.0.1", 102) == 1);
-	assert_true(backoff_wait(&b, "10.0.0.2", 102) == 0);   /* other addresses unaffected */
+	assert_true(backoff_wait(&b, "10.0.0.2", 102) == 0); /* other addresses unaffected */
 	assert_true(backoff_wait(&b, "10.0.0.1", 103) == 0);
-	backoff_failure(&b, "10.0.0.1", 103);           /* 2 s */
+	backoff_failure(&b, "10.0.0.1", 103); /* 2 s */
 	assert_true(backoff_wait(&b, "10.0.0.1", 103) == 2);
-	backoff_failure(&b, "10.0.0.1", 105);           /* 4 s */
+	backoff_failure(&b, "10.0.0.1", 105); /* 4 s */
 	assert_true(backoff_wait(&b, "10.0.0.1", 105) == 4);
-	backoff_failure(&b, "10.0.0.1", 109);           /* 8 s */
-	backoff_failure(&b, "10.0.0.1", 117);           /* 16 s, capped at 8 */
+	backoff_failure(&b, "10.0.0.1", 109); /* 8 s */
+	backoff_failure(&b, "10.0.0.1", 117); /* 16 s, capped at 8 */
 	assert_true(backoff_wait(&b, "10.0.0.1", 117) == 8);
 	backoff_success(&b, "10.0.0.1");
 	assert_int_equal(atomic_load(&b.used), 0);
 	assert_true(backoff_wait(&b, "10.0.0.1", 117) == 0);
-	backoff_failure(&b, "10.0.0.1", 118);           /* counting starts over */
+	backoff_failure(&b, "10.0.0.1", 118); /* counting starts over */
 	assert_true(backoff_wait(&b, "10.0.0.1", 118) == 0);
 	backoff_destroy(&b);
 }
@@ -100,7 +119,7 @@ test_backoff_forgets_after_window_and_is_bounded(void **state)
 	(void) state;
 	backoff_init(&b, 2, 60, 60);
 	backoff_failure(&b, "10.0.0.1", 0);
-	backoff_failure(&b, "10.0.0.1", 200);   /* the first is forgotten: one failure */
+	backoff_failure(&b, "10.0.0.1", 200); /* the first is forgotten: one failure */
 	assert_true(backoff_wait(&b, "10.0.0.1", 200) == 0);
 	/* More addresses than slots: the table stays bounded and the newest
 	 * address is still tracked. */
@@ -116,7 +135,7 @@ test_backoff_forgets_after_window_and_is_bounded(void **state)
 	assert_int_equal(atomic_load(&b.used), occupied(&b));
 	backoff_destroy(&b);
 
-	backoff_init(&b, 0, 60, 60);                   /* off */
+	backoff_init(&b, 0, 60, 60); /* off */
 	for (int i = 0; i < 10; i++)
 		backoff_failure(&b, "10.0.0.1", i);
 	assert_true(backoff_wait(&b, "10.0.0.1", 10) == 0);
@@ -153,7 +172,7 @@ test_changes_json(void **state)
 	audit_change(&b, "firstName", NULL);
 	audit_changes_end(&b);
 	assert_string_equal(b.data, "{\"description\": \"say \\\"hi\\\"\\\\\\u000a\", "
-			    "\"digestCredentials\": \"(redacted)\", \"firstName\": \"\"}");
+				    "\"digestCredentials\": \"(redacted)\", \"firstName\": \"\"}");
 	xbuf_free(&b);
 }
 

@@ -55,11 +55,11 @@ add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 
 struct cert_spec {
 	const char *cn;
-	EVP_PKEY *key;         /* the subject's key */
-	X509 *issuer;          /* NULL: self-signed */
-	EVP_PKEY *issuer_key;  /* NULL: key */
+	EVP_PKEY *key;        /* the subject's key */
+	X509 *issuer;         /* NULL: self-signed */
+	EVP_PKEY *issuer_key; /* NULL: key */
 	bool ca;
-	long from, to;         /* validity, seconds relative to now */
+	long from, to; /* validity, seconds relative to now */
 	long serial;
 };
 
@@ -75,7 +75,8 @@ make_cert(const struct cert_spec *s)
 	assert_int_equal(X509_set_version(x, 2), 1);
 	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), s->serial ? s->serial : 7), 1);
 	assert_int_equal(X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
-						    (const unsigned char *) s->cn, -1, -1, 0), 1);
+						    (const unsigned char *) s->cn, -1, -1, 0),
+			 1);
 	X509_set_subject_name(x, name);
 	X509_set_issuer_name(x, s->issuer ? X509_get_subject_name(s->issuer) : name);
 	X509_time_adj_ex(X509_getm_notBefore(x), 0, s->from, &now);
@@ -128,7 +129,7 @@ static struct {
 	EVP_PKEY *ca_key, *mic_root_key, *mfg_key, *other_key, *phone_ec, *phone_rsa;
 	X509 *ca, *mic_root, *mfg, *other_ca;
 	const char *ca_pem, *ca_key_pem, *mic_roots_pem, *mfg_pem;
-	struct capf_trust *trust;       /* CA with key, MIC root */
+	struct capf_trust *trust; /* CA with key, MIC root */
 } w;
 
 static void
@@ -155,13 +156,13 @@ world_setup(void **state)
 	w.phone_ec = ec_key("P-256");
 	w.phone_rsa = rsa_key(2048);
 	w.ca = make_cert(&(struct cert_spec) { "axlprov CAPF test", w.ca_key, NULL, NULL, true,
-					      -DAY, 3650 * DAY, 1 });
+					       -DAY, 3650 * DAY, 1 });
 	w.mic_root = make_cert(&(struct cert_spec) { "Test MIC Root", w.mic_root_key, NULL, NULL,
-						    true, -DAY, 3650 * DAY, 2 });
+						     true, -DAY, 3650 * DAY, 2 });
 	w.mfg = make_cert(&(struct cert_spec) { "Test Manufacturing CA", w.mfg_key, w.mic_root,
-					       w.mic_root_key, true, -DAY, 3650 * DAY, 3 });
+						w.mic_root_key, true, -DAY, 3650 * DAY, 3 });
 	w.other_ca = make_cert(&(struct cert_spec) { "axlprov CAPF test", w.other_key, NULL, NULL,
-						    true, -DAY, 3650 * DAY, 1 });
+						     true, -DAY, 3650 * DAY, 1 });
 	w.ca_pem = write_pem(&w.ca, 1, NULL);
 	w.ca_key_pem = write_pem(NULL, 0, w.ca_key);
 	w.mic_roots_pem = write_pem(&w.mic_root, 1, NULL);
@@ -198,7 +199,7 @@ static X509 *
 lsc(const char *cn, long from, long to)
 {
 	return make_cert(&(struct cert_spec) { cn, w.phone_ec, w.ca, w.ca_key, false, from, to,
-					      0x1234abcd });
+					       0x1234abcd });
 }
 
 /* A MIC from the manufacturing CA. */
@@ -206,11 +207,10 @@ static X509 *
 mic(const char *cn)
 {
 	return make_cert(&(struct cert_spec) { cn, w.phone_rsa, w.mfg, w.mfg_key, false, -DAY,
-					      3650 * DAY, 99 });
+					       3650 * DAY, 99 });
 }
 
-static STACK_OF(X509) *
-chain_of(X509 *x)
+static STACK_OF(X509) * chain_of(X509 *x)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 
@@ -232,7 +232,8 @@ expect_load_error(const char *cert, const char *key, const char *mic_roots, bool
 	config_with(&cfg, cert, key, mic_roots);
 	t = capf_trust_load(&cfg, need_key, &err);
 	if (t != NULL)
-		fail_msg("loaded %s/%s/%s, expected an error about %s", cert, key, mic_roots, words);
+		fail_msg("loaded %s/%s/%s, expected an error about %s", cert, key, mic_roots,
+			 words);
 	assert_string_equal(err.field, field);
 	if (strstr(err.msg, words) == NULL)
 		fail_msg("message \"%s\" lacks \"%s\"", err.msg, words);
@@ -368,9 +369,9 @@ test_intermediate_capf_ca(void **state)
 {
 	EVP_PKEY *sub_key = ec_key("P-256");
 	X509 *sub = make_cert(&(struct cert_spec) { "axlprov CAPF sub", sub_key, w.mic_root,
-						   w.mic_root_key, true, -DAY, 365 * DAY, 8 });
-	X509 *leaf = make_cert(&(struct cert_spec) { DEVICE, w.phone_ec, sub, sub_key, false, -DAY,
-						    DAY, 9 });
+						    w.mic_root_key, true, -DAY, 365 * DAY, 8 });
+	X509 *leaf = make_cert(
+		&(struct cert_spec) { DEVICE, w.phone_ec, sub, sub_key, false, -DAY, DAY, 9 });
 	struct config cfg;
 	struct app_err err = { 0 };
 	struct capf_trust *t;
@@ -398,9 +399,9 @@ test_lsc_only_direct(void **state)
 {
 	EVP_PKEY *sub_key = ec_key("P-256");
 	X509 *sub = make_cert(&(struct cert_spec) { "below CAPF", sub_key, w.ca, w.ca_key, true,
-						   -DAY, 365 * DAY, 10 });
-	X509 *leaf = make_cert(&(struct cert_spec) { DEVICE, w.phone_ec, sub, sub_key, false, -DAY,
-						    DAY, 11 });
+						    -DAY, 365 * DAY, 10 });
+	X509 *leaf = make_cert(
+		&(struct cert_spec) { DEVICE, w.phone_ec, sub, sub_key, false, -DAY, DAY, 11 });
 	STACK_OF(X509) *chain = chain_of(sub);
 	struct cert_facts f;
 
@@ -416,11 +417,11 @@ test_lsc_only_direct(void **state)
 static void
 test_untrusted(void **state)
 {
-	X509 *self = make_cert(&(struct cert_spec) { DEVICE, w.phone_ec, NULL, NULL, false, -DAY,
-						    DAY, 5 });
+	X509 *self = make_cert(
+		&(struct cert_spec) { DEVICE, w.phone_ec, NULL, NULL, false, -DAY, DAY, 5 });
 	/* Signed by a CA of the same name but another key. */
 	X509 *forged = make_cert(&(struct cert_spec) { DEVICE, w.phone_ec, w.other_ca, w.other_key,
-						      false, -DAY, DAY, 6 });
+						       false, -DAY, DAY, 6 });
 	STACK_OF(X509) *chain = chain_of(w.other_ca);
 	struct cert_facts f;
 
@@ -536,7 +537,7 @@ test_serial_formats(void **state)
 	(void) state;
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		X509 *x = make_cert(&(struct cert_spec) { DEVICE, w.phone_ec, w.ca, w.ca_key, false,
-							 -DAY, DAY, cases[i].serial });
+							  -DAY, DAY, cases[i].serial });
 
 		capf_cert_facts(w.trust, x, NULL, time(NULL), &f);
 		assert_string_equal(f.serial, cases[i].hex);
@@ -575,7 +576,7 @@ make_csr(const char *cn, const char *cn2, EVP_PKEY *key, enum csr_form form, siz
 	n = i2d_X509_REQ(req, &der);
 	assert_true(n > 0);
 	if (form == CSR_BAD_SIGNATURE)
-		der[n - 3] ^= 0x5a;   /* inside the signature's bytes */
+		der[n - 3] ^= 0x5a; /* inside the signature's bytes */
 	if (form == CSR_DER) {
 		out = malloc((size_t) n);
 		memcpy(out, der, (size_t) n);

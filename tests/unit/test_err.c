@@ -26,7 +26,7 @@ test_set_null_field_is_empty(void **state)
 	struct app_err err;
 
 	(void) state;
-	memset(&err, 'x', sizeof(err));  /* stale content must not survive */
+	memset(&err, 'x', sizeof(err)); /* stale content must not survive */
 	assert_false(app_err_set(&err, APP_E_INTERNAL, NULL, "boom"));
 	assert_int_equal(err.code, APP_E_INTERNAL);
 	assert_string_equal(err.field, "");
@@ -131,7 +131,7 @@ test_axl_wording(void **state)
 	assert_string_equal(err.msg, "Item not valid: The specified entry was not found");
 	axl_err(&err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	assert_string_equal(err.msg, "Could not insert new row - duplicate value in a UNIQUE "
-			    "INDEX column (Unique Index:).");
+				     "INDEX column (Unique Index:).");
 	/* A code without AXL wording is a bug, said as one. */
 	axl_err(&err, APP_E_RULE, OBJ_PHONE, NULL);
 	assert_int_equal(err.code, APP_E_INTERNAL);
@@ -149,7 +149,7 @@ test_axl_wording(void **state)
 	assert_string_equal(err.msg, "Cannot remove User jd: it is used by 2 phone(s): A, B");
 	axl_err_in_use(&err, OBJ_PROFILE, "P", 7, "A, B, C, D, E");
 	assert_string_equal(err.msg, "Cannot remove Phone Security Profile P: it is used by 7 "
-			    "phone(s): A, B, C, D, E and 2 more");
+				     "phone(s): A, B, C, D, E and 2 more");
 	/* Codes and faultcodes as CUCM sends them. */
 	assert_int_equal(axl_fault_code(APP_E_NOT_FOUND), 5007);
 	assert_int_equal(axl_fault_code(APP_E_DUPLICATE), -239);
@@ -167,12 +167,13 @@ test_check_text(void **state)
 	(void) state;
 	assert_true(app_err_check_text(&err, "lastName", "B\xc3\xa9rard", 6, 0));
 	assert_false(app_err_check_text(&err, "lastName", "B\xc3\xa9rards", 6, 0));
-	assert_string_equal(err.msg, "Invalid value for lastName: B\xc3\xa9rards (at most 6 characters)");
+	assert_string_equal(err.msg,
+			    "Invalid value for lastName: B\xc3\xa9rards (at most 6 characters)");
 	/* Six characters, but not under 7 bytes. */
 	assert_false(app_err_check_text(&err, "lastName", "B\xc3\xa9rard", 6, 7));
 	assert_false(app_err_check_text(&err, "userid", "a\tb", 64, 0));
-	assert_string_equal(err.msg,
-			    "Invalid value for userid: a\\x09b (control characters or invalid UTF-8)");
+	assert_string_equal(
+		err.msg, "Invalid value for userid: a\\x09b (control characters or invalid UTF-8)");
 }
 
 int

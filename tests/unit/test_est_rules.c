@@ -74,7 +74,8 @@ test_authentication_string(void **state)
 	struct est_verdict v;
 
 	(void) state;
-	expect(decide(EST_ENROLL, &ph, false, "", "", &no_cert), 401, METRICS_ENROLL_CHALLENGED, NULL);
+	expect(decide(EST_ENROLL, &ph, false, "", "", &no_cert), 401, METRICS_ENROLL_CHALLENGED,
+	       NULL);
 	expect(decide(EST_ENROLL, &ph, true, "SEP999", "1234", &no_cert), 401,
 	       METRICS_ENROLL_DENIED, "Upgrade Failed: Invalid Credentials");
 	v = decide(EST_ENROLL, &ph, true, DEV, "12345", &no_cert);
@@ -87,8 +88,10 @@ test_authentication_string(void **state)
 	assert_true(v.auth_checked && v.auth_ok);
 	/* No operation pending: refused all the same, but no status written. */
 	ph.operation = "No Pending Operation";
-	expect(decide(EST_ENROLL, &ph, true, DEV, "0000", &no_cert), 401, METRICS_ENROLL_DENIED, NULL);
-	expect(decide(EST_ENROLL, &ph, true, DEV, "1234", &no_cert), 403, METRICS_ENROLL_REFUSED, NULL);
+	expect(decide(EST_ENROLL, &ph, true, DEV, "0000", &no_cert), 401, METRICS_ENROLL_DENIED,
+	       NULL);
+	expect(decide(EST_ENROLL, &ph, true, DEV, "1234", &no_cert), 403, METRICS_ENROLL_REFUSED,
+	       NULL);
 }
 
 static void
@@ -165,7 +168,7 @@ test_reenroll(void **state)
 	/* The string is no credential for a renewal. */
 	expect(decide(EST_REENROLL, &ph, true, DEV, "1234", &no_cert), 401,
 	       METRICS_ENROLL_CHALLENGED, NULL);
-	ph.lsc_serial = "";   /* revoked */
+	ph.lsc_serial = ""; /* revoked */
 	expect(decide(EST_REENROLL, &ph, false, "", "", &l), 401, METRICS_ENROLL_DENIED, NULL);
 	ph.operation = "Install/Upgrade";
 	expect(decide(EST_REENROLL, &ph, false, "", "", &l), 401, METRICS_ENROLL_DENIED,
@@ -240,10 +243,9 @@ test_csrattrs(void **state)
 	/* SEQUENCE { commonName, SEQUENCE { id-ecPublicKey, SET { secp384r1 } },
 	 * ecdsa-with-SHA256 } */
 	static const unsigned char ec384[] = {
-		0x30, 0x23, 0x06, 0x03, 0x55, 0x04, 0x03,
-		0x30, 0x12, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
-		0x31, 0x07, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22,
-		0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
+		0x30, 0x23, 0x06, 0x03, 0x55, 0x04, 0x03, 0x30, 0x12, 0x06, 0x07, 0x2a, 0x86,
+		0x48, 0xce, 0x3d, 0x02, 0x01, 0x31, 0x07, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00,
+		0x22, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
 	};
 	unsigned char out[256];
 	size_t n = est_csrattrs("EC Only", "384", out, sizeof(out));

@@ -11,9 +11,20 @@ static void
 test_check_accepts_patterns(void **state)
 {
 	static const char *const good[] = {
-		"", "%", "%%", "_", "CSF%", "%text%", "a_b", "plain name",
-		"a\\%b", "a\\_b", "\\%", "a\\\\", "\\\\\\%",  /* escaped %, _, backslash */
-		"caf\xc3\xa9%",                                /* UTF-8 */
+		"",
+		"%",
+		"%%",
+		"_",
+		"CSF%",
+		"%text%",
+		"a_b",
+		"plain name",
+		"a\\%b",
+		"a\\_b",
+		"\\%",
+		"a\\\\",
+		"\\\\\\%",      /* escaped %, _, backslash */
+		"caf\xc3\xa9%", /* UTF-8 */
 		"quote\" & <angle>",
 	};
 
@@ -35,8 +46,8 @@ test_check_rejects_trailing_escape(void **state)
 	for (size_t i = 0; i < NELEM(bad); i++) {
 		struct app_err err = { 0 };
 
-		assert_fault(like_check("description", bad[i], &err), &err,
-			     APP_E_INVALID_VALUE, "description");
+		assert_fault(like_check("description", bad[i], &err), &err, APP_E_INVALID_VALUE,
+			     "description");
 		assert_true(strncmp(err.msg, "Invalid value for description: ", 31) == 0);
 	}
 }
@@ -57,8 +68,7 @@ test_check_rejects_control_characters(void **state)
 				fail_msg("like_check refused character 0x%02x: %s", c, err.msg);
 			continue;
 		}
-		assert_fault(like_check("name", pattern, &err), &err,
-			     APP_E_INVALID_VALUE, "name");
+		assert_fault(like_check("name", pattern, &err), &err, APP_E_INVALID_VALUE, "name");
 	}
 }
 
@@ -70,8 +80,12 @@ test_prefix_range(void **state)
 	static const struct {
 		const char *pattern, *lo;
 	} cases[] = {
-		{ "BenchProfile-012%", "BenchProfile-012" }, { "%x", "" }, { "_x", "" },
-		{ "abc", "abc" }, { "a\\%b%", "a%b" }, { "caf\xc3\xa9%", "caf\xc3\xa9" },
+		{ "BenchProfile-012%", "BenchProfile-012" },
+		{ "%x", "" },
+		{ "_x", "" },
+		{ "abc", "abc" },
+		{ "a\\%b%", "a%b" },
+		{ "caf\xc3\xa9%", "caf\xc3\xa9" },
 	};
 	char lo[64], hi[64];
 

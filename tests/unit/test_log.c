@@ -39,9 +39,17 @@ test_level_parse(void **state)
 		const char *name;
 		int level;
 	} cases[] = {
-		{ "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "warn", LOG_WARN },
-		{ "error", LOG_ERROR }, { "DEBUG", LOG_DEBUG }, { "Warn", LOG_WARN },
-		{ "", -1 }, { "warning", -1 }, { "verbose", -1 }, { "info ", -1 }, { "0", -1 },
+		{ "debug", LOG_DEBUG },
+		{ "info", LOG_INFO },
+		{ "warn", LOG_WARN },
+		{ "error", LOG_ERROR },
+		{ "DEBUG", LOG_DEBUG },
+		{ "Warn", LOG_WARN },
+		{ "", -1 },
+		{ "warning", -1 },
+		{ "verbose", -1 },
+		{ "info ", -1 },
+		{ "0", -1 },
 	};
 
 	(void) state;
@@ -58,7 +66,9 @@ test_line_format(void **state)
 		enum log_level level;
 		const char *name;
 	} levels[] = {
-		{ LOG_INFO, "info" }, { LOG_WARN, "warn" }, { LOG_ERROR, "error" },
+		{ LOG_INFO, "info" },
+		{ LOG_WARN, "warn" },
+		{ LOG_ERROR, "error" },
 	};
 
 	(void) state;

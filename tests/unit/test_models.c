@@ -21,7 +21,7 @@ test_find_each_row(void **state)
 		size_t k;
 
 		assert_non_null(m);
-		assert_memory_equal(m, &rows[i], sizeof(*m));  /* every capability kept */
+		assert_memory_equal(m, &rows[i], sizeof(*m)); /* every capability kept */
 		for (k = 0; rows[i].name[k] != '\0'; k++)
 			lower[k] = (char) tolower((unsigned char) rows[i].name[k]);
 		lower[k] = '\0';
@@ -35,7 +35,7 @@ test_find_unknown(void **state)
 	(void) state;
 	assert_null(models_find("Cisco 9999"));
 	assert_null(models_find(""));
-	assert_null(models_find("Cisco 884"));       /* no prefix matches */
+	assert_null(models_find("Cisco 884")); /* no prefix matches */
 	assert_null(models_find("Cisco 8845 "));
 	assert_null(models_find(NULL));
 }
@@ -67,7 +67,7 @@ test_load_copies_and_replaces(void **state)
 	models_free();
 	assert_int_equal(models_count(), 0);
 	assert_null(models_find("Model A"));
-	models_free();                                 /* twice is harmless */
+	models_free(); /* twice is harmless */
 }
 
 /* models_ships_mic() follows the mic column; unknown models have none. */

@@ -24,12 +24,15 @@ static void
 test_write_ops(void **state)
 {
 	static const char *const writes[] = {
-		"addPhone", "updatePhoneSecurityProfile", "removeUser", "applyPhone",
-		"resetPhoneSecurityProfile", "restartPhone", "doDeviceReset",
+		"addPhone",      "updatePhoneSecurityProfile", "removeUser",
+		"applyPhone",    "resetPhoneSecurityProfile",  "restartPhone",
+		"doDeviceReset",
 	};
 	static const char *const reads[] = {
-		"getPhone", "listPhoneSecurityProfile", "getUser", "", "executeSQLQuery", "Add",
-		"getCCMVersion", "listRegistrationDynamic",
+		"getPhone",        "listPhoneSecurityProfile",
+		"getUser",         "",
+		"executeSQLQuery", "Add",
+		"getCCMVersion",   "listRegistrationDynamic",
 		"addSomethingNew",
 	};
 
@@ -86,8 +89,8 @@ test_backlog(void **state)
 	(void) state;
 	throttle_configure(0, 100);
 	assert_true(throttle_backlog_due(5000));
-	assert_false(throttle_backlog_due(5000));     /* one caller only */
-	assert_false(throttle_backlog_due(5999));     /* at most once a second */
+	assert_false(throttle_backlog_due(5000)); /* one caller only */
+	assert_false(throttle_backlog_due(5999)); /* at most once a second */
 	throttle_backlog_set(100);
 	assert_int_equal(throttle_write(1, &retry), THROTTLE_PASS);
 	throttle_backlog_set(101);
@@ -136,50 +139,79 @@ sample(const char *text, const char *prefix)
 	return -1;
 }
 
+/* The series' value in text is `want`. */
 static void
-test_counters_and_render(void **state)
+expect_sample(const char *text, const char *series, double want)
 {
-	struct xbuf out;
-	struct metrics_gauges g = { .ok = true, .outbox_pending = 7, .outbox_sending = 2,
-				    .sip_bindings = 3 };
+	char line[256];
 
-	(void) state;
+	snprintf(line, sizeof(line), "%s ", series);
+	assert_true(fabs(sample(text, line) - want) < 1e-6);
+}
+
+/* What test_counters_and_render counts: three workers' requests, one from a
+ * worker that does not exist, and one of each other counter. */
+static void
+count_some(void)
+{
 	assert_true(metrics_init(3));
 	metrics_request(0, "getPhone", 200, false, 0.0005);
 	metrics_request(1, "getPhone", 200, false, 0.003);
 	metrics_request(2, "getPhone", 500, false, 20);
 	metrics_request(2, "<script>", 500, false, 0.001);
-	metrics_request(7, "getPhone", 200, false, 0.001);   /* no such worker: ignored */
+	metrics_request(7, "getPhone", 200, false, 0.001); /* no such worker: ignored */
 	metrics_db_error();
 	metrics_notify(METRICS_NOTIFY_RETRIED);
 	metrics_register(401);
 	metrics_register(200);
 	metrics_throttled(METRICS_THROTTLE_RATE);
+}
+
+static void
+test_counters_and_render(void **state)
+{
+	static const struct {
+		const char *series;
+		double want;
+	} expected[] = {
+		{ "axlprov_requests_total{operation=\"getPhone\",outcome=\"ok\"}", 2 },
+		{ "axlprov_requests_total{operation=\"getPhone\",outcome=\"fault\"}", 1 },
+		{ "axlprov_requests_total{operation=\"other\",outcome=\"fault\"}", 1 },
+		{ "axlprov_request_duration_seconds_bucket{operation=\"getPhone\",le=\"0.001\"}",
+		  1 },
+		{ "axlprov_request_duration_seconds_bucket{operation=\"getPhone\",le=\"0.005\"}",
+		  2 },
+		{ "axlprov_request_duration_seconds_bucket{operation=\"getPhone\",le=\"10\"}", 2 },
+		{ "axlprov_request_duration_seconds_bucket{operation=\"getPhone\",le=\"+Inf\"}",
+		  3 },
+		{ "axlprov_request_duration_seconds_count{operation=\"getPhone\"}", 3 },
+		{ "axlprov_request_duration_seconds_sum{operation=\"getPhone\"}", 20.0035 },
+		{ "axlprov_db_errors_total", 1 },
+		{ "axlprov_notify_total{outcome=\"retried\"}", 1 },
+		{ "axlprov_notify_total{outcome=\"delivered\"}", 0 },
+		{ "axlprov_registrations_total{result=\"challenged\"}", 1 },
+		{ "axlprov_registrations_total{result=\"ok\"}", 1 },
+		{ "axlprov_throttled_total{reason=\"rate\"}", 1 },
+		{ "axlprov_outbox_depth{state=\"pending\"}", 7 },
+		{ "axlprov_outbox_depth{state=\"sending\"}", 2 },
+		{ "axlprov_sip_bindings", 3 },
+	};
+	struct xbuf out;
+	struct metrics_gauges g = {
+		.ok = true, .outbox_pending = 7, .outbox_sending = 2, .sip_bindings = 3
+	};
+
+	(void) state;
+	count_some();
 	xbuf_init(&out);
 	metrics_render(&out, &g);
 	xbuf_puts(&out, "");
 	assert_false(out.oom);
-	assert_int_equal(sample(out.data, "axlprov_requests_total{operation=\"getPhone\",outcome=\"ok\"} "), 2);
-	assert_int_equal(sample(out.data, "axlprov_requests_total{operation=\"getPhone\",outcome=\"fault\"} "), 1);
-	assert_int_equal(sample(out.data, "axlprov_requests_total{operation=\"other\",outcome=\"fault\"} "), 1);
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+		expect_sample(out.data, expected[i].series, expected[i].want);
 	assert_null(strstr(out.data, "script"));
 	/* Operations not seen have no series. */
 	assert_null(strstr(out.data, "operation=\"addPhone\""));
-	assert_int_equal(sample(out.data, "axlprov_request_duration_seconds_bucket{operation=\"getPhone\",le=\"0.001\"} "), 1);
-	assert_int_equal(sample(out.data, "axlprov_request_duration_seconds_bucket{operation=\"getPhone\",le=\"0.005\"} "), 2);
-	assert_int_equal(sample(out.data, "axlprov_request_duration_seconds_bucket{operation=\"getPhone\",le=\"10\"} "), 2);
-	assert_int_equal(sample(out.data, "axlprov_request_duration_seconds_bucket{operation=\"getPhone\",le=\"+Inf\"} "), 3);
-	assert_int_equal(sample(out.data, "axlprov_request_duration_seconds_count{operation=\"getPhone\"} "), 3);
-	assert_true(fabs(sample(out.data, "axlprov_request_duration_seconds_sum{operation=\"getPhone\"} ") - 20.0035) < 1e-6);
-	assert_int_equal(sample(out.data, "axlprov_db_errors_total "), 1);
-	assert_int_equal(sample(out.data, "axlprov_notify_total{outcome=\"retried\"} "), 1);
-	assert_int_equal(sample(out.data, "axlprov_notify_total{outcome=\"delivered\"} "), 0);
-	assert_int_equal(sample(out.data, "axlprov_registrations_total{result=\"challenged\"} "), 1);
-	assert_int_equal(sample(out.data, "axlprov_registrations_total{result=\"ok\"} "), 1);
-	assert_int_equal(sample(out.data, "axlprov_throttled_total{reason=\"rate\"} "), 1);
-	assert_int_equal(sample(out.data, "axlprov_outbox_depth{state=\"pending\"} "), 7);
-	assert_int_equal(sample(out.data, "axlprov_outbox_depth{state=\"sending\"} "), 2);
-	assert_int_equal(sample(out.data, "axlprov_sip_bindings "), 3);
 	/* Without the database figures the gauges are left out. */
 	xbuf_reset(&out);
 	g.ok = false;
@@ -197,16 +229,22 @@ test_logfmt(void **state)
 	size_t len;
 	char small[24];
 	struct reqlog r = {
-		.id = "00000000000000ab", .user = "", .source = "127.0.0.1:4000",
-		.op = "GET /metrics", .outcome = "ok", .status = 200, .axlcode = -239,
+		.id = "00000000000000ab",
+		.user = "",
+		.source = "127.0.0.1:4000",
+		.op = "GET /metrics",
+		.outcome = "ok",
+		.status = 200,
+		.axlcode = -239,
 		.duration_ms = 1.23456,
 	};
 
 	(void) state;
 	len = reqlog_format(buf, sizeof(buf), &r);
 	assert_int_equal(len, strlen(buf));
-	assert_string_equal(buf, "request id=00000000000000ab user=\"\" source=127.0.0.1:4000 "
-				 "op=\"GET /metrics\" outcome=ok status=200 axlcode=-239 duration_ms=1.235");
+	assert_string_equal(
+		buf, "request id=00000000000000ab user=\"\" source=127.0.0.1:4000 "
+		     "op=\"GET /metrics\" outcome=ok status=200 axlcode=-239 duration_ms=1.235");
 	/* executeSQLQuery's statement comes last, quoted. */
 	r.sql = "select name\nfrom device";
 	reqlog_format(buf, sizeof(buf), &r);
@@ -243,7 +281,7 @@ test_request_ids(void **state)
 	assert_int_equal(strlen(a), REQLOG_ID_LEN);
 	assert_int_equal(strspn(a, "0123456789abcdef"), REQLOG_ID_LEN);
 	assert_string_not_equal(a, b);
-	assert_memory_equal(a, b, 8);   /* the same process prefix */
+	assert_memory_equal(a, b, 8); /* the same process prefix */
 }
 
 int

@@ -31,15 +31,17 @@ test_names(void **state)
 	} cases[] = {
 		{ M_SIP_SECURE, "SEP0011223344aa", true, "SEP0011223344AA" },
 		{ M_SIP_SECURE, "sep0011223344AA", true, "SEP0011223344AA" },
-		{ M_SIP_SECURE, "SEP0011223344A", false, NULL },      /* 11 digits */
-		{ M_SIP_SECURE, "SEP0011223344AAB", false, NULL },    /* 13 */
-		{ M_SIP_SECURE, "SEP00112233440G", false, NULL },     /* not hex */
+		{ M_SIP_SECURE, "SEP0011223344A", false, NULL },   /* 11 digits */
+		{ M_SIP_SECURE, "SEP0011223344AAB", false, NULL }, /* 13 */
+		{ M_SIP_SECURE, "SEP00112233440G", false, NULL },  /* not hex */
 		{ M_SIP_SECURE, "CSFJDOE", false, NULL },
 		{ M_SOFT_CLIENT, "CSFJDOE", true, "CSFJDOE" },
 		{ M_SOFT_CLIENT, "jdoe.home_1-2", true, "jdoe.home_1-2" },
 		{ M_SOFT_CLIENT, "j doe", false, NULL },
-		{ M_THIRD_PARTY, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true, NULL }, /* 50 */
-		{ M_THIRD_PARTY, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false, NULL },
+		{ M_THIRD_PARTY, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true,
+		  NULL }, /* 50 */
+		{ M_THIRD_PARTY, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false,
+		  NULL },
 	};
 
 	(void) state;
@@ -51,8 +53,8 @@ test_names(void **state)
 		snprintf(name, sizeof(name), "%s", cases[i].name);
 		ok = phone_check_name("name", name, models_find(cases[i].model), &err);
 		if (ok != cases[i].ok)
-			fail_msg("name %s for %s: %d, want %d (%s)", cases[i].name, cases[i].model, ok,
-				 cases[i].ok, err.msg);
+			fail_msg("name %s for %s: %d, want %d (%s)", cases[i].name, cases[i].model,
+				 ok, cases[i].ok, err.msg);
 		if (!ok)
 			assert_fault(ok, &err, APP_E_INVALID_VALUE, "name");
 		else if (cases[i].stored != NULL)
@@ -126,8 +128,9 @@ test_profile_fits(void **state)
 	assert_true(phone_profile_fits(&udt, M_BOTH_SECURE, "SCCP", &err));
 	assert_fault(phone_profile_fits(&sip, M_BOTH_SECURE, "SCCP", &err), &err,
 		     APP_E_INVALID_VALUE, "securityProfileName");
-	assert_string_equal(err.msg,
-			    "The specified Security Profile is not valid for this device type (model and protocol).");
+	assert_string_equal(
+		err.msg,
+		"The specified Security Profile is not valid for this device type (model and protocol).");
 	assert_false(phone_profile_fits(&sip, M_SIP_SECURE, "SIP", &err));
 }
 
@@ -141,7 +144,8 @@ test_certificates(void **state)
 	const struct model_caps *soft = models_find(M_SOFT_CLIENT);
 
 	(void) state;
-	snprintf(by_cert.v[PF_AUTH_MODE], PF_VALUE_MAX, "By Existing Certificate (precedence to MIC)");
+	snprintf(by_cert.v[PF_AUTH_MODE], PF_VALUE_MAX,
+		 "By Existing Certificate (precedence to MIC)");
 	assert_false(profile_needs_certificate(&open));
 	assert_true(profile_needs_certificate(&secure));
 	assert_true(profile_needs_certificate(&by_cert));
@@ -155,8 +159,8 @@ test_certificates(void **state)
 	assert_false(phone_has_certificate(soft, "Operation Pending"));
 	assert_true(phone_has_certificate(soft, "Upgrade Success"));
 	assert_true(phone_check_certificate("CSFX", soft, "None", &open, &err));
-	assert_fault(phone_check_certificate("CSFX", soft, "None", &secure, &err), &err,
-		     APP_E_RULE, "securityProfileName");
+	assert_fault(phone_check_certificate("CSFX", soft, "None", &secure, &err), &err, APP_E_RULE,
+		     "securityProfileName");
 	assert_non_null(strstr(err.msg, "The phone CSFX has no certificate"));
 	assert_non_null(strstr(err.msg, "install a certificate through CAPF"));
 	assert_true(phone_check_certificate("CSFX", soft, "Upgrade Success", &secure, &err));
@@ -207,10 +211,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_add_checks_and_defaults),
-		cmocka_unit_test(test_profile_fits),
-		cmocka_unit_test(test_certificates),
+		cmocka_unit_test(test_names),        cmocka_unit_test(test_add_checks_and_defaults),
+		cmocka_unit_test(test_profile_fits), cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_capf),
 	};
 

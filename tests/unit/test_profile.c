@@ -121,7 +121,7 @@ test_table_is_well_formed(void **state)
 {
 	(void) state;
 	assert_int_equal(NELEM(profile_fields), PF__COUNT);
-	assert_true(PF__COUNT <= 32);  /* `given` is a 32-bit mask */
+	assert_true(PF__COUNT <= 32); /* `given` is a 32-bit mask */
 	for (int i = 0; i < PF__COUNT; i++) {
 		const struct pf_desc *f = &profile_fields[i];
 
@@ -162,7 +162,7 @@ static void
 test_table_matches_schema(void **state)
 {
 	static const struct {
-		const char *xml, *dflt;  /* NULL dflt: required, no default */
+		const char *xml, *dflt; /* NULL dflt: required, no default */
 	} schema[] = {
 		{ "phoneType", NULL },
 		{ "protocol", NULL },
@@ -206,12 +206,13 @@ test_enums_match_schema(void **state)
 	} lists[] = {
 		{ PF_PROTOCOL, { "SIP", "SCCP" } },
 		{ PF_SECURITY_MODE, { "Non Secure", "Authenticated", "Encrypted" } },
-		{ PF_AUTH_MODE, { "By Authentication String", "By Null String",
-				  "By Existing Certificate (precedence to LSC)",
-				  "By Existing Certificate (precedence to MIC)" } },
+		{ PF_AUTH_MODE,
+		  { "By Authentication String", "By Null String",
+		    "By Existing Certificate (precedence to LSC)",
+		    "By Existing Certificate (precedence to MIC)" } },
 		{ PF_KEY_SIZE, { "512", "1024", "2048", "3072", "4096" } },
 		{ PF_KEY_ORDER, { "RSA Only", "EC Only", "EC Preferred, RSA Backup" } },
-		{ PF_EC_KEY_SIZE, { "", "256", "384", "521" } },  /* "" = no EC key size */
+		{ PF_EC_KEY_SIZE, { "", "256", "384", "521" } }, /* "" = no EC key size */
 		{ PF_TRANSPORT, { "TCP", "UDP", "TLS", "TCP+UDP" } },
 	};
 	int nenum = 0;
@@ -239,9 +240,9 @@ test_enums_match_schema(void **state)
 static void
 test_rule_flags(void **state)
 {
-	static const int sip_only[] = { PF_OAUTH, PF_NONCE_VALIDITY, PF_TRANSPORT,
-					PF_SIP_PORT, PF_DIGEST, PF_EXCLUDE_DIGEST };
-	static const int cisco_only[] = { PF_AUTH_MODE, PF_KEY_SIZE, PF_KEY_ORDER,
+	static const int sip_only[] = { PF_OAUTH,    PF_NONCE_VALIDITY, PF_TRANSPORT,
+					PF_SIP_PORT, PF_DIGEST,         PF_EXCLUDE_DIGEST };
+	static const int cisco_only[] = { PF_AUTH_MODE,   PF_KEY_SIZE,       PF_KEY_ORDER,
 					  PF_EC_KEY_SIZE, PF_TFTP_ENCRYPTED, PF_EXCLUDE_DIGEST };
 	static const int fixed[] = { PF_PHONE_TYPE, PF_PROTOCOL };
 
@@ -257,7 +258,8 @@ test_rule_flags(void **state)
 			x |= fixed[j] == i;
 		if (has_flag(i, PFF_SIP_ONLY) != s || has_flag(i, PFF_CISCO_ONLY) != c ||
 		    has_flag(i, PFF_FIXED) != x)
-			fail_msg("%s has flags 0x%x", profile_fields[i].xml, profile_fields[i].flags);
+			fail_msg("%s has flags 0x%x", profile_fields[i].xml,
+				 profile_fields[i].flags);
 	}
 }
 
@@ -272,7 +274,7 @@ test_defaults_parse_to_themselves(void **state)
 
 		profile_defaults(&p);
 		if (has_flag(i, PFF_REQUIRED)) {
-			assert_string_equal(p.v[i], "");  /* required: nothing to default to */
+			assert_string_equal(p.v[i], ""); /* required: nothing to default to */
 			continue;
 		}
 		assert_string_equal(p.v[i], f->dflt);
@@ -283,7 +285,8 @@ test_defaults_parse_to_themselves(void **state)
 			for (const char *const *v = f->values; *v != NULL; v++)
 				listed |= strcmp(*v, f->dflt) == 0;
 			if (!listed)
-				fail_msg("default \"%s\" of %s is not one of its values", f->dflt, f->xml);
+				fail_msg("default \"%s\" of %s is not one of its values", f->dflt,
+					 f->xml);
 		}
 	}
 }
@@ -346,8 +349,8 @@ test_required_field_absent(void **state)
 			continue;
 		valid_profile(&p);
 		p.v[i][0] = '\0';
-		assert_fault(profile_finish(&p, NULL, V140, &err), &err,
-			     APP_E_MISSING_FIELD, profile_fields[i].xml);
+		assert_fault(profile_finish(&p, NULL, V140, &err), &err, APP_E_MISSING_FIELD,
+			     profile_fields[i].xml);
 		assert_non_null(strstr(err.msg, profile_fields[i].xml));
 	}
 }
@@ -400,7 +403,7 @@ test_enum_values_any_case(void **state)
 			size_t k;
 
 			if (**v == '\0')
-				continue;  /* "" is the empty value: the default */
+				continue; /* "" is the empty value: the default */
 			for (k = 0; (*v)[k] != '\0'; k++) {
 				lower[k] = (char) tolower((unsigned char) (*v)[k]);
 				upper[k] = (char) toupper((unsigned char) (*v)[k]);
@@ -454,11 +457,12 @@ test_bool_values(void **state)
 	static const struct {
 		const char *in, *out;
 	} good[] = {
-		{ "t", "true" }, { "T", "true" }, { "true", "true" }, { "TRUE", "true" },
-		{ "True", "true" }, { "tRuE", "true" }, { "1", "true" }, { " true ", "true" },
-		{ "f", "false" }, { "F", "false" }, { "false", "false" }, { "FALSE", "false" },
-		{ "False", "false" }, { "0", "false" }, { "\tf\n", "false" },
-		{ "", "false" },  /* empty: the default */
+		{ "t", "true" },      { "T", "true" },      { "true", "true" },
+		{ "TRUE", "true" },   { "True", "true" },   { "tRuE", "true" },
+		{ "1", "true" },      { " true ", "true" }, { "f", "false" },
+		{ "F", "false" },     { "false", "false" }, { "FALSE", "false" },
+		{ "False", "false" }, { "0", "false" },     { "\tf\n", "false" },
+		{ "", "false" }, /* empty: the default */
 	};
 	static const char *const bad[] = {
 		"yes", "no", "on", "off", "2", "-1", "01", "00", "tru", "truex", "fals", "t f",
@@ -482,8 +486,15 @@ static void
 test_int_values(void **state)
 {
 	static const char *const bad[] = {
-		"abc", "12abc", "1.5", "1e3", "0x10", "--1", "1 2",
-		"99999999999999999999", "-99999999999999999999",
+		"abc",
+		"12abc",
+		"1.5",
+		"1e3",
+		"0x10",
+		"--1",
+		"1 2",
+		"99999999999999999999",
+		"-99999999999999999999",
 	};
 	int nint = 0;
 
@@ -499,10 +510,10 @@ test_int_values(void **state)
 		check_value(i, buf, buf);
 		snprintf(buf, sizeof(buf), "%ld", f->max);
 		check_value(i, buf, buf);
-		snprintf(buf, sizeof(buf), " %ld ", f->max);  /* trimmed */
+		snprintf(buf, sizeof(buf), " %ld ", f->max); /* trimmed */
 		snprintf(want, sizeof(want), "%ld", f->max);
 		check_value(i, buf, want);
-		snprintf(buf, sizeof(buf), "00%ld", f->max);  /* canonical form */
+		snprintf(buf, sizeof(buf), "00%ld", f->max); /* canonical form */
 		check_value(i, buf, want);
 		check_value(i, "", f->dflt);
 		snprintf(buf, sizeof(buf), "%ld", f->min - 1);
@@ -676,15 +687,14 @@ test_name_rules(void **state)
 	profile_defaults(&p);
 	assert_fault(profile_set(&p, PF_NAME, "", &err), &err, APP_E_MISSING_FIELD, "name");
 	assert_true(profile_check_name("newName", "ok", &err));
-	assert_fault(profile_check_name("newName", "", &err), &err, APP_E_MISSING_FIELD,
-		     "newName");
+	assert_fault(profile_check_name("newName", "", &err), &err, APP_E_MISSING_FIELD, "newName");
 	assert_fault(profile_check_name("newName", NULL, &err), &err, APP_E_MISSING_FIELD,
 		     "newName");
 	/* faults name the element they were asked about */
 	assert_fault(profile_check_name("newName", "a<b", &err), &err, APP_E_INVALID_VALUE,
 		     "newName");
-	assert_fault(profile_check_name("newName", repeat(buf, sizeof(buf), "n", 101), &err),
-		     &err, APP_E_INVALID_VALUE, "newName");
+	assert_fault(profile_check_name("newName", repeat(buf, sizeof(buf), "n", 101), &err), &err,
+		     APP_E_INVALID_VALUE, "newName");
 }
 
 /* phoneType takes the model table's spelling; unknown models fault. */
@@ -717,7 +727,9 @@ test_secure_mode_derives_tls(void **state)
 {
 	static const char *const modes[] = { "Authenticated", "Encrypted", "encrypted" };
 	static const char *const models[][2] = {
-		{ M_SIP_SECURE, "SIP" }, { M_BOTH_SECURE, "SCCP" }, { M_SCCP_ONLY, "SCCP" },
+		{ M_SIP_SECURE, "SIP" },
+		{ M_BOTH_SECURE, "SCCP" },
+		{ M_SCCP_ONLY, "SCCP" },
 		{ M_UNIVERSAL, "SIP" },
 	};
 
@@ -779,8 +791,8 @@ test_sccp_rejects_sip_only_fields(void **state)
 		/* non-default: refused, naming the field */
 		profile_build(&p, M_BOTH_SECURE, "SCCP");
 		set_ok(&p, i, other);
-		assert_fault(profile_finish(&p, NULL, V140, &err), &err,
-			     APP_E_INVALID_VALUE, profile_fields[i].xml);
+		assert_fault(profile_finish(&p, NULL, V140, &err), &err, APP_E_INVALID_VALUE,
+			     profile_fields[i].xml);
 		/* the same value is fine for SIP on the same model */
 		profile_build(&p, M_BOTH_SECURE, "SIP");
 		set_ok(&p, i, other);
@@ -819,7 +831,9 @@ static void
 test_model_protocol(void **state)
 {
 	static const char *const bad[][2] = {
-		{ M_SIP_SECURE, "SCCP" }, { M_SCCP_ONLY, "SIP" }, { M_THIRD_PARTY, "SCCP" },
+		{ M_SIP_SECURE, "SCCP" },
+		{ M_SCCP_ONLY, "SIP" },
+		{ M_THIRD_PARTY, "SCCP" },
 		{ M_UNIVERSAL, "SCCP" },
 	};
 
@@ -829,8 +843,8 @@ test_model_protocol(void **state)
 		struct app_err err = { 0 };
 
 		profile_build(&p, bad[i][0], bad[i][1]);
-		assert_fault(profile_finish(&p, NULL, V140, &err), &err,
-			     APP_E_INVALID_VALUE, "protocol");
+		assert_fault(profile_finish(&p, NULL, V140, &err), &err, APP_E_INVALID_VALUE,
+			     "protocol");
 	}
 }
 
@@ -879,8 +893,8 @@ test_third_party_rejects_cisco_only_fields(void **state)
 		other_value(i, other, sizeof(other));
 		profile_build(&p, M_THIRD_PARTY, "SIP");
 		set_ok(&p, i, other);
-		assert_fault(profile_finish(&p, NULL, V140, &err), &err,
-			     APP_E_INVALID_VALUE, profile_fields[i].xml);
+		assert_fault(profile_finish(&p, NULL, V140, &err), &err, APP_E_INVALID_VALUE,
+			     profile_fields[i].xml);
 
 		profile_build(&p, M_NOT_SECURE, "SIP");
 		set_ok(&p, i, other);
@@ -902,14 +916,13 @@ test_unknown_phone_type(void **state)
 
 	(void) state;
 	profile_defaults(&p);
-	assert_fault(profile_set(&p, PF_PHONE_TYPE, "Cisco 9999", &err), &err,
-		     APP_E_INVALID_VALUE, "phoneType");
+	assert_fault(profile_set(&p, PF_PHONE_TYPE, "Cisco 9999", &err), &err, APP_E_INVALID_VALUE,
+		     "phoneType");
 	assert_non_null(strstr(err.msg, "Cisco 9999"));
 
 	valid_profile(&p);
 	snprintf(p.v[PF_PHONE_TYPE], PF_VALUE_MAX, "Cisco 9999");
-	assert_fault(profile_finish(&p, NULL, V140, &err), &err, APP_E_INVALID_VALUE,
-		     "phoneType");
+	assert_fault(profile_finish(&p, NULL, V140, &err), &err, APP_E_INVALID_VALUE, "phoneType");
 }
 
 /* A model new in 15.0 does not exist for older versions' requests. */
@@ -923,8 +936,8 @@ test_model_since_version(void **state)
 	(void) state;
 	for (size_t i = 0; i < NELEM(older); i++) {
 		profile_build(&p, M_SINCE_150, "SIP");
-		assert_fault(profile_finish(&p, NULL, older[i], &err), &err,
-			     APP_E_INVALID_VALUE, "phoneType");
+		assert_fault(profile_finish(&p, NULL, older[i], &err), &err, APP_E_INVALID_VALUE,
+			     "phoneType");
 	}
 	profile_build(&p, M_SINCE_150, "SIP");
 	assert_ok(profile_finish(&p, NULL, 150, &err), &err);
@@ -940,7 +953,7 @@ static void
 test_ec_key_size_derived(void **state)
 {
 	static const struct {
-		const char *order, *size, *want;  /* size NULL: not sent */
+		const char *order, *size, *want; /* size NULL: not sent */
 	} cases[] = {
 		{ "EC Only", NULL, "384" },
 		{ "EC Preferred, RSA Backup", NULL, "384" },
@@ -986,8 +999,8 @@ static void
 test_update_transport_follows_mode(void **state)
 {
 	static const struct {
-		const char *was_mode, *was_transport;   /* stored */
-		const char *mode, *transport;           /* update; NULL = not sent */
+		const char *was_mode, *was_transport; /* stored */
+		const char *mode, *transport;         /* update; NULL = not sent */
 		const char *want;
 	} cases[] = {
 		/* leaving a secure mode: TLS goes back to the default */

@@ -12,8 +12,8 @@ test_outcomes(void **state)
 {
 	(void) state;
 	assert_string_equal(reg_outcome(200, true), "registered");
-	assert_string_equal(reg_outcome(200, false), "unregistered");   /* Expires: 0 */
-	assert_string_equal(reg_outcome(403, false), "rejected");        /* credentials, profile */
+	assert_string_equal(reg_outcome(200, false), "unregistered"); /* Expires: 0 */
+	assert_string_equal(reg_outcome(403, false), "rejected");     /* credentials, profile */
 	assert_string_equal(reg_outcome(403, true), "rejected");
 	/* answers that say nothing of the phone */
 	static const int silent[] = { 401, 407, 400, 404, 420, 423, 500, 503 };

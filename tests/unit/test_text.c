@@ -15,13 +15,21 @@ test_utf8_len(void **state)
 		const char *bytes;
 		size_t len;
 	} cases[] = {
-		{ "a", 1 }, { "\xc2\xa0", 2 }, { "\xe2\x82\xac", 3 }, { "\xf0\x9f\x98\x80", 4 },
-		{ "\xf4\x8f\xbf\xbf", 4 },       /* U+10FFFF */
-		{ "\x80", 0 }, { "\xc0\xaf", 0 }, { "\xc1\xbf", 0 },  /* continuation, overlong */
-		{ "\xe0\x80\xaf", 0 }, { "\xf0\x80\x80\xaf", 0 },     /* overlong */
-		{ "\xed\xa0\x80", 0 },                                 /* surrogate */
-		{ "\xf4\x90\x80\x80", 0 }, { "\xf5\x80\x80\x80", 0 }, /* past U+10FFFF */
-		{ "\xe2\x82", 0 }, { "\xff", 0 },                      /* truncated, never valid */
+		{ "a", 1 },
+		{ "\xc2\xa0", 2 },
+		{ "\xe2\x82\xac", 3 },
+		{ "\xf0\x9f\x98\x80", 4 },
+		{ "\xf4\x8f\xbf\xbf", 4 }, /* U+10FFFF */
+		{ "\x80", 0 },
+		{ "\xc0\xaf", 0 },
+		{ "\xc1\xbf", 0 }, /* continuation, overlong */
+		{ "\xe0\x80\xaf", 0 },
+		{ "\xf0\x80\x80\xaf", 0 }, /* overlong */
+		{ "\xed\xa0\x80", 0 },     /* surrogate */
+		{ "\xf4\x90\x80\x80", 0 },
+		{ "\xf5\x80\x80\x80", 0 }, /* past U+10FFFF */
+		{ "\xe2\x82", 0 },
+		{ "\xff", 0 }, /* truncated, never valid */
 	};
 
 	(void) state;
@@ -38,9 +46,9 @@ test_utf8_chars(void **state)
 	assert_int_equal(utf8_chars(""), 0);
 	assert_int_equal(utf8_chars("abc"), 3);
 	assert_int_equal(utf8_chars("\xc3\xa9t\xc3\xa9"), 3);
-	assert_int_equal(utf8_chars("a\x01"), -1);      /* C0 */
-	assert_int_equal(utf8_chars("a\x7f"), -1);      /* DEL (DTD entities arrive as this) */
-	assert_int_equal(utf8_chars("a\xc2\x85"), -1);  /* C1 (NEL) */
+	assert_int_equal(utf8_chars("a\x01"), -1);     /* C0 */
+	assert_int_equal(utf8_chars("a\x7f"), -1);     /* DEL (DTD entities arrive as this) */
+	assert_int_equal(utf8_chars("a\xc2\x85"), -1); /* C1 (NEL) */
 	assert_int_equal(utf8_chars("a\xff"), -1);
 }
 
@@ -52,11 +60,15 @@ test_printable(void **state)
 	(void) state;
 	text_printable(out, sizeof(out), "plain \xc3\xa9", 60);
 	assert_string_equal(out, "plain \xc3\xa9");
-	text_printable(out, sizeof(out), "a\x01" "b\xff" "c\xc2\x85", 60);
+	text_printable(out, sizeof(out),
+		       "a\x01"
+		       "b\xff"
+		       "c\xc2\x85",
+		       60);
 	assert_string_equal(out, "a\\x01b\\xFFc\\xC2\\x85");
 	text_printable(out, sizeof(out), "abcdefgh", 3);
 	assert_string_equal(out, "abc...");
-	text_printable(out, 8, "abcdefghijkl", 60);     /* cut by the buffer, terminated */
+	text_printable(out, 8, "abcdefghijkl", 60); /* cut by the buffer, terminated */
 	assert_string_equal(out, "abcdefg");
 	text_printable(out, sizeof(out), NULL, 60);
 	assert_string_equal(out, "");
@@ -70,8 +82,12 @@ test_escaped_output_is_text(void **state)
 
 	(void) state;
 	xbuf_init(&b);
-	xbuf_put_escaped(&b, "a\x01" "b\xff" "c\t\xc3\xa9<");
-	assert_string_equal(b.data, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\t\xc3\xa9&lt;");
+	xbuf_put_escaped(&b, "a\x01"
+			     "b\xff"
+			     "c\t\xc3\xa9<");
+	assert_string_equal(b.data, "a\xef\xbf\xbd"
+				    "b\xef\xbf\xbd"
+				    "c\t\xc3\xa9&lt;");
 	xbuf_free(&b);
 }
 

@@ -7,7 +7,7 @@
 
 #include "uuid.h"
 
-#define DB_FORM  "c6085e14-a32c-4c5e-a3d1-8daf60d81594"
+#define DB_FORM "c6085e14-a32c-4c5e-a3d1-8daf60d81594"
 #define AXL_FORM "{C6085E14-A32C-4C5E-A3D1-8DAF60D81594}"
 
 static void
@@ -18,7 +18,7 @@ test_parse_accepts_every_form(void **state)
 		AXL_FORM,
 		"C6085E14-A32C-4C5E-A3D1-8DAF60D81594",
 		"{c6085e14-a32c-4c5e-a3d1-8daf60d81594}",
-		"c6085E14-a32C-4c5e-A3d1-8dAF60d81594",       /* mixed case */
+		"c6085E14-a32C-4c5e-A3d1-8dAF60d81594", /* mixed case */
 		"  " AXL_FORM "  ",
 		"\t\n" DB_FORM " \r\n",
 	};
@@ -41,16 +41,16 @@ test_parse_rejects_malformed(void **state)
 		"",
 		"   ",
 		"{}",
-		"c6085e14-a32c-4c5e-a3d1-8daf60d8159",         /* 35 characters */
-		"c6085e14-a32c-4c5e-a3d1-8daf60d815944",       /* 37 characters */
-		"c6085e14a32c4c5ea3d18daf60d81594",           /* no dashes */
-		"c6085e14-a32c-4c5ea3d1-8daf60d815944",        /* one dash missing, length kept */
-		"c6085e14-a32c-4c5e-a3d1_8daf60d81594",        /* wrong separator */
-		"c6085e1-4a32c-4c5e-a3d1-8daf60d81594",        /* dash in the wrong place */
-		"g6085e14-a32c-4c5e-a3d1-8daf60d81594",        /* not hex */
-		"c6085e14-a32c-4c5e a3d1-8daf60d81594",        /* inner space */
+		"c6085e14-a32c-4c5e-a3d1-8daf60d8159",   /* 35 characters */
+		"c6085e14-a32c-4c5e-a3d1-8daf60d815944", /* 37 characters */
+		"c6085e14a32c4c5ea3d18daf60d81594",      /* no dashes */
+		"c6085e14-a32c-4c5ea3d1-8daf60d815944",  /* one dash missing, length kept */
+		"c6085e14-a32c-4c5e-a3d1_8daf60d81594",  /* wrong separator */
+		"c6085e1-4a32c-4c5e-a3d1-8daf60d81594",  /* dash in the wrong place */
+		"g6085e14-a32c-4c5e-a3d1-8daf60d81594",  /* not hex */
+		"c6085e14-a32c-4c5e a3d1-8daf60d81594",  /* inner space */
 		"c6085e14-a32c-4c5e-a3d1-8daf60d8159 4",
-		"{c6085e14-a32c-4c5e-a3d1-8daf60d81594",       /* unbalanced braces */
+		"{c6085e14-a32c-4c5e-a3d1-8daf60d81594", /* unbalanced braces */
 		"c6085e14-a32c-4c5e-a3d1-8daf60d81594}",
 		"{c6085e14-a32c-4c5e-a3d1-8daf60d81594}}",
 		"{{c6085e14-a32c-4c5e-a3d1-8daf60d81594}",
@@ -107,8 +107,9 @@ test_round_trip(void **state)
 		char db[UUID_DB_LEN + 1], axl[UUID_AXL_LEN + 1], back[UUID_DB_LEN + 1];
 
 		for (size_t i = 0; i < UUID_DB_LEN; i++)
-			db[i] = (i == 8 || i == 13 || i == 18 || i == 23)
-				? '-' : hex[(seed * 7 + i * 13) % 16];
+			db[i] = (i == 8 || i == 13 || i == 18 || i == 23) ?
+					'-' :
+					hex[(seed * 7 + i * 13) % 16];
 		db[UUID_DB_LEN] = '\0';
 		uuid_format(db, axl);
 		assert_int_equal(strlen(axl), UUID_AXL_LEN);

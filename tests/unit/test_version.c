@@ -27,12 +27,26 @@ test_parse(void **state)
 		const char *text;
 		int want;
 	} cases[] = {
-		{ "14.0", 140 }, { "11.5", 115 }, { "12.5", 125 }, { "15.0", 150 },
-		{ "1.0", 10 }, { "9.1", 91 },
+		{ "14.0", 140 },
+		{ "11.5", 115 },
+		{ "12.5", 125 },
+		{ "15.0", 150 },
+		{ "1.0", 10 },
+		{ "9.1", 91 },
 		/* not a version */
-		{ "", -1 }, { "14", -1 }, { "14.", -1 }, { ".5", -1 }, { "abc", -1 },
-		{ "14.0.1", -1 }, { "14.05", -1 }, { "14,0", -1 }, { " 14.0", -1 },
-		{ "14.0 ", -1 }, { "-14.0", -1 }, { "14.x", -1 }, { "1234.0", -1 },
+		{ "", -1 },
+		{ "14", -1 },
+		{ "14.", -1 },
+		{ ".5", -1 },
+		{ "abc", -1 },
+		{ "14.0.1", -1 },
+		{ "14.05", -1 },
+		{ "14,0", -1 },
+		{ " 14.0", -1 },
+		{ "14.0 ", -1 },
+		{ "-14.0", -1 },
+		{ "14.x", -1 },
+		{ "1234.0", -1 },
 	};
 
 	(void) state;
@@ -50,15 +64,19 @@ test_from_action(void **state)
 		const char *action;
 		int want;
 	} cases[] = {
-		{ "\"CUCM:DB ver=14.0 getPhone\"", 140 },   /* quoted, with operation */
-		{ "CUCM:DB ver=14.0 getPhone", 140 },       /* unquoted */
-		{ "\"CUCM:DB ver=12.5\"", 125 },            /* quoted, no operation */
-		{ "CUCM:DB ver=11.5", 115 },                /* unquoted, no operation */
+		{ "\"CUCM:DB ver=14.0 getPhone\"", 140 }, /* quoted, with operation */
+		{ "CUCM:DB ver=14.0 getPhone", 140 },     /* unquoted */
+		{ "\"CUCM:DB ver=12.5\"", 125 },          /* quoted, no operation */
+		{ "CUCM:DB ver=11.5", 115 },              /* unquoted, no operation */
 		{ "CUCM:DB ver=1.0 listPhone", 10 },
 		/* no usable version: 0 */
-		{ "", 0 }, { "\"\"", 0 }, { "CUCM:DB getPhone", 0 },
-		{ "\"CUCM:DB getPhone\"", 0 }, { "CUCM:DB ver=", 0 },
-		{ "CUCM:DB ver=abc getPhone", 0 }, { "CUCM:DB ver=14.0x getPhone", 0 },
+		{ "", 0 },
+		{ "\"\"", 0 },
+		{ "CUCM:DB getPhone", 0 },
+		{ "\"CUCM:DB getPhone\"", 0 },
+		{ "CUCM:DB ver=", 0 },
+		{ "CUCM:DB ver=abc getPhone", 0 },
+		{ "CUCM:DB ver=14.0x getPhone", 0 },
 		{ "CUCM:DB ver=14 getPhone", 0 },
 	};
 
@@ -82,7 +100,7 @@ test_from_ns(void **state)
 		{ "http://www.cisco.com/AXL/API/1.0", 10 },
 		{ "http://www.cisco.com/AXL/API/", -1 },
 		{ "http://www.cisco.com/AXL/API/14.0/", -1 },
-		{ "http://www.cisco.com/AXL/14.0", -1 },      /* AXLEnums' namespace, not the API's */
+		{ "http://www.cisco.com/AXL/14.0", -1 }, /* AXLEnums' namespace, not the API's */
 		{ "http://example.com/AXL/API/14.0", -1 },
 		{ "", -1 },
 	};
@@ -103,7 +121,8 @@ test_resolve(void **state)
 		int want;
 	} cases[] = {
 		/* SOAPAction wins over the namespace */
-		{ "CUCM:DB ver=12.5 getPhone", "http://www.cisco.com/AXL/API/14.0", "getPhone", 125 },
+		{ "CUCM:DB ver=12.5 getPhone", "http://www.cisco.com/AXL/API/14.0", "getPhone",
+		  125 },
 		{ "\"CUCM:DB ver=15.0\"", "http://www.cisco.com/AXL/API/11.0", "getPhone", 150 },
 		/* no (usable) SOAPAction: the namespace */
 		{ NULL, "http://www.cisco.com/AXL/API/14.0", "getPhone", 140 },
@@ -157,12 +176,20 @@ test_has_op(void **state)
 static void
 test_ccm_version(void **state)
 {
-	static const char *const good[] = { "14.0.1.13900-155", "15.0.1.10000-1",
-					    "11.5.1.21900-40", "12.5.1.11900-146" };
-	static const char *const bad[] = { "", "14.0", "14.0.1", "14.0.1.13900",
-					   "14.0.1.13900-", "14.0.1.13900-15a", "13.0.1.10000-1",
-					   "16.0.1.10000-1", "14.0.1.x-1", "14.0.1.1.1-1",
-					   "v14.0.1.13900-155", "14.0.1.13900-155 " };
+	static const char *const good[] = { "14.0.1.13900-155", "15.0.1.10000-1", "11.5.1.21900-40",
+					    "12.5.1.11900-146" };
+	static const char *const bad[] = { "",
+					   "14.0",
+					   "14.0.1",
+					   "14.0.1.13900",
+					   "14.0.1.13900-",
+					   "14.0.1.13900-15a",
+					   "13.0.1.10000-1",
+					   "16.0.1.10000-1",
+					   "14.0.1.x-1",
+					   "14.0.1.1.1-1",
+					   "v14.0.1.13900-155",
+					   "14.0.1.13900-155 " };
 
 	(void) state;
 	for (size_t i = 0; i < NELEM(good); i++)
@@ -198,8 +225,8 @@ test_ns_of_each_version(void **state)
 		const char *ns = axl_version_ns(served[i]);
 		char want[64];
 
-		snprintf(want, sizeof(want), "http://www.cisco.com/AXL/API/%d.%d",
-			 served[i] / 10, served[i] % 10);
+		snprintf(want, sizeof(want), "http://www.cisco.com/AXL/API/%d.%d", served[i] / 10,
+			 served[i] % 10);
 		assert_non_null(ns);
 		assert_string_equal(ns, want);
 		assert_int_equal(axl_version_from_ns(ns), served[i]);

@@ -8,12 +8,12 @@
 #include "xbuf.h"
 
 /* The buffer holds exactly `want` (length and bytes) and is NUL-terminated. */
-#define assert_xbuf(b, want)                                                  \
-	do {                                                                  \
-		assert_false((b)->oom);                                       \
-		assert_int_equal((b)->len, strlen(want));                     \
-		assert_non_null((b)->data);                                   \
-		assert_string_equal((b)->data, (want));                       \
+#define assert_xbuf(b, want) \
+	do { \
+		assert_false((b)->oom); \
+		assert_int_equal((b)->len, strlen(want)); \
+		assert_non_null((b)->data); \
+		assert_string_equal((b)->data, (want)); \
 	} while (0)
 
 static void
@@ -24,12 +24,15 @@ test_escaping(void **state)
 	} cases[] = {
 		{ "", "" },
 		{ "plain text", "plain text" },
-		{ "&", "&amp;" }, { "<", "&lt;" }, { ">", "&gt;" },
-		{ "\"", "&quot;" }, { "'", "&apos;" },
+		{ "&", "&amp;" },
+		{ "<", "&lt;" },
+		{ ">", "&gt;" },
+		{ "\"", "&quot;" },
+		{ "'", "&apos;" },
 		{ "a&b<c>d\"e'f", "a&amp;b&lt;c&gt;d&quot;e&apos;f" },
 		{ "&&<<", "&amp;&amp;&lt;&lt;" },
-		{ "&amp;", "&amp;amp;" },                 /* escapes are not recognised */
-		{ "caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac" },  /* UTF-8 untouched */
+		{ "&amp;", "&amp;amp;" }, /* escapes are not recognised */
+		{ "caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac" }, /* UTF-8 untouched */
 	};
 
 	(void) state;
@@ -94,10 +97,10 @@ test_put_and_printf_append(void **state)
 	(void) state;
 	xbuf_init(&b);
 	assert_int_equal(b.len, 0);
-	xbuf_put(&b, "abcdef", 3);                /* only n bytes */
+	xbuf_put(&b, "abcdef", 3); /* only n bytes */
 	xbuf_puts(&b, "-");
 	xbuf_printf(&b, "%d:%s", 42, "x");
-	xbuf_printf(&b, "%s", "");                /* an empty append changes nothing */
+	xbuf_printf(&b, "%s", ""); /* an empty append changes nothing */
 	xbuf_printf(&b, "%c", '!');
 	assert_xbuf(&b, "abc-42:x!");
 	xbuf_free(&b);

@@ -40,7 +40,8 @@ test_normal_requests_pass(void **state)
 	(void) state;
 	expect("<?xml version='1.0' encoding='UTF-8'?>" ENV "<soapenv:Body><a x=\"1/>\" y='<'>"
 	       "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80</a><b/><!-- c <d> -- -->"
-	       "<![CDATA[ <e> ]] ]]></soapenv:Body></soapenv:Envelope>", 4, XMLGUARD_OK);
+	       "<![CDATA[ <e> ]] ]]></soapenv:Body></soapenv:Envelope>",
+	       4, XMLGUARD_OK);
 }
 
 static void
@@ -64,10 +65,10 @@ test_depth(void **state)
 	char buf[4096] = "";
 
 	(void) state;
-	expect("<a><b><c/></b></a>", 3, XMLGUARD_OK);      /* <c/> is one level, and closes itself */
+	expect("<a><b><c/></b></a>", 3, XMLGUARD_OK); /* <c/> is one level, and closes itself */
 	expect("<a><b><c/></b></a>", 2, XMLGUARD_TOO_DEEP);
 	expect("<a><b><c></c></b></a>", 2, XMLGUARD_TOO_DEEP);
-	expect("<a><b/><b/><b/><b/></a>", 2, XMLGUARD_OK);  /* siblings do not add up */
+	expect("<a><b/><b/><b/><b/></a>", 2, XMLGUARD_OK); /* siblings do not add up */
 	expect("<a></a><a></a><a></a>", 1, XMLGUARD_OK);
 	for (int i = 0; i < 65; i++)
 		strcat(buf, "<n>");
@@ -81,9 +82,9 @@ test_utf8(void **state)
 {
 	(void) state;
 	expect("<a>\xff\xfe</a>", 8, XMLGUARD_BAD_UTF8);
-	expect("<a>\xc3</a>", 8, XMLGUARD_BAD_UTF8);           /* truncated */
-	expect("<a>\xc0\xaf</a>", 8, XMLGUARD_BAD_UTF8);       /* overlong */
-	expect("<a>\xed\xa0\x80</a>", 8, XMLGUARD_BAD_UTF8);   /* surrogate */
+	expect("<a>\xc3</a>", 8, XMLGUARD_BAD_UTF8);         /* truncated */
+	expect("<a>\xc0\xaf</a>", 8, XMLGUARD_BAD_UTF8);     /* overlong */
+	expect("<a>\xed\xa0\x80</a>", 8, XMLGUARD_BAD_UTF8); /* surrogate */
 	expect("<a>\xf4\x90\x80\x80</a>", 8, XMLGUARD_BAD_UTF8);
 	expect("<a>\xf0\x9f\x98\x80\xc3\xa9</a>", 8, XMLGUARD_OK);
 }

@@ -33,14 +33,14 @@
 /* --- phone models ------------------------------------------------------ */
 
 /* Model names used by the tests (rows of test_model_rows()). */
-#define M_SIP_SECURE   "Cisco 8845"                      /* SIP only, secure, Cisco */
-#define M_BOTH_SECURE  "Cisco 7965"                      /* SIP + SCCP, secure, Cisco */
-#define M_SCCP_ONLY    "Cisco 7921"                      /* SCCP only, secure, Cisco */
-#define M_THIRD_PARTY  "Third-party SIP Device (Basic)"  /* SIP, not secure, not Cisco */
-#define M_NOT_SECURE   "Cisco 3905"                      /* SIP, not secure, Cisco */
-#define M_SOFT_CLIENT  "Cisco Unified Client Services Framework" /* SIP, secure, no MIC, free name */
-#define M_UNIVERSAL    "Universal Device Template"       /* model independent */
-#define M_SINCE_150    "Cisco 8875"                      /* first listed in AXL 15.0 */
+#define M_SIP_SECURE "Cisco 8845"                               /* SIP only, secure, Cisco */
+#define M_BOTH_SECURE "Cisco 7965"                              /* SIP + SCCP, secure, Cisco */
+#define M_SCCP_ONLY "Cisco 7921"                                /* SCCP only, secure, Cisco */
+#define M_THIRD_PARTY "Third-party SIP Device (Basic)"          /* SIP, not secure, not Cisco */
+#define M_NOT_SECURE "Cisco 3905"                               /* SIP, not secure, Cisco */
+#define M_SOFT_CLIENT "Cisco Unified Client Services Framework" /* SIP, secure, no MIC, free name */
+#define M_UNIVERSAL "Universal Device Template"                 /* model independent */
+#define M_SINCE_150 "Cisco 8875"                                /* first listed in AXL 15.0 */
 
 /* The rows mirror db/migrations/0002_phone_models.sql for these models.  The
  * array lives inside a function: a static const array in a header would be
@@ -86,28 +86,28 @@ models_teardown(void **state)
 /* --- assertions -------------------------------------------------------- */
 
 /* Fails with the error text when a call that should succeed did not. */
-#define assert_ok(call, err)                                                  \
-	do {                                                                  \
-		if (!(call))                                                  \
-			fail_msg("%s failed: code %d field \"%s\": %s", #call,    \
-				 (int) (err)->code, (err)->field, (err)->msg);        \
+#define assert_ok(call, err) \
+	do { \
+		if (!(call)) \
+			fail_msg("%s failed: code %d field \"%s\": %s", #call, (int) (err)->code, \
+				 (err)->field, (err)->msg); \
 	} while (0)
 
 /* The call failed with this code and named this element.  A macro so the
  * failure points at the caller's line. */
-#define assert_fault(ok, err, want_code, want_field)                          \
+#define assert_fault(ok, err, want_code, want_field) \
 	assert_fault_at((ok), (err), (want_code), (want_field), __FILE__, __LINE__)
 
 static inline void
-assert_fault_at(bool ok, const struct app_err *err, enum app_errcode code,
-		const char *field, const char *file, int line)
+assert_fault_at(bool ok, const struct app_err *err, enum app_errcode code, const char *field,
+		const char *file, int line)
 {
 	if (ok)
-		fail_msg("%s:%d: expected a fault (code %d, field \"%s\"), got success",
-			 file, line, (int) code, field);
+		fail_msg("%s:%d: expected a fault (code %d, field \"%s\"), got success", file, line,
+			 (int) code, field);
 	if (err->code != code || strcmp(err->field, field) != 0)
-		fail_msg("%s:%d: expected code %d field \"%s\", got code %d field \"%s\": %s",
-			 file, line, (int) code, field, (int) err->code, err->field, err->msg);
+		fail_msg("%s:%d: expected code %d field \"%s\", got code %d field \"%s\": %s", file,
+			 line, (int) code, field, (int) err->code, err->field, err->msg);
 }
 
 /* --- profiles ---------------------------------------------------------- */
