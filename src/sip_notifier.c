@@ -1,8 +1,8 @@
 /*
  * sip_notifier.c: the outbox sender.  Claims due notify_outbox rows,
- * sends each as a NOTIFY down the phone's current binding (over the
- * connection it registered on for TCP and TLS), and records each final
- * answer in batches.  A TLS binding whose connection is gone is
+ * sends each as a NOTIFY down every active binding of the phone (over the
+ * connection it registered on for TCP and TLS), and records each row's
+ * outcome in batches: delivered when any binding answered 2xx.  A TLS binding whose connection is gone is
  * unreachable until the phone registers again: a NOTIFY is never sent in
  * clear to a phone that registered over TLS.  Runs on the SIP thread.
  */
@@ -28,11 +28,22 @@
  * retransmitted into the same overflow. */
 #define WINDOW 128
 
-/* A NOTIFY in flight. */
-struct notify {
-	struct sip *sip;
+/* One outbox row: the NOTIFYs to each of the phone's bindings, and the
+ * best answer so far (a 2xx wins, then a retryable failure). */
+struct delivery {
 	long long id;
 	int attempts;
+	int outstanding;          /* NOTIFYs not answered yet */
+	bool open;                /* bindings still being added */
+	int status;               /* 0 until an answer */
+	char phrase[64];
+	char reason[96];          /* why the last binding was skipped */
+};
+
+/* A NOTIFY in flight, to one binding. */
+struct notify {
+	struct sip *sip;
+	struct delivery *d;
 	nta_outgoing_t *orq;
 	struct notify *prev, *next;
 };
@@ -98,18 +109,11 @@ record(struct sip *s, long long id, int attempts, int status, const char *phrase
 }
 
 static int
-on_answer(struct notify *n, nta_outgoing_t *orq, sip_t const *sip)
+answer_rank(int status)
 {
-	int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
-	const char *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase : "no answer";
-
-	if (status < 200)
-		return 0;
-	record(n->sip, n->id, n->attempts, status, phrase);
-	notify_unlink(n);
-	nta_outgoing_destroy(orq);
-	free(n);
-	return 0;
+	if (status <= 0)
+		return 0;   /* no answer yet */
+	return status >= 200 && status < 300 ? 3 : sip_status_retryable(status) ? 2 : 1;
 }
 
 static void
@@ -120,6 +124,48 @@ unreachable(struct sip *s, long long id, const char *reason)
 	if (!repo_sip_unreachable(s->db, id, reason, &err))
 		log_msg(LOG_WARN, "sip: %s", err.msg);
 	metrics_notify(METRICS_NOTIFY_UNREACHABLE);
+}
+
+/* Once every binding answered (or none could be sent to): the row's
+ * outcome. */
+static void
+delivery_done(struct sip *s, struct delivery *d)
+{
+	if (d->open || d->outstanding > 0)
+		return;
+	if (d->status == 0)
+		unreachable(s, d->id, d->reason[0] ? d->reason : "no longer registered");
+	else
+		record(s, d->id, d->attempts, d->status, d->phrase);
+	free(d);
+}
+
+static void
+delivery_answer(struct delivery *d, int status, const char *phrase)
+{
+	if (answer_rank(status) > answer_rank(d->status)) {
+		d->status = status;
+		snprintf(d->phrase, sizeof(d->phrase), "%s", phrase ? phrase : "");
+	}
+}
+
+static int
+on_answer(struct notify *n, nta_outgoing_t *orq, sip_t const *sip)
+{
+	int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+	const char *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase : "no answer";
+	struct delivery *d = n->d;
+	struct sip *s = n->sip;
+
+	if (status < 200)
+		return 0;
+	delivery_answer(d, status, phrase);
+	d->outstanding--;
+	notify_unlink(n);
+	nta_outgoing_destroy(orq);
+	free(n);
+	delivery_done(s, d);
+	return 0;
 }
 
 static nta_outgoing_t *
@@ -150,49 +196,93 @@ send_notify(struct sip *s, struct notify *n, const struct sip_job *job,
 				    TAG_END());
 }
 
-static void
-send_job(void *ctx, struct sip_job *job)
+/* Why a binding cannot be sent to, or NULL; *e is its connection. */
+static const char *
+binding_unusable(struct sip *s, const struct sip_job *job, struct tport_entry **e)
 {
-	struct sip *s = ctx;
-	struct sip_notify_text t;
-	struct tport_entry *e = NULL;
 	bool tls = strcmp(job->transport, "tls") == 0;
+
+	*e = NULL;
+	if (job->registration_id == 0)
+		return "no longer registered";
+	if (!sip_binding_notifiable(job->security_mode, job->transport))
+		return tls ? "registered over TLS; its profile is now Non Secure" :
+		       "registered without TLS; its profile now requires TLS";
+	if (strcmp(job->transport, "udp") != 0)
+		*e = sip_tport_find(s, job->registration_id);
+	if (tls && (*e == NULL || tport_is_closed((*e)->tport)))
+		return "its TLS connection is closed; it must register again";
+	return NULL;
+}
+
+/* The row's delivery: a new one for its first binding, else the one
+ * being filled. */
+static struct delivery *
+delivery_of(struct sip *s, const struct sip_job *job)
+{
+	struct delivery *d = s->filling;
+
+	if (d != NULL && d->id == job->id)
+		return d;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	d->id = job->id;
+	d->attempts = job->attempts;
+	d->open = true;
+	s->filling = d;
+	return d;
+}
+
+static void
+send_binding(struct sip *s, struct delivery *d, const struct sip_job *job)
+{
+	struct sip_notify_text t;
+	struct tport_entry *e;
+	const char *why = binding_unusable(s, job, &e);
 	struct notify *n;
 
-	if (job->registration_id == 0) {
-		unreachable(s, job->id, "no longer registered");
-		return;
-	}
-	if (!sip_binding_notifiable(job->security_mode, job->transport)) {
-		unreachable(s, job->id, tls ? "registered over TLS; its profile is now Non Secure" :
-			    "registered without TLS; its profile now requires TLS");
-		return;
-	}
-	if (strcmp(job->transport, "udp") != 0)
-		e = sip_tport_find(s, job->registration_id);
-	if (tls && (e == NULL || tport_is_closed(e->tport))) {
-		unreachable(s, job->id, "its TLS connection is closed; it must register again");
+	if (why != NULL) {
+		snprintf(d->reason, sizeof(d->reason), "%s", why);
 		return;
 	}
 	if (!sip_notify_text(job->event, job->action, job->call_id, job->config_version, &t) ||
 	    (n = calloc(1, sizeof(*n))) == NULL) {
-		record(s, job->id, job->attempts, 500, "cannot build the NOTIFY");
+		delivery_answer(d, 500, "cannot build the NOTIFY");
 		return;
 	}
 	n->sip = s;
-	n->id = job->id;
-	n->attempts = job->attempts;
+	n->d = d;
 	n->orq = send_notify(s, n, job, &t, e != NULL ? e->tport : NULL);
 	if (n->orq == NULL) {
 		free(n);
-		record(s, job->id, job->attempts, 503, "cannot send the NOTIFY");
+		delivery_answer(d, 503, "cannot send the NOTIFY");
 		return;
 	}
+	d->outstanding++;
 	n->next = s->inflight;
 	if (s->inflight)
 		s->inflight->prev = n;
 	s->inflight = n;
 	s->ninflight++;
+}
+
+static void
+send_job(void *ctx, struct sip_job *job)
+{
+	struct sip *s = ctx;
+	struct delivery *d = delivery_of(s, job);
+
+	if (d == NULL) {
+		record(s, job->id, job->attempts, 500, "out of memory");
+		return;
+	}
+	send_binding(s, d, job);
+	if (job->binding < job->bindings)
+		return;   /* more bindings of this phone follow */
+	s->filling = NULL;
+	d->open = false;
+	delivery_done(s, d);
 }
 
 void
@@ -224,6 +314,8 @@ sip_notifier_stop(struct sip *s)
 
 		notify_unlink(n);
 		nta_outgoing_destroy(n->orq);
+		if (--n->d->outstanding == 0 && !n->d->open)
+			free(n->d);
 		free(n);
 	}
 }

@@ -43,6 +43,7 @@ struct tport_entry {
 };
 
 struct notify;
+struct delivery;
 struct sip_tls;
 
 struct sip {
@@ -74,7 +75,8 @@ struct sip {
 	struct sip_tls *tls;            /* NULL when sip_tls_listen is "" */
 	struct capf_trust *trust;       /* for phones' certificates */
 	struct notify *inflight;
-	int ninflight;
+	int ninflight;                  /* NOTIFYs, one per binding */
+	struct delivery *filling;       /* the row whose bindings are being claimed */
 	struct sip_result results[SIP_RESULTS_MAX];
 	int nresults;
 	su_timer_t *flush;
