@@ -175,7 +175,7 @@ on_request(struct sip *s, nta_leg_t *leg, nta_incoming_t *irq, sip_t const *sip)
 	struct sip_peer peer;
 	char ip[64];
 	struct sip_registrar r = {
-		.db = s->db, .secret = s->secret, .node = s->node,
+		.db = s->db, .secret = s->secret, .node = s->node, .nc = s->nc,
 		.accept_mic = strcmp(s->cfg->sip_accept_mic, "on") == 0,
 		.bound = sip_tport_remember, .forget = sip_tport_forget, .ctx = s,
 	};
@@ -339,6 +339,9 @@ setup(struct sip *s)
 	if (strrchr(s->cfg->sip_listen, ':') == NULL)
 		return app_err_set(&s->err, APP_E_INVALID_VALUE, "sip_listen",
 				   "sip_listen must be address:port, not %s", s->cfg->sip_listen);
+	s->nc = calloc(1, sizeof(*s->nc));
+	if (s->nc == NULL)
+		return app_err_set(&s->err, APP_E_INTERNAL, NULL, "out of memory");
 	s->db = db_open(s->cfg->database_url);
 	if (s->db == NULL ||
 	    !repo_sip_secret(s->db, s->secret, sizeof(s->secret), &s->err) ||
@@ -382,6 +385,7 @@ teardown(struct sip *s)
 		su_root_destroy(s->root);
 	}
 	db_close(s->db);
+	free(s->nc);
 }
 
 static void *

@@ -71,6 +71,7 @@ struct sip {
 	struct db *db;
 	struct sip_listener *listener;
 	char secret[128];
+	struct sip_nc_table *nc;        /* digest nc replay tracking, 1 MiB */
 	unsigned ticks;
 	struct sip_tls *tls;            /* NULL when sip_tls_listen is "" */
 	struct capf_trust *trust;       /* for phones' certificates */

@@ -107,6 +107,15 @@ authenticate(const struct sip_registrar *r, sip_t const *sip, const struct sip_p
 		rc = answer(a, 403, "Forbidden: bad credentials");
 	} else if (nonce == NONCE_STALE) {
 		rc = challenge(r, a, true);
+	} else if (r->nc != NULL && ar->ar_qop != NULL &&
+		   !sip_nc_fresh(r->nc, ar->ar_nonce, ar->ar_cnonce, ar->ar_username, ph->name,
+				 ar->ar_nc, time(NULL))) {
+		/* A replayed or rewound count: a fresh nonce, which a phone
+		 * with the password answers at once (a 403 would leave it
+		 * unregistered until its own back-off); a replayer cannot. */
+		log_msg(LOG_INFO, "sip: digest nc %s reused for %s: challenged again",
+			ar->ar_nc ? ar->ar_nc : "(none)", ph->name);
+		rc = challenge(r, a, true);
 	}
 	su_home_deinit(home);
 	return rc;

@@ -15,6 +15,7 @@
 #include "capf.h"
 
 struct db;
+struct sip_nc_table;
 
 /* What the registrar needs besides the request. */
 struct sip_registrar {
@@ -22,6 +23,8 @@ struct sip_registrar {
 	const char *secret;     /* the nonce secret shared by every instance */
 	const char *node;       /* this instance, recorded in bindings */
 	bool accept_mic;        /* sip_accept_mic */
+	/* Digest nc replay tracking (sip_rules.h); NULL: none. */
+	struct sip_nc_table *nc;
 	/* A binding made over a connection (TCP, TLS): id of its row. */
 	void (*bound)(void *ctx, long long id);
 	/* A binding removed (unregistered): its row id. */

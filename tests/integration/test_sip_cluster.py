@@ -6,7 +6,7 @@ The 40,000-phone figures are bench/cluster.py's (make bench-cluster).
 
 import pytest
 
-from sipphone import SipPhone
+from sipphone import SipPhone, digest_params, h
 from test_sip import Lab, apply, settled, wait_status
 
 
@@ -63,3 +63,47 @@ def test_all_bindings_refusing_fails_with_an_answer(server, axl, lab):
     finally:
         for ph in phones:
             ph.close()
+
+
+# --------------------------------------------------------------------------
+# digest nonce-count replay
+# --------------------------------------------------------------------------
+
+def authorization_nc(ph, challenge, nc, cnonce="0a4f113b"):
+    """ph's answer to challenge with a chosen nc and cnonce (MD5, qop=auth)."""
+    p = digest_params(challenge)
+    host, port = ph.server
+    uri = "sip:%s:%d" % (host, port)
+    ha1 = h("MD5", "%s:%s:%s" % (ph.user, p["realm"], ph.password))
+    ha2 = h("MD5", "REGISTER:%s" % uri)
+    resp = h("MD5", ":".join([ha1, p["nonce"], nc, cnonce, "auth", ha2]))
+    return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
+            'algorithm=MD5, cnonce="%s", qop=auth, nc=%s'
+            % (ph.user, p["realm"], p["nonce"], uri, resp, cnonce, nc))
+
+
+def test_replayed_authorization_is_challenged_again(server, lab):
+    profile = lab.profile(digest=True)
+    _, userid, password = lab.phone(profile)
+    ph = SipPhone(server.sip_port, userid, password, "udp")
+    try:
+        r = ph.transact(ph.register_request())
+        assert r.status == 401, r.raw
+        challenge = r.header("WWW-Authenticate")
+        auth = authorization_nc(ph, challenge, "00000001")
+        assert ph.transact(ph.register_request(authorization=auth)).status == 200
+        # the very same header again (new transaction, CSeq one up): refused
+        # with a fresh nonce, stale=true, and no binding change
+        r = ph.transact(ph.register_request(authorization=auth))
+        assert r.status == 401, r.raw
+        again = r.header("WWW-Authenticate")
+        assert "stale=true" in again and digest_params(again)["nonce"]
+        # a count going on from the same nonce is fine, going back is not
+        ok = authorization_nc(ph, challenge, "00000003")
+        assert ph.transact(ph.register_request(authorization=ok)).status == 200
+        back = authorization_nc(ph, challenge, "00000002")
+        assert ph.transact(ph.register_request(authorization=back)).status == 401
+        # the phone recovers by answering the new challenge
+        assert ph.register().status == 200
+    finally:
+        ph.close()
