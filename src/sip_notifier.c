@@ -62,16 +62,41 @@ notify_unlink(struct notify *n)
 	s->ninflight--;
 }
 
+/* A batch of answers, recorded by the outbox thread. */
+struct results_task {
+	struct sip_task t;
+	int n, max_attempts;
+	struct sip_result r[SIP_RESULTS_MAX];
+};
+
+static void
+results_run(struct db *db, struct sip_task *t)
+{
+	struct results_task *rt = (struct results_task *) t;
+	struct app_err err = { 0 };
+
+	if (!repo_sip_results(db, rt->r, rt->n, rt->max_attempts, &err))
+		/* The rows stay 'sending' and come back after their lock. */
+		log_msg(LOG_WARN, "sip: cannot record %d NOTIFY results: %s", rt->n, err.msg);
+}
+
 static void
 flush_results(struct sip *s)
 {
-	struct app_err err = { 0 };
+	struct results_task *rt;
 
 	if (s->nresults == 0)
 		return;
-	if (!repo_sip_results(s->db, s->results, s->nresults, (int) s->cfg->notify_attempts, &err))
-		/* The rows stay 'sending' and come back after their lock. */
-		log_msg(LOG_WARN, "sip: cannot record %d NOTIFY results: %s", s->nresults, err.msg);
+	rt = calloc(1, sizeof(*rt));
+	if (rt == NULL) {
+		log_msg(LOG_WARN, "sip: out of memory recording %d NOTIFY results", s->nresults);
+	} else {
+		rt->t.run = results_run;
+		rt->n = s->nresults;
+		rt->max_attempts = (int) s->cfg->notify_attempts;
+		memcpy(rt->r, s->results, sizeof(rt->r[0]) * (size_t) s->nresults);
+		sip_pool_task(s->pool, &rt->t);
+	}
 	s->nresults = 0;
 }
 
@@ -116,14 +141,34 @@ answer_rank(int status)
 	return status >= 200 && status < 300 ? 3 : sip_status_retryable(status) ? 2 : 1;
 }
 
+struct unreachable_task {
+	struct sip_task t;
+	long long id;
+	char reason[96];
+};
+
+static void
+unreachable_run(struct db *db, struct sip_task *t)
+{
+	struct unreachable_task *u = (struct unreachable_task *) t;
+	struct app_err err = { 0 };
+
+	if (!repo_sip_unreachable(db, u->id, u->reason, &err))
+		log_msg(LOG_WARN, "sip: %s", err.msg);
+}
+
 static void
 unreachable(struct sip *s, long long id, const char *reason)
 {
-	struct app_err err = { 0 };
+	struct unreachable_task *u = calloc(1, sizeof(*u));
 
-	if (!repo_sip_unreachable(s->db, id, reason, &err))
-		log_msg(LOG_WARN, "sip: %s", err.msg);
 	metrics_notify(METRICS_NOTIFY_UNREACHABLE);
+	if (u == NULL)
+		return;   /* the row comes back after its lock */
+	u->t.run = unreachable_run;
+	u->id = id;
+	snprintf(u->reason, sizeof(u->reason), "%s", reason);
+	sip_pool_task(s->pool, &u->t);
 }
 
 /* Once every binding answered (or none could be sent to): the row's
@@ -285,30 +330,83 @@ send_job(void *ctx, struct sip_job *job)
 	delivery_done(s, d);
 }
 
+/* One claim: run by the outbox thread, sent from the SIP thread. */
+struct claim_task {
+	struct sip_task t;
+	char node[64];
+	int room, claimed, njobs, cap;
+	long lock;
+	bool ok;
+	struct sip_job *jobs;
+};
+
+static void
+collect_job(void *ctx, struct sip_job *job)
+{
+	struct claim_task *c = ctx;
+
+	if (c->njobs == c->cap) {
+		int cap = c->cap ? 2 * c->cap : 2 * c->room;
+		struct sip_job *j = realloc(c->jobs, sizeof(*j) * (size_t) cap);
+
+		if (j == NULL)
+			return;   /* that row comes back after its lock */
+		c->jobs = j;
+		c->cap = cap;
+	}
+	c->jobs[c->njobs++] = *job;
+}
+
+static void
+claim_run(struct db *db, struct sip_task *t)
+{
+	struct claim_task *c = (struct claim_task *) t;
+	struct app_err err = { 0 };
+
+	c->ok = repo_sip_claim(db, c->node, c->room, c->lock, collect_job, c, &c->claimed, &err);
+	if (!c->ok)
+		log_msg(LOG_WARN, "sip: claiming NOTIFYs: %s", err.msg);
+}
+
+static void
+claim_done(struct sip *s, struct sip_task *t)
+{
+	struct claim_task *c = (struct claim_task *) t;
+
+	if (s != NULL) {
+		s->claiming = false;
+		for (int i = 0; i < c->njobs; i++)
+			send_job(s, &c->jobs[i]);
+		if (c->ok && c->claimed == c->room)
+			sip_notifier_claim(s);   /* more may be due */
+	}
+	free(c->jobs);
+	free(c);
+}
+
 void
 sip_notifier_claim(struct sip *s)
 {
-	struct app_err err = { 0 };
-	/* A row stays locked for longer than its transaction can last. */
-	long lock = (long) (64 * s->cfg->sip_t1 / 1000) + 10;
-	int claimed, room;
+	int room = WINDOW - s->ninflight;
+	struct claim_task *c;
 
-	do {
-		room = WINDOW - s->ninflight;
-		if (room <= 0)
-			return;
-		if (!repo_sip_claim(s->db, s->node, room, lock, send_job, s, &claimed, &err)) {
-			log_msg(LOG_WARN, "sip: claiming NOTIFYs: %s", err.msg);
-			return;
-		}
-	} while (claimed == room);
+	if (s->claiming || room <= 0 || s->pool == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+		return;
+	c->t.run = claim_run;
+	c->t.done = claim_done;
+	snprintf(c->node, sizeof(c->node), "%s", s->node);
+	c->room = room;
+	/* A row stays locked for longer than its transaction can last. */
+	c->lock = (long) (64 * s->cfg->sip_t1 / 1000) + 10;
+	s->claiming = true;
+	sip_pool_task(s->pool, &c->t);
 }
 
 void
 sip_notifier_stop(struct sip *s)
 {
-	if (s->db != NULL)
-		flush_results(s);
+	if (s->pool != NULL)
+		flush_results(s);   /* the outbox thread records it before it stops */
 	while (s->inflight != NULL) {
 		struct notify *n = s->inflight;
 

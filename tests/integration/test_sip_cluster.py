@@ -1,11 +1,21 @@
 """The SIP side at cluster scale, the parts a small test can show: a phone
 registered from several contacts (RFC 3261 10.2.1) gets the NOTIFY of an
-apply at every one of them, and counts as delivered when any answered 2xx.
+apply at every one of them, and counts as delivered when any answered 2xx;
+a replayed digest nonce count is challenged again; and with PostgreSQL
+stopped (SIGSTOP) the SIP thread still answers OPTIONS at once while
+REGISTERs get 503 with a jittered Retry-After, losing no binding.
 The 40,000-phone figures are bench/cluster.py's (make bench-cluster).
 """
 
+import os
+import re
+import secrets
+import signal
+import time
+
 import pytest
 
+from conftest import Axl, finish_server, start_server
 from sipphone import SipPhone, digest_params, h
 from test_sip import Lab, apply, settled, wait_status
 
@@ -106,4 +116,111 @@ def test_replayed_authorization_is_challenged_again(server, lab):
         # the phone recovers by answering the new challenge
         assert ph.register().status == 200
     finally:
+        ph.close()
+
+
+# --------------------------------------------------------------------------
+# PostgreSQL stopped: the SIP thread goes on, REGISTERs get 503
+# --------------------------------------------------------------------------
+
+def postgres_pids(pg):
+    """The postmaster of the session's cluster and all its children."""
+    for c in pg.clusters():
+        try:
+            with open(os.path.join(c, "postmaster.pid")) as f:
+                master = int(f.readline())
+            break
+        except OSError:
+            continue
+    pids = [master]
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    s = f.read()
+            except OSError:
+                continue
+            if int(s[s.rindex(")") + 2:].split()[1]) == master:
+                pids.append(int(d))
+    return pids
+
+
+def options_request(ph):
+    host, port = ph.server
+    return "\r\n".join([
+        "OPTIONS sip:%s:%d SIP/2.0" % (host, port),
+        "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport" % (ph.port, secrets.token_hex(6)),
+        "Max-Forwards: 70", "From: <sip:%s@%s>;tag=%s" % (ph.user, host, ph.tag),
+        "To: <sip:%s@%s>" % (ph.user, host), "Call-ID: opt-%s" % secrets.token_hex(6),
+        "CSeq: 1 OPTIONS", "Content-Length: 0", "", ""])
+
+
+def answers(phones, until):
+    """{phone index: final status} of what arrives before until."""
+    got = {}
+    while time.time() < until and len(got) < len(phones):
+        for i, ph in enumerate(phones):
+            if i not in got:
+                m = ph.recv(0.05)
+                if m is not None and m.status is not None and m.status >= 200:
+                    got[i] = m
+    return got
+
+
+@pytest.fixture(scope="module")
+def small_pool(pg):
+    """One database thread, two REGISTERs may wait for it, for 1 s."""
+    srv = start_server(pg, ["--sip-db-threads", "1", "--sip-register-queue", "2",
+                            "--sip-register-wait", "1000"])
+    yield srv
+    finish_server(srv)
+
+
+def test_postgres_stopped_options_flow_registers_get_503(pg, small_pool, axl, unique):
+    lab = Lab(axl, unique)
+    profile = lab.profile()
+    phones = []
+    for _ in range(6):
+        _, userid, password = lab.phone(profile)
+        phones.append(SipPhone(small_pool.sip_port, userid, password, "udp"))
+    assert phones[0].register().status == 200          # bound before the outage
+    pids = postgres_pids(pg)
+    try:
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        t0 = time.time()
+        for ph in phones[1:]:
+            ph.send(ph.register_request())
+        # OPTIONS needs no database: answered at once (well within T1)
+        t = time.time()
+        phones[0].send(options_request(phones[0]))
+        m = phones[0].recv(0.5)
+        assert m is not None and m.status == 200, m
+        assert time.time() - t < 0.5
+        # one REGISTER holds the thread, two wait (503 after 1 s), two are shed at once
+        got = answers(phones[1:], t0 + 4.0)
+        shed = [m for m in got.values() if m.status == 503]
+        assert len(shed) == 4, {i: m.status for i, m in got.items()}
+        for m in shed:
+            assert 5 <= int(m.header("Retry-After")) <= 14, m.raw
+        time.sleep(max(0.0, t0 + 5.0 - time.time()))
+    finally:
+        for p in pids:
+            os.kill(p, signal.SIGCONT)
+    # the held REGISTER completes after PostgreSQL is back
+    held = [i for i in range(1, 6) if i - 1 not in got]
+    assert len(held) == 1
+    m = answers([phones[held[0]]], time.time() + 10)
+    assert m and m[0].status == 200, m
+    # nothing acknowledged is lost; the shed phones register on their retry
+    for ph in phones[1:]:
+        if ph is not phones[held[0]]:
+            assert ph.register().status == 200
+    bound = pg.sql("SELECT count(*) FROM sip_registration s JOIN phone p ON p.pkid = s.phone_id "
+                   "JOIN phone_security_profile sp ON sp.pkid = p.security_profile_id "
+                   "WHERE sp.name = :'v1' AND s.expires_at > now()", profile)
+    assert int(bound[0][0]) == 6
+    metrics = Axl(small_pool).raw("GET", "/metrics").body.decode()
+    assert re.search(r'axlprov_registrations_total\{result="shed"\} 4\b', metrics), metrics
+    for ph in phones:
         ph.close()
