@@ -106,9 +106,9 @@ static const struct setting settings[] = {
 	  "NOTIFY attempts before a phone is marked `failed`"),
 	I(notify_retry, notify_retry, "5", 1, 3600,
 	  "seconds before the first NOTIFY retry (doubling each time, at most 300)"),
-	I(sip_db_threads, sip_db_threads, "2", 1, 8,
+	I(sip_db_threads, sip_db_threads, "6", 1, 8,
 	  "database threads REGISTERs run on (each one PostgreSQL connection), so that the SIP "
-	  "thread never waits on PostgreSQL"),
+	  "thread never waits on PostgreSQL; several let durable commits overlap"),
 	I(sip_register_queue, sip_register_queue, "256", 1, 100000,
 	  "REGISTERs that may wait for a database thread; beyond, 503 with a jittered Retry-After"),
 	I(sip_register_wait, sip_register_wait, "2000", 100, 60000,
