@@ -15,7 +15,8 @@ DEB_PKGS  := gcc make pkg-config gsoap libgsoap-dev libpq-dev libssl-dev postgre
 TEST_DEB_PKGS := libcmocka-dev libxml2-utils python3-zeep python3-lxml python3-pytest wrk \
              sip-tester stunnel4 haproxy clang libclang-rt-14-dev clang-format \
              baresip-core python3-cryptography \
-             chromium chromium-driver python3-selenium ansible python3-xmltodict
+             chromium chromium-driver python3-selenium ansible python3-xmltodict \
+             kamailio kamailio-postgres-modules
 # Node.js and npm for the tests' npm packages (tests/package.json): Debian's,
 # installed only when no npm is on the PATH (NodeSource's nodejs carries its
 # own npm and conflicts with Debian's npm package).
@@ -214,7 +215,7 @@ clean:
 # `make bench` (under 10 minutes) and `make bench-quick` (under 2): the real
 # server against the bare gSOAP + SELECT baseline and pgbench, side by side;
 # see bench/README.md.  Results go to bench/results/ (not committed).
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick bench-cluster
 
 # The baseline links the same generated objects, built with the same flags.
 build/bench/baseline: bench/baseline.c $(GEN_C:generated/%.c=build/gen/%.o) $(GEN_ALL) | build/.dirs
@@ -227,6 +228,12 @@ bench: build/axlprovd build/bench/baseline
 
 bench-quick: build/axlprovd build/bench/baseline
 	$(PYTHON) bench/run.py --quick
+
+# `make bench-cluster` (about 15 minutes): 40,000 SIPp phones, a
+# registration storm against axlprovd and against Kamailio, then an apply to
+# every phone; bench/cluster.py.  Not part of make test.
+bench-cluster: build/axlprovd
+	$(PYTHON) bench/cluster.py
 
 # --- fuzzing -------------------------------------------------------------
 # libFuzzer harnesses (clang): the request path and the SIP REGISTER path,

@@ -112,6 +112,13 @@ static const struct setting settings[] = {
 	  "NOTIFY attempts before a phone is marked `failed`"),
 	I(notify_retry, notify_retry, "5", 1, 3600,
 	  "seconds before the first NOTIFY retry (doubling each time, at most 300)"),
+	I(sip_db_threads, sip_db_threads, "6", 1, 8,
+	  "database threads REGISTERs run on (each one PostgreSQL connection), so that the SIP "
+	  "thread never waits on PostgreSQL; several let durable commits overlap"),
+	I(sip_register_queue, sip_register_queue, "256", 1, 100000,
+	  "REGISTERs that may wait for a database thread; beyond, 503 with a jittered Retry-After"),
+	I(sip_register_wait, sip_register_wait, "2000", 100, 60000,
+	  "ms a REGISTER may wait for a database thread (PostgreSQL slow or away) before its 503"),
 	I(login_backoff_after, login_backoff_after, "5", 0, 1000,
 	  "failed logins from one address before its logins are refused for a while, see "
 	  "docs/users-and-audit.md (0: off)"),

@@ -39,6 +39,9 @@ struct config {
 	long sip_t1;              /* SIP timer T1, ms: a NOTIFY times out after 64*T1 */
 	long notify_attempts;     /* NOTIFY tries before a phone is marked failed */
 	long notify_retry;        /* first retry delay, seconds (doubles, max 300) */
+	long sip_db_threads;      /* database threads REGISTERs run on */
+	long sip_register_queue;  /* REGISTERs waiting for one of them, at most */
+	long sip_register_wait;   /* ms a REGISTER may wait for one before its 503 */
 	long login_backoff_after;  /* failures from one address before refusals, 0 = off */
 	long login_backoff_window; /* seconds after which failures are forgotten */
 	long login_backoff_max;    /* longest refusal, seconds */

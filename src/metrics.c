@@ -49,9 +49,9 @@ static atomic_ulong db_errors;
 static atomic_ulong notify[METRICS_NOTIFY__COUNT];
 static atomic_ulong throttled[METRICS_THROTTLE__COUNT];
 
-enum reg { R_OK, R_CHALLENGED, R_FORBIDDEN, R_NOT_FOUND, R_OTHER, R__COUNT };
+enum reg { R_OK, R_CHALLENGED, R_FORBIDDEN, R_NOT_FOUND, R_OTHER, R_SHED, R__COUNT };
 static const char *const reg_names[R__COUNT] = {
-	"ok", "challenged", "forbidden", "not_found", "other",
+	"ok", "challenged", "forbidden", "not_found", "other", "shed",
 };
 static atomic_ulong registrations[R__COUNT];
 
@@ -174,6 +174,12 @@ metrics_notify(enum metrics_notify outcome)
 }
 
 void
+metrics_register_shed(void)
+{
+	atomic_fetch_add_explicit(&registrations[R_SHED], 1, memory_order_relaxed);
+}
+
+void
 metrics_register(int sip_status)
 {
 	enum reg r = sip_status >= 200 && sip_status < 300 ? R_OK :
@@ -285,7 +291,8 @@ metrics_render(struct xbuf *out, const struct metrics_gauges *g)
 		      notify_names, notify, METRICS_NOTIFY__COUNT);
 	render_family(out, "registrations_total", "result",
 		      "REGISTER requests by final answer (ok 2xx, challenged 401, forbidden 403, "
-		      "not_found 404, other).",
+		      "not_found 404, other; shed: 503 from admission control, the queue of "
+		      "REGISTERs waiting for the database full or waited on too long).",
 		      reg_names, registrations, R__COUNT);
 	render_family(out, "est_enrollments_total", "outcome",
 		      "EST enrollments (simpleenroll, simplereenroll) by outcome.",

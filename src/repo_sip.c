@@ -197,9 +197,10 @@ repo_sip_bindings(struct db *db, const char *phone_uuid,
 }
 
 /* Due rows of this node, oldest first; a row left in 'sending' past its
- * lock (the instance stopped mid-send) is due again.  The phone's binding
- * is read now, not when the request was queued: a phone that registered
- * again (new Call-ID, new port) is reached where it is. */
+ * lock (the instance stopped mid-send) is due again.  The phone's bindings
+ * are read now, not when the request was queued: a phone that registered
+ * again (new Call-ID, new port) is reached where it is, and every active
+ * binding is (a phone may register several contacts). */
 static const struct db_stmt st_claim = {
 	"sip_claim",
 	"WITH due AS (SELECT id FROM notify_outbox "
@@ -210,17 +211,39 @@ static const struct db_stmt st_claim = {
 	"     locked_until = now() + make_interval(secs => $3) "
 	"   FROM due WHERE o.id = due.id "
 	"   RETURNING o.id, o.event, o.action, o.attempts, o.config_version, "
-	"             o.phone_name, o.phone_id, o.registration_id) "
+	"             o.phone_name, o.phone_id) "
 	"SELECT c.id, c.event, c.action, c.attempts, c.config_version, "
 	"       c.phone_name, coalesce(r.id, 0), coalesce(r.aor, ''), coalesce(r.contact_uri, ''), "
 	"       coalesce(r.call_id, ''), coalesce(r.transport, ''), coalesce(host(r.source_ip), ''), "
-	"       coalesce(r.source_port, 0), coalesce(sp.device_security_mode, 'Non Secure') "
+	"       coalesce(r.source_port, 0), coalesce(sp.device_security_mode, 'Non Secure'), "
+	"       row_number() OVER w, count(r.id) OVER (PARTITION BY c.id) "
 	"  FROM claimed c LEFT JOIN phone p ON p.pkid = c.phone_id "
 	"  LEFT JOIN phone_security_profile sp ON sp.pkid = p.security_profile_id "
-	"  LEFT JOIN LATERAL (SELECT * FROM sip_registration s "
-	"     WHERE s.phone_id = c.phone_id AND s.expires_at > now() "
-	"     ORDER BY s.id = c.registration_id DESC, s.updated_at DESC LIMIT 1) r ON true"
+	"  LEFT JOIN sip_registration r ON r.phone_id = c.phone_id AND r.expires_at > now() "
+	"WINDOW w AS (PARTITION BY c.id ORDER BY r.id) ORDER BY c.id, r.id"
 };
+
+static void
+claimed_job(PGresult *res, int r, struct sip_job *job)
+{
+	memset(job, 0, sizeof(*job));
+	job->id = atoll(PQgetvalue(res, r, 0));
+	db_copy(res, r, 1, job->event, sizeof(job->event));
+	db_copy(res, r, 2, job->action, sizeof(job->action));
+	job->attempts = atoi(PQgetvalue(res, r, 3));
+	job->config_version = atoll(PQgetvalue(res, r, 4));
+	db_copy(res, r, 5, job->phone, sizeof(job->phone));
+	job->registration_id = atoll(PQgetvalue(res, r, 6));
+	db_copy(res, r, 7, job->aor, sizeof(job->aor));
+	db_copy(res, r, 8, job->contact, sizeof(job->contact));
+	db_copy(res, r, 9, job->call_id, sizeof(job->call_id));
+	db_copy(res, r, 10, job->transport, sizeof(job->transport));
+	db_copy(res, r, 11, job->source_ip, sizeof(job->source_ip));
+	job->source_port = (unsigned) atoi(PQgetvalue(res, r, 12));
+	db_copy(res, r, 13, job->security_mode, sizeof(job->security_mode));
+	job->bindings = atoi(PQgetvalue(res, r, 15));
+	job->binding = job->bindings ? atoi(PQgetvalue(res, r, 14)) : 0;
+}
 
 bool
 repo_sip_claim(struct db *db, const char *node, int limit, long lock_seconds,
@@ -236,25 +259,12 @@ repo_sip_claim(struct db *db, const char *node, int limit, long lock_seconds,
 	res = db_exec(db, &st_claim, 3, params, err);
 	if (res == NULL)
 		return false;
-	*claimed = PQntuples(res);
-	for (int r = 0; r < *claimed; r++) {
+	*claimed = 0;
+	for (int r = 0; r < PQntuples(res); r++) {
 		struct sip_job job;
 
-		memset(&job, 0, sizeof(job));
-		job.id = atoll(PQgetvalue(res, r, 0));
-		db_copy(res, r, 1, job.event, sizeof(job.event));
-		db_copy(res, r, 2, job.action, sizeof(job.action));
-		job.attempts = atoi(PQgetvalue(res, r, 3));
-		job.config_version = atoll(PQgetvalue(res, r, 4));
-		db_copy(res, r, 5, job.phone, sizeof(job.phone));
-		job.registration_id = atoll(PQgetvalue(res, r, 6));
-		db_copy(res, r, 7, job.aor, sizeof(job.aor));
-		db_copy(res, r, 8, job.contact, sizeof(job.contact));
-		db_copy(res, r, 9, job.call_id, sizeof(job.call_id));
-		db_copy(res, r, 10, job.transport, sizeof(job.transport));
-		db_copy(res, r, 11, job.source_ip, sizeof(job.source_ip));
-		job.source_port = (unsigned) atoi(PQgetvalue(res, r, 12));
-		db_copy(res, r, 13, job.security_mode, sizeof(job.security_mode));
+		claimed_job(res, r, &job);
+		*claimed += job.binding <= 1;
 		fn(ctx, &job);
 	}
 	PQclear(res);

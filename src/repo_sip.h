@@ -81,8 +81,10 @@ bool repo_sip_bindings(struct db *db, const char *phone_uuid,
 bool repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx,
 		     struct app_err *err);
 
-/* One claimed NOTIFY, with the phone's current binding (registration_id 0
- * when the phone is no longer registered). */
+/* One claimed NOTIFY with one of the phone's active bindings: a phone
+ * with several (RFC 3261 10.2.1) comes as that many jobs in a row, the
+ * same id, binding 1 .. bindings; a phone no longer registered as one job
+ * with bindings 0 and registration_id 0. */
 struct sip_job {
 	long long id;
 	char event[24];
@@ -98,10 +100,13 @@ struct sip_job {
 	char transport[8];
 	char source_ip[64];
 	unsigned source_port;
+	int binding;
+	int bindings;
 };
 
 /* Claims up to limit due NOTIFYs queued for node, locking them for
- * lock_seconds; each goes to fn (which may keep it). */
+ * lock_seconds; each binding of each goes to fn, in order; *claimed counts
+ * NOTIFYs (outbox rows), not bindings. */
 bool repo_sip_claim(struct db *db, const char *node, int limit, long lock_seconds,
 		    void (*fn)(void *ctx, struct sip_job *job), void *ctx, int *claimed,
 		    struct app_err *err);

@@ -108,17 +108,84 @@ drop_tls_binding(void *ctx, long long id)
 	sip_tport_forget(s, id);
 }
 
+/* Statements whose removed binding ids come back to the SIP thread. */
+struct ids_task {
+	struct sip_task t;
+	char node[64];
+	char phone_uuid[64];            /* "" for the expiry janitor */
+	bool ok;
+	long long *ids;
+	int n, cap;
+};
+
+static void
+collect_id(void *ctx, long long id)
+{
+	struct ids_task *it = ctx;
+
+	if (it->n == it->cap) {
+		int cap = it->cap ? 2 * it->cap : 64;
+		long long *ids = realloc(it->ids, sizeof(*ids) * (size_t) cap);
+
+		if (ids == NULL)
+			return;   /* its connection is kept until the phone registers again */
+		it->ids = ids;
+		it->cap = cap;
+	}
+	it->ids[it->n++] = id;
+}
+
+static void
+ids_run(struct db *db, struct sip_task *t)
+{
+	struct ids_task *it = (struct ids_task *) t;
+	struct app_err err = { 0 };
+
+	it->ok = it->phone_uuid[0] ?
+		 repo_sip_unbind_tls(db, it->phone_uuid, it->node, collect_id, it, &err) :
+		 repo_sip_expire(db, collect_id, it, &err);
+	if (!it->ok)
+		log_msg(LOG_WARN, "sip: %s: %s", it->phone_uuid[0] ?
+			"dropping TLS bindings after an LSC change" : "expiring bindings", err.msg);
+	else if (it->phone_uuid[0])
+		log_msg(LOG_INFO, "sip: LSC of phone %s changed: its TLS bindings are dropped",
+			it->phone_uuid);
+}
+
+static void
+ids_done(struct sip *s, struct sip_task *t)
+{
+	struct ids_task *it = (struct ids_task *) t;
+
+	for (int i = 0; s != NULL && i < it->n; i++) {
+		if (it->phone_uuid[0])
+			drop_tls_binding(s, it->ids[i]);
+		else
+			sip_tport_forget(s, it->ids[i]);
+	}
+	free(it->ids);
+	free(it);
+}
+
+static void
+post_ids_task(struct sip *s, const char *phone_uuid)
+{
+	struct ids_task *it = calloc(1, sizeof(*it));
+
+	if (it == NULL)
+		return;
+	it->t.run = ids_run;
+	it->t.done = ids_done;
+	snprintf(it->node, sizeof(it->node), "%s", s->node);
+	snprintf(it->phone_uuid, sizeof(it->phone_uuid), "%s", phone_uuid);
+	sip_pool_task(s->pool, &it->t);
+}
+
 static void
 on_lsc_change(void *ctx, const char *phone_uuid)
 {
-	struct sip *s = ctx;
-	struct app_err err = { 0 };
-
-	if (!repo_sip_unbind_tls(s->db, phone_uuid, s->node, drop_tls_binding, s, &err))
-		log_msg(LOG_WARN, "sip: dropping TLS bindings after an LSC change: %s", err.msg);
-	else
-		log_msg(LOG_INFO, "sip: LSC of phone %s changed: its TLS bindings are dropped",
-			phone_uuid);
+	if (phone_uuid[0])
+		post_ids_task(ctx, phone_uuid);
 }
 
 /* --- requests ------------------------------------------------------------- */
@@ -149,16 +216,20 @@ peer_of(struct sip *s, msg_t *msg, tport_t *tp, struct sip_peer *peer, char *ip,
 	}
 }
 
-static void
-send_answer(nta_incoming_t *irq, msg_t *msg, sip_t const *sip, const struct sip_answer *a)
+void
+sip_send_answer(nta_incoming_t *irq, msg_t *msg, sip_t const *sip, const struct sip_answer *a)
 {
+	char retry[16];
+
+	/* Spread over 5..14 s, so that shed phones do not come back at once. */
+	snprintf(retry, sizeof(retry), "%ld", 5 + random() % 10);
 	nta_incoming_treply(irq, a->status, a->phrase,
 			    SIPTAG_USER_AGENT_STR(SIP_USER_AGENT),
 			    TAG_IF(a->www_authenticate[0],
 				   SIPTAG_WWW_AUTHENTICATE_STR(a->www_authenticate)),
 			    TAG_IF(a->contact[0], SIPTAG_CONTACT_STR(a->contact)),
 			    TAG_IF(a->min_expires, SIPTAG_MIN_EXPIRES_STR(STR(SIP_MIN_EXPIRES))),
-			    TAG_IF(a->retry_after, SIPTAG_RETRY_AFTER_STR("5")),
+			    TAG_IF(a->retry_after, SIPTAG_RETRY_AFTER_STR(retry)),
 			    TAG_IF(a->unsupported, SIPTAG_UNSUPPORTED(
 					   (sip_unsupported_t const *) sip->sip_require)),
 			    TAG_IF(a->allow, SIPTAG_ALLOW_STR("REGISTER, OPTIONS")),
@@ -166,6 +237,8 @@ send_answer(nta_incoming_t *irq, msg_t *msg, sip_t const *sip, const struct sip_
 			    TAG_END());
 }
 
+/* REGISTER goes to a database thread (answered later, 0 to nta) unless
+ * the queue is full (503 now); everything else is answered here. */
 static int
 on_request(struct sip *s, nta_leg_t *leg, nta_incoming_t *irq, sip_t const *sip)
 {
@@ -174,22 +247,25 @@ on_request(struct sip *s, nta_leg_t *leg, nta_incoming_t *irq, sip_t const *sip)
 	struct sip_answer a;
 	struct sip_peer peer;
 	char ip[64];
+	bool queued = false;
 	struct sip_registrar r = {
-		.db = s->db, .secret = s->secret, .node = s->node,
-		.accept_mic = strcmp(s->cfg->sip_accept_mic, "on") == 0,
-		.bound = sip_tport_remember, .forget = sip_tport_forget, .ctx = s,
+		.db = NULL, .secret = s->secret, .node = s->node, .ctx = s,
 	};
 
 	(void) leg;
 	peer_of(s, msg, tp, &peer, ip, sizeof(ip));
-	s->current_tport = tp != NULL && tport_is_reliable(tp) ? tp : NULL;
-	sip_registrar_handle(&r, sip, &peer, &a);
-	s->current_tport = NULL;
-	send_answer(irq, msg, sip, &a);
+	if (sip->sip_request->rq_method == sip_method_register)
+		queued = sip_pool_submit(s->pool, irq, msg, tp, &peer, &a);
+	else
+		sip_registrar_handle(&r, sip, &peer, &a);   /* needs no database */
+	if (!queued)
+		sip_send_answer(irq, msg, sip, &a);
 	if (tp != NULL)
 		tport_unref(tp);
 	msg_destroy(msg);
-	return a.status;   /* nta destroys the transaction after a final status */
+	/* nta destroys the transaction after a final status; a queued one is
+	 * the pool's to answer and destroy. */
+	return queued ? 0 : a.status;
 }
 
 /* --- the event loop ------------------------------------------------------- */
@@ -231,8 +307,6 @@ listen_open(struct sip *s)
 static void
 on_tick(struct sip *s, su_timer_t *t, struct sip *arg)
 {
-	struct app_err err = { 0 };
-
 	(void) t;
 	(void) arg;
 	s->ticks++;
@@ -240,8 +314,9 @@ on_tick(struct sip *s, su_timer_t *t, struct sip *arg)
 		listen_open(s);
 	if (s->tls != NULL)
 		sip_tls_tick(s->tls);
-	if (s->ticks % JANITOR_TICKS == 0 && !repo_sip_expire(s->db, sip_tport_forget, s, &err))
-		log_msg(LOG_WARN, "sip: expiring bindings: %s", err.msg);
+	sip_pool_sweep(s->pool, s->cfg->sip_register_wait);
+	if (s->ticks % JANITOR_TICKS == 0)
+		post_ids_task(s, "");
 	/* Retries fall due by time, and wake-ups are lost while LISTEN is down. */
 	sip_notifier_claim(s);
 }
@@ -339,6 +414,9 @@ setup(struct sip *s)
 	if (strrchr(s->cfg->sip_listen, ':') == NULL)
 		return app_err_set(&s->err, APP_E_INVALID_VALUE, "sip_listen",
 				   "sip_listen must be address:port, not %s", s->cfg->sip_listen);
+	s->nc = calloc(1, sizeof(*s->nc));
+	if (s->nc == NULL)
+		return app_err_set(&s->err, APP_E_INTERNAL, NULL, "out of memory");
 	s->db = db_open(s->cfg->database_url);
 	if (s->db == NULL ||
 	    !repo_sip_secret(s->db, s->secret, sizeof(s->secret), &s->err) ||
@@ -348,6 +426,9 @@ setup(struct sip *s)
 	if (s->root == NULL)
 		return app_err_set(&s->err, APP_E_INTERNAL, NULL, "sip: cannot create the event loop");
 	if (!make_agent(s) || !setup_loop(s))
+		return false;
+	if (sip_pool_start(s, (int) s->cfg->sip_db_threads, (int) s->cfg->sip_register_queue,
+			   &s->err) == NULL)
 		return false;
 	if (sip_tls_wanted(s->cfg) && (s->tls = sip_tls_start(s, &s->err)) == NULL)
 		return false;
@@ -359,6 +440,7 @@ static void
 teardown(struct sip *s)
 {
 	sip_notifier_stop(s);
+	sip_pool_stop(s->pool);
 	for (int i = 0; i < SIP_TPORT_BUCKETS; i++)
 		while (s->tports[i] != NULL)
 			sip_tport_forget(s, s->tports[i]->registration_id);
@@ -382,6 +464,7 @@ teardown(struct sip *s)
 		su_root_destroy(s->root);
 	}
 	db_close(s->db);
+	free(s->nc);
 }
 
 static void *

@@ -30,6 +30,7 @@
 #include "err.h"
 #include "repo_sip.h"
 #include "sip.h"
+#include "sip_registrar.h"
 
 #define SIP_TPORT_BUCKETS 1024
 #define SIP_USER_AGENT "axlprov"
@@ -43,6 +44,8 @@ struct tport_entry {
 };
 
 struct notify;
+struct delivery;
+struct sip_pool;
 struct sip_tls;
 
 struct sip {
@@ -70,11 +73,15 @@ struct sip {
 	struct db *db;
 	struct sip_listener *listener;
 	char secret[128];
+	struct sip_nc_table *nc;        /* digest nc replay tracking, 1 MiB */
+	struct sip_pool *pool;          /* the database threads REGISTERs run on */
+	bool claiming;                  /* a claim is with the outbox thread */
 	unsigned ticks;
 	struct sip_tls *tls;            /* NULL when sip_tls_listen is "" */
 	struct capf_trust *trust;       /* for phones' certificates */
 	struct notify *inflight;
-	int ninflight;
+	int ninflight;                  /* NOTIFYs, one per binding */
+	struct delivery *filling;       /* the row whose bindings are being claimed */
 	struct sip_result results[SIP_RESULTS_MAX];
 	int nresults;
 	su_timer_t *flush;
@@ -87,6 +94,30 @@ struct sip {
 struct tport_entry *sip_tport_find(struct sip *s, long long id);
 void sip_tport_remember(void *ctx, long long id);
 void sip_tport_forget(void *ctx, long long id);
+
+/* sip.c: sends the answer the registrar decided. */
+void sip_send_answer(nta_incoming_t *irq, msg_t *msg, sip_t const *sip,
+		     const struct sip_answer *a);
+
+/* sip_pool.c: REGISTERs run on database threads.  submit queues one (the
+ * answer follows from the SIP thread); false, with a 503 in *a to send
+ * now, when the queue is full. */
+struct sip_pool *sip_pool_start(struct sip *s, int threads, int queue, struct app_err *err);
+bool sip_pool_submit(struct sip_pool *p, nta_incoming_t *irq, msg_t *msg, tport_t *tp,
+		     const struct sip_peer *peer, struct sip_answer *a);
+/* Work for the outbox thread: run there with its connection, in the
+ * order queued; then done (NULL: free) on the SIP thread, which frees
+ * the task (and only frees it when called with s NULL: stopping).
+ * Embed it first in a larger struct for the task's data. */
+struct sip_task {
+	void (*run)(struct db *db, struct sip_task *t);
+	void (*done)(struct sip *s, struct sip_task *t);
+	struct sip_task *next;
+};
+void sip_pool_task(struct sip_pool *p, struct sip_task *t);
+/* 503 to REGISTERs that waited longer than wait_ms for a thread. */
+void sip_pool_sweep(struct sip_pool *p, long wait_ms);
+void sip_pool_stop(struct sip_pool *p);
 
 /* sip_notifier.c: claims due outbox rows and sends their NOTIFYs. */
 void sip_notifier_claim(struct sip *s);

@@ -74,6 +74,20 @@ find_credentials(su_home_t *home, sip_authorization_t const *au, auth_response_t
 	}
 }
 
+static bool
+nc_fresh(const struct sip_registrar *r, const auth_response_t *ar, const char *phone)
+{
+	bool fresh;
+
+	if (r->nc_lock != NULL)
+		pthread_mutex_lock(r->nc_lock);
+	fresh = sip_nc_fresh(r->nc, ar->ar_nonce, ar->ar_cnonce, ar->ar_username, phone, ar->ar_nc,
+			     time(NULL));
+	if (r->nc_lock != NULL)
+		pthread_mutex_unlock(r->nc_lock);
+	return fresh;
+}
+
 /* 0 when the request may go on, else the status answered. */
 static int
 authenticate(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
@@ -107,6 +121,13 @@ authenticate(const struct sip_registrar *r, sip_t const *sip, const struct sip_p
 			ph->digest_user);
 		rc = answer(a, 403, "Forbidden: bad credentials");
 	} else if (nonce == NONCE_STALE) {
+		rc = challenge(r, a, true);
+	} else if (r->nc != NULL && ar->ar_qop != NULL && !nc_fresh(r, ar, ph->name)) {
+		/* A replayed or rewound count: a fresh nonce, which a phone
+		 * with the password answers at once (a 403 would leave it
+		 * unregistered until its own back-off); a replayer cannot. */
+		log_msg(LOG_INFO, "sip: digest nc %s reused for %s: challenged again",
+			ar->ar_nc ? ar->ar_nc : "(none)", ph->name);
 		rc = challenge(r, a, true);
 	}
 	su_home_deinit(home);

@@ -8,6 +8,7 @@
 #ifndef AXLPROV_SIP_REGISTRAR_H
 #define AXLPROV_SIP_REGISTRAR_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include <sofia-sip/sip.h>
@@ -15,6 +16,7 @@
 #include "capf.h"
 
 struct db;
+struct sip_nc_table;
 
 /* What the registrar needs besides the request. */
 struct sip_registrar {
@@ -22,6 +24,10 @@ struct sip_registrar {
 	const char *secret;     /* the nonce secret shared by every instance */
 	const char *node;       /* this instance, recorded in bindings */
 	bool accept_mic;        /* sip_accept_mic */
+	/* Digest nc replay tracking (sip_rules.h); NULL: none.  nc_lock
+	 * (may be NULL) serialises it between database threads. */
+	struct sip_nc_table *nc;
+	pthread_mutex_t *nc_lock;
 	/* A binding made over a connection (TCP, TLS): id of its row. */
 	void (*bound)(void *ctx, long long id);
 	/* A binding removed (unregistered): its row id. */

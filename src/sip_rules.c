@@ -55,6 +55,71 @@ sip_nonce_make(const char *secret, time_t now, char out[SIP_NONCE_LEN + 1])
 	snprintf(out, SIP_NONCE_LEN + 1, "%s%s", time_hex, mac);
 }
 
+/* FNV-1a over the key's parts, each ended by a 0 byte; never 0. */
+static unsigned long long
+nc_key(const char *const parts[4])
+{
+	unsigned long long h = 14695981039346656037ULL;
+
+	for (int i = 0; i < 4; i++) {
+		for (const char *p = parts[i] ? parts[i] : ""; ; p++) {
+			h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+			if (*p == '\0')
+				break;
+		}
+	}
+	return h ? h : 1;
+}
+
+static bool
+nc_parse(const char *hex, unsigned *nc)
+{
+	unsigned long v = 0;
+
+	if (hex == NULL || strlen(hex) != 8)
+		return false;
+	for (int i = 0; i < 8; i++) {
+		int c = hex[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+			c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+		if (d < 0)
+			return false;
+		v = v << 4 | (unsigned long) d;
+	}
+	*nc = (unsigned) v;
+	return v > 0;
+}
+
+bool
+sip_nc_fresh(struct sip_nc_table *t, const char *nonce, const char *cnonce, const char *user,
+	     const char *phone, const char *nc_hex, time_t now)
+{
+	const char *const parts[4] = { nonce, cnonce, user, phone };
+	unsigned long long key = nc_key(parts);
+	struct sip_nc_slot *victim = NULL;
+	unsigned nc;
+
+	if (!nc_parse(nc_hex, &nc))
+		return false;
+	for (int i = 0; i < SIP_NC_PROBE; i++) {
+		struct sip_nc_slot *sl = &t->slot[(key + (unsigned long long) i) % SIP_NC_SLOTS];
+
+		if (sl->key == key) {
+			if (nc <= sl->nc)
+				return false;
+			sl->nc = nc;
+			sl->seen = (unsigned) now;
+			return true;
+		}
+		/* An empty slot, else the least recently used. */
+		if (victim == NULL || (victim->key != 0 &&
+		    (sl->key == 0 || (unsigned) now - sl->seen > (unsigned) now - victim->seen)))
+			victim = sl;
+	}
+	*victim = (struct sip_nc_slot) { .key = key, .nc = nc, .seen = (unsigned) now };
+	return true;
+}
+
 enum nonce_state
 sip_nonce_check(const char *secret, const char *nonce, time_t now, long validity)
 {

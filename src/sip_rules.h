@@ -36,6 +36,33 @@ void sip_nonce_make(const char *secret, time_t now, char out[SIP_NONCE_LEN + 1])
 enum nonce_state sip_nonce_check(const char *secret, const char *nonce, time_t now,
 				 long validity);
 
+/* Digest nonce-count replay tracking (RFC 7616 3.4: a server that
+ * checks nc refuses a count it has seen).  Our nonces carry only their
+ * issue second, so every phone challenged in that second shares one: an
+ * entry is keyed by nonce, cnonce, digest user and phone together (a
+ * 64-bit hash of them), and keeps the highest nc seen and when.  A fixed
+ * table, SIP_NC_SLOTS entries of 16 bytes (1 MiB) whatever the number of
+ * phones; a full probe run evicts its least recently used entry (oldest
+ * first: an entry older than the nonce validity guards nothing). */
+#define SIP_NC_SLOTS 65536
+#define SIP_NC_PROBE 8
+
+struct sip_nc_slot {
+	unsigned long long key;   /* 0: empty */
+	unsigned nc;
+	unsigned seen;            /* time(NULL) truncated to 32 bits */
+};
+
+struct sip_nc_table {
+	struct sip_nc_slot slot[SIP_NC_SLOTS];
+};
+
+/* True (and remembered) when nc_hex is above every count seen for this
+ * nonce, cnonce, user and phone; false for a repeat, a count going
+ * backwards, or an nc that is not 8 hex digits. */
+bool sip_nc_fresh(struct sip_nc_table *t, const char *nonce, const char *cnonce,
+		  const char *user, const char *phone, const char *nc_hex, time_t now);
+
 /* The parts of an Authorization header the check needs (NULLs allowed for
  * cnonce/nc/qop when the client used no qop). */
 struct sip_digest {

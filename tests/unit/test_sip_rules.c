@@ -4,7 +4,7 @@
  * values computed here with OpenSSL and against the RFC 2617 and RFC 7616
  * worked examples), the security profile's and the phone certificate's
  * say on a REGISTER (sip_admit), expiry,
- * the NOTIFY text and the retry policy.
+ * the NOTIFY text, the retry policy and digest nc replay tracking.
  */
 #include "testutil.h"
 
@@ -945,6 +945,90 @@ test_backoff(void **state)
 	assert_int_equal(sip_backoff(400, 5), 300);
 }
 
+/* --- nc replay tracking ------------------------------------------------ */
+
+static struct sip_nc_table *
+nc_table(void)
+{
+	struct sip_nc_table *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	return t;
+}
+
+static void
+test_nc_rising_repeat_backwards(void **state)
+{
+	struct sip_nc_table *t = nc_table();
+
+	(void) state;
+	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000001", NOW));
+	assert_false(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000001", NOW));   /* repeat */
+	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000002", NOW));
+	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "0000000A", NOW));   /* any case */
+	assert_false(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000009", NOW));  /* backwards */
+	assert_false(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "0000000a", NOW));
+	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "0000000b", NOW));
+	free(t);
+}
+
+/* Every phone challenged in the same second shares the nonce: each keeps
+ * its own count. */
+static void
+test_nc_shared_nonce_other_phone_or_cnonce(void **state)
+{
+	struct sip_nc_table *t = nc_table();
+
+	(void) state;
+	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000001", NOW));
+	assert_true(sip_nc_fresh(t, "n1", "c1", "u2", "SEP2", "00000001", NOW));
+	assert_true(sip_nc_fresh(t, "n1", "c2", "u1", "SEP1", "00000001", NOW));
+	assert_true(sip_nc_fresh(t, "n2", "c1", "u1", "SEP1", "00000001", NOW));
+	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP3", "00000001", NOW));
+	/* parts are not simply concatenated */
+	assert_true(sip_nc_fresh(t, "n1c", "1", "u1", "SEP1", "00000001", NOW));
+	assert_false(sip_nc_fresh(t, "n1", "c1", "u2", "SEP2", "00000001", NOW));
+	free(t);
+}
+
+static void
+test_nc_malformed(void **state)
+{
+	struct sip_nc_table *t = nc_table();
+	const char *bad[] = { NULL, "", "1", "0000001", "000000001", "0000000g", "-0000001",
+			      "00000000" };
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", bad[i], NOW));
+	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "ffffffff", NOW));
+	assert_false(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "FFFFFFFF", NOW));
+	free(t);
+}
+
+/* Four times as many keys as slots: the memory stays the table's, and the
+ * most recent keys are all still tracked (older ones were evicted). */
+static void
+test_nc_bounded_and_recent_kept(void **state)
+{
+	struct sip_nc_table *t = nc_table();
+	char nonce[32];
+	int kept = 0;
+
+	(void) state;
+	for (int i = 0; i < 4 * SIP_NC_SLOTS; i++) {
+		snprintf(nonce, sizeof(nonce), "n%d", i);
+		assert_true(sip_nc_fresh(t, nonce, "c", "u", "SEP", "00000001", NOW + i / 1000));
+	}
+	for (int i = 4 * SIP_NC_SLOTS - 1000; i < 4 * SIP_NC_SLOTS; i++) {
+		snprintf(nonce, sizeof(nonce), "n%d", i);
+		kept += !sip_nc_fresh(t, nonce, "c", "u", "SEP", "00000001", NOW + 300);
+	}
+	assert_int_equal(kept, 1000);
+	assert_int_equal(sizeof(*t), (size_t) SIP_NC_SLOTS * 16);
+	free(t);
+}
+
 int
 main(void)
 {
@@ -982,6 +1066,10 @@ main(void)
 		cmocka_unit_test(test_notify_body_too_long),
 		cmocka_unit_test(test_status_retryable),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_nc_rising_repeat_backwards),
+		cmocka_unit_test(test_nc_shared_nonce_other_phone_or_cnonce),
+		cmocka_unit_test(test_nc_malformed),
+		cmocka_unit_test(test_nc_bounded_and_recent_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

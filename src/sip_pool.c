@@ -1,0 +1,452 @@
+/*
+ * sip_pool.c: the SIP side's database threads.  A REGISTER needs several
+ * statements (the phone, its bindings, the 200's list) and a durable
+ * commit; run on the SIP thread they would stop OPTIONS, NOTIFY answers
+ * and retransmissions while PostgreSQL is slow or away.  So the SIP thread
+ * only queues each REGISTER here (a bounded queue: beyond it, or after
+ * waiting too long in it, the phone gets 503 with a jittered Retry-After)
+ * and sends the answer when a thread of this pool has decided it.  Each
+ * thread owns one database connection; the connections of bindings (TCP,
+ * TLS) stay the SIP thread's, so the threads only list their ids.  One
+ * more thread, with a connection of its own, runs the outbox's and the
+ * janitor's statements in order (sip_task): claims, answers recorded,
+ * expired bindings.
+ */
+#define _GNU_SOURCE /* eventfd */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* First: it sets the types sofia-sip passes back to our callbacks. */
+#include "sip_priv.h"
+
+#include <sofia-sip/sip_header.h>
+
+#include "db.h"
+#include "log.h"
+#include "metrics.h"
+
+#define POOL_MAX_THREADS 8
+#define IDS_MAX 64
+
+/* One REGISTER, from the SIP thread to a database thread and back. */
+struct reg_job {
+	nta_incoming_t *irq;
+	msg_t *msg;                     /* a reference to the request */
+	tport_t *tp;                    /* its connection (reference), or NULL */
+	struct sip_peer peer;
+	char ip[64];
+	struct cert_facts cert;         /* a copy: the TLS connection may go */
+	struct timespec queued;
+	struct sip_answer a;
+	long long bound[IDS_MAX], forgot[IDS_MAX];
+	int nbound, nforgot;
+	struct reg_job *next;
+};
+
+struct sip_pool {
+	struct sip *s;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct reg_job *head, *tail;    /* waiting for a thread */
+	int queued, max;
+	struct reg_job *done;           /* answered, for the SIP thread */
+	int done_fd;
+	bool stopping;
+	int nthreads;
+	pthread_t threads[POOL_MAX_THREADS];
+	struct db *db[POOL_MAX_THREADS];
+	pthread_mutex_t nc_lock;
+	su_wait_t wait[1];
+	/* The outbox thread: tasks in order, then their done on the SIP thread. */
+	struct sip_task *tasks, *tasks_tail, *tasks_done;
+	pthread_t outbox;
+	bool outbox_started;
+	struct db *outbox_db;
+};
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void
+collect_bound(void *ctx, long long id)
+{
+	struct reg_job *j = ctx;
+
+	if (j->nbound < IDS_MAX)
+		j->bound[j->nbound++] = id;
+}
+
+static void
+collect_forgot(void *ctx, long long id)
+{
+	struct reg_job *j = ctx;
+
+	if (j->nforgot < IDS_MAX)
+		j->forgot[j->nforgot++] = id;
+}
+
+static void wake(struct sip_pool *p);
+
+static void
+finish(struct sip_pool *p, struct reg_job *j)
+{
+	pthread_mutex_lock(&p->lock);
+	j->next = p->done;
+	p->done = j;
+	pthread_mutex_unlock(&p->lock);
+	wake(p);
+}
+
+static struct reg_job *
+next_job(struct sip_pool *p)
+{
+	struct reg_job *j;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->head == NULL && !p->stopping)
+		pthread_cond_wait(&p->cond, &p->lock);
+	j = p->head;
+	if (j != NULL && !p->stopping) {
+		p->head = j->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		p->queued--;
+	} else {
+		j = NULL;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return j;
+}
+
+static void *
+worker(void *arg)
+{
+	struct sip_pool *p = arg;
+	struct sip *s = p->s;
+	int me;
+	struct reg_job *j;
+
+	pthread_mutex_lock(&p->lock);
+	for (me = 0; me < p->nthreads && !pthread_equal(p->threads[me], pthread_self()); me++)
+		;
+	pthread_mutex_unlock(&p->lock);
+	while ((j = next_job(p)) != NULL) {
+		struct sip_registrar r = {
+			.db = p->db[me], .secret = s->secret, .node = s->node,
+			.accept_mic = strcmp(s->cfg->sip_accept_mic, "on") == 0,
+			.nc = s->nc, .nc_lock = &p->nc_lock,
+			.bound = collect_bound, .forget = collect_forgot, .ctx = j,
+		};
+
+		sip_registrar_handle(&r, sip_object(j->msg), &j->peer, &j->a);
+		finish(p, j);
+	}
+	return NULL;
+}
+
+static void
+wake(struct sip_pool *p)
+{
+	uint64_t one = 1;
+
+	if (write(p->done_fd, &one, sizeof(one)) < 0)
+		log_msg(LOG_WARN, "sip: cannot wake the SIP thread");
+}
+
+/* Runs tasks in order until stopped with none left. */
+static void *
+outbox_worker(void *arg)
+{
+	struct sip_pool *p = arg;
+	struct sip_task *t;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (p->tasks == NULL && !p->stopping)
+			pthread_cond_wait(&p->cond, &p->lock);
+		t = p->tasks;
+		if (t == NULL) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		p->tasks = t->next;
+		if (p->tasks == NULL)
+			p->tasks_tail = NULL;
+		pthread_mutex_unlock(&p->lock);
+		t->run(p->outbox_db, t);
+		pthread_mutex_lock(&p->lock);
+		t->next = p->tasks_done;
+		p->tasks_done = t;
+		pthread_mutex_unlock(&p->lock);
+		wake(p);
+	}
+}
+
+void
+sip_pool_task(struct sip_pool *p, struct sip_task *t)
+{
+	t->next = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (p->tasks_tail)
+		p->tasks_tail->next = t;
+	else
+		p->tasks = t;
+	p->tasks_tail = t;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void
+task_finish(struct sip *s, struct sip_task *t)
+{
+	if (t->done != NULL)
+		t->done(s, t);
+	else
+		free(t);
+}
+
+static void
+job_free(struct reg_job *j)
+{
+	if (j->tp != NULL)
+		tport_unref(j->tp);
+	msg_destroy(j->msg);
+	free(j);
+}
+
+/* On the SIP thread: the connections of new bindings, then the answer. */
+static void
+answer_job(struct sip *s, struct reg_job *j)
+{
+	for (int i = 0; i < j->nforgot; i++)
+		sip_tport_forget(s, j->forgot[i]);
+	s->current_tport = j->tp != NULL && tport_is_reliable(j->tp) ? j->tp : NULL;
+	for (int i = 0; i < j->nbound; i++)
+		sip_tport_remember(s, j->bound[i]);
+	s->current_tport = NULL;
+	sip_send_answer(j->irq, j->msg, sip_object(j->msg), &j->a);
+	nta_incoming_destroy(j->irq);
+	job_free(j);
+}
+
+static int
+on_done(struct sip *s, su_wait_t *w, struct sip *arg)
+{
+	struct sip_pool *p = s->pool;
+	struct reg_job *j, *next;
+	struct sip_task *t, *tnext, *order = NULL;
+	uint64_t n;
+
+	(void) w;
+	(void) arg;
+	if (read(p->done_fd, &n, sizeof(n)) < 0)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	j = p->done;
+	p->done = NULL;
+	t = p->tasks_done;
+	p->tasks_done = NULL;
+	pthread_mutex_unlock(&p->lock);
+	for (; j != NULL; j = next) {
+		next = j->next;
+		answer_job(s, j);
+	}
+	for (; t != NULL; t = tnext) {   /* finished last first: reverse */
+		tnext = t->next;
+		t->next = order;
+		order = t;
+	}
+	for (; order != NULL; order = tnext) {
+		tnext = order->next;
+		task_finish(s, order);
+	}
+	return 0;
+}
+
+/* 503 with a jittered Retry-After (sip.c spreads it), counted as shed. */
+static void
+shed(struct sip_answer *a, const char *why)
+{
+	memset(a, 0, sizeof(*a));
+	a->status = 503;
+	snprintf(a->phrase, sizeof(a->phrase), "Service Unavailable: %s", why);
+	a->retry_after = true;
+	metrics_register_shed();
+}
+
+bool
+sip_pool_submit(struct sip_pool *p, nta_incoming_t *irq, msg_t *msg, tport_t *tp,
+		const struct sip_peer *peer, struct sip_answer *a)
+{
+	struct reg_job *j;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->queued >= p->max) {
+		pthread_mutex_unlock(&p->lock);
+		shed(a, "too many registrations waiting");
+		return false;
+	}
+	pthread_mutex_unlock(&p->lock);
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		shed(a, "out of memory");
+		return false;
+	}
+	j->irq = irq;
+	j->msg = msg_ref_create(msg);
+	j->tp = tp != NULL ? tport_ref(tp) : NULL;
+	j->peer = *peer;
+	snprintf(j->ip, sizeof(j->ip), "%s", peer->ip);
+	j->peer.ip = j->ip;
+	if (peer->cert != NULL) {
+		j->cert = *peer->cert;
+		j->peer.cert = &j->cert;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &j->queued);
+	pthread_mutex_lock(&p->lock);
+	if (p->tail)
+		p->tail->next = j;
+	else
+		p->head = j;
+	p->tail = j;
+	p->queued++;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return true;
+}
+
+/* Once a tick: REGISTERs that waited longer than wait_ms for a thread
+ * (PostgreSQL slow or away) get their 503 now, not after it is back. */
+void
+sip_pool_sweep(struct sip_pool *p, long wait_ms)
+{
+	struct reg_job **pp, *old = NULL, *j;
+
+	pthread_mutex_lock(&p->lock);
+	for (pp = &p->head; (j = *pp) != NULL;) {
+		if (ms_since(&j->queued) > wait_ms) {
+			*pp = j->next;
+			p->queued--;
+			j->next = old;
+			old = j;
+		} else {
+			pp = &j->next;
+		}
+	}
+	p->tail = NULL;
+	for (j = p->head; j != NULL; j = j->next)
+		p->tail = j;
+	pthread_mutex_unlock(&p->lock);
+	for (; old != NULL; old = j) {
+		j = old->next;
+		shed(&old->a, "the database is slow");
+		answer_job(p->s, old);
+	}
+}
+
+static bool
+pool_threads(struct sip_pool *p, int n, struct app_err *err)
+{
+	for (int i = 0; i < n; i++) {
+		p->db[i] = db_open(p->s->cfg->database_url);
+		if (p->db[i] == NULL)
+			return app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
+					   "sip: cannot open a database connection");
+	}
+	p->outbox_db = db_open(p->s->cfg->database_url);
+	if (p->outbox_db == NULL)
+		return app_err_set(err, APP_E_DB_UNAVAILABLE, NULL,
+				   "sip: cannot open a database connection");
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
+			break;
+		p->nthreads++;
+	}
+	p->outbox_started = pthread_create(&p->outbox, NULL, outbox_worker, p) == 0;
+	pthread_mutex_unlock(&p->lock);
+	return (p->nthreads == n && p->outbox_started) ||
+	       app_err_set(err, APP_E_INTERNAL, NULL, "sip: cannot start the database threads");
+}
+
+struct sip_pool *
+sip_pool_start(struct sip *s, int threads, int queue, struct app_err *err)
+{
+	struct sip_pool *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	p->s = s;
+	p->max = queue;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	pthread_mutex_init(&p->nc_lock, NULL);
+	p->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->pool = p;
+	if (p->done_fd < 0 || su_wait_create(p->wait, p->done_fd, SU_WAIT_IN) != 0 ||
+	    su_root_register(s->root, p->wait, on_done, s, 0) < 0) {
+		app_err_set(err, APP_E_INTERNAL, NULL, "sip: cannot set up the database threads");
+		sip_pool_stop(p);
+		return NULL;
+	}
+	if (!pool_threads(p, threads > POOL_MAX_THREADS ? POOL_MAX_THREADS : threads, err)) {
+		sip_pool_stop(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Joins the threads; REGISTERs not answered yet are dropped (the phones
+ * retransmit to whoever serves next). */
+void
+sip_pool_stop(struct sip_pool *p)
+{
+	struct reg_job *j, *next;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (int i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	if (p->outbox_started)
+		pthread_join(p->outbox, NULL);   /* after running what was queued */
+	for (struct sip_task *t = p->tasks_done, *tn; t != NULL; t = tn) {
+		tn = t->next;
+		if (t->done != NULL)
+			t->done(NULL, t);   /* the loop is stopping: only frees */
+		else
+			free(t);
+	}
+	for (int k = 0; k < 2; k++)
+		for (j = k ? p->done : p->head; j != NULL; j = next) {
+			next = j->next;
+			nta_incoming_destroy(j->irq);
+			job_free(j);
+		}
+	if (p->done_fd >= 0) {
+		su_root_unregister(p->s->root, p->wait, on_done, p->s);
+		close(p->done_fd);
+	}
+	for (int i = 0; i < POOL_MAX_THREADS; i++)
+		db_close(p->db[i]);
+	db_close(p->outbox_db);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->nc_lock);
+	p->s->pool = NULL;
+	free(p);
+}

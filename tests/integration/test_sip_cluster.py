@@ -1,0 +1,226 @@
+"""The SIP side at cluster scale, the parts a small test can show: a phone
+registered from several contacts (RFC 3261 10.2.1) gets the NOTIFY of an
+apply at every one of them, and counts as delivered when any answered 2xx;
+a replayed digest nonce count is challenged again; and with PostgreSQL
+stopped (SIGSTOP) the SIP thread still answers OPTIONS at once while
+REGISTERs get 503 with a jittered Retry-After, losing no binding.
+The 40,000-phone figures are bench/cluster.py's (make bench-cluster).
+"""
+
+import os
+import re
+import secrets
+import signal
+import time
+
+import pytest
+
+from conftest import Axl, finish_server, start_server
+from sipphone import SipPhone, digest_params, h
+from test_sip import Lab, apply, settled, wait_status
+
+
+@pytest.fixture
+def lab(axl, unique):
+    return Lab(axl, unique)
+
+
+def two_contacts(server, lab):
+    """One phone registered from two sockets (two contacts, two Call-IDs)."""
+    profile = lab.profile()
+    name, userid, password = lab.phone(profile)
+    phones = [SipPhone(server.sip_port, userid, password, "udp") for _ in range(2)]
+    for ph in phones:
+        r = ph.register()
+        assert r.status == 200, r.raw
+    assert len(", ".join(r.all("Contact")).split(",")) == 2, r.raw
+    return name, phones
+
+
+@pytest.mark.parametrize("answers", [((200, "OK"), (200, "OK")),
+                                     ((489, "Bad Event"), (200, "OK"))],
+                         ids=["both-200", "one-489-one-200"])
+def test_every_binding_gets_the_notify(server, axl, lab, answers):
+    name, phones = two_contacts(server, lab)
+    try:
+        r = apply(axl, "applyPhone", name)
+        request = r.header("X-Axlprov-Apply-Request")
+        notifies = [ph.wait_request() for ph in phones]
+        assert all(n is not None for n in notifies), server.log_text()[-2000:]
+        for ph, n, answer in zip(phones, notifies, answers):
+            assert n.uri == ph.contact and n.header("Call-ID") == ph.call_id
+            ph.answer(n, *answer)
+        st = wait_status(axl, request, settled)
+        assert (st["targeted"], st["delivered"], st["failed"]) == (1, 1, 0), st
+        assert st["phones"][0]["sipStatus"] == 200, st
+    finally:
+        for ph in phones:
+            ph.close()
+
+
+def test_all_bindings_refusing_fails_with_an_answer(server, axl, lab):
+    name, phones = two_contacts(server, lab)
+    try:
+        r = apply(axl, "applyPhone", name)
+        request = r.header("X-Axlprov-Apply-Request")
+        for ph in phones:
+            n = ph.wait_request()
+            assert n is not None
+            ph.answer(n, 489, "Bad Event")
+        st = wait_status(axl, request, settled)
+        assert (st["delivered"], st["failed"]) == (0, 1), st
+        assert st["phones"][0]["sipStatus"] == 489, st
+    finally:
+        for ph in phones:
+            ph.close()
+
+
+# --------------------------------------------------------------------------
+# digest nonce-count replay
+# --------------------------------------------------------------------------
+
+def authorization_nc(ph, challenge, nc, cnonce="0a4f113b"):
+    """ph's answer to challenge with a chosen nc and cnonce (MD5, qop=auth)."""
+    p = digest_params(challenge)
+    host, port = ph.server
+    uri = "sip:%s:%d" % (host, port)
+    ha1 = h("MD5", "%s:%s:%s" % (ph.user, p["realm"], ph.password))
+    ha2 = h("MD5", "REGISTER:%s" % uri)
+    resp = h("MD5", ":".join([ha1, p["nonce"], nc, cnonce, "auth", ha2]))
+    return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
+            'algorithm=MD5, cnonce="%s", qop=auth, nc=%s'
+            % (ph.user, p["realm"], p["nonce"], uri, resp, cnonce, nc))
+
+
+def test_replayed_authorization_is_challenged_again(server, lab):
+    profile = lab.profile(digest=True)
+    _, userid, password = lab.phone(profile)
+    ph = SipPhone(server.sip_port, userid, password, "udp")
+    try:
+        r = ph.transact(ph.register_request())
+        assert r.status == 401, r.raw
+        challenge = r.header("WWW-Authenticate")
+        auth = authorization_nc(ph, challenge, "00000001")
+        assert ph.transact(ph.register_request(authorization=auth)).status == 200
+        # the very same header again (new transaction, CSeq one up): refused
+        # with a fresh nonce, stale=true, and no binding change
+        r = ph.transact(ph.register_request(authorization=auth))
+        assert r.status == 401, r.raw
+        again = r.header("WWW-Authenticate")
+        assert "stale=true" in again and digest_params(again)["nonce"]
+        # a count going on from the same nonce is fine, going back is not
+        ok = authorization_nc(ph, challenge, "00000003")
+        assert ph.transact(ph.register_request(authorization=ok)).status == 200
+        back = authorization_nc(ph, challenge, "00000002")
+        assert ph.transact(ph.register_request(authorization=back)).status == 401
+        # the phone recovers by answering the new challenge
+        assert ph.register().status == 200
+    finally:
+        ph.close()
+
+
+# --------------------------------------------------------------------------
+# PostgreSQL stopped: the SIP thread goes on, REGISTERs get 503
+# --------------------------------------------------------------------------
+
+def postgres_pids(pg):
+    """The postmaster of the session's cluster and all its children."""
+    for c in pg.clusters():
+        try:
+            with open(os.path.join(c, "postmaster.pid")) as f:
+                master = int(f.readline())
+            break
+        except OSError:
+            continue
+    pids = [master]
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    s = f.read()
+            except OSError:
+                continue
+            if int(s[s.rindex(")") + 2:].split()[1]) == master:
+                pids.append(int(d))
+    return pids
+
+
+def options_request(ph):
+    host, port = ph.server
+    return "\r\n".join([
+        "OPTIONS sip:%s:%d SIP/2.0" % (host, port),
+        "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport" % (ph.port, secrets.token_hex(6)),
+        "Max-Forwards: 70", "From: <sip:%s@%s>;tag=%s" % (ph.user, host, ph.tag),
+        "To: <sip:%s@%s>" % (ph.user, host), "Call-ID: opt-%s" % secrets.token_hex(6),
+        "CSeq: 1 OPTIONS", "Content-Length: 0", "", ""])
+
+
+def answers(phones, until):
+    """{phone index: final status} of what arrives before until."""
+    got = {}
+    while time.time() < until and len(got) < len(phones):
+        for i, ph in enumerate(phones):
+            if i not in got:
+                m = ph.recv(0.05)
+                if m is not None and m.status is not None and m.status >= 200:
+                    got[i] = m
+    return got
+
+
+@pytest.fixture(scope="module")
+def small_pool(pg):
+    """One database thread, two REGISTERs may wait for it, for 1 s."""
+    srv = start_server(pg, ["--sip-db-threads", "1", "--sip-register-queue", "2",
+                            "--sip-register-wait", "1000"])
+    yield srv
+    finish_server(srv)
+
+
+def test_postgres_stopped_options_flow_registers_get_503(pg, small_pool, axl, unique):
+    lab = Lab(axl, unique)
+    profile = lab.profile()
+    phones = []
+    for _ in range(6):
+        _, userid, password = lab.phone(profile)
+        phones.append(SipPhone(small_pool.sip_port, userid, password, "udp"))
+    assert phones[0].register().status == 200          # bound before the outage
+    pids = postgres_pids(pg)
+    try:
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        t0 = time.time()
+        for ph in phones[1:]:
+            ph.send(ph.register_request())
+        # OPTIONS needs no database: answered at once (well within T1)
+        t = time.time()
+        phones[0].send(options_request(phones[0]))
+        m = phones[0].recv(0.5)
+        assert m is not None and m.status == 200, m
+        assert time.time() - t < 0.5
+        # one REGISTER holds the thread, two wait (503 after 1 s), two are shed at once
+        got = answers(phones[1:], t0 + 4.0)
+        shed = [m for m in got.values() if m.status == 503]
+        assert len(shed) == 4, {i: m.status for i, m in got.items()}
+        for m in shed:
+            assert 5 <= int(m.header("Retry-After")) <= 14, m.raw
+        time.sleep(max(0.0, t0 + 5.0 - time.time()))
+    finally:
+        for p in pids:
+            os.kill(p, signal.SIGCONT)
+    # the held REGISTER completes after PostgreSQL is back
+    held = [i for i in range(1, 6) if i - 1 not in got]
+    assert len(held) == 1
+    m = answers([phones[held[0]]], time.time() + 10)
+    assert m and m[0].status == 200, m
+    # nothing acknowledged is lost; the shed phones register on their retry
+    for ph in phones[1:]:
+        if ph is not phones[held[0]]:
+            assert ph.register().status == 200
+    bound = pg.sql("SELECT count(*) FROM sip_registration s JOIN phone p ON p.pkid = s.phone_id "
+                   "JOIN phone_security_profile sp ON sp.pkid = p.security_profile_id "
+                   "WHERE sp.name = :'v1' AND s.expires_at > now()", profile)
+    assert int(bound[0][0]) == 6
+    metrics = Axl(small_pool).raw("GET", "/metrics").body.decode()
+    assert re.search(r'axlprov_registrations_total\{result="shed"\} 4\b', metrics), metrics
+    for ph in phones:
+        ph.close()
