@@ -137,9 +137,9 @@ format:
 format-check:
 	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRC)
 
-# The house rules a compiler does not check: no function over 60 lines
-# (tools/check_function_length.py).
-check-style:
+# The house rules a compiler does not check: the layout .clang-format
+# describes, and no function over 60 lines (tools/check_function_length.py).
+check-style: format-check
 	$(PYTHON) tools/check_function_length.py $(filter %.c,$(FORMAT_SRC))
 
 # --- Debian and npm packages ---------------------------------------------

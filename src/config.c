@@ -209,7 +209,8 @@ set(struct config *cfg, const struct setting *s, const char *value, const char *
 	if (s->type == C_CCMVER && !axl_ccm_version_valid(value))
 		return app_err_set(err, APP_E_INVALID_VALUE, s->key,
 				   "%s: %s must look like 14.0.1.13900-155 and start with a served "
-				   "AXL version (%s); not %s", origin, s->key, axl_version_list(), value);
+				   "AXL version (%s); not %s",
+				   origin, s->key, axl_version_list(), value);
 	switch (s->type) {
 	case C_LEVEL:
 		if (log_level_parse(value) < 0)

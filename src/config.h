@@ -42,19 +42,19 @@ struct config {
 	long sip_db_threads;      /* database threads REGISTERs run on */
 	long sip_register_queue;  /* REGISTERs waiting for one of them, at most */
 	long sip_register_wait;   /* ms a REGISTER may wait for one before its 503 */
-	long login_backoff_after;  /* failures from one address before refusals, 0 = off */
-	long login_backoff_window; /* seconds after which failures are forgotten */
-	long login_backoff_max;    /* longest refusal, seconds */
-	long throttle_outbox_backlog;    /* writes get 503 above this many unsent NOTIFYs (0: off) */
+	long login_backoff_after; /* failures from one address before refusals, 0 = off */
+	long login_backoff_window;    /* seconds after which failures are forgotten */
+	long login_backoff_max;       /* longest refusal, seconds */
+	long throttle_outbox_backlog; /* writes get 503 above this many unsent NOTIFYs (0: off) */
 	long throttle_writes_per_second; /* write budget shared by all workers (0: off) */
-	char capf_cert[512];      /* PEM: the CAPF CA certificate that issues LSCs ("" = none) */
-	char capf_key[512];       /* PEM: its private key ("" = in capf_cert) */
-	long capf_lsc_days;       /* validity of an issued LSC, days */
-	char mic_roots[512];      /* PEM bundle: roots (or manufacturing CAs) MICs chain to */
-	long sql_query_timeout;   /* executeSQLQuery's statement_timeout, seconds */
+	char capf_cert[512];    /* PEM: the CAPF CA certificate that issues LSCs ("" = none) */
+	char capf_key[512];     /* PEM: its private key ("" = in capf_cert) */
+	long capf_lsc_days;     /* validity of an issued LSC, days */
+	char mic_roots[512];    /* PEM bundle: roots (or manufacturing CAs) MICs chain to */
+	long sql_query_timeout; /* executeSQLQuery's statement_timeout, seconds */
 	char sql_query_database_url[1024]; /* its connection ("" = database_url as axlprov_sql) */
-	char capf_listen[128];    /* EST (online LSC enrollment) address:port, "" = off */
-	long capf_rate_limit;     /* EST requests per address per minute (0: no limit) */
+	char capf_listen[128];             /* EST (online LSC enrollment) address:port, "" = off */
+	long capf_rate_limit;              /* EST requests per address per minute (0: no limit) */
 };
 
 /* Defaults, then `--config FILE` (or AXLPROV_CONFIG), then AXLPROV_<KEY>

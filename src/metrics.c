@@ -13,10 +13,19 @@
 
 /* Labels after the AXL operations (ops.h), in this order. */
 static const char *const extra_labels[] = {
-	"other", "none", METRICS_OP_GET_PAGE, METRICS_OP_GET_METRICS, METRICS_OP_GET_STATUS,
-	METRICS_OP_GET_CONSOLE, METRICS_OP_GET_ROOT, METRICS_OP_GET_UDS_VERSION,
-	METRICS_OP_EST_CACERTS, METRICS_OP_EST_ENROLL, METRICS_OP_EST_REENROLL,
-	METRICS_OP_EST_CSRATTRS, METRICS_OP_EST_OTHER,
+	"other",
+	"none",
+	METRICS_OP_GET_PAGE,
+	METRICS_OP_GET_METRICS,
+	METRICS_OP_GET_STATUS,
+	METRICS_OP_GET_CONSOLE,
+	METRICS_OP_GET_ROOT,
+	METRICS_OP_GET_UDS_VERSION,
+	METRICS_OP_EST_CACERTS,
+	METRICS_OP_EST_ENROLL,
+	METRICS_OP_EST_REENROLL,
+	METRICS_OP_EST_CSRATTRS,
+	METRICS_OP_EST_OTHER,
 };
 #define NEXTRA ((int) (sizeof(extra_labels) / sizeof(extra_labels[0])))
 /* Enough for ops.c's table; checked in metrics_init(). */
@@ -56,7 +65,10 @@ static const char *const reg_names[R__COUNT] = {
 static atomic_ulong registrations[R__COUNT];
 
 static const char *const notify_names[METRICS_NOTIFY__COUNT] = {
-	"delivered", "retried", "failed", "unreachable",
+	"delivered",
+	"retried",
+	"failed",
+	"unreachable",
 };
 static const char *const throttle_names[METRICS_THROTTLE__COUNT] = { "backlog", "rate" };
 static const char *const enroll_names[METRICS_ENROLL__COUNT] = {
@@ -84,11 +96,11 @@ label_of(const char *op)
 	if (i >= 0)
 		return i;
 	if (*op == '\0')
-		return axl_op_count() + 1;          /* none */
+		return axl_op_count() + 1; /* none */
 	for (int k = 2; k < NEXTRA; k++)
 		if (strcmp(op, extra_labels[k]) == 0)
 			return axl_op_count() + k;
-	return axl_op_count();                      /* other */
+	return axl_op_count(); /* other */
 }
 
 bool
@@ -183,9 +195,10 @@ void
 metrics_register(int sip_status)
 {
 	enum reg r = sip_status >= 200 && sip_status < 300 ? R_OK :
-		     sip_status == 401 ? R_CHALLENGED :
-		     sip_status == 403 ? R_FORBIDDEN :
-		     sip_status == 404 ? R_NOT_FOUND : R_OTHER;
+		     sip_status == 401                     ? R_CHALLENGED :
+		     sip_status == 403                     ? R_FORBIDDEN :
+		     sip_status == 404                     ? R_NOT_FOUND :
+							     R_OTHER;
 
 	atomic_fetch_add_explicit(&registrations[r], 1, memory_order_relaxed);
 }
@@ -221,8 +234,7 @@ render_requests(struct xbuf *out)
 {
 	int n = nlabels();
 
-	header(out, "requests_total", "counter",
-	       "Requests answered, by operation and outcome.");
+	header(out, "requests_total", "counter", "Requests answered, by operation and outcome.");
 	for (int l = 0; l < n; l++) {
 		unsigned long c[O__COUNT] = { 0 }, any = 0;
 
@@ -233,7 +245,8 @@ render_requests(struct xbuf *out)
 			any += c[o];
 		/* An operation appears once it has been seen, with every outcome. */
 		for (int o = 0; any > 0 && o < O__COUNT; o++)
-			xbuf_printf(out, "axlprov_requests_total{operation=\"%s\",outcome=\"%s\"} %lu\n",
+			xbuf_printf(out,
+				    "axlprov_requests_total{operation=\"%s\",outcome=\"%s\"} %lu\n",
 				    label_name(l), outcome_names[o], c[o]);
 	}
 	header(out, "request_duration_seconds", "histogram",
@@ -253,12 +266,16 @@ render_requests(struct xbuf *out)
 		cum = 0;
 		for (int k = 0; k < NBOUNDS; k++) {
 			cum += b[k];
-			xbuf_printf(out, "axlprov_request_duration_seconds_bucket{operation=\"%s\",le=\"%g\"} %lu\n",
-				    label_name(l), bounds[k], cum);
+			xbuf_printf(
+				out,
+				"axlprov_request_duration_seconds_bucket{operation=\"%s\",le=\"%g\"} %lu\n",
+				label_name(l), bounds[k], cum);
 		}
 		cum += b[NBOUNDS];
-		xbuf_printf(out, "axlprov_request_duration_seconds_bucket{operation=\"%s\",le=\"+Inf\"} %lu\n",
-			    label_name(l), cum);
+		xbuf_printf(
+			out,
+			"axlprov_request_duration_seconds_bucket{operation=\"%s\",le=\"+Inf\"} %lu\n",
+			label_name(l), cum);
 		xbuf_printf(out, "axlprov_request_duration_seconds_sum{operation=\"%s\"} %.6f\n",
 			    label_name(l), (double) sum_us / 1e6);
 		xbuf_printf(out, "axlprov_request_duration_seconds_count{operation=\"%s\"} %lu\n",
@@ -281,28 +298,32 @@ metrics_render(struct xbuf *out, const struct metrics_gauges *g)
 {
 	render_requests(out);
 	render_family(out, "throttled_total", "reason",
-		      "Write requests refused with HTTP 503 by the throttle.",
-		      throttle_names, throttled, METRICS_THROTTLE__COUNT);
+		      "Write requests refused with HTTP 503 by the throttle.", throttle_names,
+		      throttled, METRICS_THROTTLE__COUNT);
 	header(out, "db_errors_total", "counter",
 	       "Failed database operations (connection failures and statement errors).");
 	xbuf_printf(out, "axlprov_db_errors_total %lu\n", load(&db_errors));
-	render_family(out, "notify_total", "outcome",
-		      "NOTIFY outcomes: delivered, retried later, failed for good, phone unreachable.",
-		      notify_names, notify, METRICS_NOTIFY__COUNT);
+	render_family(
+		out, "notify_total", "outcome",
+		"NOTIFY outcomes: delivered, retried later, failed for good, phone unreachable.",
+		notify_names, notify, METRICS_NOTIFY__COUNT);
 	render_family(out, "registrations_total", "result",
 		      "REGISTER requests by final answer (ok 2xx, challenged 401, forbidden 403, "
 		      "not_found 404, other; shed: 503 from admission control, the queue of "
 		      "REGISTERs waiting for the database full or waited on too long).",
 		      reg_names, registrations, R__COUNT);
 	render_family(out, "est_enrollments_total", "outcome",
-		      "EST enrollments (simpleenroll, simplereenroll) by outcome.",
-		      enroll_names, enrollments, METRICS_ENROLL__COUNT);
+		      "EST enrollments (simpleenroll, simplereenroll) by outcome.", enroll_names,
+		      enrollments, METRICS_ENROLL__COUNT);
 	if (g != NULL && g->ok) {
 		header(out, "outbox_depth", "gauge",
 		       "NOTIFY outbox rows not finished yet, by state (all instances).");
-		xbuf_printf(out, "axlprov_outbox_depth{state=\"pending\"} %ld\n", g->outbox_pending);
-		xbuf_printf(out, "axlprov_outbox_depth{state=\"sending\"} %ld\n", g->outbox_sending);
-		header(out, "sip_bindings", "gauge", "Unexpired SIP registrations (all instances).");
+		xbuf_printf(out, "axlprov_outbox_depth{state=\"pending\"} %ld\n",
+			    g->outbox_pending);
+		xbuf_printf(out, "axlprov_outbox_depth{state=\"sending\"} %ld\n",
+			    g->outbox_sending);
+		header(out, "sip_bindings", "gauge",
+		       "Unexpired SIP registrations (all instances).");
 		xbuf_printf(out, "axlprov_sip_bindings %ld\n", g->sip_bindings);
 	}
 	header(out, "start_time_seconds", "gauge", "When this process started, Unix time.");

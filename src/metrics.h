@@ -50,11 +50,7 @@ enum metrics_notify {
 	METRICS_NOTIFY__COUNT
 };
 
-enum metrics_throttle {
-	METRICS_THROTTLE_BACKLOG,
-	METRICS_THROTTLE_RATE,
-	METRICS_THROTTLE__COUNT
-};
+enum metrics_throttle { METRICS_THROTTLE_BACKLOG, METRICS_THROTTLE_RATE, METRICS_THROTTLE__COUNT };
 
 /* What the scrape reads from the database; ok false leaves them out. */
 struct metrics_gauges {

@@ -19,11 +19,10 @@
 	"  LEFT JOIN phone_lsc l ON l.phone_uuid = p.pkid "
 
 /* By name first; two rows by userid means the AOR is ambiguous. */
-static const struct db_stmt st_phone = {
-	"sip_phone",
-	"(" PHONE_COLS " WHERE p.name = $1) UNION ALL "
-	"(" PHONE_COLS " WHERE u.userid = $1 AND p.name <> $1 LIMIT 2) "
-};
+static const struct db_stmt st_phone = { "sip_phone",
+					 "(" PHONE_COLS " WHERE p.name = $1) UNION ALL "
+					 "(" PHONE_COLS
+					 " WHERE u.userid = $1 AND p.name <> $1 LIMIT 2) " };
 
 bool
 repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct app_err *err)
@@ -36,14 +35,15 @@ repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct ap
 	n = PQntuples(res);
 	if (n == 0) {
 		PQclear(res);
-		return app_err_set(err, APP_E_NOT_FOUND, "aor", "Not Found: no phone or digest user %s",
-				   user);
+		return app_err_set(err, APP_E_NOT_FOUND, "aor",
+				   "Not Found: no phone or digest user %s", user);
 	}
 	if (n > 1 && strcmp(PQgetvalue(res, 0, 10), "t") != 0) {
 		PQclear(res);
-		return app_err_set(err, APP_E_RULE, "aor",
-				   "Forbidden: %s is the digest user of several phones; register as the phone name",
-				   user);
+		return app_err_set(
+			err, APP_E_RULE, "aor",
+			"Forbidden: %s is the digest user of several phones; register as the phone name",
+			user);
 	}
 	db_copy(res, 0, 0, out->uuid, sizeof(out->uuid));
 	db_copy(res, 0, 1, out->name, sizeof(out->name));
@@ -101,10 +101,20 @@ bool
 repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct app_err *err)
 {
 	char cseq[24], expires[24], port[16], not_after[24];
-	const char *params[14] = { b->phone_uuid, b->aor, b->contact, b->call_id, cseq, expires,
-				   b->transport, b->source_ip, port, b->node, b->user_agent,
+	const char *params[14] = { b->phone_uuid,
+				   b->aor,
+				   b->contact,
+				   b->call_id,
+				   cseq,
+				   expires,
+				   b->transport,
+				   b->source_ip,
+				   port,
+				   b->node,
+				   b->user_agent,
 				   b->cert_kind ? b->cert_kind : "",
-				   b->cert_serial ? b->cert_serial : "", not_after };
+				   b->cert_serial ? b->cert_serial : "",
+				   not_after };
 	PGresult *res;
 
 	snprintf(cseq, sizeof(cseq), "%lu", b->cseq);
@@ -156,7 +166,8 @@ repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
 	const char *params[2] = { phone_uuid, contact };
 
 	return each_id(db_exec(db, contact ? &st_unbind_one : &st_unbind_all, contact ? 2 : 1,
-			       params, err), fn, ctx);
+			       params, err),
+		       fn, ctx);
 }
 
 bool
@@ -169,8 +180,7 @@ repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
 }
 
 bool
-repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx,
-		struct app_err *err)
+repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
 {
 	return each_id(db_exec(db, &st_expire, 0, NULL, err), fn, ctx);
 }
@@ -272,9 +282,8 @@ repo_sip_claim(struct db *db, const char *node, int limit, long lock_seconds,
 }
 
 static const struct db_stmt st_release = {
-	"sip_release",
-	"UPDATE notify_outbox SET state = 'pending', locked_until = NULL "
-	" WHERE node = $1 AND state = 'sending'"
+	"sip_release", "UPDATE notify_outbox SET state = 'pending', locked_until = NULL "
+		       " WHERE node = $1 AND state = 'sending'"
 };
 
 bool
@@ -305,7 +314,7 @@ static const struct db_stmt st_results = {
 static bool
 array_add(char *buf, size_t size, size_t *len, const char *value)
 {
-	size_t need = 4 + 2 * strlen(value);   /* ,"" and every byte escaped */
+	size_t need = 4 + 2 * strlen(value); /* ,"" and every byte escaped */
 
 	if (*len + need + 2 > size)
 		return false;

@@ -19,15 +19,15 @@ struct sip_phone {
 	char uuid[UUID_DB_LEN + 1];
 	char name[64];
 	bool sip;
-	bool digest;               /* the profile's enableDigestAuthentication */
-	long nonce_validity;       /* seconds */
+	bool digest;         /* the profile's enableDigestAuthentication */
+	long nonce_validity; /* seconds */
 	char transport_type[16];
 	char security_mode[16];
-	char digest_user[136];     /* "" when the phone has none */
+	char digest_user[136]; /* "" when the phone has none */
 	char ha1_md5[40];
 	char ha1_sha256[72];
 	char model[64];
-	char lsc_fingerprint[65];  /* the phone's LSC on record, "" when none */
+	char lsc_fingerprint[65]; /* the phone's LSC on record, "" when none */
 };
 
 /* The AOR's user part is the phone's name or its digest user's userid.
@@ -43,22 +43,21 @@ struct sip_binding {
 	const char *contact;
 	const char *call_id;
 	unsigned long cseq;
-	long expires;              /* seconds from now */
-	const char *transport;     /* udp, tcp, tls */
+	long expires;          /* seconds from now */
+	const char *transport; /* udp, tcp, tls */
 	const char *source_ip;
 	unsigned source_port;
 	const char *node;
 	const char *user_agent;
-	const char *cert_kind;     /* "LSC", "MIC", or "" (not TLS) */
-	const char *cert_serial;   /* "" when none */
-	long long cert_not_after;  /* seconds since the epoch, 0 when none */
+	const char *cert_kind;    /* "LSC", "MIC", or "" (not TLS) */
+	const char *cert_serial;  /* "" when none */
+	long long cert_not_after; /* seconds since the epoch, 0 when none */
 };
 
 /* Adds or refreshes a binding: *id gets its row id, or 0 when the same
  * Call-ID came with a CSeq not above the stored one (RFC 3261 §10.3 step 7:
  * the update is refused). */
-bool repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id,
-		   struct app_err *err);
+bool repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct app_err *err);
 
 /* Removes the phone's binding for contact, or all of them (contact NULL).
  * Each removed row id goes to fn. */
@@ -92,7 +91,7 @@ struct sip_job {
 	int attempts;
 	long long config_version;
 	char phone[64];
-	char security_mode[16];   /* the phone's profile's, now */
+	char security_mode[16]; /* the phone's profile's, now */
 	long long registration_id;
 	char aor[256];
 	char contact[1024];
@@ -121,7 +120,7 @@ struct sip_result {
 	int status;
 	char phrase[64];
 	bool retryable;
-	long retry_after;   /* seconds, if retried */
+	long retry_after; /* seconds, if retried */
 };
 
 #define SIP_RESULTS_MAX 256

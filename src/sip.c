@@ -86,7 +86,7 @@ sip_tport_remember(void *ctx, long long id)
 	if (e == NULL) {
 		e = calloc(1, sizeof(*e));
 		if (e == NULL)
-			return;   /* TCP: the NOTIFY opens a connection; TLS: unreachable */
+			return; /* TCP: the NOTIFY opens a connection; TLS: unreachable */
 		e->registration_id = id;
 		*slot = e;
 	} else {
@@ -112,7 +112,7 @@ drop_tls_binding(void *ctx, long long id)
 struct ids_task {
 	struct sip_task t;
 	char node[64];
-	char phone_uuid[64];            /* "" for the expiry janitor */
+	char phone_uuid[64]; /* "" for the expiry janitor */
 	bool ok;
 	long long *ids;
 	int n, cap;
@@ -128,7 +128,7 @@ collect_id(void *ctx, long long id)
 		long long *ids = realloc(it->ids, sizeof(*ids) * (size_t) cap);
 
 		if (ids == NULL)
-			return;   /* its connection is kept until the phone registers again */
+			return; /* its connection is kept until the phone registers again */
 		it->ids = ids;
 		it->cap = cap;
 	}
@@ -142,11 +142,13 @@ ids_run(struct db *db, struct sip_task *t)
 	struct app_err err = { 0 };
 
 	it->ok = it->phone_uuid[0] ?
-		 repo_sip_unbind_tls(db, it->phone_uuid, it->node, collect_id, it, &err) :
-		 repo_sip_expire(db, collect_id, it, &err);
+			 repo_sip_unbind_tls(db, it->phone_uuid, it->node, collect_id, it, &err) :
+			 repo_sip_expire(db, collect_id, it, &err);
 	if (!it->ok)
-		log_msg(LOG_WARN, "sip: %s: %s", it->phone_uuid[0] ?
-			"dropping TLS bindings after an LSC change" : "expiring bindings", err.msg);
+		log_msg(LOG_WARN, "sip: %s: %s",
+			it->phone_uuid[0] ? "dropping TLS bindings after an LSC change" :
+					    "expiring bindings",
+			err.msg);
 	else if (it->phone_uuid[0])
 		log_msg(LOG_INFO, "sip: LSC of phone %s changed: its TLS bindings are dropped",
 			it->phone_uuid);
@@ -223,14 +225,14 @@ sip_send_answer(nta_incoming_t *irq, msg_t *msg, sip_t const *sip, const struct 
 
 	/* Spread over 5..14 s, so that shed phones do not come back at once. */
 	snprintf(retry, sizeof(retry), "%ld", 5 + random() % 10);
-	nta_incoming_treply(irq, a->status, a->phrase,
-			    SIPTAG_USER_AGENT_STR(SIP_USER_AGENT),
+	nta_incoming_treply(irq, a->status, a->phrase, SIPTAG_USER_AGENT_STR(SIP_USER_AGENT),
 			    TAG_IF(a->www_authenticate[0],
 				   SIPTAG_WWW_AUTHENTICATE_STR(a->www_authenticate)),
 			    TAG_IF(a->contact[0], SIPTAG_CONTACT_STR(a->contact)),
 			    TAG_IF(a->min_expires, SIPTAG_MIN_EXPIRES_STR(STR(SIP_MIN_EXPIRES))),
 			    TAG_IF(a->retry_after, SIPTAG_RETRY_AFTER_STR(retry)),
-			    TAG_IF(a->unsupported, SIPTAG_UNSUPPORTED(
+			    TAG_IF(a->unsupported,
+				   SIPTAG_UNSUPPORTED(
 					   (sip_unsupported_t const *) sip->sip_require)),
 			    TAG_IF(a->allow, SIPTAG_ALLOW_STR("REGISTER, OPTIONS")),
 			    TAG_IF(a->date, SIPTAG_DATE(sip_date_create(msg_home(msg), sip_now()))),
@@ -249,7 +251,10 @@ on_request(struct sip *s, nta_leg_t *leg, nta_incoming_t *irq, sip_t const *sip)
 	char ip[64];
 	bool queued = false;
 	struct sip_registrar r = {
-		.db = NULL, .secret = s->secret, .node = s->node, .ctx = s,
+		.db = NULL,
+		.secret = s->secret,
+		.node = s->node,
+		.ctx = s,
 	};
 
 	(void) leg;
@@ -257,7 +262,7 @@ on_request(struct sip *s, nta_leg_t *leg, nta_incoming_t *irq, sip_t const *sip)
 	if (sip->sip_request->rq_method == sip_method_register)
 		queued = sip_pool_submit(s->pool, irq, msg, tp, &peer, &a);
 	else
-		sip_registrar_handle(&r, sip, &peer, &a);   /* needs no database */
+		sip_registrar_handle(&r, sip, &peer, &a); /* needs no database */
 	if (!queued)
 		sip_send_answer(irq, msg, sip, &a);
 	if (tp != NULL)
@@ -351,7 +356,8 @@ on_reload(struct sip *s, su_wait_t *w, struct sip *arg)
 	if (ok)
 		log_msg(LOG_INFO, "sip: TLS certificate reloaded for new connections");
 	else
-		log_msg(LOG_ERROR, "sip: TLS reload failed, still serving the previous certificate: %s",
+		log_msg(LOG_ERROR,
+			"sip: TLS reload failed, still serving the previous certificate: %s",
 			err.msg);
 	free(cfg);
 	return 0;
@@ -418,13 +424,13 @@ setup(struct sip *s)
 	if (s->nc == NULL)
 		return app_err_set(&s->err, APP_E_INTERNAL, NULL, "out of memory");
 	s->db = db_open(s->cfg->database_url);
-	if (s->db == NULL ||
-	    !repo_sip_secret(s->db, s->secret, sizeof(s->secret), &s->err) ||
+	if (s->db == NULL || !repo_sip_secret(s->db, s->secret, sizeof(s->secret), &s->err) ||
 	    !repo_sip_release(s->db, s->node, &s->err))
 		return false;
 	s->root = su_root_create(s);
 	if (s->root == NULL)
-		return app_err_set(&s->err, APP_E_INTERNAL, NULL, "sip: cannot create the event loop");
+		return app_err_set(&s->err, APP_E_INTERNAL, NULL,
+				   "sip: cannot create the event loop");
 	if (!make_agent(s) || !setup_loop(s))
 		return false;
 	if (sip_pool_start(s, (int) s->cfg->sip_db_threads, (int) s->cfg->sip_register_queue,
@@ -476,10 +482,11 @@ run(void *arg)
 	su_init();
 	ok = setup(s);
 	if (ok) {
-		log_msg(LOG_INFO, "sip: registrar on %s (udp, tcp)%s%s, node %s", s->cfg->sip_listen,
-			s->tls ? " and TLS on " : "", s->tls ? s->cfg->sip_tls_listen : "", s->node);
+		log_msg(LOG_INFO, "sip: registrar on %s (udp, tcp)%s%s, node %s",
+			s->cfg->sip_listen, s->tls ? " and TLS on " : "",
+			s->tls ? s->cfg->sip_tls_listen : "", s->node);
 		started(s, 1);
-		sip_notifier_claim(s);   /* what an earlier run of this node left queued */
+		sip_notifier_claim(s); /* what an earlier run of this node left queued */
 		su_root_run(s->root);
 	}
 	teardown(s);

@@ -33,11 +33,11 @@
 struct delivery {
 	long long id;
 	int attempts;
-	int outstanding;          /* NOTIFYs not answered yet */
-	bool open;                /* bindings still being added */
-	int status;               /* 0 until an answer */
+	int outstanding; /* NOTIFYs not answered yet */
+	bool open;       /* bindings still being added */
+	int status;      /* 0 until an answer */
 	char phrase[64];
-	char reason[96];          /* why the last binding was skipped */
+	char reason[96]; /* why the last binding was skipped */
 };
 
 /* A NOTIFY in flight, to one binding. */
@@ -107,7 +107,7 @@ on_flush(struct sip *s, su_timer_t *t, struct sip *arg)
 	(void) arg;
 	s->flush_armed = false;
 	flush_results(s);
-	sip_notifier_claim(s);   /* the window has room again */
+	sip_notifier_claim(s); /* the window has room again */
 }
 
 static void
@@ -125,8 +125,8 @@ record(struct sip *s, long long id, int attempts, int status, const char *phrase
 	r->retry_after = sip_backoff(s->cfg->notify_retry, attempts);
 	/* The same decision repo_sip_results() records. */
 	metrics_notify(status >= 200 && status < 300 ? METRICS_NOTIFY_DELIVERED :
-		       r->retryable && attempts < s->cfg->notify_attempts ?
-		       METRICS_NOTIFY_RETRIED : METRICS_NOTIFY_FAILED);
+		       r->retryable && attempts < s->cfg->notify_attempts ? METRICS_NOTIFY_RETRIED :
+									    METRICS_NOTIFY_FAILED);
 	if (!s->flush_armed && su_timer_set(s->flush, on_flush, s) == 0)
 		s->flush_armed = true;
 	else if (!s->flush_armed)
@@ -137,7 +137,7 @@ static int
 answer_rank(int status)
 {
 	if (status <= 0)
-		return 0;   /* no answer yet */
+		return 0; /* no answer yet */
 	return status >= 200 && status < 300 ? 3 : sip_status_retryable(status) ? 2 : 1;
 }
 
@@ -164,7 +164,7 @@ unreachable(struct sip *s, long long id, const char *reason)
 
 	metrics_notify(METRICS_NOTIFY_UNREACHABLE);
 	if (u == NULL)
-		return;   /* the row comes back after its lock */
+		return; /* the row comes back after its lock */
 	u->t.run = unreachable_run;
 	u->id = id;
 	snprintf(u->reason, sizeof(u->reason), "%s", reason);
@@ -223,22 +223,19 @@ send_notify(struct sip *s, struct notify *n, const struct sip_job *job,
 
 	/* To the packet's source (NAT), over the transport the phone used;
 	 * a connection's own address wins when there is one. */
-	snprintf(route, sizeof(route), "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "",
-		 job->source_ip, v6 ? "]" : "", job->source_port,
+	snprintf(route, sizeof(route), "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", job->source_ip,
+		 v6 ? "]" : "", job->source_port,
 		 strcmp(job->transport, "tls") == 0 ? "tcp" : job->transport);
 	snprintf(from, sizeof(from), "<sip:%s>", self->url_host);
-	return nta_outgoing_tcreate(s->leg, on_answer, n, URL_STRING_MAKE(route),
-				    SIP_METHOD_NOTIFY, URL_STRING_MAKE(job->contact),
-				    SIPTAG_FROM_STR(from),
-				    SIPTAG_TO_STR(job->aor),
-				    SIPTAG_CALL_ID_STR(job->call_id),
+	return nta_outgoing_tcreate(s->leg, on_answer, n, URL_STRING_MAKE(route), SIP_METHOD_NOTIFY,
+				    URL_STRING_MAKE(job->contact), SIPTAG_FROM_STR(from),
+				    SIPTAG_TO_STR(job->aor), SIPTAG_CALL_ID_STR(job->call_id),
 				    SIPTAG_EVENT_STR(t->event),
 				    SIPTAG_SUBSCRIPTION_STATE_STR(t->subscription_state),
 				    SIPTAG_USER_AGENT_STR(SIP_USER_AGENT),
 				    TAG_IF(t->body[0], SIPTAG_CONTENT_TYPE_STR("text/plain")),
 				    TAG_IF(t->body[0], SIPTAG_PAYLOAD_STR(t->body)),
-				    TAG_IF(tp != NULL, NTATAG_TPORT(tp)),
-				    TAG_END());
+				    TAG_IF(tp != NULL, NTATAG_TPORT(tp)), TAG_END());
 }
 
 /* Why a binding cannot be sent to, or NULL; *e is its connection. */
@@ -252,7 +249,7 @@ binding_unusable(struct sip *s, const struct sip_job *job, struct tport_entry **
 		return "no longer registered";
 	if (!sip_binding_notifiable(job->security_mode, job->transport))
 		return tls ? "registered over TLS; its profile is now Non Secure" :
-		       "registered without TLS; its profile now requires TLS";
+			     "registered without TLS; its profile now requires TLS";
 	if (strcmp(job->transport, "udp") != 0)
 		*e = sip_tport_find(s, job->registration_id);
 	if (tls && (*e == NULL || tport_is_closed((*e)->tport)))
@@ -324,7 +321,7 @@ send_job(void *ctx, struct sip_job *job)
 	}
 	send_binding(s, d, job);
 	if (job->binding < job->bindings)
-		return;   /* more bindings of this phone follow */
+		return; /* more bindings of this phone follow */
 	s->filling = NULL;
 	d->open = false;
 	delivery_done(s, d);
@@ -350,7 +347,7 @@ collect_job(void *ctx, struct sip_job *job)
 		struct sip_job *j = realloc(c->jobs, sizeof(*j) * (size_t) cap);
 
 		if (j == NULL)
-			return;   /* that row comes back after its lock */
+			return; /* that row comes back after its lock */
 		c->jobs = j;
 		c->cap = cap;
 	}
@@ -378,7 +375,7 @@ claim_done(struct sip *s, struct sip_task *t)
 		for (int i = 0; i < c->njobs; i++)
 			send_job(s, &c->jobs[i]);
 		if (c->ok && c->claimed == c->room)
-			sip_notifier_claim(s);   /* more may be due */
+			sip_notifier_claim(s); /* more may be due */
 	}
 	free(c->jobs);
 	free(c);
@@ -406,7 +403,7 @@ void
 sip_notifier_stop(struct sip *s)
 {
 	if (s->pool != NULL)
-		flush_results(s);   /* the outbox thread records it before it stops */
+		flush_results(s); /* the outbox thread records it before it stops */
 	while (s->inflight != NULL) {
 		struct notify *n = s->inflight;
 

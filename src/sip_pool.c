@@ -34,11 +34,11 @@
 /* One REGISTER, from the SIP thread to a database thread and back. */
 struct reg_job {
 	nta_incoming_t *irq;
-	msg_t *msg;                     /* a reference to the request */
-	tport_t *tp;                    /* its connection (reference), or NULL */
+	msg_t *msg;  /* a reference to the request */
+	tport_t *tp; /* its connection (reference), or NULL */
 	struct sip_peer peer;
 	char ip[64];
-	struct cert_facts cert;         /* a copy: the TLS connection may go */
+	struct cert_facts cert; /* a copy: the TLS connection may go */
 	struct timespec queued;
 	struct sip_answer a;
 	long long bound[IDS_MAX], forgot[IDS_MAX];
@@ -50,9 +50,9 @@ struct sip_pool {
 	struct sip *s;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct reg_job *head, *tail;    /* waiting for a thread */
+	struct reg_job *head, *tail; /* waiting for a thread */
 	int queued, max;
-	struct reg_job *done;           /* answered, for the SIP thread */
+	struct reg_job *done; /* answered, for the SIP thread */
 	int done_fd;
 	bool stopping;
 	int nthreads;
@@ -141,10 +141,15 @@ worker(void *arg)
 	pthread_mutex_unlock(&p->lock);
 	while ((j = next_job(p)) != NULL) {
 		struct sip_registrar r = {
-			.db = p->db[me], .secret = s->secret, .node = s->node,
+			.db = p->db[me],
+			.secret = s->secret,
+			.node = s->node,
 			.accept_mic = strcmp(s->cfg->sip_accept_mic, "on") == 0,
-			.nc = s->nc, .nc_lock = &p->nc_lock,
-			.bound = collect_bound, .forget = collect_forgot, .ctx = j,
+			.nc = s->nc,
+			.nc_lock = &p->nc_lock,
+			.bound = collect_bound,
+			.forget = collect_forgot,
+			.ctx = j,
 		};
 
 		sip_registrar_handle(&r, sip_object(j->msg), &j->peer, &j->a);
@@ -260,7 +265,7 @@ on_done(struct sip *s, su_wait_t *w, struct sip *arg)
 		next = j->next;
 		answer_job(s, j);
 	}
-	for (; t != NULL; t = tnext) {   /* finished last first: reverse */
+	for (; t != NULL; t = tnext) { /* finished last first: reverse */
 		tnext = t->next;
 		t->next = order;
 		order = t;
@@ -423,11 +428,11 @@ sip_pool_stop(struct sip_pool *p)
 	for (int i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
 	if (p->outbox_started)
-		pthread_join(p->outbox, NULL);   /* after running what was queued */
+		pthread_join(p->outbox, NULL); /* after running what was queued */
 	for (struct sip_task *t = p->tasks_done, *tn; t != NULL; t = tn) {
 		tn = t->next;
 		if (t->done != NULL)
-			t->done(NULL, t);   /* the loop is stopping: only frees */
+			t->done(NULL, t); /* the loop is stopping: only frees */
 		else
 			free(t);
 	}

@@ -53,13 +53,13 @@ struct sip {
 	char node[64];
 	pthread_t thread;
 	int stop_fd;
-	int reload_fd;          /* SIGHUP: reload the TLS certificate */
+	int reload_fd; /* SIGHUP: reload the TLS certificate */
 	sip_reread_fn reread;
 
 	/* Start-up handshake. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int state;             /* 0 starting, 1 running, -1 failed */
+	int state; /* 0 starting, 1 running, -1 failed */
 	struct app_err err;
 
 	/* Owned by the thread. */
@@ -73,21 +73,21 @@ struct sip {
 	struct db *db;
 	struct sip_listener *listener;
 	char secret[128];
-	struct sip_nc_table *nc;        /* digest nc replay tracking, 1 MiB */
-	struct sip_pool *pool;          /* the database threads REGISTERs run on */
-	bool claiming;                  /* a claim is with the outbox thread */
+	struct sip_nc_table *nc; /* digest nc replay tracking, 1 MiB */
+	struct sip_pool *pool;   /* the database threads REGISTERs run on */
+	bool claiming;           /* a claim is with the outbox thread */
 	unsigned ticks;
-	struct sip_tls *tls;            /* NULL when sip_tls_listen is "" */
-	struct capf_trust *trust;       /* for phones' certificates */
+	struct sip_tls *tls;      /* NULL when sip_tls_listen is "" */
+	struct capf_trust *trust; /* for phones' certificates */
 	struct notify *inflight;
-	int ninflight;                  /* NOTIFYs, one per binding */
-	struct delivery *filling;       /* the row whose bindings are being claimed */
+	int ninflight;            /* NOTIFYs, one per binding */
+	struct delivery *filling; /* the row whose bindings are being claimed */
 	struct sip_result results[SIP_RESULTS_MAX];
 	int nresults;
 	su_timer_t *flush;
 	bool flush_armed;
 	struct tport_entry *tports[SIP_TPORT_BUCKETS];
-	tport_t *current_tport;         /* the request being handled came over it */
+	tport_t *current_tport; /* the request being handled came over it */
 };
 
 /* sip.c: the connection a binding was made over. */
@@ -96,8 +96,7 @@ void sip_tport_remember(void *ctx, long long id);
 void sip_tport_forget(void *ctx, long long id);
 
 /* sip.c: sends the answer the registrar decided. */
-void sip_send_answer(nta_incoming_t *irq, msg_t *msg, sip_t const *sip,
-		     const struct sip_answer *a);
+void sip_send_answer(nta_incoming_t *irq, msg_t *msg, sip_t const *sip, const struct sip_answer *a);
 
 /* sip_pool.c: REGISTERs run on database threads.  submit queues one (the
  * answer follows from the SIP thread); false, with a 503 in *a to send

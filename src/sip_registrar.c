@@ -31,7 +31,7 @@ answer(struct sip_answer *a, int status, const char *phrase)
 	size_t n = p ? strlen(p) : 0;
 
 	if (n >= sizeof(a->phrase))
-		n = sizeof(a->phrase) - 1;   /* a long AOR in a 404: cut, never overrun */
+		n = sizeof(a->phrase) - 1; /* a long AOR in a 404: cut, never overrun */
 	a->status = status;
 	memcpy(a->phrase, p ? p : "", n);
 	a->phrase[n] = '\0';
@@ -100,14 +100,20 @@ authenticate(const struct sip_registrar *r, sip_t const *sip, const struct sip_p
 	int rc = 0;
 
 	if (ph->digest_user[0] == '\0')
-		return answer(a, 403, "Forbidden: digest authentication is on but the phone has no digest user");
+		return answer(
+			a, 403,
+			"Forbidden: digest authentication is on but the phone has no digest user");
 	find_credentials(home, sip->sip_authorization, ar);
 	if (ar->ar_nonce != NULL && ar->ar_username != NULL &&
 	    strcmp(ar->ar_username, ph->digest_user) == 0)
 		nonce = sip_nonce_check(r->secret, ar->ar_nonce, time(NULL), ph->nonce_validity);
 	d = (struct sip_digest) {
-		.algorithm = ar->ar_algorithm, .nonce = ar->ar_nonce, .uri = ar->ar_uri,
-		.qop = ar->ar_qop, .nc = ar->ar_nc, .cnonce = ar->ar_cnonce,
+		.algorithm = ar->ar_algorithm,
+		.nonce = ar->ar_nonce,
+		.uri = ar->ar_uri,
+		.qop = ar->ar_qop,
+		.nc = ar->ar_nc,
+		.cnonce = ar->ar_cnonce,
 		.response = ar->ar_response,
 	};
 	if (ar->ar_nonce == NULL) {
@@ -143,7 +149,7 @@ add_contact(void *ctx, const char *contact, long expires)
 			 len ? ", " : "", contact, expires);
 
 	if (n < 0 || (size_t) n >= sizeof(a->contact) - len)
-		a->contact[len] = '\0';   /* the list is cut, never overrun */
+		a->contact[len] = '\0'; /* the list is cut, never overrun */
 }
 
 static long
@@ -179,12 +185,13 @@ bind_one(const struct sip_registrar *r, sip_t const *sip, sip_contact_t const *m
 		rc = answer(a, 500, NULL);
 	else if (strlen(contact) > 1024 || strlen(b->call_id) > 256 || strlen(b->aor) > 255)
 		rc = answer(a, 400, "Bad Request: Contact, To or Call-ID too long");
-	else if (b->expires == 0 ? !repo_sip_unbind(r->db, b->phone_uuid, contact, r->forget,
-						     r->ctx, err) :
-		 !repo_sip_bind(r->db, b, &id, err))
+	else if (b->expires == 0 ?
+			 !repo_sip_unbind(r->db, b->phone_uuid, contact, r->forget, r->ctx, err) :
+			 !repo_sip_bind(r->db, b, &id, err))
 		rc = -1;
 	else if (b->expires > 0 && id == 0)
-		rc = answer(a, 400, "Bad Request: CSeq not above the last REGISTER of this Call-ID");
+		rc = answer(a, 400,
+			    "Bad Request: CSeq not above the last REGISTER of this Call-ID");
 	else if (id > 0 && strcmp(b->transport, "udp") != 0 && r->bound != NULL)
 		r->bound(r->ctx, id);
 	su_home_deinit(home);
@@ -203,15 +210,21 @@ update_bindings(const struct sip_registrar *r, sip_t const *sip, const struct si
 	sip_contact_t const *m;
 	int rc = 0;
 	struct sip_binding b = {
-		.phone_uuid = ph->uuid, .call_id = sip->sip_call_id->i_id,
-		.cseq = sip->sip_cseq->cs_seq, .transport = peer->transport,
-		.source_ip = peer->ip, .source_port = peer->port, .node = r->node,
+		.phone_uuid = ph->uuid,
+		.call_id = sip->sip_call_id->i_id,
+		.cseq = sip->sip_cseq->cs_seq,
+		.transport = peer->transport,
+		.source_ip = peer->ip,
+		.source_port = peer->port,
+		.node = r->node,
 		.user_agent = sip->sip_user_agent ? sip->sip_user_agent->g_string : "",
 	};
 
 	if (sip->sip_contact != NULL && sip->sip_contact->m_url->url_type == url_any) {
 		if (sip->sip_contact->m_next != NULL || header != 0)
-			return answer(a, 400, "Bad Request: Contact * needs Expires: 0 and no other Contact");
+			return answer(
+				a, 400,
+				"Bad Request: Contact * needs Expires: 0 and no other Contact");
 		if (!repo_sip_unbind(r->db, ph->uuid, NULL, r->forget, r->ctx, &err))
 			return unavailable(a, &err);
 		return 0;
@@ -248,7 +261,8 @@ find_phone(const struct sip_registrar *r, const char *user, struct sip_phone *ph
 	char text[200];
 
 	if (user == NULL || *user == '\0' || strlen(user) > 128)
-		return answer(a, 400, "Bad Request: the To URI must name the phone or its digest user");
+		return answer(a, 400,
+			      "Bad Request: the To URI must name the phone or its digest user");
 	if (repo_sip_phone(r->db, user, ph, &err))
 		return 0;
 	if (err.code == APP_E_NOT_FOUND) {
@@ -267,11 +281,15 @@ admit(const struct sip_registrar *r, const struct sip_phone *ph, const struct si
 {
 	const char *phrase;
 	struct sip_admission adm = {
-		.sip = ph->sip, .security_mode = ph->security_mode,
-		.transport_type = ph->transport_type, .transport = peer->transport,
-		.cert = peer->cert, .device = ph->name,
+		.sip = ph->sip,
+		.security_mode = ph->security_mode,
+		.transport_type = ph->transport_type,
+		.transport = peer->transport,
+		.cert = peer->cert,
+		.device = ph->name,
 		.model_ships_mic = models_ships_mic(ph->model),
-		.lsc_fingerprint = ph->lsc_fingerprint, .accept_mic = r->accept_mic,
+		.lsc_fingerprint = ph->lsc_fingerprint,
+		.accept_mic = r->accept_mic,
 	};
 
 	if (sip_admit(&adm, kind, &phrase) == 0)
@@ -289,8 +307,11 @@ static int
 record(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
        const struct sip_peer *peer, int status, bool bound)
 {
-	struct reg_event ev = { .phone_uuid = ph->uuid, .status = status, .bound = bound,
-				.call_id = sip->sip_call_id->i_id, .source_ip = peer->ip,
+	struct reg_event ev = { .phone_uuid = ph->uuid,
+				.status = status,
+				.bound = bound,
+				.call_id = sip->sip_call_id->i_id,
+				.source_ip = peer->ip,
 				.node = r->node };
 	struct app_err err = { 0 };
 	long confirmed;
@@ -336,8 +357,8 @@ on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_pe
 }
 
 void
-sip_registrar_handle(const struct sip_registrar *r, sip_t const *sip,
-		     const struct sip_peer *peer, struct sip_answer *a)
+sip_registrar_handle(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *peer,
+		     struct sip_answer *a)
 {
 	memset(a, 0, sizeof(*a));
 	switch (sip->sip_request->rq_method) {

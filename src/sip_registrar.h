@@ -21,9 +21,9 @@ struct sip_nc_table;
 /* What the registrar needs besides the request. */
 struct sip_registrar {
 	struct db *db;
-	const char *secret;     /* the nonce secret shared by every instance */
-	const char *node;       /* this instance, recorded in bindings */
-	bool accept_mic;        /* sip_accept_mic */
+	const char *secret; /* the nonce secret shared by every instance */
+	const char *node;   /* this instance, recorded in bindings */
+	bool accept_mic;    /* sip_accept_mic */
 	/* Digest nc replay tracking (sip_rules.h); NULL: none.  nc_lock
 	 * (may be NULL) serialises it between database threads. */
 	struct sip_nc_table *nc;
@@ -37,23 +37,23 @@ struct sip_registrar {
 
 /* Where the request came from. */
 struct sip_peer {
-	const char *transport;          /* "udp", "tcp", "tls" */
+	const char *transport; /* "udp", "tcp", "tls" */
 	const char *ip;
 	unsigned port;
-	const struct cert_facts *cert;  /* tls: what the phone presented; else NULL */
+	const struct cert_facts *cert; /* tls: what the phone presented; else NULL */
 };
 
 /* The response to send: status, reason phrase and the headers it needs. */
 struct sip_answer {
 	int status;
 	char phrase[192];
-	char www_authenticate[256];   /* "" = none */
-	char contact[4096];           /* the bindings, for a 200 to REGISTER */
-	bool min_expires;             /* 423: Min-Expires */
-	bool retry_after;             /* 503: Retry-After */
-	bool unsupported;             /* 420: Unsupported copied from Require */
-	bool allow;                   /* Allow: REGISTER, OPTIONS */
-	bool date;                    /* 200 to REGISTER: Date */
+	char www_authenticate[256]; /* "" = none */
+	char contact[4096];         /* the bindings, for a 200 to REGISTER */
+	bool min_expires;           /* 423: Min-Expires */
+	bool retry_after;           /* 503: Retry-After */
+	bool unsupported;           /* 420: Unsupported copied from Require */
+	bool allow;                 /* Allow: REGISTER, OPTIONS */
+	bool date;                  /* 200 to REGISTER: Date */
 };
 
 /* Decides the answer to one request (REGISTER, OPTIONS, anything else),

@@ -62,7 +62,7 @@ nc_key(const char *const parts[4])
 	unsigned long long h = 14695981039346656037ULL;
 
 	for (int i = 0; i < 4; i++) {
-		for (const char *p = parts[i] ? parts[i] : ""; ; p++) {
+		for (const char *p = parts[i] ? parts[i] : "";; p++) {
 			h = (h ^ (unsigned char) *p) * 1099511628211ULL;
 			if (*p == '\0')
 				break;
@@ -79,8 +79,10 @@ nc_parse(const char *hex, unsigned *nc)
 	if (hex == NULL || strlen(hex) != 8)
 		return false;
 	for (int i = 0; i < 8; i++) {
-		int c = hex[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
-			c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int c = hex[i], d = c >= '0' && c <= '9' ? c - '0' :
+				    c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				    c >= 'A' && c <= 'F' ? c - 'A' + 10 :
+							   -1;
 
 		if (d < 0)
 			return false;
@@ -112,8 +114,9 @@ sip_nc_fresh(struct sip_nc_table *t, const char *nonce, const char *cnonce, cons
 			return true;
 		}
 		/* An empty slot, else the least recently used. */
-		if (victim == NULL || (victim->key != 0 &&
-		    (sl->key == 0 || (unsigned) now - sl->seen > (unsigned) now - victim->seen)))
+		if (victim == NULL ||
+		    (victim->key != 0 &&
+		     (sl->key == 0 || (unsigned) now - sl->seen > (unsigned) now - victim->seen)))
 			victim = sl;
 	}
 	*victim = (struct sip_nc_slot) { .key = key, .nc = nc, .seen = (unsigned) now };
@@ -212,7 +215,8 @@ admit_plain(const struct sip_admission *a, const char **phrase)
 		{ "TCP+UDP", "Forbidden: Non Secure profile allows TCP and UDP only", true, true },
 		{ "UDP", "Forbidden: Non Secure profile allows UDP only", true, false },
 		{ "TCP", "Forbidden: Non Secure profile allows TCP only", false, true },
-		{ "TLS", "Forbidden: Non Secure profile allows no TLS (make it Authenticated or Encrypted)",
+		{ "TLS",
+		  "Forbidden: Non Secure profile allows no TLS (make it Authenticated or Encrypted)",
 		  false, false },
 	};
 
@@ -241,8 +245,9 @@ cert_refusal(const struct sip_admission *a, bool encrypted)
 	const struct cert_facts *c = a->cert;
 
 	if (c == NULL || c->kind == CERT_NONE)
-		return encrypted ? "Forbidden: Encrypted profile requires a phone certificate (LSC)" :
-		       "Forbidden: Authenticated profile requires a phone certificate (LSC)";
+		return encrypted ?
+			       "Forbidden: Encrypted profile requires a phone certificate (LSC)" :
+			       "Forbidden: Authenticated profile requires a phone certificate (LSC)";
 	if (c->kind != CERT_LSC && c->kind != CERT_MIC)
 		return "Forbidden: certificate not trusted";
 	if (c->expired)
@@ -255,8 +260,8 @@ cert_refusal(const struct sip_admission *a, bool encrypted)
 		return "Forbidden: MIC not accepted for registration (sip_accept_mic is off)";
 	if (c->kind == CERT_MIC && !a->model_ships_mic)
 		return "Forbidden: model ships no MIC";
-	if (c->kind == CERT_LSC && (a->lsc_fingerprint == NULL ||
-				    strcmp(a->lsc_fingerprint, c->fingerprint) != 0))
+	if (c->kind == CERT_LSC &&
+	    (a->lsc_fingerprint == NULL || strcmp(a->lsc_fingerprint, c->fingerprint) != 0))
 		return "Forbidden: LSC is not the one on record (replaced or revoked)";
 	return NULL;
 }
@@ -275,9 +280,10 @@ sip_admit(const struct sip_admission *a, enum cert_kind *kind, const char **phra
 	if (strcmp(a->security_mode, "Non Secure") == 0)
 		return admit_plain(a, phrase);
 	if (strcmp(a->transport, "tls") != 0) {
-		*phrase = encrypted ?
-			  "Forbidden: Encrypted security profile requires SIP over TLS with a phone certificate" :
-			  "Forbidden: Authenticated security profile requires SIP over TLS with a phone certificate";
+		*phrase =
+			encrypted ?
+				"Forbidden: Encrypted security profile requires SIP over TLS with a phone certificate" :
+				"Forbidden: Authenticated security profile requires SIP over TLS with a phone certificate";
 		return 403;
 	}
 	*phrase = cert_refusal(a, encrypted);

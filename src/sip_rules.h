@@ -33,8 +33,7 @@ void sip_nonce_make(const char *secret, time_t now, char out[SIP_NONCE_LEN + 1])
 
 /* NONCE_BAD: not one of ours.  NONCE_STALE: ours, older than validity
  * seconds (or from the future). */
-enum nonce_state sip_nonce_check(const char *secret, const char *nonce, time_t now,
-				 long validity);
+enum nonce_state sip_nonce_check(const char *secret, const char *nonce, time_t now, long validity);
 
 /* Digest nonce-count replay tracking (RFC 7616 3.4: a server that
  * checks nc refuses a count it has seen).  Our nonces carry only their
@@ -48,9 +47,9 @@ enum nonce_state sip_nonce_check(const char *secret, const char *nonce, time_t n
 #define SIP_NC_PROBE 8
 
 struct sip_nc_slot {
-	unsigned long long key;   /* 0: empty */
+	unsigned long long key; /* 0: empty */
 	unsigned nc;
-	unsigned seen;            /* time(NULL) truncated to 32 bits */
+	unsigned seen; /* time(NULL) truncated to 32 bits */
 };
 
 struct sip_nc_table {
@@ -60,13 +59,13 @@ struct sip_nc_table {
 /* True (and remembered) when nc_hex is above every count seen for this
  * nonce, cnonce, user and phone; false for a repeat, a count going
  * backwards, or an nc that is not 8 hex digits. */
-bool sip_nc_fresh(struct sip_nc_table *t, const char *nonce, const char *cnonce,
-		  const char *user, const char *phone, const char *nc_hex, time_t now);
+bool sip_nc_fresh(struct sip_nc_table *t, const char *nonce, const char *cnonce, const char *user,
+		  const char *phone, const char *nc_hex, time_t now);
 
 /* The parts of an Authorization header the check needs (NULLs allowed for
  * cnonce/nc/qop when the client used no qop). */
 struct sip_digest {
-	const char *algorithm;  /* NULL or "MD5" or "SHA-256" */
+	const char *algorithm; /* NULL or "MD5" or "SHA-256" */
 	const char *nonce;
 	const char *uri;
 	const char *qop;
@@ -94,8 +93,8 @@ struct sip_admission {
 	const struct cert_facts *cert; /* tls: what the phone presented; else NULL */
 	const char *device;            /* the phone's name (SEP...) */
 	bool model_ships_mic;
-	const char *lsc_fingerprint;   /* the phone's LSC on record, "" when none */
-	bool accept_mic;               /* sip_accept_mic */
+	const char *lsc_fingerprint; /* the phone's LSC on record, "" when none */
+	bool accept_mic;             /* sip_accept_mic */
 };
 
 /* 0 when accepted (*kind: the certificate that admitted it, CERT_NONE for

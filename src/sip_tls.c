@@ -58,32 +58,32 @@ struct relay;
 struct relay {
 	struct sip_tls *t;
 	SSL *ssl;
-	int cfd, ufd;                  /* the phone's TLS connection; ours to nta */
+	int cfd, ufd; /* the phone's TLS connection; ours to nta */
 	su_wait_t cwait[1], uwait[1];
-	int cidx, uidx;                /* su_root registrations, 0 = none */
+	int cidx, uidx; /* su_root registrations, 0 = none */
 	bool handshaken, want_write;
 	time_t born;
-	unsigned relay_port;           /* ufd's local port: what nta sees */
+	unsigned relay_port; /* ufd's local port: what nta sees */
 	char relay_ip[64];
-	char ip[64];                   /* the phone */
+	char ip[64]; /* the phone */
 	unsigned port;
 	struct cert_facts cert;
 	size_t uplen, downlen;
-	size_t up_ready, down_ready;   /* framed, Via rewritten: may be passed on */
-	size_t up_body, down_body;     /* body bytes of the current message still to come */
-	char up[RELAY_BUF];            /* decrypted from the phone, for nta */
-	char down[RELAY_BUF];          /* from nta, for the phone */
+	size_t up_ready, down_ready; /* framed, Via rewritten: may be passed on */
+	size_t up_body, down_body;   /* body bytes of the current message still to come */
+	char up[RELAY_BUF];          /* decrypted from the phone, for nta */
+	char down[RELAY_BUF];        /* from nta, for the phone */
 	struct relay *prev, *next;
 };
 
 struct sip_tls {
 	struct sip *s;
-	struct tls *tls;               /* the server certificate (tls.c) */
+	struct tls *tls; /* the server certificate (tls.c) */
 	struct capf_trust *trust;
 	int lfd;
 	su_wait_t lwait[1];
 	int lidx;
-	struct sockaddr_storage nta;   /* nta's TCP transport, to relay to */
+	struct sockaddr_storage nta; /* nta's TCP transport, to relay to */
 	socklen_t nta_len;
 	struct relay *all;
 	struct relay *by_port[PORTS];
@@ -115,7 +115,7 @@ relay_close(struct relay *r)
 	if (r->uidx > 0)
 		su_root_deregister(t->s->root, r->uidx);
 	if (r->ssl != NULL) {
-		(void) SSL_shutdown(r->ssl);   /* one close_notify, no waiting */
+		(void) SSL_shutdown(r->ssl); /* one close_notify, no waiting */
 		SSL_free(r->ssl);
 	}
 	ERR_clear_error();
@@ -204,7 +204,7 @@ frame(char *buf, size_t len, size_t *ready, size_t *body, const char *from, cons
 			*body -= n;
 			continue;
 		}
-		if (*head == '\r' || *head == '\n') {   /* keep-alive CRLFs */
+		if (*head == '\r' || *head == '\n') { /* keep-alive CRLFs */
 			(*ready)++;
 			continue;
 		}
@@ -267,10 +267,11 @@ static int
 pump_down(struct relay *r, bool *progress)
 {
 	if (r->downlen < RELAY_BUF) {
-		ssize_t n = recv(r->ufd, r->down + r->downlen, RELAY_BUF - r->downlen, MSG_DONTWAIT);
+		ssize_t n = recv(r->ufd, r->down + r->downlen, RELAY_BUF - r->downlen,
+				 MSG_DONTWAIT);
 
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
-			return -1;   /* nta closed its side */
+			return -1; /* nta closed its side */
 		if (n > 0) {
 			r->downlen += (size_t) n;
 			*progress = true;
@@ -381,8 +382,8 @@ relay_connect(struct relay *r)
 		return false;
 	}
 	t->by_port[r->relay_port] = r;
-	log_msg(LOG_DEBUG, "sip: TLS from %s:%u relayed from %s:%u (certificate: %s)", r->ip, r->port,
-		r->relay_ip, r->relay_port, capf_kind_name(r->cert.kind));
+	log_msg(LOG_DEBUG, "sip: TLS from %s:%u relayed from %s:%u (certificate: %s)", r->ip,
+		r->port, r->relay_ip, r->relay_port, capf_kind_name(r->cert.kind));
 	return true;
 }
 
@@ -416,7 +417,7 @@ relay_new(struct sip_tls *t, int fd, const struct sockaddr *sa, socklen_t salen)
 		    NI_NUMERICHOST | NI_NUMERICSERV);
 	r->port = (unsigned) atoi(port);
 	r->ssl = SSL_new(ctx);
-	SSL_CTX_free(ctx);   /* the SSL holds its own reference */
+	SSL_CTX_free(ctx); /* the SSL holds its own reference */
 	if (r->ssl == NULL || SSL_set_fd(r->ssl, fd) != 1 ||
 	    SSL_set_session_id_context(r->ssl, sid, sizeof(sid) - 1) != 1) {
 		SSL_free(r->ssl);
@@ -489,8 +490,8 @@ resolve(const char *setting, const char *value, bool loopback, struct sockaddr_s
 	else if (loopback && strcmp(host, "::") == 0)
 		snprintf(host, sizeof(host), "::1");
 	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL)
-		return app_err_set(err, APP_E_INVALID_VALUE, setting,
-				   "%s: cannot use address %s", setting, value);
+		return app_err_set(err, APP_E_INVALID_VALUE, setting, "%s: cannot use address %s",
+				   setting, value);
 	memcpy(out, ai->ai_addr, ai->ai_addrlen);
 	*len = (socklen_t) ai->ai_addrlen;
 	freeaddrinfo(ai);
@@ -530,7 +531,7 @@ sip_tls_wanted(const struct config *cfg)
 	/* The default listener with no certificate anywhere (a plain-HTTP
 	 * set-up behind a proxy): off, and said so. */
 	log_msg(LOG_WARN, "sip: SIP over TLS is off: no certificate (set sip_tls_cert or tls_cert, "
-		"or sip_tls_listen to \"\" to silence this)");
+			  "or sip_tls_listen to \"\" to silence this)");
 	return false;
 }
 
@@ -550,9 +551,9 @@ sip_tls_start(struct sip *s, struct app_err *err)
 	t->lfd = -1;
 	tls_settings(s->cfg, c);
 	if ((t->tls = tls_new(c, err)) != NULL &&
-		 (t->trust = capf_trust_load(s->cfg, false, err)) != NULL &&
-		 resolve("sip_listen", s->cfg->sip_listen, true, &t->nta, &t->nta_len, err) &&
-		 listen_tls(t, s->cfg->sip_tls_listen, err)) {
+	    (t->trust = capf_trust_load(s->cfg, false, err)) != NULL &&
+	    resolve("sip_listen", s->cfg->sip_listen, true, &t->nta, &t->nta_len, err) &&
+	    listen_tls(t, s->cfg->sip_tls_listen, err)) {
 		free(c);
 		return t;
 	}
@@ -585,8 +586,8 @@ sip_tls_reload(struct sip_tls *t, const struct config *cfg, struct app_err *err)
 }
 
 bool
-sip_tls_peer(struct sip_tls *t, const char *relay_ip, unsigned relay_port, char *ip,
-	     size_t ipsize, unsigned *peer_port, const struct cert_facts **cert)
+sip_tls_peer(struct sip_tls *t, const char *relay_ip, unsigned relay_port, char *ip, size_t ipsize,
+	     unsigned *peer_port, const struct cert_facts **cert)
 {
 	struct relay *r = relay_port < PORTS ? t->by_port[relay_port] : NULL;
 

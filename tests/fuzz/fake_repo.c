@@ -44,12 +44,12 @@ struct fprofile {
 };
 
 struct fphone {
-	struct phone p;                  /* stored fields only */
+	struct phone p; /* stored fields only */
 	char profile_uuid[UUID_DB_LEN + 1];
 	char user_uuid[UUID_DB_LEN + 1]; /* "" = no digest user */
 	unsigned version;
-	char lsc_serial[68];             /* phone_lsc: the current LSC's serial, "" = none */
-	char reg_outcome[16];            /* phone_registration_state; "" = never seen */
+	char lsc_serial[68];  /* phone_lsc: the current LSC's serial, "" = none */
+	char reg_outcome[16]; /* phone_registration_state; "" = never seen */
 	char reg_call_id[257];
 	time_t reg_seen;
 };
@@ -80,7 +80,7 @@ struct fbinding {
 };
 
 struct store {
-	unsigned next_id;               /* for uuids, ctiids and row ids */
+	unsigned next_id; /* for uuids, ctiids and row ids */
 	int nprofiles, nphones, nusers, napply, nbindings;
 	struct fprofile profiles[MAX_PROFILES];
 	struct fphone phones[MAX_PHONES];
@@ -158,8 +158,7 @@ like(const char *pattern, const char *text)
 		if (*t == '\0') {
 			if (*p == '\0')
 				return true;
-		} else if (*p == '_' ||
-			   (*p == '\\' && p[1] != '\0' && p[1] == *t) ||
+		} else if (*p == '_' || (*p == '\\' && p[1] != '\0' && p[1] == *t) ||
 			   (*p != '\\' && *p != '\0' && *p == *t)) {
 			p += *p == '\\' ? 2 : 1;
 			t++;
@@ -199,7 +198,8 @@ bool
 db_begin(struct db *db, struct app_err *err)
 {
 	if (db->in_tx)
-		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE 25001)");
+		return app_err_set(err, APP_E_INTERNAL, NULL,
+				   "Internal database error (SQLSTATE 25001)");
 	store_copy(tx_snap, cur);
 	db->in_tx = true;
 	db->savepoint = false;
@@ -240,7 +240,8 @@ bool
 db_savepoint(struct db *db, enum db_savepoint what, struct app_err *err)
 {
 	if (!db->in_tx)
-		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE 25P01)");
+		return app_err_set(err, APP_E_INTERNAL, NULL,
+				   "Internal database error (SQLSTATE 25P01)");
 	if (what == DB_SAVEPOINT_SET) {
 		store_copy(sp_snap, cur);
 		db->savepoint = true;
@@ -249,7 +250,8 @@ db_savepoint(struct db *db, enum db_savepoint what, struct app_err *err)
 	} else if (what == DB_SAVEPOINT_ROLLBACK && db->savepoint) {
 		store_copy(cur, sp_snap);
 	} else {
-		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (SQLSTATE 3B001)");
+		return app_err_set(err, APP_E_INTERNAL, NULL,
+				   "Internal database error (SQLSTATE 3B001)");
 	}
 	return true;
 }
@@ -263,7 +265,7 @@ profile_by_key(const struct item_key *key)
 		struct profile *p = &cur->profiles[i].p;
 
 		if (key->name ? strcmp(p->v[PF_NAME], key->name) == 0 :
-		    strcmp(p->uuid, key->uuid) == 0)
+				strcmp(p->uuid, key->uuid) == 0)
 			return &cur->profiles[i];
 	}
 	return NULL;
@@ -313,7 +315,8 @@ repo_profile_insert(struct db *db, struct profile *p, const struct actor *actor,
 	if (profile_name_taken(p->v[PF_NAME], NULL))
 		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nprofiles == MAX_PROFILES)
-		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
+		return app_err_set(err, APP_E_INTERNAL, NULL,
+				   "Internal database error (fake: full)");
 	f = &cur->profiles[cur->nprofiles++];
 	new_uuid(p->uuid);
 	f->p = *p;
@@ -349,7 +352,8 @@ repo_profile_update(struct db *db, const struct profile *p, const struct profile
 		snprintf(version, sizeof(version), "%u", f->version);
 	if (f == NULL || f->p.standard || strcmp(version, p->row_version) != 0)
 		return app_err_set(err, APP_E_CONFLICT, NULL,
-				   "Could not update %s: it kept changing; try again", p->v[PF_NAME]);
+				   "Could not update %s: it kept changing; try again",
+				   p->v[PF_NAME]);
 	if (profile_name_taken(p->v[PF_NAME], f))
 		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	for (int i = 0; i < PF__COUNT; i++)
@@ -482,7 +486,7 @@ phone_by_key(const struct item_key *key)
 		struct phone *p = &cur->phones[i].p;
 
 		if (key->name ? strcmp(p->v[PH_NAME], key->name) == 0 :
-		    strcmp(p->uuid, key->uuid) == 0)
+				strcmp(p->uuid, key->uuid) == 0)
 			return &cur->phones[i];
 	}
 	return NULL;
@@ -493,7 +497,7 @@ enduser_by(const char *userid, const char *uuid)
 {
 	for (int i = 0; i < cur->nusers; i++)
 		if (userid ? strcmp(cur->users[i].u.userid, userid) == 0 :
-		    strcmp(cur->users[i].u.uuid, uuid) == 0)
+			     strcmp(cur->users[i].u.uuid, uuid) == 0)
 			return &cur->users[i];
 	return NULL;
 }
@@ -573,8 +577,8 @@ phone_name_taken(const char *name, const struct fphone *self)
 }
 
 bool
-repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
-		  const char *user_uuid, const struct actor *actor, struct app_err *err)
+repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid, const char *user_uuid,
+		  const struct actor *actor, struct app_err *err)
 {
 	(void) actor;
 	struct fphone *f;
@@ -585,7 +589,8 @@ repo_phone_insert(struct db *db, struct phone *p, const char *profile_uuid,
 	if (phone_name_taken(p->v[PH_NAME], NULL))
 		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nphones == MAX_PHONES)
-		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
+		return app_err_set(err, APP_E_INTERNAL, NULL,
+				   "Internal database error (fake: full)");
 	f = &cur->phones[cur->nphones++];
 	memset(f, 0, sizeof(*f));
 	new_uuid(p->uuid);
@@ -625,7 +630,8 @@ repo_phone_update(struct db *db, const struct phone *p, const char *profile_uuid
 		snprintf(version, sizeof(version), "%u", f->version);
 	if (f == NULL || strcmp(version, p->row_version) != 0)
 		return app_err_set(err, APP_E_CONFLICT, NULL,
-				   "Could not update %s: it kept changing; try again", p->v[PH_NAME]);
+				   "Could not update %s: it kept changing; try again",
+				   p->v[PH_NAME]);
 	if (!phone_refs_ok(profile_uuid, user_uuid, err))
 		return false;
 	if (phone_name_taken(p->v[PH_NAME], f))
@@ -759,8 +765,8 @@ repo_phone_without_certificate(struct db *db, const char *profile_uuid, long *co
 /* --- end users --------------------------------------------------------------- */
 
 bool
-repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
-		    const char *ha1_sha256, const struct actor *actor, struct app_err *err)
+repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5, const char *ha1_sha256,
+		    const struct actor *actor, struct app_err *err)
 {
 	(void) actor;
 	struct fenduser *f;
@@ -769,7 +775,8 @@ repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
 	if (enduser_by(u->userid, NULL) != NULL)
 		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	if (cur->nusers == MAX_ENDUSERS)
-		return app_err_set(err, APP_E_INTERNAL, NULL, "Internal database error (fake: full)");
+		return app_err_set(err, APP_E_INTERNAL, NULL,
+				   "Internal database error (fake: full)");
 	f = &cur->users[cur->nusers++];
 	new_uuid(u->uuid);
 	f->u = *u;
@@ -779,8 +786,8 @@ repo_enduser_insert(struct db *db, struct end_user *u, const char *ha1_md5,
 }
 
 bool
-repo_enduser_get(struct db *db, const struct item_key *key, bool for_update,
-		 struct end_user *out, struct app_err *err)
+repo_enduser_get(struct db *db, const struct item_key *key, bool for_update, struct end_user *out,
+		 struct app_err *err)
 {
 	const struct fenduser *f = enduser_by(key->name, key->uuid);
 
@@ -801,7 +808,7 @@ repo_enduser_update(struct db *db, const struct end_user *u, const char *ha1_md5
 
 	(void) db;
 	if (f == NULL)
-		return true;   /* UPDATE of no row */
+		return true; /* UPDATE of no row */
 	if (other != NULL && other != f)
 		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
 	f->u = *u;
@@ -826,9 +833,10 @@ repo_enduser_remove(struct db *db, const struct item_key *key, const struct acto
 		snprintf(uuid_out, UUID_DB_LEN + 1, "%s", f->u.uuid);
 	for (int i = 0; i < cur->nphones; i++)
 		if (strcmp(cur->phones[i].user_uuid, f->u.uuid) == 0)
-			return app_err_set(err, APP_E_IN_USE, NULL,
-					   "Key value for constraint (%s) is still being referenced.",
-					   "phone_digest_user_id_fkey");
+			return app_err_set(
+				err, APP_E_IN_USE, NULL,
+				"Key value for constraint (%s) is still being referenced.",
+				"phone_digest_user_id_fkey");
 	*f = cur->users[--cur->nusers];
 	return true;
 }
@@ -845,14 +853,15 @@ static char admin_hash[APIUSER_HASH_MAX], nobody_hash[APIUSER_HASH_MAX];
 
 bool
 repo_apiuser_get(struct db *db, const char *userid, char hash[APIUSER_HASH_MAX],
-	      char role[APIUSER_ROLE_MAX], struct app_err *err)
+		 char role[APIUSER_ROLE_MAX], struct app_err *err)
 {
 	bool known = strcmp(userid, FAKE_ADMIN) == 0 || strcmp(userid, FAKE_READER) == 0;
 
 	(void) db;
 	(void) err;
 	snprintf(hash, APIUSER_HASH_MAX, "%s", known ? admin_hash : nobody_hash);
-	snprintf(role, APIUSER_ROLE_MAX, "%s", strcmp(userid, FAKE_ADMIN) == 0 ? "full" : "read-only");
+	snprintf(role, APIUSER_ROLE_MAX, "%s",
+		 strcmp(userid, FAKE_ADMIN) == 0 ? "full" : "read-only");
 	return true;
 }
 
@@ -879,7 +888,7 @@ apply_targets(struct fapply *a, enum apply_target target, const char *target_uui
 		bool registered;
 
 		if (target == APPLY_PHONE ? strcmp(f->p.uuid, target_uuid) != 0 :
-		    strcmp(f->profile_uuid, target_uuid) != 0)
+					    strcmp(f->profile_uuid, target_uuid) != 0)
 			continue;
 		registered = phone_registered(f->p.uuid) && strcmp(f->p.v[PH_PROTOCOL], "SIP") == 0;
 		a->st.targeted++;
@@ -920,8 +929,8 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 	}
 	if (target_uuid == NULL)
 		return axl_err(err, APP_E_NOT_FOUND,
-				    o->target == APPLY_PHONE ? OBJ_PHONE : OBJ_PROFILE,
-				    o->key->name ? "name" : "uuid");
+			       o->target == APPLY_PHONE ? OBJ_PHONE : OBJ_PROFILE,
+			       o->key->name ? "name" : "uuid");
 	/* The oldest request makes room. */
 	if (cur->napply == MAX_APPLY)
 		memmove(&cur->apply[0], &cur->apply[1], (MAX_APPLY - 1) * sizeof(cur->apply[0]));
@@ -1009,7 +1018,8 @@ repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct ap
 			return app_err_set(err, APP_E_NOT_FOUND, "user", "no phone for %s", user);
 		if (n > 1)
 			return app_err_set(err, APP_E_RULE, "user",
-					   "Forbidden: %s is the digest user of several phones", user);
+					   "Forbidden: %s is the digest user of several phones",
+					   user);
 	}
 	prof = profile_by_uuid(f->profile_uuid);
 	u = f->user_uuid[0] ? enduser_by(NULL, f->user_uuid) : NULL;
@@ -1058,7 +1068,7 @@ repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct 
 		    strcmp(cur->bindings[i].contact, b->contact) == 0)
 			f = &cur->bindings[i];
 	if (f != NULL && strcmp(f->call_id, b->call_id) == 0 && b->cseq <= f->cseq) {
-		*id = 0;   /* RFC 3261 10.3 step 7 */
+		*id = 0; /* RFC 3261 10.3 step 7 */
 		return true;
 	}
 	if (f == NULL) {
@@ -1135,13 +1145,13 @@ repo_sip_bindings(struct db *db, const char *phone_uuid,
 	for (int i = 0; i < cur->nbindings; i++)
 		if (strcmp(cur->bindings[i].phone_uuid, phone_uuid) == 0 &&
 		    cur->bindings[i].expires_at > now)
-			fn(ctx, cur->bindings[i].contact, (long) (cur->bindings[i].expires_at - now));
+			fn(ctx, cur->bindings[i].contact,
+			   (long) (cur->bindings[i].expires_at - now));
 	return true;
 }
 
 bool
-repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx,
-		struct app_err *err)
+repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
 {
 	time_t now = time(NULL);
 
@@ -1162,7 +1172,7 @@ repo_metrics_outbox(struct db *db, long *pending, long *sending, struct app_err 
 {
 	(void) db;
 	(void) err;
-	*pending = *sending = 0;   /* no outbox: see repo_sip_claim */
+	*pending = *sending = 0; /* no outbox: see repo_sip_claim */
 	return true;
 }
 
@@ -1277,7 +1287,8 @@ static const struct model_caps fake_models[] = {
 	{ "Cisco Unified Client Services Framework", true, false, true, true, false, 110, false,
 	  false },
 	{ "Third-party SIP Device (Basic)", true, false, false, false, false, 110, false, false },
-	{ "Third-party SIP Device (Advanced)", true, false, false, false, false, 110, false, false },
+	{ "Third-party SIP Device (Advanced)", true, false, false, false, false, 110, false,
+	  false },
 	{ "Universal Device Template", true, false, true, true, true, 110, false, false },
 };
 
@@ -1299,12 +1310,13 @@ add_profile(const char *name, const char *model, const char *protocol, bool stan
 
 	profile_defaults(&p);
 	must(profile_set(&p, PF_NAME, name, &err) && profile_set(&p, PF_PHONE_TYPE, model, &err) &&
-	     profile_set(&p, PF_PROTOCOL, protocol, &err), name, &err);
+		     profile_set(&p, PF_PROTOCOL, protocol, &err),
+	     name, &err);
 	for (; settings != NULL && settings[0] != NULL; settings += 2)
 		must(profile_set(&p, (enum pf_id) pf_lookup(settings[0]), settings[1], &err), name,
 		     &err);
-	must(profile_finish(&p, NULL, 150, &err) && repo_profile_insert(NULL, &p, &setup, &err), name,
-	     &err);
+	must(profile_finish(&p, NULL, 150, &err) && repo_profile_insert(NULL, &p, &setup, &err),
+	     name, &err);
 	cur->profiles[cur->nprofiles - 1].p.standard = standard;
 }
 
@@ -1317,7 +1329,8 @@ add_user(const char *userid, const char *password)
 
 	snprintf(u.userid, sizeof(u.userid), "%s", userid);
 	must(auth_digest_ha1(userid, DIGEST_REALM, password, md5, sha) &&
-	     repo_enduser_insert(NULL, &u, md5, sha, &setup, &err), userid, &err);
+		     repo_enduser_insert(NULL, &u, md5, sha, &setup, &err),
+	     userid, &err);
 }
 
 static void
@@ -1332,9 +1345,11 @@ add_phone(const char *name, const char *model, const char *protocol, const char 
 
 	must(p != NULL, name, NULL);
 	phone_defaults(p);
-	must(phone_set(p, PH_NAME, name, NULL, &err) && phone_set(p, PH_PRODUCT, model, NULL, &err) &&
-	     phone_set(p, PH_PROTOCOL, protocol, NULL, &err) &&
-	     phone_check_add(p, 150, &m, &err), name, &err);
+	must(phone_set(p, PH_NAME, name, NULL, &err) &&
+		     phone_set(p, PH_PRODUCT, model, NULL, &err) &&
+		     phone_set(p, PH_PROTOCOL, protocol, NULL, &err) &&
+		     phone_check_add(p, 150, &m, &err),
+	     name, &err);
 	prof = profile_by_key(&(struct item_key) { profile, NULL });
 	must(prof != NULL, profile, NULL);
 	must(repo_phone_insert(NULL, p, prof->p.uuid, u ? u->u.uuid : NULL, &setup, &err), name,
@@ -1348,8 +1363,9 @@ make_hash(const char *password, char out[APIUSER_HASH_MAX])
 	unsigned char salt[16], hash[32], salt64[32], hash64[64];
 
 	must(RAND_bytes(salt, sizeof(salt)) == 1 &&
-	     PKCS5_PBKDF2_HMAC(password, (int) strlen(password), salt, sizeof(salt), 1000,
-			       EVP_sha256(), sizeof(hash), hash) == 1, "the API users", NULL);
+		     PKCS5_PBKDF2_HMAC(password, (int) strlen(password), salt, sizeof(salt), 1000,
+				       EVP_sha256(), sizeof(hash), hash) == 1,
+	     "the API users", NULL);
 	EVP_EncodeBlock(salt64, salt, sizeof(salt));
 	EVP_EncodeBlock(hash64, hash, sizeof(hash));
 	snprintf(out, APIUSER_HASH_MAX, "pbkdf2-sha256$1000$%s$%s", salt64, hash64);
@@ -1361,11 +1377,22 @@ static void
 add_est_phones(void)
 {
 	static const char *const null_string[] = {
-		"authenticationMode", "By Null String", "keyOrder", "EC Only", "ecKeySize", "256", NULL,
+		"authenticationMode",
+		"By Null String",
+		"keyOrder",
+		"EC Only",
+		"ecKeySize",
+		"256",
+		NULL,
 	};
 	static const char *const auth_string[] = {
-		"authenticationMode", "By Authentication String", "keyOrder", "EC Only",
-		"ecKeySize", "256", NULL,
+		"authenticationMode",
+		"By Authentication String",
+		"keyOrder",
+		"EC Only",
+		"ecKeySize",
+		"256",
+		NULL,
 	};
 
 	add_profile("Fuzz 8845 EST Null", "Cisco 8845", "SIP", false, null_string);
@@ -1431,11 +1458,13 @@ add_predefined_profiles(void)
 		if (m->model_independent)
 			continue;
 		if (m->sip) {
-			snprintf(name, sizeof(name), "%s - Standard SIP Non-Secure Profile", m->name);
+			snprintf(name, sizeof(name), "%s - Standard SIP Non-Secure Profile",
+				 m->name);
 			add_profile(name, m->name, "SIP", true, NULL);
 		}
 		if (m->sccp) {
-			snprintf(name, sizeof(name), "%s - Standard SCCP Non-Secure Profile", m->name);
+			snprintf(name, sizeof(name), "%s - Standard SCCP Non-Secure Profile",
+				 m->name);
 			add_profile(name, m->name, "SCCP", true, NULL);
 		}
 	}
@@ -1469,11 +1498,11 @@ fake_repo_init(void)
 	add_profile("Fuzz 8845 Digest", "Cisco 8845", "SIP", false, digest);
 	add_profile("Fuzz 8845 Encrypted", "Cisco 8845", "SIP", false, encrypted);
 	add_profile("Fuzz 8845 UDP", "Cisco 8845", "SIP", false, udp_only);
-	add_profile("Fuzz 8845 Spare", "Cisco 8845", "SIP", false, NULL);   /* unused */
+	add_profile("Fuzz 8845 Spare", "Cisco 8845", "SIP", false, NULL); /* unused */
 	add_user("1001", "secret1001");
 	add_user("1002", "secret1002");
 	add_user("shared", "secretshared");
-	add_user("spare", "secretspare");   /* no phone */
+	add_user("spare", "secretspare"); /* no phone */
 	add_phone("SEP001122334455", "Cisco 8845", "SIP",
 		  "Cisco 8845 - Standard SIP Non-Secure Profile", NULL);
 	add_phone("SEP001122334466", "Cisco 8845", "SIP", "Fuzz 8845 Digest", "1001");
@@ -1488,8 +1517,8 @@ fake_repo_init(void)
 	/* Last, so that the uuids the request seeds name stay as they were. */
 	add_profile("Fuzz CSF Encrypted", "Cisco Unified Client Services Framework", "SIP", false,
 		    encrypted);
-	add_phone("CSFFUZZ", "Cisco Unified Client Services Framework", "SIP",
-		  "Fuzz CSF Encrypted", NULL);
+	add_phone("CSFFUZZ", "Cisco Unified Client Services Framework", "SIP", "Fuzz CSF Encrypted",
+		  NULL);
 	add_est_phones();
 	store_copy(initial, cur);
 }
@@ -1512,8 +1541,7 @@ capf_phone_of(const char *uuid)
 }
 
 bool
-repo_capf_lock_phone(struct db *db, const char *name, struct capf_phone *out,
-		     struct app_err *err)
+repo_capf_lock_phone(struct db *db, const char *name, struct capf_phone *out, struct app_err *err)
 {
 	const struct fphone *f = phone_by_key(&(struct item_key) { name, NULL });
 	const struct fprofile *prof = f ? profile_by_uuid(f->profile_uuid) : NULL;
@@ -1580,9 +1608,8 @@ repo_capf_renew_lsc(struct db *db, const struct capf_phone *ph, const struct cer
 }
 
 bool
-repo_capf_fail(struct db *db, const struct capf_phone *ph, const char *status,
-	       bool end_operation, const struct actor *actor, bool *changed,
-	       struct app_err *err)
+repo_capf_fail(struct db *db, const struct capf_phone *ph, const char *status, bool end_operation,
+	       const struct actor *actor, bool *changed, struct app_err *err)
 {
 	struct fphone *p = capf_phone_of(ph->uuid);
 
@@ -1642,13 +1669,19 @@ repo_registration_list(struct db *db, const struct reg_search *s, reg_row_fn fn,
 	for (int i = start; i < end; i++) {
 		const struct fphone *f = &cur->phones[order[i]];
 		const char *status = strcmp(f->reg_outcome, "rejected") == 0 ? "Rejected" :
-				     phone_registered(f->p.uuid) ? "Registered" :
-				     f->reg_outcome[0] ? "Unregistered" : "Unknown";
-		struct reg_row row = { .name = f->p.v[PH_NAME], .uuid = f->p.uuid, .ip = "",
-				       .node = "", .config_version = "", .last_seen = seen,
+				     phone_registered(f->p.uuid)             ? "Registered" :
+				     f->reg_outcome[0]                       ? "Unregistered" :
+									       "Unknown";
+		struct reg_row row = { .name = f->p.v[PH_NAME],
+				       .uuid = f->p.uuid,
+				       .ip = "",
+				       .node = "",
+				       .config_version = "",
+				       .last_seen = seen,
 				       .status = status };
 
-		snprintf(seen, sizeof(seen), "%lld", f->reg_outcome[0] ? (long long) f->reg_seen : 0LL);
+		snprintf(seen, sizeof(seen), "%lld",
+			 f->reg_outcome[0] ? (long long) f->reg_seen : 0LL);
 		if (!f->reg_outcome[0])
 			seen[0] = '\0';
 		if (!fn(ctx, &row))

@@ -18,13 +18,14 @@ extern char **environ;
 
 enum kind { STR, INT };
 
+/* clang-format off */
 static const struct {
 	const char *key;
 	enum kind kind;
 	size_t off;
 	const char *dflt;
-	const char *other;     /* a valid, non-default value */
-	long min, max;         /* INT only */
+	const char *other; /* a valid, non-default value */
+	long min, max;     /* INT only */
 } settings[] = {
 #define SS(k, d, o) { #k, STR, offsetof(struct config, k), d, o, 0, 0 }
 #define SI(k, d, o, lo, hi) { #k, INT, offsetof(struct config, k), d, o, lo, hi }
@@ -73,6 +74,7 @@ static const struct {
 #undef SS
 #undef SI
 };
+/* clang-format on */
 
 /* --- helpers ----------------------------------------------------------- */
 
@@ -333,7 +335,8 @@ test_each_setting_from_each_source(void **state)
 
 			/* --key value */
 			snprintf(opt, sizeof(opt), "--%s", settings[i].key);
-			argv[0] = "axlprovd", argv[1] = opt, argv[2] = (char *) values[v], argv[3] = NULL;
+			argv[0] = "axlprovd", argv[1] = opt, argv[2] = (char *) values[v],
+			argv[3] = NULL;
 			load_ok(&cfg, argv);
 			assert_setting(&cfg, i, values[v]);
 
@@ -457,7 +460,7 @@ test_file_syntax(void **state)
 	(void) state;
 	/* comments, blank lines, white space around key and value */
 	write_file(path, "# comment\n; other comment\n\n   \n\tworkers\t=\t9\t\n"
-		   "database_url = host=x port=5432\n");
+			 "database_url = host=x port=5432\n");
 	load_ok(&cfg, argv);
 	assert_int_equal(cfg.workers, 9);
 	assert_string_equal(cfg.database_url, "host=x port=5432");
@@ -543,8 +546,7 @@ test_log_level_values(void **state)
 		struct config cfg;
 		struct app_err err = { 0 };
 
-		assert_fault(load(&cfg, &err, argv), &err, APP_E_INVALID_VALUE,
-			     "log_level");
+		assert_fault(load(&cfg, &err, argv), &err, APP_E_INVALID_VALUE, "log_level");
 	}
 }
 
@@ -572,12 +574,20 @@ static void
 test_tls_ciphers_values(void **state)
 {
 	static const char *const good[] = {
-		"strongest-rsa", "strongest-ecdsa", "medium-rsa", "medium-ecdsa", "all-rsa",
-		"all-ecdsa",
+		"strongest-rsa", "strongest-ecdsa", "medium-rsa",
+		"medium-ecdsa",  "all-rsa",         "all-ecdsa",
 	};
 	static const char *const bad[] = {
-		"", "strongest", "all", "ALL-RSA", "all-rsa ", "all-rsa|medium-rsa", "medium-rsa-x",
-		"rsa", "-", "|",
+		"",
+		"strongest",
+		"all",
+		"ALL-RSA",
+		"all-rsa ",
+		"all-rsa|medium-rsa",
+		"medium-rsa-x",
+		"rsa",
+		"-",
+		"|",
 	};
 	char path[64];
 
@@ -626,11 +636,11 @@ test_string_too_long(void **state)
 
 	(void) state;
 	memset(value, 'l', sizeof(value) - 2);
-	value[sizeof(value) - 2] = '\0';         /* just fits */
+	value[sizeof(value) - 2] = '\0'; /* just fits */
 	load_ok(&cfg, argv);
 	assert_string_equal(cfg.listen, value);
 	memset(value, 'l', sizeof(value) - 1);
-	value[sizeof(value) - 1] = '\0';         /* one too many */
+	value[sizeof(value) - 1] = '\0'; /* one too many */
 	assert_fault(load(&cfg, &err, argv), &err, APP_E_INVALID_VALUE, "listen");
 }
 
@@ -638,8 +648,8 @@ test_string_too_long(void **state)
 static void
 test_unknown_options_stay(void **state)
 {
-	char *argv[] = { "axlprovd", "--help", "--workers", "3", "user", "set",
-			 "--role=full", "--max-depth=9", "-v", "--Workers", "2", NULL };
+	char *argv[] = { "axlprovd",    "--help",        "--workers", "3",         "user", "set",
+			 "--role=full", "--max-depth=9", "-v",        "--Workers", "2",    NULL };
 	struct config cfg;
 	struct app_err err = { 0 };
 	int argc = (int) NELEM(argv) - 1;
@@ -655,7 +665,7 @@ test_unknown_options_stay(void **state)
 	assert_string_equal(argv[3], "set");
 	assert_string_equal(argv[4], "--role=full");
 	assert_string_equal(argv[5], "-v");
-	assert_string_equal(argv[6], "--Workers");  /* keys are case-sensitive */
+	assert_string_equal(argv[6], "--Workers"); /* keys are case-sensitive */
 	assert_string_equal(argv[7], "2");
 	assert_null(argv[8]);
 }

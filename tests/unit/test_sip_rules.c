@@ -91,8 +91,13 @@ digest_case_init(struct digest_case *c)
 	response_of("MD5", c->ha1_md5, D_METHOD, D_URI, D_NONCE, D_NC, D_CNONCE, "auth",
 		    c->response);
 	c->d = (struct sip_digest) {
-		.algorithm = "MD5", .nonce = D_NONCE, .uri = D_URI, .qop = "auth",
-		.nc = D_NC, .cnonce = D_CNONCE, .response = c->response,
+		.algorithm = "MD5",
+		.nonce = D_NONCE,
+		.uri = D_URI,
+		.qop = "auth",
+		.nc = D_NC,
+		.cnonce = D_CNONCE,
+		.response = c->response,
 	};
 }
 
@@ -146,8 +151,7 @@ test_nonce_validity_boundary(void **state)
 	sip_nonce_make(SECRET, NOW, nonce);
 	assert_int_equal(sip_nonce_check(SECRET, nonce, NOW + VALIDITY - 1, VALIDITY), NONCE_OK);
 	assert_int_equal(sip_nonce_check(SECRET, nonce, NOW + VALIDITY, VALIDITY), NONCE_OK);
-	assert_int_equal(sip_nonce_check(SECRET, nonce, NOW + VALIDITY + 1, VALIDITY),
-			 NONCE_STALE);
+	assert_int_equal(sip_nonce_check(SECRET, nonce, NOW + VALIDITY + 1, VALIDITY), NONCE_STALE);
 	assert_int_equal(sip_nonce_check(SECRET, nonce, NOW + 86400, VALIDITY), NONCE_STALE);
 	/* validity 0: good only in the second it was issued. */
 	assert_int_equal(sip_nonce_check(SECRET, nonce, NOW, 0), NONCE_OK);
@@ -175,7 +179,7 @@ test_nonce_other_secret(void **state)
 	sip_nonce_make("another-secret", NOW, other);
 	sip_nonce_make(SECRET, NOW, nonce);
 	assert_string_not_equal(nonce, other);
-	assert_memory_equal(nonce, other, 16);  /* same time part, different MAC */
+	assert_memory_equal(nonce, other, 16); /* same time part, different MAC */
 	assert_int_equal(sip_nonce_check(SECRET, other, NOW, VALIDITY), NONCE_BAD);
 	assert_int_equal(sip_nonce_check("another-secret", nonce, NOW, VALIDITY), NONCE_BAD);
 	assert_int_equal(sip_nonce_check("another-secret", other, NOW, VALIDITY), NONCE_OK);
@@ -238,9 +242,9 @@ test_nonce_malformed(void **state)
 	memcpy(t, nonce, sizeof(nonce));
 	t[30] = 'z';
 	assert_int_equal(sip_nonce_check(SECRET, t, NOW, VALIDITY), NONCE_BAD);
-	assert_int_equal(sip_nonce_check(SECRET,
-					 "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
-					 NOW, VALIDITY), NONCE_BAD);
+	assert_int_equal(sip_nonce_check(SECRET, "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+					 NOW, VALIDITY),
+			 NONCE_BAD);
 }
 
 /* --- digest responses -------------------------------------------------- */
@@ -290,7 +294,7 @@ test_digest_algorithm_names(void **state)
 
 	(void) state;
 	digest_case_init(&c);
-	c.d.algorithm = NULL;  /* absent means MD5 */
+	c.d.algorithm = NULL; /* absent means MD5 */
 	assert_true(sip_digest_ok(&c.d, D_METHOD, c.ha1_md5, ""));
 	c.d.algorithm = "md5";
 	assert_true(sip_digest_ok(&c.d, D_METHOD, c.ha1_md5, ""));
@@ -369,15 +373,13 @@ test_digest_wrong_inputs(void **state)
 	ha1_of("MD5", D_USER, SIP_REALM, "wrong", other_ha1);
 	assert_false(sip_digest_ok(&c.d, D_METHOD, other_ha1, ""));
 	/* Response computed with a wrong password. */
-	response_of("MD5", other_ha1, D_METHOD, D_URI, D_NONCE, D_NC, D_CNONCE, "auth",
-		    c.response);
+	response_of("MD5", other_ha1, D_METHOD, D_URI, D_NONCE, D_NC, D_CNONCE, "auth", c.response);
 	assert_false(sip_digest_ok(&c.d, D_METHOD, c.ha1_md5, ""));
 
 	/* Computed for INVITE, checked as REGISTER (and the other way). */
 	digest_case_init(&c);
 	assert_false(sip_digest_ok(&c.d, "INVITE", c.ha1_md5, ""));
-	response_of("MD5", c.ha1_md5, "INVITE", D_URI, D_NONCE, D_NC, D_CNONCE, "auth",
-		    c.response);
+	response_of("MD5", c.ha1_md5, "INVITE", D_URI, D_NONCE, D_NC, D_CNONCE, "auth", c.response);
 	assert_false(sip_digest_ok(&c.d, "REGISTER", c.ha1_md5, ""));
 	assert_true(sip_digest_ok(&c.d, "INVITE", c.ha1_md5, ""));
 
@@ -532,43 +534,48 @@ static struct sip_admission
 secure(const struct cert_facts *c)
 {
 	return (struct sip_admission) {
-		.sip = true, .security_mode = "Encrypted", .transport_type = "TLS",
-		.transport = "tls", .cert = c, .device = DEVICE, .model_ships_mic = true,
-		.lsc_fingerprint = FPR, .accept_mic = false,
+		.sip = true,
+		.security_mode = "Encrypted",
+		.transport_type = "TLS",
+		.transport = "tls",
+		.cert = c,
+		.device = DEVICE,
+		.model_ships_mic = true,
+		.lsc_fingerprint = FPR,
+		.accept_mic = false,
 	};
 }
 
 /* Accepted with the certificate kind `want`, phrase cleared. */
-#define assert_admit(a, want)                                                  \
-	do {                                                                   \
-		const char *phrase_ = "not touched";                           \
-		enum cert_kind kind_ = CERT_UNTRUSTED;                         \
-		assert_int_equal(sip_admit((a), &kind_, &phrase_), 0);         \
-		assert_null(phrase_);                                          \
-		assert_int_equal(kind_, (want));                               \
+#define assert_admit(a, want) \
+	do { \
+		const char *phrase_ = "not touched"; \
+		enum cert_kind kind_ = CERT_UNTRUSTED; \
+		assert_int_equal(sip_admit((a), &kind_, &phrase_), 0); \
+		assert_null(phrase_); \
+		assert_int_equal(kind_, (want)); \
 	} while (0)
 
 /* Refused with 403 and exactly `phrase`. */
-#define assert_refused(a, phrase)                                              \
-	do {                                                                   \
-		const char *phrase_ = NULL;                                    \
-		enum cert_kind kind_ = CERT_LSC;                               \
-		assert_int_equal(sip_admit((a), &kind_, &phrase_), 403);       \
-		assert_non_null(phrase_);                                      \
-		assert_string_equal(phrase_, (phrase));                        \
-		assert_int_equal(kind_, CERT_NONE);                            \
+#define assert_refused(a, phrase) \
+	do { \
+		const char *phrase_ = NULL; \
+		enum cert_kind kind_ = CERT_LSC; \
+		assert_int_equal(sip_admit((a), &kind_, &phrase_), 403); \
+		assert_non_null(phrase_); \
+		assert_string_equal(phrase_, (phrase)); \
+		assert_int_equal(kind_, CERT_NONE); \
 	} while (0)
 
 /* Refused with 403 and a phrase containing `mentions`. */
-#define assert_admit_403(a, mentions)                                          \
-	do {                                                                   \
-		const char *phrase_ = NULL;                                    \
-		enum cert_kind kind_;                                          \
-		assert_int_equal(sip_admit((a), &kind_, &phrase_), 403);       \
-		assert_non_null(phrase_);                                      \
-		if (strstr(phrase_, (mentions)) == NULL)                       \
-			fail_msg("phrase \"%s\" does not mention %s", phrase_, \
-				 (mentions));                                  \
+#define assert_admit_403(a, mentions) \
+	do { \
+		const char *phrase_ = NULL; \
+		enum cert_kind kind_; \
+		assert_int_equal(sip_admit((a), &kind_, &phrase_), 403); \
+		assert_non_null(phrase_); \
+		if (strstr(phrase_, (mentions)) == NULL) \
+			fail_msg("phrase \"%s\" does not mention %s", phrase_, (mentions)); \
 	} while (0)
 
 static void
@@ -597,11 +604,17 @@ test_policy_secure_needs_tls(void **state)
 
 	(void) state;
 	a.transport = "udp";
-	assert_refused(&a, "Forbidden: Encrypted security profile requires SIP over TLS with a phone certificate");
+	assert_refused(
+		&a,
+		"Forbidden: Encrypted security profile requires SIP over TLS with a phone certificate");
 	a.transport = "tcp";
-	assert_refused(&a, "Forbidden: Encrypted security profile requires SIP over TLS with a phone certificate");
+	assert_refused(
+		&a,
+		"Forbidden: Encrypted security profile requires SIP over TLS with a phone certificate");
 	a.security_mode = "Authenticated";
-	assert_refused(&a, "Forbidden: Authenticated security profile requires SIP over TLS with a phone certificate");
+	assert_refused(
+		&a,
+		"Forbidden: Authenticated security profile requires SIP over TLS with a phone certificate");
 	/* Even when the transport type names the transport, and even with a
 	 * good certificate (a relay cannot carry one over plain TCP, but the
 	 * rule does not depend on it). */
@@ -694,7 +707,7 @@ test_policy_mic(void **state)
 	a.model_ships_mic = true;
 	snprintf(c.cn, sizeof(c.cn), "CP-8845-SEP001122334466");
 	assert_refused(&a, "Forbidden: certificate names another device");
-	snprintf(c.cn, sizeof(c.cn), "CP-8845" DEVICE);   /* no dash */
+	snprintf(c.cn, sizeof(c.cn), "CP-8845" DEVICE); /* no dash */
 	assert_refused(&a, "Forbidden: certificate names another device");
 	snprintf(c.cn, sizeof(c.cn), "CP-8845-" DEVICE);
 	c.expired = true;
@@ -811,14 +824,13 @@ test_notify_service_control_apply(void **state)
 				    0x1234ABCD5678EF90LL, &t));
 	assert_string_equal(t.event, "service-control");
 	assert_string_equal(t.subscription_state, "active");
-	assert_string_equal(t.body,
-			    "action=apply-config\r\n"
-			    "RegisterCallId={abc-123@10.0.0.5}\r\n"
-			    "ConfigVersionStamp={1234ABCD5678EF90}\r\n"
-			    "DialplanVersionStamp={}\r\n"
-			    "SoftkeyVersionStamp={}\r\n"
-			    "FeatureControlVersionStamp={}\r\n"
-			    "CUCMResult=config_applied\r\n");
+	assert_string_equal(t.body, "action=apply-config\r\n"
+				    "RegisterCallId={abc-123@10.0.0.5}\r\n"
+				    "ConfigVersionStamp={1234ABCD5678EF90}\r\n"
+				    "DialplanVersionStamp={}\r\n"
+				    "SoftkeyVersionStamp={}\r\n"
+				    "FeatureControlVersionStamp={}\r\n"
+				    "CUCMResult=config_applied\r\n");
 	/* Zero-padded to 16 upper-case hex digits. */
 	assert_true(sip_notify_text("service-control", "apply-config", "c", 42, &t));
 	assert_non_null(strstr(t.body, "\r\nConfigVersionStamp={000000000000002A}\r\n"));
@@ -931,7 +943,7 @@ test_backoff(void **state)
 	assert_int_equal(sip_backoff(5, 2), 10);
 	assert_int_equal(sip_backoff(5, 3), 20);
 	assert_int_equal(sip_backoff(5, 6), 160);
-	assert_int_equal(sip_backoff(5, 7), 300);  /* 320 capped */
+	assert_int_equal(sip_backoff(5, 7), 300); /* 320 capped */
 	assert_int_equal(sip_backoff(5, 10), 300);
 	assert_int_equal(sip_backoff(5, INT_MAX), 300);
 	assert_int_equal(sip_backoff(30, 1), 30);
@@ -963,10 +975,10 @@ test_nc_rising_repeat_backwards(void **state)
 
 	(void) state;
 	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000001", NOW));
-	assert_false(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000001", NOW));   /* repeat */
+	assert_false(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000001", NOW)); /* repeat */
 	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000002", NOW));
-	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "0000000A", NOW));   /* any case */
-	assert_false(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000009", NOW));  /* backwards */
+	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "0000000A", NOW));  /* any case */
+	assert_false(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "00000009", NOW)); /* backwards */
 	assert_false(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "0000000a", NOW));
 	assert_true(sip_nc_fresh(t, "n1", "c1", "u1", "SEP1", "0000000b", NOW));
 	free(t);
@@ -995,8 +1007,8 @@ static void
 test_nc_malformed(void **state)
 {
 	struct sip_nc_table *t = nc_table();
-	const char *bad[] = { NULL, "", "1", "0000001", "000000001", "0000000g", "-0000001",
-			      "00000000" };
+	const char *bad[] = { NULL,        "",         "1",        "0000001",
+			      "000000001", "0000000g", "-0000001", "00000000" };
 
 	(void) state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
