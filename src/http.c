@@ -148,6 +148,29 @@ put_head(struct worker *w, int status, const char *content_type, const char *ext
 	xbuf_puts(&w->wire, "\r\n");
 }
 
+/* A body up to this size is copied behind the head and sent in one write
+ * (one packet for a typical answer); a larger one is sent as it stands,
+ * after the head, so that a big list or query answer is held in memory
+ * once, not twice. */
+#define COPY_MAX 16384
+
+static int
+send_parts(struct worker *w)
+{
+	struct soap *s = w->soap;
+	const char *body = w->body.data ? w->body.data : "";
+
+	if (w->body.len <= COPY_MAX) {
+		xbuf_put(&w->wire, body, w->body.len);
+		if (w->wire.oom)
+			return SOAP_EOM;
+		return s->fsend(s, w->wire.data, w->wire.len);
+	}
+	if (s->fsend(s, w->wire.data, w->wire.len) != SOAP_OK)
+		return SOAP_EOF;
+	return s->fsend(s, body, w->body.len);
+}
+
 static int
 send_full(struct worker *w, int status, const char *content_type, const char *extra, bool close)
 {
@@ -161,10 +184,9 @@ send_full(struct worker *w, int status, const char *content_type, const char *ex
 		w->http->close = true;
 		return s->error = SOAP_EOM;
 	}
-	xbuf_put(&w->wire, w->body.data ? w->body.data : "", w->body.len);
 	w->req.status = status;
 	s->keep_alive = w->http->close ? 0 : 1;
-	if (s->fsend(s, w->wire.data, w->wire.len) != SOAP_OK) {
+	if (send_parts(w) != SOAP_OK) {
 		w->http->close = true;
 		return s->error = SOAP_EOF;
 	}

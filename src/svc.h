@@ -114,4 +114,10 @@ bool svc_remove(struct op_call *c, const ULONG64 *sequence, const struct svc_key
  * fails with APP_E_CONFLICT, rolling back between attempts. */
 bool svc_retry(struct op_call *c, bool (*once)(struct op_call *c, void *ctx), void *ctx);
 
+/* Queues an apply, reset or restart (svc_apply.c): the request's uuid in the
+ * X-Axlprov-Apply-Request header, and a log line. */
+struct apply_order;
+struct apply_queued;
+bool svc_apply_order(struct op_call *c, struct apply_order *o, struct apply_queued *q);
+
 #endif

@@ -26,28 +26,40 @@ static const struct {
 };
 /* clang-format on */
 
+/* Queues `o` (its key set), names the request in the X-Axlprov-Apply-Request
+ * header and logs it: what every operation that notifies phones does,
+ * doDeviceReset (svc_device.c) included. */
+bool
+svc_apply_order(struct op_call *c, struct apply_order *o, struct apply_queued *q)
+{
+	char request[UUID_AXL_LEN + 1];
+
+	if (!repo_apply_queue(c->w->db, o, q, &c->err))
+		return false;
+	uuid_format(q->request_uuid, request);
+	snprintf(c->w->extra_header, sizeof(c->w->extra_header), "X-Axlprov-Apply-Request: %s\r\n",
+		 request);
+	log_msg(LOG_INFO, "%s %s (%s): request %s, %ld phone(s), %ld registered", c->name,
+		o->key->name ? o->key->name : o->key->uuid, o->action, request, q->targeted,
+		q->pending);
+	return true;
+}
+
 bool
 svc_apply_queue(struct op_call *c, void *req_)
 {
 	struct ns__NameAndGUIDRequest *req = req_;
 	struct apply_queued q = { 0 };
 	struct svc_key kb;
-	char request[UUID_AXL_LEN + 1];
 	struct apply_order order = { .target = orders[c->op].target,
 				     .operation = c->name,
 				     .action = orders[c->op].action,
-				     .actor = &c->actor };
+				     .actor = &c->actor,
+				     .key = &kb.key };
 
 	if (!svc_key(c, req->__union_NameAndGUIDRequest, req->union_NameAndGUIDRequest.name, "name",
-		     &kb))
+		     &kb) ||
+	    !svc_apply_order(c, &order, &q))
 		return false;
-	order.key = &kb.key;
-	if (!repo_apply_queue(c->w->db, &order, &q, &c->err))
-		return false;
-	uuid_format(q.request_uuid, request);
-	snprintf(c->w->extra_header, sizeof(c->w->extra_header), "X-Axlprov-Apply-Request: %s\r\n",
-		 request);
-	log_msg(LOG_INFO, "%s %s: request %s, %ld phone(s), %ld registered", c->name,
-		kb.key.name ? kb.key.name : kb.key.uuid, request, q.targeted, q.pending);
 	return svc_answer_uuid(c, req->sequence, q.target_uuid);
 }

@@ -117,22 +117,13 @@ svc_device_reset(struct op_call *c, void *req_)
 	struct ns__DoDeviceResetReq *req = req_;
 	struct apply_queued q = { 0 };
 	struct svc_key kb;
-	char request[UUID_AXL_LEN + 1];
-	struct apply_order order = { .target = APPLY_PHONE,
-				     .operation = c->name,
-				     .actor = &c->actor };
+	struct apply_order order = {
+		.target = APPLY_PHONE, .operation = c->name, .actor = &c->actor, .key = &kb.key
+	};
 
-	if (!device_key(c, req->deviceName, &kb) || !reset_action(c, req, &order.action))
+	if (!device_key(c, req->deviceName, &kb) || !reset_action(c, req, &order.action) ||
+	    !svc_apply_order(c, &order, &q))
 		return false;
-	order.key = &kb.key;
-	if (!repo_apply_queue(c->w->db, &order, &q, &c->err))
-		return false;
-	uuid_format(q.request_uuid, request);
-	snprintf(c->w->extra_header, sizeof(c->w->extra_header), "X-Axlprov-Apply-Request: %s\r\n",
-		 request);
-	log_msg(LOG_INFO, "%s %s (%s): request %s, %s", c->name,
-		kb.key.name ? kb.key.name : kb.key.uuid, order.action, request,
-		q.pending ? "registered" : "not registered");
 	/* DoDeviceResetRes: "true" once the reset is under way (the schema's
 	 * own description of its return). */
 	axl_response_open(c->w, c->name, req->sequence);
