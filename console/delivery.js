@@ -1,6 +1,8 @@
 // delivery.js: Apply Config: the Apply Configuration Information dialog,
 // then the apply request's delivery status per phone, refreshed as it
-// changes (GET /axl/status/apply/<id>) until nothing is pending.
+// changes (GET /axl/status/apply/<id>) until nothing is pending.  A phone
+// is "confirmed" once it registered anew after its NOTIFY (it re-read its
+// configuration or restarted).
 
 import * as axl from "./axl.js";
 import { el, status, confirmDialog } from "./ui.js";
@@ -12,11 +14,11 @@ function render(box, st) {
     el("h2", { id: "delivery-title" }, "Delivery Status"),
     el("p", { role: "status" }, COUNTS.map((k) => k + ": " + st[k]).join(", ")),
     el("table", {}, el("caption", {}, "Phones targeted by " + st.targetName),
-       el("thead", {}, el("tr", {}, ["Device Name", "State", "Attempts", "SIP Status", "Reason"]
+       el("thead", {}, el("tr", {}, ["Device Name", "State", "Attempts", "SIP Status", "Reason", "Confirmed"]
           .map((h) => el("th", { scope: "col" }, h)))),
        el("tbody", {}, st.phones.map((p) => el("tr", {}, el("td", {}, p.name), el("td", {}, p.state),
           el("td", {}, String(p.attempts)), el("td", {}, p.sipStatus === null ? "" : String(p.sipStatus)),
-          el("td", {}, p.reason || ""))))));
+          el("td", {}, p.reason || ""), el("td", {}, p.confirmed ? p.confirmedAt : ""))))));
 }
 
 export async function deliveryPanel(where, kind, name) {

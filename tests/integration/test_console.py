@@ -416,6 +416,9 @@ def test_apply_config_through_the_dialog_shows_delivery_to_a_sipp_phone(admin, a
         admin.wait_for_text("targeted: 1, delivered: 1, pending: 0", timeout=30)
         rows = admin.table_rows()
         assert [phone, "delivered"] == rows[-1][:2], rows
+        # Confirmed stays empty: the phone took the NOTIFY but has not
+        # registered anew (with a new Call-ID) since.
+        assert len(rows[-1]) == 6 and rows[-1][5] == "", rows
         admin.screenshot("apply-config-delivery")
         assert sipp.wait() == 0, sipp.diagnostics()
         assert len(sipp.logged("NOTIFY received")) == 1
