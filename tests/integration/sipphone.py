@@ -184,15 +184,20 @@ class SipPhone:
                 % (user, p["realm"], nonce, uri, resp, algorithm, cnonce, nc))
 
     def transact(self, request, timeout=5.0):
-        """Sends a request and returns its final response (skipping 1xx and
-        any request the server sends meanwhile)."""
+        """Sends a request and returns its final response (skipping 1xx, any
+        request the server sends meanwhile, and responses of an earlier
+        transaction: an unacknowledged final answer to an INVITE is sent
+        again, RFC 3261 17.2.1)."""
+        m = re.search(r"branch=([^;\s]+)", request)
+        mine = "branch=%s" % m.group(1) if m else ""
         self.send(request)
         deadline = time.time() + timeout
         while time.time() < deadline:
             msg = self.recv(deadline - time.time())
             if msg is None:
                 break
-            if msg.status is not None and msg.status >= 200:
+            if (msg.status is not None and msg.status >= 200 and
+                    mine in (msg.header("Via") or "")):
                 return msg
         raise AssertionError("no final response to %s" % request.split("\r\n", 1)[0])
 
