@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "access.h"
+#include "ops.h"
 #include "apply_status.h"
 #include "audit.h"
 #include "auth.h"

@@ -12,7 +12,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ops.h"
-#include "repo_metrics.h"
+#include "repo_apply.h"
 #include "reqlog.h"
 #include "worker.h"
 

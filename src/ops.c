@@ -4,7 +4,6 @@
  * so do we.
  */
 #include "ops.h"
-#include "access.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -84,4 +84,11 @@ const char *axl_op_name(int i);
 /* The kind of object an operation's faults name. */
 enum obj_kind axl_op_kind(enum op_id op);
 
+/* Roles, and which may call what. */
+#define ROLE_FULL "full"
+#define ROLE_READ_ONLY "read-only"
+
+/* May a caller with `role` run `op`?  Only "full" may write. */
+bool access_allowed(const char *role, const char *op);
+
 #endif

@@ -17,7 +17,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
-#include "repo_metrics.h"
+#include "repo_apply.h"
 #include "worker.h"
 
 static const char page_service[] =

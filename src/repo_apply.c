@@ -4,7 +4,7 @@
  * transaction: the request row, the config version bump and the outbox
  * rows commit together, and the outbox trigger's pg_notify wakes the
  * sender only then.  The outbox backlog and binding counts for /metrics
- * (repo_metrics.h) are here too.
+ * are here too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,6 @@
 
 #include "db_pq.h"
 #include "repo_apply.h"
-#include "repo_metrics.h"
 
 /* The target, by name or uuid; then the request, the bump, the fan-out.
  * SCCP phones and phones without an active binding are recorded as
@@ -186,7 +185,7 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 	return true;
 }
 
-/* --- the figures of repo_metrics.h -------------------------------------- */
+/* --- the figures for throttling and /metrics --------------------------- */
 
 /* The WHERE clause matches notify_outbox_due's predicate, so the planner
  * can read only that partial index. */

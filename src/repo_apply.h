@@ -66,4 +66,11 @@ typedef bool (*apply_phone_fn)(void *ctx, const struct apply_phone_status *row);
 bool repo_apply_status(struct db *db, const char *id, struct apply_status *out, long limit,
 		       apply_phone_fn fn, void *ctx, struct app_err *err);
 
+/* The database figures for throttling and /metrics: the NOTIFY outbox
+ * backlog (rows pending or sending, counted through the partial index on
+ * those states, so the cost follows the backlog, not the table) and the
+ * number of unexpired SIP bindings. */
+bool repo_metrics_outbox(struct db *db, long *pending, long *sending, struct app_err *err);
+bool repo_metrics_bindings(struct db *db, long *bindings, struct app_err *err);
+
 #endif

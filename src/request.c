@@ -28,7 +28,7 @@
 
 #include "soapH.h"
 
-#include "access.h"
+#include "ops.h"
 #include "auth.h"
 #include "axl_fault.h"
 #include "db.h"

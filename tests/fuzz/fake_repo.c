@@ -23,7 +23,6 @@
 #include "repo_apply.h"
 #include "repo_capf.h"
 #include "repo_enduser.h"
-#include "repo_metrics.h"
 #include "repo_phone.h"
 #include "repo_profile.h"
 #include "repo_registration.h"

@@ -2,7 +2,7 @@
  * fake_repo.h: the in-memory database the fuzz harnesses link instead of
  * db.c and repo_*.c.  It implements the same headers (db.h, repo_profile.h,
  * repo_phone.h, repo_enduser.h, repo_apiuser.h, repo_apply.h,
- * repo_metrics.h, repo_sip.h, repo_capf.h) over arrays, so the real adapters, rules and
+ * repo_sip.h, repo_capf.h) over arrays, so the real adapters, rules and
  * registrar run on top of it without PostgreSQL.
  */
 #ifndef AXLPROV_FAKE_REPO_H

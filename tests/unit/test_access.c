@@ -4,7 +4,6 @@
  */
 #include "testutil.h"
 
-#include "access.h"
 #include "ops.h"
 #include "audit.h"
 #include "backoff.h"
