@@ -77,16 +77,40 @@ def cisco_schema():
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(n):
+    """n distinct ports free for TCP and UDP on 127.0.0.1.  The sockets stay
+    bound until all n are chosen, so that the kernel cannot hand out one
+    number twice (a server takes five; SIP's is bound for both)."""
+    held, ports = [], []
+    try:
+        while len(ports) < n:
+            t = socket.socket()
+            held.append(t)
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            held.append(u)
+            try:
+                u.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            ports.append(port)
+        return ports
+    finally:
+        for sock in held:
+            sock.close()
 
 
 def wait_for_port(port, proc, timeout=30.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError("axlprovd exited early with %s" % proc.returncode)
+            log = getattr(proc, "log_path", None)
+            tail = open(log, errors="replace").read()[-2000:] if log and os.path.exists(log) else ""
+            raise RuntimeError("axlprovd exited early with %s\n%s" % (proc.returncode, tail))
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -170,13 +194,10 @@ class Server:
     def __init__(self, pg, extra_args=(), env=None, wrapper=(), bare_plain_port=False):
         self.pg = pg
         self.dir = tempfile.mkdtemp(prefix="axlprov-srv-")
-        self.port = free_port()
-        self.tls_port = free_port()
-        self.sip_port = free_port()
-        self.sip_tls_port = free_port()
-        # The EST listener (on only when a test gives --capf-cert): a free
-        # port each, never the default 3804 that servers would share.
-        self.capf_port = free_port()
+        # The EST listener (on only when a test gives --capf-cert) gets a
+        # free port too, never the default 3804 that servers would share.
+        (self.port, self.tls_port, self.sip_port, self.sip_tls_port,
+         self.capf_port) = free_ports(5)
         self.cert = os.path.join(self.dir, "server.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
@@ -210,6 +231,7 @@ class Server:
     def start(self):
         self.log = open(self.log_path, "ab")
         self.proc = reaper.spawn(self.args, env=self.env, stdout=self.log, stderr=self.log)
+        self.proc.log_path = self.log_path   # for wait_for_port's message
         wait_for_port(self.port, self.proc)
         wait_for_port(self.tls_port, self.proc)
 
