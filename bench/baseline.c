@@ -196,6 +196,12 @@ NO_METHOD(resetPhoneSecurityProfile, ns__NameAndGUIDRequest, ns__StandardRespons
 NO_METHOD(applyPhone, ns__NameAndGUIDRequest, ns__StandardResponse)
 NO_METHOD(resetPhone, ns__NameAndGUIDRequest, ns__StandardResponse)
 NO_METHOD(restartPhone, ns__NameAndGUIDRequest, ns__StandardResponse)
+NO_METHOD(getCCMVersion, ns__GetCCMVersionReq, ns__GetCCMVersionRes)
+NO_METHOD(doDeviceReset, ns__DoDeviceResetReq, ns__StandardResponse)
+NO_METHOD(listRegistrationDynamic, ns__ListRegistrationDynamicReq, ns__ListRegistrationDynamicRes)
+NO_METHOD(executeSQLQuery, ns__ExecuteSQLQueryReq, ns__ExecuteSQLQueryRes)
+NO_METHOD(executeSQLUpdate, ns__ExecuteSQLQueryReq, ns__ExecuteSQLUpdateRes)
+NO_METHOD(executeSQLQueryInactive, ns__ExecuteSQLQueryReq, ns__ExecuteSQLQueryRes)
 
 /* --- serving ----------------------------------------------------------------- */
 
