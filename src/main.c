@@ -211,6 +211,15 @@ serve(const struct config *cfg, const struct capf_trust *trust, bool signing)
 	struct sigaction sa;
 	bool ok;
 
+	/* Before any port opens: a SIGTERM sent as soon as a port answers
+	 * must stop the server cleanly, not kill it (server_run() sees the
+	 * flag and returns at once). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
 	if (signing && !est_init(cfg, trust, &err)) {
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return 1;
@@ -249,12 +258,6 @@ serve(const struct config *cfg, const struct capf_trust *trust, bool signing)
 	}
 	server_set_reread(srv, reread_settings);
 	raise_fd_limit();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
 	config_log(cfg);
 	log_msg(LOG_INFO, "axlprovd %s ready", AXLPROV_VERSION);
 	ok = server_run(srv);

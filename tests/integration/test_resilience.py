@@ -23,6 +23,8 @@ import time
 
 import pytest
 
+import reaper
+
 from conftest import (TOP, Axl, Postgres, add_phone, envelope, expect_axl_fault, finish_server,
                       free_port, profile_xml, sep_name, start_server, wait_for_port)
 from test_hostile import (PREDEFINED, add_body, assert_serving, connect, post_bytes, quick,
@@ -334,6 +336,28 @@ def test_sigterm_drains_requests_in_flight(pg, unique):
             if s is not None:
                 s.close()
         finish_server(srv)
+
+
+def test_sigterm_as_soon_as_a_port_answers_stops_cleanly(pg):
+    """A SIGTERM sent the moment the first port (SIP over TCP, opened
+    before the HTTP listeners) accepts a connection stops the server
+    through its shutdown, exit 0, not by the default action (exit -15):
+    service managers and tests stop a server as soon as it answers."""
+    srv = start_server(pg)
+    assert srv.stop() == 0
+    for _ in range(3):
+        srv.log = open(srv.log_path, "ab")
+        srv.proc = reaper.spawn(srv.args, env=srv.env, stdout=srv.log, stderr=srv.log)
+        deadline = time.time() + quick(30)
+        while time.time() < deadline and srv.proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", srv.sip_port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.002)
+        assert srv.stop() == 0, srv.log_text()[-2000:]
+    assert srv.sanitizer_reports() == []
+    srv.cleanup()
 
 
 def test_sigterm_ends_a_stalled_request_after_request_timeout(pg, unique):
