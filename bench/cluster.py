@@ -151,11 +151,13 @@ def apply_all(d, url, http_port, sip_target, ports, counts, n, wait):
          "count(o.id) FILTER (WHERE o.state IN ('pending', 'sending')), "
          "count(o.id) FILTER (WHERE o.state = 'failed'), "
          "count(o.id) FILTER (WHERE o.state = 'unreachable'), "
-         "extract(epoch FROM min(o.created_at)), extract(epoch FROM max(o.done_at)) "
+         "extract(epoch FROM min(o.created_at)), extract(epoch FROM max(o.done_at)), "
+         "bool_and(r.fanned_out) "
          "FROM apply_request r JOIN notify_outbox o ON o.request_id = r.id WHERE " + where)
     while True:
         row = db.query(q).split("|")
-        if (int(row[0]) and not int(row[2])) or time.time() - t_send > wait:
+        # Every phone queued (the call answers before) and none pending.
+        if (row[7] == "t" and not int(row[2])) or time.time() - t_send > wait:
             break
         time.sleep(0.2)
     db.close()

@@ -71,8 +71,10 @@ apply_status_json(struct db *db, const char *id, struct xbuf *out, struct app_er
 		json_member(out, "createdAt", st.created_at, true);
 		xbuf_printf(out,
 			    ",\n  \"targeted\": %ld, \"delivered\": %ld, \"pending\": %ld, "
-			    "\"failed\": %ld, \"unreachable\": %ld,\n  \"phones\": ",
-			    st.targeted, st.delivered, st.pending, st.failed, st.unreachable);
+			    "\"failed\": %ld, \"unreachable\": %ld, \"notQueuedYet\": %ld,\n"
+			    "  \"phones\": ",
+			    st.targeted, st.delivered, st.pending, st.failed, st.unreachable,
+			    st.queued);
 		xbuf_put(out, phones.data, phones.len);
 		xbuf_puts(out, phones.len > 1 ? "\n  ]}\n" : "]}\n");
 	}

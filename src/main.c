@@ -201,6 +201,22 @@ load_capf_trust(const struct config *cfg, struct capf_trust **out, bool *signing
 	return true;
 }
 
+/* Before any port opens: a SIGTERM sent as soon as a port answers must
+ * stop the server cleanly, not kill it (server_run() sees the flag and
+ * returns at once). */
+static void
+stop_on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 static int
 serve(const struct config *cfg, const struct capf_trust *trust, bool signing)
 {
@@ -211,15 +227,7 @@ serve(const struct config *cfg, const struct capf_trust *trust, bool signing)
 	struct sigaction sa;
 	bool ok;
 
-	/* Before any port opens: a SIGTERM sent as soon as a port answers
-	 * must stop the server cleanly, not kill it (server_run() sees the
-	 * flag and returns at once). */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	stop_on_signals();
 	if (signing && !est_init(cfg, trust, &err)) {
 		log_msg(LOG_ERROR, "%s", err.msg);
 		return 1;

@@ -1,9 +1,9 @@
 /*
  * repo_apply.c: the SQL behind apply/reset/restart (see repo_apply.h).
- * Queueing is one statement, so it is atomic without an explicit
- * transaction: the request row, the config version bump and the outbox
- * rows commit together, and the outbox trigger's pg_notify wakes the
- * sender only then.  The outbox backlog and binding counts for /metrics
+ * A request is one statement (the request row with its count of phones,
+ * and its audit record); its phones are queued afterwards in batches, each
+ * one transaction (config version bumps and outbox rows together), and the
+ * outbox trigger's pg_notify wakes the sender only when a batch commits.  The outbox backlog and binding counts for /metrics
  * are here too.
  */
 #include <stdio.h>
@@ -13,58 +13,36 @@
 #include "db_pq.h"
 #include "repo_apply.h"
 
-/* The target, by name or uuid; then the request, the bump, the fan-out.
- * SCCP phones and phones without an active binding are recorded as
- * unreachable at once.  The oldest Cisco SIP models (7940/7960) and
- * third-party phones understand check-sync, the rest service-control. */
+/* The target, by name or uuid; then the request (with the number of
+ * phones it targets now) and its audit record.  The phones are queued
+ * later, in batches (repo_apply_fan_out), so that the call answers at once
+ * whatever the number of phones. */
 #define TARGET_PROFILE(cond) \
-	"WITH target AS (SELECT pkid, name FROM phone_security_profile WHERE " cond "), "
-#define TARGET_PHONE(cond) "WITH target AS (SELECT pkid, name FROM phone WHERE " cond "), "
-#define FAN_OUT(kind, phones_where) \
+	"WITH target AS (SELECT pkid, name, " \
+	"    (SELECT count(*) FROM phone p WHERE p.security_profile_id = s.pkid) AS n " \
+	"  FROM phone_security_profile s WHERE " cond "), "
+#define TARGET_PHONE(cond) "WITH target AS (SELECT pkid, name, 1 AS n FROM phone WHERE " cond "), "
+#define REQUEST(kind) \
 	"req AS (INSERT INTO apply_request (operation, action, target_kind, target_uuid, " \
-	"        target_name, requested_by) " \
+	"        target_name, requested_by, targeted) " \
 	"  SELECT $2, $3, '" kind \
-	"', pkid, name, $4 FROM target RETURNING id, uuid, target_uuid), " \
+	"', pkid, name, $4, n FROM target RETURNING id, uuid, target_uuid, targeted), " \
 	"audited AS (INSERT INTO audit (userid, source, node, operation, target_kind, " \
 	"    target_name, target_uuid, changes) " \
 	"  SELECT $4, $5, $6, $2, '" kind "', t.name, t.pkid, " \
 	"    jsonb_build_object('action', $3::text, 'request', req.uuid::text) " \
-	"  FROM req CROSS JOIN target t), " \
-	"bumped AS (UPDATE phone p SET config_version = p.config_version + 1 FROM req " \
-	"  WHERE " phones_where \
-	" RETURNING p.pkid, p.name, p.model, p.protocol, p.config_version), " \
-	"queued AS (INSERT INTO notify_outbox (request_id, phone_id, phone_name, registration_id, " \
-	"    node, event, action, config_version, state, reason, done_at) " \
-	"  SELECT req.id, b.pkid, b.name, r.id, r.node, " \
-	"    CASE WHEN m.cisco AND m.name NOT IN ('Cisco 7940', 'Cisco 7960') " \
-	"         THEN 'service-control' ELSE 'check-sync' END, " \
-	"    $3, b.config_version, " \
-	"    CASE WHEN r.id IS NULL THEN 'unreachable' ELSE 'pending' END, " \
-	"    CASE WHEN b.protocol <> 'SIP' " \
-	"         THEN 'SCCP phone: this server has no SCCP stack to reach it' " \
-	"         WHEN r.id IS NULL THEN 'not registered' ELSE '' END, " \
-	"    CASE WHEN r.id IS NULL THEN now() END " \
-	"  FROM req CROSS JOIN bumped b JOIN phone_model m ON m.name = b.model " \
-	"  LEFT JOIN LATERAL (SELECT s.id, s.node FROM sip_registration s " \
-	"     WHERE s.phone_id = b.pkid AND s.expires_at > now() AND b.protocol = 'SIP' " \
-	"     ORDER BY s.updated_at DESC LIMIT 1) r ON true " \
-	"  RETURNING state) " \
-	"SELECT req.uuid::text, req.target_uuid::text, " \
-	"       (SELECT count(*) FROM queued), (SELECT count(*) FROM queued WHERE state = 'pending') " \
-	"  FROM req"
+	"  FROM req CROSS JOIN target t) " \
+	"SELECT req.uuid::text, req.target_uuid::text, req.targeted FROM req"
 
 static const struct db_stmt st_queue[2][2] = {
 	[APPLY_PHONE] = {
-		{ "apply_phone_name", TARGET_PHONE("name = $1")
-		  FAN_OUT("phone", "p.pkid = req.target_uuid") },
-		{ "apply_phone_uuid", TARGET_PHONE("pkid = $1::uuid")
-		  FAN_OUT("phone", "p.pkid = req.target_uuid") },
+		{ "apply_phone_name", TARGET_PHONE("name = $1") REQUEST("phone") },
+		{ "apply_phone_uuid", TARGET_PHONE("pkid = $1::uuid") REQUEST("phone") },
 	},
 	[APPLY_PROFILE] = {
-		{ "apply_profile_name", TARGET_PROFILE("name = $1")
-		  FAN_OUT("phoneSecurityProfile", "p.security_profile_id = req.target_uuid") },
+		{ "apply_profile_name", TARGET_PROFILE("name = $1") REQUEST("phoneSecurityProfile") },
 		{ "apply_profile_uuid", TARGET_PROFILE("pkid = $1::uuid")
-		  FAN_OUT("phoneSecurityProfile", "p.security_profile_id = req.target_uuid") },
+		  REQUEST("phoneSecurityProfile") },
 	},
 };
 
@@ -90,12 +68,108 @@ repo_apply_queue(struct db *db, const struct apply_order *o, struct apply_queued
 		db_copy(res, 0, 0, out->request_uuid, sizeof(out->request_uuid));
 		db_copy(res, 0, 1, out->target_uuid, sizeof(out->target_uuid));
 		out->targeted = atol(PQgetvalue(res, 0, 2));
-		out->pending = atol(PQgetvalue(res, 0, 3));
 	}
 	PQclear(res);
 	return found ||
 	       axl_err(err, APP_E_NOT_FOUND, o->target == APPLY_PHONE ? OBJ_PHONE : OBJ_PROFILE,
 		       o->key->name ? "name" : "uuid");
+}
+
+/* The oldest request still to queue, locked for this transaction: one
+ * instance at a time queues a request, the others skip it. */
+static const struct db_stmt st_fan_out_next = {
+	"apply_fan_out_next",
+	"SELECT id, action, target_kind, target_uuid::text, coalesce(fan_out_after, '') "
+	"  FROM apply_request WHERE NOT fanned_out ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+};
+
+/* One batch of request $1 ($2 its action): the target's next phones after
+ * $4 in name order, at most $5.  Each phone's config version moves on and
+ * its outbox row goes to the node holding its latest binding.  SCCP phones
+ * and phones without an active binding are recorded as unreachable at
+ * once.  The oldest Cisco SIP models (7940/7960) and third-party phones
+ * understand check-sync, the rest service-control.  A short batch ends the
+ * request, whose count becomes the phones actually queued (phones may have
+ * joined or left the profile since the call). */
+#define FAN_OUT_BATCH(pick) \
+	"WITH pick AS (" pick "), " \
+	"bumped AS (UPDATE phone p SET config_version = p.config_version + 1 FROM pick " \
+	"  WHERE p.pkid = pick.pkid " \
+	"  RETURNING p.pkid, p.name, p.model, p.protocol, p.config_version), " \
+	"queued AS (INSERT INTO notify_outbox (request_id, phone_id, phone_name, registration_id, " \
+	"    node, event, action, config_version, state, reason, done_at) " \
+	"  SELECT $1, b.pkid, b.name, r.id, r.node, " \
+	"    CASE WHEN m.cisco AND m.name NOT IN ('Cisco 7940', 'Cisco 7960') " \
+	"         THEN 'service-control' ELSE 'check-sync' END, " \
+	"    $2, b.config_version, " \
+	"    CASE WHEN r.id IS NULL THEN 'unreachable' ELSE 'pending' END, " \
+	"    CASE WHEN b.protocol <> 'SIP' " \
+	"         THEN 'SCCP phone: this server has no SCCP stack to reach it' " \
+	"         WHEN r.id IS NULL THEN 'not registered' ELSE '' END, " \
+	"    CASE WHEN r.id IS NULL THEN now() END " \
+	"  FROM bumped b JOIN phone_model m ON m.name = b.model " \
+	"  LEFT JOIN LATERAL (SELECT s.id, s.node FROM sip_registration s " \
+	"     WHERE s.phone_id = b.pkid AND s.expires_at > now() AND b.protocol = 'SIP' " \
+	"     ORDER BY s.updated_at DESC LIMIT 1) r ON true " \
+	"  RETURNING phone_name), " \
+	"n AS (SELECT count(*) AS queued, max(phone_name) AS last FROM queued), " \
+	"moved AS (UPDATE apply_request a " \
+	"  SET fan_out_after = coalesce(n.last, a.fan_out_after), fanned_out = n.queued < $5, " \
+	"      targeted = CASE WHEN n.queued < $5 " \
+	"        THEN (SELECT count(*) FROM notify_outbox o WHERE o.request_id = a.id) + n.queued " \
+	"        ELSE a.targeted END " \
+	"  FROM n WHERE a.id = $1 RETURNING a.id) " \
+	"SELECT n.queued FROM n, moved"
+
+static const struct db_stmt st_fan_out[2] = {
+	[APPLY_PHONE] = { "apply_fan_out_phone",
+			  FAN_OUT_BATCH("SELECT pkid FROM phone "
+					"WHERE pkid = $3::uuid AND name > $4 LIMIT $5::int") },
+	[APPLY_PROFILE] = { "apply_fan_out_profile",
+			    FAN_OUT_BATCH("SELECT pkid FROM phone "
+					  "WHERE security_profile_id = $3::uuid AND name > $4 "
+					  "ORDER BY name LIMIT $5::int") },
+};
+
+static bool
+fan_out_batch(struct db *db, PGresult *next, const char *batch, int *queued, struct app_err *err)
+{
+	const char *params[5] = { PQgetvalue(next, 0, 0), PQgetvalue(next, 0, 1),
+				  PQgetvalue(next, 0, 3), PQgetvalue(next, 0, 4), batch };
+	enum apply_target kind = strcmp(PQgetvalue(next, 0, 2), "phone") == 0 ? APPLY_PHONE :
+										APPLY_PROFILE;
+	PGresult *res = db_exec(db, &st_fan_out[kind], 5, params, err);
+
+	if (res == NULL)
+		return false;
+	*queued = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return true;
+}
+
+bool
+repo_apply_fan_out(struct db *db, int batch, int *queued, bool *more, struct app_err *err)
+{
+	char n[16];
+	PGresult *next;
+	bool ok;
+
+	*queued = 0;
+	*more = false;
+	snprintf(n, sizeof(n), "%d", batch);
+	if (!db_begin(db, err))
+		return false;
+	next = db_exec(db, &st_fan_out_next, 0, NULL, err);
+	ok = next != NULL;
+	if (ok && PQntuples(next) == 1)
+		ok = fan_out_batch(db, next, n, queued, err);
+	/* This request has more phones, or another may wait behind it. */
+	*more = ok && PQntuples(next) == 1;
+	PQclear(next);
+	if (ok)
+		return db_commit(db, err);
+	db_rollback(db);
+	return false;
 }
 
 /* A request uuid, else the latest request for a target uuid, else for a
@@ -105,10 +179,11 @@ static const struct db_stmt st_status = {
 	"SELECT r.id, r.uuid::text, r.operation, r.action, r.target_kind, r.target_name, "
 	"       r.target_uuid::text, r.requested_by, "
 	"       to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-	"       count(o.id), count(o.id) FILTER (WHERE o.state = 'delivered'), "
+	"       r.targeted, count(o.id) FILTER (WHERE o.state = 'delivered'), "
 	"       count(o.id) FILTER (WHERE o.state IN ('pending', 'sending')), "
 	"       count(o.id) FILTER (WHERE o.state = 'failed'), "
-	"       count(o.id) FILTER (WHERE o.state = 'unreachable') "
+	"       count(o.id) FILTER (WHERE o.state = 'unreachable'), "
+	"       CASE WHEN r.fanned_out THEN 0 ELSE greatest(r.targeted - count(o.id), 0) END "
 	"  FROM apply_request r LEFT JOIN notify_outbox o ON o.request_id = r.id "
 	" WHERE r.id = coalesce("
 	"   (SELECT id FROM apply_request WHERE $2::boolean AND uuid = $1::uuid), "
@@ -136,8 +211,8 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 	const char *params[3] = { is_uuid ? uuid : "00000000-0000-0000-0000-000000000000",
 				  is_uuid ? "true" : "false", id };
 	PGresult *res;
-	long *counts[] = { &out->targeted, &out->delivered, &out->pending, &out->failed,
-			   &out->unreachable };
+	long *counts[] = { &out->targeted, &out->delivered,   &out->pending,
+			   &out->failed,   &out->unreachable, &out->queued };
 	bool ok = true;
 
 	res = db_exec(db, &st_status, 3, params, err);
@@ -160,8 +235,9 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 	db_copy(res, 0, 6, out->target_uuid, sizeof(out->target_uuid));
 	db_copy(res, 0, 7, out->requested_by, sizeof(out->requested_by));
 	db_copy(res, 0, 8, out->created_at, sizeof(out->created_at));
-	for (int i = 0; i < 5; i++)
-		*counts[i] = atol(PQgetvalue(res, 0, 9 + i));
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		*counts[i] = atol(PQgetvalue(res, 0, 9 + (int) i));
+	out->pending += out->queued;
 	PQclear(res);
 	if (fn == NULL || limit <= 0)
 		return true;

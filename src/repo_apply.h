@@ -1,7 +1,8 @@
 /*
- * repo_apply.h: SQL for apply/reset/restart requests: queueing one (the
- * request row, the config version bump and one outbox row per targeted
- * phone, in one statement) and reading a request's delivery status.
+ * repo_apply.h: SQL for apply/reset/restart requests: recording one (the
+ * request row with the number of phones it targets, at once), queueing its
+ * phones in batches (the config version bump and one outbox row per
+ * phone) and reading a request's delivery status.
  */
 #ifndef AXLPROV_REPO_APPLY_H
 #define AXLPROV_REPO_APPLY_H
@@ -27,13 +28,17 @@ struct apply_order {
 struct apply_queued {
 	char request_uuid[UUID_DB_LEN + 1];
 	char target_uuid[UUID_DB_LEN + 1];
-	long targeted;
-	long pending; /* phones with a registration: a NOTIFY is on its way */
+	long targeted; /* the target's phones when the request was recorded */
 };
 
 /* APP_E_NOT_FOUND (field name/uuid) when the target does not exist. */
 bool repo_apply_queue(struct db *db, const struct apply_order *order, struct apply_queued *out,
 		      struct app_err *err);
+
+/* Queues the next `batch` phones of the oldest request not queued whole
+ * (one transaction; a request another instance is queueing is skipped):
+ * *queued phones; *more when there may be more to queue (call again). */
+bool repo_apply_fan_out(struct db *db, int batch, int *queued, bool *more, struct app_err *err);
 
 struct apply_status {
 	char request_uuid[UUID_DB_LEN + 1];
@@ -45,6 +50,7 @@ struct apply_status {
 	char requested_by[64];
 	char created_at[40];
 	long targeted, delivered, pending, failed, unreachable;
+	long queued; /* phones not in the outbox yet (counted in pending) */
 };
 
 struct apply_phone_status {

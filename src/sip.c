@@ -289,8 +289,10 @@ on_listen(struct sip *s, su_wait_t *w, struct sip *arg)
 		repo_sip_listen_close(s->listener);
 		s->listener = NULL;
 	}
-	if (woken)
+	if (woken) {
+		sip_notifier_fan_out(s);
 		sip_notifier_claim(s);
+	}
 	return 0;
 }
 
@@ -323,6 +325,7 @@ on_tick(struct sip *s, su_timer_t *t, struct sip *arg)
 	if (s->ticks % JANITOR_TICKS == 0)
 		post_ids_task(s, "");
 	/* Retries fall due by time, and wake-ups are lost while LISTEN is down. */
+	sip_notifier_fan_out(s);
 	sip_notifier_claim(s);
 }
 
@@ -486,7 +489,9 @@ run(void *arg)
 			s->cfg->sip_listen, s->tls ? " and TLS on " : "",
 			s->tls ? s->cfg->sip_tls_listen : "", s->node);
 		started(s, 1);
-		sip_notifier_claim(s); /* what an earlier run of this node left queued */
+		/* What an earlier run left queued or half queued. */
+		sip_notifier_fan_out(s);
+		sip_notifier_claim(s);
 		su_root_run(s->root);
 	}
 	teardown(s);

@@ -1,5 +1,6 @@
 /*
- * sip_notifier.c: the outbox sender.  Claims due notify_outbox rows,
+ * sip_notifier.c: the outbox sender.  Queues the phones of apply requests
+ * into notify_outbox in batches, claims due notify_outbox rows,
  * sends each as a NOTIFY down every active binding of the phone (over the
  * connection it registered on for TCP and TLS), and records each row's
  * outcome in batches: delivered when any binding answered 2xx.  A TLS binding whose connection is gone is
@@ -20,6 +21,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "repo_apply.h"
 #include "sip_rules.h"
 
 /* NOTIFYs in flight at once.  Each answer is a datagram waiting in the
@@ -397,6 +399,54 @@ sip_notifier_claim(struct sip *s)
 	c->lock = (long) (64 * s->cfg->sip_t1 / 1000) + 10;
 	s->claiming = true;
 	sip_pool_task(s->pool, &c->t);
+}
+
+/* Phones per fan-out transaction: about 60 ms of database work, so that
+ * claims and results queued behind it on the outbox thread wait little. */
+#define FAN_OUT_BATCH 2000
+
+struct fan_out_task {
+	struct sip_task t;
+	int queued;
+	bool more, ok;
+};
+
+static void
+fan_out_run(struct db *db, struct sip_task *t)
+{
+	struct fan_out_task *f = (struct fan_out_task *) t;
+	struct app_err err = { 0 };
+
+	f->ok = repo_apply_fan_out(db, FAN_OUT_BATCH, &f->queued, &f->more, &err);
+	if (!f->ok)
+		/* The request stays to queue: the next tick tries again. */
+		log_msg(LOG_WARN, "sip: queueing an apply's phones: %s", err.msg);
+}
+
+static void
+fan_out_done(struct sip *s, struct sip_task *t)
+{
+	struct fan_out_task *f = (struct fan_out_task *) t;
+
+	if (s != NULL) {
+		s->fanning = false;
+		if (f->more)
+			sip_notifier_fan_out(s);
+	}
+	free(f);
+}
+
+void
+sip_notifier_fan_out(struct sip *s)
+{
+	struct fan_out_task *f;
+
+	if (s->fanning || s->pool == NULL || (f = calloc(1, sizeof(*f))) == NULL)
+		return;
+	f->t.run = fan_out_run;
+	f->t.done = fan_out_done;
+	s->fanning = true;
+	sip_pool_task(s->pool, &f->t);
 }
 
 void

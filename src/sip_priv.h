@@ -76,6 +76,7 @@ struct sip {
 	struct sip_nc_table *nc; /* digest nc replay tracking, 1 MiB */
 	struct sip_pool *pool;   /* the database threads REGISTERs run on */
 	bool claiming;           /* a claim is with the outbox thread */
+	bool fanning;            /* so is a batch of an apply's phones */
 	unsigned ticks;
 	struct sip_tls *tls;      /* NULL when sip_tls_listen is "" */
 	struct capf_trust *trust; /* for phones' certificates */
@@ -120,6 +121,9 @@ void sip_pool_stop(struct sip_pool *p);
 
 /* sip_notifier.c: claims due outbox rows and sends their NOTIFYs. */
 void sip_notifier_claim(struct sip *s);
+/* Queues the next batch of phones of an apply request recorded by any
+ * instance, then the next, until none is left. */
+void sip_notifier_fan_out(struct sip *s);
 /* Records what is pending and abandons NOTIFYs in flight (stopping). */
 void sip_notifier_stop(struct sip *s);
 

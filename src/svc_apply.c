@@ -1,9 +1,9 @@
 /*
  * svc_apply.c: the handler of applyPhoneSecurityProfile,
  * resetPhoneSecurityProfile, applyPhone, resetPhone and restartPhone (see
- * ops.h).  Each queues one request (see repo_apply.c) and answers with the
- * target's uuid as soon as it is committed; the SIP thread delivers the
- * NOTIFYs.  The request's own uuid goes out in an X-Axlprov-Apply-Request
+ * ops.h).  Each records one request (see repo_apply.c) and answers with the
+ * target's uuid as soon as it is committed, however many phones it
+ * targets; the SIP side queues the phones and delivers the NOTIFYs.  The request's own uuid goes out in an X-Axlprov-Apply-Request
  * header for the status endpoint.
  */
 #include <stdio.h>
@@ -39,9 +39,8 @@ svc_apply_order(struct op_call *c, struct apply_order *o, struct apply_queued *q
 	uuid_format(q->request_uuid, request);
 	snprintf(c->w->extra_header, sizeof(c->w->extra_header), "X-Axlprov-Apply-Request: %s\r\n",
 		 request);
-	log_msg(LOG_INFO, "%s %s (%s): request %s, %ld phone(s), %ld registered", c->name,
-		o->key->name ? o->key->name : o->key->uuid, o->action, request, q->targeted,
-		q->pending);
+	log_msg(LOG_INFO, "%s %s (%s): request %s for %ld phone(s)", c->name,
+		o->key->name ? o->key->name : o->key->uuid, o->action, request, q->targeted);
 	return true;
 }
 

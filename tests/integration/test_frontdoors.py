@@ -16,7 +16,7 @@ import pytest
 from conftest import (SCHEMA_VERSIONS, expect_axl_fault, finish_server, start_server,
                       validate_body)
 from sipphone import SIPP, Sipp, SipPhone
-from test_sip import Lab, registered_phone, settled, status, wait_status
+from test_sip import Lab, queued, registered_phone, settled, status, wait_status
 
 DEFAULT_CCM = "14.0.1.13900-155"
 NEWER = ["11.5", "12.0", "12.5", "14.0", "15.0"]   # the versions with listRegistrationDynamic
@@ -228,7 +228,7 @@ def test_do_device_reset_by_uuid(axl, lab, server):
     r = reset(axl, '<deviceName uuid="{%s}"></deviceName>' % uuid.upper(),
               "<isHardReset>t</isHardReset>")
     assert r.status == 200, r.text
-    st = status(axl, r.header("X-Axlprov-Apply-Request"))
+    st = wait_status(axl, r.header("X-Axlprov-Apply-Request"), queued)
     assert (st["targetName"], st["action"], st["unreachable"]) == (name, "reset", 1)
 
 

@@ -97,6 +97,11 @@ def settled(st):
     return st["pending"] == 0
 
 
+def queued(st):
+    """Every targeted phone has its outbox row (the call answers before)."""
+    return st["notQueuedYet"] == 0
+
+
 def registered_phone(server, lab, transport="udp", digest=False, model="Cisco 8845",
                      profile=None):
     profile = profile or lab.profile(digest=digest, model=model)
@@ -544,6 +549,7 @@ def test_unregistered_before_send_is_unreachable(pg, axl, lab):
                "WHERE p.pkid = phone_id AND p.name = :'v1'", name)
         r = apply(axl, "applyPhone", name)
         request = r.header("X-Axlprov-Apply-Request")
+        assert queued(wait_status(axl, request, queued))
         assert ph.register(expires=0).status == 200
         pg.sql("UPDATE notify_outbox SET node = 'paused' WHERE phone_name = :'v1'", name)
         pg.sql("NOTIFY axlprov_outbox, 'paused'")
