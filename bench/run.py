@@ -824,12 +824,14 @@ def apply_scenario(env, stamp, nphones, rate, wait, strict=False):
         q = ("SELECT count(o.id), count(o.id) FILTER (WHERE o.state = 'delivered'), "
              "count(o.id) FILTER (WHERE o.state IN ('pending', 'sending')), "
              "count(o.id) FILTER (WHERE o.state = 'failed'), "
-             "count(o.id) FILTER (WHERE o.state = 'unreachable') "
+             "count(o.id) FILTER (WHERE o.state = 'unreachable'), "
+             "bool_and(r.fanned_out)::int "
              "FROM apply_request r JOIN notify_outbox o ON o.request_id = r.id WHERE " + where)
-        counts = [0] * 5
+        counts = [0] * 6
         while True:
-            counts = [int(x) for x in db.query(q).split("|")]
-            if counts[0] and not counts[2]:
+            counts = [int(x or 0) for x in db.query(q).split("|")]
+            # Every phone queued (the call answers before) and none pending.
+            if counts[5] and not counts[2]:
                 break
             if time.time() - t_send > wait:
                 break
@@ -839,7 +841,7 @@ def apply_scenario(env, stamp, nphones, rate, wait, strict=False):
                 break           # no phone left to answer what is still pending
             time.sleep(0.1)
         meter.stop(settle=0)
-        r["targeted"], r["delivered"], r["pending"], r["failed"], r["unreachable"] = counts
+        r["targeted"], r["delivered"], r["pending"], r["failed"], r["unreachable"] = counts[:5]
         row = db.query(
             "SELECT extract(epoch FROM min(o.created_at)), "
             "extract(epoch FROM min(o.done_at) FILTER (WHERE o.state = 'delivered')), "
