@@ -11,6 +11,7 @@
  * owns two PostgreSQL connections (queries, and LISTEN).
  */
 #define _GNU_SOURCE /* eventfd */
+#include <malloc.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,11 @@
  * after the first of the batch arrived. */
 #define FLUSH_MS 10
 #define JANITOR_TICKS 120
+/* A storm leaves hundreds of MB freed (transactions sofia-sip kept for
+ * 64*T1, the database threads' results) that glibc keeps in its arenas
+ * unless asked to give them back; the outbox thread asks, so the SIP
+ * thread never waits for it. */
+#define TRIM_TICKS 10
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -312,6 +318,33 @@ listen_open(struct sip *s)
 }
 
 static void
+trim_run(struct db *db, struct sip_task *t)
+{
+	(void) db;
+	(void) t;
+	malloc_trim(0);
+}
+
+static void
+trim_done(struct sip *s, struct sip_task *t)
+{
+	(void) s;
+	free(t);
+}
+
+static void
+post_trim_task(struct sip *s)
+{
+	struct sip_task *t;
+
+	if (s->pool == NULL || (t = calloc(1, sizeof(*t))) == NULL)
+		return;
+	t->run = trim_run;
+	t->done = trim_done;
+	sip_pool_task(s->pool, t);
+}
+
+static void
 on_tick(struct sip *s, su_timer_t *t, struct sip *arg)
 {
 	(void) t;
@@ -324,6 +357,8 @@ on_tick(struct sip *s, su_timer_t *t, struct sip *arg)
 	sip_pool_sweep(s->pool, s->cfg->sip_register_wait);
 	if (s->ticks % JANITOR_TICKS == 0)
 		post_ids_task(s, "");
+	if (s->ticks % TRIM_TICKS == 0)
+		post_trim_task(s);
 	/* Retries fall due by time, and wake-ups are lost while LISTEN is down. */
 	sip_notifier_fan_out(s);
 	sip_notifier_claim(s);
