@@ -401,8 +401,9 @@ sip_notifier_claim(struct sip *s)
 	sip_pool_task(s->pool, &c->t);
 }
 
-/* Phones per fan-out transaction: about 60 ms of database work, so that
- * claims and results queued behind it on the outbox thread wait little. */
+/* Phones per fan-out transaction: about 60 ms of database work on a
+ * REGISTER thread (a REGISTER arriving meanwhile has five others), and
+ * the first NOTIFYs go out while the next batch is queued. */
 #define FAN_OUT_BATCH 2000
 
 struct fan_out_task {
@@ -446,7 +447,7 @@ sip_notifier_fan_out(struct sip *s)
 	f->t.run = fan_out_run;
 	f->t.done = fan_out_done;
 	s->fanning = true;
-	sip_pool_task(s->pool, &f->t);
+	sip_pool_background(s->pool, &f->t);
 }
 
 void

@@ -10,7 +10,9 @@
  * TLS) stay the SIP thread's, so the threads only list their ids.  One
  * more thread, with a connection of its own, runs the outbox's and the
  * janitor's statements in order (sip_task): claims, answers recorded,
- * expired bindings.
+ * expired bindings.  Background tasks (an apply's phones queued, batch by
+ * batch) run on a REGISTER thread when no REGISTER waits, beside the
+ * outbox thread's claims rather than between them.
  */
 #define _GNU_SOURCE /* eventfd */
 #include <stdlib.h>
@@ -62,6 +64,7 @@ struct sip_pool {
 	su_wait_t wait[1];
 	/* The outbox thread: tasks in order, then their done on the SIP thread. */
 	struct sip_task *tasks, *tasks_tail, *tasks_done;
+	struct sip_task *bg, *bg_tail; /* background: any REGISTER thread */
 	pthread_t outbox;
 	bool outbox_started;
 	struct db *outbox_db;
@@ -106,54 +109,79 @@ finish(struct sip_pool *p, struct reg_job *j)
 	wake(p);
 }
 
-static struct reg_job *
-next_job(struct sip_pool *p)
+/* The next REGISTER, else the next background task; false when stopping. */
+static bool
+next_work(struct sip_pool *p, struct reg_job **job, struct sip_task **task)
 {
-	struct reg_job *j;
-
 	pthread_mutex_lock(&p->lock);
-	while (p->head == NULL && !p->stopping)
+	while (p->head == NULL && p->bg == NULL && !p->stopping)
 		pthread_cond_wait(&p->cond, &p->lock);
-	j = p->head;
-	if (j != NULL && !p->stopping) {
-		p->head = j->next;
+	*job = p->stopping ? NULL : p->head;
+	*task = p->stopping || *job != NULL ? NULL : p->bg;
+	if (*job != NULL) {
+		p->head = (*job)->next;
 		if (p->head == NULL)
 			p->tail = NULL;
 		p->queued--;
-	} else {
-		j = NULL;
+	} else if (*task != NULL) {
+		p->bg = (*task)->next;
+		if (p->bg == NULL)
+			p->bg_tail = NULL;
 	}
 	pthread_mutex_unlock(&p->lock);
-	return j;
+	return *job != NULL || *task != NULL;
+}
+
+/* A task has run: its done goes to the SIP thread. */
+static void
+task_ran(struct sip_pool *p, struct sip_task *t)
+{
+	pthread_mutex_lock(&p->lock);
+	t->next = p->tasks_done;
+	p->tasks_done = t;
+	pthread_mutex_unlock(&p->lock);
+	wake(p);
+}
+
+static void
+register_job(struct sip_pool *p, struct db *db, struct reg_job *j)
+{
+	struct sip *s = p->s;
+	struct sip_registrar r = {
+		.db = db,
+		.secret = s->secret,
+		.node = s->node,
+		.accept_mic = strcmp(s->cfg->sip_accept_mic, "on") == 0,
+		.nc = s->nc,
+		.nc_lock = &p->nc_lock,
+		.bound = collect_bound,
+		.forget = collect_forgot,
+		.ctx = j,
+	};
+
+	sip_registrar_handle(&r, sip_object(j->msg), &j->peer, &j->a);
+	finish(p, j);
 }
 
 static void *
 worker(void *arg)
 {
 	struct sip_pool *p = arg;
-	struct sip *s = p->s;
 	int me;
 	struct reg_job *j;
+	struct sip_task *t;
 
 	pthread_mutex_lock(&p->lock);
 	for (me = 0; me < p->nthreads && !pthread_equal(p->threads[me], pthread_self()); me++)
 		;
 	pthread_mutex_unlock(&p->lock);
-	while ((j = next_job(p)) != NULL) {
-		struct sip_registrar r = {
-			.db = p->db[me],
-			.secret = s->secret,
-			.node = s->node,
-			.accept_mic = strcmp(s->cfg->sip_accept_mic, "on") == 0,
-			.nc = s->nc,
-			.nc_lock = &p->nc_lock,
-			.bound = collect_bound,
-			.forget = collect_forgot,
-			.ctx = j,
-		};
-
-		sip_registrar_handle(&r, sip_object(j->msg), &j->peer, &j->a);
-		finish(p, j);
+	while (next_work(p, &j, &t)) {
+		if (j != NULL) {
+			register_job(p, p->db[me], j);
+		} else {
+			t->run(p->db[me], t);
+			task_ran(p, t);
+		}
 	}
 	return NULL;
 }
@@ -188,11 +216,7 @@ outbox_worker(void *arg)
 			p->tasks_tail = NULL;
 		pthread_mutex_unlock(&p->lock);
 		t->run(p->outbox_db, t);
-		pthread_mutex_lock(&p->lock);
-		t->next = p->tasks_done;
-		p->tasks_done = t;
-		pthread_mutex_unlock(&p->lock);
-		wake(p);
+		task_ran(p, t);
 	}
 }
 
@@ -206,6 +230,20 @@ sip_pool_task(struct sip_pool *p, struct sip_task *t)
 	else
 		p->tasks = t;
 	p->tasks_tail = t;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+sip_pool_background(struct sip_pool *p, struct sip_task *t)
+{
+	t->next = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (p->bg_tail)
+		p->bg_tail->next = t;
+	else
+		p->bg = t;
+	p->bg_tail = t;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -429,13 +467,14 @@ sip_pool_stop(struct sip_pool *p)
 		pthread_join(p->threads[i], NULL);
 	if (p->outbox_started)
 		pthread_join(p->outbox, NULL); /* after running what was queued */
-	for (struct sip_task *t = p->tasks_done, *tn; t != NULL; t = tn) {
-		tn = t->next;
-		if (t->done != NULL)
-			t->done(NULL, t); /* the loop is stopping: only frees */
-		else
-			free(t);
-	}
+	for (int k = 0; k < 2; k++)
+		for (struct sip_task *t = k ? p->bg : p->tasks_done, *tn; t != NULL; t = tn) {
+			tn = t->next;
+			if (t->done != NULL)
+				t->done(NULL, t); /* the loop is stopping: only frees */
+			else
+				free(t);
+		}
 	for (int k = 0; k < 2; k++)
 		for (j = k ? p->done : p->head; j != NULL; j = next) {
 			next = j->next;

@@ -115,6 +115,9 @@ struct sip_task {
 	struct sip_task *next;
 };
 void sip_pool_task(struct sip_pool *p, struct sip_task *t);
+/* A task any database thread may run when no REGISTER waits, in no
+ * particular order with the others. */
+void sip_pool_background(struct sip_pool *p, struct sip_task *t);
 /* 503 to REGISTERs that waited longer than wait_ms for a thread. */
 void sip_pool_sweep(struct sip_pool *p, long wait_ms);
 void sip_pool_stop(struct sip_pool *p);

@@ -463,7 +463,7 @@ def test_apply_profile_reports_unregistered_and_sccp_phones_unreachable(server, 
         assert by_name[silent]["reason"] == "not registered"
         assert by_name[registered]["state"] == "delivered"
         r = apply(axl, "applyPhone", sccp)
-        st = status(axl, r.header("X-Axlprov-Apply-Request"))
+        st = wait_status(axl, r.header("X-Axlprov-Apply-Request"), queued)
         assert st["unreachable"] == 1
         assert st["phones"][0]["reason"] == "SCCP phone: this server has no SCCP stack to reach it"
     finally:
@@ -528,7 +528,7 @@ def test_expired_binding_is_not_used(server, pg, axl, lab):
         pg.sql("UPDATE sip_registration SET expires_at = now() - interval '1 second' FROM phone p "
                "WHERE p.pkid = phone_id AND p.name = :'v1'", name)
         r = apply(axl, "applyPhone", name)
-        st = status(axl, r.header("X-Axlprov-Apply-Request"))
+        st = wait_status(axl, r.header("X-Axlprov-Apply-Request"), queued)
         assert (st["unreachable"], st["phones"][0]["reason"]) == (1, "not registered"), st
         assert ph.wait_request(timeout=1.5) is None
         # and a REGISTER's 200 no longer lists it
@@ -632,9 +632,8 @@ def test_server_killed_between_commit_and_send_delivers_after_restart(pg, server
         b.log.close()
         r = apply(axl, "applyPhoneSecurityProfile", profile)
         request = r.header("X-Axlprov-Apply-Request")
-        time.sleep(0.5)
-        st = status(axl, request)
-        assert (st["targeted"], st["pending"]) == (2, 2), st
+        st = wait_status(axl, request, queued)
+        assert (st["targeted"], st["pending"], st["notQueuedYet"]) == (2, 2, 0), st
         pg.sql("UPDATE notify_outbox SET state = 'sending', attempts = 1, "
                "locked_until = now() + interval '1 hour' WHERE phone_name = :'v1'", phones[0][1])
         b.start()
