@@ -96,9 +96,9 @@ static const struct db_stmt st_fan_out_next = {
 	"bumped AS (UPDATE phone p SET config_version = p.config_version + 1 FROM pick " \
 	"  WHERE p.pkid = pick.pkid " \
 	"  RETURNING p.pkid, p.name, p.model, p.protocol, p.config_version), " \
-	"queued AS (INSERT INTO notify_outbox (request_id, phone_id, phone_name, registration_id, " \
+	"queued AS (INSERT INTO notify_outbox (request_id, phone_id, phone_name, " \
 	"    node, event, action, config_version, state, reason, done_at) " \
-	"  SELECT $1, b.pkid, b.name, r.id, r.node, " \
+	"  SELECT $1, b.pkid, b.name, r.node, " \
 	"    CASE WHEN m.cisco AND m.name NOT IN ('Cisco 7940', 'Cisco 7960') " \
 	"         THEN 'service-control' ELSE 'check-sync' END, " \
 	"    $2, b.config_version, " \

@@ -33,3 +33,16 @@ $$;
 CREATE TRIGGER apply_request_wakeup
     AFTER INSERT ON apply_request
     FOR EACH STATEMENT EXECUTE FUNCTION apply_request_wakeup();
+
+-- notify_outbox.registration_id was written when a phone was queued and
+-- never read (the sender looks up the phone's live bindings when it claims
+-- the row), and its ON DELETE SET NULL made the deletion of every binding
+-- (each un-REGISTER, each expiry) scan the whole outbox, which grows by a
+-- row per phone per apply: un-REGISTERs slowed down as applies piled up.
+ALTER TABLE notify_outbox DROP COLUMN registration_id;
+
+-- Room in each page for the new version of a row, so that the config
+-- version bump of an apply is a HOT update (config_version is in no index)
+-- rather than a new entry in each of the table's indexes.  Pages written
+-- from now on; VACUUM FULL phone applies it to the existing ones.
+ALTER TABLE phone SET (fillfactor = 80);
