@@ -263,11 +263,17 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 
 /* --- the figures for throttling and /metrics --------------------------- */
 
-/* The WHERE clause matches notify_outbox_due's predicate, so the planner
+/* Pending: rows, and the phones of requests not queued yet (counted
+ * through the request index and apply_request_fan_out).  The WHERE clause
+ * matches notify_outbox_due's predicate, so the planner
  * can read only that partial index. */
 static const struct db_stmt st_outbox = {
 	"metrics_outbox",
-	"SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'sending') "
+	"WITH waiting AS (SELECT coalesce(sum(greatest(r.targeted - "
+	"    (SELECT count(*) FROM notify_outbox o WHERE o.request_id = r.id), 0)), 0) AS n "
+	"  FROM apply_request r WHERE NOT r.fanned_out) "
+	"SELECT count(*) FILTER (WHERE state = 'pending') + (SELECT n FROM waiting), "
+	"       count(*) FILTER (WHERE state = 'sending') "
 	"  FROM notify_outbox WHERE state IN ('pending', 'sending')"
 };
 

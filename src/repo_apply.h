@@ -74,8 +74,9 @@ bool repo_apply_status(struct db *db, const char *id, struct apply_status *out, 
 
 /* The database figures for throttling and /metrics: the NOTIFY outbox
  * backlog (rows pending or sending, counted through the partial index on
- * those states, so the cost follows the backlog, not the table) and the
- * number of unexpired SIP bindings. */
+ * those states, so the cost follows the backlog, not the table; pending
+ * includes the phones of apply requests not queued yet) and the number of
+ * unexpired SIP bindings. */
 bool repo_metrics_outbox(struct db *db, long *pending, long *sending, struct app_err *err);
 bool repo_metrics_bindings(struct db *db, long *bindings, struct app_err *err);
 

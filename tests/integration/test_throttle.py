@@ -4,6 +4,8 @@ outbox backlog passes its limit; reads and GET pages go on, a refused write
 changes nothing, and its connection stays usable.
 """
 
+import re
+import subprocess
 import time
 
 from conftest import (Axl, add_profile, finish_server, profile_xml, queue_pending_notifies,
@@ -116,5 +118,47 @@ def test_outbox_backlog_refuses_writes_until_it_drains(pg, unique):
             assert time.time() < deadline, "writes stayed throttled after the backlog drained"
             time.sleep(0.2)
     finally:
+        pg.sql("DELETE FROM apply_request WHERE target_name = :'v1'", unique)
+        finish_server(srv)
+
+
+def test_phones_not_queued_yet_count_in_the_backlog(pg, unique):
+    """An apply answers before its phones are queued: until they are, they
+    count as pending in the backlog (throttling and /metrics), so applies
+    in a row cannot queue past the limit unchecked.  A request held by a
+    transaction stays unqueued (the fan-out skips locked requests)."""
+    limit = backlog_rows(pg) + 20
+    srv = start_server(pg, extra_args=["--throttle-outbox-backlog", str(limit)])
+    holder = subprocess.Popen(["psql", pg.url, "-qAtX", "-v", "ON_ERROR_STOP=1"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        axl = Axl(srv)
+        holder.stdin.write(
+            "BEGIN;\n"
+            "INSERT INTO apply_request (operation, action, target_kind, target_uuid, target_name, "
+            "  requested_by, targeted) VALUES ('applyPhoneSecurityProfile', 'apply-config', "
+            "  'phoneSecurityProfile', gen_random_uuid(), '%s', 'test', 40000);\n"
+            "COMMIT;\nBEGIN;\n"
+            "SELECT 'held' FROM apply_request WHERE target_name = '%s' FOR UPDATE;\n"
+            % (unique, unique))
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "held"
+        deadline = time.time() + 5
+        while True:
+            r = axl.call("addPhoneSecurityProfile",
+                         profile_xml(phoneType="Cisco 8845", protocol="SIP", name=unique + "-x"))
+            if r.status == 503:
+                break
+            assert r.status == 200, r.text
+            pg.sql("DELETE FROM phone_security_profile WHERE name = :'v1'", unique + "-x")
+            assert time.time() < deadline, "40,000 phones not queued yet did not throttle writes"
+            time.sleep(0.2)
+        assert "notification queue" in r.text
+        depth = re.search(r'axlprov_outbox_depth\{state="pending"\} (\d+)', axl.raw("GET", "/metrics").text)
+        assert depth and int(depth.group(1)) >= 40000, axl.raw("GET", "/metrics").text[:2000]
+    finally:
+        holder.stdin.write("COMMIT;\n")
+        holder.stdin.close()
+        holder.wait(timeout=10)
         pg.sql("DELETE FROM apply_request WHERE target_name = :'v1'", unique)
         finish_server(srv)
