@@ -38,8 +38,16 @@ CREATE TRIGGER apply_request_wakeup
 -- never read (the sender looks up the phone's live bindings when it claims
 -- the row), and its ON DELETE SET NULL made the deletion of every binding
 -- (each un-REGISTER, each expiry) scan the whole outbox, which grows by a
--- row per phone per apply: un-REGISTERs slowed down as applies piled up.
+-- row per phone per apply: un-REGISTERs slowed down as applies piled up
+-- (20 bindings deleted beside 200,000 outbox rows: 284 ms, 1.6 ms without).
 ALTER TABLE notify_outbox DROP COLUMN registration_id;
+
+-- The same for phone_id's ON DELETE SET NULL: removing a phone scanned the
+-- whole outbox (18 ms a phone with 200,000 rows, 1.3 ms with this index).
+-- The index also serves the registrar's confirmation lookup (a phone's
+-- delivered, unconfirmed rows), which had a partial index of its own.
+CREATE INDEX notify_outbox_phone ON notify_outbox (phone_id);
+DROP INDEX notify_outbox_unconfirmed;
 
 -- Room in each page for the new version of a row, so that the config
 -- version bump of an apply is a HOT update (config_version is in no index)
