@@ -44,7 +44,10 @@ PROBE = os.path.join(BENCH, "probe.py")
 T1_MS = 500
 # SIPp's sockets (tn: one per registration in flight, closed at its end)
 # must stay below its open-files limit; the closed loop keeps at most
-# --concurrent open at once.
+# --concurrent open at once.  SIPp closes each connection first, so its
+# side keeps the port in TIME_WAIT for 60 s: 40,000 connections in a
+# minute would exhaust one address's ephemeral ports (28,232 by default),
+# so each TCP instance binds an address of its own, 127.0.0.11, .12...
 MAX_SOCKET = max(256, min(16000, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 1000))
 PARTS = []   # (part of the run, seconds)
 LIVE_BINDINGS = "SELECT count(*) FROM sip_registration WHERE expires_at > now()"
@@ -82,8 +85,8 @@ def write_phones(d, n, k):
     return [(n + k - 1 - j) // k for j in range(k)]   # phones per file, in order
 
 
-def sipp(d, tag, target, port, scenario, calls, extra, transport="u1"):
-    cmd = [shutil.which("sipp"), target, "-sf", scenario, "-i", "127.0.0.1", "-p", str(port),
+def sipp(d, tag, target, port, scenario, calls, extra, transport="u1", ip="127.0.0.1"):
+    cmd = [shutil.which("sipp"), target, "-sf", scenario, "-i", ip, "-p", str(port),
            "-t", transport, "-m", str(calls), "-nostdin", "-buff_size", str(4 << 20),
            "-trace_stat", "-stf", os.path.join(d, tag + ".stat"), "-fd", "1",
            "-trace_err", "-error_file", os.path.join(d, tag + ".err")] + extra
@@ -107,7 +110,7 @@ def storm(d, name, target, ports, counts, concurrent, cpu_of, timeout, transport
                           ["-inf", "phones%d.csv" % j, "-l", str(lim), "-r", "100000",
                            "-recv_timeout", "32000", "-timeout", "%ds" % timeout]
                           + (["-max_socket", str(MAX_SOCKET)] if transport == "tn" else []),
-                          transport))
+                          transport, "127.0.0.%d" % (11 + j) if transport == "tn" else "127.0.0.1"))
     for p in procs:
         try:
             p.wait(timeout=timeout + 30)
@@ -259,6 +262,9 @@ def pause_summary(p, probes, calls, bindings, offered):
     after = [c["end"] for c in calls.values() if c["kind"] == "O" and c["start"] > last_bad
              and c["end"] >= t_cont]
     r["recovery"] = max(0.0, min(after) - t_cont) if after else None
+    held = [c["end"] for c in calls.values() if c["kind"] == "O" and c["start"] < t_cont
+            and c["end"] >= t_cont]
+    r["backlog"] = max(held) - t_cont if held else 0.0
     if after:
         t_rec = min(after)
         n5 = sum(1 for c in calls.values() if c["kind"] == "O" and t_rec <= c["end"] < t_rec + 5)
@@ -413,7 +419,8 @@ def axlprov_side(args, d, env):
     if not args.no_tcp:
         r["tcp"] = timed("axlprovd TCP storm", lambda: tcp_storm(
             args, d, "axl", target, counts, cpu_of,
-            lambda: int(psql(url, LIVE_BINDINGS + " AND transport = 'tcp'"))))
+            lambda: int(psql(url, LIVE_BINDINGS + " AND transport = 'tcp'")),
+            lambda: open_fds([srv.pid])))
     return r
 
 
@@ -446,7 +453,7 @@ def log_refresh(who, r):
            r["shed"], r["failed"]))
 
 
-def tcp_storm(args, d, name, target, counts, cpu_of, bound_of):
+def tcp_storm(args, d, name, target, counts, cpu_of, bound_of, fds_of):
     """The storm again over TCP (SIPp -t tn: a connection per registration)."""
     ports = [run.free_port() for _ in counts]
     log("%s: TCP storm of %d registrations, a connection each, %d at once"
@@ -454,9 +461,21 @@ def tcp_storm(args, d, name, target, counts, cpu_of, bound_of):
     s = storm(d, name + "-tcp", target, ports, counts, args.concurrent, cpu_of, args.timeout,
               "tn")
     s["bound"] = bound_of()
+    s["fds"] = fds_of()
     log("%s: TCP %d registered (%d failed, %d TCP bindings) in %.1fs, %.0f/s"
         % (name, s["ok"], s["failed"], s["bound"], s["secs"], s["rate"]))
     return s
+
+
+def open_fds(pids):
+    """Descriptors the server holds (its TCP connections among them)."""
+    n = 0
+    for p in pids:
+        try:
+            n += len(os.listdir("/proc/%d/fd" % p))
+        except OSError:
+            pass
+    return n
 
 
 def timed(label, fn):
@@ -518,7 +537,8 @@ def kamailio_side(args, d, env):
     if not args.no_tcp:
         r["tcp"] = timed("kamailio TCP storm", lambda: tcp_storm(
             args, d, "kam", target, counts, cpu_of,
-            lambda: int(psql(kurl, "SELECT count(*) FROM location WHERE socket LIKE 'tcp:%'"))))
+            lambda: int(psql(kurl, "SELECT count(*) FROM location WHERE socket LIKE 'tcp:%'")),
+            lambda: open_fds([k.pid] + run.children_of(k.pid))))
     k.send_signal(signal.SIGTERM)
     k.wait(timeout=30)
     return r
@@ -550,7 +570,8 @@ def storm_lines(title, s, k):
         row("retransmissions (SIPp)", "%d", s, k, lambda x: x["retrans"]),
         row("server CPU per registration (us)", "%.0f", s, k, per_reg),
         row("load average (1 min) at the end", "%.2f", s, k, lambda x: x["load"]),
-    ]
+    ] + ([row("open descriptors after (server)", "%d", s, k, lambda x: x["fds"])]
+         if "fds" in s else [])
 
 
 def refresh_lines(args, r, k):
@@ -577,14 +598,16 @@ def pause_lines(p):
         "PostgreSQL stopped (SIGSTOP, every process) for %.1f s under axlprovd's refresh load"
         % p["seconds"],
         "  OPTIONS every 20 ms: %d sent in the pause, delay max %.1f ms, p99 %.1f ms (T1 %d ms); "
-        "%d over T1, %d unanswered" % (p["probes"], p["opt_max"], p["opt_p99"], T1_MS,
-                                       p["over_t1"], p["unanswered"]),
+        "%d over T1, %d unanswered; max %.1f ms over the whole probe"
+        % (p["probes"], p["opt_max"], p["opt_p99"], T1_MS, p["over_t1"], p["unanswered"],
+           p["opt_max_all"]),
         "  REGISTERs answered 503: %d (%d in the pause), %d with Retry-After"
         % (p["shed"], p["shed_in_pause"], p["shed_retry"]),
         "  bindings before %d, after %d; phones whose last 200 OK is not their binding: %d of %d"
         % (p["bound_before"], p["bound_after"], p["lost"], p["checked"]),
         "  recovery (SIGCONT to the first 200 after the last refused REGISTER): %s; then "
         "%.0f 200s/s for 5 s (offered %.0f/s)" % (rec, p.get("rate_after", 0.0), p["offered"]),
+        "  REGISTERs held through the pause answered 200 within %.2f s of SIGCONT" % p["backlog"],
     ]
 
 
