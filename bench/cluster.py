@@ -2,6 +2,7 @@
 """bench/cluster.py: `make bench-cluster`, a whole cluster's phones (see bench/README.md).
 
   bench/cluster.py [--phones N] [--instances K] [--concurrent C] [--no-kamailio]
+                   [--refresh-window S] [--pause S] [--pause-tail S] [--no-tcp]
 
 Against axlprovd on a private, durable PostgreSQL (synchronous_commit on):
   1. registration storm: N SIPp phones (K SIPp instances over UDP, digest on)
@@ -11,11 +12,18 @@ Against axlprovd on a private, durable PostgreSQL (synchronous_commit on):
      answers every NOTIFY (bench/sipp/notify_uas.xml); one
      applyPhoneSecurityProfile, its answer time, the time to the last 200 OK,
      NOTIFYs/s and the delivered count (must be N);
-  3. RSS of axlprovd with N bindings.
-Then the same storm against Debian's Kamailio (bench/kamailio.cfg: auth_db
-with precomputed HA1, usrloc db_mode 1, 8 children) on a PostgreSQL of its
-own with the same settings, and the ratios of the two from this one run with
-the machine's load average beside them.  Prints a table and writes
+  3. RSS of axlprovd with N bindings;
+  4. refresh load: the N phones re-register every 60 s (SIPp rate mode,
+     bench/sipp/refresh.xml), the server's CPU share over a measured window;
+  5. PostgreSQL stopped (SIGSTOP, all its processes) for a few seconds under
+     that load: OPTIONS delays (bench/probe.py) beside T1, 503s, bindings
+     lost, recovery;
+  6. the storm over TCP (SIPp -t tn, a connection per registration).
+Then the UDP storm, the refresh load and the TCP storm against Debian's
+Kamailio (bench/kamailio.cfg: auth_db with precomputed HA1, usrloc db_mode 1,
+8 children) on a PostgreSQL of its own with the same settings, and the ratios
+of the two from this one run with the machine's load average beside them.
+Prints a table with each part's run time and writes
 bench/results/cluster-<timestamp>.txt.
 """
 
