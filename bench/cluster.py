@@ -368,7 +368,8 @@ def apply_all(d, url, http_port, sip_target, ports, counts, n, wait):
     return r
 
 
-def axlprov_side(args, d, env):
+def start_axlprovd(args, d, env):
+    """Its PostgreSQL seeded with the phones, the server started on it."""
     url = start_pg("pg-axlprov", env)
     sh([os.path.join(TOP, "db", "migrate.sh"), url], capture_output=True)
     log("axlprovd: seeding %d SIP phones with digest users" % args.phones)
@@ -393,6 +394,11 @@ def axlprov_side(args, d, env):
     CLEAN.procs.append(srv)
     run.wait_port(http_port, srv)
     run.wait_port(sip_port, srv)
+    return url, srv, http_port, sip_port
+
+
+def axlprov_side(args, d, env):
+    url, srv, http_port, sip_port = start_axlprovd(args, d, env)
     ports = [run.free_udp_port() for _ in range(args.instances)]
     counts = write_phones(d, args.phones, args.instances)
     target = "127.0.0.1:%d" % sip_port
