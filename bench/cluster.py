@@ -19,7 +19,7 @@ Against axlprovd on a private, durable PostgreSQL (synchronous_commit on):
      that load: OPTIONS delays (bench/probe.py) beside T1, 503s, bindings
      lost, recovery;
   6. the storm over TCP (SIPp -t tn, a connection per registration).
-Then the UDP storm, the refresh load and the TCP storm against Debian's
+Then the UDP storm, the refresh load with the pause and the TCP storm against Debian's
 Kamailio (bench/kamailio.cfg: auth_db with precomputed HA1, usrloc db_mode 1,
 8 children) on a PostgreSQL of its own with the same settings, and the ratios
 of the two from this one run with the machine's load average beside them.
@@ -216,16 +216,17 @@ def signal_all(pids, sig):
             pass
 
 
-def pause_pg(d, url, sip_port, seconds):
-    """Probes OPTIONS from 2 s before; stops all of PostgreSQL (SIGSTOP) for
-    seconds, then SIGCONT.  The prober runs on until stop_probe()."""
-    out = os.path.join(d, "probe.txt")
-    probe = subprocess.Popen([sys.executable, PROBE, "127.0.0.1:%d" % sip_port, out],
-                             start_new_session=True)
+def pause_pg(d, side, seconds):
+    """Probes OPTIONS from 2 s before; stops all of the server's PostgreSQL
+    (SIGSTOP) for seconds, then SIGCONT.  The prober runs on until
+    stop_probe()."""
+    out = os.path.join(d, side["name"] + "-probe.txt")
+    probe = subprocess.Popen([sys.executable, PROBE, side["target"], out], start_new_session=True)
     CLEAN.procs.append(probe)
-    r = dict(bound_before=int(psql(url, LIVE_BINDINGS)), probe=probe, out=out, seconds=seconds)
+    r = dict(bound_before=int(psql(side["url"], side["live_sql"])), probe=probe, out=out,
+             seconds=seconds)
     time.sleep(2.0)
-    pids = pg_pids(url)
+    pids = pg_pids(side["url"])
     r["t_stop"] = time.time()
     try:
         signal_all(pids, signal.SIGSTOP)
@@ -233,7 +234,8 @@ def pause_pg(d, url, sip_port, seconds):
     finally:
         signal_all(reversed(pids), signal.SIGCONT)   # whatever happens, never left stopped
     r["t_cont"] = time.time()
-    log("axlprovd: PostgreSQL (%d processes) stopped for %.1fs" % (len(pids), r["t_cont"] - r["t_stop"]))
+    log("%s: PostgreSQL (%d processes) stopped for %.1fs"
+        % (side["who"], len(pids), r["t_cont"] - r["t_stop"]))
     return r
 
 
@@ -427,9 +429,10 @@ def axlprov_side(args, d, env):
            a["rate"]))
     r = dict(storm=s, apply=a)
     if args.refresh_window:
+        side = dict(who="axlprovd", name="axl", target=target, url=url, live_sql=LIVE_BINDINGS,
+                    bindings=lambda: axl_bindings(url))
         r["refresh"] = timed("axlprovd refresh load" + (" + pause" if args.pause else ""),
-                             lambda: axl_refresh(args, d, url, sip_port, target, ports, counts,
-                                                 cpu_of))
+                             lambda: refresh_part(args, d, side, ports, counts, cpu_of))
     if not args.no_tcp:
         r["tcp"] = timed("axlprovd TCP storm", lambda: tcp_storm(
             args, d, "axl", target, counts, cpu_of,
@@ -438,24 +441,27 @@ def axlprov_side(args, d, env):
     return r
 
 
-def axl_refresh(args, d, url, sip_port, target, ports, counts, cpu_of):
-    """The refresh load, with PostgreSQL paused after its measured window."""
-    log("axlprovd: refresh load, %d phones every 60 s (%.0f/s), %d s measured%s"
-        % (args.phones, args.phones / 60.0, args.refresh_window,
+def refresh_part(args, d, side, ports, counts, cpu_of):
+    """The refresh load, with PostgreSQL paused after its measured window.
+    side: who, name, target, url, live_sql, bindings() of one server."""
+    log("%s: refresh load, %d phones every 60 s (%.0f/s), %d s measured%s"
+        % (side["who"], args.phones, args.phones / 60.0, args.refresh_window,
            ", then PostgreSQL stopped for %g s" % args.pause if args.pause else ""))
-    during = ((lambda: pause_pg(d, url, sip_port, args.pause)), 2.0 + args.pause + 1.0) \
+    during = ((lambda: pause_pg(d, side, args.pause)), 2.0 + args.pause + 1.0) \
         if args.pause else None
-    r = refresh(d, "axl", target, ports, counts, args.refresh_window, cpu_of, during,
-                tail=args.pause_tail if args.pause else 0.0)
-    log_refresh("axlprovd", r)
+    r = refresh(d, side["name"], side["target"], ports, counts, args.refresh_window, cpu_of,
+                during, tail=args.pause_tail if args.pause else 0.0)
+    log_refresh(side["who"], r)
     if args.pause:
         probes = stop_probe(r["pause"])
-        bindings = axl_bindings(url)
-        r["pause"] = pause_summary(r["pause"], probes, r["calls"], bindings, r["offered"])
-        r["pause"]["bound_after"] = int(psql(url, LIVE_BINDINGS))
-        log("axlprovd: pause %(seconds).1fs: OPTIONS max %(opt_max).1f ms, p99 %(opt_p99).1f ms "
-            "(%(over_t1)d over T1); %(shed)d 503s; bindings %(bound_before)d -> %(bound_after)d, "
-            "%(lost)d of %(checked)d lost" % r["pause"])
+        r["pause"] = pause_summary(r["pause"], probes, r["calls"], side["bindings"](),
+                                   r["offered"])
+        r["pause"]["bound_after"] = int(psql(side["url"], side["live_sql"]))
+        log("%s: pause %.1fs: OPTIONS max %.1f ms, p99 %.1f ms (%d over T1); %d 503s; "
+            "bindings %d -> %d, %d of %d lost"
+            % ((side["who"],) + tuple(r["pause"][k] for k in (
+                "seconds", "opt_max", "opt_p99", "over_t1", "shed", "bound_before",
+                "bound_after", "lost", "checked"))))
     del r["calls"]
     return r
 
@@ -542,12 +548,12 @@ def kamailio_side(args, d, env):
         "%(rate).0f/s" % s)
     r = dict(storm=s)
     if args.refresh_window:
-        log("kamailio: refresh load, %d phones every 60 s, %d s measured"
-            % (args.phones, args.refresh_window))
-        r["refresh"] = timed("kamailio refresh load", lambda: refresh(
-            d, "kam", target, ports, counts, args.refresh_window, cpu_of))
-        log_refresh("kamailio", r["refresh"])
-        del r["refresh"]["calls"]
+        side = dict(who="kamailio", name="kam", target=target, url=kurl,
+                    live_sql="SELECT count(*) FROM location",
+                    bindings=lambda: dict(ln.split("|", 1) for ln in psql(
+                        kurl, "SELECT username, callid FROM location").splitlines() if "|" in ln))
+        r["refresh"] = timed("kamailio refresh load" + (" + pause" if args.pause else ""),
+                             lambda: refresh_part(args, d, side, ports, counts, cpu_of))
     if not args.no_tcp:
         r["tcp"] = timed("kamailio TCP storm", lambda: tcp_storm(
             args, d, "kam", target, counts, cpu_of,
@@ -606,22 +612,28 @@ def refresh_lines(args, r, k):
     ]
 
 
-def pause_lines(p):
-    rec = "%.2f s" % p["recovery"] if p["recovery"] is not None else "never"
+def pause_lines(p, k):
+    """PostgreSQL stopped: axlprovd's figures beside Kamailio's (k None: not run)."""
+    rec = (lambda x: "%.2f" % x["recovery"] if x["recovery"] is not None else "never")
     return [
-        "PostgreSQL stopped (SIGSTOP, every process) for %.1f s under axlprovd's refresh load"
-        % p["seconds"],
-        "  OPTIONS every 20 ms: %d sent in the pause, delay max %.1f ms, p99 %.1f ms (T1 %d ms); "
-        "%d over T1, %d unanswered; max %.1f ms over the whole probe"
-        % (p["probes"], p["opt_max"], p["opt_p99"], T1_MS, p["over_t1"], p["unanswered"],
-           p["opt_max_all"]),
-        "  REGISTERs answered 503: %d (%d in the pause), %d with Retry-After"
-        % (p["shed"], p["shed_in_pause"], p["shed_retry"]),
-        "  bindings before %d, after %d; phones whose last 200 OK is not their binding: %d of %d"
-        % (p["bound_before"], p["bound_after"], p["lost"], p["checked"]),
-        "  recovery (SIGCONT to the first 200 after the last refused REGISTER): %s; then "
-        "%.0f 200s/s for 5 s (offered %.0f/s)" % (rec, p.get("rate_after", 0.0), p["offered"]),
-        "  REGISTERs held through the pause answered 200 within %.2f s of SIGCONT" % p["backlog"],
+        "%-38s %12s %12s" % ("PostgreSQL stopped %.1f s (all of it)" % p["seconds"], "axlprovd",
+                             "kamailio"),
+        row("OPTIONS sent in the pause (20 ms)", "%d", p, k, lambda x: x["probes"]),
+        row("OPTIONS delay max (ms), T1 %d" % T1_MS, "%.1f", p, k, lambda x: x["opt_max"]),
+        row("OPTIONS delay p99 (ms)", "%.1f", p, k, lambda x: x["opt_p99"]),
+        row("OPTIONS over T1 / never answered", "%s", p, k,
+            lambda x: "%d/%d" % (x["over_t1"] - x["unanswered"], x["unanswered"])),
+        row("OPTIONS delay max, whole probe (ms)", "%.1f", p, k, lambda x: x["opt_max_all"]),
+        row("REGISTERs answered 503", "%d", p, k, lambda x: x["shed"]),
+        row("  of them in the pause / Retry-After", "%s", p, k,
+            lambda x: "%d/%d" % (x["shed_in_pause"], x["shed_retry"])),
+        row("live bindings before / after", "%s", p, k,
+            lambda x: "%d/%d" % (x["bound_before"], x["bound_after"])),
+        row("bindings lost (of phones with a 200)", "%s", p, k,
+            lambda x: "%d of %d" % (x["lost"], x["checked"])),
+        row("recovery (s, SIGCONT to steady 200s)", "%s", p, k, rec),
+        row("200s/s in the 5 s after", "%.0f", p, k, lambda x: x.get("rate_after", 0.0)),
+        row("held REGISTERs answered by (s)", "%.2f", p, k, lambda x: x["backlog"]),
     ]
 
 
@@ -646,7 +658,8 @@ def report(args, ax, kx):
     if "refresh" in ax:
         lines += [""] + refresh_lines(args, ax["refresh"], kx.get("refresh") if kx else None)
         if ax["refresh"]["pause"]:
-            lines += [""] + pause_lines(ax["refresh"]["pause"])
+            lines += [""] + pause_lines(ax["refresh"]["pause"],
+                                        kx["refresh"]["pause"] if kx else None)
     if "tcp" in ax:
         lines += [""] + storm_lines("registration storm, TCP (a connection each)", ax["tcp"],
                                     kx.get("tcp") if kx else None)
