@@ -19,10 +19,11 @@ Against axlprovd on a private, durable PostgreSQL (synchronous_commit on):
      that load: OPTIONS delays (bench/probe.py) beside T1, 503s, bindings
      lost, recovery;
   6. the storm over TCP (SIPp -t tn, a connection per registration).
-Then the UDP storm, the refresh load with the pause and the TCP storm against Debian's
-Kamailio (bench/kamailio.cfg: auth_db with precomputed HA1, usrloc db_mode 1,
-8 children) on a PostgreSQL of its own with the same settings, and the ratios
-of the two from this one run with the machine's load average beside them.
+Then the UDP storm, the refresh load with the pause and the TCP storm
+against Debian's Kamailio (bench/kamailio.cfg: auth_db with precomputed HA1,
+usrloc db_mode 1, 8 children) on a PostgreSQL of its own with the same
+settings, and the ratios of the two from this one run with the machine's
+load average beside them.
 Prints a table with each part's run time and writes
 bench/results/cluster-<timestamp>.txt.
 """
