@@ -229,9 +229,10 @@ bench: build/axlprovd build/bench/baseline
 bench-quick: build/axlprovd build/bench/baseline
 	$(PYTHON) bench/run.py --quick
 
-# `make bench-cluster` (about 15 minutes): 40,000 SIPp phones, a
-# registration storm against axlprovd and against Kamailio, then an apply to
-# every phone; bench/cluster.py.  Not part of make test.
+# `make bench-cluster` (about 20 minutes): 40,000 SIPp phones, UDP and TCP
+# registration storms, a refresh load with PostgreSQL paused in it, against
+# axlprovd and against Kamailio, and an apply to every phone;
+# bench/cluster.py.  Not part of make test.
 bench-cluster: build/axlprovd
 	$(PYTHON) bench/cluster.py
 
