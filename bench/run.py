@@ -1148,7 +1148,7 @@ def read_path_table(rounds, csv_rows):
     out = ["read path (issue 16): getPhoneSecurityProfile, %d keep-alive connections; "
            "ratio = req/s / the minimal server's req/s in the same round" % READ_PATH_CONNS]
     hdr = ["round", "transport", "minimal req/s", "baseline req/s", "axlprovd req/s", "min cpu us",
-           "base cpu us", "axl cpu us", "axl/min", "base/min", "load 1m"]
+           "base cpu us", "axl cpu us", "axl/min", "base/min", "other% min/base/axl", "load 1m"]
     trows = []
     for r in rounds:
         mi, b, a = (r["runs"][t] for t in ("minimal", "baseline", "axlprovd"))
@@ -1157,7 +1157,7 @@ def read_path_table(rounds, csv_rows):
         tr = transport(a)
         trows.append([str(r["round"]), tr, fmt(mi["rps"], 0), fmt(b["rps"], 0), fmt(a["rps"], 0),
                       fmt(mi["cpu_us"], 0), fmt(b["cpu_us"], 0), fmt(a["cpu_us"], 0), fmt(am, 2), fmt(bm, 2),
-                      fmt(r["load"], 2)])
+                      "/".join(fmt(x["other_pct"], 0) for x in (mi, b, a)), fmt(r["load"], 2)])
         for name, x, ratio in (("axlprovd/minimal", a, am), ("baseline/minimal", b, bm)):
             csv_rows.append(dict(kind="readpath", operation="getProfile " + name, transport=tr,
                                  conns=READ_PATH_CONNS, requests=x["requests"], seconds="%.3f" % x["secs"],
@@ -1170,7 +1170,7 @@ def read_path_table(rounds, csv_rows):
                                  limit_p99_ms="%.3f" % mi["p99"],
                                  ratio="%.3f" % ratio if ratio is not None else "",
                                  result="round %d, load %.2f" % (r["round"], r["load"])))
-    out.append(table(hdr, trows, ["r", "l"] + ["r"] * 9))
+    out.append(table(hdr, trows, ["r", "l"] + ["r"] * 10))
     out.append("")
     return out
 
