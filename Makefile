@@ -217,16 +217,38 @@ clean:
 # see bench/README.md.  Results go to bench/results/ (not committed).
 .PHONY: bench bench-quick bench-cluster
 
-# The baseline links the same generated objects, built with the same flags.
-build/bench/baseline: bench/baseline.c $(GEN_C:generated/%.c=build/gen/%.o) $(GEN_ALL) | build/.dirs
+# The baseline links the same generated objects, built with the same flags;
+# its serving shape is bench/pool.c, shared with the minimal server.
+BENCH_POOL := bench/pool.c bench/pool.h
+build/bench/baseline: bench/baseline.c $(BENCH_POOL) $(GEN_C:generated/%.c=build/gen/%.o) $(GEN_ALL) \
+                      | build/.dirs
 	@mkdir -p build/bench
-	$(CC) $(STD) $(OPT) $(WARN) -isystem generated $(pkgflags) -o $@ bench/baseline.c \
-	  $(GEN_C:generated/%.c=build/gen/%.o) $(pkglibs) -lpq
+	$(CC) $(STD) $(OPT) $(WARN) -Ibench -isystem generated $(pkgflags) -o $@ bench/baseline.c \
+	  bench/pool.c $(GEN_C:generated/%.c=build/gen/%.o) $(pkglibs) -lpq
 
-bench: build/axlprovd build/bench/baseline
+# The minimal server (issue 16): its one-operation WSDL goes through wsdl2h +
+# soapcpp2 at build time into build/bench/minimal/gen/ (never committed),
+# with the options `make generate` uses; the generated C gets the flags of
+# generated/, minimal.c and pool.c those of the baseline.
+MIN_DIR := build/bench/minimal
+MIN_GEN := $(MIN_DIR)/gen
+$(MIN_GEN)/soapH.h: bench/minimal/minimal.wsdl bench/minimal/typemap.dat | build/.dirs
+	rm -rf $(MIN_GEN) && mkdir -p $(MIN_GEN)
+	cp bench/minimal/minimal.wsdl bench/minimal/typemap.dat $(MIN_GEN)/
+	cd $(MIN_GEN) && wsdl2h -c -j -x -L -t typemap.dat -o minimal.h minimal.wsdl
+	cd $(MIN_GEN) && soapcpp2 -c -S -L -x -w -1 -I$(GSOAP_IMPORT) -d . minimal.h
+	rm -f $(MIN_GEN)/*.nsmap
+$(MIN_GEN)/soapC.c $(MIN_GEN)/soapServer.c: $(MIN_GEN)/soapH.h
+$(MIN_GEN)/%.o: $(MIN_GEN)/%.c $(MIN_GEN)/soapH.h
+	$(CC) $(STD) $(OPT) -w -isystem $(MIN_GEN) $(pkgflags) -c -o $@ $<
+$(MIN_DIR)/minimal: bench/minimal/minimal.c $(BENCH_POOL) $(MIN_GEN)/soapC.o $(MIN_GEN)/soapServer.o
+	$(CC) $(STD) $(OPT) $(WARN) -Ibench -isystem $(MIN_GEN) $(pkgflags) -o $@ bench/minimal/minimal.c \
+	  bench/pool.c $(MIN_GEN)/soapC.o $(MIN_GEN)/soapServer.o $(pkglibs) -lpq
+
+bench: build/axlprovd build/bench/baseline $(MIN_DIR)/minimal
 	$(PYTHON) bench/run.py
 
-bench-quick: build/axlprovd build/bench/baseline
+bench-quick: build/axlprovd build/bench/baseline $(MIN_DIR)/minimal
 	$(PYTHON) bench/run.py --quick
 
 # `make bench-cluster` (about 20 minutes): 40,000 SIPp phones, UDP and TCP

@@ -11,7 +11,8 @@ last NOTIFY's 200 OK.  Prints the tables and writes
 bench/results/<timestamp>.txt and .csv.  Everything it starts is stopped on
 exit, also on failure or a signal.
 
-  bench/run.py [--quick] [--only all|apply|tls-register] [--duration SECONDS] [--workers N]
+  bench/run.py [--quick] [--only all|apply|tls-register|read-path] [--rounds N] [--duration SECONDS]
+               [--workers N]
                [--apply-phones N] [--apply-rate PER_SECOND] [--apply-strict]
 """
 
@@ -45,6 +46,12 @@ PGB = os.path.join(BENCH, "pgbench")
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 from sipphone import free_udp_tcp_port  # noqa: E402
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# The read limits and their binaries under TOP (the Makefile builds both).
+LIMIT_BINS = {
+    "baseline": ("build", "bench", "baseline"),
+    "minimal": ("build", "bench", "minimal", "minimal"),
+}
 
 NPROF = 10000
 NPHONES = 100000
@@ -330,9 +337,10 @@ class Env:
         CLEAN.workdir = self.dir
         # Private copies: a rebuild during the run does not touch them.
         self.server_bin = os.path.join(self.dir, "axlprovd")
-        self.baseline_bin = os.path.join(self.dir, "baseline")
         shutil.copy2(os.path.join(TOP, "build", "axlprovd"), self.server_bin)
-        shutil.copy2(os.path.join(TOP, "build", "bench", "baseline"), self.baseline_bin)
+        if with_baseline:
+            for name, path in LIMIT_BINS.items():
+                shutil.copy2(os.path.join(TOP, *path), os.path.join(self.dir, name))
 
         env = dict(os.environ)
         env.pop("AXLPROV_PG_FAST", None)          # durability is part of what we measure
@@ -387,22 +395,29 @@ class Env:
         wait_port(self.tls_port, self.server)
         wait_port(self.sip_port, self.server)      # SIP over TCP opens with UDP
 
+        # The read limits: name -> (Popen, plain port, TLS port)
+        self.limits = {}
         self.baseline = None
         self.baseline_workers = 72
-        if not with_baseline:
-            self.sanity()
-            return
-        self.bport, self.btls_port = free_port(), free_port()
-        self.baseline_log = os.path.join(self.dir, "baseline.log")
-        self.baseline = subprocess.Popen(
-            [self.baseline_bin, "--database-url", self.url, "--port", str(self.bport),
-             "--tls-port", str(self.btls_port), "--tls-cert", self.pem,
-             "--workers", str(self.baseline_workers)],
-            stdout=open(self.baseline_log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
-        CLEAN.procs.append(self.baseline)
-        wait_port(self.bport, self.baseline)
-        wait_port(self.btls_port, self.baseline)
+        if with_baseline:
+            for name in LIMIT_BINS:
+                self.start_limit(name)
+            self.baseline = self.limits["baseline"][0]
         self.sanity()
+
+    def start_limit(self, name):
+        """Starts the read limit `name` (bench/baseline.c or bench/minimal/)
+        with a plain and a TLS listener and baseline_workers workers."""
+        port, tls_port = free_port(), free_port()
+        p = subprocess.Popen(
+            [os.path.join(self.dir, name), "--database-url", self.url, "--port", str(port),
+             "--tls-port", str(tls_port), "--tls-cert", self.pem, "--workers", str(self.baseline_workers)],
+            stdout=open(os.path.join(self.dir, name + ".log"), "ab"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        CLEAN.procs.append(p)
+        wait_port(port, p)
+        wait_port(tls_port, p)
+        self.limits[name] = (p, port, tls_port)
 
     def find_postmaster(self):
         """The postmaster's pid, from the cluster folder db/pg.sh chose."""
@@ -417,13 +432,13 @@ class Env:
 
     def url_of(self, target, tls):
         if target == "axlprovd":
-            return "%s://127.0.0.1:%d/axl/" % ("https" if tls else "http",
-                                               self.tls_port if tls else self.port)
-        return "%s://127.0.0.1:%d/axl/" % ("https" if tls else "http",
-                                           self.btls_port if tls else self.bport)
+            port = self.tls_port if tls else self.port
+        else:
+            port = self.limits[target][2 if tls else 1]
+        return "%s://127.0.0.1:%d/axl/" % ("https" if tls else "http", port)
 
     def pid_of(self, target):
-        return self.server.pid if target == "axlprovd" else self.baseline.pid
+        return self.server.pid if target == "axlprovd" else self.limits[target][0].pid
 
     def soap(self, port, op, inner, tls=False):
         status, data, _ = self.soap_call(port, op, inner, tls)
@@ -469,20 +484,20 @@ class Env:
             (self.port, False, "addPhone", "<phone><name>SEPBE0000000001</name><product>Cisco 8845</product>"
              "<protocol>SIP</protocol></phone>", "<return>"),
         ]
-        if self.baseline is not None:
-            checks += [
-                (self.bport, False, "getPhoneSecurityProfile", "<name>BenchProfile-00044</name>",
-                 "BenchProfile-00044"),
-                (self.btls_port, True, "getPhoneSecurityProfile", "<name>BenchProfile-00045</name>",
-                 "BenchProfile-00045"),
-            ]
+        # Each read limit answers the profile asked for, with its uuid.
+        for i, (name, (_, port, tls_port)) in enumerate(sorted(self.limits.items())):
+            for j, (p, tls) in enumerate(((port, False), (tls_port, True))):
+                prof = "BenchProfile-%05d" % (44 + 2 * i + j)
+                checks.append((p, tls, "getPhoneSecurityProfile", "<name>%s</name>" % prof,
+                               "<name>%s</name>" % prof))
+                checks.append((p, tls, "getPhoneSecurityProfile", "<name>%s</name>" % prof, 'uuid="{'))
         for port, tls, op, inner, expect in checks:
             status, body = self.soap(port, op, inner, tls)
             if status != 200 or expect not in body:
                 raise SystemExit("bench: sanity check %s on port %d failed: HTTP %d\n%s"
                                  % (op, port, status, body[:2000]))
         log("sanity checks passed (%s every operation used)"
-            % ("axlprovd and baseline answer" if self.baseline is not None else "axlprovd answers"))
+            % ("axlprovd, baseline and minimal answer" if self.limits else "axlprovd answers"))
 
 
 # ---------------------------------------------------------------------------
@@ -948,6 +963,8 @@ LIMIT_NAMES = {
     ("baseline", False, False): "gSOAP+SELECT",
     ("baseline", True, False): "gSOAP+SELECT TLS",
     ("baseline", True, True): "gSOAP TLS new conn",
+    ("minimal", False, False): "minimal gSOAP",
+    ("minimal", True, False): "minimal gSOAP TLS",
     ("pgbench", "insert_profile"): "pgbench INSERT",
     ("pgbench", "update_profile"): "pgbench UPDATE",
     ("pgbench", "update_phone"): "pgbench UPDATE phone",
@@ -958,7 +975,7 @@ LIMIT_NAMES = {
 def limit_name(lim):
     if lim["target"] == "pgbench":
         return LIMIT_NAMES[("pgbench", lim["op"])]
-    return LIMIT_NAMES[("baseline", lim["tls"], lim["close"])]
+    return LIMIT_NAMES[(lim["target"], lim["tls"], lim["close"])]
 
 
 def transport(r):
@@ -972,9 +989,13 @@ def main():
     ap.add_argument("--quick", action="store_true", help="bench-quick: shorter runs, fewer points")
     ap.add_argument("--duration", type=float, help="seconds per measured run")
     ap.add_argument("--workers", type=int, help="axlprovd --workers (default: the server's)")
-    ap.add_argument("--only", choices=["all", "apply", "tls-register"], default="all",
+    ap.add_argument("--only", choices=["all", "apply", "tls-register", "read-path"], default="all",
                     help="apply: only the apply scenario (SIPp phones, applyPhoneSecurityProfile); "
-                    "tls-register: only TLS registrations beside OpenSSL's handshake rate")
+                    "tls-register: only TLS registrations beside OpenSSL's handshake rate; "
+                    "read-path: only getPhoneSecurityProfile at 8 connections, axlprovd beside "
+                    "the baseline and the minimal server, --rounds times")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="--only read-path: rounds of the three-way comparison (default 3)")
     ap.add_argument("--apply-phones", type=int, help="SIPp phones in the apply scenario (2000; quick 500)")
     ap.add_argument("--apply-rate", type=int, help="phones per second SIPp starts registering (default %d)"
                     % MODES["full"]["apply_rate"])
@@ -1005,7 +1026,7 @@ def main():
         raise SystemExit("bench: pgbench is missing (apt-get install postgresql)")
     needed = [os.path.join(TOP, "build", "axlprovd")]
     if not light:
-        needed.append(os.path.join(TOP, "build", "bench", "baseline"))
+        needed += [os.path.join(TOP, *path) for path in LIMIT_BINS.values()]
     for f in needed:
         if not os.access(f, os.X_OK):
             raise SystemExit("bench: %s is missing: run it through make (make bench)" % f)
@@ -1018,6 +1039,9 @@ def main():
         tls_register(Env(args, with_baseline=False), stamp, mode)
         return
     env = Env(args, with_baseline=not only_apply)
+    if args.only == "read-path":
+        read_path_only(env, stamp, args, mode, dur, warm)
+        return
     if only_apply:
         apply = apply_scenario(env, stamp, mode["apply_phones"], mode["apply_rate"], mode["apply_wait"],
                                strict=args.apply_strict)
@@ -1036,13 +1060,16 @@ def main():
     log("warming up")
     wrk(env, "axlprovd", "mixed", 64, warm * 2)
     wrk(env, "axlprovd", "mixed", 16, warm, tls=True)
-    wrk(env, "baseline", "getProfile", 64, warm)
-    wrk(env, "baseline", "getProfile", 16, warm, tls=True)
+    for lim in LIMIT_BINS:
+        wrk(env, lim, "getProfile", 64, warm)
+        wrk(env, lim, "getProfile", 16, warm, tls=True)
 
     # reads over plain HTTP, each beside the baseline at the same connection count
     conns_all = sorted(set(mode["read_conns"] + mode["list_conns"] + mode["phone_conns"]))
     for c in conns_all:
         log("reads, %d connection(s)" % c)
+        if c == READ_PATH_CONNS:
+            limits.append(wrk(env, "minimal", "getProfile", c, dur))
         base = wrk(env, "baseline", "getProfile", c, dur)
         ms = []
         if c in mode["read_conns"]:
@@ -1058,6 +1085,8 @@ def main():
     tls_rows = []
     for c in mode["tls_conns"]:
         log("TLS keep-alive, %d connection(s)" % c)
+        if c == READ_PATH_CONNS:
+            limits.append(wrk(env, "minimal", "getProfile", c, dur, tls=True))
         base = wrk(env, "baseline", "getProfile", c, dur, tls=True)
         m = wrk(env, "axlprovd", "getProfile", c, dur, tls=True)
         pair(base, m)
@@ -1098,6 +1127,81 @@ def main():
     report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_pg, bulk_axl, mem, n1, n2,
            apply)
     tls_register(env, stamp, mode)
+
+
+READ_PATH_CONNS = 8
+
+
+def read_path_round(env, dur, rnd):
+    """One round of issue 16's comparison: getPhoneSecurityProfile at
+    READ_PATH_CONNS keep-alive connections, TLS then plain, the minimal
+    server, the baseline and axlprovd back to back."""
+    out = []
+    for tls in (True, False):
+        runs = {t: wrk(env, t, "getProfile", READ_PATH_CONNS, dur, tls=tls)
+                for t in ("minimal", "baseline", "axlprovd")}
+        out.append(dict(round=rnd, tls=tls, runs=runs, load=os.getloadavg()[0]))
+    return out
+
+
+def read_path_table(rounds, csv_rows):
+    """The three-way table: each round's req/s and CPU per request, and the
+    ratios to the minimal server measured in the same round."""
+    out = ["read path (issue 16): getPhoneSecurityProfile, %d keep-alive connections; "
+           "ratio = req/s / the minimal server's req/s in the same round" % READ_PATH_CONNS]
+    hdr = ["round", "transport", "minimal req/s", "baseline req/s", "axlprovd req/s", "min cpu us",
+           "base cpu us", "axl cpu us", "axl/min", "base/min", "other% min/base/axl", "load 1m"]
+    trows = []
+    for r in rounds:
+        mi, b, a = (r["runs"][t] for t in ("minimal", "baseline", "axlprovd"))
+        am = a["rps"] / mi["rps"] if mi["rps"] else None
+        bm = b["rps"] / mi["rps"] if mi["rps"] else None
+        tr = transport(a)
+        trows.append([str(r["round"]), tr, fmt(mi["rps"], 0), fmt(b["rps"], 0), fmt(a["rps"], 0),
+                      fmt(mi["cpu_us"], 0), fmt(b["cpu_us"], 0), fmt(a["cpu_us"], 0), fmt(am, 2), fmt(bm, 2),
+                      "/".join(fmt(x["other_pct"], 0) for x in (mi, b, a)), fmt(r["load"], 2)])
+        for name, x, ratio in (("axlprovd/minimal", a, am), ("baseline/minimal", b, bm)):
+            csv_rows.append(dict(kind="readpath", operation="getProfile " + name, transport=tr,
+                                 conns=READ_PATH_CONNS, requests=x["requests"], seconds="%.3f" % x["secs"],
+                                 req_per_s="%.1f" % x["rps"], p50_ms="%.3f" % x["p50"], p99_ms="%.3f" % x["p99"],
+                                 p999_ms="%.3f" % x["p999"], max_ms="%.3f" % x["max"],
+                                 cpu_us_per_req="%.1f" % x["cpu_us"], pg_cpu_us_per_req="%.1f" % x["pg_us"],
+                                 loadgen_cpu_us_per_req="%.1f" % x["gen_us"],
+                                 other_cpu_pct="%.1f" % x["other_pct"], peak_rss_mb="%.1f" % x["rss_mb"],
+                                 errors=x["errors"], limit=limit_name(mi), limit_req_per_s="%.1f" % mi["rps"],
+                                 limit_p99_ms="%.3f" % mi["p99"],
+                                 ratio="%.3f" % ratio if ratio is not None else "",
+                                 result="round %d, load %.2f" % (r["round"], r["load"])))
+    out.append(table(hdr, trows, ["r", "l"] + ["r"] * 10))
+    out.append("")
+    return out
+
+
+def read_path_from_rows(rows, limits):
+    """The three-way figures of a full or quick run: the minimal runs are in
+    `limits`, the baseline and axlprovd ones beside each other in `rows`."""
+    rounds = []
+    for tls in (True, False):
+        mi = [x for x in limits if x["target"] == "minimal" and x["tls"] == tls and not x["close"]]
+        pairs = [(m, lim) for m, lim in rows if m["op"] == "getProfile" and m["tls"] == tls and not m["close"]
+                 and m["conns"] == READ_PATH_CONNS and lim is not None]
+        if mi and pairs:
+            rounds.append(dict(round=1, tls=tls, load=os.getloadavg()[0],
+                               runs=dict(minimal=mi[0], baseline=pairs[0][1], axlprovd=pairs[0][0])))
+    return rounds
+
+
+def read_path_only(env, stamp, args, mode, dur, warm):
+    """--only read-path: warm up, then --rounds rounds of the comparison."""
+    log("warming up")
+    for t in ("axlprovd", "minimal", "baseline"):
+        wrk(env, t, "getProfile", READ_PATH_CONNS, warm * 2)
+        wrk(env, t, "getProfile", READ_PATH_CONNS, warm * 2, tls=True)
+    rounds = []
+    for i in range(max(1, args.rounds)):
+        log("read path, round %d" % (i + 1))
+        rounds += read_path_round(env, dur, i + 1)
+    report(env, stamp, args, mode, dur, [], [], {}, [], None, None, None, 0, 0, read_path=rounds)
 
 
 def tls_register(env, stamp, mode):
@@ -1183,9 +1287,10 @@ def target_of(m):
 
 
 def report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_pg, bulk_axl, mem, n1, n2,
-           apply=None):
+           apply=None, read_path=None):
     """Prints the tables and writes the results.  With --only apply, rows,
-    limits, bulk and memory are empty (None) and only the apply section shows."""
+    limits, bulk and memory are empty (None) and only the apply section shows;
+    with --only read-path, only the read path's rounds (read_path) show."""
     os.makedirs(RESULTS, exist_ok=True)
     try:
         commit = subprocess.run(["git", "-C", TOP, "describe", "--always", "--dirty"],
@@ -1199,14 +1304,18 @@ def report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_
     except (OSError, AttributeError):
         pass
     workers = args.workers or "default"
-    only_apply = bulk_axl is None
+    only_apply = bulk_axl is None and read_path is None
+    if read_path is None and rows:
+        read_path = read_path_from_rows(rows, limits)
     head = [
-        "axlprov benchmark %s (%s mode%s), tree %s" % (stamp, "quick" if args.quick else "full",
-                                                      ", apply scenario only" if only_apply else "", commit),
+        "axlprov benchmark %s (%s mode%s), tree %s"
+        % (stamp, "quick" if args.quick else "full",
+           ", apply scenario only" if only_apply else ", read path only" if not rows and read_path else "",
+           commit),
         "machine: %d cores (%s), %s %s; PostgreSQL %s, synchronous_commit on, fsync on"
         % (os.cpu_count(), cpu_model, platform.system(), platform.release(), env.pg_version),
         ("data: %d profiles, %d phones%s; runs of %gs; wrk keep-alive unless 'new'; axlprovd workers %s;"
-         " baseline workers %d" % (NPROF, NPHONES,
+         " baseline and minimal workers %d" % (NPROF, NPHONES,
                                    " (+ %d SIP phones for apply)" % apply["phones"] if apply else "",
                                    dur, workers, env.baseline_workers)) if not only_apply else
         ("data: %d profiles, %d phones (+ %d SIP phones for apply); axlprovd workers %s; no baseline"
@@ -1221,6 +1330,8 @@ def report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_
     csv_rows, verdicts, problems = [], [], []
     if rows:
         out += main_tables(rows, limits, plain_get, bulk_pg, verdicts, csv_rows)
+    if read_path:
+        out += read_path_table(read_path, csv_rows)
     if bulk_axl is not None:
         out += bulk_and_memory(mode, bulk_pg, bulk_axl, mem, n1, n2, verdicts, csv_rows)
     if apply is not None:
@@ -1238,6 +1349,11 @@ def report(env, stamp, args, mode, dur, rows, limits, plain_get, tls_rows, bulk_
     for r in (bulk_axl, mem):
         if r is not None and r["errors"]:
             problems.append("%s: %d errors; first: %s" % (OP_NAMES[r["op"]], r["errors"], r["first_bad"][:300]))
+    for r in read_path or []:
+        for t, x in r["runs"].items():
+            if x["errors"]:
+                problems.append("read path round %d %s %s: %d errors %s"
+                                % (r["round"], t, transport(x), x["errors"], x["first_bad"][:300]))
     for lim in limits + ([bulk_pg] if bulk_pg is not None else []):
         if lim["errors"] and not lim["close"]:
             problems.append("limit %s c=%d: %d errors" % (limit_name(lim), lim["conns"], lim["errors"]))

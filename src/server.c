@@ -76,11 +76,13 @@ struct server {
 	int nthreads; /* their threads started */
 	int epfd;     /* listeners, the wake-up eventfd, parked connections */
 	int wakefd;
+	int busyfd; /* readable while a queued connection has no idle worker */
 
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty;
 	struct conn *queue[QUEUE_CAP]; /* ready connections, for the workers */
 	int qhead, qlen;
+	int idle_workers;                   /* waiting in pop() */
 	struct conn *handoff;               /* connections workers give back to park */
 	struct conn *idle_head, *idle_tail; /* I/O thread only */
 	atomic_int *active_fd;              /* per worker: the connection it serves, or -1 */
@@ -243,7 +245,7 @@ server_new(const struct config *cfg, struct app_err *err)
 		return NULL;
 	}
 	srv->cfg = cfg;
-	srv->epfd = srv->wakefd = -1;
+	srv->epfd = srv->wakefd = srv->busyfd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->nonempty, NULL);
 	srv->tmpl = soap_new1(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING);
@@ -317,27 +319,43 @@ drain(int fd)
 	}
 }
 
-/* Waits up to LINGER_MS for the connection's next request, in 1 ms
- * slices, giving up as soon as another connection is queued for a worker. */
+/* busyfd, under srv->lock: set when a queued connection finds no idle
+ * worker (or the server stops), cleared when the queue empties. */
+static void
+set_busy(struct server *srv)
+{
+	uint64_t one = 1;
+
+	if (srv->busyfd >= 0)
+		(void) !write(srv->busyfd, &one, sizeof(one));
+}
+
+static void
+clear_busy(struct server *srv)
+{
+	uint64_t n;
+
+	if (srv->busyfd >= 0)
+		(void) !read(srv->busyfd, &n, sizeof(n));
+}
+
+/* Waits up to LINGER_MS for the connection's next request, giving up as
+ * soon as a queued connection has no idle worker to take it.  One poll on
+ * the socket and busyfd: a wait in 1 ms slices (to look at the queue) woke
+ * the worker every millisecond, and under CPU contention, where a keep-alive
+ * client's next request takes a millisecond or more, those wake-ups raised
+ * the CPU per request by up to a third (docs/performance.md, read path). */
 #define LINGER_MS 5
 
 static bool
 next_request_soon(struct server *srv, int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+			       { .fd = srv->busyfd, .events = POLLIN } };
 
-	for (int i = 0; i < LINGER_MS; i++) {
-		int queued;
-
-		pthread_mutex_lock(&srv->lock);
-		queued = srv->qlen;
-		pthread_mutex_unlock(&srv->lock);
-		if (queued > 0 || stopping)
-			return false;
-		if (poll(&p, 1, 1) != 0)
-			return (p.revents & POLLIN) != 0;
-	}
-	return false;
+	if (stopping || poll(p, 2, LINGER_MS) <= 0 || (p[1].revents & POLLIN) != 0)
+		return false;
+	return (p[0].revents & POLLIN) != 0;
 }
 
 /* Parks c with its TLS state, detached from the worker's context. */
@@ -437,12 +455,16 @@ pop(struct server *srv)
 	struct conn *c = NULL;
 
 	pthread_mutex_lock(&srv->lock);
+	srv->idle_workers++;
 	while (srv->qlen == 0 && !stopping)
 		pthread_cond_wait(&srv->nonempty, &srv->lock);
+	srv->idle_workers--;
 	if (srv->qlen > 0) {
 		c = srv->queue[srv->qhead];
 		srv->qhead = (srv->qhead + 1) % QUEUE_CAP;
 		srv->qlen--;
+		if (srv->qlen == 0 && !stopping)
+			clear_busy(srv);
 	}
 	pthread_mutex_unlock(&srv->lock);
 	return c;
@@ -564,6 +586,9 @@ make_ready(struct server *srv, struct conn *c)
 	}
 	srv->queue[(srv->qhead + srv->qlen) % QUEUE_CAP] = c;
 	srv->qlen++;
+	/* More waiting than free workers: the lingering ones give up theirs. */
+	if (srv->qlen > srv->idle_workers)
+		set_busy(srv);
 	pthread_cond_signal(&srv->nonempty);
 	pthread_mutex_unlock(&srv->lock);
 }
@@ -699,7 +724,8 @@ setup_epoll(struct server *srv, struct app_err *err)
 
 	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
 	srv->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (srv->epfd < 0 || srv->wakefd < 0)
+	srv->busyfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (srv->epfd < 0 || srv->wakefd < 0 || srv->busyfd < 0)
 		return app_err_set(err, APP_E_INTERNAL, NULL, "epoll: %s", strerror(errno));
 	ev.data.u64 = TAG_WAKE;
 	epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->wakefd, &ev);
@@ -775,6 +801,7 @@ server_run(struct server *srv)
 	if (ok)
 		settle_parked(srv);
 	pthread_mutex_lock(&srv->lock);
+	set_busy(srv); /* lingering workers stop waiting; stays set from here */
 	pthread_cond_broadcast(&srv->nonempty);
 	pthread_mutex_unlock(&srv->lock);
 	join_workers(srv);
@@ -806,6 +833,8 @@ server_free(struct server *srv)
 		close(srv->epfd);
 	if (srv->wakefd >= 0)
 		close(srv->wakefd);
+	if (srv->busyfd >= 0)
+		close(srv->busyfd);
 	tls_free(srv->tls);
 	tls_free(srv->est_tls);
 	if (srv->tmpl != NULL) {
@@ -828,7 +857,9 @@ server_free(struct server *srv)
 void
 server_serve_fd(struct worker *w, int fd, enum request_site site)
 {
-	static struct server srv = { .lock = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1 };
+	static struct server srv = {
+		.lock = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1, .busyfd = -1
+	};
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (c == NULL) {

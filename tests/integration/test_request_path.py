@@ -166,3 +166,38 @@ def test_503s_while_the_database_is_down(stoppable_pg):
         assert axl.raw("GET").status == 200
     finally:
         finish_server(srv)
+
+
+
+def test_a_busy_keep_alive_client_gives_its_worker_up_to_a_waiting_one(pg):
+    # One worker, and client A (wrk, one connection) sending its next
+    # request as soon as each answer arrives: the worker finds A's request
+    # there every time it lingers for it (server.c, next_request_soon).
+    # Client B's request, queued meanwhile with no idle worker, must make it
+    # give A up and be answered at once, not at A's next pause.
+    import subprocess
+    import time
+
+    srv = start_server(pg, ["--workers", "1"])
+    try:
+        axl = Axl(srv)
+        assert axl.raw("GET").status == 200          # the login is cached now
+        a = subprocess.Popen(["wrk", "-t1", "-c1", "-d4s", "-H", "Authorization: " + axl.auth_header(),
+                              "http://127.0.0.1:%d/axl/" % srv.port],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            time.sleep(1.0)
+            waits = []
+            for _ in range(5):
+                t0 = time.monotonic()
+                assert axl.raw("GET").status == 200
+                waits.append(time.monotonic() - t0)
+                time.sleep(0.1)
+            out, _ = a.communicate(timeout=30)
+        finally:
+            a.kill()
+        assert a.returncode == 0, out
+        assert "Non-2xx" not in out, out
+        assert sorted(waits)[2] < 0.05, "B waited %s s for the worker A held" % waits
+    finally:
+        finish_server(srv)
