@@ -198,8 +198,8 @@ bind_one(const struct sip_registrar *r, sip_t const *sip, sip_contact_t const *m
 	return rc;
 }
 
-/* Applies every Contact of an authenticated REGISTER in one transaction:
- * 0 when done, else the status answered. */
+/* Applies every Contact of an authenticated REGISTER (in the caller's
+ * transaction): 0 when done, else the status answered. */
 static int
 update_bindings(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
 		const struct sip_peer *peer, enum cert_kind kind, struct sip_answer *a)
@@ -234,18 +234,10 @@ update_bindings(const struct sip_registrar *r, sip_t const *sip, const struct si
 			a->min_expires = true;
 			return answer(a, 423, NULL);
 		}
-	/* Several contacts change together or not at all; one needs no
-	 * transaction (a round trip each for BEGIN and COMMIT saved). */
-	if (sip->sip_contact != NULL && sip->sip_contact->m_next != NULL && !db_begin(r->db, &err))
-		return unavailable(a, &err);
 	b.aor = url_as_string(home, sip->sip_to->a_url);
 	binding_cert(&b, kind, peer->cert);
 	for (m = sip->sip_contact; m != NULL && rc == 0; m = m->m_next)
 		rc = bind_one(r, sip, m, &b, a, &err);
-	if (rc == 0 && !db_commit_if_open(r->db, &err))
-		rc = -1;
-	if (rc != 0 && db_in_tx(r->db))
-		db_rollback(r->db);
 	if (rc == -1)
 		rc = unavailable(a, &err);
 	su_home_deinit(home);
@@ -301,11 +293,12 @@ admit(const struct sip_registrar *r, const struct sip_phone *ph, const struct si
 
 /* What the answer says of a known phone (listRegistrationDynamic, and the
  * confirmation of configuration delivered before a new registration; see
- * repo_registration.h), recorded before the answer is sent.  Its failure
- * costs only that record: the phone gets its answer.  Returns status. */
-static int
-record(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
-       const struct sip_peer *peer, int status, bool bound)
+ * repo_registration.h), recorded before the answer is sent.  For a refusal
+ * its failure costs only that record: the phone gets its answer; an
+ * accepted REGISTER records it in the bindings' transaction. */
+static bool
+record_state(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
+	     const struct sip_peer *peer, int status, bool bound)
 {
 	struct reg_event ev = { .phone_uuid = ph->uuid,
 				.status = status,
@@ -317,14 +310,58 @@ record(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *
 	long confirmed;
 
 	if (ph->uuid[0] == '\0')
-		return status;
-	if (!repo_registration_record(r->db, &ev, &confirmed, &err))
+		return true;
+	if (!repo_registration_record(r->db, &ev, &confirmed, &err)) {
 		log_msg(LOG_WARN, "sip: registration state of %s not recorded: %s", ph->name,
 			err.msg);
-	else if (confirmed > 0)
+		return false;
+	}
+	if (confirmed > 0)
 		log_msg(LOG_INFO, "sip: %s confirmed %ld delivered NOTIFY(s) by a new registration",
 			ph->name, confirmed);
+	return true;
+}
+
+static int
+record(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
+       const struct sip_peer *peer, int status, bool bound)
+{
+	record_state(r, sip, ph, peer, status, bound);
 	return status;
+}
+
+/* An admitted REGISTER: its bindings, the list the 200 carries and the
+ * phone's registration state in one transaction, so one durable commit
+ * (the 200 is sent only after it) instead of one per statement. */
+static int
+accept_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
+		const struct sip_peer *peer, enum cert_kind kind, struct sip_answer *a)
+{
+	struct app_err err = { 0 };
+	int rc;
+
+	if (!db_begin(r->db, &err))
+		return unavailable(a, &err);
+	rc = update_bindings(r, sip, ph, peer, kind, a);
+	if (rc == 0 && !repo_sip_bindings(r->db, ph->uuid, add_contact, a, &err))
+		rc = unavailable(a, &err);
+	if (rc == 0 && !record_state(r, sip, ph, peer, 200, a->contact[0] != '\0')) {
+		a->retry_after = true;
+		rc = answer(a, 503, "Service Unavailable: database not reachable");
+	}
+	if (rc == 0 && !db_commit(r->db, &err))
+		rc = unavailable(a, &err);
+	if (rc != 0) {
+		db_rollback(r->db);
+		a->contact[0] = '\0';
+		return record(r, sip, ph, peer, rc, false);
+	}
+	a->date = true;
+	log_msg(LOG_DEBUG, "sip: REGISTER %s as %s over %s from %s:%u%s%s",
+		sip->sip_to->a_url->url_user, ph->name, peer->transport, peer->ip, peer->port,
+		kind != CERT_NONE ? " with its " : "",
+		kind != CERT_NONE ? capf_kind_name(kind) : "");
+	return answer(a, 200, NULL);
 }
 
 static int
@@ -332,7 +369,6 @@ on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_pe
 	    struct sip_answer *a)
 {
 	const char *user = sip->sip_to ? sip->sip_to->a_url->url_user : NULL;
-	struct app_err err = { 0 };
 	enum cert_kind kind = CERT_NONE;
 	struct sip_phone ph = { .uuid = "" };
 
@@ -344,16 +380,9 @@ on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_pe
 		return answer(a, 420, NULL);
 	}
 	if (find_phone(r, user, &ph, a) != 0 || admit(r, &ph, peer, &kind, a) != 0 ||
-	    (ph.digest && authenticate(r, sip, &ph, a) != 0) ||
-	    update_bindings(r, sip, &ph, peer, kind, a) != 0)
+	    (ph.digest && authenticate(r, sip, &ph, a) != 0))
 		return record(r, sip, &ph, peer, a->status, false);
-	if (!repo_sip_bindings(r->db, ph.uuid, add_contact, a, &err))
-		return unavailable(a, &err);
-	a->date = true;
-	log_msg(LOG_DEBUG, "sip: REGISTER %s as %s over %s from %s:%u%s%s", user, ph.name,
-		peer->transport, peer->ip, peer->port, kind != CERT_NONE ? " with its " : "",
-		kind != CERT_NONE ? capf_kind_name(kind) : "");
-	return record(r, sip, &ph, peer, answer(a, 200, NULL), a->contact[0] != '\0');
+	return accept_register(r, sip, &ph, peer, kind, a);
 }
 
 void
