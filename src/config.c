@@ -115,8 +115,10 @@ static const struct setting settings[] = {
 	I(sip_db_threads, sip_db_threads, "6", 1, 8,
 	  "database threads REGISTERs run on (each one PostgreSQL connection), so that the SIP "
 	  "thread never waits on PostgreSQL; several let durable commits overlap"),
-	I(sip_register_queue, sip_register_queue, "256", 1, 100000,
-	  "REGISTERs that may wait for a database thread; beyond, 503 with a jittered Retry-After"),
+	I(sip_register_queue, sip_register_queue, "2048", 1, 100000,
+	  "REGISTERs that may wait for a database thread; beyond, 503 with a jittered "
+	  "Retry-After (about what the threads clear within sip_register_wait: a burst such as "
+	  "every phone of a profile re-registering after an apply is served, not shed)"),
 	I(sip_register_wait, sip_register_wait, "2000", 100, 60000,
 	  "ms a REGISTER may wait for a database thread (PostgreSQL slow or away) before its 503"),
 	I(login_backoff_after, login_backoff_after, "5", 0, 1000,

@@ -56,7 +56,7 @@ static const struct {
 	SI(notify_attempts, "6", "2", 1, 100),
 	SI(notify_retry, "5", "1", 1, 3600),
 	SI(sip_db_threads, "6", "4", 1, 8),
-	SI(sip_register_queue, "256", "16", 1, 100000),
+	SI(sip_register_queue, "2048", "16", 1, 100000),
 	SI(sip_register_wait, "2000", "500", 100, 60000),
 	SI(login_backoff_after, "5", "0", 0, 1000),
 	SI(login_backoff_window, "300", "60", 1, 86400),
