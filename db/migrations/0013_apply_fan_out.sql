@@ -49,8 +49,9 @@ ALTER TABLE notify_outbox DROP COLUMN registration_id;
 CREATE INDEX notify_outbox_phone ON notify_outbox (phone_id);
 DROP INDEX notify_outbox_unconfirmed;
 
--- Room in each page for the new version of a row, so that the config
--- version bump of an apply is a HOT update (config_version is in no index)
--- rather than a new entry in each of the table's indexes.  Pages written
--- from now on; VACUUM FULL phone applies it to the existing ones.
-ALTER TABLE phone SET (fillfactor = 80);
+-- Room in each page for new versions of its rows, so that more of an
+-- apply's config version bumps are HOT updates (config_version is in no
+-- index) rather than a new entry in each of the table's indexes: the
+-- UPDATE of 40,000 phones took 0.65-0.97 s instead of 1.8 s.  Pages
+-- written from now on; VACUUM FULL phone applies it to the existing ones.
+ALTER TABLE phone SET (fillfactor = 70);
