@@ -65,8 +65,10 @@ find_credentials(su_home_t *home, sip_authorization_t const *au, auth_response_t
 	for (; au != NULL; au = au->au_next) {
 		auth_response_t tmp[1] = { { .ar_size = sizeof(tmp[0]) } };
 
+		/* "Digest" with no parameters has au_params NULL, which
+		 * auth_digest_response_get() asserts against (abort). */
 		if (au->au_scheme == NULL || strcasecmp(au->au_scheme, "Digest") != 0 ||
-		    auth_digest_response_get(home, tmp, au->au_params) < 0)
+		    au->au_params == NULL || auth_digest_response_get(home, tmp, au->au_params) < 0)
 			continue;
 		*ar = *tmp;
 		if (tmp->ar_realm != NULL && strcmp(tmp->ar_realm, SIP_REALM) == 0)
