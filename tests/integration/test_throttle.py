@@ -125,24 +125,23 @@ def test_outbox_backlog_refuses_writes_until_it_drains(pg, unique):
 def test_phones_not_queued_yet_count_in_the_backlog(pg, unique):
     """An apply answers before its phones are queued: until they are, they
     count as pending in the backlog (throttling and /metrics), so applies
-    in a row cannot queue past the limit unchecked.  A request held by a
-    transaction stays unqueued (the fan-out skips locked requests)."""
+    in a row cannot queue past the limit unchecked.  Another transaction
+    holds the outbox against inserts, so no instance can queue the
+    request's phones while the test looks."""
     limit = backlog_rows(pg) + 20
     srv = start_server(pg, extra_args=["--throttle-outbox-backlog", str(limit)])
     holder = subprocess.Popen(["psql", pg.url, "-qAtX", "-v", "ON_ERROR_STOP=1"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         axl = Axl(srv)
-        holder.stdin.write(
-            "BEGIN;\n"
-            "INSERT INTO apply_request (operation, action, target_kind, target_uuid, target_name, "
-            "  requested_by, targeted) VALUES ('applyPhoneSecurityProfile', 'apply-config', "
-            "  'phoneSecurityProfile', gen_random_uuid(), '%s', 'test', 40000);\n"
-            "COMMIT;\nBEGIN;\n"
-            "SELECT 'held' FROM apply_request WHERE target_name = '%s' FOR UPDATE;\n"
-            % (unique, unique))
+        holder.stdin.write("BEGIN;\nLOCK TABLE notify_outbox IN SHARE ROW EXCLUSIVE MODE;\n"
+                           "SELECT 'locked';\n")
         holder.stdin.flush()
-        assert holder.stdout.readline().strip() == "held"
+        assert holder.stdout.readline().strip() == "locked"
+        pg.sql("INSERT INTO apply_request (operation, action, target_kind, target_uuid, "
+               "  target_name, requested_by, targeted) VALUES ('applyPhoneSecurityProfile', "
+               "  'apply-config', 'phoneSecurityProfile', gen_random_uuid(), :'v1', 'test', 40000)",
+               unique)
         deadline = time.time() + 5
         while True:
             r = axl.call("addPhoneSecurityProfile",
@@ -154,8 +153,9 @@ def test_phones_not_queued_yet_count_in_the_backlog(pg, unique):
             assert time.time() < deadline, "40,000 phones not queued yet did not throttle writes"
             time.sleep(0.2)
         assert "notification queue" in r.text
-        depth = re.search(r'axlprov_outbox_depth\{state="pending"\} (\d+)', axl.raw("GET", "/metrics").text)
-        assert depth and int(depth.group(1)) >= 40000, axl.raw("GET", "/metrics").text[:2000]
+        metrics = axl.raw("GET", "/metrics").text
+        depth = re.search(r'axlprov_outbox_depth\{state="pending"\} (\d+)', metrics)
+        assert depth and int(depth.group(1)) >= 40000, metrics[:2000]
     finally:
         holder.stdin.write("COMMIT;\n")
         holder.stdin.close()
