@@ -473,7 +473,7 @@ def test_capf_change_on_the_phone_creates_then_shares_a_profile(admin, axl, uniq
     # A nonce validity of this test's own: the server moves a phone to any
     # profile with the same settings, and other tests on this server may
     # have made one with the defaults and a 3072-bit key.
-    add_profile(axl, unique + "-capf", nonceValidityTime=str(random.randint(1000, 99999)))
+    add_profile(axl, unique + "-capf", nonceValidityTime=str(random.randint(1000, 86400)))
     first, second = sep_name(), sep_name()
     for p in (first, second):
         add_phone(axl, p, securityProfileName=unique + "-capf")
