@@ -234,6 +234,10 @@ class Server:
         self.proc.log_path = self.log_path   # for wait_for_port's message
         wait_for_port(self.port, self.proc)
         wait_for_port(self.tls_port, self.proc)
+        # The EST listener opens after the AXL ones (its own TLS context
+        # first): a test that enrolls at once must not find it closed.
+        if "--capf-cert" in self.args and "--capf-key" in self.args:
+            wait_for_port(self.capf_port, self.proc)
 
     def stop(self, timeout=20):
         """SIGTERM and wait; returns the exit code."""
