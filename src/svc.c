@@ -5,9 +5,11 @@
  */
 #include "svc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "axl_fault.h"
@@ -190,15 +192,30 @@ svc_remove(struct op_call *c, const ULONG64 *sequence, const struct svc_key *key
 	return svc_answer_uuid(c, sequence, uuid);
 }
 
+/* After a conflict, a random pause that grows with the attempt (up to
+ * 6.4 ms): writers of one row that retried at once kept colliding until
+ * one of them ran out of attempts. */
+static void
+retry_pause(int attempt, unsigned *seed)
+{
+	long us = (long) (rand_r(seed) % (100u << (attempt < 6 ? attempt : 6)));
+	struct timespec ts = { 0, us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
 bool
 svc_retry(struct op_call *c, bool (*once)(struct op_call *c, void *ctx), void *ctx)
 {
+	unsigned seed = (unsigned) ((uintptr_t) c ^ (uintptr_t) time(NULL));
+
 	for (int attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
 		if (once(c, ctx))
 			return true;
 		db_rollback(c->w->db);
 		if (c->err.code != APP_E_CONFLICT)
 			return false;
+		retry_pause(attempt, &seed);
 	}
 	return false;
 }
