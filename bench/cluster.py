@@ -3,6 +3,7 @@
 
   bench/cluster.py [--phones N] [--instances K] [--concurrent C] [--no-kamailio]
                    [--refresh-window S] [--pause S] [--pause-tail S] [--no-tcp]
+                   [--no-apply]
 
 Against axlprovd on a private, durable PostgreSQL (synchronous_commit on):
   1. registration storm: N SIPp phones (K SIPp instances over UDP, digest on)
@@ -107,11 +108,13 @@ def sipp(d, tag, target, port, scenario, calls, extra, transport="u1", ip="127.0
 
 def storm(d, name, target, ports, counts, concurrent, cpu_of, timeout, transport="u1"):
     """K SIPp instances, C registrations at once in all: (seconds,
-    successful, failed, retransmissions, server CPU seconds).  transport:
-    u1 (UDP, one socket per instance) or tn (TCP, a connection per phone)."""
+    successful, failed, retransmissions, CPU seconds of the server and of
+    its PostgreSQL, the machine's busy share).  cpu_of() -> (server, db).
+    transport: u1 (UDP, one socket per instance) or tn (TCP, a connection
+    per phone)."""
     k = len(ports)
     procs = []
-    cpu0 = cpu_of()
+    cpu0, m0 = cpu_of(), run.machine_cpu()
     t0 = time.time()
     for j in range(k):
         lim = concurrent // k + (1 if j < concurrent % k else 0)
@@ -127,15 +130,17 @@ def storm(d, name, target, ports, counts, concurrent, cpu_of, timeout, transport
             p.kill()
             p.wait()
     secs = time.time() - t0
-    cpu = cpu_of() - cpu0
+    cpu1, m1 = cpu_of(), run.machine_cpu()
     ok = failed = retrans = 0
     for j in range(k):
         st = run.sipp_stats(os.path.join(d, "%s-reg%d.stat" % (name, j)))
         ok += run.stat_int(st, "SuccessfulCall(C)")
         failed += run.stat_int(st, "FailedCall(C)")
         retrans += run.stat_int(st, "Retransmissions(C)")
-    return dict(secs=secs, ok=ok, failed=failed, retrans=retrans, cpu=cpu,
-                rate=ok / secs if secs > 0 else 0.0, load=os.getloadavg()[0])
+    return dict(secs=secs, ok=ok, failed=failed, retrans=retrans, cpu=cpu1[0] - cpu0[0],
+                db_cpu=cpu1[1] - cpu0[1], rate=ok / secs if secs > 0 else 0.0,
+                machine_pct=(m1[0] - m0[0]) / max(1e-9, m1[1] - m0[1]) * 100,
+                load=os.getloadavg()[0])
 
 
 # --- refresh load, PostgreSQL paused ---------------------------------------
@@ -156,9 +161,9 @@ def refresh(d, name, target, ports, counts, window, cpu_of, during=None, tail=0.
                            os.path.join(d, "%s-ref%d.log" % (name, j)),
                            "-timeout", "%ds" % (total + 90)]))
     time.sleep(ramp)
-    c0, m0, ta = cpu_of(), run.machine_cpu(), time.time()
+    c0, m0, ta = cpu_of()[0], run.machine_cpu(), time.time()
     time.sleep(window)
-    c1, m1, tb = cpu_of(), run.machine_cpu(), time.time()
+    c1, m1, tb = cpu_of()[0], run.machine_cpu(), time.time()
     extra = during[0]() if during else None
     for p in procs:
         try:
@@ -207,6 +212,12 @@ def pg_pids(url):
     with open(os.path.join(psql(url, "SHOW data_directory"), "postmaster.pid")) as f:
         pm = int(f.readline())
     return [pm] + run.children_of(pm)
+
+
+def db_cpu(url):
+    """CPU seconds of a PostgreSQL's live processes (the servers' pooled
+    connections live through a storm, so their work is counted)."""
+    return sum(run.proc_cpu(p) for p in pg_pids(url))
 
 
 def signal_all(pids, sig):
@@ -407,13 +418,31 @@ def axlprov_side(args, d, env):
     target = "127.0.0.1:%d" % sip_port
     log("axlprovd: storm of %d registrations, %d SIPp instances, %d at once"
         % (args.phones, args.instances, args.concurrent))
-    cpu_of = (lambda: run.proc_cpu(srv.pid))
+    cpu_of = (lambda: (run.proc_cpu(srv.pid), db_cpu(url)))
     s = timed("axlprovd UDP storm",
               lambda: storm(d, "axl", target, ports, counts, args.concurrent, cpu_of, args.timeout))
     s["bound"] = int(psql(url, "SELECT count(*) FROM sip_registration WHERE expires_at > now()"))
     s["rss_mb"] = run.status_kb(srv.pid, "VmRSS") / 1024
     log("axlprovd: %(ok)d registered (%(failed)d failed, %(bound)d bindings) in %(secs).1fs, "
         "%(rate).0f/s" % s)
+    r = dict(storm=s)
+    if not args.no_apply:
+        r["apply"] = apply_part(args, d, url, http_port, target, ports, counts, srv)
+    if args.refresh_window:
+        side = dict(who="axlprovd", name="axl", target=target, url=url, live_sql=LIVE_BINDINGS,
+                    bindings=lambda: axl_bindings(url))
+        r["refresh"] = timed("axlprovd refresh load" + (" + pause" if args.pause else ""),
+                             lambda: refresh_part(args, d, side, ports, counts, cpu_of))
+    if not args.no_tcp:
+        r["tcp"] = timed("axlprovd TCP storm", lambda: tcp_storm(
+            args, d, "axl", target, counts, cpu_of,
+            lambda: int(psql(url, LIVE_BINDINGS + " AND transport = 'tcp'")),
+            lambda: open_fds([srv.pid])))
+    return r
+
+
+def apply_part(args, d, url, http_port, target, ports, counts, srv):
+    """The apply to every phone, and RSS right after it and 40 s later."""
     log("axlprovd: apply to all %d phones" % args.phones)
     t0 = time.time()
     a = apply_all(d, url, http_port, target, ports, counts, args.phones, args.apply_wait)
@@ -428,18 +457,7 @@ def axlprov_side(args, d, env):
         % (a["soap_status"], a["soap_ms"], a["targeted"], a["delivered"], a["failed"],
            a["pending"], "%.1fs" % a["to_last"] if a["to_last"] is not None else "never",
            a["rate"]))
-    r = dict(storm=s, apply=a)
-    if args.refresh_window:
-        side = dict(who="axlprovd", name="axl", target=target, url=url, live_sql=LIVE_BINDINGS,
-                    bindings=lambda: axl_bindings(url))
-        r["refresh"] = timed("axlprovd refresh load" + (" + pause" if args.pause else ""),
-                             lambda: refresh_part(args, d, side, ports, counts, cpu_of))
-    if not args.no_tcp:
-        r["tcp"] = timed("axlprovd TCP storm", lambda: tcp_storm(
-            args, d, "axl", target, counts, cpu_of,
-            lambda: int(psql(url, LIVE_BINDINGS + " AND transport = 'tcp'")),
-            lambda: open_fds([srv.pid])))
-    return r
+    return a
 
 
 def refresh_part(args, d, side, ports, counts, cpu_of):
@@ -540,7 +558,8 @@ def kamailio_side(args, d, env):
     log("kamailio: storm of %d registrations, %d SIPp instances, %d at once"
         % (args.phones, args.instances, args.concurrent))
     target = "127.0.0.1:%d" % sip_port
-    cpu_of = (lambda: sum(run.proc_cpu(p) for p in [k.pid] + run.children_of(k.pid)))
+    cpu_of = (lambda: (sum(run.proc_cpu(p) for p in [k.pid] + run.children_of(k.pid)),
+                       db_cpu(url)))
     s = timed("kamailio UDP storm",
               lambda: storm(d, "kam", target, ports, counts, args.concurrent, cpu_of, args.timeout))
     s["bound"] = int(psql(kurl, "SELECT count(*) FROM location"))
@@ -590,6 +609,9 @@ def storm_lines(title, s, k):
         row("bindings in the database", "%d", s, k, lambda x: x["bound"]),
         row("retransmissions (SIPp)", "%d", s, k, lambda x: x["retrans"]),
         row("server CPU per registration (us)", "%.0f", s, k, per_reg),
+        row("PostgreSQL CPU per registration (us)", "%.0f", s, k,
+            lambda x: x["db_cpu"] / max(1, x["ok"]) * 1e6),
+        row("machine busy, % (everything)", "%.0f", s, k, lambda x: x["machine_pct"]),
         row("load average (1 min) at the end", "%.2f", s, k, lambda x: x["load"]),
     ] + ([row("open descriptors after (server)", "%d", s, k, lambda x: x["fds"])]
          if "fds" in s else [])
@@ -639,7 +661,7 @@ def pause_lines(p, k):
 
 
 def report(args, ax, kx):
-    s, a = ax["storm"], ax["apply"]
+    s, a = ax["storm"], ax.get("apply")
     k = kx["storm"] if kx else None
     lines = [
         "axlprov cluster bench %s: %d phones, %d SIPp instances (digest), %d registering "
@@ -649,7 +671,7 @@ def report(args, ax, kx):
         % ((os.cpu_count(),) + run.LOAD_START + os.getloadavg()), ""]
     lines += storm_lines("registration storm, UDP", s, k)
     lines.append(row("RSS with all bindings (MB)", "%.0f", s, k, lambda x: x["rss_mb"]))
-    lines += ["", "apply to all %d phones (axlprovd)" % args.phones,
+    lines += [] if a is None else ["", "apply to all %d phones (axlprovd)" % args.phones,
               "  SOAP answer: HTTP %d in %.0f ms" % (a["soap_status"], a["soap_ms"]),
               "  targeted %d, delivered %d, failed %d, unreachable %d, pending %d"
               % (a["targeted"], a["delivered"], a["failed"], a["unreachable"], a["pending"]),
@@ -682,8 +704,8 @@ def find_problems(args, ax, kx):
     """What makes the exit status 1: a phone not registered, not delivered,
     a binding lost, OPTIONS held past T1 while PostgreSQL was stopped."""
     problems = []
-    s, a = ax["storm"], ax["apply"]
-    if a["delivered"] != args.phones:
+    s, a = ax["storm"], ax.get("apply")
+    if a is not None and a["delivered"] != args.phones:
         problems.append("apply delivered %d of %d" % (a["delivered"], args.phones))
     if s["bound"] != args.phones or s["failed"]:
         problems.append("storm: %d bindings, %d failed" % (s["bound"], s["failed"]))
@@ -716,6 +738,7 @@ def main():
     ap.add_argument("--pause-tail", type=float, default=15.0,
                     help="seconds of refresh load after PostgreSQL is back (default 15)")
     ap.add_argument("--no-tcp", action="store_true", help="no TCP storm")
+    ap.add_argument("--no-apply", action="store_true", help="no apply (storms only, quicker)")
     args = ap.parse_args()
     if not 1 <= args.phones <= 99999 or not 1 <= args.instances <= args.concurrent:
         raise SystemExit("bench: --phones 1..99999, --instances 1..--concurrent")
