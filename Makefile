@@ -41,7 +41,7 @@ GEN_ALL   := generated/axl.h generated/soapH.h generated/soapStub.h $(GEN_C)
 # Modules that are pure C (no gSOAP, no libpq): what the unit tests link.
 PURE      := src/err.c src/axl_fault.c src/version.c src/uuid.c src/xbuf.c src/profile_fields.c \
              src/profile.c src/models.c src/like.c src/config.c src/log.c src/text.c src/xmlguard.c src/phone.c \
-             src/sip_rules.c src/audit.c src/backoff.c \
+             src/sip_rules.c src/sip_facts.c src/audit.c src/backoff.c \
              src/ops.c src/metrics.c src/throttle.c src/reqlog.c src/capf.c src/sql_informix.c src/est_rules.c
 UNIT      := $(wildcard tests/unit/test_*.c)
 # The administration console's static files, built into the binary as

@@ -180,6 +180,9 @@ map_error(struct db *db, const PGresult *res, struct app_err *err)
 	}
 	if (strcmp(state, "23505") == 0)
 		return axl_err(err, APP_E_DUPLICATE, OBJ_NONE, NULL);
+	if (strcmp(state, "AX409") == 0) /* our functions' "refused by a newer one" */
+		return app_err_set(err, APP_E_RULE, NULL, "%s",
+				   res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "");
 	if (strcmp(state, "23503") == 0)
 		return app_err_set(err, APP_E_IN_USE, NULL,
 				   "Key value for constraint (%s) is still being referenced.",

@@ -1,7 +1,7 @@
 /*
  * repo_registration.c: the SQL of repo_registration.h.  Recording a
- * REGISTER is one statement: the confirmations it makes and the phone's
- * state row commit together.
+ * REGISTER is one call of registration_record() (db/migrations/0014): the
+ * confirmations it makes and the phone's state row commit together.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,40 +10,9 @@
 #include "db_pq.h"
 #include "repo_registration.h"
 
-/* $1 phone, $2 outcome, $3 status, $4 Call-ID, $5 source address, $6 node.
- * A confirmation needs an earlier accepted Call-ID to differ from; a
- * refused REGISTER keeps the last accepted one. */
-static const struct db_stmt st_record = {
-	"registration_record",
-	"WITH prev AS (SELECT call_id FROM phone_registration_state WHERE phone_id = $1::uuid), "
-	"conf AS (UPDATE notify_outbox o SET confirmed_at = clock_timestamp() "
-	"  WHERE $2 = 'registered' AND o.phone_id = $1::uuid AND o.state = 'delivered' "
-	"    AND o.confirmed_at IS NULL AND o.done_at <= clock_timestamp() "
-	"    AND EXISTS (SELECT 1 FROM prev WHERE prev.call_id <> '' AND prev.call_id <> $4) "
-	"  RETURNING o.config_version), "
-	"up AS (INSERT INTO phone_registration_state AS s (phone_id, last_register_at, outcome, "
-	"    status, call_id, source_ip, node, first_config_version, confirmed_version, "
-	"    confirmed_at) "
-	"  SELECT p.pkid, now(), $2, $3::integer, CASE WHEN $2 = 'rejected' THEN '' ELSE $4 END, "
-	"    nullif($5, '')::inet, $6, "
-	"    CASE WHEN $2 = 'registered' THEN p.config_version END, "
-	"    (SELECT max(config_version) FROM conf), "
-	"    CASE WHEN EXISTS (SELECT 1 FROM conf) THEN now() END "
-	"  FROM phone p WHERE p.pkid = $1::uuid "
-	"  ON CONFLICT (phone_id) DO UPDATE SET last_register_at = now(), "
-	"    outcome = EXCLUDED.outcome, status = EXCLUDED.status, "
-	"    call_id = CASE WHEN EXCLUDED.outcome = 'rejected' THEN s.call_id "
-	"                   ELSE EXCLUDED.call_id END, "
-	"    source_ip = EXCLUDED.source_ip, node = EXCLUDED.node, "
-	"    first_config_version = coalesce(s.first_config_version, "
-	"                                    EXCLUDED.first_config_version), "
-	"    confirmed_version = coalesce(greatest(s.confirmed_version, "
-	"                                          EXCLUDED.confirmed_version), "
-	"                                 s.confirmed_version), "
-	"    confirmed_at = coalesce(EXCLUDED.confirmed_at, s.confirmed_at) "
-	"  RETURNING 1) "
-	"SELECT (SELECT count(*) FROM conf), (SELECT count(*) FROM up)"
-};
+/* db/migrations/0014: also called by sip_register() for an accepted one. */
+static const struct db_stmt st_record = { "registration_record",
+					  "SELECT registration_record($1, $2, $3, $4, $5, $6)" };
 
 bool
 repo_registration_record(struct db *db, const struct reg_event *ev, long *confirmed,

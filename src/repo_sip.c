@@ -7,22 +7,21 @@
 
 #include "db_pq.h"
 #include "repo_sip.h"
+#include "xbuf.h"
 
+/* sip_phone_facts: db/migrations/0014. */
 #define PHONE_COLS \
-	"SELECT p.pkid::text, p.name, p.protocol = 'SIP', s.enable_digest, " \
-	"       s.nonce_validity_time, s.transport_type, s.device_security_mode, " \
-	"       coalesce(u.userid, ''), coalesce(u.digest_ha1_md5, ''), " \
-	"       coalesce(u.digest_ha1_sha256, ''), p.name = $1, p.model, " \
-	"       coalesce(l.fingerprint, '') " \
-	"  FROM phone p JOIN phone_security_profile s ON s.pkid = p.security_profile_id " \
-	"  LEFT JOIN end_user u ON u.pkid = p.digest_user_id " \
-	"  LEFT JOIN phone_lsc l ON l.phone_uuid = p.pkid "
+	"SELECT pkid::text, name, sip, enable_digest, nonce_validity_time, transport_type, " \
+	"       device_security_mode, coalesce(userid, ''), ha1_md5, ha1_sha256, name = $1, " \
+	"       model, " \
+	"       lsc_fingerprint, facts " \
+	"  FROM sip_phone_facts "
 
 /* By name first; two rows by userid means the AOR is ambiguous. */
 static const struct db_stmt st_phone = { "sip_phone",
-					 "(" PHONE_COLS " WHERE p.name = $1) UNION ALL "
+					 "(" PHONE_COLS " WHERE name = $1) UNION ALL "
 					 "(" PHONE_COLS
-					 " WHERE u.userid = $1 AND p.name <> $1 LIMIT 2) " };
+					 " WHERE userid = $1 AND name <> $1 LIMIT 2) " };
 
 bool
 repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct app_err *err)
@@ -57,6 +56,7 @@ repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct ap
 	db_copy(res, 0, 9, out->ha1_sha256, sizeof(out->ha1_sha256));
 	db_copy(res, 0, 11, out->model, sizeof(out->model));
 	db_copy(res, 0, 12, out->lsc_fingerprint, sizeof(out->lsc_fingerprint));
+	db_copy(res, 0, 13, out->facts, sizeof(out->facts));
 	PQclear(res);
 	return true;
 }
@@ -78,64 +78,112 @@ repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err)
 	return ok || app_err_set(err, APP_E_INTERNAL, NULL, "the sip_secret row is missing");
 }
 
-static const struct db_stmt st_bind = {
-	"sip_bind",
-	"INSERT INTO sip_registration (phone_id, aor, contact_uri, call_id, cseq, expires_at, "
-	"       transport, source_ip, source_port, node, user_agent, cert_kind, cert_serial, "
-	"       cert_not_after) "
-	"VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8, $9, $10, $11, "
-	"        $12, $13, CASE WHEN $12 <> '' THEN to_timestamp($14::bigint) END) "
-	"ON CONFLICT (phone_id, contact_uri) DO UPDATE "
-	"   SET aor = EXCLUDED.aor, call_id = EXCLUDED.call_id, cseq = EXCLUDED.cseq, "
-	"       expires_at = EXCLUDED.expires_at, transport = EXCLUDED.transport, "
-	"       source_ip = EXCLUDED.source_ip, source_port = EXCLUDED.source_port, "
-	"       node = EXCLUDED.node, user_agent = EXCLUDED.user_agent, "
-	"       cert_kind = EXCLUDED.cert_kind, cert_serial = EXCLUDED.cert_serial, "
-	"       cert_not_after = EXCLUDED.cert_not_after, updated_at = now() "
-	" WHERE sip_registration.call_id <> EXCLUDED.call_id "
-	"    OR sip_registration.cseq < EXCLUDED.cseq "
-	"RETURNING id"
+/* db/migrations/0014: the whole change of an admitted REGISTER. */
+static const struct db_stmt st_register = {
+	"sip_register",
+	"SELECT kind, coalesce(row_id, 0), coalesce(contact, ''), coalesce(seconds, 0) "
+	"FROM sip_register($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 };
 
-bool
-repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct app_err *err)
+/* A PostgreSQL array literal: each text quoted, " and \ escaped. */
+static void
+put_texts(struct xbuf *x, const char *const *v, int n)
 {
-	char cseq[24], expires[24], port[16], not_after[24];
-	const char *params[14] = { b->phone_uuid,
-				   b->aor,
-				   b->contact,
-				   b->call_id,
-				   cseq,
-				   expires,
-				   b->transport,
-				   b->source_ip,
-				   port,
-				   b->node,
-				   b->user_agent,
-				   b->cert_kind ? b->cert_kind : "",
-				   b->cert_serial ? b->cert_serial : "",
-				   not_after };
-	PGresult *res;
+	xbuf_puts(x, "{");
+	for (int i = 0; i < n; i++) {
+		xbuf_puts(x, i ? ",\"" : "\"");
+		for (const char *c = v[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				xbuf_put(x, "\\", 1);
+			xbuf_put(x, c, 1);
+		}
+		xbuf_puts(x, "\"");
+	}
+	xbuf_puts(x, "}");
+	xbuf_put(x, "", 1); /* the terminating NUL, so it can be a parameter */
+}
 
-	snprintf(cseq, sizeof(cseq), "%lu", b->cseq);
-	snprintf(expires, sizeof(expires), "%ld", b->expires);
-	snprintf(port, sizeof(port), "%u", b->source_port);
-	snprintf(not_after, sizeof(not_after), "%lld", b->cert_not_after);
-	res = db_exec(db, &st_bind, 14, params, err);
-	if (res == NULL)
-		return false;
-	*id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
-	PQclear(res);
+static void
+put_longs(struct xbuf *x, const long *v, int n)
+{
+	xbuf_puts(x, "{");
+	for (int i = 0; i < n; i++)
+		xbuf_printf(x, "%s%ld", i ? "," : "", v[i]);
+	xbuf_puts(x, "}");
+	xbuf_put(x, "", 1);
+}
+
+/* false when the facts were stale ('f'): nothing was changed. */
+static bool
+each_fact(PGresult *res, const struct sip_register_fns *fns, long *confirmed)
+{
+	for (int r = 0; r < PQntuples(res); r++) {
+		const char *kind = PQgetvalue(res, r, 0);
+		long long id = atoll(PQgetvalue(res, r, 1));
+
+		if (kind[0] == 'b' && fns->bound != NULL)
+			fns->bound(fns->ctx, id);
+		else if (kind[0] == 'r' && fns->removed != NULL)
+			fns->removed(fns->ctx, id);
+		else if (kind[0] == 'c')
+			fns->contact(fns->ctx, PQgetvalue(res, r, 2), atol(PQgetvalue(res, r, 3)));
+		else if (kind[0] == 'k')
+			*confirmed = (long) id;
+		else if (kind[0] == 'f')
+			return false;
+	}
 	return true;
 }
 
-static const struct db_stmt st_unbind_one = {
-	"sip_unbind_one",
-	"DELETE FROM sip_registration WHERE phone_id = $1 AND contact_uri = $2 RETURNING id"
-};
-static const struct db_stmt st_unbind_all = {
-	"sip_unbind_all", "DELETE FROM sip_registration WHERE phone_id = $1 RETURNING id"
-};
+bool
+repo_sip_register(struct db *db, const struct sip_register *rq, const struct sip_register_fns *fns,
+		  long *confirmed, struct app_err *err)
+{
+	const struct sip_binding *b = &rq->b;
+	char cseq[24], port[16], not_after[24];
+	struct xbuf contacts, expires;
+	const char *params[15];
+	PGresult *res;
+	bool ok;
+
+	xbuf_init(&contacts);
+	xbuf_init(&expires);
+	if (rq->contacts != NULL) {
+		put_texts(&contacts, rq->contacts, rq->ncontacts);
+		put_longs(&expires, rq->expires, rq->ncontacts);
+	}
+	snprintf(cseq, sizeof(cseq), "%lu", b->cseq);
+	snprintf(port, sizeof(port), "%u", b->source_port);
+	snprintf(not_after, sizeof(not_after), "%lld", b->cert_not_after);
+	params[0] = b->phone_uuid;
+	params[1] = rq->facts;
+	params[2] = b->aor;
+	params[3] = rq->contacts != NULL ? contacts.data : NULL;
+	params[4] = rq->contacts != NULL ? expires.data : NULL;
+	params[5] = b->call_id;
+	params[6] = cseq;
+	params[7] = b->transport;
+	params[8] = b->source_ip;
+	params[9] = port;
+	params[10] = b->node;
+	params[11] = b->user_agent;
+	params[12] = b->cert_kind ? b->cert_kind : "";
+	params[13] = b->cert_serial ? b->cert_serial : "";
+	params[14] = not_after;
+	*confirmed = 0;
+	res = contacts.oom || expires.oom ? NULL : db_exec(db, &st_register, 15, params, err);
+	if (contacts.oom || expires.oom)
+		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
+	xbuf_free(&contacts);
+	xbuf_free(&expires);
+	if (res == NULL)
+		return false;
+	ok = each_fact(res, fns, confirmed) ||
+	     app_err_set(err, APP_E_CONFLICT, NULL, "the phone's facts changed: read them again");
+	PQclear(res);
+	return ok;
+}
+
 static const struct db_stmt st_unbind_tls = {
 	"sip_unbind_tls",
 	"DELETE FROM sip_registration r WHERE r.phone_id = $1 AND r.transport = 'tls' "
@@ -160,17 +208,6 @@ each_id(PGresult *res, void (*fn)(void *ctx, long long id), void *ctx)
 }
 
 bool
-repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
-		void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
-{
-	const char *params[2] = { phone_uuid, contact };
-
-	return each_id(db_exec(db, contact ? &st_unbind_one : &st_unbind_all, contact ? 2 : 1,
-			       params, err),
-		       fn, ctx);
-}
-
-bool
 repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
 		    void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
 {
@@ -183,27 +220,6 @@ bool
 repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
 {
 	return each_id(db_exec(db, &st_expire, 0, NULL, err), fn, ctx);
-}
-
-static const struct db_stmt st_bindings = {
-	"sip_bindings",
-	"SELECT contact_uri, greatest(1, ceil(extract(epoch FROM expires_at - now())))::bigint "
-	"  FROM sip_registration WHERE phone_id = $1 AND expires_at > now() ORDER BY id"
-};
-
-bool
-repo_sip_bindings(struct db *db, const char *phone_uuid,
-		  void (*fn)(void *ctx, const char *contact, long expires), void *ctx,
-		  struct app_err *err)
-{
-	PGresult *res = db_exec(db, &st_bindings, 1, &phone_uuid, err);
-
-	if (res == NULL)
-		return false;
-	for (int r = 0; r < PQntuples(res); r++)
-		fn(ctx, PQgetvalue(res, r, 0), atol(PQgetvalue(res, r, 1)));
-	PQclear(res);
-	return true;
 }
 
 /* Due rows of this node, oldest first; a row left in 'sending' past its

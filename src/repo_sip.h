@@ -28,6 +28,7 @@ struct sip_phone {
 	char ha1_sha256[72];
 	char model[64];
 	char lsc_fingerprint[65]; /* the phone's LSC on record, "" when none */
+	char facts[33];           /* a digest of all the above (sip_phone_facts) */
 };
 
 /* The AOR's user part is the phone's name or its digest user's userid.
@@ -37,13 +38,12 @@ bool repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, stru
 
 bool repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err);
 
+/* What every binding of one REGISTER records. */
 struct sip_binding {
 	const char *phone_uuid;
 	const char *aor;
-	const char *contact;
 	const char *call_id;
 	unsigned long cseq;
-	long expires;          /* seconds from now */
 	const char *transport; /* udp, tcp, tls */
 	const char *source_ip;
 	unsigned source_port;
@@ -54,15 +54,32 @@ struct sip_binding {
 	long long cert_not_after; /* seconds since the epoch, 0 when none */
 };
 
-/* Adds or refreshes a binding: *id gets its row id, or 0 when the same
- * Call-ID came with a CSeq not above the stored one (RFC 3261 §10.3 step 7:
- * the update is refused). */
-bool repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct app_err *err);
+/* An admitted REGISTER's change (RFC 3261 §10.3 steps 6-8). */
+struct sip_register {
+	struct sip_binding b;
+	const char *facts;           /* struct sip_phone's, as decided on */
+	const char *const *contacts; /* NULL: "Contact: *", every binding removed */
+	const long *expires;         /* seconds per contact; 0 removes its binding */
+	int ncontacts;
+};
 
-/* Removes the phone's binding for contact, or all of them (contact NULL).
- * Each removed row id goes to fn. */
-bool repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
-		     void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err);
+/* Where repo_sip_register() tells what it did. */
+struct sip_register_fns {
+	void (*bound)(void *ctx, long long id);   /* a binding added or refreshed */
+	void (*removed)(void *ctx, long long id); /* a binding removed */
+	void (*contact)(void *ctx, const char *contact, long expires); /* each live one */
+	void *ctx;
+};
+
+/* Binds or removes each contact, then lists the phone's live bindings
+ * (contact and seconds left, for the 200 OK) and records its registration
+ * state (repo_registration.h; *confirmed: NOTIFYs it confirmed), all in
+ * one statement and one durable commit.  With nothing changed:
+ * APP_E_CONFLICT when the phone's facts are not rq->facts any more (decide
+ * again on fresh ones); APP_E_RULE when a contact's binding has this
+ * Call-ID with a CSeq not below this one (step 7: the update is refused). */
+bool repo_sip_register(struct db *db, const struct sip_register *rq,
+		       const struct sip_register_fns *fns, long *confirmed, struct app_err *err);
 
 /* The phone's LSC changed (replaced or revoked): removes its bindings held
  * by node that were made with an LSC other than the one on record now
@@ -70,11 +87,6 @@ bool repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
  * registered with its new LSC keeps that binding); each row id to fn. */
 bool repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
 			 void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err);
-
-/* The phone's active bindings, for the 200 OK: contact and seconds left. */
-bool repo_sip_bindings(struct db *db, const char *phone_uuid,
-		       void (*fn)(void *ctx, const char *contact, long expires), void *ctx,
-		       struct app_err *err);
 
 /* Deletes bindings expired for more than five minutes; their ids to fn. */
 bool repo_sip_expire(struct db *db, void (*fn)(void *ctx, long long id), void *ctx,

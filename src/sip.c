@@ -35,6 +35,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "sip_facts.h"
 #include "sip_registrar.h"
 #include "sip_rules.h"
 
@@ -459,7 +460,8 @@ setup(struct sip *s)
 		return app_err_set(&s->err, APP_E_INVALID_VALUE, "sip_listen",
 				   "sip_listen must be address:port, not %s", s->cfg->sip_listen);
 	s->nc = calloc(1, sizeof(*s->nc));
-	if (s->nc == NULL)
+	s->facts = sip_facts_new(SIP_FACTS_SLOTS);
+	if (s->nc == NULL || s->facts == NULL)
 		return app_err_set(&s->err, APP_E_INTERNAL, NULL, "out of memory");
 	s->db = db_open(s->cfg->database_url);
 	if (s->db == NULL || !repo_sip_secret(s->db, s->secret, sizeof(s->secret), &s->err) ||
@@ -509,6 +511,7 @@ teardown(struct sip *s)
 	}
 	db_close(s->db);
 	free(s->nc);
+	sip_facts_free(s->facts);
 }
 
 static void *

@@ -154,6 +154,7 @@ register_job(struct sip_pool *p, struct db *db, struct reg_job *j)
 		.accept_mic = strcmp(s->cfg->sip_accept_mic, "on") == 0,
 		.nc = s->nc,
 		.nc_lock = &p->nc_lock,
+		.facts = s->facts,
 		.bound = collect_bound,
 		.forget = collect_forgot,
 		.ctx = j,

@@ -34,6 +34,9 @@
 
 #define SIP_TPORT_BUCKETS 1024
 #define SIP_USER_AGENT "axlprov"
+/* Phones whose facts the registrar remembers: a cluster's 40,000 with
+ * room (entries are made as phones register, under 1 KB each). */
+#define SIP_FACTS_SLOTS 65536
 
 /* A connection-oriented binding's transport, kept so that a NOTIFY goes
  * back down the connection the REGISTER came on. */
@@ -74,6 +77,7 @@ struct sip {
 	struct sip_listener *listener;
 	char secret[128];
 	struct sip_nc_table *nc; /* digest nc replay tracking, 1 MiB */
+	struct sip_facts *facts; /* phone facts remembered (sip_facts.h) */
 	struct sip_pool *pool;   /* the database threads REGISTERs run on */
 	bool claiming;           /* a claim is with the outbox thread */
 	bool fanning;            /* so is a batch of an apply's phones */

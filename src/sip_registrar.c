@@ -21,6 +21,7 @@
 #include "models.h"
 #include "repo_registration.h"
 #include "repo_sip.h"
+#include "sip_facts.h"
 #include "sip_registrar.h"
 #include "sip_rules.h"
 
@@ -142,10 +143,18 @@ authenticate(const struct sip_registrar *r, sip_t const *sip, const struct sip_p
 	return rc;
 }
 
+#define FACTS_STALE (-1)
+
+/* Where repo_sip_register() reports: sip.c (connections), the answer. */
+struct sink {
+	const struct sip_registrar *r;
+	struct sip_answer *a;
+};
+
 static void
 add_contact(void *ctx, const char *contact, long expires)
 {
-	struct sip_answer *a = ctx;
+	struct sip_answer *a = ((struct sink *) ctx)->a;
 	size_t len = strlen(a->contact);
 	int n = snprintf(a->contact + len, sizeof(a->contact) - len, "%s<%s>;expires=%ld",
 			 len ? ", " : "", contact, expires);
@@ -169,81 +178,49 @@ binding_cert(struct sip_binding *b, enum cert_kind kind, const struct cert_facts
 	b->cert_not_after = kind != CERT_NONE && c != NULL ? c->not_after : 0;
 }
 
-/* One Contact of a REGISTER: 0 when done, -1 on a database error, else
- * the status answered. */
+/* The Contacts of a REGISTER as texts with their expiry (RFC 3261 §10.3
+ * steps 6-7), checked before anything changes: 0, else the status
+ * answered.  "Contact: *" leaves rq->contacts NULL. */
 static int
-bind_one(const struct sip_registrar *r, sip_t const *sip, sip_contact_t const *m,
-	 struct sip_binding *b, struct sip_answer *a, struct app_err *err)
-{
-	su_home_t home[1] = { SU_HOME_INIT(home) };
-	long header = sip->sip_expires ? (long) sip->sip_expires->ex_delta : -1;
-	char *contact = url_as_string(home, m->m_url);
-	long long id = 0;
-	int rc = 0;
-
-	b->expires = sip_expiry(param_long(m->m_expires), header);
-	b->contact = contact;
-	if (contact == NULL || b->aor == NULL)
-		rc = answer(a, 500, NULL);
-	else if (strlen(contact) > 1024 || strlen(b->call_id) > 256 || strlen(b->aor) > 255)
-		rc = answer(a, 400, "Bad Request: Contact, To or Call-ID too long");
-	else if (b->expires == 0 ?
-			 !repo_sip_unbind(r->db, b->phone_uuid, contact, r->forget, r->ctx, err) :
-			 !repo_sip_bind(r->db, b, &id, err))
-		rc = -1;
-	else if (b->expires > 0 && id == 0)
-		rc = answer(a, 400,
-			    "Bad Request: CSeq not above the last REGISTER of this Call-ID");
-	else if (id > 0 && strcmp(b->transport, "udp") != 0 && r->bound != NULL)
-		r->bound(r->ctx, id);
-	su_home_deinit(home);
-	return rc;
-}
-
-/* Applies every Contact of an authenticated REGISTER (in the caller's
- * transaction): 0 when done, else the status answered. */
-static int
-update_bindings(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
-		const struct sip_peer *peer, enum cert_kind kind, struct sip_answer *a)
+read_contacts(su_home_t *home, sip_t const *sip, struct sip_register *rq, struct sip_answer *a)
 {
 	long header = sip->sip_expires ? (long) sip->sip_expires->ex_delta : -1;
-	su_home_t home[1] = { SU_HOME_INIT(home) };
-	struct app_err err = { 0 };
 	sip_contact_t const *m;
-	int rc = 0;
-	struct sip_binding b = {
-		.phone_uuid = ph->uuid,
-		.call_id = sip->sip_call_id->i_id,
-		.cseq = sip->sip_cseq->cs_seq,
-		.transport = peer->transport,
-		.source_ip = peer->ip,
-		.source_port = peer->port,
-		.node = r->node,
-		.user_agent = sip->sip_user_agent ? sip->sip_user_agent->g_string : "",
-	};
+	const char **contacts;
+	long *expires;
+	int n = 0;
 
 	if (sip->sip_contact != NULL && sip->sip_contact->m_url->url_type == url_any) {
 		if (sip->sip_contact->m_next != NULL || header != 0)
 			return answer(
 				a, 400,
 				"Bad Request: Contact * needs Expires: 0 and no other Contact");
-		if (!repo_sip_unbind(r->db, ph->uuid, NULL, r->forget, r->ctx, &err))
-			return unavailable(a, &err);
 		return 0;
 	}
-	for (m = sip->sip_contact; m != NULL; m = m->m_next)
+	for (m = sip->sip_contact; m != NULL; m = m->m_next, n++)
 		if (sip_expiry(param_long(m->m_expires), header) < 0) {
 			a->min_expires = true;
 			return answer(a, 423, NULL);
 		}
-	b.aor = url_as_string(home, sip->sip_to->a_url);
-	binding_cert(&b, kind, peer->cert);
-	for (m = sip->sip_contact; m != NULL && rc == 0; m = m->m_next)
-		rc = bind_one(r, sip, m, &b, a, &err);
-	if (rc == -1)
-		rc = unavailable(a, &err);
-	su_home_deinit(home);
-	return rc;
+	contacts = su_zalloc(home, (size_t) (n + 1) * sizeof(*contacts));
+	expires = su_zalloc(home, (size_t) (n + 1) * sizeof(*expires));
+	if (contacts == NULL || expires == NULL || rq->b.aor == NULL)
+		return answer(a, 500, NULL);
+	n = 0;
+	for (m = sip->sip_contact; m != NULL; m = m->m_next, n++) {
+		contacts[n] = url_as_string(home, m->m_url);
+		expires[n] = sip_expiry(param_long(m->m_expires), header);
+		if (contacts[n] == NULL)
+			return answer(a, 500, NULL);
+		if (strlen(contacts[n]) > 1024)
+			return answer(a, 400, "Bad Request: Contact, To or Call-ID too long");
+	}
+	if (strlen(rq->b.call_id) > 256 || strlen(rq->b.aor) > 255)
+		return answer(a, 400, "Bad Request: Contact, To or Call-ID too long");
+	rq->contacts = contacts;
+	rq->expires = expires;
+	rq->ncontacts = n;
+	return 0;
 }
 
 /* The phone the To URI names: 0 when found, else the status answered. */
@@ -293,71 +270,106 @@ admit(const struct sip_registrar *r, const struct sip_phone *ph, const struct si
 	return answer(a, 403, phrase);
 }
 
-/* What the answer says of a known phone (listRegistrationDynamic, and the
- * confirmation of configuration delivered before a new registration; see
- * repo_registration.h), recorded before the answer is sent.  For a refusal
- * its failure costs only that record: the phone gets its answer; an
- * accepted REGISTER records it in the bindings' transaction. */
-static bool
-record_state(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
-	     const struct sip_peer *peer, int status, bool bound)
+/* What a refusal says of a known phone (listRegistrationDynamic's
+ * Rejected; see repo_registration.h), recorded before the answer is sent;
+ * its failure costs only that record: the phone gets its answer.  An
+ * accepted REGISTER records its state with its bindings. */
+static int
+refused(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
+	const struct sip_peer *peer, int status)
 {
 	struct reg_event ev = { .phone_uuid = ph->uuid,
 				.status = status,
-				.bound = bound,
 				.call_id = sip->sip_call_id->i_id,
 				.source_ip = peer->ip,
 				.node = r->node };
 	struct app_err err = { 0 };
 	long confirmed;
 
-	if (ph->uuid[0] == '\0')
-		return true;
-	if (!repo_registration_record(r->db, &ev, &confirmed, &err)) {
+	if (ph->uuid[0] != '\0' && !repo_registration_record(r->db, &ev, &confirmed, &err))
 		log_msg(LOG_WARN, "sip: registration state of %s not recorded: %s", ph->name,
 			err.msg);
-		return false;
-	}
-	if (confirmed > 0)
-		log_msg(LOG_INFO, "sip: %s confirmed %ld delivered NOTIFY(s) by a new registration",
-			ph->name, confirmed);
-	return true;
-}
-
-static int
-record(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
-       const struct sip_peer *peer, int status, bool bound)
-{
-	record_state(r, sip, ph, peer, status, bound);
 	return status;
 }
 
+/* A binding over a connection (not UDP): sip.c tracks it. */
+static void
+bound_over_connection(void *ctx, long long id)
+{
+	const struct sip_registrar *r = ((struct sink *) ctx)->r;
+
+	if (r->bound != NULL)
+		r->bound(r->ctx, id);
+}
+
+static void
+removed(void *ctx, long long id)
+{
+	const struct sip_registrar *r = ((struct sink *) ctx)->r;
+
+	if (r->forget != NULL)
+		r->forget(r->ctx, id);
+}
+
+/* What a refusal of repo_sip_register() answers. */
+static int
+register_failed(const struct app_err *err, struct sip_answer *a)
+{
+	if (err->code == APP_E_CONFLICT)
+		return FACTS_STALE;
+	if (err->code == APP_E_RULE)
+		return answer(a, 400,
+			      "Bad Request: CSeq not above the last REGISTER of this Call-ID");
+	return unavailable(a, err);
+}
+
 /* An admitted REGISTER: its bindings, the list the 200 carries and the
- * phone's registration state in one transaction, so one durable commit
- * (the 200 is sent only after it) instead of one per statement. */
+ * phone's registration state in one statement (repo_sip_register), so
+ * one round trip and one durable commit; the 200 goes only after it.
+ * FACTS_STALE, with nothing changed or answered, when ph is not the
+ * phone's facts any more. */
 static int
 accept_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
 		const struct sip_peer *peer, enum cert_kind kind, struct sip_answer *a)
 {
+	su_home_t home[1] = { SU_HOME_INIT(home) };
 	struct app_err err = { 0 };
+	long confirmed = 0;
 	int rc;
+	struct sip_register rq = { .facts = ph->facts,
+				   .b = {
+					   .phone_uuid = ph->uuid,
+					   .aor = url_as_string(home, sip->sip_to->a_url),
+					   .call_id = sip->sip_call_id->i_id,
+					   .cseq = sip->sip_cseq->cs_seq,
+					   .transport = peer->transport,
+					   .source_ip = peer->ip,
+					   .source_port = peer->port,
+					   .node = r->node,
+					   .user_agent = sip->sip_user_agent ?
+								 sip->sip_user_agent->g_string :
+								 "",
+				   } };
+	struct sink sink = { .r = r, .a = a };
+	struct sip_register_fns fns = {
+		.bound = strcmp(peer->transport, "udp") != 0 ? bound_over_connection : NULL,
+		.removed = removed,
+		.contact = add_contact,
+		.ctx = &sink,
+	};
 
-	if (!db_begin(r->db, &err))
-		return unavailable(a, &err);
-	rc = update_bindings(r, sip, ph, peer, kind, a);
-	if (rc == 0 && !repo_sip_bindings(r->db, ph->uuid, add_contact, a, &err))
-		rc = unavailable(a, &err);
-	if (rc == 0 && !record_state(r, sip, ph, peer, 200, a->contact[0] != '\0')) {
-		a->retry_after = true;
-		rc = answer(a, 503, "Service Unavailable: database not reachable");
-	}
-	if (rc == 0 && !db_commit(r->db, &err))
-		rc = unavailable(a, &err);
+	binding_cert(&rq.b, kind, peer->cert);
+	rc = read_contacts(home, sip, &rq, a);
+	if (rc == 0 && !repo_sip_register(r->db, &rq, &fns, &confirmed, &err))
+		rc = register_failed(&err, a);
+	su_home_deinit(home);
 	if (rc != 0) {
-		db_rollback(r->db);
 		a->contact[0] = '\0';
-		return record(r, sip, ph, peer, rc, false);
+		return rc;
 	}
+	if (confirmed > 0)
+		log_msg(LOG_INFO, "sip: %s confirmed %ld delivered NOTIFY(s) by a new registration",
+			ph->name, confirmed);
 	a->date = true;
 	log_msg(LOG_DEBUG, "sip: REGISTER %s as %s over %s from %s:%u%s%s",
 		sip->sip_to->a_url->url_user, ph->name, peer->transport, peer->ip, peer->port,
@@ -366,13 +378,31 @@ accept_register(const struct sip_registrar *r, sip_t const *sip, const struct si
 	return answer(a, 200, NULL);
 }
 
+/* The phone's facts for this request: remembered ones when it carries
+ * credentials and *remembered (an acceptance is checked again as it
+ * binds), else read now (and remembered).  0, or the status answered. */
+static int
+phone_facts(const struct sip_registrar *r, sip_t const *sip, const char *user, bool *remembered,
+	    struct sip_phone *ph, struct sip_answer *a)
+{
+	if (*remembered && sip->sip_authorization != NULL && sip_facts_get(r->facts, user, ph))
+		return 0;
+	*remembered = false;
+	if (find_phone(r, user, ph, a) != 0)
+		return a->status;
+	sip_facts_put(r->facts, user, ph);
+	return 0;
+}
+
+/* At most three tries: remembered facts first, then facts read again
+ * when those lead anywhere but an acceptance, or prove stale as it binds
+ * (an AXL change in between). */
 static int
 on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *peer,
 	    struct sip_answer *a)
 {
 	const char *user = sip->sip_to ? sip->sip_to->a_url->url_user : NULL;
-	enum cert_kind kind = CERT_NONE;
-	struct sip_phone ph = { .uuid = "" };
+	bool remembered = r->facts != NULL;
 
 	/* nta refuses requests without these; the fuzzer's parser may not. */
 	if (sip->sip_call_id == NULL || sip->sip_cseq == NULL || sip->sip_to == NULL)
@@ -381,10 +411,29 @@ on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_pe
 		a->unsupported = true;
 		return answer(a, 420, NULL);
 	}
-	if (find_phone(r, user, &ph, a) != 0 || admit(r, &ph, peer, &kind, a) != 0 ||
-	    (ph.digest && authenticate(r, sip, &ph, a) != 0))
-		return record(r, sip, &ph, peer, a->status, false);
-	return accept_register(r, sip, &ph, peer, kind, a);
+	for (int tries = 0; tries < 3; tries++) {
+		enum cert_kind kind = CERT_NONE;
+		struct sip_phone ph = { .uuid = "" };
+		int rc;
+
+		memset(a, 0, sizeof(*a));
+		if (phone_facts(r, sip, user, &remembered, &ph, a) != 0)
+			return refused(r, sip, &ph, peer, a->status);
+		if (admit(r, &ph, peer, &kind, a) != 0 ||
+		    (ph.digest && authenticate(r, sip, &ph, a) != 0)) {
+			if (!remembered)
+				return refused(r, sip, &ph, peer, a->status);
+			remembered = false;
+			continue;
+		}
+		rc = accept_register(r, sip, &ph, peer, kind, a);
+		if (rc != FACTS_STALE)
+			return rc;
+		sip_facts_drop(r->facts, user);
+		remembered = false;
+	}
+	a->retry_after = true;
+	return answer(a, 503, "Service Unavailable: the phone changed while it registered");
 }
 
 void

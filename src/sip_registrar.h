@@ -16,6 +16,7 @@
 #include "capf.h"
 
 struct db;
+struct sip_facts;
 struct sip_nc_table;
 
 /* What the registrar needs besides the request. */
@@ -28,6 +29,9 @@ struct sip_registrar {
 	 * (may be NULL) serialises it between database threads. */
 	struct sip_nc_table *nc;
 	pthread_mutex_t *nc_lock;
+	/* Phone facts remembered between requests (sip_facts.h); NULL: every
+	 * REGISTER reads them. */
+	struct sip_facts *facts;
 	/* A binding made over a connection (TCP, TLS): id of its row. */
 	void (*bound)(void *ctx, long long id);
 	/* A binding removed (unregistered): its row id. */

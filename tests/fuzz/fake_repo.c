@@ -10,6 +10,7 @@
  */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1007,30 +1008,15 @@ repo_apply_status(struct db *db, const char *id, struct apply_status *out, long 
 
 /* --- the registrar's queries ---------------------------------------------------- */
 
-bool
-repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct app_err *err)
+/* What sip_phone_facts holds of a phone, with its digest (here an FNV-1a
+ * of the fields: any change of them changes it, as md5 does in SQL). */
+static void
+fill_phone(const struct fphone *f, struct sip_phone *out)
 {
-	const struct fphone *f = phone_by_key(&(struct item_key) { user, NULL });
 	const struct fprofile *prof;
 	const struct fenduser *u;
+	uint64_t h = 1469598103934665603ULL;
 
-	(void) db;
-	if (f == NULL) {
-		const struct fenduser *du = enduser_by(user, NULL);
-		int n = 0;
-
-		for (int i = 0; du != NULL && i < cur->nphones; i++)
-			if (strcmp(cur->phones[i].user_uuid, du->u.uuid) == 0) {
-				f = &cur->phones[i];
-				n++;
-			}
-		if (n == 0)
-			return app_err_set(err, APP_E_NOT_FOUND, "user", "no phone for %s", user);
-		if (n > 1)
-			return app_err_set(err, APP_E_RULE, "user",
-					   "Forbidden: %s is the digest user of several phones",
-					   user);
-	}
 	prof = profile_by_uuid(f->profile_uuid);
 	u = f->user_uuid[0] ? enduser_by(NULL, f->user_uuid) : NULL;
 	memset(out, 0, sizeof(*out));
@@ -1054,6 +1040,35 @@ repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct ap
 		snprintf(out->ha1_md5, sizeof(out->ha1_md5), "%s", u->ha1_md5);
 		snprintf(out->ha1_sha256, sizeof(out->ha1_sha256), "%s", u->ha1_sha256);
 	}
+	for (const unsigned char *c = (const unsigned char *) out;
+	     c < (const unsigned char *) out->facts; c++)
+		h = (h ^ *c) * 1099511628211ULL;
+	snprintf(out->facts, sizeof(out->facts), "%016llx", (unsigned long long) h);
+}
+
+bool
+repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct app_err *err)
+{
+	const struct fphone *f = phone_by_key(&(struct item_key) { user, NULL });
+
+	(void) db;
+	if (f == NULL) {
+		const struct fenduser *du = enduser_by(user, NULL);
+		int n = 0;
+
+		for (int i = 0; du != NULL && i < cur->nphones; i++)
+			if (strcmp(cur->phones[i].user_uuid, du->u.uuid) == 0) {
+				f = &cur->phones[i];
+				n++;
+			}
+		if (n == 0)
+			return app_err_set(err, APP_E_NOT_FOUND, "user", "no phone for %s", user);
+		if (n > 1)
+			return app_err_set(err, APP_E_RULE, "user",
+					   "Forbidden: %s is the digest user of several phones",
+					   user);
+	}
+	fill_phone(f, out);
 	return true;
 }
 
@@ -1066,20 +1081,18 @@ repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err)
 	return true;
 }
 
-bool
-repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct app_err *err)
+static void
+bind_one(const struct sip_binding *b, const char *contact, long expires, long long *id)
 {
 	struct fbinding *f = NULL;
 
-	(void) db;
-	(void) err;
 	for (int i = 0; i < cur->nbindings && f == NULL; i++)
 		if (strcmp(cur->bindings[i].phone_uuid, b->phone_uuid) == 0 &&
-		    strcmp(cur->bindings[i].contact, b->contact) == 0)
+		    strcmp(cur->bindings[i].contact, contact) == 0)
 			f = &cur->bindings[i];
 	if (f != NULL && strcmp(f->call_id, b->call_id) == 0 && b->cseq <= f->cseq) {
 		*id = 0; /* RFC 3261 10.3 step 7 */
-		return true;
+		return;
 	}
 	if (f == NULL) {
 		/* Full: the binding that expires first makes room. */
@@ -1094,11 +1107,11 @@ repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct 
 		memset(f, 0, sizeof(*f));
 		f->id = ++cur->next_id;
 		snprintf(f->phone_uuid, sizeof(f->phone_uuid), "%s", b->phone_uuid);
-		snprintf(f->contact, sizeof(f->contact), "%s", b->contact);
+		snprintf(f->contact, sizeof(f->contact), "%s", contact);
 	}
 	snprintf(f->call_id, sizeof(f->call_id), "%s", b->call_id);
 	f->cseq = b->cseq;
-	f->expires_at = time(NULL) + b->expires;
+	f->expires_at = time(NULL) + expires;
 	f->tls = strcmp(b->transport, "tls") == 0;
 	/* What the schema checks (0009): a TLS binding names its certificate. */
 	if (f->tls != (b->cert_kind != NULL && b->cert_kind[0] != '\0')) {
@@ -1107,25 +1120,21 @@ repo_sip_bind(struct db *db, const struct sip_binding *b, long long *id, struct 
 		abort();
 	}
 	*id = f->id;
-	return true;
 }
 
-bool
-repo_sip_unbind(struct db *db, const char *phone_uuid, const char *contact,
-		void (*fn)(void *ctx, long long id), void *ctx, struct app_err *err)
+static void
+unbind(const char *phone_uuid, const char *contact, const struct sip_register_fns *fns)
 {
-	(void) db;
-	(void) err;
 	for (int i = 0; i < cur->nbindings; i++) {
 		struct fbinding *f = &cur->bindings[i];
 
 		if (strcmp(f->phone_uuid, phone_uuid) != 0 ||
 		    (contact != NULL && strcmp(f->contact, contact) != 0))
 			continue;
-		fn(ctx, f->id);
+		if (fns->removed != NULL)
+			fns->removed(fns->ctx, f->id);
 		cur->bindings[i--] = cur->bindings[--cur->nbindings];
 	}
-	return true;
 }
 
 /* The fake's LSCs never change (there is no capf in memory), so no binding
@@ -1143,21 +1152,65 @@ repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
 	return true;
 }
 
-bool
-repo_sip_bindings(struct db *db, const char *phone_uuid,
-		  void (*fn)(void *ctx, const char *contact, long expires), void *ctx,
-		  struct app_err *err)
+/* A binding of this Call-ID with a CSeq not below: step 7 refuses all
+ * (as SQL does, a Contact listed twice meets its own first binding). */
+static bool
+cseq_refused(const struct sip_register *rq)
 {
-	time_t now = time(NULL);
+	for (int i = 0; rq->contacts != NULL && i < rq->ncontacts; i++) {
+		for (int k = 0; rq->expires[i] > 0 && k < i; k++)
+			if (rq->expires[k] > 0 && strcmp(rq->contacts[k], rq->contacts[i]) == 0)
+				return true;
+		for (int j = 0; rq->expires[i] > 0 && j < cur->nbindings; j++) {
+			const struct fbinding *f = &cur->bindings[j];
 
-	(void) db;
-	(void) err;
+			if (strcmp(f->phone_uuid, rq->b.phone_uuid) == 0 &&
+			    strcmp(f->contact, rq->contacts[i]) == 0 &&
+			    strcmp(f->call_id, rq->b.call_id) == 0 && rq->b.cseq <= f->cseq)
+				return true;
+		}
+	}
+	return false;
+}
+
+bool
+repo_sip_register(struct db *db, const struct sip_register *rq, const struct sip_register_fns *fns,
+		  long *confirmed, struct app_err *err)
+{
+	const struct fphone *f = phone_by_key(&(struct item_key) { NULL, rq->b.phone_uuid });
+	struct reg_event ev = { .phone_uuid = rq->b.phone_uuid,
+				.status = 200,
+				.call_id = rq->b.call_id };
+	struct sip_phone now;
+	time_t t = time(NULL);
+	long long id;
+
+	*confirmed = 0;
+	if (f != NULL)
+		fill_phone(f, &now);
+	if (f == NULL || rq->facts == NULL || strcmp(now.facts, rq->facts) != 0)
+		return app_err_set(err, APP_E_CONFLICT, NULL, "the phone's facts changed");
+	if (cseq_refused(rq))
+		return app_err_set(err, APP_E_RULE, NULL, "CSeq not above");
+	if (rq->contacts == NULL)
+		unbind(rq->b.phone_uuid, NULL, fns);
+	for (int i = 0; rq->contacts != NULL && i < rq->ncontacts; i++) {
+		if (rq->expires[i] == 0) {
+			unbind(rq->b.phone_uuid, rq->contacts[i], fns);
+			continue;
+		}
+		bind_one(&rq->b, rq->contacts[i], rq->expires[i], &id);
+		if (fns->bound != NULL)
+			fns->bound(fns->ctx, id);
+	}
 	for (int i = 0; i < cur->nbindings; i++)
-		if (strcmp(cur->bindings[i].phone_uuid, phone_uuid) == 0 &&
-		    cur->bindings[i].expires_at > now)
-			fn(ctx, cur->bindings[i].contact,
-			   (long) (cur->bindings[i].expires_at - now));
-	return true;
+		if (strcmp(cur->bindings[i].phone_uuid, rq->b.phone_uuid) == 0 &&
+		    cur->bindings[i].expires_at > t) {
+			fns->contact(fns->ctx, cur->bindings[i].contact,
+				     (long) (cur->bindings[i].expires_at - t));
+			ev.bound = true;
+		}
+	return repo_registration_record(db, &ev, confirmed, err);
 }
 
 bool

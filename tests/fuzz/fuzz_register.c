@@ -15,7 +15,9 @@
  *   0: transport, "udp" "tcp" "tls" by value modulo 3
  *   1: the certificate (tls only): bits 0-1 kind (none, LSC, MIC,
  *      untrusted), bit 2 expired, bit 3 not yet valid, bit 4 its fingerprint
- *      is the one on record (FAKE_LSC_FINGERPRINT), bit 5 sip_accept_mic on
+ *      is the one on record (FAKE_LSC_FINGERPRINT), bit 5 sip_accept_mic on,
+ *      bit 6 the registrar decides on the facts it remembers from earlier
+ *      inputs (sip_facts.h, four slots, so entries replace each other)
  *   2: its CN, modulo 4: the To URI's user, "CP-8845-" + that user (a MIC's
  *      form), another phone's name, empty
  *
@@ -38,6 +40,7 @@
 #include "db.h"
 #include "fake_repo.h"
 #include "log.h"
+#include "sip_facts.h"
 #include "repo_sip.h"
 #include "sip_registrar.h"
 
@@ -51,6 +54,7 @@ static struct config cfg;
 static struct db *db;
 static bool echo;
 static char secret[128];
+static struct sip_facts *memory;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -69,7 +73,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_set_level(echo ? LOG_DEBUG : LOG_ERROR);
 	fake_repo_init();
 	db = db_open("");
-	if (db == NULL || !repo_sip_secret(db, secret, sizeof(secret), &err))
+	memory = sip_facts_new(4);
+	if (db == NULL || memory == NULL || !repo_sip_secret(db, secret, sizeof(secret), &err))
 		abort();
 	return 0;
 }
@@ -170,6 +175,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			.secret = secret,
 			.node = "fuzz",
 			.accept_mic = (data[1] & 32) != 0,
+			.facts = (data[1] & 64) ? memory : NULL,
 			.bound = on_bound,
 			.forget = on_forget,
 			.ctx = &peer,

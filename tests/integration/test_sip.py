@@ -299,6 +299,86 @@ def test_nonce_is_verified_by_another_instance(server, pg, lab):
         finish_server(other)
 
 
+# --------------------------------------------------------------------------
+# the registrar remembers a phone's facts between REGISTERs (sip_facts.h),
+# and binds only if they are still the phone's: every AXL change counts
+# from the very next REGISTER
+# --------------------------------------------------------------------------
+
+def challenged_and_registered(ph):
+    """The challenge and the answer to it; returns the challenge."""
+    ch = ph.transact(ph.register_request()).header("WWW-Authenticate")
+    r = ph.transact(ph.register_request(authorization=ph.authorization(ch)))
+    assert r.status == 200, r.raw
+    return ch
+
+
+def test_new_digest_password_counts_from_the_next_register(server, axl, lab):
+    profile = lab.profile(digest=True)
+    _, userid, password = lab.phone(profile)
+    ph = SipPhone(server.sip_port, userid, password)
+    try:
+        ch = challenged_and_registered(ph)
+        r = axl.call("updateUser", "<userid>%s</userid><digestCredentials>%s-new</digestCredentials>"
+                     % (userid, password))
+        assert r.status == 200, r.text
+        # the nonce is still valid; the old password is not
+        r = ph.transact(ph.register_request(authorization=ph.authorization(ch)))
+        assert r.status == 403 and "bad credentials" in r.reason, r.raw
+        r = ph.transact(ph.register_request(
+            authorization=ph.authorization(ch, password=password + "-new")))
+        assert r.status == 200, r.raw
+    finally:
+        ph.close()
+
+
+def test_profile_made_secure_counts_from_the_next_register(server, axl, lab):
+    profile = lab.profile(digest=True, transportType="TCP+UDP")
+    _, userid, password = lab.phone(profile)
+    ph = SipPhone(server.sip_port, userid, password)
+    try:
+        ch = challenged_and_registered(ph)
+        r = axl.call("updatePhoneSecurityProfile",
+                     "<name>%s</name><deviceSecurityMode>Encrypted</deviceSecurityMode>"
+                     "<transportType>TLS</transportType>" % profile)
+        assert r.status == 200, r.text
+        r = ph.transact(ph.register_request(authorization=ph.authorization(ch)))
+        assert r.status == 403 and "requires SIP over TLS" in r.reason, r.raw
+    finally:
+        ph.close()
+
+
+def test_removed_phone_is_unknown_at_the_next_register(server, axl, lab):
+    profile = lab.profile(digest=True)
+    name, userid, password = lab.phone(profile)
+    ph = SipPhone(server.sip_port, userid, password)
+    try:
+        ch = challenged_and_registered(ph)
+        r = axl.call("removePhone", "<name>%s</name>" % name)
+        assert r.status == 200, r.text
+        r = ph.transact(ph.register_request(authorization=ph.authorization(ch)))
+        assert r.status == 404, r.raw
+    finally:
+        ph.close()
+
+
+def test_phone_moved_to_a_profile_without_digest_registers_without(server, axl, lab):
+    """Remembered facts never refuse: a REGISTER they would refuse is
+    decided again on the phone's facts now."""
+    name, userid, password = lab.phone(lab.profile(digest=True))
+    ph = SipPhone(server.sip_port, userid, password)
+    try:
+        ch = challenged_and_registered(ph)
+        r = axl.call("updatePhone", "<name>%s</name><securityProfileName>%s</securityProfileName>"
+                     % (name, lab.profile(digest=False)))
+        assert r.status == 200, r.text
+        # credentials for a user the phone no longer needs: accepted all the same
+        r = ph.transact(ph.register_request(authorization=ph.authorization(ch, username="x")))
+        assert r.status == 200, r.raw
+    finally:
+        ph.close()
+
+
 @pytest.mark.parametrize("transport_type,refused,accepted", [
     ("TCP", "udp", "tcp"), ("UDP", "tcp", "udp")])
 def test_profile_transport_type_restricts_transports(server, lab, transport_type, refused,
