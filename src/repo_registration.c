@@ -1,7 +1,8 @@
 /*
- * repo_registration.c: the SQL of repo_registration.h.  Recording a
- * REGISTER is one call of registration_record() (db/migrations/0014): the
- * confirmations it makes and the phone's state row commit together.
+ * repo_registration.c: the SQL of repo_registration.h: a refusal
+ * recorded, and listRegistrationDynamic's query.  An accepted REGISTER's
+ * state is recorded by sip_register() (db/migrations/0014), with its
+ * bindings and the confirmations it makes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,33 +11,33 @@
 #include "db_pq.h"
 #include "repo_registration.h"
 
-/* db/migrations/0014: also called by sip_register() for an accepted one. */
-static const struct db_stmt st_record = { "registration_record",
-					  "SELECT registration_record($1, $2, $3, $4, $5, $6)" };
+/* $1 phone, $2 status, $3 source address, $4 node.  A refusal keeps the
+ * last accepted Call-ID and what the phone confirmed. */
+static const struct db_stmt st_refused = {
+	"registration_refused",
+	"INSERT INTO phone_registration_state AS s (phone_id, last_register_at, outcome, status, "
+	"    source_ip, node) "
+	"SELECT p.pkid, now(), 'rejected', $2::integer, nullif($3, '')::inet, $4 "
+	"  FROM phone p WHERE p.pkid = $1::uuid "
+	"ON CONFLICT (phone_id) DO UPDATE SET last_register_at = now(), outcome = 'rejected', "
+	"    status = EXCLUDED.status, source_ip = EXCLUDED.source_ip, node = EXCLUDED.node"
+};
 
 bool
-repo_registration_record(struct db *db, const struct reg_event *ev, long *confirmed,
-			 struct app_err *err)
+repo_registration_refused(struct db *db, const struct reg_event *ev, struct app_err *err)
 {
-	const char *outcome = reg_outcome(ev->status, ev->bound);
+	const char *outcome = reg_outcome(ev->status, false);
 	char status[16];
-	const char *params[6];
+	const char *params[4] = { ev->phone_uuid, status, ev->source_ip ? ev->source_ip : "",
+				  ev->node };
 	PGresult *res;
 
-	*confirmed = 0;
-	if (outcome == NULL)
+	if (outcome == NULL || strcmp(outcome, "rejected") != 0)
 		return true;
 	snprintf(status, sizeof(status), "%d", ev->status);
-	params[0] = ev->phone_uuid;
-	params[1] = outcome;
-	params[2] = status;
-	params[3] = ev->call_id ? ev->call_id : "";
-	params[4] = ev->source_ip ? ev->source_ip : "";
-	params[5] = ev->node;
-	res = db_exec(db, &st_record, 6, params, err);
+	res = db_exec(db, &st_refused, 4, params, err);
 	if (res == NULL)
 		return false;
-	*confirmed = atol(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return true;
 }

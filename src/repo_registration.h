@@ -38,11 +38,10 @@ reg_outcome(int status, bool bound)
 	return status == 403 ? "rejected" : NULL;
 }
 
-/* Records the event when reg_outcome() names an outcome.  An accepted
- * REGISTER with a Call-ID other than the last accepted one confirms every
- * NOTIFY delivered to the phone before it; *confirmed says how many. */
-bool repo_registration_record(struct db *db, const struct reg_event *ev, long *confirmed,
-			      struct app_err *err);
+/* Records a refusal of a known phone when reg_outcome() calls it
+ * rejected (other refusals say nothing of the phone).  An accepted
+ * REGISTER's state is recorded with its bindings (repo_sip_register). */
+bool repo_registration_refused(struct db *db, const struct reg_event *ev, struct app_err *err);
 
 struct reg_search {
 	const char *device; /* LIKE pattern over phone names */

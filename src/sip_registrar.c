@@ -284,9 +284,8 @@ refused(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone 
 				.source_ip = peer->ip,
 				.node = r->node };
 	struct app_err err = { 0 };
-	long confirmed;
 
-	if (ph->uuid[0] != '\0' && !repo_registration_record(r->db, &ev, &confirmed, &err))
+	if (ph->uuid[0] != '\0' && !repo_registration_refused(r->db, &ev, &err))
 		log_msg(LOG_WARN, "sip: registration state of %s not recorded: %s", ph->name,
 			err.msg);
 	return status;

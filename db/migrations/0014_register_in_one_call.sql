@@ -25,53 +25,12 @@ SELECT p.pkid, p.name, p.protocol = 'SIP' AS sip, s.enable_digest, s.nonce_valid
   LEFT JOIN end_user u ON u.pkid = p.digest_user_id
   LEFT JOIN phone_lsc l ON l.phone_uuid = p.pkid;
 
--- What a REGISTER's verdict says of a phone (see repo_registration.h):
--- p_outcome registered, unregistered or rejected.  An accepted
--- registration with a Call-ID other than the last accepted one confirms
--- every NOTIFY delivered before it; returns how many it confirmed.
-CREATE FUNCTION registration_record(p_phone uuid, p_outcome text, p_status integer,
-                                    p_call_id text, p_ip text, p_node text)
-RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    confirmed bigint;
-BEGIN
-    WITH prev AS (SELECT call_id FROM phone_registration_state WHERE phone_id = p_phone),
-    conf AS (
-        UPDATE notify_outbox o SET confirmed_at = clock_timestamp()
-         WHERE p_outcome = 'registered' AND o.phone_id = p_phone AND o.state = 'delivered'
-           AND o.confirmed_at IS NULL AND o.done_at <= clock_timestamp()
-           AND EXISTS (SELECT 1 FROM prev WHERE prev.call_id <> '' AND prev.call_id <> p_call_id)
-        RETURNING o.config_version),
-    up AS (
-        INSERT INTO phone_registration_state AS s (phone_id, last_register_at, outcome, status,
-            call_id, source_ip, node, first_config_version, confirmed_version, confirmed_at)
-        SELECT p.pkid, now(), p_outcome, p_status,
-               CASE WHEN p_outcome = 'rejected' THEN '' ELSE p_call_id END,
-               nullif(p_ip, '')::inet, p_node,
-               CASE WHEN p_outcome = 'registered' THEN p.config_version END,
-               (SELECT max(config_version) FROM conf),
-               CASE WHEN EXISTS (SELECT 1 FROM conf) THEN now() END
-          FROM phone p WHERE p.pkid = p_phone
-        ON CONFLICT (phone_id) DO UPDATE SET last_register_at = now(),
-            outcome = EXCLUDED.outcome, status = EXCLUDED.status,
-            call_id = CASE WHEN EXCLUDED.outcome = 'rejected' THEN s.call_id
-                           ELSE EXCLUDED.call_id END,
-            source_ip = EXCLUDED.source_ip, node = EXCLUDED.node,
-            first_config_version = coalesce(s.first_config_version,
-                                            EXCLUDED.first_config_version),
-            confirmed_version = coalesce(greatest(s.confirmed_version,
-                                                  EXCLUDED.confirmed_version),
-                                         s.confirmed_version),
-            confirmed_at = coalesce(EXCLUDED.confirmed_at, s.confirmed_at))
-    -- up runs whether read or not (a data-modifying WITH always does)
-    SELECT count(*) INTO confirmed FROM conf;
-    RETURN confirmed;
-END $$;
-
 -- An admitted REGISTER (RFC 3261 §10.3 steps 6-8): each Contact bound
 -- (expires > 0) or removed (0), or every binding removed (p_contacts
 -- NULL: "Contact: *"); then the phone's live bindings for the 200 and its
--- registration state.  One row per fact, in this order:
+-- registration state (repo_registration.h): registered or unregistered,
+-- and with a Call-ID other than the last accepted one, every NOTIFY
+-- delivered before it confirmed.  One row per fact, in this order:
 --   'b', id            a binding added or refreshed
 --   'r', id            a binding removed
 --   'c', contact, secs a live binding, for the 200's Contact list
@@ -88,6 +47,7 @@ CREATE FUNCTION sip_register(p_phone uuid, p_facts text, p_aor text, p_contacts 
 RETURNS TABLE (kind text, row_id bigint, contact text, seconds bigint) LANGUAGE plpgsql AS $$
 DECLARE
     live integer;
+    v_outcome text;
 BEGIN
     IF p_facts IS DISTINCT FROM (SELECT f.facts FROM sip_phone_facts f WHERE f.pkid = p_phone)
     THEN
@@ -138,11 +98,32 @@ BEGIN
                    FROM sip_registration r
                   WHERE r.phone_id = p_phone AND r.expires_at > now() ORDER BY r.id;
     GET DIAGNOSTICS live = ROW_COUNT;
-    kind := 'k';
-    contact := NULL;
-    seconds := NULL;
-    row_id := registration_record(p_phone, CASE WHEN live > 0 THEN 'registered'
-                                            ELSE 'unregistered' END,
-                              200, p_call_id, host(p_ip), p_node);
+    v_outcome := CASE WHEN live > 0 THEN 'registered' ELSE 'unregistered' END;
+    WITH prev AS (SELECT st.call_id FROM phone_registration_state st WHERE st.phone_id = p_phone),
+    conf AS (
+        UPDATE notify_outbox o SET confirmed_at = clock_timestamp()
+         WHERE v_outcome = 'registered' AND o.phone_id = p_phone AND o.state = 'delivered'
+           AND o.confirmed_at IS NULL AND o.done_at <= clock_timestamp()
+           AND EXISTS (SELECT 1 FROM prev WHERE prev.call_id <> '' AND prev.call_id <> p_call_id)
+        RETURNING o.config_version),
+    up AS (
+        INSERT INTO phone_registration_state AS s (phone_id, last_register_at, outcome, status,
+            call_id, source_ip, node, first_config_version, confirmed_version, confirmed_at)
+        SELECT p.pkid, now(), v_outcome, 200, p_call_id, p_ip, p_node,
+               CASE WHEN v_outcome = 'registered' THEN p.config_version END,
+               (SELECT max(config_version) FROM conf),
+               CASE WHEN EXISTS (SELECT 1 FROM conf) THEN now() END
+          FROM phone p WHERE p.pkid = p_phone
+        ON CONFLICT (phone_id) DO UPDATE SET last_register_at = now(),
+            outcome = EXCLUDED.outcome, status = 200, call_id = EXCLUDED.call_id,
+            source_ip = EXCLUDED.source_ip, node = EXCLUDED.node,
+            first_config_version = coalesce(s.first_config_version,
+                                            EXCLUDED.first_config_version),
+            confirmed_version = coalesce(greatest(s.confirmed_version,
+                                                  EXCLUDED.confirmed_version),
+                                         s.confirmed_version),
+            confirmed_at = coalesce(EXCLUDED.confirmed_at, s.confirmed_at))
+    -- up runs whether read or not (a data-modifying WITH always does)
+    SELECT 'k', count(*), NULL, NULL INTO kind, row_id, contact, seconds FROM conf;
     RETURN NEXT;
 END $$;

@@ -1152,6 +1152,9 @@ repo_sip_unbind_tls(struct db *db, const char *phone_uuid, const char *node,
 	return true;
 }
 
+static bool record_event(struct db *db, const struct reg_event *ev, long *confirmed,
+			 struct app_err *err);
+
 /* A binding of this Call-ID with a CSeq not below: step 7 refuses all
  * (as SQL does, a Contact listed twice meets its own first binding). */
 static bool
@@ -1210,7 +1213,7 @@ repo_sip_register(struct db *db, const struct sip_register *rq, const struct sip
 				     (long) (cur->bindings[i].expires_at - t));
 			ev.bound = true;
 		}
-	return repo_registration_record(db, &ev, confirmed, err);
+	return record_event(db, &ev, confirmed, err);
 }
 
 bool
@@ -1690,9 +1693,9 @@ repo_capf_fail(struct db *db, const struct capf_phone *ph, const char *status, b
 
 /* --- registration state (repo_registration.h) ------------------------------ */
 
-bool
-repo_registration_record(struct db *db, const struct reg_event *ev, long *confirmed,
-			 struct app_err *err)
+/* What sip_register() (an accepted REGISTER) and a refusal record. */
+static bool
+record_event(struct db *db, const struct reg_event *ev, long *confirmed, struct app_err *err)
 {
 	const char *outcome = reg_outcome(ev->status, ev->bound);
 	struct item_key key = { .uuid = ev->phone_uuid };
@@ -1708,6 +1711,14 @@ repo_registration_record(struct db *db, const struct reg_event *ev, long *confir
 		snprintf(f->reg_call_id, sizeof(f->reg_call_id), "%s", ev->call_id);
 	f->reg_seen = time(NULL);
 	return true;
+}
+
+bool
+repo_registration_refused(struct db *db, const struct reg_event *ev, struct app_err *err)
+{
+	long confirmed;
+
+	return ev->status != 403 || record_event(db, ev, &confirmed, err);
 }
 
 bool
