@@ -55,6 +55,7 @@ static int nslots;
 static time_t started;
 
 static atomic_ulong db_errors;
+static atomic_ulong register_writes;
 static atomic_ulong notify[METRICS_NOTIFY__COUNT];
 static atomic_ulong throttled[METRICS_THROTTLE__COUNT];
 
@@ -186,6 +187,12 @@ metrics_notify(enum metrics_notify outcome)
 }
 
 void
+metrics_register_write(void)
+{
+	atomic_fetch_add_explicit(&register_writes, 1, memory_order_relaxed);
+}
+
+void
 metrics_register_shed(void)
 {
 	atomic_fetch_add_explicit(&registrations[R_SHED], 1, memory_order_relaxed);
@@ -312,6 +319,11 @@ metrics_render(struct xbuf *out, const struct metrics_gauges *g)
 		      "not_found 404, other; shed: 503 from admission control, the queue of "
 		      "REGISTERs waiting for the database full or waited on too long).",
 		      reg_names, registrations, R__COUNT);
+	header(out, "registration_writes_total", "counter",
+	       "Statements that wrote accepted REGISTERs: each writes those accepted while the "
+	       "one before it committed (registrations_total{result=\"ok\"} / this = REGISTERs "
+	       "per durable commit).");
+	xbuf_printf(out, "axlprov_registration_writes_total %lu\n", load(&register_writes));
 	render_family(out, "est_enrollments_total", "outcome",
 		      "EST enrollments (simpleenroll, simplereenroll) by outcome.", enroll_names,
 		      enrollments, METRICS_ENROLL__COUNT);

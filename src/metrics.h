@@ -76,6 +76,8 @@ void metrics_db_error(void);
 void metrics_notify(enum metrics_notify outcome);
 /* A REGISTER answered with this final SIP status. */
 void metrics_register(int sip_status);
+/* One statement wrote accepted REGISTERs (several, when they gathered). */
+void metrics_register_write(void);
 /* A REGISTER answered 503 by admission control (queue full or waited too long). */
 void metrics_register_shed(void);
 void metrics_throttled(enum metrics_throttle reason);

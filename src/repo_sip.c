@@ -78,110 +78,154 @@ repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err)
 	return ok || app_err_set(err, APP_E_INTERNAL, NULL, "the sip_secret row is missing");
 }
 
-/* db/migrations/0014: the whole change of an admitted REGISTER. */
+/* db/migrations/0014: accepted REGISTERs, several at once. */
 static const struct db_stmt st_register = {
 	"sip_register",
-	"SELECT kind, coalesce(row_id, 0), coalesce(contact, ''), coalesce(seconds, 0) "
-	"FROM sip_register($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+	"SELECT req, kind, coalesce(row_id, 0), coalesce(contact, ''), coalesce(seconds, 0) "
+	"FROM sip_register($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
 };
 
-/* A PostgreSQL array literal: each text quoted, " and \ escaped. */
+/* One array element of a PostgreSQL array literal: NULL, or quoted with
+ * " and \ escaped (valid for every element type). */
 static void
-put_texts(struct xbuf *x, const char *const *v, int n)
+put_elem(struct xbuf *x, const char *v)
 {
-	xbuf_puts(x, "{");
-	for (int i = 0; i < n; i++) {
-		xbuf_puts(x, i ? ",\"" : "\"");
-		for (const char *c = v[i]; *c; c++) {
-			if (*c == '"' || *c == '\\')
-				xbuf_put(x, "\\", 1);
-			xbuf_put(x, c, 1);
-		}
-		xbuf_puts(x, "\"");
+	if (x->len > 0 && x->data[x->len - 1] != '{')
+		xbuf_put(x, ",", 1);
+	if (v == NULL) {
+		xbuf_puts(x, "NULL");
+		return;
 	}
-	xbuf_puts(x, "}");
-	xbuf_put(x, "", 1); /* the terminating NUL, so it can be a parameter */
+	xbuf_put(x, "\"", 1);
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			xbuf_put(x, "\\", 1);
+		xbuf_put(x, v, 1);
+	}
+	xbuf_put(x, "\"", 1);
+}
+
+/* Column c of sip_register()'s per-request arrays, in its parameter
+ * order, for request rq (t: room for a number's text). */
+#define NREQ 12
+static const char *
+request_col(const struct sip_register *rq, int c, char *t, size_t n)
+{
+	const struct sip_binding *b = &rq->b;
+
+	switch (c) {
+	case 0:
+		return b->phone_uuid;
+	case 1:
+		return rq->facts;
+	case 2:
+		return b->aor;
+	case 3:
+		return b->call_id;
+	case 4:
+		snprintf(t, n, "%lu", b->cseq);
+		return t;
+	case 5:
+		return b->transport;
+	case 6:
+		return b->source_ip;
+	case 7:
+		snprintf(t, n, "%u", b->source_port);
+		return t;
+	case 8:
+		return b->user_agent;
+	case 9:
+		return b->cert_kind ? b->cert_kind : "";
+	case 10:
+		return b->cert_serial ? b->cert_serial : "";
+	default:
+		snprintf(t, n, "%lld", b->cert_not_after);
+		return t;
+	}
+}
+
+/* The per-request arrays, then the Contacts' (request, contact, expiry);
+ * "Contact: *" is one item with no contact. */
+static void
+put_requests(struct xbuf *x, struct sip_register *const rqs[], int n)
+{
+	char t[32], q[16];
+
+	for (int i = 0; i < n; i++) {
+		const struct sip_register *rq = rqs[i];
+
+		for (int c = 0; c < NREQ; c++)
+			put_elem(&x[c], request_col(rq, c, t, sizeof(t)));
+		snprintf(q, sizeof(q), "%d", i + 1);
+		for (int k = 0; rq->contacts == NULL ? k < 1 : k < rq->ncontacts; k++) {
+			snprintf(t, sizeof(t), "%ld", rq->contacts ? rq->expires[k] : 0L);
+			put_elem(&x[NREQ], q);
+			put_elem(&x[NREQ + 1], rq->contacts ? rq->contacts[k] : NULL);
+			put_elem(&x[NREQ + 2], t);
+		}
+	}
 }
 
 static void
-put_longs(struct xbuf *x, const long *v, int n)
-{
-	xbuf_puts(x, "{");
-	for (int i = 0; i < n; i++)
-		xbuf_printf(x, "%s%ld", i ? "," : "", v[i]);
-	xbuf_puts(x, "}");
-	xbuf_put(x, "", 1);
-}
-
-/* false when the facts were stale ('f'): nothing was changed. */
-static bool
-each_fact(PGresult *res, const struct sip_register_fns *fns, long *confirmed)
+each_row(PGresult *res, struct sip_register *const rqs[], int n)
 {
 	for (int r = 0; r < PQntuples(res); r++) {
-		const char *kind = PQgetvalue(res, r, 0);
-		long long id = atoll(PQgetvalue(res, r, 1));
+		int q = atoi(PQgetvalue(res, r, 0)) - 1;
+		const char *kind = PQgetvalue(res, r, 1);
+		long long id = atoll(PQgetvalue(res, r, 2));
+		struct sip_register *rq = q >= 0 && q < n ? rqs[q] : NULL;
+		const struct sip_register_fns *fns = rq ? rq->fns : NULL;
 
-		if (kind[0] == 'b' && fns->bound != NULL)
+		if (rq == NULL)
+			continue;
+		if (kind[0] == 'f' || kind[0] == 's')
+			rq->written = kind[0] == 'f' ? SIP_FACTS_STALE : SIP_CSEQ_REFUSED;
+		else if (kind[0] == 'b' && fns->bound != NULL)
 			fns->bound(fns->ctx, id);
 		else if (kind[0] == 'r' && fns->removed != NULL)
 			fns->removed(fns->ctx, id);
 		else if (kind[0] == 'c')
-			fns->contact(fns->ctx, PQgetvalue(res, r, 2), atol(PQgetvalue(res, r, 3)));
+			fns->contact(fns->ctx, PQgetvalue(res, r, 3), atol(PQgetvalue(res, r, 4)));
 		else if (kind[0] == 'k')
-			*confirmed = (long) id;
-		else if (kind[0] == 'f')
-			return false;
+			rq->confirmed = (long) id;
 	}
-	return true;
 }
 
 bool
-repo_sip_register(struct db *db, const struct sip_register *rq, const struct sip_register_fns *fns,
-		  long *confirmed, struct app_err *err)
+repo_sip_register(struct db *db, struct sip_register *const rqs[], int n, const char *node,
+		  struct app_err *err)
 {
-	const struct sip_binding *b = &rq->b;
-	char cseq[24], port[16], not_after[24];
-	struct xbuf contacts, expires;
-	const char *params[15];
-	PGresult *res;
-	bool ok;
+	struct xbuf x[NREQ + 3];
+	const char *params[NREQ + 4];
+	PGresult *res = NULL;
+	bool oom = false;
 
-	xbuf_init(&contacts);
-	xbuf_init(&expires);
-	if (rq->contacts != NULL) {
-		put_texts(&contacts, rq->contacts, rq->ncontacts);
-		put_longs(&expires, rq->expires, rq->ncontacts);
+	for (int c = 0; c < NREQ + 3; c++) {
+		xbuf_init(&x[c]);
+		xbuf_put(&x[c], "{", 1);
 	}
-	snprintf(cseq, sizeof(cseq), "%lu", b->cseq);
-	snprintf(port, sizeof(port), "%u", b->source_port);
-	snprintf(not_after, sizeof(not_after), "%lld", b->cert_not_after);
-	params[0] = b->phone_uuid;
-	params[1] = rq->facts;
-	params[2] = b->aor;
-	params[3] = rq->contacts != NULL ? contacts.data : NULL;
-	params[4] = rq->contacts != NULL ? expires.data : NULL;
-	params[5] = b->call_id;
-	params[6] = cseq;
-	params[7] = b->transport;
-	params[8] = b->source_ip;
-	params[9] = port;
-	params[10] = b->node;
-	params[11] = b->user_agent;
-	params[12] = b->cert_kind ? b->cert_kind : "";
-	params[13] = b->cert_serial ? b->cert_serial : "";
-	params[14] = not_after;
-	*confirmed = 0;
-	res = contacts.oom || expires.oom ? NULL : db_exec(db, &st_register, 15, params, err);
-	if (contacts.oom || expires.oom)
+	for (int i = 0; i < n; i++) {
+		rqs[i]->written = SIP_WRITTEN;
+		rqs[i]->confirmed = 0;
+	}
+	put_requests(x, rqs, n);
+	for (int c = 0; c < NREQ + 3; c++) {
+		xbuf_put(&x[c], "}", 2); /* with its NUL: a parameter */
+		oom = oom || x[c].oom;
+		params[c < NREQ ? c : c + 1] = x[c].data;
+	}
+	params[NREQ] = node;
+	if (oom)
 		app_err_set(err, APP_E_INTERNAL, NULL, "out of memory");
-	xbuf_free(&contacts);
-	xbuf_free(&expires);
+	else
+		res = db_exec(db, &st_register, NREQ + 4, params, err);
+	for (int c = 0; c < NREQ + 3; c++)
+		xbuf_free(&x[c]);
 	if (res == NULL)
 		return false;
-	ok = each_fact(res, fns, confirmed) ||
-	     app_err_set(err, APP_E_CONFLICT, NULL, "the phone's facts changed: read them again");
+	each_row(res, rqs, n);
 	PQclear(res);
-	return ok;
+	return true;
 }
 
 static const struct db_stmt st_unbind_tls = {

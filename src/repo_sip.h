@@ -47,11 +47,24 @@ struct sip_binding {
 	const char *transport; /* udp, tcp, tls */
 	const char *source_ip;
 	unsigned source_port;
-	const char *node;
 	const char *user_agent;
 	const char *cert_kind;    /* "LSC", "MIC", or "" (not TLS) */
 	const char *cert_serial;  /* "" when none */
 	long long cert_not_after; /* seconds since the epoch, 0 when none */
+};
+
+/* Where repo_sip_register() tells what it did for one REGISTER. */
+struct sip_register_fns {
+	void (*bound)(void *ctx, long long id);   /* a binding added or refreshed */
+	void (*removed)(void *ctx, long long id); /* a binding removed */
+	void (*contact)(void *ctx, const char *contact, long expires); /* each live one */
+	void *ctx;
+};
+
+enum sip_written {
+	SIP_WRITTEN,
+	SIP_FACTS_STALE,  /* the phone's facts are not rq->facts any more: decide again */
+	SIP_CSEQ_REFUSED, /* step 7: a binding has this Call-ID with a CSeq not below */
 };
 
 /* An admitted REGISTER's change (RFC 3261 §10.3 steps 6-8). */
@@ -61,25 +74,20 @@ struct sip_register {
 	const char *const *contacts; /* NULL: "Contact: *", every binding removed */
 	const long *expires;         /* seconds per contact; 0 removes its binding */
 	int ncontacts;
+	const struct sip_register_fns *fns;
+	enum sip_written written; /* set by repo_sip_register() */
+	long confirmed;           /* NOTIFYs this registration confirmed */
 };
 
-/* Where repo_sip_register() tells what it did. */
-struct sip_register_fns {
-	void (*bound)(void *ctx, long long id);   /* a binding added or refreshed */
-	void (*removed)(void *ctx, long long id); /* a binding removed */
-	void (*contact)(void *ctx, const char *contact, long expires); /* each live one */
-	void *ctx;
-};
-
-/* Binds or removes each contact, then lists the phone's live bindings
- * (contact and seconds left, for the 200 OK) and records its registration
- * state (repo_registration.h; *confirmed: NOTIFYs it confirmed), all in
- * one statement and one durable commit.  With nothing changed:
- * APP_E_CONFLICT when the phone's facts are not rq->facts any more (decide
- * again on fresh ones); APP_E_RULE when a contact's binding has this
- * Call-ID with a CSeq not below this one (step 7: the update is refused). */
-bool repo_sip_register(struct db *db, const struct sip_register *rq,
-		       const struct sip_register_fns *fns, long *confirmed, struct app_err *err);
+/* Writes n admitted REGISTERs, each of another phone, in one statement
+ * and one durable commit: for each, its contacts bound or removed, its
+ * phone's live bindings (contact and seconds left, for the 200 OK) and
+ * registration state (repo_registration.h) recorded, unless its facts
+ * proved stale or step 7 refuses it (rq->written; nothing done for it).
+ * False, with nothing written for any, on a database error, or
+ * (APP_E_RULE) when a REGISTER of the same Call-ID committed in between. */
+bool repo_sip_register(struct db *db, struct sip_register *const rqs[], int n, const char *node,
+		       struct app_err *err);
 
 /* The phone's LSC changed (replaced or revoked): removes its bindings held
  * by node that were made with an LSC other than the one on record now

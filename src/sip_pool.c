@@ -32,6 +32,11 @@
 
 #define POOL_MAX_THREADS 8
 #define IDS_MAX 64
+/* Writes of admitted REGISTERs under way at once: while they wait for
+ * their commit, the next ones gather into one statement. */
+#ifndef WRITERS
+#define WRITERS 2
+#endif
 
 /* One REGISTER, from the SIP thread to a database thread and back. */
 struct reg_job {
@@ -45,6 +50,8 @@ struct reg_job {
 	struct sip_answer a;
 	long long bound[IDS_MAX], forgot[IDS_MAX];
 	int nbound, nforgot;
+	struct sip_accepted acc; /* admitted, waiting to be written */
+	bool fresh;              /* decide on facts read now (sip_registrar_decide) */
 	struct reg_job *next;
 };
 
@@ -54,7 +61,9 @@ struct sip_pool {
 	pthread_cond_t cond;
 	struct reg_job *head, *tail; /* waiting for a thread */
 	int queued, max;
-	struct reg_job *done; /* answered, for the SIP thread */
+	struct reg_job *writes; /* admitted, for the next write */
+	int writing;            /* writes under way, at most WRITERS */
+	struct reg_job *done;   /* answered, for the SIP thread */
 	int done_fd;
 	bool stopping;
 	int nthreads;
@@ -109,15 +118,53 @@ finish(struct sip_pool *p, struct reg_job *j)
 	wake(p);
 }
 
-/* The next REGISTER, else the next background task; false when stopping. */
+/* Whether job's phone is among the n taken. */
 static bool
-next_work(struct sip_pool *p, struct reg_job **job, struct sip_task **task)
+phone_taken(struct reg_job *const *taken, int n, const struct reg_job *job)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(taken[i]->acc.ph.uuid, job->acc.ph.uuid) == 0)
+			return true;
+	return false;
+}
+
+/* Under the lock: the admitted REGISTERs one statement writes, at most
+ * SIP_WRITE_MAX, each of another phone (a second REGISTER of a phone waits
+ * for the next); none while a write is under way, so that they gather
+ * (group commit: one durable commit for all that came meanwhile). */
+static int
+take_writes(struct sip_pool *p, struct reg_job **out)
+{
+	struct reg_job **pp = &p->writes, *j;
+	int n = 0;
+
+	if (p->writing >= WRITERS)
+		return 0;
+	while ((j = *pp) != NULL && n < SIP_WRITE_MAX) {
+		if (phone_taken(out, n, j)) {
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		out[n++] = j;
+	}
+	p->writing += n > 0;
+	return n;
+}
+
+/* Admitted REGISTERs to write, else the next REGISTER, else the next
+ * background task; false when stopping. */
+static bool
+next_work(struct sip_pool *p, struct reg_job **job, struct reg_job **writes, int *nwrites,
+	  struct sip_task **task)
 {
 	pthread_mutex_lock(&p->lock);
-	while (p->head == NULL && p->bg == NULL && !p->stopping)
+	while (p->head == NULL && p->bg == NULL && (p->writes == NULL || p->writing >= WRITERS) &&
+	       !p->stopping)
 		pthread_cond_wait(&p->cond, &p->lock);
-	*job = p->stopping ? NULL : p->head;
-	*task = p->stopping || *job != NULL ? NULL : p->bg;
+	*nwrites = p->stopping ? 0 : take_writes(p, writes);
+	*job = p->stopping || *nwrites > 0 ? NULL : p->head;
+	*task = p->stopping || *nwrites > 0 || *job != NULL ? NULL : p->bg;
 	if (*job != NULL) {
 		p->head = (*job)->next;
 		if (p->head == NULL)
@@ -129,7 +176,7 @@ next_work(struct sip_pool *p, struct reg_job **job, struct sip_task **task)
 			p->bg_tail = NULL;
 	}
 	pthread_mutex_unlock(&p->lock);
-	return *job != NULL || *task != NULL;
+	return *nwrites > 0 || *job != NULL || *task != NULL;
 }
 
 /* A task has run: its done goes to the SIP thread. */
@@ -143,11 +190,12 @@ task_ran(struct sip_pool *p, struct sip_task *t)
 	wake(p);
 }
 
-static void
-register_job(struct sip_pool *p, struct db *db, struct reg_job *j)
+static struct sip_registrar
+registrar_of(struct sip_pool *p, struct db *db, struct reg_job *j)
 {
 	struct sip *s = p->s;
-	struct sip_registrar r = {
+
+	return (struct sip_registrar) {
 		.db = db,
 		.secret = s->secret,
 		.node = s->node,
@@ -159,25 +207,75 @@ register_job(struct sip_pool *p, struct db *db, struct reg_job *j)
 		.forget = collect_forgot,
 		.ctx = j,
 	};
+}
 
-	sip_registrar_handle(&r, sip_object(j->msg), &j->peer, &j->a);
-	finish(p, j);
+/* A REGISTER decided: answered, or admitted and left for the next write. */
+static void
+register_job(struct sip_pool *p, struct db *db, struct reg_job *j)
+{
+	struct sip_registrar r = registrar_of(p, db, j);
+
+	if (sip_registrar_decide(&r, sip_object(j->msg), &j->peer, j->fresh, &j->a, &j->acc) ==
+	    SIP_ANSWERED) {
+		finish(p, j);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	j->next = p->writes;
+	p->writes = j;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Writes admitted REGISTERs together; one whose phone changed since it
+ * was decided goes back to the head of the queue, to be decided fresh. */
+static void
+write_jobs(struct sip_pool *p, struct db *db, struct reg_job **jobs, int n)
+{
+	struct sip_accepted *accs[SIP_WRITE_MAX];
+	struct sip_registrar r = registrar_of(p, db, NULL);
+	bool again[SIP_WRITE_MAX];
+
+	for (int i = 0; i < n; i++)
+		accs[i] = &jobs[i]->acc;
+	sip_registrar_write(&r, accs, n);
+	for (int i = 0; i < n; i++) /* before another thread may take them back */
+		again[i] = jobs[i]->acc.again;
+	pthread_mutex_lock(&p->lock);
+	p->writing--;
+	for (int i = 0; i < n; i++)
+		if (again[i]) {
+			jobs[i]->fresh = true;
+			clock_gettime(CLOCK_MONOTONIC, &jobs[i]->queued);
+			jobs[i]->next = p->head;
+			p->head = jobs[i];
+			if (p->tail == NULL)
+				p->tail = jobs[i];
+			p->queued++;
+		}
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (int i = 0; i < n; i++)
+		if (!again[i])
+			finish(p, jobs[i]);
 }
 
 static void *
 worker(void *arg)
 {
 	struct sip_pool *p = arg;
-	int me;
-	struct reg_job *j;
+	struct reg_job *j, *writes[SIP_WRITE_MAX];
 	struct sip_task *t;
+	int me, n;
 
 	pthread_mutex_lock(&p->lock);
 	for (me = 0; me < p->nthreads && !pthread_equal(p->threads[me], pthread_self()); me++)
 		;
 	pthread_mutex_unlock(&p->lock);
-	while (next_work(p, &j, &t)) {
-		if (j != NULL) {
+	while (next_work(p, &j, writes, &n, &t)) {
+		if (n > 0) {
+			write_jobs(p, p->db[me], writes, n);
+		} else if (j != NULL) {
 			register_job(p, p->db[me], j);
 		} else {
 			t->run(p->db[me], t);
@@ -476,9 +574,11 @@ sip_pool_stop(struct sip_pool *p)
 			else
 				free(t);
 		}
-	for (int k = 0; k < 2; k++)
-		for (j = k ? p->done : p->head; j != NULL; j = next) {
+	for (int k = 0; k < 3; k++)
+		for (j = k == 2 ? p->writes : k ? p->done : p->head; j != NULL; j = next) {
 			next = j->next;
+			if (k == 2)
+				sip_registrar_discard(&j->acc);
 			nta_incoming_destroy(j->irq);
 			job_free(j);
 		}

@@ -143,18 +143,11 @@ authenticate(const struct sip_registrar *r, sip_t const *sip, const struct sip_p
 	return rc;
 }
 
-#define FACTS_STALE (-1)
-
-/* Where repo_sip_register() reports: sip.c (connections), the answer. */
-struct sink {
-	const struct sip_registrar *r;
-	struct sip_answer *a;
-};
-
+/* Each live binding, into the 200's Contact list. */
 static void
 add_contact(void *ctx, const char *contact, long expires)
 {
-	struct sip_answer *a = ((struct sink *) ctx)->a;
+	struct sip_answer *a = ((struct sip_accepted *) ctx)->a;
 	size_t len = strlen(a->contact);
 	int n = snprintf(a->contact + len, sizeof(a->contact) - len, "%s<%s>;expires=%ld",
 			 len ? ", " : "", contact, expires);
@@ -295,91 +288,63 @@ refused(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone 
 static void
 bound_over_connection(void *ctx, long long id)
 {
-	const struct sip_registrar *r = ((struct sink *) ctx)->r;
+	struct sip_accepted *acc = ctx;
 
-	if (r->bound != NULL)
-		r->bound(r->ctx, id);
+	if (acc->bound != NULL)
+		acc->bound(acc->ctx, id);
 }
 
 static void
 removed(void *ctx, long long id)
 {
-	const struct sip_registrar *r = ((struct sink *) ctx)->r;
+	struct sip_accepted *acc = ctx;
 
-	if (r->forget != NULL)
-		r->forget(r->ctx, id);
+	if (acc->forget != NULL)
+		acc->forget(acc->ctx, id);
 }
 
-/* What a refusal of repo_sip_register() answers. */
+/* An admitted REGISTER made ready to write: its binding facts and its
+ * Contacts (texts in acc->home).  0, or the status answered. */
 static int
-register_failed(const struct app_err *err, struct sip_answer *a)
+prepare(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *peer,
+	struct sip_accepted *acc)
 {
-	if (err->code == APP_E_CONFLICT)
-		return FACTS_STALE;
-	if (err->code == APP_E_RULE)
-		return answer(a, 400,
-			      "Bad Request: CSeq not above the last REGISTER of this Call-ID");
-	return unavailable(a, err);
-}
-
-/* An admitted REGISTER: its bindings, the list the 200 carries and the
- * phone's registration state in one statement (repo_sip_register), so
- * one round trip and one durable commit; the 200 goes only after it.
- * FACTS_STALE, with nothing changed or answered, when ph is not the
- * phone's facts any more. */
-static int
-accept_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
-		const struct sip_peer *peer, enum cert_kind kind, struct sip_answer *a)
-{
-	su_home_t home[1] = { SU_HOME_INIT(home) };
-	struct app_err err = { 0 };
-	long confirmed = 0;
+	struct sip_register *rq = &acc->rq;
 	int rc;
-	struct sip_register rq = { .facts = ph->facts,
-				   .b = {
-					   .phone_uuid = ph->uuid,
-					   .aor = url_as_string(home, sip->sip_to->a_url),
-					   .call_id = sip->sip_call_id->i_id,
-					   .cseq = sip->sip_cseq->cs_seq,
-					   .transport = peer->transport,
-					   .source_ip = peer->ip,
-					   .source_port = peer->port,
-					   .node = r->node,
-					   .user_agent = sip->sip_user_agent ?
-								 sip->sip_user_agent->g_string :
-								 "",
-				   } };
-	struct sink sink = { .r = r, .a = a };
-	struct sip_register_fns fns = {
+
+	su_home_init(acc->home);
+	memset(rq, 0, sizeof(*rq));
+	rq->facts = acc->ph.facts;
+	rq->b = (struct sip_binding) {
+		.phone_uuid = acc->ph.uuid,
+		.aor = url_as_string(acc->home, sip->sip_to->a_url),
+		.call_id = sip->sip_call_id->i_id,
+		.cseq = sip->sip_cseq->cs_seq,
+		.transport = peer->transport,
+		.source_ip = peer->ip,
+		.source_port = peer->port,
+		.user_agent = sip->sip_user_agent ? sip->sip_user_agent->g_string : "",
+	};
+	binding_cert(&rq->b, acc->kind, peer->cert);
+	acc->fns = (struct sip_register_fns) {
 		.bound = strcmp(peer->transport, "udp") != 0 ? bound_over_connection : NULL,
 		.removed = removed,
 		.contact = add_contact,
-		.ctx = &sink,
+		.ctx = acc,
 	};
-
-	binding_cert(&rq.b, kind, peer->cert);
-	rc = read_contacts(home, sip, &rq, a);
-	if (rc == 0 && !repo_sip_register(r->db, &rq, &fns, &confirmed, &err))
-		rc = register_failed(&err, a);
-	su_home_deinit(home);
-	if (rc != 0) {
-		a->contact[0] = '\0';
-		return rc;
-	}
-	if (confirmed > 0)
-		log_msg(LOG_INFO, "sip: %s confirmed %ld delivered NOTIFY(s) by a new registration",
-			ph->name, confirmed);
-	a->date = true;
-	log_msg(LOG_DEBUG, "sip: REGISTER %s as %s over %s from %s:%u%s%s",
-		sip->sip_to->a_url->url_user, ph->name, peer->transport, peer->ip, peer->port,
-		kind != CERT_NONE ? " with its " : "",
-		kind != CERT_NONE ? capf_kind_name(kind) : "");
-	return answer(a, 200, NULL);
+	rq->fns = &acc->fns;
+	acc->bound = r->bound;
+	acc->forget = r->forget;
+	acc->ctx = r->ctx;
+	rc = read_contacts(acc->home, sip, rq, acc->a);
+	if (rc != 0)
+		su_home_deinit(acc->home);
+	return rc;
 }
 
 /* The phone's facts for this request: remembered ones when it carries
- * credentials and *remembered (an acceptance is checked again as it
- * binds), else read now (and remembered).  0, or the status answered. */
+ * credentials and *remembered (an acceptance is checked again as it is
+ * written), else read now (and remembered).  0, or the status answered. */
 static int
 phone_facts(const struct sip_registrar *r, sip_t const *sip, const char *user, bool *remembered,
 	    struct sip_phone *ph, struct sip_answer *a)
@@ -393,15 +358,16 @@ phone_facts(const struct sip_registrar *r, sip_t const *sip, const char *user, b
 	return 0;
 }
 
-/* At most three tries: remembered facts first, then facts read again
- * when those lead anywhere but an acceptance, or prove stale as it binds
- * (an AXL change in between). */
+/* The verdict on a REGISTER: 0 when admitted (acc ready to write), else
+ * the status answered.  Remembered facts first, unless fresh; when they
+ * lead anywhere but an admission, facts read now decide. */
 static int
-on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *peer,
-	    struct sip_answer *a)
+decide_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *peer,
+		bool fresh, struct sip_accepted *acc)
 {
 	const char *user = sip->sip_to ? sip->sip_to->a_url->url_user : NULL;
-	bool remembered = r->facts != NULL;
+	bool remembered = r->facts != NULL && !fresh;
+	struct sip_answer *a = acc->a;
 
 	/* nta refuses requests without these; the fuzzer's parser may not. */
 	if (sip->sip_call_id == NULL || sip->sip_cseq == NULL || sip->sip_to == NULL)
@@ -410,29 +376,123 @@ on_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_pe
 		a->unsupported = true;
 		return answer(a, 420, NULL);
 	}
-	for (int tries = 0; tries < 3; tries++) {
-		enum cert_kind kind = CERT_NONE;
-		struct sip_phone ph = { .uuid = "" };
-		int rc;
-
+	for (;;) {
 		memset(a, 0, sizeof(*a));
-		if (phone_facts(r, sip, user, &remembered, &ph, a) != 0)
-			return refused(r, sip, &ph, peer, a->status);
-		if (admit(r, &ph, peer, &kind, a) != 0 ||
-		    (ph.digest && authenticate(r, sip, &ph, a) != 0)) {
-			if (!remembered)
-				return refused(r, sip, &ph, peer, a->status);
-			remembered = false;
-			continue;
-		}
-		rc = accept_register(r, sip, &ph, peer, kind, a);
-		if (rc != FACTS_STALE)
-			return rc;
-		sip_facts_drop(r->facts, user);
+		memset(&acc->ph, 0, sizeof(acc->ph));
+		acc->kind = CERT_NONE;
+		if (phone_facts(r, sip, user, &remembered, &acc->ph, a) != 0)
+			return refused(r, sip, &acc->ph, peer, a->status);
+		if (admit(r, &acc->ph, peer, &acc->kind, a) == 0 &&
+		    (!acc->ph.digest || authenticate(r, sip, &acc->ph, a) == 0))
+			return prepare(r, sip, peer, acc);
+		if (!remembered)
+			return refused(r, sip, &acc->ph, peer, a->status);
 		remembered = false;
 	}
-	a->retry_after = true;
-	return answer(a, 503, "Service Unavailable: the phone changed while it registered");
+}
+
+enum sip_step
+sip_registrar_decide(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *peer,
+		     bool fresh, struct sip_answer *a, struct sip_accepted *acc)
+{
+	int status;
+
+	memset(a, 0, sizeof(*a));
+	acc->a = a;
+	acc->again = false;
+	acc->sip = sip;
+	acc->peer = peer;
+	acc->decided++;
+	status = decide_register(r, sip, peer, fresh, acc);
+	if (status == 0)
+		return SIP_TO_WRITE;
+	metrics_register(status);
+	return SIP_ANSWERED;
+}
+
+/* The answer to one written REGISTER (or, failed, to one written alone). */
+static void
+written(const struct sip_registrar *r, struct sip_accepted *acc, const struct app_err *err)
+{
+	struct sip_answer *a = acc->a;
+	const struct sip_peer *peer = acc->peer;
+	sip_t const *sip = acc->sip;
+
+	if (err != NULL && err->code == APP_E_RULE)
+		answer(a, 400, "Bad Request: CSeq not above the last REGISTER of this Call-ID");
+	else if (err != NULL)
+		unavailable(a, err);
+	else if (acc->rq.written == SIP_CSEQ_REFUSED)
+		answer(a, 400, "Bad Request: CSeq not above the last REGISTER of this Call-ID");
+	else if (acc->rq.written == SIP_FACTS_STALE) {
+		sip_facts_drop(r->facts, sip->sip_to->a_url->url_user);
+		acc->again = acc->decided < 2;
+		if (acc->again)
+			return;
+		a->retry_after = true;
+		answer(a, 503, "Service Unavailable: the phone changed while it registered");
+	} else {
+		if (acc->rq.confirmed > 0)
+			log_msg(LOG_INFO,
+				"sip: %s confirmed %ld delivered NOTIFY(s) by a new registration",
+				acc->ph.name, acc->rq.confirmed);
+		a->date = true;
+		log_msg(LOG_DEBUG, "sip: REGISTER %s as %s over %s from %s:%u%s%s",
+			sip->sip_to->a_url->url_user, acc->ph.name, peer->transport, peer->ip,
+			peer->port, acc->kind != CERT_NONE ? " with its " : "",
+			acc->kind != CERT_NONE ? capf_kind_name(acc->kind) : "");
+		answer(a, 200, NULL);
+	}
+	if (a->status != 200)
+		a->contact[0] = '\0';
+	metrics_register(a->status);
+}
+
+void
+sip_registrar_write(const struct sip_registrar *r, struct sip_accepted *const accs[], int n)
+{
+	struct sip_register *rqs[SIP_WRITE_MAX] = { 0 };
+	struct app_err err = { 0 };
+	bool ok;
+
+	n = n < SIP_WRITE_MAX ? n : SIP_WRITE_MAX; /* the callers' bound */
+	for (int i = 0; i < n; i++)
+		rqs[i] = &accs[i]->rq;
+	ok = repo_sip_register(r->db, rqs, n, r->node, &err);
+	if (ok)
+		metrics_register_write();
+	if (!ok && n > 1) {
+		/* one REGISTER raced or broke the statement: each alone */
+		for (int i = 0; i < n; i++)
+			sip_registrar_write(r, &accs[i], 1);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		written(r, accs[i], ok ? NULL : &err);
+		su_home_deinit(accs[i]->home);
+	}
+}
+
+void
+sip_registrar_discard(struct sip_accepted *acc)
+{
+	su_home_deinit(acc->home);
+}
+
+/* A REGISTER decided and written on its own (the fuzzer; no pool). */
+static void
+register_alone(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *peer,
+	       struct sip_answer *a)
+{
+	struct sip_accepted acc = { .decided = 0 }, *one = &acc;
+	bool fresh = false;
+
+	do {
+		if (sip_registrar_decide(r, sip, peer, fresh, a, &acc) == SIP_ANSWERED)
+			return;
+		sip_registrar_write(r, &one, 1);
+		fresh = true;
+	} while (acc.again);
 }
 
 void
@@ -442,7 +502,7 @@ sip_registrar_handle(const struct sip_registrar *r, sip_t const *sip, const stru
 	memset(a, 0, sizeof(*a));
 	switch (sip->sip_request->rq_method) {
 	case sip_method_register:
-		metrics_register(on_register(r, sip, peer, a));
+		register_alone(r, sip, peer, a);
 		break;
 	case sip_method_options:
 		a->allow = true;

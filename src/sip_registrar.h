@@ -14,6 +14,7 @@
 #include <sofia-sip/sip.h>
 
 #include "capf.h"
+#include "repo_sip.h"
 
 struct db;
 struct sip_facts;
@@ -60,8 +61,49 @@ struct sip_answer {
 	bool date;                  /* 200 to REGISTER: Date */
 };
 
+/* Most REGISTERs one statement writes (sip_registrar_write). */
+#define SIP_WRITE_MAX 64
+
+/* An admitted REGISTER on its way to the database: what
+ * sip_registrar_decide() leaves for sip_registrar_write().  The caller
+ * zeroes it once per request; the registrar fills the rest. */
+struct sip_accepted {
+	int decided; /* times decided: a second stale write answers 503 */
+	bool again;  /* its facts changed since: decide again, on fresh ones */
+	su_home_t home[1];
+	struct sip_phone ph;
+	enum cert_kind kind;
+	struct sip_register rq;
+	struct sip_register_fns fns;
+	sip_t const *sip;
+	const struct sip_peer *peer;
+	struct sip_answer *a;
+	void (*bound)(void *ctx, long long id); /* the registrar's, with its ctx */
+	void (*forget)(void *ctx, long long id);
+	void *ctx;
+};
+
+enum sip_step { SIP_ANSWERED, SIP_TO_WRITE };
+
+/* Decides a REGISTER: its answer (SIP_ANSWERED), or its admission
+ * (SIP_TO_WRITE: acc is to be written, the answer not set yet).  fresh:
+ * on the phone's facts read now, not on remembered ones. */
+enum sip_step sip_registrar_decide(const struct sip_registrar *r, sip_t const *sip,
+				   const struct sip_peer *peer, bool fresh, struct sip_answer *a,
+				   struct sip_accepted *acc);
+
+/* Writes n (at most SIP_WRITE_MAX) admitted REGISTERs, each of another
+ * phone, in one statement and one durable commit, and sets their answers;
+ * one whose phone's facts changed since it was decided gets acc->again
+ * instead (decide it again, fresh).  r->ctx is not used: each keeps the
+ * ctx it was decided with. */
+void sip_registrar_write(const struct sip_registrar *r, struct sip_accepted *const accs[], int n);
+
+/* Frees an admitted REGISTER that will not be written (stopping). */
+void sip_registrar_discard(struct sip_accepted *acc);
+
 /* Decides the answer to one request (REGISTER, OPTIONS, anything else),
- * updating the bindings it names; never sends anything. */
+ * writing the bindings it names on its own; never sends anything. */
 void sip_registrar_handle(const struct sip_registrar *r, sip_t const *sip,
 			  const struct sip_peer *peer, struct sip_answer *a);
 

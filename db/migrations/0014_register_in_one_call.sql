@@ -1,12 +1,14 @@
--- 0014_register_in_one_call.sql: an accepted REGISTER in one statement,
--- and the phone's facts it was decided on, checked in that statement.
+-- 0014_register_in_one_call.sql: accepted REGISTERs written in one
+-- statement, several at once, each checked against the phone facts it
+-- was decided on.
 -- The registrar used to send BEGIN, one INSERT or DELETE per Contact, the
 -- SELECT of the bindings for the 200, the registration state and COMMIT:
 -- seven round trips, each waking a backend and setting up an executor.
 -- Under a registration storm PostgreSQL spent 2.5 times Kamailio's CPU per
--- registration, most of it per statement, not per row.  These functions
--- run the same statements server-side (PL/pgSQL keeps their plans per
--- connection), in the one implicit transaction of the call.
+-- registration, most of it per statement, not per row.  sip_register()
+-- writes a batch of REGISTERs (the registrar's database threads group the
+-- ones accepted meanwhile) with one statement per step for all of them, in
+-- the one implicit transaction of the call: one durable commit.
 
 -- Everything the registrar decides a REGISTER on (repo_sip.h's struct
 -- sip_phone), and a digest of it: the registrar may decide on facts it
@@ -21,63 +23,86 @@ SELECT p.pkid, p.name, p.protocol = 'SIP' AS sip, s.enable_digest, s.nonce_valid
        md5(row(p.pkid, p.name, p.protocol, s.enable_digest, s.nonce_validity_time,
                s.transport_type, s.device_security_mode, u.userid, u.digest_ha1_md5,
                u.digest_ha1_sha256, p.model, l.fingerprint)::text) AS facts
-  FROM phone p JOIN phone_security_profile s ON s.pkid = p.security_profile_id
+  FROM phone p
+  -- OFFSET 0: looked up by key for each phone, not hashed whole per lookup
+  JOIN LATERAL (SELECT * FROM phone_security_profile s
+                 WHERE s.pkid = p.security_profile_id OFFSET 0) s ON true
   LEFT JOIN end_user u ON u.pkid = p.digest_user_id
   LEFT JOIN phone_lsc l ON l.phone_uuid = p.pkid;
 
--- An admitted REGISTER (RFC 3261 §10.3 steps 6-8): each Contact bound
--- (expires > 0) or removed (0), or every binding removed (p_contacts
--- NULL: "Contact: *"); then the phone's live bindings for the 200 and its
--- registration state (repo_registration.h): registered or unregistered,
--- and with a Call-ID other than the last accepted one, every NOTIFY
--- delivered before it confirmed.  One row per fact, in this order:
---   'b', id            a binding added or refreshed
---   'r', id            a binding removed
---   'c', contact, secs a live binding, for the 200's Contact list
---   'k', confirmed     NOTIFYs this registration confirmed
--- or only 'f' when p_facts is not the phone's digest in sip_phone_facts
--- any more (nothing changed: the registrar decides again on fresh facts).
--- A Contact whose binding has this Call-ID with a CSeq not below this one
--- raises AX409 (the whole REGISTER changes nothing).
-CREATE FUNCTION sip_register(p_phone uuid, p_facts text, p_aor text, p_contacts text[],
-                             p_expires integer[], p_call_id text, p_cseq bigint,
-                             p_transport text, p_ip inet, p_port integer, p_node text,
-                             p_ua text, p_cert_kind text, p_cert_serial text,
-                             p_cert_not_after bigint)
-RETURNS TABLE (kind text, row_id bigint, contact text, seconds bigint) LANGUAGE plpgsql AS $$
+-- Accepted REGISTERs (RFC 3261 §10.3 steps 6-8), each of another phone.
+-- Request q: p_phone[q] ... p_cert_not_after[q] (the facts it was decided
+-- on, its To URI, Call-ID, CSeq, transport, source, User-Agent and
+-- certificate).  Its Contacts: the items k with c_req[k] = q, each bound
+-- for c_expires[k] seconds, or removed (0), or every binding of the phone
+-- removed (c_contact NULL: "Contact: *").  Then each request's live
+-- bindings for its 200, and the phone's registration state (see
+-- repo_registration.h): registered or unregistered, and with a Call-ID
+-- other than the last accepted one, every NOTIFY delivered before it
+-- confirmed.  Rows, by request:
+--   'f'                 its facts are not the phone's any more: nothing done
+--   's'                 a Contact's binding has this Call-ID with a CSeq
+--                       not below, or a Contact is listed twice: nothing done
+--   'r', id             a binding removed
+--   'b', id             a binding added or refreshed
+--   'c', contact, secs  a live binding, for the 200's Contact list
+--   'k', confirmed      NOTIFYs this registration confirmed
+-- A REGISTER of the same Call-ID committed in between raises AX409.
+CREATE FUNCTION sip_register(p_phone uuid[], p_facts text[], p_aor text[], p_call_id text[],
+                             p_cseq bigint[], p_transport text[], p_ip inet[],
+                             p_port integer[], p_ua text[], p_cert_kind text[],
+                             p_cert_serial text[], p_cert_not_after bigint[], p_node text,
+                             c_req integer[], c_contact text[], c_expires integer[])
+RETURNS TABLE (req integer, kind text, row_id bigint, contact text, seconds bigint)
+LANGUAGE plpgsql AS $$
 DECLARE
-    live integer;
-    v_outcome text;
+    stale integer[];
+    refused integer[];
+    skip integer[];
+    n bigint;
 BEGIN
-    IF p_facts IS DISTINCT FROM (SELECT f.facts FROM sip_phone_facts f WHERE f.pkid = p_phone)
-    THEN
-        kind := 'f';
-        RETURN NEXT;
-        RETURN;
-    END IF;
-    IF p_contacts IS NULL THEN
-        RETURN QUERY WITH d AS (DELETE FROM sip_registration r WHERE r.phone_id = p_phone
-                                RETURNING r.id)
-                     SELECT 'r', d.id, NULL::text, NULL::bigint FROM d;
-    END IF;
-    FOR i IN 1 .. coalesce(array_length(p_contacts, 1), 0) LOOP
-        IF p_expires[i] = 0 THEN
-            RETURN QUERY WITH d AS (DELETE FROM sip_registration r
-                                     WHERE r.phone_id = p_phone AND r.contact_uri = p_contacts[i]
-                                    RETURNING r.id)
-                         SELECT 'r', d.id, NULL::text, NULL::bigint FROM d;
-            CONTINUE;
-        END IF;
-        kind := 'b';
-        contact := NULL;
-        seconds := NULL;
+    -- Every lookup into a table is a LATERAL subquery with OFFSET 0: the
+    -- planner cannot turn it into a hash join over the whole table, which
+    -- a cached plan, not knowing how few requests come, may otherwise do.
+    SELECT coalesce(array_agg(r.q::integer), '{}') INTO stale
+      FROM unnest(p_phone, p_facts) WITH ORDINALITY AS r(phone, facts, q)
+      LEFT JOIN LATERAL (SELECT f.facts FROM sip_phone_facts f WHERE f.pkid = r.phone
+                         OFFSET 0) f ON true
+     WHERE f.facts IS DISTINCT FROM r.facts;
+    SELECT coalesce(array_agg(DISTINCT c.q), '{}') INTO refused
+      FROM unnest(c_req, c_contact, c_expires) AS c(q, contact, expires)
+     WHERE c.expires > 0 AND NOT c.q = ANY(stale)
+       AND (EXISTS (SELECT 1 FROM sip_registration g
+                     WHERE g.phone_id = p_phone[c.q] AND g.contact_uri = c.contact
+                       AND g.call_id = p_call_id[c.q] AND g.cseq >= p_cseq[c.q])
+            OR (SELECT count(*) FROM unnest(c_req, c_contact) AS d(q, contact)
+                 WHERE d.q = c.q AND d.contact = c.contact) > 1);
+    skip := stale || refused;
+    RETURN QUERY SELECT x.q, 'f', NULL::bigint, NULL::text, NULL::bigint FROM unnest(stale) x(q)
+       UNION ALL SELECT x.q, 's', NULL::bigint, NULL::text, NULL::bigint FROM unnest(refused) x(q);
+
+    RETURN QUERY WITH d AS (
+        DELETE FROM sip_registration g
+         WHERE g.id = ANY (ARRAY(
+               SELECT x.id FROM unnest(c_req, c_contact, c_expires) AS c(q, contact, expires)
+                CROSS JOIN LATERAL (SELECT r.id FROM sip_registration r
+                                     WHERE r.phone_id = p_phone[c.q]
+                                       AND (c.contact IS NULL OR r.contact_uri = c.contact)
+                                    OFFSET 0) x
+                WHERE c.expires = 0 AND NOT c.q = ANY(skip)))
+        RETURNING g.phone_id, g.id)
+      SELECT array_position(p_phone, d.phone_id), 'r', d.id, NULL::text, NULL::bigint FROM d;
+
+    RETURN QUERY WITH b AS (
         INSERT INTO sip_registration AS g (phone_id, aor, contact_uri, call_id, cseq, expires_at,
                transport, source_ip, source_port, node, user_agent, cert_kind, cert_serial,
                cert_not_after)
-        VALUES (p_phone, p_aor, p_contacts[i], p_call_id, p_cseq,
-                now() + make_interval(secs => p_expires[i]), p_transport, p_ip, p_port, p_node,
-                p_ua, p_cert_kind, p_cert_serial,
-                CASE WHEN p_cert_kind <> '' THEN to_timestamp(p_cert_not_after) END)
+        SELECT p_phone[c.q], p_aor[c.q], c.contact, p_call_id[c.q], p_cseq[c.q],
+               now() + make_interval(secs => c.expires), p_transport[c.q], p_ip[c.q],
+               p_port[c.q], p_node, p_ua[c.q], p_cert_kind[c.q], p_cert_serial[c.q],
+               CASE WHEN p_cert_kind[c.q] <> '' THEN to_timestamp(p_cert_not_after[c.q]) END
+          FROM unnest(c_req, c_contact, c_expires) AS c(q, contact, expires)
+         WHERE c.expires > 0 AND NOT c.q = ANY(skip)
         ON CONFLICT (phone_id, contact_uri) DO UPDATE
            SET aor = EXCLUDED.aor, call_id = EXCLUDED.call_id, cseq = EXCLUDED.cseq,
                expires_at = EXCLUDED.expires_at, transport = EXCLUDED.transport,
@@ -86,34 +111,59 @@ BEGIN
                cert_kind = EXCLUDED.cert_kind, cert_serial = EXCLUDED.cert_serial,
                cert_not_after = EXCLUDED.cert_not_after, updated_at = now()
          WHERE g.call_id <> EXCLUDED.call_id OR g.cseq < EXCLUDED.cseq
-        RETURNING g.id INTO row_id;
-        IF row_id IS NULL THEN
-            RAISE EXCEPTION 'CSeq not above the last REGISTER of this Call-ID'
-                USING ERRCODE = 'AX409';
-        END IF;
-        RETURN NEXT;
-    END LOOP;
-    RETURN QUERY SELECT 'c', NULL::bigint, r.contact_uri,
-                        greatest(1, ceil(extract(epoch FROM r.expires_at - now())))::bigint
-                   FROM sip_registration r
-                  WHERE r.phone_id = p_phone AND r.expires_at > now() ORDER BY r.id;
-    GET DIAGNOSTICS live = ROW_COUNT;
-    v_outcome := CASE WHEN live > 0 THEN 'registered' ELSE 'unregistered' END;
-    WITH prev AS (SELECT st.call_id FROM phone_registration_state st WHERE st.phone_id = p_phone),
+        RETURNING g.id, g.phone_id, g.contact_uri)
+      SELECT c.q, 'b', b.id, NULL::text, NULL::bigint
+        FROM b JOIN unnest(c_req, c_contact) AS c(q, contact)
+          ON p_phone[c.q] = b.phone_id AND c.contact = b.contact_uri;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n <> (SELECT count(*) FROM unnest(c_req, c_expires) AS c(q, expires)
+              WHERE c.expires > 0 AND NOT c.q = ANY(skip)) THEN
+        RAISE EXCEPTION 'CSeq not above the last REGISTER of this Call-ID'
+            USING ERRCODE = 'AX409';
+    END IF;
+
+    RETURN QUERY SELECT x.q::integer, 'c', NULL::bigint, g.contact_uri,
+                        greatest(1, ceil(extract(epoch FROM g.expires_at - now())))::bigint
+                   FROM unnest(p_phone) WITH ORDINALITY AS x(phone, q)
+                  CROSS JOIN LATERAL (SELECT r.id, r.contact_uri, r.expires_at
+                                        FROM sip_registration r
+                                       WHERE r.phone_id = x.phone AND r.expires_at > now()
+                                      OFFSET 0) g
+                  WHERE NOT x.q = ANY(skip)
+                  ORDER BY x.q, g.id;
+
+    RETURN QUERY
+    WITH ev AS (
+        SELECT x.q::integer AS q, x.phone, x.call_id, x.ip,
+               CASE WHEN EXISTS (SELECT 1 FROM sip_registration g
+                                  WHERE g.phone_id = x.phone AND g.expires_at > now())
+                    THEN 'registered' ELSE 'unregistered' END AS outcome,
+               (SELECT st.call_id FROM phone_registration_state st
+                 WHERE st.phone_id = x.phone) AS prev_call_id
+          FROM unnest(p_phone, p_call_id, p_ip) WITH ORDINALITY AS x(phone, call_id, ip, q)
+         WHERE NOT x.q = ANY(skip)),
     conf AS (
         UPDATE notify_outbox o SET confirmed_at = clock_timestamp()
-         WHERE v_outcome = 'registered' AND o.phone_id = p_phone AND o.state = 'delivered'
-           AND o.confirmed_at IS NULL AND o.done_at <= clock_timestamp()
-           AND EXISTS (SELECT 1 FROM prev WHERE prev.call_id <> '' AND prev.call_id <> p_call_id)
-        RETURNING o.config_version),
+         WHERE o.id = ANY (ARRAY(
+               SELECT n.id FROM ev
+                CROSS JOIN LATERAL (SELECT oo.id FROM notify_outbox oo
+                                     WHERE oo.phone_id = ev.phone AND oo.state = 'delivered'
+                                       AND oo.confirmed_at IS NULL
+                                       AND oo.done_at <= clock_timestamp()
+                                    OFFSET 0) n
+                WHERE ev.outcome = 'registered' AND ev.prev_call_id <> ''
+                  AND ev.prev_call_id <> ev.call_id))
+        RETURNING o.phone_id, o.config_version),
     up AS (
         INSERT INTO phone_registration_state AS s (phone_id, last_register_at, outcome, status,
             call_id, source_ip, node, first_config_version, confirmed_version, confirmed_at)
-        SELECT p.pkid, now(), v_outcome, 200, p_call_id, p_ip, p_node,
-               CASE WHEN v_outcome = 'registered' THEN p.config_version END,
-               (SELECT max(config_version) FROM conf),
-               CASE WHEN EXISTS (SELECT 1 FROM conf) THEN now() END
-          FROM phone p WHERE p.pkid = p_phone
+        SELECT p.pkid, now(), ev.outcome, 200, ev.call_id, ev.ip, p_node,
+               CASE WHEN ev.outcome = 'registered' THEN p.config_version END,
+               (SELECT max(cf.config_version) FROM conf cf WHERE cf.phone_id = p.pkid),
+               CASE WHEN EXISTS (SELECT 1 FROM conf cf WHERE cf.phone_id = p.pkid)
+                    THEN now() END
+          FROM ev CROSS JOIN LATERAL (SELECT p.pkid, p.config_version FROM phone p
+                                       WHERE p.pkid = ev.phone OFFSET 0) p
         ON CONFLICT (phone_id) DO UPDATE SET last_register_at = now(),
             outcome = EXCLUDED.outcome, status = 200, call_id = EXCLUDED.call_id,
             source_ip = EXCLUDED.source_ip, node = EXCLUDED.node,
@@ -124,6 +174,7 @@ BEGIN
                                          s.confirmed_version),
             confirmed_at = coalesce(EXCLUDED.confirmed_at, s.confirmed_at))
     -- up runs whether read or not (a data-modifying WITH always does)
-    SELECT 'k', count(*), NULL, NULL INTO kind, row_id, contact, seconds FROM conf;
-    RETURN NEXT;
+    SELECT ev.q, 'k', (SELECT count(*) FROM conf cf WHERE cf.phone_id = ev.phone),
+           NULL::text, NULL::bigint
+      FROM ev;
 END $$;

@@ -1176,25 +1176,32 @@ cseq_refused(const struct sip_register *rq)
 	return false;
 }
 
-bool
-repo_sip_register(struct db *db, const struct sip_register *rq, const struct sip_register_fns *fns,
-		  long *confirmed, struct app_err *err)
+/* One REGISTER of a batch: what sip_register() does for request q. */
+static void
+register_one(struct db *db, struct sip_register *rq)
 {
 	const struct fphone *f = phone_by_key(&(struct item_key) { NULL, rq->b.phone_uuid });
+	const struct sip_register_fns *fns = rq->fns;
 	struct reg_event ev = { .phone_uuid = rq->b.phone_uuid,
 				.status = 200,
 				.call_id = rq->b.call_id };
+	struct app_err err = { 0 };
 	struct sip_phone now;
 	time_t t = time(NULL);
 	long long id;
 
-	*confirmed = 0;
+	rq->written = SIP_WRITTEN;
+	rq->confirmed = 0;
 	if (f != NULL)
 		fill_phone(f, &now);
-	if (f == NULL || rq->facts == NULL || strcmp(now.facts, rq->facts) != 0)
-		return app_err_set(err, APP_E_CONFLICT, NULL, "the phone's facts changed");
-	if (cseq_refused(rq))
-		return app_err_set(err, APP_E_RULE, NULL, "CSeq not above");
+	if (f == NULL || rq->facts == NULL || strcmp(now.facts, rq->facts) != 0) {
+		rq->written = SIP_FACTS_STALE;
+		return;
+	}
+	if (cseq_refused(rq)) {
+		rq->written = SIP_CSEQ_REFUSED;
+		return;
+	}
 	if (rq->contacts == NULL)
 		unbind(rq->b.phone_uuid, NULL, fns);
 	for (int i = 0; rq->contacts != NULL && i < rq->ncontacts; i++) {
@@ -1213,7 +1220,18 @@ repo_sip_register(struct db *db, const struct sip_register *rq, const struct sip
 				     (long) (cur->bindings[i].expires_at - t));
 			ev.bound = true;
 		}
-	return record_event(db, &ev, confirmed, err);
+	record_event(db, &ev, &rq->confirmed, &err);
+}
+
+bool
+repo_sip_register(struct db *db, struct sip_register *const rqs[], int n, const char *node,
+		  struct app_err *err)
+{
+	(void) node;
+	(void) err;
+	for (int i = 0; i < n; i++)
+		register_one(db, rqs[i]);
+	return true;
 }
 
 bool

@@ -1,7 +1,9 @@
 """The SIP side at cluster scale, the parts a small test can show: a phone
 registered from several contacts (RFC 3261 10.2.1) gets the NOTIFY of an
 apply at every one of them, and counts as delivered when any answered 2xx;
-a replayed digest nonce count is challenged again; and with PostgreSQL
+a replayed digest nonce count is challenged again; REGISTERs accepted
+together are written together (one statement, one commit) and each still
+gets its own verdict; and with PostgreSQL
 stopped (SIGSTOP) the SIP thread still answers OPTIONS at once while
 REGISTERs get 503 with a jittered Retry-After, losing no binding.
 The 40,000-phone figures are bench/cluster.py's (make bench-cluster).
@@ -12,10 +14,12 @@ import re
 import secrets
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from conftest import Axl, finish_server, start_server
+from test_observe import parse_metrics
 from sipphone import SipPhone, digest_params, h
 from test_sip import Lab, apply, settled, wait_status
 
@@ -90,6 +94,56 @@ def authorization_nc(ph, challenge, nc, cnonce="0a4f113b"):
     return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
             'algorithm=MD5, cnonce="%s", qop=auth, nc=%s'
             % (ph.user, p["realm"], p["nonce"], uri, resp, cnonce, nc))
+
+
+def registration_metrics(axl):
+    r = axl.raw("GET", "/metrics")
+    assert r.status == 200, r.text
+    m = parse_metrics(r.text)
+    return (m.get(("axlprov_registrations_total", (("result", "ok"),)), 0.0),
+            m.get(("axlprov_registration_writes_total", ()), 0.0))
+
+
+def test_registers_accepted_together_are_written_together(server, axl, lab):
+    """40 phones answer their challenges at once: fewer statements than
+    REGISTERs write them, and in the same burst a phone whose password
+    changed after its challenge is refused and one repeating its CSeq gets
+    400, neither costing the others their 200."""
+    profile = lab.profile(digest=True)
+    phones = [SipPhone(server.sip_port, u, pw) for _, u, pw in
+              (lab.phone(profile) for _ in range(40))]
+    try:
+        challenges = [ph.transact(ph.register_request()).header("WWW-Authenticate")
+                      for ph in phones]
+        # phones[1] registered before: its next REGISTER repeats that CSeq
+        r = phones[1].transact(phones[1].register_request(
+            authorization=phones[1].authorization(challenges[1])))
+        assert r.status == 200, r.raw
+        phones[1].cseq -= 1
+        r = axl.call("updateUser", "<userid>%s</userid><digestCredentials>changed-1"
+                     "</digestCredentials>" % phones[0].user)
+        assert r.status == 200, r.text
+        ok0, writes0 = registration_metrics(axl)
+        requests = [ph.register_request(authorization=ph.authorization(ch))
+                    for ph, ch in zip(phones, challenges)]
+        with ThreadPoolExecutor(len(phones)) as pool:
+            answers = list(pool.map(lambda a: a[0].transact(a[1]), zip(phones, requests)))
+        ok1, writes1 = registration_metrics(axl)
+    finally:
+        for ph in phones:
+            ph.close()
+    assert answers[0].status == 403 and "bad credentials" in answers[0].reason, answers[0].raw
+    assert answers[1].status == 400 and "CSeq" in answers[1].reason, answers[1].raw
+    assert [a.status for a in answers[2:]] == [200] * 38, [a.raw for a in answers if a.status != 200]
+    for ph, a in zip(phones[2:], answers[2:]):
+        assert a.all("Contact") and ph.contact in a.all("Contact")[0], a.raw
+    assert server.pg.sql(
+        "SELECT count(*) FROM phone_registration_state s JOIN phone p ON p.pkid = s.phone_id "
+        "JOIN end_user u ON u.pkid = p.digest_user_id WHERE s.outcome = 'registered' "
+        "AND u.userid = ANY(string_to_array(:'v1', ','))",
+        ",".join(ph.user for ph in phones[2:])) == [["38"]]
+    assert ok1 - ok0 == 38
+    assert 1 <= writes1 - writes0 < 38, (ok0, ok1, writes0, writes1)
 
 
 def test_replayed_authorization_is_challenged_again(server, lab):
