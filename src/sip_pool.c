@@ -1,11 +1,14 @@
 /*
- * sip_pool.c: the SIP side's database threads.  A REGISTER needs several
- * statements (the phone, its bindings, the 200's list) and a durable
- * commit; run on the SIP thread they would stop OPTIONS, NOTIFY answers
- * and retransmissions while PostgreSQL is slow or away.  So the SIP thread
+ * sip_pool.c: the SIP side's database threads.  A REGISTER needs the
+ * database (the phone's facts, then its bindings and a durable commit);
+ * run on the SIP thread that would stop OPTIONS, NOTIFY answers and
+ * retransmissions while PostgreSQL is slow or away.  So the SIP thread
  * only queues each REGISTER here (a bounded queue: beyond it, or after
  * waiting too long in it, the phone gets 503 with a jittered Retry-After)
- * and sends the answer when a thread of this pool has decided it.  Each
+ * and sends the answer when a thread of this pool has decided it.  An
+ * admitted REGISTER waits in a second list until a thread writes it with
+ * the others admitted meanwhile (group commit: one statement, one durable
+ * commit for all of them; at most WRITERS writes under way).  Each
  * thread owns one database connection; the connections of bindings (TCP,
  * TLS) stay the SIP thread's, so the threads only list their ids.  One
  * more thread, with a connection of its own, runs the outbox's and the
@@ -148,6 +151,7 @@ take_writes(struct sip_pool *p, struct reg_job **out)
 		*pp = j->next;
 		out[n++] = j;
 	}
+	p->queued -= n;
 	p->writing += n > 0;
 	return n;
 }
@@ -223,6 +227,7 @@ register_job(struct sip_pool *p, struct db *db, struct reg_job *j)
 	pthread_mutex_lock(&p->lock);
 	j->next = p->writes;
 	p->writes = j;
+	p->queued++; /* admitted ones count against the bound too */
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -468,31 +473,44 @@ sip_pool_submit(struct sip_pool *p, nta_incoming_t *irq, msg_t *msg, tport_t *tp
 
 /* Once a tick: REGISTERs that waited longer than wait_ms for a thread
  * (PostgreSQL slow or away) get their 503 now, not after it is back. */
-void
-sip_pool_sweep(struct sip_pool *p, long wait_ms)
+/* Under the lock: moves the jobs of *list that waited longer than
+ * wait_ms onto *old; returns the list's last job (its tail). */
+static struct reg_job *
+take_old(struct sip_pool *p, struct reg_job **list, long wait_ms, struct reg_job **old)
 {
-	struct reg_job **pp, *old = NULL, *j;
+	struct reg_job **pp, *j, *last = NULL;
 
-	pthread_mutex_lock(&p->lock);
-	for (pp = &p->head; (j = *pp) != NULL;) {
+	for (pp = list; (j = *pp) != NULL;) {
 		if (ms_since(&j->queued) > wait_ms) {
 			*pp = j->next;
 			p->queued--;
-			j->next = old;
-			old = j;
+			j->next = *old;
+			*old = j;
 		} else {
+			last = j;
 			pp = &j->next;
 		}
 	}
-	p->tail = NULL;
-	for (j = p->head; j != NULL; j = j->next)
-		p->tail = j;
+	return last;
+}
+
+void
+sip_pool_sweep(struct sip_pool *p, long wait_ms)
+{
+	struct reg_job *queued = NULL, *admitted = NULL, *j;
+
+	pthread_mutex_lock(&p->lock);
+	p->tail = take_old(p, &p->head, wait_ms, &queued);
+	take_old(p, &p->writes, wait_ms, &admitted);
 	pthread_mutex_unlock(&p->lock);
-	for (; old != NULL; old = j) {
-		j = old->next;
-		shed(&old->a, "the database is slow");
-		answer_job(p->s, old);
-	}
+	for (int k = 0; k < 2; k++)
+		for (struct reg_job *old = k ? admitted : queued; old != NULL; old = j) {
+			j = old->next;
+			if (k)
+				sip_registrar_discard(&old->acc);
+			shed(&old->a, "the database is slow");
+			answer_job(p->s, old);
+		}
 }
 
 static bool

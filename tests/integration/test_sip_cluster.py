@@ -278,3 +278,50 @@ def test_postgres_stopped_options_flow_registers_get_503(pg, small_pool, axl, un
     assert re.search(r'axlprov_registrations_total\{result="shed"\} 4\b', metrics), metrics
     for ph in phones:
         ph.close()
+
+
+@pytest.fixture(scope="module")
+def three_threads(pg):
+    """Three database threads; REGISTERs may wait for 1 s."""
+    srv = start_server(pg, ["--sip-db-threads", "3", "--sip-register-wait", "1000"])
+    yield srv
+    finish_server(srv)
+
+
+def test_postgres_stopped_refreshes_decided_without_it_still_get_503(pg, three_threads, axl,
+                                                                     unique):
+    """Refreshes of digest phones are decided on remembered facts, without
+    the database; with PostgreSQL stopped they wait to be written and get
+    503 after sip_register_wait like any REGISTER waiting for it, not the
+    200 of a write after the outage (which only the REGISTERs already being
+    written get)."""
+    lab = Lab(axl, unique)
+    profile = lab.profile(digest=True)
+    phones, challenges = [], []
+    for _ in range(12):
+        _, userid, password = lab.phone(profile)
+        ph = SipPhone(three_threads.sip_port, userid, password, "udp")
+        challenges.append(ph.transact(ph.register_request()).header("WWW-Authenticate"))
+        r = ph.transact(ph.register_request(authorization=ph.authorization(challenges[-1])))
+        assert r.status == 200, r.raw
+        phones.append(ph)
+    pids = postgres_pids(pg)
+    try:
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        resume = time.time() + 5.0
+        for ph, ch in zip(phones, challenges):
+            ph.send(ph.register_request(authorization=ph.authorization(ch)))
+        early = answers(phones, resume - 0.5)
+        time.sleep(max(0.0, resume - time.time()))
+    finally:
+        for p in pids:
+            os.kill(p, signal.SIGCONT)
+    assert all(m.status == 503 and 5 <= int(m.header("Retry-After")) <= 14
+               for m in early.values()), {i: m.raw for i, m in early.items()}
+    # only the REGISTERs already being written wait for PostgreSQL
+    assert len(early) >= 6, sorted(early)
+    late = answers([ph for i, ph in enumerate(phones) if i not in early], time.time() + 10)
+    assert [m.status for m in late.values()] == [200] * (12 - len(early)), late
+    for ph in phones:
+        ph.close()
