@@ -54,16 +54,22 @@ CREATE FUNCTION sip_register(p_phone uuid[], p_facts text[], p_aor text[], p_cal
                              p_cert_serial text[], p_cert_not_after bigint[], p_node text,
                              c_req integer[], c_contact text[], c_expires integer[])
 RETURNS TABLE (req integer, kind text, row_id bigint, contact text, seconds bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- Its plans are made once per connection, often while sip_registration is
+-- still empty (a storm after a start): without this a plan that scans the
+-- table whole when it held nothing goes on doing so as it fills.
+SET enable_seqscan = off
+AS $$
 DECLARE
     stale integer[];
     refused integer[];
     skip integer[];
     n bigint;
 BEGIN
-    -- Every lookup into a table is a LATERAL subquery with OFFSET 0: the
-    -- planner cannot turn it into a hash join over the whole table, which
-    -- a cached plan, not knowing how few requests come, may otherwise do.
+    -- Every lookup into a table is a LATERAL subquery with OFFSET 0 or a
+    -- scalar one with LIMIT 1 (not EXISTS): the planner cannot turn it
+    -- into a hash over the whole table, which a cached plan, not knowing
+    -- how few requests come, may otherwise do.
     SELECT coalesce(array_agg(r.q::integer), '{}') INTO stale
       FROM unnest(p_phone, p_facts) WITH ORDINALITY AS r(phone, facts, q)
       LEFT JOIN LATERAL (SELECT f.facts FROM sip_phone_facts f WHERE f.pkid = r.phone
@@ -72,9 +78,9 @@ BEGIN
     SELECT coalesce(array_agg(DISTINCT c.q), '{}') INTO refused
       FROM unnest(c_req, c_contact, c_expires) AS c(q, contact, expires)
      WHERE c.expires > 0 AND NOT c.q = ANY(stale)
-       AND (EXISTS (SELECT 1 FROM sip_registration g
-                     WHERE g.phone_id = p_phone[c.q] AND g.contact_uri = c.contact
-                       AND g.call_id = p_call_id[c.q] AND g.cseq >= p_cseq[c.q])
+       AND ((SELECT true FROM sip_registration g
+              WHERE g.phone_id = p_phone[c.q] AND g.contact_uri = c.contact
+                AND g.call_id = p_call_id[c.q] AND g.cseq >= p_cseq[c.q] LIMIT 1)
             OR (SELECT count(*) FROM unnest(c_req, c_contact) AS d(q, contact)
                  WHERE d.q = c.q AND d.contact = c.contact) > 1);
     skip := stale || refused;
@@ -135,8 +141,8 @@ BEGIN
     RETURN QUERY
     WITH ev AS (
         SELECT x.q::integer AS q, x.phone, x.call_id, x.ip,
-               CASE WHEN EXISTS (SELECT 1 FROM sip_registration g
-                                  WHERE g.phone_id = x.phone AND g.expires_at > now())
+               CASE WHEN (SELECT true FROM sip_registration g
+                           WHERE g.phone_id = x.phone AND g.expires_at > now() LIMIT 1)
                     THEN 'registered' ELSE 'unregistered' END AS outcome,
                (SELECT st.call_id FROM phone_registration_state st
                  WHERE st.phone_id = x.phone) AS prev_call_id
