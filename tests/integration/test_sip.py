@@ -313,51 +313,37 @@ def challenged_and_registered(ph):
     return ch
 
 
-def test_new_digest_password_counts_from_the_next_register(server, axl, lab):
-    profile = lab.profile(digest=True)
-    _, userid, password = lab.phone(profile)
-    ph = SipPhone(server.sip_port, userid, password)
-    try:
-        ch = challenged_and_registered(ph)
-        r = axl.call("updateUser", "<userid>%s</userid><digestCredentials>%s-new</digestCredentials>"
-                     % (userid, password))
-        assert r.status == 200, r.text
-        # the nonce is still valid; the old password is not
-        r = ph.transact(ph.register_request(authorization=ph.authorization(ch)))
-        assert r.status == 403 and "bad credentials" in r.reason, r.raw
-        r = ph.transact(ph.register_request(
-            authorization=ph.authorization(ch, password=password + "-new")))
-        assert r.status == 200, r.raw
-    finally:
-        ph.close()
+# (profile fields, the AXL change (phone name, userid, profile), the answer)
+FACT_CHANGES = {
+    "new-digest-password": ({}, lambda name, userid, profile: (
+        "updateUser", "<userid>%s</userid><digestCredentials>pw-new</digestCredentials>" % userid),
+        403, "bad credentials"),
+    "profile-made-secure": ({"transportType": "TCP+UDP"}, lambda name, userid, profile: (
+        "updatePhoneSecurityProfile", "<name>%s</name><deviceSecurityMode>Encrypted"
+        "</deviceSecurityMode><transportType>TLS</transportType>" % profile),
+        403, "requires SIP over TLS"),
+    "phone-removed": ({}, lambda name, userid, profile: (
+        "removePhone", "<name>%s</name>" % name), 404, "unknown device"),
+}
 
 
-def test_profile_made_secure_counts_from_the_next_register(server, axl, lab):
-    profile = lab.profile(digest=True, transportType="TCP+UDP")
-    _, userid, password = lab.phone(profile)
-    ph = SipPhone(server.sip_port, userid, password)
-    try:
-        ch = challenged_and_registered(ph)
-        r = axl.call("updatePhoneSecurityProfile",
-                     "<name>%s</name><deviceSecurityMode>Encrypted</deviceSecurityMode>"
-                     "<transportType>TLS</transportType>" % profile)
-        assert r.status == 200, r.text
-        r = ph.transact(ph.register_request(authorization=ph.authorization(ch)))
-        assert r.status == 403 and "requires SIP over TLS" in r.reason, r.raw
-    finally:
-        ph.close()
-
-
-def test_removed_phone_is_unknown_at_the_next_register(server, axl, lab):
-    profile = lab.profile(digest=True)
+@pytest.mark.parametrize("case", sorted(FACT_CHANGES))
+def test_a_change_of_the_phones_facts_counts_from_the_next_register(server, axl, lab, case):
+    fields, change, status, phrase = FACT_CHANGES[case]
+    profile = lab.profile(digest=True, **fields)
     name, userid, password = lab.phone(profile)
     ph = SipPhone(server.sip_port, userid, password)
     try:
         ch = challenged_and_registered(ph)
-        r = axl.call("removePhone", "<name>%s</name>" % name)
+        r = axl.call(*change(name, userid, profile))
         assert r.status == 200, r.text
+        # the nonce is still valid and the facts are remembered: not used
         r = ph.transact(ph.register_request(authorization=ph.authorization(ch)))
-        assert r.status == 404, r.raw
+        assert r.status == status and phrase in r.reason, r.raw
+        if case == "new-digest-password":
+            r = ph.transact(ph.register_request(
+                authorization=ph.authorization(ch, password="pw-new")))
+            assert r.status == 200, r.raw
     finally:
         ph.close()
 
