@@ -190,19 +190,21 @@ read_contacts(su_home_t *home, sip_t const *sip, struct sip_register *rq, struct
 				"Bad Request: Contact * needs Expires: 0 and no other Contact");
 		return 0;
 	}
-	for (m = sip->sip_contact; m != NULL; m = m->m_next, n++)
-		if (sip_expiry(param_long(m->m_expires), header) < 0) {
-			a->min_expires = true;
-			return answer(a, 423, NULL);
-		}
+	for (m = sip->sip_contact; m != NULL; m = m->m_next)
+		n++;
 	contacts = su_zalloc(home, (size_t) (n + 1) * sizeof(*contacts));
 	expires = su_zalloc(home, (size_t) (n + 1) * sizeof(*expires));
 	if (contacts == NULL || expires == NULL || rq->b.aor == NULL)
 		return answer(a, 500, NULL);
 	n = 0;
+	for (m = sip->sip_contact; m != NULL; m = m->m_next)
+		if ((expires[n++] = sip_expiry(param_long(m->m_expires), header)) < 0) {
+			a->min_expires = true;
+			return answer(a, 423, NULL);
+		}
+	n = 0;
 	for (m = sip->sip_contact; m != NULL; m = m->m_next, n++) {
 		contacts[n] = url_as_string(home, m->m_url);
-		expires[n] = sip_expiry(param_long(m->m_expires), header);
 		if (contacts[n] == NULL)
 			return answer(a, 500, NULL);
 		if (strlen(contacts[n]) > 1024)
@@ -268,14 +270,12 @@ admit(const struct sip_registrar *r, const struct sip_phone *ph, const struct si
  * its failure costs only that record: the phone gets its answer.  An
  * accepted REGISTER records its state with its bindings. */
 static int
-refused(const struct sip_registrar *r, sip_t const *sip, const struct sip_phone *ph,
-	const struct sip_peer *peer, int status)
+refused(const struct sip_registrar *r, const struct sip_phone *ph, const struct sip_peer *peer,
+	int status)
 {
-	struct reg_event ev = { .phone_uuid = ph->uuid,
-				.status = status,
-				.call_id = sip->sip_call_id->i_id,
-				.source_ip = peer->ip,
-				.node = r->node };
+	struct reg_event ev = {
+		.phone_uuid = ph->uuid, .status = status, .source_ip = peer->ip, .node = r->node
+	};
 	struct app_err err = { 0 };
 
 	if (ph->uuid[0] != '\0' && !repo_registration_refused(r->db, &ev, &err))
@@ -381,12 +381,12 @@ decide_register(const struct sip_registrar *r, sip_t const *sip, const struct si
 		memset(&acc->ph, 0, sizeof(acc->ph));
 		acc->kind = CERT_NONE;
 		if (phone_facts(r, sip, user, &remembered, &acc->ph, a) != 0)
-			return refused(r, sip, &acc->ph, peer, a->status);
+			return refused(r, &acc->ph, peer, a->status);
 		if (admit(r, &acc->ph, peer, &acc->kind, a) == 0 &&
 		    (!acc->ph.digest || authenticate(r, sip, &acc->ph, a) == 0))
 			return prepare(r, sip, peer, acc);
 		if (!remembered)
-			return refused(r, sip, &acc->ph, peer, a->status);
+			return refused(r, &acc->ph, peer, a->status);
 		remembered = false;
 	}
 }
