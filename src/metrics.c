@@ -56,6 +56,8 @@ static time_t started;
 
 static atomic_ulong db_errors;
 static atomic_ulong register_writes;
+static atomic_ulong phone_lookups;
+static atomic_ulong phones_remembered;
 static atomic_ulong notify[METRICS_NOTIFY__COUNT];
 static atomic_ulong throttled[METRICS_THROTTLE__COUNT];
 
@@ -193,6 +195,18 @@ metrics_register_write(void)
 }
 
 void
+metrics_phone_lookup(void)
+{
+	atomic_fetch_add_explicit(&phone_lookups, 1, memory_order_relaxed);
+}
+
+void
+metrics_phones_remembered(unsigned long users)
+{
+	atomic_store_explicit(&phones_remembered, users, memory_order_relaxed);
+}
+
+void
 metrics_register_shed(void)
 {
 	atomic_fetch_add_explicit(&registrations[R_SHED], 1, memory_order_relaxed);
@@ -324,6 +338,14 @@ metrics_render(struct xbuf *out, const struct metrics_gauges *g)
 	       "one before it committed (registrations_total{result=\"ok\"} / this = REGISTERs "
 	       "per durable commit).");
 	xbuf_printf(out, "axlprov_registration_writes_total %lu\n", load(&register_writes));
+	header(out, "sip_phone_lookups_total", "counter",
+	       "Phone facts read from the database to decide a REGISTER; the others were "
+	       "decided on facts the registrar remembers.");
+	xbuf_printf(out, "axlprov_sip_phone_lookups_total %lu\n", load(&phone_lookups));
+	header(out, "sip_phones_remembered", "gauge",
+	       "AOR users whose phone facts the registrar remembers (a phone's name and its "
+	       "digest user's userid count apart).");
+	xbuf_printf(out, "axlprov_sip_phones_remembered %lu\n", load(&phones_remembered));
 	render_family(out, "est_enrollments_total", "outcome",
 		      "EST enrollments (simpleenroll, simplereenroll) by outcome.", enroll_names,
 		      enrollments, METRICS_ENROLL__COUNT);

@@ -78,6 +78,10 @@ void metrics_notify(enum metrics_notify outcome);
 void metrics_register(int sip_status);
 /* One statement wrote accepted REGISTERs (several, when they gathered). */
 void metrics_register_write(void);
+/* A REGISTER's phone facts read from the database. */
+void metrics_phone_lookup(void);
+/* How many AOR users' phone facts the registrar remembers now. */
+void metrics_phones_remembered(unsigned long users);
 /* A REGISTER answered 503 by admission control (queue full or waited too long). */
 void metrics_register_shed(void);
 void metrics_throttled(enum metrics_throttle reason);

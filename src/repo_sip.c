@@ -9,19 +9,52 @@
 #include "repo_sip.h"
 #include "xbuf.h"
 
-/* sip_phone_facts: db/migrations/0014. */
-#define PHONE_COLS \
+/* sip_phone_facts: db/migrations/0014.  Column 10 is the query's own. */
+#define PHONE_COLS(col10) \
 	"SELECT pkid::text, name, sip, enable_digest, nonce_validity_time, transport_type, " \
-	"       device_security_mode, coalesce(userid, ''), ha1_md5, ha1_sha256, name = $1, " \
-	"       model, " \
-	"       lsc_fingerprint, facts " \
-	"  FROM sip_phone_facts "
+	"       device_security_mode, coalesce(userid, ''), ha1_md5, ha1_sha256, " col10 ", " \
+	"       model, lsc_fingerprint, facts " \
+	"  FROM sip_phone_facts f "
 
 /* By name first; two rows by userid means the AOR is ambiguous. */
-static const struct db_stmt st_phone = { "sip_phone",
-					 "(" PHONE_COLS " WHERE name = $1) UNION ALL "
-					 "(" PHONE_COLS
-					 " WHERE userid = $1 AND name <> $1 LIMIT 2) " };
+static const struct db_stmt st_phone = {
+	"sip_phone",
+	"(" PHONE_COLS(
+		"name = $1") " WHERE name = $1) UNION ALL "
+			     "(" PHONE_COLS(
+				     "name = $1") " WHERE userid = $1 AND name <> $1 LIMIT 2) "
+};
+
+/* A page of phones in name order; column 10: the userid when a lookup by
+ * it finds this phone (no phone is so named, no other has it), else ''. */
+static const struct db_stmt st_phone_page = {
+	"sip_phone_page",
+	PHONE_COLS("coalesce(CASE WHEN userid IS NOT NULL "
+		   "  AND NOT EXISTS (SELECT 1 FROM phone q WHERE q.name = f.userid) "
+		   "  AND NOT EXISTS (SELECT 1 FROM phone q JOIN end_user e "
+		   "                     ON e.pkid = q.digest_user_id "
+		   "                  WHERE e.userid = f.userid AND q.pkid <> f.pkid) "
+		   "  THEN userid END, '')") " WHERE name > $1 ORDER BY name LIMIT $2"
+};
+
+static void
+copy_phone(PGresult *res, int r, struct sip_phone *out)
+{
+	memset(out, 0, sizeof(*out));
+	db_copy(res, r, 0, out->uuid, sizeof(out->uuid));
+	db_copy(res, r, 1, out->name, sizeof(out->name));
+	out->sip = strcmp(PQgetvalue(res, r, 2), "t") == 0;
+	out->digest = strcmp(PQgetvalue(res, r, 3), "t") == 0;
+	out->nonce_validity = atol(PQgetvalue(res, r, 4));
+	db_copy(res, r, 5, out->transport_type, sizeof(out->transport_type));
+	db_copy(res, r, 6, out->security_mode, sizeof(out->security_mode));
+	db_copy(res, r, 7, out->digest_user, sizeof(out->digest_user));
+	db_copy(res, r, 8, out->ha1_md5, sizeof(out->ha1_md5));
+	db_copy(res, r, 9, out->ha1_sha256, sizeof(out->ha1_sha256));
+	db_copy(res, r, 11, out->model, sizeof(out->model));
+	db_copy(res, r, 12, out->lsc_fingerprint, sizeof(out->lsc_fingerprint));
+	db_copy(res, r, 13, out->facts, sizeof(out->facts));
+}
 
 bool
 repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct app_err *err)
@@ -44,21 +77,36 @@ repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct ap
 			"Forbidden: %s is the digest user of several phones; register as the phone name",
 			user);
 	}
-	db_copy(res, 0, 0, out->uuid, sizeof(out->uuid));
-	db_copy(res, 0, 1, out->name, sizeof(out->name));
-	out->sip = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
-	out->digest = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-	out->nonce_validity = atol(PQgetvalue(res, 0, 4));
-	db_copy(res, 0, 5, out->transport_type, sizeof(out->transport_type));
-	db_copy(res, 0, 6, out->security_mode, sizeof(out->security_mode));
-	db_copy(res, 0, 7, out->digest_user, sizeof(out->digest_user));
-	db_copy(res, 0, 8, out->ha1_md5, sizeof(out->ha1_md5));
-	db_copy(res, 0, 9, out->ha1_sha256, sizeof(out->ha1_sha256));
-	db_copy(res, 0, 11, out->model, sizeof(out->model));
-	db_copy(res, 0, 12, out->lsc_fingerprint, sizeof(out->lsc_fingerprint));
-	db_copy(res, 0, 13, out->facts, sizeof(out->facts));
+	copy_phone(res, 0, out);
 	PQclear(res);
 	return true;
+}
+
+int
+repo_sip_phone_page(struct db *db, const char *after, int limit, sip_phone_fn *fn, void *ctx,
+		    char *last, size_t lastsize, struct app_err *err)
+{
+	char lim[16];
+	const char *params[2] = { after, lim };
+	PGresult *res;
+	struct sip_phone ph;
+	int n;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	res = db_exec(db, &st_phone_page, 2, params, err);
+	if (res == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (int r = 0; r < n; r++) {
+		const char *users[2] = { PQgetvalue(res, r, 1), PQgetvalue(res, r, 10) };
+
+		copy_phone(res, r, &ph);
+		fn(ctx, users, &ph);
+	}
+	if (n > 0)
+		db_copy(res, n - 1, 1, last, lastsize);
+	PQclear(res);
+	return n;
 }
 
 static const struct db_stmt st_secret = { "sip_secret", "SELECT secret FROM sip_secret" };
@@ -476,7 +524,7 @@ repo_sip_listen(const char *conninfo, struct app_err *err)
 		repo_sip_listen_close(l);
 		return NULL;
 	}
-	res = PQexec(l->conn, "LISTEN axlprov_outbox; LISTEN axlprov_lsc");
+	res = PQexec(l->conn, "LISTEN axlprov_outbox; LISTEN axlprov_lsc; LISTEN axlprov_facts");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		app_err_set(err, APP_E_DB_UNAVAILABLE, NULL, "LISTEN: %s", PQerrorMessage(l->conn));
 		PQclear(res);
@@ -494,7 +542,7 @@ repo_sip_listen_fd(const struct sip_listener *l)
 }
 
 bool
-repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken,
+repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken, bool *facts,
 		     void (*lsc)(void *ctx, const char *phone_uuid), void *ctx)
 {
 	PGnotify *n;
@@ -504,6 +552,8 @@ repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken,
 	while ((n = PQnotifies(l->conn)) != NULL) {
 		if (strcmp(n->relname, "axlprov_lsc") == 0)
 			lsc(ctx, n->extra);
+		else if (strcmp(n->relname, "axlprov_facts") == 0)
+			*facts = true;
 		else if (n->extra[0] == '\0' || strcmp(n->extra, node) == 0)
 			*woken = true;
 		PQfreemem(n);

@@ -35,6 +35,14 @@ struct sip_phone {
  * APP_E_NOT_FOUND when none matches; APP_E_RULE when a userid is the
  * digest user of several phones (and none is named so). */
 bool repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct app_err *err);
+/* Every phone's facts, a page at a time: up to limit phones named after
+ * `after` ("" first), in name order, each to fn with the users a lookup by
+ * which finds it (its name; its digest user's userid, or "" when that
+ * finds none or several).  *last: the page's last name.  The phones read,
+ * or -1 on a database error. */
+typedef void sip_phone_fn(void *ctx, const char *const users[2], const struct sip_phone *ph);
+int repo_sip_phone_page(struct db *db, const char *after, int limit, sip_phone_fn *fn, void *ctx,
+			char *last, size_t lastsize, struct app_err *err);
 
 bool repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err);
 
@@ -155,15 +163,16 @@ bool repo_sip_results(struct db *db, const struct sip_result *r, int n, int max_
 /* A claimed NOTIFY whose phone has no active binding any more. */
 bool repo_sip_unreachable(struct db *db, long long id, const char *reason, struct app_err *err);
 
-/* The LISTEN connection: outbox wake-ups (axlprov_outbox, payload: node)
- * and LSC changes (axlprov_lsc, payload: the phone's uuid). */
+/* The LISTEN connection: outbox wake-ups (axlprov_outbox, payload: node),
+ * LSC changes (axlprov_lsc, payload: the phone's uuid) and changes of
+ * phone facts (axlprov_facts, db/migrations/0015). */
 struct sip_listener;
 struct sip_listener *repo_sip_listen(const char *conninfo, struct app_err *err);
 int repo_sip_listen_fd(const struct sip_listener *l);
 /* Consumes input; true while the connection is healthy.  *woken is set when
- * an outbox notification for node (or any, for an empty payload) arrived;
- * each LSC change goes to lsc. */
-bool repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken,
+ * an outbox notification for node (or any, for an empty payload) arrived,
+ * *facts when phone facts changed; each LSC change goes to lsc. */
+bool repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken, bool *facts,
 			  void (*lsc)(void *ctx, const char *phone_uuid), void *ctx);
 void repo_sip_listen_close(struct sip_listener *l);
 

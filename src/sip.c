@@ -285,16 +285,22 @@ on_request(struct sip *s, nta_leg_t *leg, nta_incoming_t *irq, sip_t const *sip)
 static int
 on_listen(struct sip *s, su_wait_t *w, struct sip *arg)
 {
-	bool woken = false;
+	bool woken = false, facts = false;
 
 	(void) w;
 	(void) arg;
-	if (!repo_sip_listen_poll(s->listener, s->node, &woken, on_lsc_change, s)) {
+	if (!repo_sip_listen_poll(s->listener, s->node, &woken, &facts, on_lsc_change, s)) {
 		log_msg(LOG_WARN, "sip: LISTEN connection lost; polling until it is back");
 		su_root_unregister(s->root, s->listen_wait, on_listen, s);
 		su_wait_destroy(s->listen_wait);
 		repo_sip_listen_close(s->listener);
 		s->listener = NULL;
+		/* deaf to changes of phone facts: remember none until back */
+		sip_facts_reset(s->facts, false);
+		sip_warm_cancel(s);
+	} else if (facts) {
+		sip_facts_reset(s->facts, true);
+		sip_warm_schedule(s, false);
 	}
 	if (woken) {
 		sip_notifier_fan_out(s);
@@ -315,7 +321,12 @@ listen_open(struct sip *s)
 	    su_root_register(s->root, s->listen_wait, on_listen, s, 0) < 0) {
 		repo_sip_listen_close(s->listener);
 		s->listener = NULL;
+		return;
 	}
+	/* Changes are heard from now on: facts may be remembered. */
+	sip_facts_reset(s->facts, true);
+	sip_warm_schedule(s, true);
+	sip_warm_tick(s);
 }
 
 static void
@@ -356,6 +367,7 @@ on_tick(struct sip *s, su_timer_t *t, struct sip *arg)
 	if (s->tls != NULL)
 		sip_tls_tick(s->tls);
 	sip_pool_sweep(s->pool, s->cfg->sip_register_wait);
+	sip_warm_tick(s);
 	if (s->ticks % JANITOR_TICKS == 0)
 		post_ids_task(s, "");
 	if (s->ticks % TRIM_TICKS == 0)
@@ -460,7 +472,7 @@ setup(struct sip *s)
 		return app_err_set(&s->err, APP_E_INVALID_VALUE, "sip_listen",
 				   "sip_listen must be address:port, not %s", s->cfg->sip_listen);
 	s->nc = calloc(1, sizeof(*s->nc));
-	s->facts = sip_facts_new(SIP_FACTS_SLOTS);
+	s->facts = sip_facts_new(SIP_FACTS_MAX);
 	if (s->nc == NULL || s->facts == NULL)
 		return app_err_set(&s->err, APP_E_INTERNAL, NULL, "out of memory");
 	s->db = db_open(s->cfg->database_url);

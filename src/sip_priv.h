@@ -20,6 +20,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/su_wait.h>
@@ -34,9 +35,17 @@
 
 #define SIP_TPORT_BUCKETS 1024
 #define SIP_USER_AGENT "axlprov"
-/* Phones whose facts the registrar remembers: a cluster's 40,000 with
- * room (entries are made as phones register, under 1 KB each). */
-#define SIP_FACTS_SLOTS 65536
+/* AOR users whose phone facts the registrar remembers: a cluster's
+ * 40,000 phones by name and by digest user (sip_facts.c), with room. */
+#define SIP_FACTS_MAX 131072
+
+/* sip_warm.c: reading every phone's facts ahead. */
+struct sip_warm {
+	bool scheduled, running;
+	unsigned due; /* the tick it may start at */
+	int phones;
+	struct timespec started;
+};
 
 /* A connection-oriented binding's transport, kept so that a NOTIFY goes
  * back down the connection the REGISTER came on. */
@@ -78,9 +87,10 @@ struct sip {
 	char secret[128];
 	struct sip_nc_table *nc; /* digest nc replay tracking, 1 MiB */
 	struct sip_facts *facts; /* phone facts remembered (sip_facts.h) */
-	struct sip_pool *pool;   /* the database threads REGISTERs run on */
-	bool claiming;           /* a claim is with the outbox thread */
-	bool fanning;            /* so is a batch of an apply's phones */
+	struct sip_warm warm;
+	struct sip_pool *pool; /* the database threads REGISTERs run on */
+	bool claiming;         /* a claim is with the outbox thread */
+	bool fanning;          /* so is a batch of an apply's phones */
 	unsigned ticks;
 	struct sip_tls *tls;      /* NULL when sip_tls_listen is "" */
 	struct capf_trust *trust; /* for phones' certificates */
@@ -125,6 +135,12 @@ void sip_pool_background(struct sip_pool *p, struct sip_task *t);
 /* 503 to REGISTERs that waited longer than wait_ms for a thread. */
 void sip_pool_sweep(struct sip_pool *p, long wait_ms);
 void sip_pool_stop(struct sip_pool *p);
+
+/* sip_warm.c: reads every phone's facts into s->facts, now or once
+ * changes settle; cancel: not (the memory is off); tick: once a second. */
+void sip_warm_schedule(struct sip *s, bool now);
+void sip_warm_cancel(struct sip *s);
+void sip_warm_tick(struct sip *s);
 
 /* sip_notifier.c: claims due outbox rows and sends their NOTIFYs. */
 void sip_notifier_claim(struct sip *s);

@@ -229,6 +229,7 @@ find_phone(const struct sip_registrar *r, const char *user, struct sip_phone *ph
 	if (user == NULL || *user == '\0' || strlen(user) > 128)
 		return answer(a, 400,
 			      "Bad Request: the To URI must name the phone or its digest user");
+	metrics_phone_lookup();
 	if (repo_sip_phone(r->db, user, ph, &err))
 		return 0;
 	if (err.code == APP_E_NOT_FOUND) {
@@ -342,25 +343,31 @@ prepare(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *
 	return rc;
 }
 
-/* The phone's facts for this request: remembered ones when it carries
- * credentials and *remembered (an acceptance is checked again as it is
- * written), else read now (and remembered).  0, or the status answered. */
+/* The phone's facts for this request: remembered ones when *remembered
+ * (an acceptance is checked again as it is written), else read now (and
+ * remembered).  0, or the status answered. */
 static int
-phone_facts(const struct sip_registrar *r, sip_t const *sip, const char *user, bool *remembered,
-	    struct sip_phone *ph, struct sip_answer *a)
+phone_facts(const struct sip_registrar *r, const char *user, bool *remembered, struct sip_phone *ph,
+	    struct sip_answer *a)
 {
-	if (*remembered && sip->sip_authorization != NULL && sip_facts_get(r->facts, user, ph))
+	unsigned long era;
+
+	if (*remembered && sip_facts_get(r->facts, user, ph))
 		return 0;
 	*remembered = false;
+	era = sip_facts_era(r->facts); /* before the read: a change after it counts */
 	if (find_phone(r, user, ph, a) != 0)
 		return a->status;
-	sip_facts_put(r->facts, user, ph);
+	sip_facts_put(r->facts, era, &user, 1, ph);
 	return 0;
 }
 
 /* The verdict on a REGISTER: 0 when admitted (acc ready to write), else
  * the status answered.  Remembered facts first, unless fresh; when they
- * lead anywhere but an admission, facts read now decide. */
+ * lead to a refusal, facts read now decide.  A challenge on them stands:
+ * if they were stale, the REGISTER answering it is admitted on them only
+ * to be decided again as it is written, so the worst a stale challenge
+ * costs a phone is one round trip. */
 static int
 decide_register(const struct sip_registrar *r, sip_t const *sip, const struct sip_peer *peer,
 		bool fresh, struct sip_accepted *acc)
@@ -380,12 +387,12 @@ decide_register(const struct sip_registrar *r, sip_t const *sip, const struct si
 		memset(a, 0, sizeof(*a));
 		memset(&acc->ph, 0, sizeof(acc->ph));
 		acc->kind = CERT_NONE;
-		if (phone_facts(r, sip, user, &remembered, &acc->ph, a) != 0)
+		if (phone_facts(r, user, &remembered, &acc->ph, a) != 0)
 			return refused(r, &acc->ph, peer, a->status);
 		if (admit(r, &acc->ph, peer, &acc->kind, a) == 0 &&
 		    (!acc->ph.digest || authenticate(r, sip, &acc->ph, a) == 0))
 			return prepare(r, sip, peer, acc);
-		if (!remembered)
+		if (!remembered || a->status == 401)
 			return refused(r, &acc->ph, peer, a->status);
 		remembered = false;
 	}

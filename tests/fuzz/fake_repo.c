@@ -1072,6 +1072,44 @@ repo_sip_phone(struct db *db, const char *user, struct sip_phone *out, struct ap
 	return true;
 }
 
+/* The phone named next after `after`, or NULL. */
+static const struct fphone *
+phone_after(const char *after)
+{
+	const struct fphone *next = NULL;
+
+	for (int i = 0; i < cur->nphones; i++)
+		if (strcmp(cur->phones[i].p.v[PH_NAME], after) > 0 &&
+		    (next == NULL || strcmp(cur->phones[i].p.v[PH_NAME], next->p.v[PH_NAME]) < 0))
+			next = &cur->phones[i];
+	return next;
+}
+
+int
+repo_sip_phone_page(struct db *db, const char *after, int limit, sip_phone_fn *fn, void *ctx,
+		    char *last, size_t lastsize, struct app_err *err)
+{
+	const struct fphone *f;
+	struct sip_phone ph, by_user;
+	struct app_err none = { 0 };
+	int n = 0;
+
+	(void) err;
+	for (; n < limit && (f = phone_after(after)) != NULL; n++) {
+		const char *users[2] = { f->p.v[PH_NAME], "" };
+
+		fill_phone(f, &ph);
+		if (ph.digest_user[0] != '\0' &&
+		    repo_sip_phone(db, ph.digest_user, &by_user, &none) &&
+		    strcmp(by_user.uuid, ph.uuid) == 0)
+			users[1] = ph.digest_user;
+		fn(ctx, users, &ph);
+		snprintf(last, lastsize, "%s", f->p.v[PH_NAME]);
+		after = f->p.v[PH_NAME];
+	}
+	return n;
+}
+
 bool
 repo_sip_secret(struct db *db, char *out, size_t size, struct app_err *err)
 {
@@ -1339,7 +1377,7 @@ repo_sip_listen_fd(const struct sip_listener *l)
 }
 
 bool
-repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken,
+repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken, bool *facts,
 		     void (*lsc)(void *ctx, const char *phone_uuid), void *ctx)
 {
 	(void) l;
@@ -1347,6 +1385,7 @@ repo_sip_listen_poll(struct sip_listener *l, const char *node, bool *woken,
 	(void) lsc;
 	(void) ctx;
 	*woken = false;
+	*facts = false;
 	return false;
 }
 

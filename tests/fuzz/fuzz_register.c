@@ -74,6 +74,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fake_repo_init();
 	db = db_open("");
 	memory = sip_facts_new(4);
+	sip_facts_reset(memory, true);
 	if (db == NULL || memory == NULL || !repo_sip_secret(db, secret, sizeof(secret), &err))
 		abort();
 	return 0;

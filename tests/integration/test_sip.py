@@ -365,6 +365,25 @@ def test_phone_moved_to_a_profile_without_digest_registers_without(server, axl, 
         ph.close()
 
 
+def test_phone_moved_off_digest_registers_without_a_challenge(server, axl, lab):
+    """A challenge may be decided on remembered facts; a change of facts
+    makes the registrar forget them, so a phone that needs no digest any
+    more is not challenged on what it needed before (a phone without
+    credentials could never answer)."""
+    name, userid, password = lab.phone(lab.profile(digest=True))
+    ph = SipPhone(server.sip_port, userid, password)
+    try:
+        challenged_and_registered(ph)
+        r = axl.call("updatePhone", "<name>%s</name><securityProfileName>%s</securityProfileName>"
+                     % (name, lab.profile(digest=False)))
+        assert r.status == 200, r.text
+        time.sleep(0.5)    # the change is heard (LISTEN) within milliseconds
+        r = ph.transact(ph.register_request())
+        assert r.status == 200, r.raw
+    finally:
+        ph.close()
+
+
 @pytest.mark.parametrize("transport_type,refused,accepted", [
     ("TCP", "udp", "tcp"), ("UDP", "tcp", "udp")])
 def test_profile_transport_type_restricts_transports(server, lab, transport_type, refused,
