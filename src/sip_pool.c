@@ -3,9 +3,11 @@
  * database (the phone's facts, then its bindings and a durable commit);
  * run on the SIP thread that would stop OPTIONS, NOTIFY answers and
  * retransmissions while PostgreSQL is slow or away.  So the SIP thread
- * only queues each REGISTER here (a bounded queue: beyond it, or after
- * waiting too long in it, the phone gets 503 with a jittered Retry-After)
- * and sends the answer when a thread of this pool has decided it.  An
+ * decides here only what the phone facts it remembers decide (a challenge,
+ * or an admission to write), and queues every other REGISTER (a bounded
+ * queue: beyond it, or after waiting too long in it, the phone gets 503
+ * with a jittered Retry-After) and sends the answer when a thread of this
+ * pool has decided it.  An
  * admitted REGISTER waits in a second list until a thread writes it with
  * the others admitted meanwhile (group commit: one statement, one durable
  * commit for all of them; at most WRITERS writes under way).  Each
@@ -61,7 +63,8 @@ struct reg_job {
 struct sip_pool {
 	struct sip *s;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;         /* the REGISTER threads wait on it */
+	pthread_cond_t outbox_cond;  /* the outbox thread waits on it */
 	struct reg_job *head, *tail; /* waiting for a thread */
 	int queued, max;
 	struct reg_job *writes; /* admitted, for the next write */
@@ -213,23 +216,29 @@ registrar_of(struct sip_pool *p, struct db *db, struct reg_job *j)
 	};
 }
 
-/* A REGISTER decided: answered, or admitted and left for the next write. */
+/* An admitted REGISTER, left for the next write. */
 static void
-register_job(struct sip_pool *p, struct db *db, struct reg_job *j)
+admitted(struct sip_pool *p, struct reg_job *j)
 {
-	struct sip_registrar r = registrar_of(p, db, j);
-
-	if (sip_registrar_decide(&r, sip_object(j->msg), &j->peer, j->fresh, &j->a, &j->acc) ==
-	    SIP_ANSWERED) {
-		finish(p, j);
-		return;
-	}
 	pthread_mutex_lock(&p->lock);
 	j->next = p->writes;
 	p->writes = j;
 	p->queued++; /* admitted ones count against the bound too */
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* A REGISTER decided: answered, or admitted. */
+static void
+register_job(struct sip_pool *p, struct db *db, struct reg_job *j)
+{
+	struct sip_registrar r = registrar_of(p, db, j);
+
+	if (sip_registrar_decide(&r, sip_object(j->msg), &j->peer, j->fresh, &j->a, &j->acc) ==
+	    SIP_ANSWERED)
+		finish(p, j);
+	else
+		admitted(p, j);
 }
 
 /* Writes admitted REGISTERs together; one whose phone changed since it
@@ -258,7 +267,8 @@ write_jobs(struct sip_pool *p, struct db *db, struct reg_job **jobs, int n)
 				p->tail = jobs[i];
 			p->queued++;
 		}
-	pthread_cond_broadcast(&p->cond);
+	/* this thread takes the next work itself; one more may join it */
+	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	for (int i = 0; i < n; i++)
 		if (!again[i])
@@ -309,7 +319,7 @@ outbox_worker(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
 		while (p->tasks == NULL && !p->stopping)
-			pthread_cond_wait(&p->cond, &p->lock);
+			pthread_cond_wait(&p->outbox_cond, &p->lock);
 		t = p->tasks;
 		if (t == NULL) {
 			pthread_mutex_unlock(&p->lock);
@@ -334,7 +344,7 @@ sip_pool_task(struct sip_pool *p, struct sip_task *t)
 	else
 		p->tasks = t;
 	p->tasks_tail = t;
-	pthread_cond_broadcast(&p->cond);
+	pthread_cond_signal(&p->outbox_cond);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -348,7 +358,7 @@ sip_pool_background(struct sip_pool *p, struct sip_task *t)
 	else
 		p->bg = t;
 	p->bg_tail = t;
-	pthread_cond_broadcast(&p->cond);
+	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -430,6 +440,24 @@ shed(struct sip_answer *a, const char *why)
 	metrics_register_shed();
 }
 
+/* On the SIP thread: a REGISTER its remembered phone facts decide (a
+ * challenge, or an admission to write) needs no database thread, and no
+ * hand-off to one and back.  Answered: *a is the answer, j is freed. */
+static enum sip_step
+decide_here(struct sip_pool *p, struct reg_job *j, struct sip_answer *a)
+{
+	struct sip_registrar r = registrar_of(p, NULL, j);
+	enum sip_step step;
+
+	r.memory_only = true;
+	step = sip_registrar_decide(&r, sip_object(j->msg), &j->peer, false, &j->a, &j->acc);
+	if (step == SIP_ANSWERED) {
+		*a = j->a;
+		job_free(j);
+	}
+	return step;
+}
+
 bool
 sip_pool_submit(struct sip_pool *p, nta_incoming_t *irq, msg_t *msg, tport_t *tp,
 		const struct sip_peer *peer, struct sip_answer *a)
@@ -459,6 +487,15 @@ sip_pool_submit(struct sip_pool *p, nta_incoming_t *irq, msg_t *msg, tport_t *tp
 		j->peer.cert = &j->cert;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &j->queued);
+	switch (decide_here(p, j, a)) {
+	case SIP_ANSWERED:
+		return false;
+	case SIP_TO_WRITE:
+		admitted(p, j);
+		return true;
+	case SIP_NEEDS_DB:
+		break;
+	}
 	pthread_mutex_lock(&p->lock);
 	if (p->tail)
 		p->tail->next = j;
@@ -551,6 +588,7 @@ sip_pool_start(struct sip *s, int threads, int queue, struct app_err *err)
 	p->max = queue;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
+	pthread_cond_init(&p->outbox_cond, NULL);
 	pthread_mutex_init(&p->nc_lock, NULL);
 	p->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->pool = p;
@@ -579,6 +617,7 @@ sip_pool_stop(struct sip_pool *p)
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
 	pthread_cond_broadcast(&p->cond);
+	pthread_cond_broadcast(&p->outbox_cond);
 	pthread_mutex_unlock(&p->lock);
 	for (int i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
@@ -609,6 +648,7 @@ sip_pool_stop(struct sip_pool *p)
 	db_close(p->outbox_db);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
+	pthread_cond_destroy(&p->outbox_cond);
 	pthread_mutex_destroy(&p->nc_lock);
 	p->s->pool = NULL;
 	free(p);

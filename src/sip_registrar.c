@@ -25,6 +25,9 @@
 #include "sip_registrar.h"
 #include "sip_rules.h"
 
+/* decide_register's "not decided": memory_only and the database needed. */
+#define NEEDS_DB (-1)
+
 static int
 answer(struct sip_answer *a, int status, const char *phrase)
 {
@@ -279,7 +282,7 @@ refused(const struct sip_registrar *r, const struct sip_phone *ph, const struct 
 	};
 	struct app_err err = { 0 };
 
-	if (ph->uuid[0] != '\0' && !repo_registration_refused(r->db, &ev, &err))
+	if (r->db != NULL && ph->uuid[0] != '\0' && !repo_registration_refused(r->db, &ev, &err))
 		log_msg(LOG_WARN, "sip: registration state of %s not recorded: %s", ph->name,
 			err.msg);
 	return status;
@@ -354,6 +357,8 @@ phone_facts(const struct sip_registrar *r, const char *user, bool *remembered, s
 
 	if (*remembered && sip_facts_get(r->facts, user, ph))
 		return 0;
+	if (r->memory_only)
+		return NEEDS_DB;
 	*remembered = false;
 	era = sip_facts_era(r->facts); /* before the read: a change after it counts */
 	if (find_phone(r, user, ph, a) != 0)
@@ -387,13 +392,17 @@ decide_register(const struct sip_registrar *r, sip_t const *sip, const struct si
 		memset(a, 0, sizeof(*a));
 		memset(&acc->ph, 0, sizeof(acc->ph));
 		acc->kind = CERT_NONE;
-		if (phone_facts(r, user, &remembered, &acc->ph, a) != 0)
-			return refused(r, &acc->ph, peer, a->status);
+		int rc = phone_facts(r, user, &remembered, &acc->ph, a);
+
+		if (rc != 0)
+			return rc == NEEDS_DB ? rc : refused(r, &acc->ph, peer, a->status);
 		if (admit(r, &acc->ph, peer, &acc->kind, a) == 0 &&
 		    (!acc->ph.digest || authenticate(r, sip, &acc->ph, a) == 0))
 			return prepare(r, sip, peer, acc);
 		if (!remembered || a->status == 401)
 			return refused(r, &acc->ph, peer, a->status);
+		if (r->memory_only)
+			return NEEDS_DB;
 		remembered = false;
 	}
 }
@@ -411,6 +420,10 @@ sip_registrar_decide(const struct sip_registrar *r, sip_t const *sip, const stru
 	acc->peer = peer;
 	acc->decided++;
 	status = decide_register(r, sip, peer, fresh, acc);
+	if (status == NEEDS_DB) {
+		acc->decided--; /* not a decision: the next one is the first */
+		return SIP_NEEDS_DB;
+	}
 	if (status == 0)
 		return SIP_TO_WRITE;
 	metrics_register(status);
@@ -495,8 +508,15 @@ register_alone(const struct sip_registrar *r, sip_t const *sip, const struct sip
 	bool fresh = false;
 
 	do {
-		if (sip_registrar_decide(r, sip, peer, fresh, a, &acc) == SIP_ANSWERED)
+		enum sip_step step = sip_registrar_decide(r, sip, peer, fresh, a, &acc);
+
+		if (step == SIP_ANSWERED)
 			return;
+		if (step == SIP_NEEDS_DB) { /* memory_only: 503, as if it waited too long */
+			a->retry_after = true;
+			answer(a, 503, "Service Unavailable: the database is needed");
+			return;
+		}
 		sip_registrar_write(r, &one, 1);
 		fresh = true;
 	} while (acc.again);

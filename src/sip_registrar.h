@@ -33,6 +33,9 @@ struct sip_registrar {
 	/* Phone facts remembered between requests (sip_facts.h); NULL: every
 	 * REGISTER reads them. */
 	struct sip_facts *facts;
+	/* Decide on remembered facts only (db unused): a REGISTER that needs
+	 * the database is left undecided (SIP_NEEDS_DB). */
+	bool memory_only;
 	/* A binding made over a connection (TCP, TLS): id of its row. */
 	void (*bound)(void *ctx, long long id);
 	/* A binding removed (unregistered): its row id. */
@@ -83,11 +86,13 @@ struct sip_accepted {
 	void *ctx;
 };
 
-enum sip_step { SIP_ANSWERED, SIP_TO_WRITE };
+enum sip_step { SIP_ANSWERED, SIP_TO_WRITE, SIP_NEEDS_DB };
 
 /* Decides a REGISTER: its answer (SIP_ANSWERED), or its admission
- * (SIP_TO_WRITE: acc is to be written, the answer not set yet).  fresh:
- * on the phone's facts read now, not on remembered ones. */
+ * (SIP_TO_WRITE: acc is to be written, the answer not set yet), or, with
+ * r->memory_only, neither (SIP_NEEDS_DB: decide it again with a
+ * database).  fresh: on the phone's facts read now, not on remembered
+ * ones. */
 enum sip_step sip_registrar_decide(const struct sip_registrar *r, sip_t const *sip,
 				   const struct sip_peer *peer, bool fresh, struct sip_answer *a,
 				   struct sip_accepted *acc);

@@ -325,3 +325,36 @@ def test_postgres_stopped_refreshes_decided_without_it_still_get_503(pg, three_t
     assert [m.status for m in late.values()] == [200] * (12 - len(early)), late
     for ph in phones:
         ph.close()
+
+
+def test_postgres_stopped_a_remembered_phone_is_still_challenged(pg, three_threads, axl,
+                                                                 unique):
+    """The SIP thread itself decides a REGISTER its remembered facts decide
+    (a challenge needs no database): with PostgreSQL stopped and every
+    database thread held by a REGISTER that needs it, a phone it knows is
+    still challenged at once, not shed after sip_register_wait."""
+    lab = Lab(axl, unique)
+    _, userid, password = lab.phone(lab.profile(digest=True))
+    ph = SipPhone(three_threads.sip_port, userid, password, "udp")
+    assert ph.register().status == 200
+    strangers = [SipPhone(three_threads.sip_port, "%snobody%d" % (unique, i), None, "udp")
+                 for i in range(3)]
+    pids = postgres_pids(pg)
+    try:
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        for st in strangers:                # each holds a thread: its lookup waits
+            st.send(st.register_request())
+        time.sleep(0.2)
+        t = time.time()
+        ph.send(ph.register_request())
+        got = answers([ph], t + 0.9)        # sip_register_wait is 1 s
+        assert got and got[0].status == 401, got
+        assert time.time() - t < 0.5
+    finally:
+        for p in pids:
+            os.kill(p, signal.SIGCONT)
+    late = answers(strangers, time.time() + 10)
+    assert [m.status for m in late.values()] == [404] * 3, late
+    for p in [ph] + strangers:
+        p.close()
