@@ -85,8 +85,8 @@ struct sip_pool {
 	struct db *outbox_db;
 };
 
-static long
-ms_since(const struct timespec *t)
+long
+sip_ms_since(const struct timespec *t)
 {
 	struct timespec now;
 
@@ -518,7 +518,7 @@ take_old(struct sip_pool *p, struct reg_job **list, long wait_ms, struct reg_job
 	struct reg_job **pp, *j, *last = NULL;
 
 	for (pp = list; (j = *pp) != NULL;) {
-		if (ms_since(&j->queued) > wait_ms) {
+		if (sip_ms_since(&j->queued) > wait_ms) {
 			*pp = j->next;
 			p->queued--;
 			j->next = *old;

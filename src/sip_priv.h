@@ -129,6 +129,8 @@ struct sip_task {
 	struct sip_task *next;
 };
 void sip_pool_task(struct sip_pool *p, struct sip_task *t);
+/* Milliseconds since t (CLOCK_MONOTONIC). */
+long sip_ms_since(const struct timespec *t);
 /* A task any database thread may run when no REGISTER waits, in no
  * particular order with the others. */
 void sip_pool_background(struct sip_pool *p, struct sip_task *t);

@@ -32,15 +32,6 @@ struct warm_task {
 	int read; /* phones read, -1 on a database error */
 };
 
-static long
-ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 static void
 remember(void *ctx, const char *const users[2], const struct sip_phone *ph)
 {
@@ -81,7 +72,7 @@ warm_done(struct sip *s, struct sip_task *t)
 		metrics_phones_remembered(sip_facts_count(s->facts));
 		if (w->read >= 0 && sip_facts_era(s->facts) == w->era)
 			log_msg(LOG_INFO, "sip: facts of %d phones read ahead in %ld ms",
-				warm->phones, ms_since(&warm->started));
+				warm->phones, sip_ms_since(&warm->started));
 	}
 	free(w);
 }
