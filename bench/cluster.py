@@ -66,7 +66,7 @@ SIP_PASSWORD = "Bench-Sip-1"
 ADMIN, ADMIN_PASSWORD = "bench", "Bench-Pass-1"
 
 
-def start_pg(dirname, env):
+def start_pg(dirname, env, statements=False):
     port = run.free_port()
     d = os.path.join(CLEAN.workdir, dirname)
     os.makedirs(d)
@@ -75,10 +75,48 @@ def start_pg(dirname, env):
     sh([os.path.join(TOP, "db", "pg.sh"), "start", d, str(port)], env=env, stdout=subprocess.DEVNULL)
     url = sh([os.path.join(TOP, "db", "pg.sh"), "url", d, str(port)], capture_output=True,
              text=True, env=env).stdout.strip()
+    if statements:
+        track_statements(d, port, url, env)
     for k in ("fsync", "synchronous_commit"):
         if psql(url, "SHOW %s" % k) != "on":
             raise SystemExit("bench: PostgreSQL %s must be on" % k)
     return url
+
+
+def track_statements(d, port, url, env):
+    """pg_stat_statements on this cluster, statements inside functions too
+    (--statements): it costs some CPU per statement, so rates with it on are
+    not compared with rates without."""
+    psql(url, "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+    for cmd in ("stop", "start"):
+        sh([os.path.join(TOP, "db", "pg.sh"), cmd, d, str(port)], env=env,
+           stdout=subprocess.DEVNULL)
+    psql(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    psql(url, "ALTER SYSTEM SET pg_stat_statements.track = 'all'")
+    psql(url, "SELECT pg_reload_conf()")
+
+
+def statements_reset(args, url):
+    if args.statements:
+        psql(url, "SELECT pg_stat_statements_reset()")
+
+
+def statements_log(args, who, url, registrations):
+    """The statements the storm spent most time in, per registration
+    (execution time, planning not included; nested ones are also part of
+    the statement that called them)."""
+    if not args.statements:
+        return
+    rows = psql(url, "SELECT calls, total_exec_time, rows, "
+                "left(regexp_replace(query, '\\s+', ' ', 'g'), 100) "
+                "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT %d"
+                % args.statements)
+    log("%s: statements by time, per registration (calls, us, rows: statement)" % who)
+    for line in rows.splitlines():
+        calls, ms, nrows, query = line.split("|", 3)
+        print("  %8.2f %8.1f %8.2f  %s" % (int(calls) / registrations,
+                                           float(ms) * 1000 / registrations,
+                                           int(nrows) / registrations, query), flush=True)
 
 
 def write_phones(d, n, k):
@@ -384,7 +422,7 @@ def apply_all(d, url, http_port, sip_target, ports, counts, n, wait):
 
 def start_axlprovd(args, d, env):
     """Its PostgreSQL seeded with the phones, the server started on it."""
-    url = start_pg("pg-axlprov", env)
+    url = start_pg("pg-axlprov", env, args.statements > 0)
     sh([os.path.join(TOP, "db", "migrate.sh"), url], capture_output=True)
     log("axlprovd: seeding %d SIP phones with digest users" % args.phones)
     sh(["psql", url, "-qX", "-v", "ON_ERROR_STOP=1", "-v", "nphones=%d" % args.phones,
@@ -419,8 +457,10 @@ def axlprov_side(args, d, env):
     log("axlprovd: storm of %d registrations, %d SIPp instances, %d at once"
         % (args.phones, args.instances, args.concurrent))
     cpu_of = (lambda: (run.proc_cpu(srv.pid), db_cpu(url)))
+    statements_reset(args, url)
     s = timed("axlprovd UDP storm",
               lambda: storm(d, "axl", target, ports, counts, args.concurrent, cpu_of, args.timeout))
+    statements_log(args, "axlprovd", url, args.phones)
     s["bound"] = int(psql(url, "SELECT count(*) FROM sip_registration WHERE expires_at > now()"))
     s["rss_mb"] = run.status_kb(srv.pid, "VmRSS") / 1024
     log("axlprovd: %(ok)d registered (%(failed)d failed, %(bound)d bindings) in %(secs).1fs, "
@@ -529,7 +569,7 @@ def kamailio_side(args, d, env):
     kam = shutil.which("kamailio") or "/usr/sbin/kamailio"
     if not os.path.exists(kam):
         raise SystemExit("bench: kamailio is not installed (make deps)")
-    url = start_pg("pg-kamailio", env)
+    url = start_pg("pg-kamailio", env, args.statements > 0)
     sh(["psql", url, "-qX", "-c", "CREATE DATABASE kamailio"], capture_output=True)
     kurl = url.replace("dbname=axlprov", "dbname=kamailio")
     for f in ("standard", "auth_db", "usrloc"):
@@ -560,8 +600,10 @@ def kamailio_side(args, d, env):
     target = "127.0.0.1:%d" % sip_port
     cpu_of = (lambda: (sum(run.proc_cpu(p) for p in [k.pid] + run.children_of(k.pid)),
                        db_cpu(url)))
+    statements_reset(args, url)        # the whole cluster's, kurl's included
     s = timed("kamailio UDP storm",
               lambda: storm(d, "kam", target, ports, counts, args.concurrent, cpu_of, args.timeout))
+    statements_log(args, "kamailio", url, args.phones)
     s["bound"] = int(psql(kurl, "SELECT count(*) FROM location"))
     s["rss_mb"] = sum(run.status_kb(p, "VmRSS") for p in [k.pid] + run.children_of(k.pid)) / 1024
     log("kamailio: %(ok)d registered (%(failed)d failed, %(bound)d bindings) in %(secs).1fs, "
@@ -739,6 +781,9 @@ def main():
                     help="seconds of refresh load after PostgreSQL is back (default 15)")
     ap.add_argument("--no-tcp", action="store_true", help="no TCP storm")
     ap.add_argument("--no-apply", action="store_true", help="no apply (storms only, quicker)")
+    ap.add_argument("--statements", type=int, default=0, metavar="N",
+                    help="with pg_stat_statements on both PostgreSQL clusters, the N statements "
+                    "each UDP storm spent most time in (default 0: off; it slows them)")
     args = ap.parse_args()
     if not 1 <= args.phones <= 99999 or not 1 <= args.instances <= args.concurrent:
         raise SystemExit("bench: --phones 1..99999, --instances 1..--concurrent")
