@@ -22,6 +22,7 @@ from conftest import Axl, finish_server, start_server
 from test_observe import parse_metrics
 from sipphone import SipPhone, digest_params, h
 from test_sip import Lab, apply, settled, wait_status
+from test_sip_facts import wait_remembered
 
 
 @pytest.fixture
@@ -337,6 +338,7 @@ def test_postgres_stopped_a_remembered_phone_is_still_challenged(pg, three_threa
     _, userid, password = lab.phone(lab.profile(digest=True))
     ph = SipPhone(three_threads.sip_port, userid, password, "udp")
     assert ph.register().status == 200
+    wait_remembered(three_threads, userid)  # the phone's addition heard, its facts read
     strangers = [SipPhone(three_threads.sip_port, "%snobody%d" % (unique, i), None, "udp")
                  for i in range(3)]
     pids = postgres_pids(pg)
