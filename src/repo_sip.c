@@ -1,6 +1,7 @@
 /*
  * repo_sip.c: the SIP thread's SQL (see repo_sip.h).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,43 +154,47 @@ put_elem(struct xbuf *x, const char *v)
 	xbuf_put(x, "\"", 1);
 }
 
-/* Column c of sip_register()'s per-request arrays, in its parameter
- * order, for request rq (t: room for a number's text). */
-#define NREQ 12
+/* sip_register()'s per-request arrays, in its parameter order: where
+ * each value is in a struct sip_register, and how it becomes text. */
+enum col_type { COL_TEXT, COL_TEXT_OR_EMPTY, COL_ULONG, COL_UINT, COL_LLONG };
+/* clang-format off */
+#define REQ(field, type) { offsetof(struct sip_register, field), type }
+static const struct {
+	size_t offset;
+	enum col_type type;
+} request_cols[] = {
+	REQ(b.phone_uuid, COL_TEXT),          REQ(facts, COL_TEXT),
+	REQ(b.aor, COL_TEXT),                 REQ(b.call_id, COL_TEXT),
+	REQ(b.cseq, COL_ULONG),               REQ(b.transport, COL_TEXT),
+	REQ(b.source_ip, COL_TEXT),           REQ(b.source_port, COL_UINT),
+	REQ(b.user_agent, COL_TEXT),          REQ(b.cert_kind, COL_TEXT_OR_EMPTY),
+	REQ(b.cert_serial, COL_TEXT_OR_EMPTY), REQ(b.cert_not_after, COL_LLONG),
+};
+/* clang-format on */
+#define NREQ ((int) (sizeof(request_cols) / sizeof(request_cols[0])))
+
+/* Column c of request rq, as text (t: room for a number's). */
 static const char *
 request_col(const struct sip_register *rq, int c, char *t, size_t n)
 {
-	const struct sip_binding *b = &rq->b;
+	const void *v = (const char *) rq + request_cols[c].offset;
 
-	switch (c) {
-	case 0:
-		return b->phone_uuid;
-	case 1:
-		return rq->facts;
-	case 2:
-		return b->aor;
-	case 3:
-		return b->call_id;
-	case 4:
-		snprintf(t, n, "%lu", b->cseq);
-		return t;
-	case 5:
-		return b->transport;
-	case 6:
-		return b->source_ip;
-	case 7:
-		snprintf(t, n, "%u", b->source_port);
-		return t;
-	case 8:
-		return b->user_agent;
-	case 9:
-		return b->cert_kind ? b->cert_kind : "";
-	case 10:
-		return b->cert_serial ? b->cert_serial : "";
-	default:
-		snprintf(t, n, "%lld", b->cert_not_after);
-		return t;
+	switch (request_cols[c].type) {
+	case COL_TEXT:
+		return *(const char *const *) v;
+	case COL_TEXT_OR_EMPTY:
+		return *(const char *const *) v != NULL ? *(const char *const *) v : "";
+	case COL_ULONG:
+		snprintf(t, n, "%lu", *(const unsigned long *) v);
+		break;
+	case COL_UINT:
+		snprintf(t, n, "%u", *(const unsigned *) v);
+		break;
+	case COL_LLONG:
+		snprintf(t, n, "%lld", *(const long long *) v);
+		break;
 	}
+	return t;
 }
 
 /* The per-request arrays, then the Contacts' (request, contact, expiry);

@@ -7,9 +7,8 @@
  * or an admission to write), and queues every other REGISTER (a bounded
  * queue: beyond it, or after waiting too long in it, the phone gets 503
  * with a jittered Retry-After) and sends the answer when a thread of this
- * pool has decided it.  An
- * admitted REGISTER waits in a second list until a thread writes it with
- * the others admitted meanwhile (group commit: one statement, one durable
+ * pool has decided it.  An admitted REGISTER waits in a second list until
+ * a thread writes it with the others admitted meanwhile (group commit: one statement, one durable
  * commit for all of them; at most WRITERS writes under way).  Each
  * thread owns one database connection; the connections of bindings (TCP,
  * TLS) stay the SIP thread's, so the threads only list their ids.  One
@@ -508,8 +507,6 @@ sip_pool_submit(struct sip_pool *p, nta_incoming_t *irq, msg_t *msg, tport_t *tp
 	return true;
 }
 
-/* Once a tick: REGISTERs that waited longer than wait_ms for a thread
- * (PostgreSQL slow or away) get their 503 now, not after it is back. */
 /* Under the lock: moves the jobs of *list that waited longer than
  * wait_ms onto *old; returns the list's last job (its tail). */
 static struct reg_job *
@@ -531,6 +528,9 @@ take_old(struct sip_pool *p, struct reg_job **list, long wait_ms, struct reg_job
 	return last;
 }
 
+/* Once a tick: REGISTERs that waited longer than wait_ms for a thread or
+ * for their write (PostgreSQL slow or away) get their 503 now, not after
+ * it is back. */
 void
 sip_pool_sweep(struct sip_pool *p, long wait_ms)
 {

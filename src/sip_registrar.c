@@ -438,12 +438,11 @@ written(const struct sip_registrar *r, struct sip_accepted *acc, const struct ap
 	const struct sip_peer *peer = acc->peer;
 	sip_t const *sip = acc->sip;
 
-	if (err != NULL && err->code == APP_E_RULE)
+	/* CSeq not above: refused by the statement, or a race it raised on */
+	if (err != NULL ? err->code == APP_E_RULE : acc->rq.written == SIP_CSEQ_REFUSED)
 		answer(a, 400, "Bad Request: CSeq not above the last REGISTER of this Call-ID");
 	else if (err != NULL)
 		unavailable(a, err);
-	else if (acc->rq.written == SIP_CSEQ_REFUSED)
-		answer(a, 400, "Bad Request: CSeq not above the last REGISTER of this Call-ID");
 	else if (acc->rq.written == SIP_FACTS_STALE) {
 		sip_facts_drop(r->facts, sip->sip_to->a_url->url_user);
 		acc->again = acc->decided < 2;
@@ -508,15 +507,8 @@ register_alone(const struct sip_registrar *r, sip_t const *sip, const struct sip
 	bool fresh = false;
 
 	do {
-		enum sip_step step = sip_registrar_decide(r, sip, peer, fresh, a, &acc);
-
-		if (step == SIP_ANSWERED)
+		if (sip_registrar_decide(r, sip, peer, fresh, a, &acc) == SIP_ANSWERED)
 			return;
-		if (step == SIP_NEEDS_DB) { /* memory_only: 503, as if it waited too long */
-			a->retry_after = true;
-			answer(a, 503, "Service Unavailable: the database is needed");
-			return;
-		}
 		sip_registrar_write(r, &one, 1);
 		fresh = true;
 	} while (acc.again);

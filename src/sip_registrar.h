@@ -108,7 +108,8 @@ void sip_registrar_write(const struct sip_registrar *r, struct sip_accepted *con
 void sip_registrar_discard(struct sip_accepted *acc);
 
 /* Decides the answer to one request (REGISTER, OPTIONS, anything else),
- * writing the bindings it names on its own; never sends anything. */
+ * writing the bindings it names on its own; never sends anything.  Not
+ * with r->memory_only: it may need the database. */
 void sip_registrar_handle(const struct sip_registrar *r, sip_t const *sip,
 			  const struct sip_peer *peer, struct sip_answer *a);
 
