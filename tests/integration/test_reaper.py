@@ -143,7 +143,14 @@ def test_this_session_is_marked():
     token = os.environ[reaper.TOKEN_VAR]
     child = subprocess.Popen(["sleep", "60"])
     try:
+        # Popen returns once exec has closed its error pipe, which the kernel
+        # does before it sets up the new environment: /proc/PID/environ may
+        # still be empty for a moment (seen in CI under ASan load).
+        deadline = time.time() + 10
         marked = reaper.marked(token)
+        while child.pid not in marked and time.time() < deadline:
+            time.sleep(0.05)
+            marked = reaper.marked(token)
         assert child.pid in marked
         assert reaper.reaper_pid() not in marked
         assert os.getpid() not in marked      # pytest's own environ predates the token
