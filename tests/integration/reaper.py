@@ -178,11 +178,15 @@ def marked(token):
 
 
 def sweep(token):
-    """Kills marked processes, a few rounds (one may fork while we look)."""
+    """Kills marked processes, a few rounds (one may fork while we look, and
+    one in the middle of exec shows an empty environment for a moment, so a
+    round that finds nothing is looked at once more)."""
     killed = 0
-    for _ in range(5):
+    empty = 0
+    for _ in range(6):
         pids = marked(token)
-        if not pids:
+        empty = 0 if pids else empty + 1
+        if empty == 2:
             break
         for pid in pids:
             try:
