@@ -19,7 +19,10 @@ Against axlprovd on a private, durable PostgreSQL (synchronous_commit on):
   5. PostgreSQL stopped (SIGSTOP, all its processes) for a few seconds under
      that load: OPTIONS delays (bench/probe.py) beside T1, 503s, bindings
      lost, recovery;
-  6. the storm over TCP (SIPp -t tn, a connection per registration).
+  6. the apply again, each phone un-registering as soon as it has answered
+     its NOTIFY (bench/sipp/notify_unregister_uas.xml): the same figures,
+     phones un-registered, 503s they met, bindings left (must be none);
+  7. the storm over TCP (SIPp -t tn, a connection per registration).
 Then the UDP storm, the refresh load with the pause and the TCP storm
 against Debian's Kamailio (bench/kamailio.cfg: auth_db with precomputed HA1,
 usrloc db_mode 1, 8 children) on a PostgreSQL of its own with the same
@@ -48,6 +51,7 @@ from run import CLEAN, TOP, BENCH, RESULTS, log, sh, psql, PsqlSession  # noqa: 
 
 REGISTER_XML = os.path.join(BENCH, "sipp", "register.xml")
 NOTIFY_XML = os.path.join(BENCH, "sipp", "notify_uas.xml")
+UNREGISTER_XML = os.path.join(BENCH, "sipp", "notify_unregister_uas.xml")
 REFRESH_XML = os.path.join(BENCH, "sipp", "refresh.xml")
 KAMAILIO_CFG = os.path.join(BENCH, "kamailio.cfg")
 PROBE = os.path.join(BENCH, "probe.py")
@@ -101,17 +105,17 @@ def statements_reset(args, url):
         psql(url, "SELECT pg_stat_statements_reset()")
 
 
-def statements_log(args, who, url, registrations):
-    """The statements the storm spent most time in, per registration
-    (execution time, planning not included; nested ones are also part of
-    the statement that called them)."""
+def statements_log(args, who, url, registrations, per="registration"):
+    """The statements the storm (or the apply) spent most time in, per
+    registration (or phone notified): execution time, planning not
+    included; nested ones are also part of the statement that called them."""
     if not args.statements:
         return
     rows = psql(url, "SELECT calls, total_exec_time, rows, "
                 "left(regexp_replace(query, '\\s+', ' ', 'g'), 100) "
                 "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT %d"
                 % args.statements)
-    log("%s: statements by time, per registration (calls, us, rows: statement)" % who)
+    log("%s: statements by time, per %s (calls, us, rows: statement)" % (who, per))
     for line in rows.splitlines():
         calls, ms, nrows, query = line.split("|", 3)
         print("  %8.2f %8.1f %8.2f  %s" % (int(calls) / registrations,
@@ -122,12 +126,15 @@ def statements_log(args, who, url, registrations):
 def write_phones(d, n, k):
     """K injection files, phone i in file i % K."""
     files = [open(os.path.join(d, "phones%d.csv" % j), "w") for j in range(k)]
+    files.append(open(os.path.join(d, "phones.csv"), "w"))     # all, by user
     for f in files:
         f.write("SEQUENTIAL\n")
     for i in range(1, n + 1):
         u = "bp%05d" % i
-        files[i % k].write("%s;%s;[authentication username=%s password=%s];\n"
-                           % (u, SIP_PASSWORD, u, SIP_PASSWORD))
+        line = "%s;%s;[authentication username=%s password=%s];\n" % (u, SIP_PASSWORD, u,
+                                                                        SIP_PASSWORD)
+        files[i % k].write(line)
+        files[-1].write(line)
     for f in files:
         f.close()
     return [(n + k - 1 - j) // k for j in range(k)]   # phones per file, in order
@@ -377,14 +384,22 @@ def soap(port, op, inner):
     return r.status, data, hdr
 
 
-def apply_all(d, url, http_port, sip_target, ports, counts, n, wait):
-    """SIPp answers NOTIFYs on the phones' ports; one apply to every phone."""
-    procs = [sipp(d, "ntf%d" % j, sip_target, ports[j], NOTIFY_XML, counts[j],
-                  ["-timeout", "%ds" % (wait + 60)]) for j in range(len(ports))]
+def apply_all(d, url, http_port, sip_target, ports, counts, wait, cpu_of, unregister=False):
+    """SIPp answers NOTIFYs on the phones' ports (and with unregister, each
+    phone then un-registers); one apply to every phone.  CPU (server,
+    PostgreSQL, the machine) is taken from the call to the last delivery."""
+    tag = "unr" if unregister else "ntf"
+    extra = (lambda j: ["-inf", "phones.csv", "-infindex", "phones.csv", "0", "-trace_logs",
+                        "-log_file", os.path.join(d, "%s%d.log" % (tag, j))]) \
+        if unregister else (lambda j: [])
+    procs = [sipp(d, "%s%d" % (tag, j), sip_target, ports[j],
+                  UNREGISTER_XML if unregister else NOTIFY_XML, counts[j],
+                  ["-timeout", "%ds" % (wait + 60)] + extra(j)) for j in range(len(ports))]
     time.sleep(1.0)
     status, body, _ = soap(http_port, "getPhoneSecurityProfile", "<name>%s</name>" % PROFILE)
     if status != 200:
         raise SystemExit("bench: getPhoneSecurityProfile: HTTP %d %s" % (status, body[:300]))
+    cpu0, m0 = cpu_of(), run.machine_cpu()
     t_send = time.time()
     status, body, req = soap(http_port, "applyPhoneSecurityProfile", "<name>%s</name>" % PROFILE)
     r = dict(soap_ms=(time.time() - t_send) * 1e3, soap_status=status)
@@ -401,23 +416,54 @@ def apply_all(d, url, http_port, sip_target, ports, counts, n, wait):
          "extract(epoch FROM min(o.created_at)), extract(epoch FROM max(o.done_at)), "
          "bool_and(r.fanned_out) "
          "FROM apply_request r JOIN notify_outbox o ON o.request_id = r.id WHERE " + where)
-    while True:
-        row = db.query(q).split("|")
-        # Every phone queued (the call answers before) and none pending.
-        if (row[7] == "t" and not int(row[2])) or time.time() - t_send > wait:
-            break
+    # Every phone queued (the call answers before) and none pending.  The
+    # counts above read every row of the request: once, at the end; while
+    # waiting, a question that stops at the first row still pending.
+    busy = ("SELECT NOT r.fanned_out OR EXISTS (SELECT 1 FROM notify_outbox o "
+            "WHERE o.request_id = r.id AND o.state IN ('pending', 'sending')) "
+            "FROM apply_request r WHERE " + where)
+    while db.query(busy) == "t" and time.time() - t_send < wait:
         time.sleep(0.2)
+    cpu1, m1 = cpu_of(), run.machine_cpu()
+    r["sipp_cpu"] = sum(run.proc_cpu(p.pid) for p in procs)
+    row = db.query(q).split("|")
     db.close()
+    r.update(cpu=cpu1[0] - cpu0[0], db_cpu=cpu1[1] - cpu0[1],
+             machine_pct=(m1[0] - m0[0]) / max(1e-9, m1[1] - m0[1]) * 100)
     r.update(targeted=int(row[0]), delivered=int(row[1]), pending=int(row[2]),
              failed=int(row[3]), unreachable=int(row[4]))
     created, last = float(row[5] or 0), float(row[6] or 0)
     r["to_last"] = last - t_send if last else None
     r["rate"] = r["delivered"] / (last - created) if last > created else 0.0
+    if unregister:
+        unregistered_by(d, procs, t_send, wait, r)
     for p in procs:
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
             p.wait()
     return r
+
+
+def unregistered_by(d, procs, t_send, wait, r):
+    """Waits for every phone's un-REGISTER (SIPp exits after its last call):
+    how many un-registered, 503s they met, when the last SIPp was done."""
+    for p in procs:
+        try:
+            p.wait(timeout=max(1.0, t_send + wait - time.time()))
+        except subprocess.TimeoutExpired:
+            break
+    r["unreg_secs"] = time.time() - t_send
+    r["unregistered"] = r["unreg_shed"] = r["unreg_failed"] = 0
+    for j in range(len(procs)):
+        try:
+            with open(os.path.join(d, "unr%d.log" % j), errors="replace") as f:
+                for line in f:
+                    r["unregistered"] += line.startswith("U ")
+                    r["unreg_shed"] += line.startswith("B ")
+        except FileNotFoundError:
+            pass
+        st = run.sipp_stats(os.path.join(d, "unr%d.stat" % j))
+        r["unreg_failed"] += run.stat_int(st, "FailedCall(C)")
 
 
 def start_axlprovd(args, d, env):
@@ -467,12 +513,15 @@ def axlprov_side(args, d, env):
         "%(rate).0f/s" % s)
     r = dict(storm=s)
     if not args.no_apply:
-        r["apply"] = apply_part(args, d, url, http_port, target, ports, counts, srv)
+        r["apply"] = apply_part(args, d, url, http_port, target, ports, counts, srv, cpu_of)
     if args.refresh_window:
         side = dict(who="axlprovd", name="axl", target=target, url=url, live_sql=LIVE_BINDINGS,
                     bindings=lambda: axl_bindings(url))
         r["refresh"] = timed("axlprovd refresh load" + (" + pause" if args.pause else ""),
                              lambda: refresh_part(args, d, side, ports, counts, cpu_of))
+    if not args.no_apply:
+        r["apply_unreg"] = timed("axlprovd apply while phones un-register", lambda: apply_unreg_part(
+            args, d, url, http_port, target, ports, counts, cpu_of))
     if not args.no_tcp:
         r["tcp"] = timed("axlprovd TCP storm", lambda: tcp_storm(
             args, d, "axl", target, counts, cpu_of,
@@ -481,11 +530,13 @@ def axlprov_side(args, d, env):
     return r
 
 
-def apply_part(args, d, url, http_port, target, ports, counts, srv):
+def apply_part(args, d, url, http_port, target, ports, counts, srv, cpu_of):
     """The apply to every phone, and RSS right after it and 40 s later."""
     log("axlprovd: apply to all %d phones" % args.phones)
     t0 = time.time()
-    a = apply_all(d, url, http_port, target, ports, counts, args.phones, args.apply_wait)
+    statements_reset(args, url)
+    a = apply_all(d, url, http_port, target, ports, counts, args.apply_wait, cpu_of)
+    statements_log(args, "axlprovd apply", url, args.phones, "phone notified")
     a["rss_mb"] = run.status_kb(srv.pid, "VmRSS") / 1024
     # nta keeps each finished UDP transaction (request and answer) for
     # 64*T1, 32 s: what stays once the storm's and the apply's are gone.
@@ -497,6 +548,25 @@ def apply_part(args, d, url, http_port, target, ports, counts, srv):
         % (a["soap_status"], a["soap_ms"], a["targeted"], a["delivered"], a["failed"],
            a["pending"], "%.1fs" % a["to_last"] if a["to_last"] is not None else "never",
            a["rate"]))
+    return a
+
+
+def apply_unreg_part(args, d, url, http_port, target, ports, counts, cpu_of):
+    """The apply again, each phone un-registering as soon as it has answered
+    its NOTIFY (the issue's "also while phones un-register")."""
+    log("axlprovd: apply to all %d phones, each un-registering after its NOTIFY" % args.phones)
+    statements_reset(args, url)
+    a = apply_all(d, url, http_port, target, ports, counts, args.apply_wait, cpu_of, True)
+    statements_log(args, "axlprovd apply, phones un-registering", url, args.phones,
+                   "phone notified")
+    a["bound_after"] = int(psql(url, LIVE_BINDINGS + " AND transport = 'udp'"))
+    log("axlprovd: apply HTTP %d in %.0f ms; %d delivered of %d; last 200 OK %s after the call; "
+        "%.0f NOTIFYs/s; %d un-registered (%d 503s on the way, %d failed) %.1fs after the call; "
+        "%d UDP bindings left"
+        % (a["soap_status"], a["soap_ms"], a["delivered"], a["targeted"],
+           "%.1fs" % a["to_last"] if a["to_last"] is not None else "never", a["rate"],
+           a["unregistered"], a["unreg_shed"], a["unreg_failed"], a["unreg_secs"],
+           a["bound_after"]))
     return a
 
 
@@ -702,6 +772,19 @@ def pause_lines(p, k):
     ]
 
 
+def apply_lines(title, a):
+    per = (lambda cpu: cpu / max(1, a["delivered"]) * 1e6)
+    return ["", title,
+            "  SOAP answer: HTTP %d in %.0f ms" % (a["soap_status"], a["soap_ms"]),
+            "  targeted %d, delivered %d, failed %d, unreachable %d, pending %d"
+            % (a["targeted"], a["delivered"], a["failed"], a["unreachable"], a["pending"]),
+            "  last 200 OK %s after the call; %.0f NOTIFYs/s"
+            % ("%.1fs" % a["to_last"] if a["to_last"] is not None else "never", a["rate"]),
+            "  CPU per phone to the last 200 OK: server %.0f us, PostgreSQL %.0f us, the SIPp "
+            "phones %.0f us; machine %.0f%% busy" % (per(a["cpu"]), per(a["db_cpu"]),
+                                                     per(a["sipp_cpu"]), a["machine_pct"])]
+
+
 def report(args, ax, kx):
     s, a = ax["storm"], ax.get("apply")
     k = kx["storm"] if kx else None
@@ -713,18 +796,20 @@ def report(args, ax, kx):
         % ((os.cpu_count(),) + run.LOAD_START + os.getloadavg()), ""]
     lines += storm_lines("registration storm, UDP", s, k)
     lines.append(row("RSS with all bindings (MB)", "%.0f", s, k, lambda x: x["rss_mb"]))
-    lines += [] if a is None else ["", "apply to all %d phones (axlprovd)" % args.phones,
-              "  SOAP answer: HTTP %d in %.0f ms" % (a["soap_status"], a["soap_ms"]),
-              "  targeted %d, delivered %d, failed %d, unreachable %d, pending %d"
-              % (a["targeted"], a["delivered"], a["failed"], a["unreachable"], a["pending"]),
-              "  last 200 OK %s after the call; %.0f NOTIFYs/s; RSS after %.0f MB, 40 s later "
-              "%.0f MB" % ("%.1fs" % a["to_last"] if a["to_last"] is not None else "never",
-                           a["rate"], a["rss_mb"], a["rss_later_mb"])]
+    lines += [] if a is None else apply_lines("apply to all %d phones (axlprovd)" % args.phones, a) + [
+        "  RSS after %.0f MB, 40 s later %.0f MB" % (a["rss_mb"], a["rss_later_mb"])]
     if "refresh" in ax:
         lines += [""] + refresh_lines(args, ax["refresh"], kx.get("refresh") if kx else None)
         if ax["refresh"]["pause"]:
             lines += [""] + pause_lines(ax["refresh"]["pause"],
                                         kx["refresh"]["pause"] if kx else None)
+    u = ax.get("apply_unreg")
+    lines += [] if u is None else apply_lines(
+        "apply to all %d phones, each un-registering after its NOTIFY (axlprovd)" % args.phones,
+        u) + [
+        "  un-registered %d (503s met on the way %d, SIPp failed %d), all by %.1fs after the "
+        "call; UDP bindings left %d" % (u["unregistered"], u["unreg_shed"], u["unreg_failed"],
+                                        u["unreg_secs"], u["bound_after"])]
     if "tcp" in ax:
         lines += [""] + storm_lines("registration storm, TCP (a connection each)", ax["tcp"],
                                     kx.get("tcp") if kx else None)
@@ -749,6 +834,11 @@ def find_problems(args, ax, kx):
     s, a = ax["storm"], ax.get("apply")
     if a is not None and a["delivered"] != args.phones:
         problems.append("apply delivered %d of %d" % (a["delivered"], args.phones))
+    u = ax.get("apply_unreg")
+    if u is not None and (u["delivered"] != args.phones or u["unregistered"] != args.phones
+                          or u["bound_after"]):
+        problems.append("apply while un-registering: %d delivered, %d un-registered, %d bindings "
+                        "left" % (u["delivered"], u["unregistered"], u["bound_after"]))
     if s["bound"] != args.phones or s["failed"]:
         problems.append("storm: %d bindings, %d failed" % (s["bound"], s["failed"]))
     p = ax.get("refresh", {}).get("pause")
