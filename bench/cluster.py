@@ -105,7 +105,7 @@ def statements_reset(args, url):
         psql(url, "SELECT pg_stat_statements_reset()")
 
 
-def statements_log(args, who, url, registrations, per="registration"):
+def statements_log(args, who, url, count, per="registration"):
     """The statements the storm (or the apply) spent most time in, per
     registration (or phone notified): execution time, planning not
     included; nested ones are also part of the statement that called them."""
@@ -118,9 +118,9 @@ def statements_log(args, who, url, registrations, per="registration"):
     log("%s: statements by time, per %s (calls, us, rows: statement)" % (who, per))
     for line in rows.splitlines():
         calls, ms, nrows, query = line.split("|", 3)
-        print("  %8.2f %8.1f %8.2f  %s" % (int(calls) / registrations,
-                                           float(ms) * 1000 / registrations,
-                                           int(nrows) / registrations, query), flush=True)
+        print("  %8.2f %8.1f %8.2f  %s" % (int(calls) / count,
+                                           float(ms) * 1000 / count,
+                                           int(nrows) / count, query), flush=True)
 
 
 def write_phones(d, n, k):
@@ -388,12 +388,13 @@ def apply_all(d, url, http_port, sip_target, ports, counts, wait, cpu_of, unregi
     """SIPp answers NOTIFYs on the phones' ports (and with unregister, each
     phone then un-registers); one apply to every phone.  CPU (server,
     PostgreSQL, the machine) is taken from the call to the last delivery."""
-    tag = "unr" if unregister else "ntf"
-    extra = (lambda j: ["-inf", "phones.csv", "-infindex", "phones.csv", "0", "-trace_logs",
-                        "-log_file", os.path.join(d, "%s%d.log" % (tag, j))]) \
-        if unregister else (lambda j: [])
-    procs = [sipp(d, "%s%d" % (tag, j), sip_target, ports[j],
-                  UNREGISTER_XML if unregister else NOTIFY_XML, counts[j],
+    tag, xml = ("unr", UNREGISTER_XML) if unregister else ("ntf", NOTIFY_XML)
+
+    def extra(j):
+        return ["-inf", "phones.csv", "-infindex", "phones.csv", "0", "-trace_logs", "-log_file",
+                os.path.join(d, "%s%d.log" % (tag, j))] if unregister else []
+
+    procs = [sipp(d, "%s%d" % (tag, j), sip_target, ports[j], xml, counts[j],
                   ["-timeout", "%ds" % (wait + 60)] + extra(j)) for j in range(len(ports))]
     time.sleep(1.0)
     status, body, _ = soap(http_port, "getPhoneSecurityProfile", "<name>%s</name>" % PROFILE)

@@ -8,8 +8,9 @@
  * queue: beyond it, or after waiting too long in it, the phone gets 503
  * with a jittered Retry-After) and sends the answer when a thread of this
  * pool has decided it.  An admitted REGISTER waits in a second list until
- * a thread writes it with the others admitted meanwhile (group commit: one statement, one durable
- * commit for all of them; at most WRITERS writes under way).  Each
+ * a thread writes it with the others admitted meanwhile (group commit:
+ * one statement, one durable commit for all of them; at most WRITERS
+ * writes under way).  Each
  * thread owns one database connection; the connections of bindings (TCP,
  * TLS) stay the SIP thread's, so the threads only list their ids.  One
  * more thread, with a connection of its own, runs the outbox's and the

@@ -104,6 +104,17 @@ def free_ports(n):
             sock.close()
 
 
+def poll(fetch, done, timeout, step=0.1):
+    """Calls fetch() until done(value) holds or timeout seconds have passed
+    (once more after that); returns the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fetch()
+        if done(v) or time.monotonic() > deadline:
+            return v
+        time.sleep(step)
+
+
 def wait_for_port(port, proc, timeout=30.0):
     deadline = time.time() + timeout
     while time.time() < deadline:

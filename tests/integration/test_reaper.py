@@ -21,7 +21,7 @@ import time
 import pytest
 
 import reaper
-from conftest import BINARY
+from conftest import BINARY, poll
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -146,11 +146,7 @@ def test_this_session_is_marked():
         # Popen returns once exec has closed its error pipe, which the kernel
         # does before it sets up the new environment: /proc/PID/environ may
         # still be empty for a moment (seen in CI under ASan load).
-        deadline = time.time() + 10
-        marked = reaper.marked(token)
-        while child.pid not in marked and time.time() < deadline:
-            time.sleep(0.05)
-            marked = reaper.marked(token)
+        marked = poll(lambda: reaper.marked(token), lambda m: child.pid in m, 10, 0.05)
         assert child.pid in marked
         assert reaper.reaper_pid() not in marked
         assert os.getpid() not in marked      # pytest's own environ predates the token

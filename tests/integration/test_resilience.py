@@ -26,7 +26,7 @@ import pytest
 import reaper
 
 from conftest import (TOP, Axl, Postgres, add_phone, envelope, expect_axl_fault, finish_server,
-                      free_port, profile_xml, sep_name, start_server, wait_for_port)
+                      free_port, poll, profile_xml, sep_name, start_server, wait_for_port)
 from test_hostile import (PREDEFINED, add_body, assert_serving, connect, post_bytes, quick,
                           read_response, stored, wait_closed)
 from test_sip import Lab, apply, registered_phone
@@ -154,12 +154,7 @@ def summary(loaders):
 
 
 def wait_until(cond, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
+    return poll(cond, bool, timeout, step)
 
 
 # --------------------------------------------------------------------------

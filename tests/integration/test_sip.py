@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import (TOP, UUID_RE, add_phone, add_user, axlprovd_cli, expect_axl_fault,
-                      finish_server, profile_xml, sep_name, start_server)
+                      finish_server, poll, profile_xml, sep_name, start_server)
 from sipphone import SIPP, Sipp, SipPhone
 
 THIRD_PARTY = "Third-party SIP Device (Basic)"
@@ -86,12 +86,7 @@ def status(axl, ident):
 
 def wait_status(axl, ident, done, timeout=20.0):
     """Polls the status until done(status) holds; returns the last one."""
-    deadline = time.time() + timeout
-    while True:
-        st = status(axl, ident)
-        if done(st) or time.time() > deadline:
-            return st
-        time.sleep(0.1)
+    return poll(lambda: status(axl, ident), done, timeout)
 
 
 def settled(st):
@@ -379,12 +374,7 @@ def test_phone_moved_off_digest_registers_without_a_challenge(server, axl, lab):
         assert r.status == 200, r.text
         # the change is heard (LISTEN) within milliseconds; unheard, the
         # remembered facts would challenge this phone for good
-        deadline = time.time() + 5.0
-        while True:
-            r = ph.transact(ph.register_request())
-            if r.status == 200 or time.time() > deadline:
-                break
-            time.sleep(0.2)
+        r = poll(lambda: ph.transact(ph.register_request()), lambda r: r.status == 200, 5.0, 0.2)
         assert r.status == 200, r.raw
     finally:
         ph.close()

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import Axl, finish_server, start_server
+from conftest import Axl, finish_server, poll, start_server
 from sipphone import SipPhone
 from test_sip import Lab, challenged_and_registered
 
@@ -60,17 +60,17 @@ def wait_remembered(srv, userid, timeout=30.0):
     a lookup: the registrar remembers the phone (each miss is a lookup that
     remembers it, unless the memory is off or was reset meanwhile)."""
     ph = SipPhone(srv.sip_port, userid)
-    deadline = time.time() + timeout
+
+    def challenged_from_memory():
+        before = lookups(srv)
+        assert ph.transact(ph.register_request()).status == 401
+        return lookups(srv) == before
+
     try:
-        while time.time() < deadline:
-            before = lookups(srv)
-            assert ph.transact(ph.register_request()).status == 401
-            if lookups(srv) == before:
-                return
-            time.sleep(0.2)
+        if not poll(challenged_from_memory, bool, timeout, 0.2):
+            raise AssertionError("%s is not remembered:\n%s" % (userid, srv.log_text()[-3000:]))
     finally:
         ph.close()
-    raise AssertionError("%s is not remembered:\n%s" % (userid, srv.log_text()[-3000:]))
 
 
 def register(srv, userid, password):

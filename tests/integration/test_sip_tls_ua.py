@@ -11,11 +11,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-from conftest import finish_server
+from conftest import finish_server, poll
 from test_sip import Lab, apply, settled, wait_status
 from test_sip_tls import record_lsc, tls_server
 from tlsphone import Pki
@@ -49,12 +48,7 @@ def baresip_config(folder, srv, name, lsc):
 
 
 def wait_for(pred, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return False
+    return poll(pred, bool, timeout, 0.2)
 
 
 def test_baresip_registers_over_tls_and_answers_the_apply_notify(pg, axl, unique):
