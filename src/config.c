@@ -121,6 +121,11 @@ static const struct setting settings[] = {
 	  "every phone of a profile re-registering after an apply is served, not shed)"),
 	I(sip_register_wait, sip_register_wait, "2000", 100, 60000,
 	  "ms a REGISTER may wait for a database thread (PostgreSQL slow or away) before its 503"),
+	I(sip_apply_register_rate, sip_apply_register_rate, "100", 0, 100000,
+	  "registrations started per second (REGISTERs without credentials) while an apply is "
+	  "being delivered (more NOTIFYs due than are in flight, phones answering them); beyond, "
+	  "503 with a jittered Retry-After, so that the phones an apply makes un-register or "
+	  "restart do not slow its delivery to the others (0: no limit)"),
 	I(login_backoff_after, login_backoff_after, "5", 0, 1000,
 	  "failed logins from one address before its logins are refused for a while, see "
 	  "docs/users-and-audit.md (0: off)"),

@@ -42,7 +42,8 @@ struct config {
 	long sip_db_threads;      /* database threads REGISTERs run on */
 	long sip_register_queue;  /* REGISTERs waiting for one of them, at most */
 	long sip_register_wait;   /* ms a REGISTER may wait for one before its 503 */
-	long login_backoff_after; /* failures from one address before refusals, 0 = off */
+	long sip_apply_register_rate; /* registrations started/s while an apply is sent (0: no limit) */
+	long login_backoff_after;     /* failures from one address before refusals, 0 = off */
 	long login_backoff_window;    /* seconds after which failures are forgotten */
 	long login_backoff_max;       /* longest refusal, seconds */
 	long throttle_outbox_backlog; /* writes get 503 above this many unsent NOTIFYs (0: off) */

@@ -246,8 +246,31 @@ sip_send_answer(nta_incoming_t *irq, msg_t *msg, sip_t const *sip, const struct 
 			    TAG_END());
 }
 
+/* While an apply is being delivered (more NOTIFYs due than in flight, and
+ * phones answering them: one answered 2xx within the last second),
+ * registrations start at most sip_apply_register_rate a second (burst: a
+ * tenth of that): the phones an apply makes un-register or restart would
+ * otherwise take the machine from delivering it to the others.  A window
+ * held by phones that do not answer holds no registration back.  A
+ * REGISTER with credentials finishes an exchange under way and always
+ * goes on. */
+static bool
+apply_first(struct sip *s, sip_t const *sip)
+{
+	double rate = (double) s->cfg->sip_apply_register_rate;
+	struct timespec now;
+
+	if (!s->apply_backlog || rate <= 0 || sip->sip_authorization != NULL ||
+	    sip_ms_since(&s->delivered_at) > 1000)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return !sip_bucket_take(&s->starts, (double) now.tv_sec + (double) now.tv_nsec / 1e9, rate,
+				rate < 10 ? 1 : rate / 10);
+}
+
 /* REGISTER goes to a database thread (answered later, 0 to nta) unless
- * the queue is full (503 now); everything else is answered here. */
+ * the queue is full or an apply goes first (503 now); everything else is
+ * answered here. */
 static int
 on_request(struct sip *s, nta_leg_t *leg, nta_incoming_t *irq, sip_t const *sip)
 {
@@ -266,10 +289,12 @@ on_request(struct sip *s, nta_leg_t *leg, nta_incoming_t *irq, sip_t const *sip)
 
 	(void) leg;
 	peer_of(s, msg, tp, &peer, ip, sizeof(ip));
-	if (sip->sip_request->rq_method == sip_method_register)
-		queued = sip_pool_submit(s->pool, irq, msg, tp, &peer, &a);
-	else
+	if (sip->sip_request->rq_method != sip_method_register)
 		sip_registrar_handle(&r, sip, &peer, &a); /* needs no database */
+	else if (apply_first(s, sip))
+		sip_shed(&a, "an apply is being delivered first");
+	else
+		queued = sip_pool_submit(s->pool, irq, msg, tp, &peer, &a);
 	if (!queued)
 		sip_send_answer(irq, msg, sip, &a);
 	if (tp != NULL)

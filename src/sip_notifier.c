@@ -214,6 +214,8 @@ on_answer(struct notify *n, nta_outgoing_t *orq, sip_t const *sip)
 
 	if (status < 200)
 		return 0;
+	if (status < 300)
+		clock_gettime(CLOCK_MONOTONIC, &s->delivered_at);
 	delivery_answer(d, status, phrase);
 	d->outstanding--;
 	notify_unlink(n);
@@ -382,6 +384,7 @@ claim_done(struct sip *s, struct sip_task *t)
 
 	if (s != NULL) {
 		s->claiming = false;
+		s->apply_backlog = c->ok && c->claimed == c->room;
 		for (int i = 0; i < c->njobs; i++)
 			send_job(s, &c->jobs[i]);
 		if (c->ok && c->claimed == c->room)

@@ -429,9 +429,9 @@ on_done(struct sip *s, su_wait_t *w, struct sip *arg)
 	return 0;
 }
 
-/* 503 with a jittered Retry-After (sip.c spreads it), counted as shed. */
-static void
-shed(struct sip_answer *a, const char *why)
+/* The jitter is sip.c's (sip_send_answer). */
+void
+sip_shed(struct sip_answer *a, const char *why)
 {
 	memset(a, 0, sizeof(*a));
 	a->status = 503;
@@ -467,13 +467,13 @@ sip_pool_submit(struct sip_pool *p, nta_incoming_t *irq, msg_t *msg, tport_t *tp
 	pthread_mutex_lock(&p->lock);
 	if (p->queued >= p->max) {
 		pthread_mutex_unlock(&p->lock);
-		shed(a, "too many registrations waiting");
+		sip_shed(a, "too many registrations waiting");
 		return false;
 	}
 	pthread_mutex_unlock(&p->lock);
 	j = calloc(1, sizeof(*j));
 	if (j == NULL) {
-		shed(a, "out of memory");
+		sip_shed(a, "out of memory");
 		return false;
 	}
 	j->irq = irq;
@@ -546,7 +546,7 @@ sip_pool_sweep(struct sip_pool *p, long wait_ms)
 			j = old->next;
 			if (k)
 				sip_registrar_discard(&old->acc);
-			shed(&old->a, "the database is slow");
+			sip_shed(&old->a, "the database is slow");
 			answer_job(p->s, old);
 		}
 }

@@ -32,6 +32,7 @@
 #include "repo_sip.h"
 #include "sip.h"
 #include "sip_registrar.h"
+#include "sip_rules.h"
 
 #define SIP_TPORT_BUCKETS 1024
 #define SIP_USER_AGENT "axlprov"
@@ -88,9 +89,12 @@ struct sip {
 	struct sip_nc_table *nc; /* digest nc replay tracking, 1 MiB */
 	struct sip_facts *facts; /* phone facts remembered (sip_facts.h) */
 	struct sip_warm warm;
-	struct sip_pool *pool; /* the database threads REGISTERs run on */
-	bool claiming;         /* a claim is with the outbox thread */
-	bool fanning;          /* so is a batch of an apply's phones */
+	struct sip_pool *pool;        /* the database threads REGISTERs run on */
+	bool claiming;                /* a claim is with the outbox thread */
+	bool fanning;                 /* so is a batch of an apply's phones */
+	bool apply_backlog;           /* the last claim filled the window: more NOTIFYs are due */
+	struct timespec delivered_at; /* the last NOTIFY answered 2xx */
+	struct sip_bucket starts; /* registrations started meanwhile (sip_apply_register_rate) */
 	unsigned ticks;
 	struct sip_tls *tls;      /* NULL when sip_tls_listen is "" */
 	struct capf_trust *trust; /* for phones' certificates */
@@ -137,6 +141,8 @@ void sip_pool_background(struct sip_pool *p, struct sip_task *t);
 /* 503 to REGISTERs that waited longer than wait_ms for a thread. */
 void sip_pool_sweep(struct sip_pool *p, long wait_ms);
 void sip_pool_stop(struct sip_pool *p);
+/* *a becomes a 503 with a jittered Retry-After, counted as shed. */
+void sip_shed(struct sip_answer *a, const char *why);
 
 /* sip_warm.c: reads every phone's facts into s->facts, now or once
  * changes settle; cancel: not (the memory is off); tick: once a second. */

@@ -357,3 +357,21 @@ sip_backoff(long base, int attempt)
 		wait *= 2;
 	return wait > 300 ? 300 : wait;
 }
+
+bool
+sip_bucket_take(struct sip_bucket *b, double now, double rate, double burst)
+{
+	if (!b->started || now < b->last) {
+		b->tokens = burst;
+		b->started = true;
+	} else {
+		b->tokens += (now - b->last) * rate;
+		if (b->tokens > burst)
+			b->tokens = burst;
+	}
+	b->last = now;
+	if (b->tokens < 1.0)
+		return false;
+	b->tokens -= 1.0;
+	return true;
+}

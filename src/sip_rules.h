@@ -131,4 +131,13 @@ bool sip_status_retryable(int status);
 /* Seconds to wait before attempt number `attempt + 1`, given a base. */
 long sip_backoff(long base, int attempt);
 
+/* A token bucket: takes one token if there is one (true), refilling at
+ * rate a second up to burst; now is seconds on any steady clock.  Starts
+ * full. */
+struct sip_bucket {
+	double tokens, last;
+	bool started;
+};
+bool sip_bucket_take(struct sip_bucket *b, double now, double rate, double burst);
+
 #endif

@@ -13,15 +13,18 @@ import os
 import re
 import secrets
 import signal
+import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import Axl, finish_server, start_server
+from conftest import Axl, finish_server, poll, start_server
 from test_observe import parse_metrics
-from sipphone import SipPhone, digest_params, h
-from test_sip import Lab, apply, settled, wait_status
+from sipphone import SipMessage, SipPhone, digest_params, h
+from test_apply_fan_out import many_phones
+from test_sip import Lab, apply, settled, status, wait_status
 from test_sip_facts import wait_remembered
 
 
@@ -360,3 +363,138 @@ def test_postgres_stopped_a_remembered_phone_is_still_challenged(pg, three_threa
     assert [m.status for m in late.values()] == [404] * 3, late
     for p in [ph] + strangers:
         p.close()
+
+
+
+MANY = 140  # more phones than the outbox window (128 NOTIFYs) holds
+
+
+@pytest.fixture(scope="module")
+def apply_first(pg):
+    """Registrations start at most 2 a second while an apply is being
+    delivered; a NOTIFY is tried once."""
+    srv = start_server(pg, ["--sip-node", "apply-first", "--notify-attempts", "1",
+                            "--sip-apply-register-rate", "2"])
+    yield srv
+    finish_server(srv)
+
+
+def bound_phones(pg, profile, prefix, port):
+    """MANY phones of the profile, each bound (straight in SQL) at the
+    apply_first server to one UDP port on this host."""
+    many_phones(pg, profile, prefix, MANY)
+    pg.sql("INSERT INTO sip_registration (phone_id, aor, contact_uri, call_id, cseq, expires_at, "
+           "    transport, source_ip, source_port, node) "
+           "SELECT p.pkid, 'sip:' || p.name || '@127.0.0.1', "
+           "       'sip:' || p.name || '@127.0.0.1:' || :'v2' || ';transport=udp', "
+           "       p.name || '@many', 1, now() + interval '1 hour', 'udp', '127.0.0.1', "
+           "       :'v2'::integer, 'apply-first' "
+           "  FROM phone p WHERE p.name LIKE :'v1' || '%'", prefix, str(port))
+
+
+def answering(sock, per_second, stop):
+    """Answers the NOTIFYs arriving on sock 200 OK, per_second new ones a
+    second (a retransmission at once), until stop is set."""
+    sock.settimeout(0.2)
+    answered = set()
+    while not stop.is_set():
+        try:
+            data, addr = sock.recvfrom(65535)
+        except socket.timeout:
+            continue
+        req = SipMessage(data.decode("utf-8", "replace"))
+        lines = ["SIP/2.0 200 OK"] + ["%s: %s" % (k, v) for k in ("Via", "From", "To", "Call-ID",
+                                                                    "CSeq") for v in req.all(k)]
+        sock.sendto(("\r\n".join(lines + ["Content-Length: 0", "", ""])).encode(), addr)
+        key = (req.header("Call-ID"), req.header("CSeq"))
+        if key not in answered:
+            answered.add(key)
+            time.sleep(1.0 / per_second)
+
+
+def starts(ph, n):
+    """n REGISTERs without credentials, one after the other: their answers."""
+    return [ph.transact(ph.register_request()) for _ in range(n)]
+
+
+def shed_count(srv):
+    text = Axl(srv).raw("GET", "/metrics").body.decode()
+    return int(re.search(r'axlprov_registrations_total\{result="shed"\} (\d+)', text).group(1))
+
+
+def many_bound(pg, lab, unique, tag):
+    """A profile of MANY phones bound to one UDP socket; (profile, socket)."""
+    profile = lab.profile()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    bound_phones(pg, profile, "SEP" + tag + unique[-8:].upper().replace("-", "0"),
+                 sock.getsockname()[1])
+    return profile, sock
+
+
+def test_an_apply_goes_before_registrations_it_did_not_start(pg, apply_first, axl, unique):
+    """While an apply is being delivered (more NOTIFYs due than the window
+    holds, phones answering them), new registrations start at
+    sip_apply_register_rate a second and the others are told 503 with a
+    Retry-After; a REGISTER with credentials (an exchange under way) goes
+    on; once the window holds all that is due, every start is served."""
+    lab = Lab(axl, unique)
+    profile, sock = many_bound(pg, lab, unique, "A1")
+    _, userid, password = lab.phone(lab.profile(digest=True))
+    ph = SipPhone(apply_first.sip_port, userid, password, "udp")
+    stop = threading.Event()
+    answerer = threading.Thread(target=answering, args=(sock, 20, stop))
+    shed_before = shed_count(apply_first)
+    try:
+        assert [r.status for r in starts(ph, 6)] == [401] * 6   # no apply: no limit
+        answerer.start()
+        request = apply(axl, "applyPhoneSecurityProfile", profile).header(
+            "X-Axlprov-Apply-Request")
+        seen = poll(lambda: starts(ph, 4), lambda rs: 503 in [r.status for r in rs], 5.0)
+        seen += starts(ph, 4)
+        shed = [r for r in seen if r.status == 503]
+        assert len(shed) >= 3, [r.status for r in seen]
+        for r in shed:
+            assert r.reason == "Service Unavailable: an apply is being delivered first", r.raw
+            assert 5 <= int(r.header("Retry-After")) <= 14, r.raw
+        # 2 a second: a start gets its challenge within a second, and the
+        # REGISTER answering it is not a start
+        challenge = poll(lambda: ph.transact(ph.register_request()), lambda r: r.status == 401,
+                         1.5, step=0.2)
+        assert challenge.status == 401, challenge.raw
+        auth = ph.authorization(challenge.header("WWW-Authenticate"))
+        assert ph.transact(ph.register_request(authorization=auth)).status == 200
+        # half the window answered, the rest fits it: every start is served again
+        served = poll(lambda: starts(ph, 3), lambda rs: [r.status for r in rs] == [401] * 3, 15.0)
+        assert [r.status for r in served] == [401] * 3
+        st = wait_status(axl, request, settled, timeout=30)
+        assert (st["targeted"], st["delivered"]) == (MANY, MANY), st
+    finally:
+        stop.set()
+        if answerer.is_alive():
+            answerer.join()
+        ph.close()
+        sock.close()
+    assert shed_count(apply_first) - shed_before >= len(shed)
+
+
+def test_phones_not_answering_an_apply_hold_no_registration_back(pg, apply_first, axl,
+                                                                  unique):
+    """A window full of NOTIFYs nobody answers (phones gone with their
+    bindings) is not an apply being delivered: starts are not limited."""
+    lab = Lab(axl, unique)
+    profile, sock = many_bound(pg, lab, unique, "A2")
+    _, userid, password = lab.phone(lab.profile(digest=True))
+    ph = SipPhone(apply_first.sip_port, userid, password, "udp")
+    try:
+        request = apply(axl, "applyPhoneSecurityProfile", profile).header(
+            "X-Axlprov-Apply-Request")
+        sock.settimeout(5.0)
+        assert sock.recv(65535).startswith(b"NOTIFY ")   # the window is out
+        time.sleep(1.2)    # and no phone has answered one for over a second
+        assert [r.status for r in starts(ph, 8)] == [401] * 8
+        st = status(axl, request)
+        assert st["pending"] > 0, st       # still being tried
+    finally:
+        ph.close()
+        sock.close()

@@ -58,6 +58,7 @@ static const struct {
 	SI(sip_db_threads, "6", "4", 1, 8),
 	SI(sip_register_queue, "2048", "16", 1, 100000),
 	SI(sip_register_wait, "2000", "500", 100, 60000),
+	SI(sip_apply_register_rate, "100", "50", 0, 100000),
 	SI(login_backoff_after, "5", "0", 0, 1000),
 	SI(login_backoff_window, "300", "60", 1, 86400),
 	SI(login_backoff_max, "60", "10", 1, 3600),

@@ -957,6 +957,35 @@ test_backoff(void **state)
 	assert_int_equal(sip_backoff(400, 5), 300);
 }
 
+static void
+test_bucket(void **state)
+{
+	struct sip_bucket b = { 0 };
+	int taken = 0;
+
+	(void) state;
+	/* starts full: burst at once, then nothing in the same instant */
+	for (int i = 0; i < 10; i++)
+		taken += sip_bucket_take(&b, 100.0, 4.0, 3.0);
+	assert_int_equal(taken, 3);
+	/* refills at rate: 0.5 s at 4/s is two more, not three */
+	assert_true(sip_bucket_take(&b, 100.5, 4.0, 3.0));
+	assert_true(sip_bucket_take(&b, 100.5, 4.0, 3.0));
+	assert_false(sip_bucket_take(&b, 100.5, 4.0, 3.0));
+	/* a long quiet spell refills to burst only */
+	taken = 0;
+	for (int i = 0; i < 10; i++)
+		taken += sip_bucket_take(&b, 200.0, 4.0, 3.0);
+	assert_int_equal(taken, 3);
+	/* a clock that goes back starts over, full, rather than never refilling */
+	assert_true(sip_bucket_take(&b, 50.0, 4.0, 3.0));
+	/* over a long run the rate holds: 10 s at 100/s, asked 1,000 times a second */
+	taken = 0;
+	for (int i = 1; i <= 10000; i++)
+		taken += sip_bucket_take(&b, 1000.0 + i / 1000.0, 100.0, 10.0);
+	assert_in_range(taken, 1000, 1010);
+}
+
 /* --- nc replay tracking ------------------------------------------------ */
 
 static struct sip_nc_table *
@@ -1078,6 +1107,7 @@ main(void)
 		cmocka_unit_test(test_notify_body_too_long),
 		cmocka_unit_test(test_status_retryable),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_bucket),
 		cmocka_unit_test(test_nc_rising_repeat_backwards),
 		cmocka_unit_test(test_nc_shared_nonce_other_phone_or_cnonce),
 		cmocka_unit_test(test_nc_malformed),
