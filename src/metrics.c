@@ -331,7 +331,8 @@ metrics_render(struct xbuf *out, const struct metrics_gauges *g)
 	render_family(out, "registrations_total", "result",
 		      "REGISTER requests by final answer (ok 2xx, challenged 401, forbidden 403, "
 		      "not_found 404, other; shed: 503 from admission control, the queue of "
-		      "REGISTERs waiting for the database full or waited on too long).",
+		      "REGISTERs waiting for the database full or waited on too long, or a "
+		      "registration not started while an apply is being delivered).",
 		      reg_names, registrations, R__COUNT);
 	header(out, "registration_writes_total", "counter",
 	       "Statements that wrote accepted REGISTERs: each writes those accepted while the "

@@ -5,7 +5,9 @@ a replayed digest nonce count is challenged again; REGISTERs accepted
 together are written together (one statement, one commit) and each still
 gets its own verdict; and with PostgreSQL
 stopped (SIGSTOP) the SIP thread still answers OPTIONS at once while
-REGISTERs get 503 with a jittered Retry-After, losing no binding.
+REGISTERs get 503 with a jittered Retry-After, losing no binding; while
+an apply is being delivered, registrations start at a bounded rate (the
+others get 503), unless its phones do not answer.
 The 40,000-phone figures are bench/cluster.py's (make bench-cluster).
 """
 
