@@ -387,7 +387,7 @@ claim_done(struct sip *s, struct sip_task *t)
 		s->apply_backlog = c->ok && c->claimed == c->room;
 		for (int i = 0; i < c->njobs; i++)
 			send_job(s, &c->jobs[i]);
-		if (c->ok && c->claimed == c->room)
+		if (s->apply_backlog)
 			sip_notifier_claim(s); /* more may be due */
 	}
 	free(c->jobs);
